@@ -1,0 +1,17 @@
+/*
+ * libheic - HEIF/HEIC images in C.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Umbrella header: the whole public API.
+ *   heic_common.h  version, status codes, allocator, buffers, logging
+ *   heic_image.h   decoded pictures
+ *   heic_context.h reading files, items, metadata, decoding
+ *   heic_plugin.h  the codec plugin interface (for plugin authors)
+ */
+#ifndef HEIC_HEIC_H
+#define HEIC_HEIC_H
+
+#include "heic_common.h"
+#include "heic_image.h"
+#include "heic_context.h"
+
+#endif

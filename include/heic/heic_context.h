@@ -1,0 +1,169 @@
+/*
+ * libheic - HEIF/HEIC images in C.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The context: reads one HEIF file, describes its items and decodes them.
+ *
+ * A context is used from one thread at a time (it may use its own worker
+ * threads inside a call).  Separate contexts are independent.
+ * Every string and array a query returns is borrowed from the context and
+ * stays valid until the context is freed or reads another file.
+ */
+#ifndef HEIC_CONTEXT_H
+#define HEIC_CONTEXT_H
+
+#include "heic_common.h"
+#include "heic_image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct heic_context heic_context;
+
+/* Security limits.  A value of 0 means "use the default" (in brackets). */
+typedef struct heic_limits {
+  uint64_t max_pixels;    /* width * height of any image or tile [2^28] */
+  uint32_t max_items;     /* items in the file [10000] */
+  uint32_t max_box_depth; /* nesting of boxes [16] */
+  uint32_t max_tiles;     /* tiles of one grid or overlay [65536] */
+  uint64_t max_memory;    /* bytes this context may have outstanding [2^32] */
+  uint64_t max_file_size; /* bytes of input accepted [2^32] */
+} heic_limits;
+
+typedef struct heic_context_config {
+  /* Allocator for everything the context and its images allocate; NULL =
+   * a private malloc-based one.  Borrowed: must outlive the context and
+   * every image it returned. */
+  heic_allocator *allocator;
+  heic_log_fn log;       /* NULL: messages are dropped */
+  void *log_opaque;
+  heic_limits limits;
+  int threads;           /* worker threads for grids; 0 = number of CPUs, 1 = none */
+  uint32_t reserved[8];  /* zero */
+} heic_context_config;
+
+/* Fills *cfg with the defaults (all zero, i.e. default limits). */
+HEIC_API void heic_context_config_init(heic_context_config *cfg);
+
+/* cfg may be NULL.  On failure *out is NULL. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_new(heic_context **out,
+                                                     const heic_context_config *cfg);
+/* Releases everything the context owns.  Images it returned stay valid. */
+HEIC_API void heic_context_free(heic_context **ctx);
+
+/* Text describing the last failure of a call on ctx ("" when none).
+ * Borrowed: valid until the next call on ctx. */
+HEIC_API const char *heic_context_last_error(const heic_context *ctx);
+
+/* Read a file / a memory block.  The memory is copied; the caller keeps it.
+ * The structure is parsed and checked here; coded data is read at decode. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_read_file(heic_context *ctx, const char *path);
+HEIC_API HEIC_NODISCARD heic_status heic_context_read_memory(heic_context *ctx, const void *data,
+                                                             size_t size);
+
+/* ---- brands ---- */
+/* Four-character codes are written into char[5] buffers, NUL-terminated. */
+HEIC_API void heic_context_major_brand(const heic_context *ctx, char out[5]);
+HEIC_API uint32_t heic_context_minor_version(const heic_context *ctx);
+HEIC_API uint32_t heic_context_brand_count(const heic_context *ctx);
+HEIC_API void heic_context_brand(const heic_context *ctx, uint32_t index, char out[5]);
+
+/* ---- items ---- */
+HEIC_API uint32_t heic_context_item_count(const heic_context *ctx);
+HEIC_API uint32_t heic_context_item_id(const heic_context *ctx, uint32_t index);
+/* 0 when the file has no (valid) primary item. */
+HEIC_API uint32_t heic_context_primary_item(const heic_context *ctx);
+/* Top-level images: image items that are not hidden and are not a tile,
+ * thumbnail or auxiliary image of another item.  Primary first. */
+HEIC_API uint32_t heic_context_top_level_count(const heic_context *ctx);
+HEIC_API uint32_t heic_context_top_level_id(const heic_context *ctx, uint32_t index);
+
+typedef struct heic_item_info {
+  uint32_t id;
+  char type[5];              /* "hvc1", "grid", "iovl", "iden", "Exif", "mime", ... */
+  const char *name;          /* borrowed; "" when none */
+  const char *content_type;  /* borrowed; mime items only, else "" */
+  int hidden;
+  int is_image;              /* a coded or derived image item */
+  int is_primary;
+  uint32_t width, height;    /* from ispe, 0 when absent */
+  int bit_depth;             /* luma bits from pixi/hvcC, 0 when unknown */
+  heic_chroma chroma;        /* from hvcC when known */
+  uint64_t data_size;        /* bytes of item data (sum of extents) */
+  uint32_t alpha_item;       /* auxiliary alpha image of this item, 0 = none */
+  uint32_t depth_item;       /* auxiliary depth image, 0 = none */
+  uint32_t thumbnail_count;  /* items with a 'thmb' reference to this one */
+  uint32_t thumbnail_of;     /* this item is a thumbnail of that one, 0 = not */
+  uint32_t auxiliary_of;     /* this item is an auxiliary image of that one */
+  const char *aux_type;      /* borrowed auxC URN, "" when none */
+  int premultiplied;         /* a 'prem' reference points from this item */
+  int decodable;             /* 0 when decoding is known to fail */
+  const char *why_not;       /* borrowed reason when !decodable, else "" */
+  uint32_t reserved[8];
+} heic_item_info;
+
+HEIC_API HEIC_NODISCARD heic_status heic_context_item_info(const heic_context *ctx, uint32_t id,
+                                                           heic_item_info *info);
+/* Thumbnail item ids of an image (index < thumbnail_count). */
+HEIC_API uint32_t heic_context_thumbnail_id(const heic_context *ctx, uint32_t item, uint32_t index);
+
+/* Properties associated with an item, in ipma order.  describe writes a
+ * one-line summary ("ispe 4032x3024", "colr nclx 1/13/6 full") into buf. */
+HEIC_API uint32_t heic_context_property_count(const heic_context *ctx, uint32_t item);
+HEIC_API HEIC_NODISCARD heic_status heic_context_property(const heic_context *ctx, uint32_t item,
+                                                          uint32_t index, char type[5],
+                                                          int *essential, char *describe,
+                                                          size_t describe_size);
+
+/* References from an item (iref), in file order.  Each has a type and a list
+ * of target ids; *to is borrowed. */
+HEIC_API uint32_t heic_context_reference_count(const heic_context *ctx, uint32_t item);
+HEIC_API HEIC_NODISCARD heic_status heic_context_reference(const heic_context *ctx, uint32_t item,
+                                                           uint32_t index, char type[5],
+                                                           const uint32_t **to, uint32_t *count);
+
+/* ---- metadata ---- */
+/* Metadata items ('Exif', 'mime' XMP, ...) describing an image item (cdsc). */
+HEIC_API uint32_t heic_context_metadata_count(const heic_context *ctx, uint32_t item);
+HEIC_API uint32_t heic_context_metadata_id(const heic_context *ctx, uint32_t item, uint32_t index);
+/* The whole payload of any non-image item (for Exif: as stored, starting with
+ * the 4-byte TIFF header offset).  On success the caller owns one reference. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_item_data(heic_context *ctx, uint32_t item,
+                                                           heic_buffer **out);
+/* ICC profile (colr 'prof'/'rICC') of an image item.  HEIC_ERR_NOT_FOUND if none;
+ * on success the caller owns one reference. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_item_icc(heic_context *ctx, uint32_t item,
+                                                          heic_buffer **out);
+/* nclx colour of an image item (HEIC_ERR_NOT_FOUND when the file has none). */
+HEIC_API HEIC_NODISCARD heic_status heic_context_item_nclx(const heic_context *ctx, uint32_t item,
+                                                           heic_nclx *out);
+
+/* ---- decoding ---- */
+
+/* Called between units of work (tiles).  Return non-zero to cancel: the
+ * decode then fails with HEIC_ERR_CANCELLED. */
+typedef int (*heic_progress_fn)(void *opaque, uint32_t done, uint32_t total);
+
+typedef struct heic_decode_options {
+  heic_layout layout;   /* HEIC_LAYOUT_RGB (default) or HEIC_LAYOUT_YCBCR */
+  int no_transform;     /* 1: ignore clap/irot/imir */
+  int no_alpha;         /* 1: do not attach the alpha plane */
+  heic_progress_fn progress;
+  void *progress_opaque;
+  uint32_t reserved[8]; /* zero */
+} heic_decode_options;
+
+HEIC_API void heic_decode_options_init(heic_decode_options *opts);
+
+/* Decodes an image item (coded, grid, overlay or identity-derived) with its
+ * alpha and transformations.  opts may be NULL.  On success the caller owns
+ * *out (heic_image_free); on failure *out is NULL and nothing is leaked. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_decode_item(heic_context *ctx, uint32_t item,
+                                                             const heic_decode_options *opts,
+                                                             heic_image **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HEIC_CONTEXT_H */

@@ -1,0 +1,88 @@
+/*
+ * libheic - HEIF/HEIC images in C.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The codec plugin interface.
+ *
+ * A plugin is a constant function table.  Tables are versioned and
+ * append-only: a plugin sets api_version to the HEIC_PLUGIN_API_VERSION it
+ * was built against, and the host reads only the members that version has.
+ *
+ * OWNERSHIP - the whole contract, with no exceptions:
+ *  D1. open() creates the plugin's state; close() destroys it.  The host calls
+ *      close() exactly once for every successful open(), on success and on
+ *      every error path, and never after a failed open().  close() accepts
+ *      *state == NULL and sets *state to NULL.  A failed open() has released
+ *      everything it allocated.
+ *  D2. Coded data enters by push_nal(): the bytes are borrowed for the duration
+ *      of that call only.  The plugin copies what it keeps.
+ *  D3. Decoded samples leave by decode() into a picture the host owns: the
+ *      plugin asks the host for planes with host->alloc_planes() and writes
+ *      into them.  The host frees those planes whatever decode() returns, so
+ *      the plugin never frees them and never keeps a pointer to them after
+ *      decode() returns.  No memory crosses the boundary in any other way.
+ *  D4. Strings in the table (name, description) are static.
+ *  D5. Memory the plugin allocates for itself (including inside a third-party
+ *      codec library) is the plugin's, and must all be released by close().
+ */
+#ifndef HEIC_PLUGIN_H
+#define HEIC_PLUGIN_H
+
+#include "heic_common.h"
+#include "heic_image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HEIC_PLUGIN_API_VERSION 1
+
+typedef enum heic_codec {
+  HEIC_CODEC_HEVC = 1
+} heic_codec;
+
+/* A decoded picture being filled.  Samples are uint16_t for every bit depth;
+ * strides are in samples.  The host owns planes[] (rule D3). */
+typedef struct heic_plugin_picture {
+  uint32_t width, height;   /* coded picture size after conformance cropping */
+  heic_chroma chroma;
+  int bit_depth_luma, bit_depth_chroma;
+  uint16_t *planes[3];      /* Y, Cb, Cr; Cb/Cr NULL for 4:0:0 */
+  size_t strides[3];
+  uint32_t plane_w[3], plane_h[3];
+} heic_plugin_picture;
+
+/* Services the host gives a plugin.  Borrowed from the host; valid from open()
+ * until close() returns. */
+typedef struct heic_plugin_host {
+  void *opaque;
+  /* Allocates the planes of pic for the given format (fills every field of
+   * pic).  Called at most once per decode(). */
+  heic_status (*alloc_planes)(void *opaque, heic_plugin_picture *pic, uint32_t width,
+                              uint32_t height, heic_chroma chroma, int bit_depth_luma,
+                              int bit_depth_chroma);
+  void (*log)(void *opaque, heic_log_level level, const char *message);
+} heic_plugin_host;
+
+typedef struct heic_decoder_plugin {
+  uint32_t api_version;     /* HEIC_PLUGIN_API_VERSION the plugin was built with */
+  const char *name;         /* short id, e.g. "libde265" (static) */
+  const char *description;  /* one line, may name the codec library version */
+  heic_codec codec;
+
+  /* D1.  *state is NULL on entry; on failure it is left NULL. */
+  heic_status (*open)(void **state, const heic_plugin_host *host);
+  /* D2.  One NAL unit without start code or length prefix.  Parameter sets
+   * come first, then the slice data of one picture. */
+  heic_status (*push_nal)(void *state, const uint8_t *nal, size_t size);
+  /* D3.  Decodes the pushed picture into *pic (planes from host->alloc_planes).
+   * Returns HEIC_ERR_DECODER with a logged message when the stream is bad. */
+  heic_status (*decode)(void *state, heic_plugin_picture *pic);
+  /* D1. */
+  void (*close)(void **state);
+} heic_decoder_plugin;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HEIC_PLUGIN_H */

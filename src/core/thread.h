@@ -1,0 +1,29 @@
+/*
+ * A small thread pool for data-parallel loops.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * hc_pool_run(pool, n, fn, arg) calls fn(arg, i) for i in [0, n) on the
+ * pool's workers and the calling thread, and returns when all calls have
+ * returned.  Work items must not depend on the order they run in; results
+ * must be written to per-index slots so that output never depends on the
+ * thread count.  A pool with 0 workers runs everything on the caller.
+ */
+#ifndef HEIC_CORE_THREAD_H
+#define HEIC_CORE_THREAD_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "mem.h"
+
+typedef struct hc_pool hc_pool;
+
+/* workers: extra threads besides the caller (0 = run inline). */
+heic_status hc_pool_new(hc_pool **out, hc_mem *mem, int workers, hc_err *err);
+void hc_pool_free(hc_pool **pool);
+int hc_pool_workers(const hc_pool *pool);
+void hc_pool_run(hc_pool *pool, size_t n, void (*fn)(void *arg, size_t index), void *arg);
+
+/* Number of online CPUs (at least 1). */
+int hc_cpu_count(void);
+
+#endif

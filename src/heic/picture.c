@@ -1,0 +1,65 @@
+/*
+ * Internal picture.  SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "picture.h"
+
+#include <string.h>
+
+void hx_chroma_size(heic_chroma chroma, uint32_t w, uint32_t h, uint32_t *cw, uint32_t *ch) {
+  switch (chroma) {
+    case HEIC_CHROMA_420: *cw = (w + 1) / 2; *ch = (h + 1) / 2; break;
+    case HEIC_CHROMA_422: *cw = (w + 1) / 2; *ch = h; break;
+    case HEIC_CHROMA_444: *cw = w; *ch = h; break;
+    default: *cw = 0; *ch = 0; break;
+  }
+}
+
+heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err) {
+  size_t n;
+  memset(pl, 0, sizeof(*pl));
+  if (hc_mul_size(w ? w : 1, h ? h : 1, &n)) return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "plane %ux%u too large", w, h);
+  pl->data = hc_calloc(mem, n, sizeof(uint16_t));
+  if (!pl->data) return hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "out of memory for a %ux%u plane", w, h);
+  pl->stride = w ? w : 1;
+  pl->w = w;
+  pl->h = h;
+  return HEIC_OK;
+}
+
+void hx_plane_free(hc_mem *mem, hx_plane *pl) {
+  hc_free(mem, pl->data);
+  memset(pl, 0, sizeof(*pl));
+}
+
+heic_status hx_picture_alloc(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
+                             heic_chroma chroma, int bit_depth, hc_err *err) {
+  p->mem = mem;
+  p->width = w;
+  p->height = h;
+  p->chroma = chroma;
+  p->bit_depth = bit_depth;
+  heic_status st = hx_plane_alloc(&p->planes[0], mem, w, h, err);
+  if (st == HEIC_OK && chroma != HEIC_CHROMA_400) {
+    uint32_t cw, ch;
+    hx_chroma_size(chroma, w, h, &cw, &ch);
+    st = hx_plane_alloc(&p->planes[1], mem, cw, ch, err);
+    if (st == HEIC_OK) st = hx_plane_alloc(&p->planes[2], mem, cw, ch, err);
+  }
+  if (st != HEIC_OK) hx_picture_clear(p);
+  return st;
+}
+
+void hx_picture_clear(hx_picture *p) {
+  if (!p->mem) {
+    memset(p, 0, sizeof(*p));
+    return;
+  }
+  for (int i = 0; i < 4; i++) hx_plane_free(p->mem, &p->planes[i]);
+  memset(p, 0, sizeof(*p));
+}
+
+void hx_picture_move(hx_picture *dst, hx_picture *src) {
+  hx_picture_clear(dst);
+  *dst = *src;
+  memset(src, 0, sizeof(*src));
+}

@@ -1,0 +1,184 @@
+/*
+ * HEIF container model and reader.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * hf_parse() turns the bytes of a HEIF file into an hf_file: brands, items,
+ * their locations, properties and references.  It checks every length
+ * against its enclosing box and the file, and never reads outside them.
+ * It knows nothing of pixels or codecs: hvcC is parsed into fields and NAL
+ * unit spans, nothing more.
+ *
+ * Ownership: hf_file owns its arrays (allocated from the hc_mem given to
+ * hf_parse) and releases them in hf_file_clear().  It borrows the file
+ * bytes: `data` must stay valid and unchanged while the hf_file is used, and
+ * every pointer into the file (NAL spans, ICC bytes, idat) points into it.
+ */
+#ifndef HEIC_HEIF_FILE_H
+#define HEIC_HEIF_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+#include "heic/heic_image.h"
+
+typedef uint32_t hf_fourcc;
+#define HF_4CC(a, b, c, d) \
+  (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
+/* Writes the four characters and a NUL (non-printable bytes become '?'). */
+void hf_fourcc_str(hf_fourcc cc, char out[5]);
+
+typedef struct hf_limits {
+  uint32_t max_items;
+  uint32_t max_box_depth;
+  uint64_t max_pixels;
+} hf_limits;
+
+/* A byte span inside the file (borrowed). */
+typedef struct hf_span {
+  const uint8_t *data;
+  size_t size;
+} hf_span;
+
+typedef struct hf_hvcc_array {
+  uint8_t nal_type;
+  uint32_t count;
+  hf_span *nals; /* count NAL units, without length prefixes */
+} hf_hvcc_array;
+
+typedef struct hf_hvcc {
+  uint8_t general_profile_space, general_tier_flag, general_profile_idc;
+  uint32_t general_profile_compatibility_flags;
+  uint8_t general_level_idc;
+  uint8_t chroma_format_idc;          /* 0..3 */
+  uint8_t bit_depth_luma, bit_depth_chroma; /* 8.. */
+  uint8_t length_size;                /* 1, 2 or 4: NAL length field size in item data */
+  uint32_t array_count;
+  hf_hvcc_array *arrays;
+} hf_hvcc;
+
+typedef enum hf_colr_kind { HF_COLR_NCLX = 1, HF_COLR_ICC = 2 } hf_colr_kind;
+
+typedef struct hf_clap {
+  uint32_t width_n, width_d, height_n, height_d;
+  int32_t horiz_off_n;
+  uint32_t horiz_off_d;
+  int32_t vert_off_n;
+  uint32_t vert_off_d;
+} hf_clap;
+
+typedef struct hf_property {
+  hf_fourcc type;
+  int parsed;  /* 1 when the type is known and its payload was parsed */
+  union {
+    struct { uint32_t width, height; } ispe;
+    struct { uint8_t channels; uint8_t depth[8]; } pixi; /* first 8 channels */
+    struct {
+      hf_colr_kind kind;
+      heic_nclx nclx;  /* kind == NCLX */
+      hf_span icc;     /* kind == ICC: the profile bytes */
+    } colr;
+    hf_hvcc hvcc;
+    struct { uint8_t angle; } irot;  /* anticlockwise, units of 90 degrees (0..3) */
+    struct { uint8_t axis; } imir;   /* 0: vertical axis (left-right flip), 1: horizontal */
+    hf_clap clap;
+    struct { char *aux_type; hf_span subtype; } auxc; /* aux_type owned, NUL-terminated */
+  } u;
+} hf_property;
+
+typedef struct hf_prop_assoc {
+  uint32_t index;  /* 0-based index into hf_file.props */
+  uint8_t essential;
+} hf_prop_assoc;
+
+typedef struct hf_extent {
+  uint64_t offset; /* absolute: base_offset + extent_offset already added */
+  uint64_t length; /* 0 means "to the end of the file / idat" (resolved in hf_item_data) */
+} hf_extent;
+
+typedef struct hf_item {
+  uint32_t id;
+  hf_fourcc type;       /* from infe v2/v3; 0 for infe v0/v1 */
+  char *name;           /* owned, NUL-terminated, never NULL after parse */
+  char *content_type;   /* owned, "" unless 'mime' */
+  char *content_encoding; /* owned, "" unless given */
+  uint16_t protection_index;
+  int hidden;           /* infe flags & 1 */
+  int has_infe;         /* an infe box was seen for this id */
+  /* iloc */
+  int has_location;
+  uint8_t construction_method; /* 0 file offset, 1 idat offset, 2 item offset */
+  uint16_t data_reference_index;
+  uint32_t extent_count;
+  hf_extent *extents;
+  /* ipma */
+  uint32_t assoc_count;
+  hf_prop_assoc *assocs;
+} hf_item;
+
+typedef struct hf_ref {
+  hf_fourcc type;   /* 'dimg', 'thmb', 'auxl', 'cdsc', 'prem', 'base', ... */
+  uint32_t from;
+  uint32_t count;
+  uint32_t *to;     /* owned */
+} hf_ref;
+
+typedef struct hf_group {
+  hf_fourcc type;   /* entity group type, e.g. 'ster', 'altr' */
+  uint32_t group_id;
+  uint32_t count;
+  uint32_t *entities; /* owned */
+} hf_group;
+
+typedef struct hf_file {
+  hc_mem *mem;
+  const uint8_t *data; /* borrowed file bytes */
+  size_t size;
+
+  int has_ftyp;
+  hf_fourcc major_brand;
+  uint32_t minor_version;
+  uint32_t brand_count;
+  hf_fourcc *brands;  /* owned */
+
+  int has_meta;
+  hf_fourcc handler;  /* hdlr handler_type, e.g. 'pict' */
+  uint32_t primary_id; /* pitm, 0 if none */
+  int has_moov;       /* a 'moov' box (image sequence) was seen */
+
+  uint32_t item_count;
+  hf_item *items;     /* owned, in iinf order */
+  uint32_t prop_count;
+  hf_property *props; /* owned, in ipco order */
+  uint32_t ref_count;
+  hf_ref *refs;       /* owned, in iref order */
+  uint32_t group_count;
+  hf_group *groups;   /* owned */
+  hf_span idat;       /* meta's idat payload ({NULL,0} when none) */
+} hf_file;
+
+/* Parses data[0..size) into f (which must be zeroed or cleared).  On failure
+ * f is cleared and err names the problem (HEIC_ERR_INVALID_INPUT for a broken
+ * structure, HEIC_ERR_LIMIT_EXCEEDED naming the limit, HEIC_ERR_UNSUPPORTED
+ * e.g. for a file with no 'meta', HEIC_ERR_OUT_OF_MEMORY). */
+heic_status hf_parse(hf_file *f, hc_mem *mem, const uint8_t *data, size_t size,
+                     const hf_limits *limits, hc_err *err);
+/* Frees what f owns and zeroes it.  Safe on a zeroed or half-parsed f. */
+void hf_file_clear(hf_file *f);
+
+hf_item *hf_find_item(const hf_file *f, uint32_t id);
+/* First property of the given type associated with item, or NULL. */
+const hf_property *hf_item_property(const hf_file *f, const hf_item *item, hf_fourcc type);
+/* The i-th reference of the given type from item (NULL when none). */
+const hf_ref *hf_find_ref(const hf_file *f, uint32_t from, hf_fourcc type);
+
+/* Total length of an item's data (sum of extents), bounds-checked against the
+ * file / idat: fails with HEIC_ERR_INVALID_INPUT when an extent lies outside. */
+heic_status hf_item_data_size(const hf_file *f, const hf_item *item, uint64_t *size, hc_err *err);
+/* Concatenates an item's extents into a new buffer from mem (caller frees
+ * with hc_free).  Construction methods 0 and 1; 2 gives HEIC_ERR_UNSUPPORTED. */
+heic_status hf_item_data(const hf_file *f, const hf_item *item, uint8_t **out, size_t *size,
+                         hc_err *err);
+
+#endif
