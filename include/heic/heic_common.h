@@ -80,15 +80,16 @@ typedef struct heic_alloc_hooks {
  * (allocations made inside third-party codecs such as libde265 cannot be
  * routed here).  It counts outstanding bytes and allocations, enforces an
  * optional byte limit and can fail the N-th allocation (fault injection).
- * It is thread-safe.  The caller owns it; it must outlive every context,
- * image and buffer created with it. */
+ * It is thread-safe.  It is refcounted: the caller owns one reference, and
+ * every context, image and buffer drawing on it holds another, so it stays
+ * alive (and countable) until the last of them is freed. */
 typedef struct heic_allocator heic_allocator;
 
 /* hooks may be NULL (use malloc/free); the struct is copied. */
 HEIC_API HEIC_NODISCARD heic_status heic_allocator_new(heic_allocator **out,
                                                        const heic_alloc_hooks *hooks);
-/* Frees the allocator itself.  Memory still outstanding is not reclaimed
- * (it is a leak of the caller's); check heic_allocator_outstanding_bytes. */
+/* Releases the caller's reference and sets *alloc to NULL.  The allocator
+ * itself goes when the last object using it is freed. */
 HEIC_API void heic_allocator_free(heic_allocator **alloc);
 /* Bytes currently allocated and not yet freed (payload bytes). */
 HEIC_API size_t heic_allocator_outstanding_bytes(const heic_allocator *alloc);

@@ -32,8 +32,8 @@ typedef struct heic_limits {
 
 typedef struct heic_context_config {
   /* Allocator for everything the context and its images allocate; NULL =
-   * a private malloc-based one.  Borrowed: must outlive the context and
-   * every image it returned. */
+   * a private malloc-based one.  The context takes its own reference, so
+   * the caller may release theirs at any time. */
   heic_allocator *allocator;
   heic_log_fn log;       /* NULL: messages are dropped */
   void *log_opaque;
@@ -140,14 +140,23 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_item_nclx(const heic_context *c
 
 /* ---- decoding ---- */
 
-/* Called between units of work (tiles).  Return non-zero to cancel: the
- * decode then fails with HEIC_ERR_CANCELLED. */
+/* Called on the caller's thread before each batch of work (tiles) and once
+ * at the end.  Return non-zero to cancel: the decode then fails with
+ * HEIC_ERR_CANCELLED, having released everything. */
 typedef int (*heic_progress_fn)(void *opaque, uint32_t done, uint32_t total);
+
+/* How subsampled chroma is brought to full resolution for RGB output. */
+typedef enum heic_upsampling {
+  HEIC_UPSAMPLING_DEFAULT = 0, /* currently: bilinear */
+  HEIC_UPSAMPLING_NEAREST = 1, /* replicate each chroma sample */
+  HEIC_UPSAMPLING_BILINEAR = 2 /* interpolate between chroma sample sites */
+} heic_upsampling;
 
 typedef struct heic_decode_options {
   heic_layout layout;   /* HEIC_LAYOUT_RGB (default) or HEIC_LAYOUT_YCBCR */
   int no_transform;     /* 1: ignore clap/irot/imir */
   int no_alpha;         /* 1: do not attach the alpha plane */
+  heic_upsampling upsampling;
   heic_progress_fn progress;
   void *progress_opaque;
   uint32_t reserved[8]; /* zero */

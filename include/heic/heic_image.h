@@ -3,8 +3,8 @@
  *
  * Decoded pictures.  A heic_image is produced by heic_context_decode_item()
  * and owned by the caller, who releases it with heic_image_free().  Its memory
- * comes from the allocator of the context that made it, so that allocator
- * must outlive the image (the context need not).
+ * comes from the allocator of the context that made it; the image holds a
+ * reference to that allocator, so it may outlive the context.
  */
 #ifndef HEIC_IMAGE_H
 #define HEIC_IMAGE_H

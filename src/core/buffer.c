@@ -20,7 +20,7 @@ heic_buffer *hc_buffer_new(hc_mem *mem, size_t size, uint8_t **data) {
   (void)mem;
   heic_buffer *b = hc_allocator_malloc(mem->alloc, sizeof(heic_buffer) + size);
   if (!b) return NULL;
-  b->alloc = mem->alloc;
+  b->alloc = hc_allocator_ref(mem->alloc);
   atomic_init(&b->refs, 1);
   b->size = size;
   if (data) *data = b->data;
@@ -47,5 +47,9 @@ void heic_buffer_unref(heic_buffer **buf) {
   if (!buf || !*buf) return;
   heic_buffer *b = *buf;
   *buf = NULL;
-  if (atomic_fetch_sub(&b->refs, 1) == 1) hc_allocator_free(b->alloc, b);
+  if (atomic_fetch_sub(&b->refs, 1) == 1) {
+    heic_allocator *a = b->alloc;
+    hc_allocator_free(a, b);
+    hc_allocator_unref(a);
+  }
 }

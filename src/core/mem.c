@@ -13,6 +13,9 @@
 
 struct heic_allocator {
   heic_alloc_hooks hooks;
+  /* The caller's reference plus one per context, image and buffer drawing on
+   * it, so that objects may outlive a context whose allocator was private. */
+  atomic_int refs;
   atomic_size_t outstanding;
   atomic_size_t peak;
   atomic_uint_fast64_t attempts;
@@ -42,6 +45,7 @@ heic_status heic_allocator_new(heic_allocator **out, const heic_alloc_hooks *hoo
   if (!a) return HEIC_ERR_OUT_OF_MEMORY;
   memset(a, 0, sizeof(*a));
   a->hooks = h;
+  atomic_init(&a->refs, 1);
   atomic_init(&a->outstanding, 0);
   atomic_init(&a->peak, 0);
   atomic_init(&a->attempts, 0);
@@ -52,10 +56,19 @@ heic_status heic_allocator_new(heic_allocator **out, const heic_alloc_hooks *hoo
 
 void heic_allocator_free(heic_allocator **alloc) {
   if (!alloc || !*alloc) return;
-  heic_allocator *a = *alloc;
+  hc_allocator_unref(*alloc);
+  *alloc = NULL;
+}
+
+heic_allocator *hc_allocator_ref(heic_allocator *a) {
+  atomic_fetch_add(&a->refs, 1);
+  return a;
+}
+
+void hc_allocator_unref(heic_allocator *a) {
+  if (!a || atomic_fetch_sub(&a->refs, 1) != 1) return;
   heic_alloc_hooks h = a->hooks;
   h.free_fn(h.opaque, a);
-  *alloc = NULL;
 }
 
 size_t heic_allocator_outstanding_bytes(const heic_allocator *a) {

@@ -49,7 +49,9 @@ static inline int hc_mul_size(size_t a, size_t b, size_t *out) {
 /* The allocator's internal raw entry points (used by hc_mem and buffers). */
 void *hc_allocator_malloc(heic_allocator *alloc, size_t size);
 void hc_allocator_free(heic_allocator *alloc, void *ptr);
-/* A shared malloc-backed allocator object for the process is not provided on
- * purpose (no global mutable state): contexts without one create their own. */
+/* Allocators are refcounted: the public heic_allocator_free() drops the
+ * caller's reference; each context, image and buffer holds one of its own. */
+heic_allocator *hc_allocator_ref(heic_allocator *alloc);
+void hc_allocator_unref(heic_allocator *alloc);
 
 #endif

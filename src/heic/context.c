@@ -1,0 +1,563 @@
+/*
+ * Context: configuration, reading, and the item/metadata queries.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "context.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buffer.h"
+
+#define DEFAULT_MAX_PIXELS (UINT64_C(1) << 28)
+#define DEFAULT_MAX_ITEMS 10000u
+#define DEFAULT_MAX_BOX_DEPTH 16u
+#define DEFAULT_MAX_TILES 65536u
+#define DEFAULT_MAX_MEMORY (UINT64_C(1) << 32)
+#define DEFAULT_MAX_FILE_SIZE (UINT64_C(1) << 32)
+
+unsigned heic_version_number(void) { return HEIC_VERSION_NUMBER; }
+
+const char *heic_version_string(void) { return "0.1.0"; }
+
+void heic_context_config_init(heic_context_config *cfg) {
+  if (cfg) memset(cfg, 0, sizeof(*cfg));
+}
+
+heic_status hx_ctx_result(heic_context *ctx, heic_status st) {
+  if (st == HEIC_OK) {
+    hc_err_clear(&ctx->err);
+  } else if (ctx->err.code == HEIC_OK) {
+    /* Every failure must carry a message; fall back to the status text. */
+    hc_fail(&ctx->err, st, "%s", heic_status_string(st));
+  }
+  return st;
+}
+
+heic_status heic_context_new(heic_context **out, const heic_context_config *cfg) {
+  if (!out) return HEIC_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  heic_context_config def;
+  if (!cfg) {
+    heic_context_config_init(&def);
+    cfg = &def;
+  }
+  heic_allocator *alloc = NULL;
+  if (cfg->allocator) {
+    alloc = hc_allocator_ref(cfg->allocator);
+  } else {
+    heic_status st = heic_allocator_new(&alloc, NULL);
+    if (st != HEIC_OK) return st;
+  }
+  heic_limits lim = cfg->limits;
+  if (!lim.max_pixels) lim.max_pixels = DEFAULT_MAX_PIXELS;
+  if (!lim.max_items) lim.max_items = DEFAULT_MAX_ITEMS;
+  if (!lim.max_box_depth) lim.max_box_depth = DEFAULT_MAX_BOX_DEPTH;
+  if (!lim.max_tiles) lim.max_tiles = DEFAULT_MAX_TILES;
+  if (!lim.max_memory) lim.max_memory = DEFAULT_MAX_MEMORY;
+  if (!lim.max_file_size) lim.max_file_size = DEFAULT_MAX_FILE_SIZE;
+
+  heic_context *ctx = hc_allocator_malloc(alloc, sizeof(*ctx));
+  if (!ctx) {
+    hc_allocator_unref(alloc);
+    return HEIC_ERR_OUT_OF_MEMORY;
+  }
+  memset(ctx, 0, sizeof(*ctx));
+  ctx->alloc = alloc;
+  hc_mem_init(&ctx->mem, alloc, lim.max_memory > SIZE_MAX ? SIZE_MAX : (size_t)lim.max_memory);
+  ctx->log.fn = cfg->log;
+  ctx->log.opaque = cfg->log_opaque;
+  ctx->limits = lim;
+  ctx->threads = cfg->threads > 0 ? cfg->threads : hc_cpu_count();
+  *out = ctx;
+  return HEIC_OK;
+}
+
+static void forget_file(heic_context *ctx) {
+  hf_file_clear(&ctx->file);
+  HC_FREEP(&ctx->mem, &ctx->file_data);
+  ctx->file_size = 0;
+  HC_FREEP(&ctx->mem, &ctx->top_level);
+  ctx->top_level_count = 0;
+}
+
+void heic_context_free(heic_context **pctx) {
+  if (!pctx || !*pctx) return;
+  heic_context *ctx = *pctx;
+  *pctx = NULL;
+  forget_file(ctx);
+  hc_pool_free(&ctx->pool);
+  heic_allocator *alloc = ctx->alloc;
+  hc_allocator_free(alloc, ctx);
+  hc_allocator_unref(alloc);
+}
+
+const char *heic_context_last_error(const heic_context *ctx) {
+  return ctx ? ctx->err.message : "no context";
+}
+
+/* ---- relations between items ---- */
+
+int hx_is_image_type(hf_fourcc t) {
+  return t == HF_4CC('h', 'v', 'c', '1') || t == HF_4CC('g', 'r', 'i', 'd') ||
+         t == HF_4CC('i', 'o', 'v', 'l') || t == HF_4CC('i', 'd', 'e', 'n') ||
+         t == HF_4CC('a', 'v', '0', '1') || t == HF_4CC('j', 'p', 'e', 'g') ||
+         t == HF_4CC('u', 'n', 'c', 'i') || t == HF_4CC('l', 'h', 'v', '1') ||
+         t == HF_4CC('h', 'v', 't', '1') || t == HF_4CC('v', 'v', 'c', '1');
+}
+
+static uint32_t ref_target(const hf_file *f, uint32_t from, hf_fourcc type) {
+  const hf_ref *r = hf_find_ref(f, from, type);
+  return r && r->count ? r->to[0] : 0;
+}
+
+uint32_t hx_thumbnail_of(const hf_file *f, uint32_t id) {
+  return ref_target(f, id, HF_4CC('t', 'h', 'm', 'b'));
+}
+
+uint32_t hx_auxiliary_of(const hf_file *f, uint32_t id) {
+  return ref_target(f, id, HF_4CC('a', 'u', 'x', 'l'));
+}
+
+const char *hx_aux_type(const hf_file *f, const hf_item *item) {
+  const hf_property *p = hf_item_property(f, item, HF_4CC('a', 'u', 'x', 'C'));
+  return p && p->parsed && p->u.auxc.aux_type ? p->u.auxc.aux_type : "";
+}
+
+int hx_is_alpha_urn(const char *urn) {
+  return !strcmp(urn, "urn:mpeg:hevc:2015:auxid:1") ||
+         !strcmp(urn, "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha");
+}
+
+int hx_is_depth_urn(const char *urn) {
+  return !strcmp(urn, "urn:mpeg:hevc:2015:auxid:2") ||
+         !strcmp(urn, "urn:mpeg:mpegB:cicp:systems:auxiliary:depth");
+}
+
+uint32_t hx_find_aux(const hf_file *f, uint32_t master, int (*pred)(const char *)) {
+  for (uint32_t i = 0; i < f->ref_count; i++) {
+    const hf_ref *r = &f->refs[i];
+    if (r->type != HF_4CC('a', 'u', 'x', 'l')) continue;
+    for (uint32_t j = 0; j < r->count; j++) {
+      if (r->to[j] != master) continue;
+      const hf_item *aux = hf_find_item(f, r->from);
+      if (aux && pred(hx_aux_type(f, aux))) return r->from;
+    }
+  }
+  return 0;
+}
+
+const char *hx_undecodable_reason(const hf_file *f, const hf_item *item, char *buf, size_t size) {
+  char cc[5];
+  hf_fourcc_str(item->type, cc);
+  if (!hx_is_image_type(item->type)) {
+    snprintf(buf, size, "item %u of type '%s' is not an image", item->id, cc);
+    return buf;
+  }
+  if (item->type == HF_4CC('a', 'v', '0', '1')) return "AV1-coded images (AVIF) are not supported yet";
+  if (item->type != HF_4CC('h', 'v', 'c', '1') && item->type != HF_4CC('g', 'r', 'i', 'd') &&
+      item->type != HF_4CC('i', 'o', 'v', 'l') && item->type != HF_4CC('i', 'd', 'e', 'n')) {
+    snprintf(buf, size, "image items of type '%s' are not supported", cc);
+    return buf;
+  }
+  for (uint32_t i = 0; i < item->assoc_count; i++) {
+    const hf_property *p = &f->props[item->assocs[i].index];
+    if (item->assocs[i].essential && !p->parsed) {
+      hf_fourcc_str(p->type, cc);
+      snprintf(buf, size, "item %u has an essential property '%s' that libheic does not know",
+               item->id, cc);
+      return buf;
+    }
+  }
+  if (item->type == HF_4CC('h', 'v', 'c', '1') &&
+      !hf_item_property(f, item, HF_4CC('h', 'v', 'c', 'C'))) {
+    snprintf(buf, size, "HEVC item %u has no hvcC property", item->id);
+    return buf;
+  }
+  if (item->protection_index) {
+    snprintf(buf, size, "item %u is protected (encrypted)", item->id);
+    return buf;
+  }
+  return NULL;
+}
+
+/* Top-level images: image items that are not hidden and are not a thumbnail
+ * or auxiliary image or a tile (dimg input) of another item. */
+static heic_status find_top_level(heic_context *ctx, hc_err *err) {
+  const hf_file *f = &ctx->file;
+  ctx->top_level = hc_calloc(&ctx->mem, f->item_count ? f->item_count : 1, sizeof(uint32_t));
+  if (!ctx->top_level) return hc_fail_oom(err);
+  uint32_t n = 0;
+  if (f->primary_id && hf_find_item(f, f->primary_id)) ctx->top_level[n++] = f->primary_id;
+  for (uint32_t i = 0; i < f->item_count; i++) {
+    const hf_item *it = &f->items[i];
+    if (it->id == f->primary_id || it->hidden || !hx_is_image_type(it->type)) continue;
+    if (hx_thumbnail_of(f, it->id) || hx_auxiliary_of(f, it->id)) continue;
+    int is_input = 0;
+    for (uint32_t r = 0; r < f->ref_count && !is_input; r++) {
+      const hf_ref *ref = &f->refs[r];
+      if (ref->type != HF_4CC('d', 'i', 'm', 'g') && ref->type != HF_4CC('b', 'a', 's', 'e'))
+        continue;
+      for (uint32_t j = 0; j < ref->count; j++)
+        if (ref->to[j] == it->id) is_input = 1;
+    }
+    if (!is_input) ctx->top_level[n++] = it->id;
+  }
+  ctx->top_level_count = n;
+  return HEIC_OK;
+}
+
+heic_status heic_context_read_memory(heic_context *ctx, const void *data, size_t size) {
+  if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  if (!data && size) return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "no data"));
+  forget_file(ctx);
+  if (size > ctx->limits.max_file_size)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_LIMIT_EXCEEDED,
+                                      "input of %zu bytes exceeds the limit of %llu (max_file_size)",
+                                      size, (unsigned long long)ctx->limits.max_file_size));
+  ctx->file_data = hc_malloc(&ctx->mem, size);
+  if (!ctx->file_data) return hx_ctx_result(ctx, hc_fail_oom(&ctx->err));
+  if (size) memcpy(ctx->file_data, data, size);
+  ctx->file_size = size;
+  hf_limits lim = {ctx->limits.max_items, ctx->limits.max_box_depth, ctx->limits.max_pixels};
+  heic_status st = hf_parse(&ctx->file, &ctx->mem, ctx->file_data, size, &lim, &ctx->err);
+  if (st == HEIC_OK) st = find_top_level(ctx, &ctx->err);
+  if (st != HEIC_OK) forget_file(ctx);
+  return hx_ctx_result(ctx, st);
+}
+
+heic_status heic_context_read_file(heic_context *ctx, const char *path) {
+  if (!ctx || !path) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  heic_status st = HEIC_OK;
+  uint8_t *buf = NULL;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    goto done;
+  }
+  if (fseek(fp, 0, SEEK_END) != 0) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot seek in '%s': %s", path, strerror(errno));
+    goto done;
+  }
+  long len = ftell(fp);
+  if (len < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot determine the size of '%s'", path);
+    goto done;
+  }
+  if ((uint64_t)len > ctx->limits.max_file_size) {
+    st = hc_fail(&ctx->err, HEIC_ERR_LIMIT_EXCEEDED,
+                 "'%s' is %ld bytes, more than the limit of %llu (max_file_size)", path, len,
+                 (unsigned long long)ctx->limits.max_file_size);
+    goto done;
+  }
+  buf = hc_malloc(&ctx->mem, (size_t)len);
+  if (!buf) {
+    st = hc_fail_oom(&ctx->err);
+    goto done;
+  }
+  if (len && fread(buf, 1, (size_t)len, fp) != (size_t)len) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot read '%s'", path);
+    goto done;
+  }
+  /* Parse straight from buf and keep it, rather than copying it again. */
+  forget_file(ctx);
+  ctx->file_data = buf;
+  ctx->file_size = (size_t)len;
+  buf = NULL;
+  {
+    hf_limits lim = {ctx->limits.max_items, ctx->limits.max_box_depth, ctx->limits.max_pixels};
+    st = hf_parse(&ctx->file, &ctx->mem, ctx->file_data, ctx->file_size, &lim, &ctx->err);
+    if (st == HEIC_OK) st = find_top_level(ctx, &ctx->err);
+    if (st != HEIC_OK) forget_file(ctx);
+  }
+done:
+  if (fp) fclose(fp);
+  hc_free(&ctx->mem, buf);
+  return hx_ctx_result(ctx, st);
+}
+
+/* ---- brands ---- */
+
+void heic_context_major_brand(const heic_context *ctx, char out[5]) {
+  hf_fourcc_str(ctx && ctx->file.has_ftyp ? ctx->file.major_brand : 0, out);
+}
+
+uint32_t heic_context_minor_version(const heic_context *ctx) {
+  return ctx ? ctx->file.minor_version : 0;
+}
+
+uint32_t heic_context_brand_count(const heic_context *ctx) { return ctx ? ctx->file.brand_count : 0; }
+
+void heic_context_brand(const heic_context *ctx, uint32_t index, char out[5]) {
+  hf_fourcc_str(ctx && index < ctx->file.brand_count ? ctx->file.brands[index] : 0, out);
+}
+
+/* ---- items ---- */
+
+uint32_t heic_context_item_count(const heic_context *ctx) { return ctx ? ctx->file.item_count : 0; }
+
+uint32_t heic_context_item_id(const heic_context *ctx, uint32_t index) {
+  return ctx && index < ctx->file.item_count ? ctx->file.items[index].id : 0;
+}
+
+uint32_t heic_context_primary_item(const heic_context *ctx) {
+  return ctx && hf_find_item(&ctx->file, ctx->file.primary_id) ? ctx->file.primary_id : 0;
+}
+
+uint32_t heic_context_top_level_count(const heic_context *ctx) {
+  return ctx ? ctx->top_level_count : 0;
+}
+
+uint32_t heic_context_top_level_id(const heic_context *ctx, uint32_t index) {
+  return ctx && index < ctx->top_level_count ? ctx->top_level[index] : 0;
+}
+
+static heic_status no_item(heic_context *ctx, uint32_t id) {
+  return hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND, "the file has no item with id %u", id);
+}
+
+uint32_t heic_context_thumbnail_id(const heic_context *ctx, uint32_t item, uint32_t index) {
+  if (!ctx) return 0;
+  const hf_file *f = &ctx->file;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < f->ref_count; i++) {
+    const hf_ref *r = &f->refs[i];
+    if (r->type != HF_4CC('t', 'h', 'm', 'b')) continue;
+    for (uint32_t j = 0; j < r->count; j++)
+      if (r->to[j] == item && n++ == index) return r->from;
+  }
+  return 0;
+}
+
+heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_item_info *info) {
+  heic_context *ctx = (heic_context *)cctx; /* only the error record changes */
+  if (!ctx || !info) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  memset(info, 0, sizeof(*info));
+  const hf_file *f = &ctx->file;
+  const hf_item *it = hf_find_item(f, id);
+  if (!it) return hx_ctx_result(ctx, no_item(ctx, id));
+  info->id = id;
+  hf_fourcc_str(it->type, info->type);
+  info->name = it->name ? it->name : "";
+  info->content_type = it->content_type ? it->content_type : "";
+  info->hidden = it->hidden;
+  info->is_image = hx_is_image_type(it->type);
+  info->is_primary = id == f->primary_id;
+  const hf_property *p = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
+  if (p && p->parsed) {
+    info->width = p->u.ispe.width;
+    info->height = p->u.ispe.height;
+  }
+  p = hf_item_property(f, it, HF_4CC('h', 'v', 'c', 'C'));
+  if (p && p->parsed) {
+    info->bit_depth = p->u.hvcc.bit_depth_luma;
+    info->chroma = (heic_chroma)p->u.hvcc.chroma_format_idc;
+  }
+  p = hf_item_property(f, it, HF_4CC('p', 'i', 'x', 'i'));
+  if (p && p->parsed && p->u.pixi.channels) info->bit_depth = p->u.pixi.depth[0];
+  uint64_t size = 0;
+  hc_err ignore;
+  hc_err_clear(&ignore);
+  if (it->has_location && hf_item_data_size(f, it, &size, &ignore) == HEIC_OK) info->data_size = size;
+  info->alpha_item = hx_find_aux(f, id, hx_is_alpha_urn);
+  info->depth_item = hx_find_aux(f, id, hx_is_depth_urn);
+  while (heic_context_thumbnail_id(ctx, id, info->thumbnail_count)) info->thumbnail_count++;
+  info->thumbnail_of = hx_thumbnail_of(f, id);
+  info->auxiliary_of = hx_auxiliary_of(f, id);
+  info->aux_type = hx_aux_type(f, it);
+  info->premultiplied = hf_find_ref(f, id, HF_4CC('p', 'r', 'e', 'm')) != NULL;
+  /* The reason text lives in the context so that it stays valid without an
+   * allocation; the next item_info call overwrites it. */
+  const char *why = hx_undecodable_reason(f, it, ctx->why_not, sizeof(ctx->why_not));
+  info->decodable = why == NULL;
+  info->why_not = why ? why : "";
+  return HEIC_OK;
+}
+
+/* ---- properties and references ---- */
+
+uint32_t heic_context_property_count(const heic_context *ctx, uint32_t item) {
+  const hf_item *it = ctx ? hf_find_item(&ctx->file, item) : NULL;
+  return it ? it->assoc_count : 0;
+}
+
+static void describe_property(const hf_property *p, char *buf, size_t size) {
+  char cc[5];
+  hf_fourcc_str(p->type, cc);
+  if (!p->parsed) {
+    snprintf(buf, size, "%s", cc);
+    return;
+  }
+  switch (p->type) {
+    case HF_4CC('i', 's', 'p', 'e'):
+      snprintf(buf, size, "ispe %ux%u", p->u.ispe.width, p->u.ispe.height);
+      break;
+    case HF_4CC('p', 'i', 'x', 'i'): {
+      int n = snprintf(buf, size, "pixi %u channel(s), bits", p->u.pixi.channels);
+      for (unsigned c = 0; c < p->u.pixi.channels && c < 8 && n > 0 && (size_t)n < size; c++)
+        n += snprintf(buf + n, size - (size_t)n, " %u", p->u.pixi.depth[c]);
+      break;
+    }
+    case HF_4CC('c', 'o', 'l', 'r'):
+      if (p->u.colr.kind == HF_COLR_NCLX)
+        snprintf(buf, size, "colr nclx primaries %u transfer %u matrix %u %s range",
+                 p->u.colr.nclx.colour_primaries, p->u.colr.nclx.transfer_characteristics,
+                 p->u.colr.nclx.matrix_coefficients, p->u.colr.nclx.full_range ? "full" : "limited");
+      else
+        snprintf(buf, size, "colr ICC profile, %zu bytes", p->u.colr.icc.size);
+      break;
+    case HF_4CC('h', 'v', 'c', 'C'): {
+      static const char *const chroma[4] = {"4:0:0", "4:2:0", "4:2:2", "4:4:4"};
+      snprintf(buf, size, "hvcC profile %u level %.1f, %s, %u-bit luma, %u-bit chroma, %u NAL array(s)",
+               p->u.hvcc.general_profile_idc, p->u.hvcc.general_level_idc / 30.0,
+               chroma[p->u.hvcc.chroma_format_idc & 3], p->u.hvcc.bit_depth_luma,
+               p->u.hvcc.bit_depth_chroma, p->u.hvcc.array_count);
+      break;
+    }
+    case HF_4CC('i', 'r', 'o', 't'):
+      snprintf(buf, size, "irot %u degrees anticlockwise", p->u.irot.angle * 90u);
+      break;
+    case HF_4CC('i', 'm', 'i', 'r'):
+      snprintf(buf, size, "imir %s", p->u.imir.axis ? "top-bottom (horizontal axis)"
+                                                    : "left-right (vertical axis)");
+      break;
+    case HF_4CC('c', 'l', 'a', 'p'):
+      snprintf(buf, size, "clap %u/%u x %u/%u, offset %d/%u, %d/%u", p->u.clap.width_n,
+               p->u.clap.width_d, p->u.clap.height_n, p->u.clap.height_d, p->u.clap.horiz_off_n,
+               p->u.clap.horiz_off_d, p->u.clap.vert_off_n, p->u.clap.vert_off_d);
+      break;
+    case HF_4CC('a', 'u', 'x', 'C'):
+      snprintf(buf, size, "auxC %s", p->u.auxc.aux_type ? p->u.auxc.aux_type : "");
+      break;
+    default:
+      snprintf(buf, size, "%s", cc);
+      break;
+  }
+}
+
+heic_status heic_context_property(const heic_context *cctx, uint32_t item, uint32_t index,
+                                  char type[5], int *essential, char *describe,
+                                  size_t describe_size) {
+  heic_context *ctx = (heic_context *)cctx;
+  if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  const hf_item *it = hf_find_item(&ctx->file, item);
+  if (!it) return hx_ctx_result(ctx, no_item(ctx, item));
+  if (index >= it->assoc_count)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
+                                      "item %u has only %u properties", item, it->assoc_count));
+  const hf_property *p = &ctx->file.props[it->assocs[index].index];
+  if (type) hf_fourcc_str(p->type, type);
+  if (essential) *essential = it->assocs[index].essential;
+  if (describe && describe_size) describe_property(p, describe, describe_size);
+  return HEIC_OK;
+}
+
+uint32_t heic_context_reference_count(const heic_context *ctx, uint32_t item) {
+  if (!ctx) return 0;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < ctx->file.ref_count; i++) n += ctx->file.refs[i].from == item;
+  return n;
+}
+
+heic_status heic_context_reference(const heic_context *cctx, uint32_t item, uint32_t index,
+                                   char type[5], const uint32_t **to, uint32_t *count) {
+  heic_context *ctx = (heic_context *)cctx;
+  if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < ctx->file.ref_count; i++) {
+    const hf_ref *r = &ctx->file.refs[i];
+    if (r->from != item || n++ != index) continue;
+    if (type) hf_fourcc_str(r->type, type);
+    if (to) *to = r->to;
+    if (count) *count = r->count;
+    return HEIC_OK;
+  }
+  return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
+                                    "item %u has no reference number %u", item, index));
+}
+
+/* ---- metadata ---- */
+
+uint32_t heic_context_metadata_count(const heic_context *ctx, uint32_t item) {
+  uint32_t n = 0;
+  while (heic_context_metadata_id(ctx, item, n)) n++;
+  return n;
+}
+
+uint32_t heic_context_metadata_id(const heic_context *ctx, uint32_t item, uint32_t index) {
+  if (!ctx) return 0;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < ctx->file.ref_count; i++) {
+    const hf_ref *r = &ctx->file.refs[i];
+    if (r->type != HF_4CC('c', 'd', 's', 'c')) continue;
+    for (uint32_t j = 0; j < r->count; j++)
+      if (r->to[j] == item && n++ == index) return r->from;
+  }
+  return 0;
+}
+
+heic_status heic_context_item_data(heic_context *ctx, uint32_t item, heic_buffer **out) {
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  hc_err_clear(&ctx->err);
+  const hf_item *it = hf_find_item(&ctx->file, item);
+  if (!it) return hx_ctx_result(ctx, no_item(ctx, item));
+  uint8_t *data = NULL;
+  size_t size = 0;
+  heic_status st = hf_item_data(&ctx->file, it, &data, &size, &ctx->err);
+  if (st == HEIC_OK) {
+    *out = hc_buffer_copy(&ctx->mem, data, size);
+    if (!*out) st = hc_fail_oom(&ctx->err);
+  }
+  hc_free(&ctx->mem, data);
+  return hx_ctx_result(ctx, st);
+}
+
+heic_status heic_context_item_icc(heic_context *ctx, uint32_t item, heic_buffer **out) {
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  hc_err_clear(&ctx->err);
+  const hf_item *it = hf_find_item(&ctx->file, item);
+  if (!it) return hx_ctx_result(ctx, no_item(ctx, item));
+  for (uint32_t i = 0; i < it->assoc_count; i++) {
+    const hf_property *p = &ctx->file.props[it->assocs[i].index];
+    if (p->type != HF_4CC('c', 'o', 'l', 'r') || !p->parsed || p->u.colr.kind != HF_COLR_ICC) continue;
+    *out = hc_buffer_copy(&ctx->mem, p->u.colr.icc.data, p->u.colr.icc.size);
+    return hx_ctx_result(ctx, *out ? HEIC_OK : hc_fail_oom(&ctx->err));
+  }
+  return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND, "item %u has no ICC profile", item));
+}
+
+/* nclx of an item; for a derived image without one, that of its first input
+ * (iPhone grids carry colr on the grid item, others only on the tiles). */
+static const heic_nclx *find_nclx(const hf_file *f, uint32_t id, int depth) {
+  const hf_item *it = hf_find_item(f, id);
+  if (!it || depth > 4) return NULL;
+  for (uint32_t i = 0; i < it->assoc_count; i++) {
+    const hf_property *p = &f->props[it->assocs[i].index];
+    if (p->type == HF_4CC('c', 'o', 'l', 'r') && p->parsed && p->u.colr.kind == HF_COLR_NCLX)
+      return &p->u.colr.nclx;
+  }
+  uint32_t input = ref_target(f, id, HF_4CC('d', 'i', 'm', 'g'));
+  return input ? find_nclx(f, input, depth + 1) : NULL;
+}
+
+const heic_nclx *hx_item_nclx(const hf_file *f, uint32_t id) { return find_nclx(f, id, 0); }
+
+heic_status heic_context_item_nclx(const heic_context *cctx, uint32_t item, heic_nclx *out) {
+  heic_context *ctx = (heic_context *)cctx;
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  if (!hf_find_item(&ctx->file, item)) return hx_ctx_result(ctx, no_item(ctx, item));
+  const heic_nclx *n = find_nclx(&ctx->file, item, 0);
+  if (!n)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND, "item %u has no nclx colour", item));
+  *out = *n;
+  return HEIC_OK;
+}

@@ -1,0 +1,50 @@
+/*
+ * The context object behind heic_context.  SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef HEIC_CONTEXT_INTERNAL_H
+#define HEIC_CONTEXT_INTERNAL_H
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/thread.h"
+#include "heic/heic_context.h"
+#include "heif/heif_file.h"
+
+struct heic_context {
+  heic_allocator *alloc; /* the context's reference */
+  hc_mem mem;            /* this context's account (limit: max_memory) */
+  hc_log log;
+  heic_limits limits;    /* resolved: no zeros */
+  int threads;           /* resolved: >= 1 */
+  hc_pool *pool;         /* created on first parallel decode */
+  hc_err err;            /* last failure, reported by heic_context_last_error */
+  char why_not[256];     /* heic_item_info.why_not text of the last item_info call */
+
+  uint8_t *file_data;    /* owned copy of the input */
+  size_t file_size;
+  hf_file file;
+  uint32_t *top_level;   /* owned */
+  uint32_t top_level_count;
+};
+
+/* Records the outcome of a public call: clears ctx->err on success. */
+heic_status hx_ctx_result(heic_context *ctx, heic_status st);
+
+/* Relations between items, derived from iref. */
+uint32_t hx_thumbnail_of(const hf_file *f, uint32_t id);
+uint32_t hx_auxiliary_of(const hf_file *f, uint32_t id);
+/* The auxC URN of an item ("" when none). */
+const char *hx_aux_type(const hf_file *f, const hf_item *item);
+int hx_is_alpha_urn(const char *urn);
+int hx_is_depth_urn(const char *urn);
+/* First auxiliary image of `master` whose auxC passes pred, 0 if none. */
+uint32_t hx_find_aux(const hf_file *f, uint32_t master, int (*pred)(const char *));
+int hx_is_image_type(hf_fourcc type);
+/* nclx colour of an item, or of its first derived-image input; NULL if none. */
+const heic_nclx *hx_item_nclx(const hf_file *f, uint32_t id);
+/* Why the item cannot be decoded (NULL when it can, as far as the structure
+ * tells); the text is static or written into buf. */
+const char *hx_undecodable_reason(const hf_file *f, const hf_item *item, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,493 @@
+/*
+ * Decoding an image item: coded, grid, overlay, identity; alpha; colour
+ * conversion; transformations.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Pipeline of heic_context_decode_item:
+ *   1. decode_content: the item's samples before its own transformations
+ *      (YCbCr for coded and grid items, RGB for overlays);
+ *   2. alpha: the auxiliary alpha item's luma becomes plane 3;
+ *   3. colour: YCbCr -> RGB with the item's nclx (RGB output only);
+ *   4. transformations in ipma order (clap, irot, imir for valid files);
+ *   5. packing into the caller's heic_image.
+ * Every stage owns exactly one hx_picture at a time and clears it on error.
+ */
+#include <string.h>
+
+#include "codec_decode.h"
+#include "colour.h"
+#include "context.h"
+#include "image.h"
+#include "plugins/decoder_registry.h"
+#include "transform.h"
+
+/* Derived images may reference derived images; this bounds the depth (and
+ * so breaks reference cycles in hostile files). */
+#define MAX_DERIVATION_DEPTH 8
+
+#define T_HVC1 HF_4CC('h', 'v', 'c', '1')
+#define T_GRID HF_4CC('g', 'r', 'i', 'd')
+#define T_IOVL HF_4CC('i', 'o', 'v', 'l')
+#define T_IDEN HF_4CC('i', 'd', 'e', 'n')
+#define T_DIMG HF_4CC('d', 'i', 'm', 'g')
+
+typedef struct decoder {
+  heic_context *ctx;
+  const heic_decode_options *opts;
+  hx_upsampling upsampling;
+} decoder;
+
+static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err);
+static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err);
+
+void heic_decode_options_init(heic_decode_options *opts) {
+  if (opts) memset(opts, 0, sizeof(*opts));
+}
+
+static heic_status check_pixels(const heic_context *ctx, uint64_t w, uint64_t h, const char *what,
+                                hc_err *err) {
+  if (w * h > ctx->limits.max_pixels)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED,
+                   "%s of %llux%llu pixels exceeds the limit of %llu (max_pixels)", what,
+                   (unsigned long long)w, (unsigned long long)h,
+                   (unsigned long long)ctx->limits.max_pixels);
+  return HEIC_OK;
+}
+
+static heic_status get_pool(heic_context *ctx, hc_err *err) {
+  if (ctx->pool || ctx->threads <= 1) return HEIC_OK;
+  return hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
+}
+
+static int report_progress(const decoder *d, uint32_t done, uint32_t total) {
+  return d->opts->progress && d->opts->progress(d->opts->progress_opaque, done, total);
+}
+
+/* ---- coded items ---- */
+
+static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, hc_err *err) {
+  heic_context *ctx = d->ctx;
+  const hf_file *f = &ctx->file;
+  const hf_property *hvcc = hf_item_property(f, it, HF_4CC('h', 'v', 'c', 'C'));
+  if (!hvcc || !hvcc->parsed)
+    return hc_fail(err, HEIC_ERR_INVALID_INPUT, "HEVC item %u has no hvcC property", it->id);
+  const heic_decoder_plugin *plugin = hp_find_decoder(HEIC_CODEC_HEVC);
+  if (!plugin) return hc_fail(err, HEIC_ERR_UNSUPPORTED, "no HEVC decoder plugin is available");
+  uint8_t *data = NULL;
+  size_t size = 0;
+  heic_status st = hf_item_data(f, it, &data, &size, err);
+  if (st == HEIC_OK) st = hx_decode_hevc(plugin, &ctx->mem, &ctx->log, &hvcc->u.hvcc, data, size, out, err);
+  hc_free(&ctx->mem, data);
+  if (st != HEIC_OK) return st;
+  st = check_pixels(ctx, out->width, out->height, "decoded picture", err);
+  /* ispe gives the image size; a coded picture may be larger (padded to the
+   * coding block size without a conformance window), never smaller. */
+  const hf_property *ispe = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
+  if (st == HEIC_OK && ispe && ispe->parsed && ispe->u.ispe.width && ispe->u.ispe.height &&
+      ispe->u.ispe.width <= out->width && ispe->u.ispe.height <= out->height &&
+      (ispe->u.ispe.width < out->width || ispe->u.ispe.height < out->height))
+    st = hx_crop(out, 0, 0, ispe->u.ispe.width, ispe->u.ispe.height, err);
+  if (st != HEIC_OK) hx_picture_clear(out);
+  return st;
+}
+
+/* ---- grids ---- */
+
+typedef struct grid_desc {
+  uint32_t rows, cols, width, height;
+} grid_desc;
+
+static heic_status parse_grid(const decoder *d, const hf_item *it, grid_desc *g, hc_err *err) {
+  uint8_t *data = NULL;
+  size_t size = 0;
+  heic_status st = hf_item_data(&d->ctx->file, it, &data, &size, err);
+  if (st != HEIC_OK) return st;
+  if (size < 8 || data[0] != 0) {
+    st = hc_fail(err, size < 8 ? HEIC_ERR_INVALID_INPUT : HEIC_ERR_UNSUPPORTED,
+                 size < 8 ? "grid item %u: description of %zu bytes is too short"
+                          : "grid item %u: unknown grid version", it->id, size);
+  } else {
+    int wide = data[1] & 1;
+    g->rows = data[2] + 1u;
+    g->cols = data[3] + 1u;
+    if (wide && size < 12) {
+      st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u: description too short", it->id);
+    } else if (wide) {
+      g->width = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
+      g->height = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 | (uint32_t)data[10] << 8 | data[11];
+    } else {
+      g->width = (uint32_t)data[4] << 8 | data[5];
+      g->height = (uint32_t)data[6] << 8 | data[7];
+    }
+    if (st == HEIC_OK && (!g->width || !g->height))
+      st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u has a zero output size", it->id);
+  }
+  hc_free(&d->ctx->mem, data);
+  return st;
+}
+
+typedef struct tile_job {
+  decoder *d;
+  const uint32_t *ids;
+  int depth;
+  hx_picture *pics; /* one slot per tile of the batch */
+  hc_err *errs;
+} tile_job;
+
+static void decode_tile_task(void *arg, size_t i) {
+  tile_job *job = arg;
+  hc_err_clear(&job->errs[i]);
+  decode_content(job->d, job->ids[i], job->depth, &job->pics[i], &job->errs[i]);
+}
+
+/* Copies tile (at x0, y0 on the canvas) into canvas, clipped to the canvas. */
+static heic_status place_tile(hx_picture *canvas, const hx_picture *tile, uint32_t x0, uint32_t y0,
+                              uint32_t id, hc_err *err) {
+  if (tile->chroma != canvas->chroma || tile->bit_depth != canvas->bit_depth || tile->is_rgb)
+    return hc_fail(err, HEIC_ERR_INVALID_INPUT,
+                   "grid tile %u has a different chroma format or bit depth from the first tile", id);
+  for (int i = 0; i < 3; i++) {
+    hx_plane *dst = &canvas->planes[i];
+    const hx_plane *src = &tile->planes[i];
+    if (!dst->data || !src->data) continue;
+    uint32_t sx = 1, sy = 1;
+    if (i > 0 && canvas->chroma != HEIC_CHROMA_444) {
+      sx = 2;
+      sy = canvas->chroma == HEIC_CHROMA_420 ? 2 : 1;
+    }
+    uint32_t px = x0 / sx, py = y0 / sy;
+    if (px >= dst->w || py >= dst->h) continue;
+    uint32_t w = src->w < dst->w - px ? src->w : dst->w - px;
+    uint32_t h = src->h < dst->h - py ? src->h : dst->h - py;
+    for (uint32_t r = 0; r < h; r++)
+      memcpy(dst->data + (py + r) * dst->stride + px, src->data + r * src->stride, w * sizeof(uint16_t));
+  }
+  return HEIC_OK;
+}
+
+static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_picture *out, hc_err *err) {
+  heic_context *ctx = d->ctx;
+  grid_desc g;
+  heic_status st = parse_grid(d, it, &g, err);
+  if (st != HEIC_OK) return st;
+  const hf_ref *ref = hf_find_ref(&ctx->file, it->id, T_DIMG);
+  uint32_t n = g.rows * g.cols;
+  if (!ref || ref->count < n)
+    return hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u needs %u tiles but references %u",
+                   it->id, n, ref ? ref->count : 0);
+  if (n > ctx->limits.max_tiles)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "grid item %u has %u tiles, more than the limit of %u (max_tiles)",
+                   it->id, n, ctx->limits.max_tiles);
+  st = check_pixels(ctx, g.width, g.height, "grid image", err);
+  if (st == HEIC_OK) st = get_pool(ctx, err);
+  if (st != HEIC_OK) return st;
+
+  /* Tiles are decoded in batches of one per thread and copied into the
+   * canvas as each batch completes, so at most `batch` tiles are alive. */
+  uint32_t batch = (uint32_t)(hc_pool_workers(ctx->pool) + 1);
+  if (batch > n) batch = n;
+  hx_picture *pics = hc_calloc(&ctx->mem, batch, sizeof(*pics));
+  hc_err *errs = hc_calloc(&ctx->mem, batch, sizeof(*errs));
+  if (!pics || !errs) {
+    st = hc_fail_oom(err);
+    goto done;
+  }
+  uint32_t tile_w = 0, tile_h = 0;
+  for (uint32_t first = 0; first < n && st == HEIC_OK; first += batch) {
+    if (report_progress(d, first, n)) {
+      st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled at tile %u of %u", first, n);
+      break;
+    }
+    uint32_t count = n - first < batch ? n - first : batch;
+    tile_job job = {d, ref->to + first, depth + 1, pics, errs};
+    hc_pool_run(ctx->pool, count, decode_tile_task, &job);
+    for (uint32_t i = 0; i < count && st == HEIC_OK; i++) {
+      if (errs[i].code != HEIC_OK) {
+        hc_err_merge(err, &errs[i]);
+        st = errs[i].code;
+        break;
+      }
+      uint32_t t = first + i;
+      if (t == 0) {
+        tile_w = pics[0].width;
+        tile_h = pics[0].height;
+        if ((uint64_t)tile_w * g.cols < g.width || (uint64_t)tile_h * g.rows < g.height) {
+          st = hc_fail(err, HEIC_ERR_INVALID_INPUT,
+                       "grid item %u: %ux%u tiles of %ux%u cannot cover %ux%u", it->id, g.cols,
+                       g.rows, tile_w, tile_h, g.width, g.height);
+          break;
+        }
+        st = hx_picture_alloc(out, &ctx->mem, g.width, g.height, pics[0].chroma, pics[0].bit_depth, err);
+        if (st != HEIC_OK) break;
+      } else if (pics[i].width != tile_w || pics[i].height != tile_h) {
+        st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u: tile %u is %ux%u, tile 1 is %ux%u",
+                     it->id, ref->to[t], pics[i].width, pics[i].height, tile_w, tile_h);
+        break;
+      }
+      st = place_tile(out, &pics[i], (t % g.cols) * tile_w, (t / g.cols) * tile_h, ref->to[t], err);
+    }
+    for (uint32_t i = 0; i < count; i++) hx_picture_clear(&pics[i]);
+  }
+  if (st == HEIC_OK && report_progress(d, n, n))
+    st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled after the last tile");
+done:
+  if (pics)
+    for (uint32_t i = 0; i < batch; i++) hx_picture_clear(&pics[i]);
+  hc_free(&ctx->mem, pics);
+  hc_free(&ctx->mem, errs);
+  if (st != HEIC_OK) hx_picture_clear(out);
+  return st;
+}
+
+/* ---- overlays ---- */
+
+static uint32_t read_be(const uint8_t *p, int bytes) {
+  uint32_t v = 0;
+  for (int i = 0; i < bytes; i++) v = v << 8 | p[i];
+  return v;
+}
+
+static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_picture *out, hc_err *err) {
+  heic_context *ctx = d->ctx;
+  const hf_ref *ref = hf_find_ref(&ctx->file, it->id, T_DIMG);
+  if (!ref || !ref->count) return hc_fail(err, HEIC_ERR_INVALID_INPUT, "overlay item %u has no inputs", it->id);
+  if (ref->count > ctx->limits.max_tiles)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "overlay item %u has %u inputs, more than the limit of %u (max_tiles)",
+                   it->id, ref->count, ctx->limits.max_tiles);
+  uint8_t *data = NULL;
+  size_t size = 0;
+  hx_picture layer;
+  memset(&layer, 0, sizeof(layer));
+  heic_status st = hf_item_data(&ctx->file, it, &data, &size, err);
+  if (st != HEIC_OK) return st;
+  int fb = size >= 2 && (data[1] & 1) ? 4 : 2;
+  size_t need = 2 + 8 + 2 * (size_t)fb + (size_t)ref->count * 2 * (size_t)fb;
+  if (size < need || data[0] != 0) {
+    st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "overlay item %u: description of %zu bytes, need %zu",
+                 it->id, size, need);
+    goto done;
+  }
+  uint16_t fill[4];
+  for (int c = 0; c < 4; c++) fill[c] = (uint16_t)read_be(data + 2 + 2 * c, 2);
+  uint32_t w = read_be(data + 10, fb), h = read_be(data + 10 + fb, fb);
+  if (!w || !h) {
+    st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "overlay item %u has a zero canvas size", it->id);
+    goto done;
+  }
+  st = check_pixels(ctx, w, h, "overlay canvas", err);
+  for (uint32_t k = 0; k < ref->count && st == HEIC_OK; k++) {
+    if (report_progress(d, k, ref->count)) {
+      st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled at overlay input %u", k);
+      break;
+    }
+    const uint8_t *o = data + 10 + 2 * (size_t)fb + (size_t)k * 2 * (size_t)fb;
+    int32_t ox = fb == 4 ? (int32_t)read_be(o, 4) : (int16_t)read_be(o, 2);
+    int32_t oy = fb == 4 ? (int32_t)read_be(o + fb, 4) : (int16_t)read_be(o + fb, 2);
+    st = decode_rgb(d, ref->to[k], depth + 1, &layer, err);
+    if (st != HEIC_OK) break;
+    if (k == 0) {
+      /* The canvas takes the first layer's bit depth; fill is 16-bit. */
+      st = hx_picture_alloc(out, &ctx->mem, w, h, HEIC_CHROMA_444, layer.bit_depth, err);
+      if (st != HEIC_OK) break;
+      out->is_rgb = 1;
+      for (int c = 0; c < 3; c++) {
+        uint16_t v = (uint16_t)(fill[c] >> (16 - out->bit_depth));
+        hx_plane *p = &out->planes[c];
+        for (uint32_t r = 0; r < p->h; r++)
+          for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = v;
+      }
+    }
+    int shift = out->bit_depth - layer.bit_depth;
+    for (int c = 0; c < 3; c++) {
+      hx_plane *dst = &out->planes[c];
+      const hx_plane *src = &layer.planes[c];
+      for (uint32_t r = 0; r < src->h; r++) {
+        int64_t y = (int64_t)oy + r;
+        if (y < 0 || y >= (int64_t)h) continue;
+        for (uint32_t x = 0; x < src->w; x++) {
+          int64_t cx = (int64_t)ox + x;
+          if (cx < 0 || cx >= (int64_t)w) continue;
+          uint32_t v = src->data[r * src->stride + x];
+          dst->data[(size_t)y * dst->stride + (size_t)cx] =
+              (uint16_t)(shift >= 0 ? v << shift : v >> -shift);
+        }
+      }
+    }
+    hx_picture_clear(&layer);
+  }
+done:
+  hx_picture_clear(&layer);
+  hc_free(&ctx->mem, data);
+  if (st != HEIC_OK) hx_picture_clear(out);
+  return st;
+}
+
+/* ---- transformations ---- */
+
+static heic_status apply_transforms(decoder *d, const hf_item *it, hx_picture *pic, hc_err *err) {
+  const hf_file *f = &d->ctx->file;
+  heic_status st = HEIC_OK;
+  for (uint32_t i = 0; i < it->assoc_count && st == HEIC_OK; i++) {
+    const hf_property *p = &f->props[it->assocs[i].index];
+    if (!p->parsed) continue;
+    switch (p->type) {
+      case HF_4CC('c', 'l', 'a', 'p'): {
+        uint32_t x, y, w, h;
+        st = hx_clap_rect(&p->u.clap, pic->width, pic->height, &x, &y, &w, &h, err);
+        if (st == HEIC_OK && !hx_crop_keeps_chroma(pic, x, y)) st = hx_upsample_444(pic, err);
+        if (st == HEIC_OK) st = hx_crop(pic, x, y, w, h, err);
+        break;
+      }
+      case HF_4CC('i', 'r', 'o', 't'):
+        if (!hx_rotate_keeps_chroma(pic, p->u.irot.angle)) st = hx_upsample_444(pic, err);
+        if (st == HEIC_OK) st = hx_rotate(pic, p->u.irot.angle, err);
+        break;
+      case HF_4CC('i', 'm', 'i', 'r'):
+        st = hx_mirror(pic, p->u.imir.axis, err);
+        break;
+      default:
+        break;
+    }
+  }
+  return st;
+}
+
+/* ---- dispatch ---- */
+
+static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err) {
+  const hf_file *f = &d->ctx->file;
+  if (depth > MAX_DERIVATION_DEPTH)
+    return hc_fail(err, HEIC_ERR_INVALID_INPUT, "derived images nest deeper than %d levels (a reference cycle?)",
+                   MAX_DERIVATION_DEPTH);
+  const hf_item *it = hf_find_item(f, id);
+  if (!it) return hc_fail(err, HEIC_ERR_INVALID_INPUT, "a reference points to item %u, which does not exist", id);
+  char why[256];
+  const char *reason = hx_undecodable_reason(f, it, why, sizeof(why));
+  if (reason)
+    return hc_fail(err, it->type == T_HVC1 ? HEIC_ERR_INVALID_INPUT : HEIC_ERR_UNSUPPORTED, "%s", reason);
+  const hf_property *ispe = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
+  if (ispe && ispe->parsed) {
+    heic_status st = check_pixels(d->ctx, ispe->u.ispe.width, ispe->u.ispe.height, "image", err);
+    if (st != HEIC_OK) return st;
+  }
+  switch (it->type) {
+    case T_HVC1: return decode_coded(d, it, out, err);
+    case T_GRID: return decode_grid(d, it, depth, out, err);
+    case T_IOVL: return decode_overlay(d, it, depth, out, err);
+    case T_IDEN: {
+      const hf_ref *ref = hf_find_ref(f, it->id, T_DIMG);
+      if (!ref || ref->count != 1)
+        return hc_fail(err, HEIC_ERR_INVALID_INPUT, "identity item %u must reference exactly one image", it->id);
+      const hf_item *src = hf_find_item(f, ref->to[0]);
+      heic_status st = decode_content(d, ref->to[0], depth + 1, out, err);
+      if (st == HEIC_OK && src) st = apply_transforms(d, src, out, err);
+      if (st != HEIC_OK) hx_picture_clear(out);
+      return st;
+    }
+    default: return hc_fail(err, HEIC_ERR_UNSUPPORTED, "item %u: unsupported image type", id);
+  }
+}
+
+static heic_nclx item_nclx(const decoder *d, uint32_t id) {
+  const heic_nclx *n = hx_item_nclx(&d->ctx->file, id);
+  if (n) return *n;
+  /* No colr nclx: BT.601 matrix over unspecified primaries and transfer,
+   * full range - what libheif assumes, and so what files without one mean
+   * in practice. */
+  heic_nclx def = {2, 2, 6, 1};
+  return def;
+}
+
+static heic_status to_rgb(const decoder *d, uint32_t id, hx_picture *pic, hc_err *err) {
+  if (pic->is_rgb) return HEIC_OK;
+  heic_nclx nclx = item_nclx(d, id);
+  return hx_ycbcr_to_rgb(pic, &nclx, d->upsampling, err);
+}
+
+/* An input of an overlay: content, colour, own transformations. */
+static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err) {
+  heic_status st = decode_content(d, id, depth, out, err);
+  if (st == HEIC_OK) st = to_rgb(d, id, out, err);
+  if (st == HEIC_OK && !d->opts->no_transform) st = apply_transforms(d, hf_find_item(&d->ctx->file, id), out, err);
+  if (st != HEIC_OK) hx_picture_clear(out);
+  return st;
+}
+
+/* Decodes the alpha item and attaches its luma as plane 3 of pic, at pic's
+ * bit depth and size. */
+static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, hc_err *err) {
+  hx_picture a;
+  memset(&a, 0, sizeof(a));
+  heic_status st = decode_content(d, alpha_id, 1, &a, err);
+  if (st != HEIC_OK) return st;
+  hx_plane plane;
+  st = hx_plane_alloc(&plane, pic->mem, pic->width, pic->height, err);
+  if (st == HEIC_OK) {
+    const hx_plane *src = &a.planes[0];
+    int shift = pic->bit_depth - a.bit_depth;
+    for (uint32_t r = 0; r < pic->height; r++) {
+      /* Nearest-neighbour scaling when the alpha plane has another size. */
+      const uint16_t *s = src->data + (size_t)((uint64_t)r * src->h / pic->height) * src->stride;
+      uint16_t *dst = plane.data + r * plane.stride;
+      for (uint32_t x = 0; x < pic->width; x++) {
+        uint32_t v = s[(uint64_t)x * src->w / pic->width];
+        if (shift > 0) v = v << shift | v >> (a.bit_depth - shift > 0 ? a.bit_depth - shift : 0);
+        else if (shift < 0) v >>= -shift;
+        dst[x] = (uint16_t)v;
+      }
+    }
+    pic->planes[HX_A] = plane;
+    pic->has_alpha = 1;
+  }
+  hx_picture_clear(&a);
+  return st;
+}
+
+static hx_upsampling pick_upsampling(heic_upsampling u) {
+  return u == HEIC_UPSAMPLING_NEAREST ? HX_UPSAMPLE_NEAREST : HX_UPSAMPLE_BILINEAR;
+}
+
+heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const heic_decode_options *opts,
+                                     heic_image **out) {
+  if (out) *out = NULL;
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  heic_decode_options defaults;
+  if (!opts) {
+    heic_decode_options_init(&defaults);
+    opts = &defaults;
+  }
+  if (opts->layout != HEIC_LAYOUT_RGB && opts->layout != HEIC_LAYOUT_YCBCR)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "unknown output layout %d",
+                                      (int)opts->layout));
+  decoder d = {ctx, opts, pick_upsampling(opts->upsampling)};
+  hc_err *err = &ctx->err;
+  hx_picture pic;
+  memset(&pic, 0, sizeof(pic));
+  const hf_item *it = hf_find_item(&ctx->file, item);
+  heic_status st;
+  if (!it) {
+    st = hc_fail(err, HEIC_ERR_NOT_FOUND, "the file has no item with id %u", item);
+    goto done;
+  }
+  st = decode_content(&d, item, 0, &pic, err);
+  if (st != HEIC_OK) goto done;
+  uint32_t alpha = opts->no_alpha ? 0 : hx_find_aux(&ctx->file, item, hx_is_alpha_urn);
+  if (alpha) {
+    st = attach_alpha(&d, alpha, &pic, err);
+    if (st != HEIC_OK) goto done;
+  }
+  heic_nclx nclx = item_nclx(&d, item);
+  if (opts->layout == HEIC_LAYOUT_RGB) {
+    st = to_rgb(&d, item, &pic, err);
+  } else if (pic.is_rgb) {
+    st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "item %u is composed in RGB (overlay); ask for RGB output", item);
+  }
+  if (st == HEIC_OK && !opts->no_transform) st = apply_transforms(&d, it, &pic, err);
+  if (st == HEIC_OK) {
+    int prem = hf_find_ref(&ctx->file, item, HF_4CC('p', 'r', 'e', 'm')) != NULL;
+    st = hx_image_from_picture(&pic, opts->layout, ctx->alloc, &nclx, prem, out, err);
+  }
+done:
+  hx_picture_clear(&pic);
+  return hx_ctx_result(ctx, st);
+}

@@ -1,0 +1,136 @@
+/*
+ * heic_image.  SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "image.h"
+
+#include <string.h>
+
+struct heic_image {
+  heic_allocator *alloc; /* the image's reference */
+  hc_mem mem;            /* account of the image's own bytes */
+  uint32_t width, height;
+  heic_layout layout;
+  heic_chroma chroma;
+  int bit_depth, has_alpha, premultiplied, components;
+  heic_nclx nclx;
+  uint8_t *planes[4];
+  size_t strides[4];
+  uint32_t pw[4], ph[4];
+};
+
+void heic_image_free(heic_image **pimg) {
+  if (!pimg || !*pimg) return;
+  heic_image *img = *pimg;
+  *pimg = NULL;
+  for (int i = 0; i < 4; i++) hc_free(&img->mem, img->planes[i]);
+  heic_allocator *a = img->alloc;
+  hc_allocator_free(a, img);
+  hc_allocator_unref(a);
+}
+
+uint32_t heic_image_width(const heic_image *img) { return img ? img->width : 0; }
+uint32_t heic_image_height(const heic_image *img) { return img ? img->height : 0; }
+heic_layout heic_image_layout(const heic_image *img) { return img ? img->layout : HEIC_LAYOUT_RGB; }
+heic_chroma heic_image_chroma(const heic_image *img) { return img ? img->chroma : HEIC_CHROMA_444; }
+int heic_image_bit_depth(const heic_image *img) { return img ? img->bit_depth : 0; }
+int heic_image_has_alpha(const heic_image *img) { return img ? img->has_alpha : 0; }
+int heic_image_alpha_premultiplied(const heic_image *img) { return img ? img->premultiplied : 0; }
+int heic_image_components(const heic_image *img) { return img ? img->components : 0; }
+
+heic_nclx heic_image_nclx(const heic_image *img) {
+  heic_nclx none = {2, 2, 2, 1};
+  return img ? img->nclx : none;
+}
+
+const uint8_t *heic_image_plane(const heic_image *img, heic_plane_id plane, size_t *stride,
+                                uint32_t *w, uint32_t *h) {
+  int i = (int)plane;
+  int ok = img && i >= 0 && i < 4 && img->planes[i];
+  if (stride) *stride = ok ? img->strides[i] : 0;
+  if (w) *w = ok ? img->pw[i] : 0;
+  if (h) *h = ok ? img->ph[i] : 0;
+  return ok ? img->planes[i] : NULL;
+}
+
+static heic_status alloc_plane(heic_image *img, int i, uint32_t w, uint32_t h, size_t bytes_per_px,
+                               hc_err *err) {
+  size_t stride, total;
+  if (hc_mul_size(w ? w : 1, bytes_per_px, &stride) || hc_mul_size(stride, h ? h : 1, &total))
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "image %ux%u too large", w, h);
+  img->planes[i] = hc_malloc(&img->mem, total);
+  if (!img->planes[i]) return hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "out of memory for a %ux%u image", w, h);
+  img->strides[i] = stride;
+  img->pw[i] = w;
+  img->ph[i] = h;
+  return HEIC_OK;
+}
+
+/* Copies one hx_plane into an image plane of 1 (8-bit) or 2 byte samples. */
+static void pack_plane(const hx_plane *src, uint8_t *dst, size_t stride, int wide) {
+  for (uint32_t r = 0; r < src->h; r++) {
+    const uint16_t *s = src->data + r * src->stride;
+    if (wide) {
+      memcpy(dst + r * stride, s, src->w * sizeof(uint16_t));
+    } else {
+      uint8_t *d = dst + r * stride;
+      for (uint32_t c = 0; c < src->w; c++) d[c] = (uint8_t)s[c];
+    }
+  }
+}
+
+heic_status hx_image_from_picture(const hx_picture *pic, heic_layout layout, heic_allocator *alloc,
+                                  const heic_nclx *nclx, int premultiplied, heic_image **out,
+                                  hc_err *err) {
+  *out = NULL;
+  if ((layout == HEIC_LAYOUT_RGB) != (pic->is_rgb != 0))
+    return hc_fail(err, HEIC_ERR_INTERNAL, "picture layout does not match the requested output");
+  heic_image *img = hc_allocator_malloc(alloc, sizeof(*img));
+  if (!img) return hc_fail_oom(err);
+  memset(img, 0, sizeof(*img));
+  img->alloc = hc_allocator_ref(alloc);
+  hc_mem_init(&img->mem, alloc, 0);
+  img->width = pic->width;
+  img->height = pic->height;
+  img->layout = layout;
+  img->chroma = pic->is_rgb ? HEIC_CHROMA_444 : pic->chroma;
+  img->bit_depth = pic->bit_depth;
+  img->has_alpha = pic->has_alpha;
+  img->premultiplied = premultiplied && pic->has_alpha;
+  if (nclx) img->nclx = *nclx;
+  int wide = pic->bit_depth > 8;
+  size_t bps = wide ? 2 : 1;
+  heic_status st = HEIC_OK;
+  if (layout == HEIC_LAYOUT_RGB) {
+    int nc = pic->has_alpha ? 4 : 3;
+    img->components = nc;
+    st = alloc_plane(img, 0, pic->width, pic->height, bps * (size_t)nc, err);
+    if (st != HEIC_OK) goto fail;
+    for (uint32_t r = 0; r < pic->height; r++) {
+      uint8_t *row = img->planes[0] + r * img->strides[0];
+      for (int c = 0; c < nc; c++) {
+        const uint16_t *s = pic->planes[c].data + r * pic->planes[c].stride;
+        if (wide) {
+          uint16_t *d = (uint16_t *)(void *)row + c;
+          for (uint32_t x = 0; x < pic->width; x++) d[(size_t)x * nc] = s[x];
+        } else {
+          uint8_t *d = row + c;
+          for (uint32_t x = 0; x < pic->width; x++) d[(size_t)x * nc] = (uint8_t)s[x];
+        }
+      }
+    }
+  } else {
+    img->components = 1;
+    for (int i = 0; i < 4; i++) {
+      const hx_plane *p = &pic->planes[i];
+      if (!p->data) continue;
+      st = alloc_plane(img, i, p->w, p->h, bps, err);
+      if (st != HEIC_OK) goto fail;
+      pack_plane(p, img->planes[i], img->strides[i], wide);
+    }
+  }
+  *out = img;
+  return HEIC_OK;
+fail:
+  heic_image_free(&img);
+  return st;
+}
