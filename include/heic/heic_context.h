@@ -147,7 +147,7 @@ typedef int (*heic_progress_fn)(void *opaque, uint32_t done, uint32_t total);
 
 /* How subsampled chroma is brought to full resolution for RGB output. */
 typedef enum heic_upsampling {
-  HEIC_UPSAMPLING_DEFAULT = 0, /* currently: bilinear */
+  HEIC_UPSAMPLING_DEFAULT = 0, /* nearest: what libheif 1.15 does, so outputs agree */
   HEIC_UPSAMPLING_NEAREST = 1, /* replicate each chroma sample */
   HEIC_UPSAMPLING_BILINEAR = 2 /* interpolate between chroma sample sites */
 } heic_upsampling;

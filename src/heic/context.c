@@ -422,8 +422,7 @@ static void describe_property(const hf_property *p, char *buf, size_t size) {
       snprintf(buf, size, "irot %u degrees anticlockwise", p->u.irot.angle * 90u);
       break;
     case HF_4CC('i', 'm', 'i', 'r'):
-      snprintf(buf, size, "imir %s", p->u.imir.axis ? "top-bottom (horizontal axis)"
-                                                    : "left-right (vertical axis)");
+      snprintf(buf, size, "imir %s", p->u.imir.axis ? "left-right exchanged" : "top-bottom exchanged");
       break;
     case HF_4CC('c', 'l', 'a', 'p'):
       snprintf(buf, size, "clap %u/%u x %u/%u, offset %d/%u, %d/%u", p->u.clap.width_n,

@@ -16,6 +16,7 @@
 #include "codec_decode.h"
 #include "colour.h"
 #include "context.h"
+#include "hevc_vui.h"
 #include "image.h"
 #include "plugins/decoder_registry.h"
 #include "transform.h"
@@ -133,10 +134,17 @@ typedef struct tile_job {
   hc_err *errs;
 } tile_job;
 
+static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, hc_err *err);
+
 static void decode_tile_task(void *arg, size_t i) {
   tile_job *job = arg;
+  decoder *d = job->d;
   hc_err_clear(&job->errs[i]);
-  decode_content(job->d, job->ids[i], job->depth, &job->pics[i], &job->errs[i]);
+  if (decode_content(d, job->ids[i], job->depth, &job->pics[i], &job->errs[i]) != HEIC_OK) return;
+  /* Some writers give each tile its own alpha instead of the grid. */
+  uint32_t alpha = d->opts->no_alpha ? 0 : hx_find_aux(&d->ctx->file, job->ids[i], hx_is_alpha_urn);
+  if (alpha && attach_alpha(d, alpha, &job->pics[i], &job->errs[i]) != HEIC_OK)
+    hx_picture_clear(&job->pics[i]);
 }
 
 /* Copies tile (at x0, y0 on the canvas) into canvas, clipped to the canvas. */
@@ -145,12 +153,12 @@ static heic_status place_tile(hx_picture *canvas, const hx_picture *tile, uint32
   if (tile->chroma != canvas->chroma || tile->bit_depth != canvas->bit_depth || tile->is_rgb)
     return hc_fail(err, HEIC_ERR_INVALID_INPUT,
                    "grid tile %u has a different chroma format or bit depth from the first tile", id);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 4; i++) {
     hx_plane *dst = &canvas->planes[i];
     const hx_plane *src = &tile->planes[i];
     if (!dst->data || !src->data) continue;
     uint32_t sx = 1, sy = 1;
-    if (i > 0 && canvas->chroma != HEIC_CHROMA_444) {
+    if ((i == HX_CB || i == HX_CR) && canvas->chroma != HEIC_CHROMA_444) {
       sx = 2;
       sy = canvas->chroma == HEIC_CHROMA_420 ? 2 : 1;
     }
@@ -166,7 +174,7 @@ static heic_status place_tile(hx_picture *canvas, const hx_picture *tile, uint32
 
 static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_picture *out, hc_err *err) {
   heic_context *ctx = d->ctx;
-  grid_desc g;
+  grid_desc g = {0, 0, 0, 0};
   heic_status st = parse_grid(d, it, &g, err);
   if (st != HEIC_OK) return st;
   const hf_ref *ref = hf_find_ref(&ctx->file, it->id, T_DIMG);
@@ -217,6 +225,10 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
           break;
         }
         st = hx_picture_alloc(out, &ctx->mem, g.width, g.height, pics[0].chroma, pics[0].bit_depth, err);
+        if (st == HEIC_OK && pics[0].has_alpha) {
+          st = hx_plane_alloc(&out->planes[HX_A], &ctx->mem, g.width, g.height, err);
+          out->has_alpha = st == HEIC_OK;
+        }
         if (st != HEIC_OK) break;
       } else if (pics[i].width != tile_w || pics[i].height != tile_h) {
         st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u: tile %u is %ux%u, tile 1 is %ux%u",
@@ -387,14 +399,32 @@ static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture
   }
 }
 
+/* The hvcC of an item, or of the first coded image it is derived from. */
+static const hf_hvcc *item_hvcc(const hf_file *f, uint32_t id) {
+  for (int depth = 0; depth <= MAX_DERIVATION_DEPTH; depth++) {
+    const hf_item *it = hf_find_item(f, id);
+    if (!it) return NULL;
+    const hf_property *p = hf_item_property(f, it, HF_4CC('h', 'v', 'c', 'C'));
+    if (p && p->parsed) return &p->u.hvcc;
+    const hf_ref *r = hf_find_ref(f, id, T_DIMG);
+    if (!r || !r->count) return NULL;
+    id = r->to[0];
+  }
+  return NULL;
+}
+
+/* Colour of an item: its nclx colr box; failing that the SPS VUI of its
+ * coded data (as libheif does); failing that what H.265 infers for a
+ * stream without VUI: unspecified matrix (treated as BT.601), limited range. */
 static heic_nclx item_nclx(const decoder *d, uint32_t id) {
   const heic_nclx *n = hx_item_nclx(&d->ctx->file, id);
   if (n) return *n;
-  /* No colr nclx: BT.601 matrix over unspecified primaries and transfer,
-   * full range - what libheif assumes, and so what files without one mean
-   * in practice. */
-  heic_nclx def = {2, 2, 6, 1};
-  return def;
+  heic_nclx nclx = {2, 2, 2, 0};
+  const hf_hvcc *hvcc = item_hvcc(&d->ctx->file, id);
+  for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
+    for (uint32_t i = 0; i < hvcc->arrays[a].count; i++)
+      if (hx_sps_colour(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &nclx)) return nclx;
+  return nclx;
 }
 
 static heic_status to_rgb(const decoder *d, uint32_t id, hx_picture *pic, hc_err *err) {
@@ -435,6 +465,7 @@ static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, 
         dst[x] = (uint16_t)v;
       }
     }
+    hx_plane_free(pic->mem, &pic->planes[HX_A]); /* an alpha assembled from tiles */
     pic->planes[HX_A] = plane;
     pic->has_alpha = 1;
   }
@@ -443,7 +474,7 @@ static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, 
 }
 
 static hx_upsampling pick_upsampling(heic_upsampling u) {
-  return u == HEIC_UPSAMPLING_NEAREST ? HX_UPSAMPLE_NEAREST : HX_UPSAMPLE_BILINEAR;
+  return u == HEIC_UPSAMPLING_BILINEAR ? HX_UPSAMPLE_BILINEAR : HX_UPSAMPLE_NEAREST;
 }
 
 heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const heic_decode_options *opts,

@@ -103,7 +103,7 @@ heic_status hx_mirror(hx_picture *pic, unsigned axis, hc_err *err) {
   for (int i = 0; i < 4; i++) {
     hx_plane *p = &pic->planes[i];
     if (!p->data) continue;
-    if (axis == 0) {
+    if (axis == 1) {
       for (uint32_t r = 0; r < p->h; r++) {
         uint16_t *row = p->data + r * p->stride;
         for (uint32_t a = 0, b = p->w ? p->w - 1 : 0; a < b; a++, b--) {

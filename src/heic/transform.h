@@ -19,7 +19,8 @@
 heic_status hx_crop(hx_picture *pic, uint32_t x, uint32_t y, uint32_t w, uint32_t h, hc_err *err);
 /* Rotate anticlockwise by quarter_turns * 90 degrees. */
 heic_status hx_rotate(hx_picture *pic, unsigned quarter_turns, hc_err *err);
-/* axis 0: about the vertical axis (left-right); 1: about the horizontal axis. */
+/* imir semantics as clarified by ISO/IEC 23008-12:2022: axis 0 exchanges top
+ * and bottom, axis 1 exchanges left and right (libheif agrees). */
 heic_status hx_mirror(hx_picture *pic, unsigned axis, hc_err *err);
 /* Resolves a clap box against a w x h picture into an integer rectangle
  * (rounded to nearest).  Fails on zero denominators or a window outside. */
