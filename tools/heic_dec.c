@@ -1,1 +1,464 @@
-int main(void) { return 1; }
+/*
+ * heic-dec: decode HEIF/HEIC images to PNG or Y4M.
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Uses only the public API.  Exit status: 0 ok, 1 input could not be read or
+ * decoded, 2 usage error, 3 output could not be written, 4 libheic leaked
+ * memory (the leak canary every test relies on).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <heic/heic.h>
+
+#include "png_write.h"
+#include "y4m_write.h"
+
+enum {
+  EXIT_INPUT = 1,
+  EXIT_USAGE = 2,
+  EXIT_OUTPUT = 3,
+  EXIT_LEAK = 4
+};
+
+static const char *const usage_text =
+    "Usage: heic-dec [options] FILE OUT.png|OUT.y4m\n"
+    "\n"
+    "Decodes an image of the HEIF/HEIC file FILE into OUT.  The output format\n"
+    "follows OUT's extension:\n"
+    "  .png  RGB(A) PNG, 8-bit for 8-bit images, else 16-bit (samples scaled\n"
+    "        up by bit replication); the image's ICC profile goes into iCCP\n"
+    "  .y4m  one-frame YUV4MPEG2 with the coded YCbCr samples (4:2:0, 4:2:2,\n"
+    "        4:4:4 or mono; 16-bit little-endian above 8 bits); alpha is not\n"
+    "        written, Y4M has no place for it\n"
+    "By default the primary image is decoded, with its alpha channel and its\n"
+    "transformations (clean aperture, rotation, mirroring) applied.\n"
+    "OUT is written under a temporary name and replaced only on success.\n"
+    "\n"
+    "Options:\n"
+    "  --item ID      decode item ID instead of the primary image\n"
+    "  --thumb        decode the first thumbnail of the primary image (or of\n"
+    "                 the --item image)\n"
+    "  --all          decode every top-level image; OUT gets a -1, -2, ...\n"
+    "                 suffix before its extension, -1 being the primary image\n"
+    "  --no-transform ignore clean aperture, rotation and mirroring\n"
+    "  --no-alpha     leave out the alpha channel\n"
+    "  --threads N    worker threads for grid images (0 = one per CPU, the\n"
+    "                 default; 1 = decode on the calling thread only)\n"
+    "  -q, --quiet    print nothing on success, and no notes or warnings\n"
+    "  -h, --help     show this help and exit\n"
+    "  -V, --version  show the libheic version and exit\n"
+    "  --             end of options (for file names starting with '-')\n"
+    "Options taking a value also accept --item=ID and --threads=N.\n"
+    "\n"
+    "Use heic-info FILE to list the items of a file.\n"
+    "\n"
+    "Exit status: 0 success, 1 the input could not be read or decoded,\n"
+    "2 usage error, 3 the output could not be written, 4 internal error\n"
+    "(libheic leaked memory).\n";
+
+typedef enum out_format { FORMAT_PNG, FORMAT_Y4M } out_format;
+
+typedef struct dec_args {
+  const char *input;
+  const char *output;
+  out_format format;
+  uint32_t item; /* 0: not given */
+  int thumb, all, no_transform, no_alpha, quiet;
+  int threads;
+} dec_args;
+
+/* The state of one run, shared with the log callback. */
+typedef struct dec_run {
+  const dec_args *args;
+  heic_context *ctx;
+} dec_run;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("heic-dec: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("\nTry 'heic-dec --help'.\n", stderr);
+  va_end(ap);
+  return EXIT_USAGE;
+}
+
+/* Strict unsigned parse: digits only, no sign, no trailing text, and
+ * within max.  strtoul alone would take "-1" and " 5x". */
+static int parse_uint(const char *s, unsigned long max, unsigned long *out) {
+  if (!isdigit((unsigned char)s[0])) return -1;
+  errno = 0;
+  char *end = NULL;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || *end || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+/* The extension of path's last component ("" when none), without its dot. */
+static const char *file_extension(const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  const char *dot = strrchr(base, '.');
+  /* ".png" alone is a hidden file named png, not an extension. */
+  return dot && dot != base ? dot + 1 : "";
+}
+
+static int ascii_equal_nocase(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+/* An option's value: "--opt=V" or "--opt V".  Returns NULL if arg is not
+ * this option; sets *missing if it is but has no value. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0) return NULL;
+  if (a[n] == '=') return a + n + 1;
+  if (a[n] != '\0') return NULL;
+  if (*i + 1 >= argc) {
+    *missing = 1;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+/* Returns 0 to go on, or an exit status (-1 meaning "exit 0 now"). */
+static int parse_args(int argc, char **argv, dec_args *args) {
+  const char *positional[2];
+  int npos = 0, options_done = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (options_done || a[0] != '-' || !a[1]) {
+      if (npos == 2) return usage_error("unexpected argument '%s'", a);
+      positional[npos++] = a;
+      continue;
+    }
+    int missing = 0;
+    const char *v;
+    unsigned long n;
+    if (strcmp(a, "--") == 0) {
+      options_done = 1;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(usage_text, stdout);
+      return -1;
+    } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+      printf("heic-dec (libheic) %s\n", heic_version_string());
+      return -1;
+    } else if ((v = option_value(argc, argv, &i, "--item", &missing)) != NULL) {
+      if (parse_uint(v, UINT32_MAX, &n) != 0 || n == 0)
+        return usage_error("--item needs an item id (1 .. 4294967295), not '%s'", v);
+      args->item = (uint32_t)n;
+    } else if ((v = option_value(argc, argv, &i, "--threads", &missing)) != NULL) {
+      if (parse_uint(v, 1024, &n) != 0)
+        return usage_error("--threads needs a number from 0 to 1024, not '%s'", v);
+      args->threads = (int)n;
+    } else if (missing) {
+      return usage_error("%s needs a value", a);
+    } else if (strcmp(a, "--thumb") == 0) {
+      args->thumb = 1;
+    } else if (strcmp(a, "--all") == 0) {
+      args->all = 1;
+    } else if (strcmp(a, "--no-transform") == 0) {
+      args->no_transform = 1;
+    } else if (strcmp(a, "--no-alpha") == 0) {
+      args->no_alpha = 1;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+      args->quiet = 1;
+    } else {
+      return usage_error("unknown option '%s'", a);
+    }
+  }
+  if (npos < 2) return usage_error(npos ? "no output file" : "no input file");
+  args->input = positional[0];
+  args->output = positional[1];
+  if (args->all && args->item) return usage_error("--all and --item exclude each other");
+  if (args->all && args->thumb) return usage_error("--all and --thumb exclude each other");
+
+  const char *ext = file_extension(args->output);
+  if (ascii_equal_nocase(ext, "png")) {
+    args->format = FORMAT_PNG;
+  } else if (ascii_equal_nocase(ext, "y4m")) {
+    args->format = FORMAT_Y4M;
+  } else {
+    fprintf(stderr, "heic-dec: %s: ", args->output);
+    if (ext[0])
+      fprintf(stderr, "unknown output format '.%s' (use .png or .y4m)\n", ext);
+    else
+      fprintf(stderr, "no file extension to choose the output format (use .png or .y4m)\n");
+    fputs("Try 'heic-dec --help'.\n", stderr);
+    return EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* Library warnings are shown unless --quiet; errors are not printed here
+ * because they come back through the status and last_error, and printing
+ * both would repeat every failure. */
+static void on_log(void *opaque, heic_log_level level, const char *message) {
+  const dec_run *run = opaque;
+  if (level == HEIC_LOG_WARNING && !run->args->quiet)
+    fprintf(stderr, "heic-dec: %s: warning: %s\n", run->args->input, message);
+}
+
+/* "heic-dec: FILE: status[: detail][ (context)]" for a failed call on ctx.
+ * The status comes right after the file name whatever failed, so that
+ * scripts can match on it; the item, when there is one, goes last. */
+static void report(const dec_run *run, const char *context, heic_status st) {
+  const char *detail = heic_context_last_error(run->ctx);
+  fprintf(stderr, "heic-dec: %s: %s%s%s%s%s%s\n", run->args->input, heic_status_string(st),
+          detail[0] ? ": " : "", detail, context ? " (" : "", context ? context : "",
+          context ? ")" : "");
+}
+
+/* OUT with "-<n>" inserted before the extension (malloc'd, NULL on OOM). */
+static char *numbered_path(const char *out, uint32_t n) {
+  const char *ext = file_extension(out); /* never "" here: the format needs one */
+  size_t stem = (size_t)(ext - out) - 1;  /* up to the dot */
+  size_t cap = strlen(out) + 16;
+  char *p = malloc(cap);
+  if (p) snprintf(p, cap, "%.*s-%" PRIu32 ".%s", (int)stem, out, n, ext);
+  return p;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Decodes item id and writes it to out_path.  Returns an exit status. */
+static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
+  const dec_args *args = run->args;
+  char what[48];
+  snprintf(what, sizeof what, "item %" PRIu32, id);
+
+  heic_item_info info;
+  heic_status st = heic_context_item_info(run->ctx, id, &info);
+  if (st != HEIC_OK) {
+    report(run, what, st);
+    return EXIT_INPUT;
+  }
+  if (!info.is_image) {
+    fprintf(stderr, "heic-dec: %s: item %" PRIu32 " is not an image (type %s)\n", args->input, id,
+            info.type);
+    return EXIT_INPUT;
+  }
+  /* The library knows from the structure alone that this would fail, and
+   * why_not says why better than the decoder's error would. */
+  if (!info.decodable) {
+    fprintf(stderr, "heic-dec: %s: item %" PRIu32 " cannot be decoded: %s\n", args->input, id,
+            info.why_not[0] ? info.why_not : "unknown reason");
+    return EXIT_INPUT;
+  }
+
+  heic_decode_options opts;
+  heic_decode_options_init(&opts);
+  opts.layout = args->format == FORMAT_PNG ? HEIC_LAYOUT_RGB : HEIC_LAYOUT_YCBCR;
+  opts.no_transform = args->no_transform;
+  opts.no_alpha = args->no_alpha;
+
+  heic_image *img = NULL;
+  heic_buffer *icc = NULL;
+  int rc = EXIT_INPUT;
+  double t0 = now_ms();
+  st = heic_context_decode_item(run->ctx, id, &opts, &img);
+  double elapsed = now_ms() - t0;
+  if (st != HEIC_OK) {
+    report(run, what, st);
+    goto done;
+  }
+
+  char msg[512] = "";
+  int write_failed;
+  if (args->format == FORMAT_PNG) {
+    imageio_png_options png = {0};
+    st = heic_context_item_icc(run->ctx, id, &icc);
+    if (st == HEIC_OK) {
+      png.icc = heic_buffer_data(icc);
+      png.icc_size = heic_buffer_size(icc);
+    } else if (st == HEIC_ERR_OUT_OF_MEMORY || st == HEIC_ERR_LIMIT_EXCEEDED ||
+               st == HEIC_ERR_INTERNAL) {
+      snprintf(what, sizeof what, "ICC profile of item %" PRIu32, id);
+      report(run, what, st);
+      goto done;
+    } else if (st != HEIC_ERR_NOT_FOUND && !args->quiet) {
+      /* A damaged profile should not cost the user the picture. */
+      const char *detail = heic_context_last_error(run->ctx);
+      fprintf(stderr, "heic-dec: %s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s\n",
+              args->input, id, heic_status_string(st), detail[0] ? ": " : "", detail);
+    }
+    write_failed = imageio_png_write(out_path, img, &png, msg, sizeof msg) != 0;
+  } else {
+    if (heic_image_has_alpha(img) && !args->quiet)
+      fprintf(stderr, "heic-dec: %s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)\n",
+              args->input, id);
+    write_failed = imageio_y4m_write(out_path, img, msg, sizeof msg) != 0;
+  }
+  if (write_failed) {
+    fprintf(stderr, "heic-dec: %s: %s\n", out_path, msg);
+    rc = EXIT_OUTPUT;
+    goto done;
+  }
+  if (msg[0] && !args->quiet) fprintf(stderr, "heic-dec: %s: note: %s\n", out_path, msg);
+  if (!args->quiet)
+    printf("%s: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %d-bit, alpha: %s -> %s (%.1f ms decode)\n",
+           args->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
+           heic_image_has_alpha(img) ? "yes" : "no", out_path, elapsed);
+  rc = 0;
+
+done:
+  heic_buffer_unref(&icc);
+  heic_image_free(&img);
+  return rc;
+}
+
+/* The items to decode, in output order.  Returns an exit status; on
+ * success *ids is malloc'd and holds *count ids. */
+static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
+  const dec_args *args = run->args;
+  *ids = NULL;
+  *count = 0;
+  if (args->all) {
+    uint32_t n = heic_context_top_level_count(run->ctx);
+    if (!n) {
+      fprintf(stderr, "heic-dec: %s: the file has no top-level images\n", args->input);
+      return EXIT_INPUT;
+    }
+    *ids = malloc(sizeof **ids * n);
+    if (!*ids) {
+      fprintf(stderr, "heic-dec: out of memory\n");
+      return EXIT_INPUT;
+    }
+    /* The library lists the primary first; we promise "-1 is the primary",
+     * so make sure of it rather than depend on that ordering. */
+    uint32_t primary = heic_context_primary_item(run->ctx), k = 0;
+    for (uint32_t i = 0; i < n; i++)
+      if (heic_context_top_level_id(run->ctx, i) == primary) (*ids)[k++] = primary;
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t id = heic_context_top_level_id(run->ctx, i);
+      if (id != primary) (*ids)[k++] = id;
+    }
+    *count = k;
+    return 0;
+  }
+
+  uint32_t id = args->item;
+  if (!id) {
+    id = heic_context_primary_item(run->ctx);
+    if (!id) {
+      fprintf(stderr, "heic-dec: %s: the file has no primary image (choose one with --item)\n",
+              args->input);
+      return EXIT_INPUT;
+    }
+  }
+  if (args->thumb) {
+    heic_item_info info;
+    heic_status st = heic_context_item_info(run->ctx, id, &info);
+    if (st != HEIC_OK) {
+      char what[48];
+      snprintf(what, sizeof what, "item %" PRIu32, id);
+      report(run, what, st);
+      return EXIT_INPUT;
+    }
+    if (!info.thumbnail_count) {
+      fprintf(stderr, "heic-dec: %s: item %" PRIu32 " has no thumbnail\n", args->input, id);
+      return EXIT_INPUT;
+    }
+    id = heic_context_thumbnail_id(run->ctx, id, 0);
+  }
+  *ids = malloc(sizeof **ids);
+  if (!*ids) {
+    fprintf(stderr, "heic-dec: out of memory\n");
+    return EXIT_INPUT;
+  }
+  (*ids)[0] = id;
+  *count = 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  /* Past a file size limit (ulimit -f) the default action kills us in the
+   * middle of a write, leaving the temporary behind; ignored, the write
+   * fails with EFBIG and the output error path cleans up. */
+  signal(SIGXFSZ, SIG_IGN);
+
+  dec_args args = {0};
+  int rc = parse_args(argc, argv, &args);
+  if (rc < 0) return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT; /* --help, --version */
+  if (rc) return rc;
+
+  dec_run run = {.args = &args};
+  heic_allocator *alloc = NULL;
+  uint32_t *ids = NULL, count = 0;
+
+  heic_status st = heic_allocator_new(&alloc, NULL);
+  if (st != HEIC_OK) {
+    fprintf(stderr, "heic-dec: %s\n", heic_status_string(st));
+    return EXIT_INPUT;
+  }
+  heic_context_config cfg;
+  heic_context_config_init(&cfg);
+  cfg.allocator = alloc;
+  cfg.log = on_log;
+  cfg.log_opaque = &run;
+  cfg.threads = args.threads;
+  st = heic_context_new(&run.ctx, &cfg);
+  if (st != HEIC_OK) {
+    fprintf(stderr, "heic-dec: %s: %s\n", args.input, heic_status_string(st));
+    rc = EXIT_INPUT;
+    goto done;
+  }
+  st = heic_context_read_file(run.ctx, args.input);
+  if (st != HEIC_OK) {
+    report(&run, NULL, st);
+    rc = EXIT_INPUT;
+    goto done;
+  }
+  rc = choose_items(&run, &ids, &count);
+  if (rc) goto done;
+
+  for (uint32_t i = 0; i < count; i++) {
+    char *numbered = NULL;
+    if (args.all) {
+      numbered = numbered_path(args.output, i + 1);
+      if (!numbered) {
+        fprintf(stderr, "heic-dec: out of memory\n");
+        rc = rc > EXIT_INPUT ? rc : EXIT_INPUT;
+        break;
+      }
+    }
+    /* With --all a failure of one image does not stop the others; the
+     * exit status is the worst one seen (output errors outrank input). */
+    int one = decode_one(&run, ids[i], numbered ? numbered : args.output);
+    free(numbered);
+    if (one > rc) rc = one;
+  }
+
+done:
+  free(ids);
+  heic_context_free(&run.ctx);
+  /* The leak canary: every context and image is gone, so nothing may be
+   * left on our allocator (our own reference keeps it there to ask). */
+  size_t leaked = heic_allocator_outstanding_bytes(alloc);
+  if (leaked) {
+    fprintf(stderr, "heic-dec: %s: internal error: %zu bytes leaked\n", args.input, leaked);
+    rc = EXIT_LEAK;
+  }
+  heic_allocator_free(&alloc);
+  if (fflush(stdout) != 0 && rc == 0) rc = EXIT_OUTPUT;
+  return rc;
+}

@@ -73,8 +73,9 @@ HEIC_API uint32_t heic_context_item_count(const heic_context *ctx);
 HEIC_API uint32_t heic_context_item_id(const heic_context *ctx, uint32_t index);
 /* 0 when the file has no (valid) primary item. */
 HEIC_API uint32_t heic_context_primary_item(const heic_context *ctx);
-/* Top-level images: image items that are not hidden and are not a tile,
- * thumbnail or auxiliary image of another item.  Primary first. */
+/* Top-level images: the primary item first (whatever else it is), then image
+ * items that are not hidden and are not a tile, thumbnail or auxiliary
+ * image of another item. */
 HEIC_API uint32_t heic_context_top_level_count(const heic_context *ctx);
 HEIC_API uint32_t heic_context_top_level_id(const heic_context *ctx, uint32_t index);
 
@@ -87,8 +88,8 @@ typedef struct heic_item_info {
   int is_image;              /* a coded or derived image item */
   int is_primary;
   uint32_t width, height;    /* from ispe, 0 when absent */
-  int bit_depth;             /* luma bits from pixi/hvcC, 0 when unknown */
-  heic_chroma chroma;        /* from hvcC when known */
+  int bit_depth;             /* luma bits from pixi/hvcC (a grid's: its tiles'), 0 = unknown */
+  heic_chroma chroma;        /* from hvcC (a grid's: its tiles'); valid when bit_depth != 0 */
   uint64_t data_size;        /* bytes of item data (sum of extents) */
   uint32_t alpha_item;       /* auxiliary alpha image of this item, 0 = none */
   uint32_t depth_item;       /* auxiliary depth image, 0 = none */
@@ -130,11 +131,13 @@ HEIC_API uint32_t heic_context_metadata_id(const heic_context *ctx, uint32_t ite
  * the 4-byte TIFF header offset).  On success the caller owns one reference. */
 HEIC_API HEIC_NODISCARD heic_status heic_context_item_data(heic_context *ctx, uint32_t item,
                                                            heic_buffer **out);
-/* ICC profile (colr 'prof'/'rICC') of an image item.  HEIC_ERR_NOT_FOUND if none;
+/* ICC profile (colr 'prof'/'rICC') of an image item, or of its first input
+ * for a derived image that has none itself.  HEIC_ERR_NOT_FOUND if none;
  * on success the caller owns one reference. */
 HEIC_API HEIC_NODISCARD heic_status heic_context_item_icc(heic_context *ctx, uint32_t item,
                                                           heic_buffer **out);
-/* nclx colour of an image item (HEIC_ERR_NOT_FOUND when the file has none). */
+/* nclx colour of an image item or of its first input (HEIC_ERR_NOT_FOUND when
+ * there is none: decoding then uses the HEVC stream's VUI). */
 HEIC_API HEIC_NODISCARD heic_status heic_context_item_nclx(const heic_context *ctx, uint32_t item,
                                                            heic_nclx *out);
 

@@ -352,10 +352,10 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
     info->width = p->u.ispe.width;
     info->height = p->u.ispe.height;
   }
-  p = hf_item_property(f, it, HF_4CC('h', 'v', 'c', 'C'));
-  if (p && p->parsed) {
-    info->bit_depth = p->u.hvcc.bit_depth_luma;
-    info->chroma = (heic_chroma)p->u.hvcc.chroma_format_idc;
+  const hf_hvcc *hvcc = hx_item_hvcc(f, id); /* a grid's format is its tiles' */
+  if (hvcc) {
+    info->bit_depth = hvcc->bit_depth_luma;
+    info->chroma = (heic_chroma)hvcc->chroma_format_idc;
   }
   p = hf_item_property(f, it, HF_4CC('p', 'i', 'x', 'i'));
   if (p && p->parsed && p->u.pixi.channels) info->bit_depth = p->u.pixi.depth[0];
@@ -481,6 +481,36 @@ heic_status heic_context_reference(const heic_context *cctx, uint32_t item, uint
                                     "item %u has no reference number %u", item, index));
 }
 
+/* Derived images (grids above all) often carry colour only on their inputs:
+ * iPhone grids put colr on the grid item, other writers only on the tiles.
+ * So a colour property is looked up on the item, then on its first input. */
+const hf_property *hx_inherited_property(const hf_file *f, uint32_t id, hf_fourcc type,
+                                         int (*match)(const hf_property *)) {
+  for (int depth = 0; depth <= 8; depth++) {
+    const hf_item *it = hf_find_item(f, id);
+    if (!it) return NULL;
+    for (uint32_t i = 0; i < it->assoc_count; i++) {
+      const hf_property *p = &f->props[it->assocs[i].index];
+      if (p->type == type && p->parsed && (!match || match(p))) return p;
+    }
+    id = ref_target(f, id, HF_4CC('d', 'i', 'm', 'g'));
+  }
+  return NULL;
+}
+
+static int is_nclx(const hf_property *p) { return p->u.colr.kind == HF_COLR_NCLX; }
+static int is_icc(const hf_property *p) { return p->u.colr.kind == HF_COLR_ICC; }
+
+const heic_nclx *hx_item_nclx(const hf_file *f, uint32_t id) {
+  const hf_property *p = hx_inherited_property(f, id, HF_4CC('c', 'o', 'l', 'r'), is_nclx);
+  return p ? &p->u.colr.nclx : NULL;
+}
+
+const hf_hvcc *hx_item_hvcc(const hf_file *f, uint32_t id) {
+  const hf_property *p = hx_inherited_property(f, id, HF_4CC('h', 'v', 'c', 'C'), NULL);
+  return p ? &p->u.hvcc : NULL;
+}
+
 /* ---- metadata ---- */
 
 uint32_t heic_context_metadata_count(const heic_context *ctx, uint32_t item) {
@@ -524,37 +554,20 @@ heic_status heic_context_item_icc(heic_context *ctx, uint32_t item, heic_buffer 
   hc_err_clear(&ctx->err);
   const hf_item *it = hf_find_item(&ctx->file, item);
   if (!it) return hx_ctx_result(ctx, no_item(ctx, item));
-  for (uint32_t i = 0; i < it->assoc_count; i++) {
-    const hf_property *p = &ctx->file.props[it->assocs[i].index];
-    if (p->type != HF_4CC('c', 'o', 'l', 'r') || !p->parsed || p->u.colr.kind != HF_COLR_ICC) continue;
+  const hf_property *p = hx_inherited_property(&ctx->file, item, HF_4CC('c', 'o', 'l', 'r'), is_icc);
+  if (p) {
     *out = hc_buffer_copy(&ctx->mem, p->u.colr.icc.data, p->u.colr.icc.size);
     return hx_ctx_result(ctx, *out ? HEIC_OK : hc_fail_oom(&ctx->err));
   }
   return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND, "item %u has no ICC profile", item));
 }
 
-/* nclx of an item; for a derived image without one, that of its first input
- * (iPhone grids carry colr on the grid item, others only on the tiles). */
-static const heic_nclx *find_nclx(const hf_file *f, uint32_t id, int depth) {
-  const hf_item *it = hf_find_item(f, id);
-  if (!it || depth > 4) return NULL;
-  for (uint32_t i = 0; i < it->assoc_count; i++) {
-    const hf_property *p = &f->props[it->assocs[i].index];
-    if (p->type == HF_4CC('c', 'o', 'l', 'r') && p->parsed && p->u.colr.kind == HF_COLR_NCLX)
-      return &p->u.colr.nclx;
-  }
-  uint32_t input = ref_target(f, id, HF_4CC('d', 'i', 'm', 'g'));
-  return input ? find_nclx(f, input, depth + 1) : NULL;
-}
-
-const heic_nclx *hx_item_nclx(const hf_file *f, uint32_t id) { return find_nclx(f, id, 0); }
-
 heic_status heic_context_item_nclx(const heic_context *cctx, uint32_t item, heic_nclx *out) {
   heic_context *ctx = (heic_context *)cctx;
   if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
   if (!hf_find_item(&ctx->file, item)) return hx_ctx_result(ctx, no_item(ctx, item));
-  const heic_nclx *n = find_nclx(&ctx->file, item, 0);
+  const heic_nclx *n = hx_item_nclx(&ctx->file, item);
   if (!n)
     return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND, "item %u has no nclx colour", item));
   *out = *n;

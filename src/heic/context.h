@@ -41,8 +41,13 @@ int hx_is_depth_urn(const char *urn);
 /* First auxiliary image of `master` whose auxC passes pred, 0 if none. */
 uint32_t hx_find_aux(const hf_file *f, uint32_t master, int (*pred)(const char *));
 int hx_is_image_type(hf_fourcc type);
-/* nclx colour of an item, or of its first derived-image input; NULL if none. */
+/* First parsed property of `type` (and passing match, if given) on the item
+ * or, failing that, along the chain of its first derived-image inputs. */
+const hf_property *hx_inherited_property(const hf_file *f, uint32_t id, hf_fourcc type,
+                                         int (*match)(const hf_property *));
+/* nclx colour / hvcC of an item or of its first input; NULL if none. */
 const heic_nclx *hx_item_nclx(const hf_file *f, uint32_t id);
+const hf_hvcc *hx_item_hvcc(const hf_file *f, uint32_t id);
 /* Why the item cannot be decoded (NULL when it can, as far as the structure
  * tells); the text is static or written into buf. */
 const char *hx_undecodable_reason(const hf_file *f, const hf_item *item, char *buf, size_t size);

@@ -399,20 +399,6 @@ static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture
   }
 }
 
-/* The hvcC of an item, or of the first coded image it is derived from. */
-static const hf_hvcc *item_hvcc(const hf_file *f, uint32_t id) {
-  for (int depth = 0; depth <= MAX_DERIVATION_DEPTH; depth++) {
-    const hf_item *it = hf_find_item(f, id);
-    if (!it) return NULL;
-    const hf_property *p = hf_item_property(f, it, HF_4CC('h', 'v', 'c', 'C'));
-    if (p && p->parsed) return &p->u.hvcc;
-    const hf_ref *r = hf_find_ref(f, id, T_DIMG);
-    if (!r || !r->count) return NULL;
-    id = r->to[0];
-  }
-  return NULL;
-}
-
 /* Colour of an item: its nclx colr box; failing that the SPS VUI of its
  * coded data (as libheif does); failing that what H.265 infers for a
  * stream without VUI: unspecified matrix (treated as BT.601), limited range. */
@@ -420,7 +406,7 @@ static heic_nclx item_nclx(const decoder *d, uint32_t id) {
   const heic_nclx *n = hx_item_nclx(&d->ctx->file, id);
   if (n) return *n;
   heic_nclx nclx = {2, 2, 2, 0};
-  const hf_hvcc *hvcc = item_hvcc(&d->ctx->file, id);
+  const hf_hvcc *hvcc = hx_item_hvcc(&d->ctx->file, id);
   for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
     for (uint32_t i = 0; i < hvcc->arrays[a].count; i++)
       if (hx_sps_colour(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &nclx)) return nclx;

@@ -1,3 +1,0 @@
-/* placeholder until imageio lands */
-int heic_imageio_placeholder(void);
-int heic_imageio_placeholder(void) { return 0; }

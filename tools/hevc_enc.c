@@ -1,0 +1,239 @@
+/*
+ * hevc-enc: encode one Y4M picture with libheic's HEVC encoder.
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Output is an Annex-B byte stream (start code before every NAL unit);
+ * --recon writes the decoded picture exactly as a conforming decoder
+ * reconstructs it (cropped to the input size rounded up to even), so that
+ * the stream can be checked against any decoder byte for byte.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+#include "hevc/hevc_encoder.h"
+#include "outfile.h"
+#include "y4m_read.h"
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3, EXIT_INTERNAL = 4 };
+
+static const char *const usage_text =
+    "Usage: hevc-enc [options] IN.y4m -o OUT.hevc\n"
+    "\n"
+    "Encodes the first frame of IN.y4m (4:2:0, 8 or 10 bits) as one HEVC IDR\n"
+    "picture (Main or Main 10 profile) in an Annex-B byte stream.  Odd sizes are\n"
+    "coded padded to even ones (4:2:0 cannot signal odd cropping).  Outputs are\n"
+    "written under a temporary name and replaced only on success.\n"
+    "\n"
+    "Options:\n"
+    "  -o FILE          the HEVC stream to write (required)\n"
+    "  --qp N           quantisation parameter 0..51 (default 27)\n"
+    "  --recon FILE     also write the reconstructed picture as Y4M\n"
+    "  --ctu 32|64      CTU size (default 64)\n"
+    "  --rd N           luma modes kept for full RD after SATD, 1..35 (default 8)\n"
+    "  --no-deblock     disable the deblocking filter\n"
+    "  --no-sao         disable sample adaptive offset\n"
+    "  --no-sign-hiding disable sign data hiding\n"
+    "  --no-nxn         do not try 4x4 luma partitions\n"
+    "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
+    "  -v, --verbose    print size, bits per pixel and time\n"
+    "  -h, --help       show this help and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 the input could not be read, 2 usage error,\n"
+    "3 an output could not be written, 4 encoder failure (or leaked memory).\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "hevc-enc: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'hevc-enc --help'.\n");
+  return EXIT_USAGE;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi) return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int write_stream(const char *path, const hevc_enc_output *out, char *msg, size_t msz) {
+  imageio_outfile of = {0};
+  if (imageio_outfile_open(&of, path, msg, msz)) return -1;
+  static const unsigned char sc[4] = {0, 0, 0, 1};
+  for (int i = 0; i < out->count; i++) {
+    size_t n = heic_buffer_size(out->nal[i].buf);
+    if (fwrite(sc, 1, 4, of.fp) != 4 || fwrite(heic_buffer_data(out->nal[i].buf), 1, n, of.fp) != n) {
+      snprintf(msg, msz, "%s: write failed", path);
+      imageio_outfile_abort(&of);
+      return -1;
+    }
+  }
+  return imageio_outfile_commit(&of, msg, msz);
+}
+
+static int write_recon(const char *path, const hevc_enc_recon *r, char *msg, size_t msz) {
+  imageio_outfile of = {0};
+  if (imageio_outfile_open(&of, path, msg, msz)) return -1;
+  int ok = fprintf(of.fp, "YUV4MPEG2 W%u H%u F25:1 Ip A0:0 %s\nFRAME\n", r->width, r->height,
+                   r->bit_depth > 8 ? "C420p10 XYSCSS=420P10" : "C420jpeg XYSCSS=420JPEG") > 0;
+  unsigned char *row = malloc((size_t)r->plane_w[0] * 2);
+  if (!row) ok = 0;
+  for (int c = 0; c < 3 && ok; c++)
+    for (uint32_t y = 0; y < r->plane_h[c] && ok; y++) {
+      const uint16_t *p = r->planes[c] + (size_t)y * (size_t)r->strides[c];
+      size_t n = 0;
+      for (uint32_t x = 0; x < r->plane_w[c]; x++) {
+        row[n++] = (unsigned char)p[x];
+        if (r->bit_depth > 8) row[n++] = (unsigned char)(p[x] >> 8);
+      }
+      ok = fwrite(row, 1, n, of.fp) == n;
+    }
+  free(row);
+  if (!ok) {
+    snprintf(msg, msz, "%s: write failed", path);
+    imageio_outfile_abort(&of);
+    return -1;
+  }
+  return imageio_outfile_commit(&of, msg, msz);
+}
+
+int main(int argc, char **argv) {
+  const char *in = NULL, *outp = NULL, *recon = NULL;
+  int verbose = 0;
+  hevc_enc_config cfg;
+  hevc_enc_config_default(&cfg);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VAL()                                              \
+  do {                                                          \
+    if (!val) return usage_error("option %s needs a value", a); \
+    i++;                                                        \
+  } while (0)
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(usage_text, stdout);
+      return 0;
+    } else if (!strcmp(a, "-o")) {
+      NEED_VAL();
+      outp = val;
+    } else if (!strcmp(a, "--qp")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 51, &cfg.qp)) return usage_error("--qp: '%s' is not 0..51", val);
+    } else if (!strcmp(a, "--recon")) {
+      NEED_VAL();
+      recon = val;
+    } else if (!strcmp(a, "--ctu")) {
+      int v;
+      NEED_VAL();
+      if (parse_int(val, 32, 64, &v) || (v != 32 && v != 64))
+        return usage_error("--ctu: '%s' is not 32 or 64", val);
+      cfg.ctu_log2 = v == 32 ? 5 : 6;
+    } else if (!strcmp(a, "--rd")) {
+      NEED_VAL();
+      if (parse_int(val, 1, 35, &cfg.rd_candidates)) return usage_error("--rd: '%s' is not 1..35", val);
+    } else if (!strcmp(a, "--qp-jitter")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 51, &cfg.qp_jitter))
+        return usage_error("--qp-jitter: '%s' is not 0..51", val);
+    } else if (!strcmp(a, "--no-deblock")) {
+      cfg.deblocking = 0;
+    } else if (!strcmp(a, "--no-sao")) {
+      cfg.sao = 0;
+    } else if (!strcmp(a, "--no-sign-hiding")) {
+      cfg.sign_hiding = 0;
+    } else if (!strcmp(a, "--no-nxn")) {
+      cfg.nxn = 0;
+    } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+      verbose = 1;
+    } else if (a[0] == '-' && a[1]) {
+      return usage_error("unknown option %s", a);
+    } else if (!in) {
+      in = a;
+    } else {
+      return usage_error("more than one input (%s)", a);
+    }
+  }
+  if (!in) return usage_error("%s", "no input file");
+  if (!outp) return usage_error("%s", "no output file (-o OUT.hevc)");
+
+  char msg[512];
+  imageio_y4m y4m;
+  if (imageio_y4m_read(in, &y4m, msg, sizeof(msg))) {
+    fprintf(stderr, "hevc-enc: %s\n", msg);
+    return EXIT_INPUT;
+  }
+  if (y4m.width > 16384 || y4m.height > 16384) {
+    fprintf(stderr, "hevc-enc: %s: %ux%u is larger than 16384x16384\n", in, y4m.width, y4m.height);
+    imageio_y4m_free(&y4m);
+    return EXIT_INPUT;
+  }
+  cfg.bit_depth = y4m.bit_depth;
+
+  int rc = 0;
+  heic_allocator *alloc = NULL;
+  hevc_encoder *enc = NULL;
+  hevc_enc_output out = {0};
+  hc_mem mem;
+  hc_err err;
+  hc_err_clear(&err);
+  if (heic_allocator_new(&alloc, NULL) != HEIC_OK) {
+    fprintf(stderr, "hevc-enc: out of memory\n");
+    imageio_y4m_free(&y4m);
+    return EXIT_INTERNAL;
+  }
+  hc_mem_init(&mem, alloc, 0);
+  clock_t t0 = clock();
+  hevc_enc_picture pic = {y4m.width, y4m.height, {0}, {0}};
+  for (int c = 0; c < 3; c++) {
+    pic.planes[c] = y4m.planes[c];
+    pic.strides[c] = (ptrdiff_t)y4m.strides[c];
+  }
+  if (hevc_encoder_new(&enc, &mem, &cfg, &err) != HEIC_OK ||
+      hevc_encoder_encode(enc, &pic, &out, &err) != HEIC_OK) {
+    fprintf(stderr, "hevc-enc: %s: %s\n", in, err.message);
+    rc = EXIT_INTERNAL;
+    goto done;
+  }
+  if (write_stream(outp, &out, msg, sizeof(msg))) {
+    fprintf(stderr, "hevc-enc: %s\n", msg);
+    rc = EXIT_OUTPUT;
+    goto done;
+  }
+  if (recon) {
+    hevc_enc_recon r;
+    if (hevc_encoder_recon(enc, &r) != HEIC_OK) {
+      fprintf(stderr, "hevc-enc: no reconstruction available\n");
+      rc = EXIT_INTERNAL;
+      goto done;
+    }
+    if (write_recon(recon, &r, msg, sizeof(msg))) {
+      fprintf(stderr, "hevc-enc: %s\n", msg);
+      rc = EXIT_OUTPUT;
+      goto done;
+    }
+  }
+  if (verbose) {
+    size_t bytes = 0;
+    for (int i = 0; i < out.count; i++) bytes += heic_buffer_size(out.nal[i].buf) + 4;
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    fprintf(stderr, "hevc-enc: %ux%u %d-bit QP %d: %zu bytes, %.4f bpp, %.2f s\n", y4m.width,
+            y4m.height, cfg.bit_depth, cfg.qp, bytes,
+            8.0 * (double)bytes / ((double)y4m.width * y4m.height), secs);
+  }
+done:
+  hevc_enc_output_clear(&out);
+  hevc_encoder_free(&enc);
+  if (hc_mem_outstanding(&mem) != 0) {
+    fprintf(stderr, "hevc-enc: internal error: %zu bytes leaked\n", hc_mem_outstanding(&mem));
+    rc = EXIT_INTERNAL;
+  }
+  heic_allocator_free(&alloc);
+  imageio_y4m_free(&y4m);
+  return rc;
+}
