@@ -50,6 +50,9 @@ static const char *const usage_text =
     "                 suffix before its extension, -1 being the primary image\n"
     "  --no-transform ignore clean aperture, rotation and mirroring\n"
     "  --no-alpha     leave out the alpha channel\n"
+    "  --upsampling nearest|bilinear\n"
+    "                 how 4:2:0/4:2:2 chroma is brought to full size for PNG\n"
+    "                 output (default nearest, as libheif does)\n"
     "  --threads N    worker threads for grid images (0 = one per CPU, the\n"
     "                 default; 1 = decode on the calling thread only)\n"
     "  -q, --quiet    print nothing on success, and no notes or warnings\n"
@@ -73,6 +76,7 @@ typedef struct dec_args {
   uint32_t item; /* 0: not given */
   int thumb, all, no_transform, no_alpha, quiet;
   int threads;
+  heic_upsampling upsampling;
 } dec_args;
 
 /* The state of one run, shared with the log callback. */
@@ -166,6 +170,13 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       if (parse_uint(v, 1024, &n) != 0)
         return usage_error("--threads needs a number from 0 to 1024, not '%s'", v);
       args->threads = (int)n;
+    } else if ((v = option_value(argc, argv, &i, "--upsampling", &missing)) != NULL) {
+      if (strcmp(v, "nearest") == 0)
+        args->upsampling = HEIC_UPSAMPLING_NEAREST;
+      else if (strcmp(v, "bilinear") == 0)
+        args->upsampling = HEIC_UPSAMPLING_BILINEAR;
+      else
+        return usage_error("--upsampling takes 'nearest' or 'bilinear', not '%s'", v);
     } else if (missing) {
       return usage_error("%s needs a value", a);
     } else if (strcmp(a, "--thumb") == 0) {
@@ -270,6 +281,7 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   opts.layout = args->format == FORMAT_PNG ? HEIC_LAYOUT_RGB : HEIC_LAYOUT_YCBCR;
   opts.no_transform = args->no_transform;
   opts.no_alpha = args->no_alpha;
+  opts.upsampling = args->upsampling;
 
   heic_image *img = NULL;
   heic_buffer *icc = NULL;
