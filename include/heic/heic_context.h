@@ -71,7 +71,8 @@ HEIC_API void heic_context_brand(const heic_context *ctx, uint32_t index, char o
 /* ---- items ---- */
 HEIC_API uint32_t heic_context_item_count(const heic_context *ctx);
 HEIC_API uint32_t heic_context_item_id(const heic_context *ctx, uint32_t index);
-/* 0 when the file has no (valid) primary item. */
+/* The image to show: the pitm item, or, when pitm names a thumbnail, the
+ * image it is a thumbnail of (as libheif does).  0 when there is none. */
 HEIC_API uint32_t heic_context_primary_item(const heic_context *ctx);
 /* Top-level images: the primary item first (whatever else it is), then image
  * items that are not hidden and are not a tile, thumbnail or auxiliary

@@ -80,6 +80,7 @@ static void forget_file(heic_context *ctx) {
   ctx->file_size = 0;
   HC_FREEP(&ctx->mem, &ctx->top_level);
   ctx->top_level_count = 0;
+  ctx->primary = 0;
 }
 
 void heic_context_free(heic_context **pctx) {
@@ -189,10 +190,16 @@ static heic_status find_top_level(heic_context *ctx, hc_err *err) {
   ctx->top_level = hc_calloc(&ctx->mem, f->item_count ? f->item_count : 1, sizeof(uint32_t));
   if (!ctx->top_level) return hc_fail_oom(err);
   uint32_t n = 0;
-  if (f->primary_id && hf_find_item(f, f->primary_id)) ctx->top_level[n++] = f->primary_id;
+  ctx->primary = hf_find_item(f, f->primary_id) ? f->primary_id : 0;
+  /* A pitm naming a thumbnail (allowed by the letter of the standard, seen
+   * in Nokia's conformance files) shows the image it is a thumbnail of, as
+   * libheif does: a viewer should not open a file on its 128x72 preview. */
+  uint32_t master = ctx->primary ? hx_thumbnail_of(f, ctx->primary) : 0;
+  if (master && hf_find_item(f, master)) ctx->primary = master;
+  if (ctx->primary) ctx->top_level[n++] = ctx->primary;
   for (uint32_t i = 0; i < f->item_count; i++) {
     const hf_item *it = &f->items[i];
-    if (it->id == f->primary_id || it->hidden || !hx_is_image_type(it->type)) continue;
+    if (it->id == ctx->primary || it->hidden || !hx_is_image_type(it->type)) continue;
     if (hx_thumbnail_of(f, it->id) || hx_auxiliary_of(f, it->id)) continue;
     int is_input = 0;
     for (uint32_t r = 0; r < f->ref_count && !is_input; r++) {
@@ -303,9 +310,7 @@ uint32_t heic_context_item_id(const heic_context *ctx, uint32_t index) {
   return ctx && index < ctx->file.item_count ? ctx->file.items[index].id : 0;
 }
 
-uint32_t heic_context_primary_item(const heic_context *ctx) {
-  return ctx && hf_find_item(&ctx->file, ctx->file.primary_id) ? ctx->file.primary_id : 0;
-}
+uint32_t heic_context_primary_item(const heic_context *ctx) { return ctx ? ctx->primary : 0; }
 
 uint32_t heic_context_top_level_count(const heic_context *ctx) {
   return ctx ? ctx->top_level_count : 0;
@@ -346,7 +351,7 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
   info->content_type = it->content_type ? it->content_type : "";
   info->hidden = it->hidden;
   info->is_image = hx_is_image_type(it->type);
-  info->is_primary = id == f->primary_id;
+  info->is_primary = id == ctx->primary;
   const hf_property *p = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
   if (p && p->parsed) {
     info->width = p->u.ispe.width;

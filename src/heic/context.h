@@ -24,6 +24,7 @@ struct heic_context {
   uint8_t *file_data;    /* owned copy of the input */
   size_t file_size;
   hf_file file;
+  uint32_t primary;      /* resolved primary image (see find_top_level) */
   uint32_t *top_level;   /* owned */
   uint32_t top_level_count;
 };

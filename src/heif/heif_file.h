@@ -45,6 +45,7 @@ typedef struct hf_hvcc_array {
   uint8_t nal_type;
   uint32_t count;
   hf_span *nals; /* count NAL units, without length prefixes */
+  uint8_t array_completeness; /* 1: all NAL units of this type are in the array */
 } hf_hvcc_array;
 
 typedef struct hf_hvcc {
@@ -53,9 +54,20 @@ typedef struct hf_hvcc {
   uint8_t general_level_idc;
   uint8_t chroma_format_idc;          /* 0..3 */
   uint8_t bit_depth_luma, bit_depth_chroma; /* 8.. */
-  uint8_t length_size;                /* 1, 2 or 4: NAL length field size in item data */
+  uint8_t length_size;                /* NAL length field size in item data: 1, 2 or 4
+                                         (3 is passed on as read; the decoder judges it) */
   uint32_t array_count;
   hf_hvcc_array *arrays;
+  /* The rest of the HEVCDecoderConfigurationRecord, kept so that tools can
+   * show it and a writer can copy a record unchanged. */
+  uint8_t configuration_version;
+  uint64_t general_constraint_indicator_flags; /* 48 bits */
+  uint16_t min_spatial_segmentation_idc;       /* 12 bits */
+  uint8_t parallelism_type;                    /* 2 bits */
+  uint16_t avg_frame_rate;
+  uint8_t constant_frame_rate;                 /* 2 bits */
+  uint8_t num_temporal_layers;                 /* 3 bits */
+  uint8_t temporal_id_nested;                  /* 1 bit */
 } hf_hvcc;
 
 typedef enum hf_colr_kind { HF_COLR_NCLX = 1, HF_COLR_ICC = 2 } hf_colr_kind;
@@ -81,7 +93,7 @@ typedef struct hf_property {
     } colr;
     hf_hvcc hvcc;
     struct { uint8_t angle; } irot;  /* anticlockwise, units of 90 degrees (0..3) */
-    struct { uint8_t axis; } imir;   /* 0: vertical axis (left-right flip), 1: horizontal */
+    struct { uint8_t axis; } imir;   /* 0: top-bottom exchanged, 1: left-right (23008-12:2022) */
     hf_clap clap;
     struct { char *aux_type; hf_span subtype; } auxc; /* aux_type owned, NUL-terminated */
   } u;
@@ -115,6 +127,7 @@ typedef struct hf_item {
   /* ipma */
   uint32_t assoc_count;
   hf_prop_assoc *assocs;
+  char *item_uri_type;  /* owned, "" unless the item type is 'uri ' (infe v2/v3) */
 } hf_item;
 
 typedef struct hf_ref {
@@ -158,10 +171,15 @@ typedef struct hf_file {
   hf_span idat;       /* meta's idat payload ({NULL,0} when none) */
 } hf_file;
 
-/* Parses data[0..size) into f (which must be zeroed or cleared).  On failure
+/* Parses data[0..size) into f (which must be zeroed or cleared).  limits may
+ * be NULL, and a zero field means the library default (as in
+ * heic_context_limits): 10000 items, depth 16, 2^28 pixels.  On failure
  * f is cleared and err names the problem (HEIC_ERR_INVALID_INPUT for a broken
  * structure, HEIC_ERR_LIMIT_EXCEEDED naming the limit, HEIC_ERR_UNSUPPORTED
- * e.g. for a file with no 'meta', HEIC_ERR_OUT_OF_MEMORY). */
+ * e.g. for an image sequence with no 'meta', HEIC_ERR_OUT_OF_MEMORY).
+ * A truncated file whose cut falls in a top-level box the reader skips (in
+ * practice mdat) still parses: the items whose data is missing fail in
+ * hf_item_data(_size), naming the extent.  ftyp and meta must be whole. */
 heic_status hf_parse(hf_file *f, hc_mem *mem, const uint8_t *data, size_t size,
                      const hf_limits *limits, hc_err *err);
 /* Frees what f owns and zeroes it.  Safe on a zeroed or half-parsed f. */
@@ -170,7 +188,7 @@ void hf_file_clear(hf_file *f);
 hf_item *hf_find_item(const hf_file *f, uint32_t id);
 /* First property of the given type associated with item, or NULL. */
 const hf_property *hf_item_property(const hf_file *f, const hf_item *item, hf_fourcc type);
-/* The i-th reference of the given type from item (NULL when none). */
+/* The first reference of the given type from item `from` (NULL when none). */
 const hf_ref *hf_find_ref(const hf_file *f, uint32_t from, hf_fourcc type);
 
 /* Total length of an item's data (sum of extents), bounds-checked against the
