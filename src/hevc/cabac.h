@@ -1,0 +1,141 @@
+/*
+ * CABAC encoder (9.3) with a bit-counting twin for rate estimation.
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * One engine serves both the real slice data and the RD search: in counting
+ * mode the arithmetic coder is skipped and each bin adds its estimated cost
+ * (from the context state, in 1/32768 bit) to `frac_bits`, while the context
+ * states adapt exactly as they would when writing.  The syntax writer is thus
+ * the only place that knows the syntax, and rate estimates can never drift
+ * from what is actually written.
+ */
+#ifndef HEIC_HEVC_CABAC_H
+#define HEIC_HEVC_CABAC_H
+
+#include <stdint.h>
+
+#include "bitstream.h"
+
+/* Context index offsets (initType 0 only: this encoder writes I slices). */
+enum {
+  HEVC_CTX_SAO_MERGE = 0,
+  HEVC_CTX_SAO_TYPE = HEVC_CTX_SAO_MERGE + 1,
+  HEVC_CTX_SPLIT_CU = HEVC_CTX_SAO_TYPE + 1,
+  HEVC_CTX_PART_MODE = HEVC_CTX_SPLIT_CU + 3,
+  HEVC_CTX_PREV_INTRA = HEVC_CTX_PART_MODE + 1,
+  HEVC_CTX_CHROMA_MODE = HEVC_CTX_PREV_INTRA + 1,
+  HEVC_CTX_SPLIT_TF = HEVC_CTX_CHROMA_MODE + 1,
+  HEVC_CTX_CBF_LUMA = HEVC_CTX_SPLIT_TF + 3,
+  HEVC_CTX_CBF_CHROMA = HEVC_CTX_CBF_LUMA + 2,
+  HEVC_CTX_QP_DELTA = HEVC_CTX_CBF_CHROMA + 4,
+  HEVC_CTX_LAST_X = HEVC_CTX_QP_DELTA + 2,
+  HEVC_CTX_LAST_Y = HEVC_CTX_LAST_X + 18,
+  HEVC_CTX_CSBF = HEVC_CTX_LAST_Y + 18,
+  HEVC_CTX_SIG = HEVC_CTX_CSBF + 4,
+  HEVC_CTX_GT1 = HEVC_CTX_SIG + 42,
+  HEVC_CTX_GT2 = HEVC_CTX_GT1 + 24,
+  HEVC_NUM_CTX = HEVC_CTX_GT2 + 6
+};
+
+/* A context state is (pStateIdx << 1) | valMps. */
+typedef struct hevc_contexts {
+  uint8_t s[HEVC_NUM_CTX];
+} hevc_contexts;
+
+typedef struct hevc_cabac {
+  hevc_contexts ctx;
+  int counting;           /* 1: estimate only, nothing is written */
+  uint64_t frac_bits;     /* counting mode: accumulated cost, 1/32768 bit */
+  /* arithmetic coder state (9.3.4.x, encoder side) */
+  uint32_t low, range;
+  uint32_t outstanding;
+  int first_bit;
+  hevc_bitwriter *bw;     /* borrowed; NULL in counting mode */
+} hevc_cabac;
+
+extern const uint8_t hevc_cabac_lps_range[64][4];
+extern const uint8_t hevc_cabac_next_lps[64];
+/* Cost of coding the MPS ([s][0]) or the LPS ([s][1]) in state s, 1/32768 bit. */
+extern const uint32_t hevc_cabac_entropy[64][2];
+
+/* Context initialisation for an I slice at slice QP qp (9.3.2.2). */
+void hevc_contexts_init(hevc_contexts *c, int qp);
+
+/* Starts the arithmetic coder writing into bw. */
+void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw);
+/* Starts a counting coder with the given context states. */
+void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx);
+
+void hevc_cabac_put_bit_(hevc_cabac *cb, int b);
+
+static inline void hevc_cabac_renorm_(hevc_cabac *cb) {
+  while (cb->range < 256) {
+    if (cb->low < 256) {
+      hevc_cabac_put_bit_(cb, 0);
+    } else if (cb->low >= 512) {
+      cb->low -= 512;
+      hevc_cabac_put_bit_(cb, 1);
+    } else {
+      cb->low -= 256;
+      cb->outstanding++;
+    }
+    cb->range <<= 1;
+    cb->low <<= 1;
+  }
+}
+
+static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
+  uint8_t *st = &cb->ctx.s[ctx_idx];
+  int state = *st >> 1, mps = *st & 1;
+  if (cb->counting) {
+    cb->frac_bits += hevc_cabac_entropy[state][bin != mps];
+  } else {
+    uint32_t lps = hevc_cabac_lps_range[state][(cb->range >> 6) & 3];
+    cb->range -= lps;
+    if (bin != mps) {
+      cb->low += cb->range;
+      cb->range = lps;
+    }
+    hevc_cabac_renorm_(cb);
+  }
+  if (bin != mps) {
+    if (state == 0) mps = 1 - mps;
+    state = hevc_cabac_next_lps[state];
+  } else if (state < 62) {
+    state++;
+  }
+  *st = (uint8_t)((state << 1) | mps);
+}
+
+static inline void hevc_cabac_bypass(hevc_cabac *cb, int bin) {
+  if (cb->counting) {
+    cb->frac_bits += 32768;
+    return;
+  }
+  cb->low <<= 1;
+  if (bin) cb->low += cb->range;
+  if (cb->low >= 1024) {
+    hevc_cabac_put_bit_(cb, 1);
+    cb->low -= 1024;
+  } else if (cb->low < 512) {
+    hevc_cabac_put_bit_(cb, 0);
+  } else {
+    cb->low -= 512;
+    cb->outstanding++;
+  }
+}
+
+/* n (0..32) bypass bins holding the low bits of v, most significant first. */
+static inline void hevc_cabac_bypass_bits(hevc_cabac *cb, uint32_t v, int n) {
+  if (cb->counting) {
+    cb->frac_bits += (uint64_t)32768 * (uint64_t)n;
+    return;
+  }
+  while (n-- > 0) hevc_cabac_bypass(cb, (v >> n) & 1);
+}
+
+/* end_of_slice_segment_flag and friends; a 1 also flushes the coder
+ * (which writes the rbsp stop bit). */
+void hevc_cabac_terminate(hevc_cabac *cb, int bin);
+
+#endif

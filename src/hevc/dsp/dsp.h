@@ -1,0 +1,52 @@
+/*
+ * Kernel function tables.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Every hot kernel of the encoder is called through an hevc_dsp table that
+ * lives in the encoder context (no process-global state).  hevc_dsp_init()
+ * fills it with the C reference versions; SIMD versions will overwrite
+ * entries after CPU detection, and must be bit-identical to the C ones
+ * (tests compare them on random input).
+ *
+ * Samples are uint16_t for every bit depth; strides are in samples.
+ * Size index t is log2(block size) - 2: 0 = 4x4 ... 3 = 32x32.
+ */
+#ifndef HEIC_HEVC_DSP_H
+#define HEIC_HEVC_DSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint16_t hevc_pixel;
+
+typedef struct hevc_dsp {
+  /* Intra prediction from reference arrays: top[0] = left[0] = p[-1][-1],
+   * top[1 + i] = p[i][-1], left[1 + i] = p[-1][i], i < 2N.
+   * edge: apply the luma boundary smoothing of DC / modes 10 and 26. */
+  void (*pred_planar)(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
+                      const hevc_pixel *left, int log2);
+  void (*pred_dc)(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
+                  const hevc_pixel *left, int log2, int edge);
+  void (*pred_angular)(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
+                       const hevc_pixel *left, int log2, int mode, int edge, int bit_depth);
+
+  /* Forward transforms of a residual block into coefficients (encoder's own
+   * scaling: the result fits int16 for bit depths up to 10 after clipping). */
+  void (*fwd[4])(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bit_depth);
+  void (*fwd_dst)(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bit_depth);
+  /* Inverse transforms exactly as 8.6.4.2 (with the intermediate clipping):
+   * coef is the scaled (dequantised) block, res receives the residual. */
+  void (*inv[4])(const int32_t *coef, int16_t *res, int bit_depth);
+  void (*inv_dst)(const int32_t *coef, int16_t *res, int bit_depth);
+
+  /* Sum of absolute Hadamard-transformed differences of an N x N block. */
+  uint32_t (*satd[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
+  /* Sum of squared differences of an N x N block. */
+  uint64_t (*sse[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
+} hevc_dsp;
+
+void hevc_dsp_init(hevc_dsp *dsp);
+
+/* The C versions, exported for the kernel tests. */
+void hevc_dsp_init_c(hevc_dsp *dsp);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * Internal state of the HEVC encoder shared by its stages.
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Picture pipeline (one CTU row of lag, which is also the shape that
+ * wavefront threading will take):
+ *   row k:  search + reconstruct every CTU of row k (search.c)
+ *           deblock what row k completes (deblock.c)
+ *           decide and apply SAO for row k - 1, entropy-code row k - 1
+ * so that SAO is decided on deblocked samples while only two CTU rows of
+ * decisions and coefficients are ever held.
+ */
+#ifndef HEIC_HEVC_ENCODER_INT_H
+#define HEIC_HEVC_ENCODER_INT_H
+
+#include <stdint.h>
+
+#include "bitstream.h"
+#include "cabac.h"
+#include "dsp/dsp.h"
+#include "hevc_encoder.h"
+#include "tables.h"
+
+#define HEVC_MAX_CTU_LOG2 6
+#define HEVC_UNITS 16 /* 4x4 units per CTU side (stride of the CTU maps) */
+#define HEVC_MIN_CU_LOG2 3
+#define HEVC_MAX_TU_LOG2 5
+
+/* Per 4x4 luma unit, whole picture: what later CTUs and the loop filters
+ * need to know about a coded area. */
+typedef struct hevc_unit {
+  uint8_t depth;     /* CtDepth of the CU */
+  uint8_t luma_mode; /* IntraPredModeY */
+  uint8_t edges;     /* HEVC_EDGE_*: a transform/prediction block edge lies on this side */
+  int8_t qp;         /* QpY of the CU */
+} hevc_unit;
+
+enum { HEVC_EDGE_LEFT = 1, HEVC_EDGE_TOP = 2 };
+
+typedef struct hevc_sao {
+  uint8_t merge_left, merge_up;
+  uint8_t type[3];     /* 0 off, 1 band, 2 edge; type[2] == type[1] */
+  uint8_t eo_class[3]; /* eo_class[2] == eo_class[1] */
+  uint8_t band_pos[3];
+  int8_t offset[3][4]; /* SaoOffsetVal[1..4] (before any bit-depth shift) */
+} hevc_sao;
+
+/* Decisions and coefficients of one CTU.  Maps are per 4x4 unit, stride
+ * HEVC_UNITS, values valid at every unit the item covers. */
+typedef struct hevc_ctu {
+  int x0, y0, addr;   /* luma position, raster address */
+  int qp;             /* QP the residual was quantised with */
+  int qp_pred;        /* qPY_PRED of the CTU's quantisation group */
+  uint8_t cu_log2[HEVC_UNITS * HEVC_UNITS];
+  uint8_t nxn[HEVC_UNITS * HEVC_UNITS];
+  uint8_t luma_mode[HEVC_UNITS * HEVC_UNITS];
+  uint8_t chroma_sel[HEVC_UNITS * HEVC_UNITS];  /* intra_chroma_pred_mode 0..4 */
+  uint8_t chroma_mode[HEVC_UNITS * HEVC_UNITS]; /* IntraPredModeC */
+  uint8_t tu_log2[HEVC_UNITS * HEVC_UNITS];     /* luma TU size */
+  /* bit 0: cbf_luma of the luma TU; bits 1, 2: cbf_cb, cbf_cr of the chroma
+   * TU whose top-left unit this is (for 4x4 luma TUs, the 8x8 parent's). */
+  uint8_t cbf[HEVC_UNITS * HEVC_UNITS];
+  int16_t coef[3][64 * 64]; /* stride 64 for luma, 32 for chroma */
+  hevc_sao sao;
+} hevc_ctu;
+
+/* State of the cu_qp_delta syntax while writing a CTU. */
+typedef struct hevc_qp_state {
+  int pred;         /* qPY_PRED of the current quantisation group */
+  int target;       /* QP used for the residual of this CTU */
+  int delta_coded;  /* IsCuQpDeltaCoded */
+} hevc_qp_state;
+
+struct hevc_encoder {
+  hc_mem *mem;
+  hevc_enc_config cfg;
+  hevc_dsp dsp;
+
+  /* geometry of the current picture */
+  int width, height;        /* input */
+  int out_w, out_h;         /* cropped output: even */
+  int coded_w, coded_h;     /* multiples of 8 */
+  int ctu_log2, ctu_size, ctu_cols, ctu_rows;
+  int bit_depth;
+  int units_w, units_h;
+  int alloc_w, alloc_h;     /* coded size the buffers were allocated for */
+  int alloc_ctu_log2;
+
+  hevc_pixel *orig[3], *recon[3], *dbk[3];
+  ptrdiff_t stride[3];
+  int pw[3], ph[3];         /* coded plane sizes */
+  hevc_unit *units;         /* units_w * units_h */
+  hevc_ctu *ctus;           /* two CTU rows: row k uses slot k & 1 */
+  int have_recon;
+
+  int slice_qp;
+  int cu_qp_delta;          /* pps cu_qp_delta_enabled_flag */
+  int qp_prev;              /* QpY of the last CU decided (qPY_PREV) */
+  hevc_contexts search_ctx; /* context states the RD search estimates with */
+
+  hevc_bitwriter slice_bw;
+  hevc_bitwriter tmp_bw;
+  hevc_cabac cabac;
+};
+
+/* ---- shared helpers ---------------------------------------------------- */
+
+static inline int hevc_clip3(int lo, int hi, int v) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Decoding-order key of the 4x4 unit holding luma sample (x, y): CTU raster
+ * address, then z-order inside the CTU (single slice, single tile). */
+static inline uint32_t hevc_zkey(const hevc_encoder *e, int x, int y) {
+  uint32_t addr = (uint32_t)((y >> e->ctu_log2) * e->ctu_cols + (x >> e->ctu_log2));
+  uint32_t ux = (uint32_t)(x >> 2) & (HEVC_UNITS - 1), uy = (uint32_t)(y >> 2) & (HEVC_UNITS - 1);
+  uint32_t m = 0;
+  for (int b = 0; b < 4; b++) m |= ((ux >> b) & 1) << (2 * b) | ((uy >> b) & 1) << (2 * b + 1);
+  return addr << 8 | m;
+}
+
+/* Luma intra mode and CU depth at luma (x, y), which must be coded already
+ * (inside ctu when it belongs to the CTU being decided). */
+static inline const hevc_unit *hevc_unit_at(const hevc_encoder *e, int x, int y) {
+  return &e->units[(y >> 2) * e->units_w + (x >> 2)];
+}
+
+static inline int hevc_in_ctu(const hevc_ctu *ctu, int ctu_size, int x, int y) {
+  return x >= ctu->x0 && y >= ctu->y0 && x < ctu->x0 + ctu_size && y < ctu->y0 + ctu_size;
+}
+
+static inline int hevc_uidx(const hevc_ctu *ctu, int x, int y) {
+  return ((y - ctu->y0) >> 2) * HEVC_UNITS + ((x - ctu->x0) >> 2);
+}
+
+/* The three most probable modes for the PU at (x, y) (8.4.2). */
+void hevc_mpm(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int cand[3]);
+
+/* IntraPredModeC for intra_chroma_pred_mode sel and the luma mode (4:2:0). */
+static inline int hevc_chroma_mode(int sel, int luma_mode) {
+  static const uint8_t base[4] = {0, 26, 10, 1};
+  if (sel == 4) return luma_mode;
+  return base[sel] == luma_mode ? 34 : base[sel];
+}
+
+/* scanIdx for a block of size log2 in component c coded with intra mode. */
+static inline int hevc_scan_idx(int log2, int c, int mode) {
+  if (log2 == 2 || (log2 == 3 && c == 0)) {
+    if (mode >= 6 && mode <= 14) return 2;
+    if (mode >= 22 && mode <= 30) return 1;
+  }
+  return 0;
+}
+
+/* QpY -> Qp' for component c (no chroma offsets are used). */
+static inline int hevc_qp_prime(const hevc_encoder *e, int c, int qp_y) {
+  int off = 6 * (e->bit_depth - 8);
+  if (c == 0) return qp_y + off;
+  return hevc_chroma_qp_map(hevc_clip3(-off, 57, qp_y)) + off;
+}
+
+#endif

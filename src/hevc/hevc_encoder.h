@@ -1,0 +1,126 @@
+/*
+ * libheic's HEVC intra encoder.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Encodes one picture (8- or 10-bit 4:2:0, 1x1 .. 16384x16384) as an IDR
+ * access unit: VPS, SPS, PPS, one I slice, and a suffix SEI carrying the
+ * MD5 decoded picture hash.  Main profile for 8 bits, Main 10 for 10 bits.
+ *
+ * Sizes.  4:2:0 cannot signal an odd cropped width or height (the conformance
+ * window counts in chroma samples), so the encoder codes the picture padded
+ * to even dimensions by replicating the last column / row, and the decoded
+ * (cropped) size it reports is out_width x out_height = the input size
+ * rounded up to even.  A container that needs the exact odd size crops the
+ * rest (HEIF: ispe carries the even size, clap the exact one).  Internally
+ * the coded size is further padded to a multiple of 8 (the minimum CU) and
+ * cropped by the conformance window.
+ *
+ * OWNERSHIP
+ *  - hevc_encoder_new() creates the encoder; hevc_encoder_free(&enc) destroys
+ *    it (accepts NULL / *enc == NULL, sets *enc = NULL).  The hc_mem passed to
+ *    new() is borrowed and must outlive the encoder; every byte the encoder
+ *    allocates is charged to it.
+ *  - The input picture is borrowed for the duration of hevc_encoder_encode()
+ *    only.
+ *  - On success, hevc_encoder_encode() fills *out with refcounted NAL units
+ *    (heic_buffer, one per NAL, payload with emulation prevention and the
+ *    two-byte NAL header, without start code or length prefix).  Ownership of
+ *    every out->nal[i].buf moves to the caller, who releases them with
+ *    hevc_enc_output_clear() (or heic_buffer_unref() one by one).  On failure
+ *    *out is left empty and the caller owns nothing.
+ *  - hevc_encoder_recon() returns a borrowed view of the decoded picture as
+ *    every conforming decoder reconstructs it (after deblocking and SAO),
+ *    cropped to out_width x out_height.  It stays valid until the next
+ *    hevc_encoder_encode() or hevc_encoder_free() on the same encoder.
+ *
+ * Threads: an encoder is used by one thread at a time; separate encoders are
+ * independent (no global mutable state).  Output is deterministic: the same
+ * input and configuration always give the same bytes.
+ */
+#ifndef HEIC_HEVC_ENCODER_H
+#define HEIC_HEVC_ENCODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+#include "heic/heic_common.h"
+
+typedef struct hevc_encoder hevc_encoder;
+
+typedef struct hevc_enc_config {
+  int qp;             /* 0..51 */
+  int bit_depth;      /* 8 or 10 */
+  int ctu_log2;       /* 5 (32x32) or 6 (64x64) */
+  int deblocking;     /* 1: in-loop deblocking filter on */
+  int sao;            /* 1: sample adaptive offset on */
+  int sign_hiding;    /* 1: sign data hiding */
+  int rd_candidates;  /* luma modes kept after SATD for full RD (1..35) */
+  int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
+  /* Testing aid: when non-zero, the QP changes from CTU to CTU within
+   * qp +- qp_jitter, deterministically, to exercise cu_qp_delta coding and
+   * QP prediction. */
+  int qp_jitter;
+} hevc_enc_config;
+
+/* Fills cfg with the defaults (QP 27, 8 bits, 64x64 CTUs, all tools on). */
+void hevc_enc_config_default(hevc_enc_config *cfg);
+
+/* NAL unit types this encoder writes. */
+enum {
+  HEVC_NAL_IDR_W_RADL = 19,
+  HEVC_NAL_VPS = 32,
+  HEVC_NAL_SPS = 33,
+  HEVC_NAL_PPS = 34,
+  HEVC_NAL_PREFIX_SEI = 39,
+  HEVC_NAL_SUFFIX_SEI = 40
+};
+
+#define HEVC_ENC_MAX_NALS 8
+
+typedef struct hevc_enc_nal {
+  int type;           /* nal_unit_type */
+  heic_buffer *buf;   /* owned by whoever holds the hevc_enc_output */
+} hevc_enc_nal;
+
+typedef struct hevc_enc_output {
+  int count;
+  hevc_enc_nal nal[HEVC_ENC_MAX_NALS];
+} hevc_enc_output;
+
+/* Releases every NAL buffer and empties *out.  Safe on an empty output. */
+void hevc_enc_output_clear(hevc_enc_output *out);
+
+/* Input picture: samples are uint16_t for both bit depths (values must be
+ * below 1 << bit_depth; larger values are clipped), strides in samples.
+ * planes[1], planes[2] are the 4:2:0 chroma planes of (width + 1) / 2 x
+ * (height + 1) / 2 samples. */
+typedef struct hevc_enc_picture {
+  uint32_t width, height;
+  const uint16_t *planes[3];
+  ptrdiff_t strides[3];
+} hevc_enc_picture;
+
+/* Reconstructed picture view (borrowed, see OWNERSHIP). */
+typedef struct hevc_enc_recon {
+  uint32_t width, height;       /* out_width x out_height */
+  int bit_depth;
+  const uint16_t *planes[3];
+  ptrdiff_t strides[3];         /* in samples */
+  uint32_t plane_w[3], plane_h[3];
+} hevc_enc_recon;
+
+/* Creates an encoder.  On failure *out is NULL and err says why. */
+HEIC_NODISCARD heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem,
+                                            const hevc_enc_config *cfg, hc_err *err);
+void hevc_encoder_free(hevc_encoder **enc);
+
+/* Encodes one picture into *out (see OWNERSHIP).  *out must be empty. */
+HEIC_NODISCARD heic_status hevc_encoder_encode(hevc_encoder *enc, const hevc_enc_picture *pic,
+                                               hevc_enc_output *out, hc_err *err);
+
+/* The reconstruction of the last successfully encoded picture; returns
+ * HEIC_ERR_INVALID_ARGUMENT when there is none. */
+heic_status hevc_encoder_recon(const hevc_encoder *enc, hevc_enc_recon *rec);
+
+#endif

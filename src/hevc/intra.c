@@ -1,0 +1,138 @@
+/*
+ * Intra reference samples and MPM derivation.  SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "intra.h"
+
+void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int cur_x,
+                     int cur_y, hevc_refs *r) {
+  int n = 1 << log2;
+  int sh = c ? 1 : 0;
+  uint32_t cur = hevc_zkey(e, cur_x, cur_y);
+  const hevc_pixel *pl = e->recon[c];
+  ptrdiff_t st = e->stride[c];
+  int pw = e->pw[c], ph = e->ph[c];
+  /* Linear order of 8.4.4.2.2: p[-1][2N-1] up to p[-1][-1], then p[0][-1]
+   * to p[2N-1][-1]. */
+  hevc_pixel lin[4 * 32 + 1];
+  uint8_t avail[4 * 32 + 1];
+  int total = 4 * n + 1, any = 0;
+  for (int i = 0; i < total; i++) {
+    int x, y;
+    if (i < 2 * n) {
+      x = xc - 1;
+      y = yc + 2 * n - 1 - i;
+    } else if (i == 2 * n) {
+      x = xc - 1;
+      y = yc - 1;
+    } else {
+      x = xc + (i - 2 * n - 1);
+      y = yc - 1;
+    }
+    int ok = x >= 0 && y >= 0 && x < pw && y < ph && hevc_zkey(e, x << sh, y << sh) < cur;
+    avail[i] = (uint8_t)ok;
+    if (ok) {
+      lin[i] = pl[y * st + x];
+      any = 1;
+    }
+  }
+  if (!any) {
+    for (int i = 0; i < total; i++) lin[i] = (hevc_pixel)(1 << (e->bit_depth - 1));
+  } else {
+    if (!avail[0]) {
+      int k = 1;
+      while (!avail[k]) k++;
+      lin[0] = lin[k];
+    }
+    for (int i = 1; i < total; i++)
+      if (!avail[i]) lin[i] = lin[i - 1];
+  }
+  r->top[0] = r->left[0] = lin[2 * n];
+  for (int i = 0; i < 2 * n; i++) {
+    r->left[1 + i] = lin[2 * n - 1 - i];
+    r->top[1 + i] = lin[2 * n + 1 + i];
+  }
+}
+
+int hevc_intra_filter_flag(int mode, int log2) {
+  if (mode == 1 || log2 == 2) return 0;
+  int d1 = mode > 26 ? mode - 26 : 26 - mode;
+  int d2 = mode > 10 ? mode - 10 : 10 - mode;
+  int dist = d1 < d2 ? d1 : d2;
+  int thres = log2 == 3 ? 7 : log2 == 4 ? 1 : 0;
+  return dist > thres;
+}
+
+void hevc_intra_filter(const hevc_refs *r, int log2, int strong_enabled, int bit_depth,
+                       hevc_refs *f) {
+  int n = 1 << log2, n2 = 2 * n;
+  const hevc_pixel *t = r->top, *l = r->left;
+  if (strong_enabled && log2 == 5) {
+    int thr = 1 << (bit_depth - 5);
+    int a = t[0] + t[n2] - 2 * t[n];
+    int b = l[0] + l[n2] - 2 * l[n];
+    if ((a < 0 ? -a : a) < thr && (b < 0 ? -b : b) < thr) {
+      f->top[0] = f->left[0] = t[0];
+      for (int i = 0; i < n2 - 1; i++) {
+        f->top[1 + i] = (hevc_pixel)(((63 - i) * t[0] + (i + 1) * t[n2] + 32) >> 6);
+        f->left[1 + i] = (hevc_pixel)(((63 - i) * l[0] + (i + 1) * l[n2] + 32) >> 6);
+      }
+      f->top[n2] = t[n2];
+      f->left[n2] = l[n2];
+      return;
+    }
+  }
+  f->top[0] = f->left[0] = (hevc_pixel)((l[1] + 2 * t[0] + t[1] + 2) >> 2);
+  for (int i = 1; i < n2; i++) {
+    f->top[i] = (hevc_pixel)((t[i - 1] + 2 * t[i] + t[i + 1] + 2) >> 2);
+    f->left[i] = (hevc_pixel)((l[i - 1] + 2 * l[i] + l[i + 1] + 2) >> 2);
+  }
+  f->top[n2] = t[n2];
+  f->left[n2] = l[n2];
+}
+
+void hevc_intra_predict(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
+                        int bit_depth, hevc_pixel *dst, ptrdiff_t stride) {
+  int edge = c == 0 && log2 < 5;
+  if (mode == 0)
+    dsp->pred_planar(dst, stride, r->top, r->left, log2);
+  else if (mode == 1)
+    dsp->pred_dc(dst, stride, r->top, r->left, log2, edge);
+  else
+    dsp->pred_angular(dst, stride, r->top, r->left, log2, mode, edge, bit_depth);
+}
+
+/* Luma mode of a neighbouring PU for the MPM list: DC when unavailable (the
+ * above neighbour also when it lies in the CTU row above, 8.4.2). */
+static int neighbour_mode(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int cx,
+                          int cy, int above) {
+  if (x < 0 || y < 0) return 1;
+  if (above && (y >> e->ctu_log2) != (cy >> e->ctu_log2)) return 1;
+  if (hevc_zkey(e, x, y) >= hevc_zkey(e, cx, cy)) return 1;
+  if (hevc_in_ctu(ctu, e->ctu_size, x, y)) return ctu->luma_mode[hevc_uidx(ctu, x, y)];
+  return hevc_unit_at(e, x, y)->luma_mode;
+}
+
+void hevc_mpm(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int cand[3]) {
+  int a = neighbour_mode(e, ctu, x - 1, y, x, y, 0);
+  int b = neighbour_mode(e, ctu, x, y - 1, x, y, 1);
+  if (a == b) {
+    if (a < 2) {
+      cand[0] = 0;
+      cand[1] = 1;
+      cand[2] = 26;
+    } else {
+      cand[0] = a;
+      cand[1] = 2 + ((a + 29) % 32);
+      cand[2] = 2 + ((a - 2 + 1) % 32);
+    }
+  } else {
+    cand[0] = a;
+    cand[1] = b;
+    if (a != 0 && b != 0)
+      cand[2] = 0;
+    else if (a != 1 && b != 1)
+      cand[2] = 1;
+    else
+      cand[2] = 26;
+  }
+}

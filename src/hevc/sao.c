@@ -1,0 +1,265 @@
+/*
+ * Sample adaptive offset.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Decision: per component, statistics (sum of source - deblocked, count) are
+ * gathered for the four categories of each edge class and for the 32 bands;
+ * the best offsets per category follow from them, and the type, class or band
+ * position with the lowest distortion change + lambda * rate wins (rates are
+ * the bypass bins of the syntax).  Cb and Cr share type and class, so they
+ * are decided together.  Merging with the left or upper CTU is chosen when
+ * its parameters, evaluated on this CTU's statistics, cost less.
+ */
+#include "sao.h"
+
+#include <string.h>
+
+typedef struct sao_stats {
+  int64_t eo_sum[4][5];
+  int64_t eo_cnt[4][5];
+  int64_t bo_sum[32];
+  int64_t bo_cnt[32];
+} sao_stats;
+
+static const int eo_dx[4][2] = {{-1, 1}, {0, 0}, {-1, 1}, {1, -1}};
+static const int eo_dy[4][2] = {{0, 0}, {-1, 1}, {-1, 1}, {-1, 1}};
+
+static inline int sgn(int v) { return (v > 0) - (v < 0); }
+
+/* edgeIdx of 8.7.3 (0 = no offset, 1..4 categories) */
+static inline int edge_cat(int a, int b, int c) {
+  static const uint8_t map[5] = {1, 2, 0, 3, 4};
+  return map[2 + sgn(a - b) + sgn(a - c)];
+}
+
+static void region(const hevc_encoder *e, const hevc_ctu *ctu, int c, int *x0, int *y0, int *w,
+                   int *h) {
+  int sh = c ? 1 : 0;
+  int size = e->ctu_size >> sh;
+  *x0 = ctu->x0 >> sh;
+  *y0 = ctu->y0 >> sh;
+  *w = e->pw[c] - *x0 < size ? e->pw[c] - *x0 : size;
+  *h = e->ph[c] - *y0 < size ? e->ph[c] - *y0 : size;
+}
+
+static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats *st) {
+  memset(st, 0, sizeof(*st));
+  int x0, y0, w, h;
+  region(e, ctu, c, &x0, &y0, &w, &h);
+  ptrdiff_t s = e->stride[c];
+  const hevc_pixel *d = e->dbk[c], *o = e->orig[c];
+  int pw = e->pw[c], ph = e->ph[c];
+  int shift = e->bit_depth - 5;
+  for (int y = y0; y < y0 + h; y++)
+    for (int x = x0; x < x0 + w; x++) {
+      int v = d[y * s + x];
+      int diff = o[y * s + x] - v;
+      st->bo_sum[v >> shift] += diff;
+      st->bo_cnt[v >> shift]++;
+      for (int k = 0; k < 4; k++) {
+        int ax = x + eo_dx[k][0], ay = y + eo_dy[k][0];
+        int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
+        if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= pw || bx >= pw || ay >= ph || by >= ph)
+          continue;
+        int cat = edge_cat(v, d[ay * s + ax], d[by * s + bx]);
+        st->eo_sum[k][cat] += diff;
+        st->eo_cnt[k][cat]++;
+      }
+    }
+}
+
+/* Distortion change (SSE) of adding off to cnt samples whose source minus
+ * deblocked differences sum to sum. */
+static inline int64_t delta_d(int64_t sum, int64_t cnt, int off) {
+  return cnt * off * off - 2 * off * sum;
+}
+
+static int best_offset(int64_t sum, int64_t cnt, int lo, int hi) {
+  if (!cnt) return 0;
+  int64_t v = sum >= 0 ? (sum + cnt / 2) / cnt : -((-sum + cnt / 2) / cnt);
+  return (int)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* Rate of four offset magnitudes in bits (truncated unary, bypass). */
+static int offsets_bits(const int8_t off[4], int cmax) {
+  int b = 0;
+  for (int i = 0; i < 4; i++) {
+    int a = off[i] < 0 ? -off[i] : off[i];
+    b += a + (a < cmax);
+  }
+  return b;
+}
+
+/* Cost (Q23 units: SSE << 23 + lambda_q8 * bits << 15) of parameters p for
+ * component c given its statistics. */
+static int64_t param_cost(const hevc_sao *p, int c, const sao_stats *st, int64_t lambda,
+                          int cmax, int type_bits) {
+  int64_t dd = 0;
+  int bits = type_bits;
+  if (p->type[c] == 2) {
+    for (int i = 0; i < 4; i++)
+      dd += delta_d(st->eo_sum[p->eo_class[c]][i + 1], st->eo_cnt[p->eo_class[c]][i + 1],
+                    p->offset[c][i]);
+    bits += offsets_bits(p->offset[c], cmax);
+  } else if (p->type[c] == 1) {
+    for (int i = 0; i < 4; i++) {
+      int b = (p->band_pos[c] + i) & 31;
+      dd += delta_d(st->bo_sum[b], st->bo_cnt[b], p->offset[c][i]);
+      bits += p->offset[c][i] != 0;
+    }
+    bits += offsets_bits(p->offset[c], cmax) + 5;
+  }
+  return dd * ((int64_t)1 << 23) + lambda * ((int64_t)bits << 15);
+}
+
+/* Best parameters of one type (and class / band) for component c. */
+static void best_for(hevc_sao *p, int c, int type, int cls, const sao_stats *st, int cmax) {
+  p->type[c] = (uint8_t)type;
+  if (type == 2) {
+    p->eo_class[c] = (uint8_t)cls;
+    for (int i = 0; i < 4; i++) {
+      int lo = i < 2 ? 0 : -cmax, hi = i < 2 ? cmax : 0;
+      p->offset[c][i] = (int8_t)best_offset(st->eo_sum[cls][i + 1], st->eo_cnt[cls][i + 1], lo, hi);
+    }
+  } else if (type == 1) {
+    p->band_pos[c] = (uint8_t)cls;
+    for (int i = 0; i < 4; i++) {
+      int b = (cls + i) & 31;
+      p->offset[c][i] = (int8_t)best_offset(st->bo_sum[b], st->bo_cnt[b], -cmax, cmax);
+    }
+  } else {
+    memset(p->offset[c], 0, 4);
+  }
+}
+
+static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c) {
+  int x0, y0, w, h;
+  region(e, ctu, c, &x0, &y0, &w, &h);
+  ptrdiff_t s = e->stride[c];
+  const hevc_pixel *d = e->dbk[c];
+  hevc_pixel *out = e->recon[c];
+  int max = (1 << e->bit_depth) - 1;
+  int type = p->type[c];
+  for (int y = y0; y < y0 + h; y++) {
+    if (type == 0) {
+      memcpy(out + y * s + x0, d + y * s + x0, (size_t)w * sizeof(hevc_pixel));
+      continue;
+    }
+    for (int x = x0; x < x0 + w; x++) {
+      int v = d[y * s + x];
+      int off = 0;
+      if (type == 2) {
+        int k = p->eo_class[c];
+        int ax = x + eo_dx[k][0], ay = y + eo_dy[k][0];
+        int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
+        if (ax >= 0 && ay >= 0 && bx >= 0 && by >= 0 && ax < e->pw[c] && bx < e->pw[c] &&
+            ay < e->ph[c] && by < e->ph[c]) {
+          int cat = edge_cat(v, d[ay * s + ax], d[by * s + bx]);
+          if (cat) off = p->offset[c][cat - 1];
+        }
+      } else {
+        int band = v >> (e->bit_depth - 5);
+        int k = (band - p->band_pos[c]) & 31;
+        if (k < 4) off = p->offset[c][k];
+      }
+      int r = v + off;
+      out[y * s + x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+    }
+  }
+}
+
+void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const hevc_sao *up,
+                  int64_t lambda) {
+  hevc_sao *p = &ctu->sao;
+  memset(p, 0, sizeof(*p));
+  if (e->cfg.sao) {
+    int bd = e->bit_depth < 10 ? e->bit_depth : 10;
+    int cmax = (1 << (bd - 5)) - 1;
+    sao_stats st[3];
+    for (int c = 0; c < 3; c++) gather(e, ctu, c, &st[c]);
+
+    /* luma */
+    hevc_sao best = {0};
+    int64_t bj = param_cost(&best, 0, &st[0], lambda, cmax, 1);
+    for (int t = 1; t <= 2; t++)
+      for (int k = 0; k < (t == 2 ? 4 : 32); k++) {
+        hevc_sao cand = best;
+        best_for(&cand, 0, t, k, &st[0], cmax);
+        int64_t j = param_cost(&cand, 0, &st[0], lambda, cmax, t == 2 ? 4 : 2);
+        if (j < bj) {
+          bj = j;
+          best = cand;
+        }
+      }
+    /* chroma: type and class shared by Cb and Cr */
+    int64_t bjc = param_cost(&best, 1, &st[1], lambda, cmax, 1) +
+                  param_cost(&best, 2, &st[2], lambda, cmax, 0);
+    hevc_sao cbest = best;
+    for (int k = 0; k < 4; k++) {
+      hevc_sao cand = best;
+      best_for(&cand, 1, 2, k, &st[1], cmax);
+      best_for(&cand, 2, 2, k, &st[2], cmax);
+      int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4) +
+                  param_cost(&cand, 2, &st[2], lambda, cmax, 0);
+      if (j < bjc) {
+        bjc = j;
+        cbest = cand;
+      }
+    }
+    {
+      /* band: positions chosen per component */
+      hevc_sao cand = best;
+      int64_t j = 0;
+      for (int c = 1; c < 3; c++) {
+        int64_t bb = INT64_MAX;
+        hevc_sao tmp = cand;
+        for (int k = 0; k < 32; k++) {
+          hevc_sao t2 = cand;
+          best_for(&t2, c, 1, k, &st[c], cmax);
+          int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0);
+          if (jj < bb) {
+            bb = jj;
+            tmp = t2;
+          }
+        }
+        cand = tmp;
+        j += bb;
+      }
+      if (j < bjc) {
+        bjc = j;
+        cbest = cand;
+      }
+    }
+    best.type[1] = cbest.type[1];
+    best.type[2] = cbest.type[2];
+    best.eo_class[1] = best.eo_class[2] = cbest.eo_class[1];
+    best.band_pos[1] = cbest.band_pos[1];
+    best.band_pos[2] = cbest.band_pos[2];
+    memcpy(best.offset[1], cbest.offset[1], 4);
+    memcpy(best.offset[2], cbest.offset[2], 4);
+    if (best.type[1] == 2) best.eo_class[2] = best.eo_class[1];
+    int64_t jnew = bj + bjc + lambda * ((int64_t)(!!left + !!up) << 15);
+
+    /* merge candidates */
+    const hevc_sao *merge[2] = {left, up};
+    int chosen = -1;
+    for (int m = 0; m < 2; m++) {
+      if (!merge[m]) continue;
+      /* a merge sends one flag (two for up) and no parameters */
+      int64_t j = lambda * ((int64_t)(m + 1) << 15);
+      for (int c = 0; c < 3; c++) j += param_cost(merge[m], c, &st[c], 0, cmax, 0);
+      if (j < jnew) {
+        jnew = j;
+        chosen = m;
+      }
+    }
+    if (chosen >= 0) {
+      best = *merge[chosen];
+      best.merge_left = chosen == 0;
+      best.merge_up = chosen == 1;
+    } else {
+      best.merge_left = best.merge_up = 0;
+    }
+    *p = best;
+  }
+  for (int c = 0; c < 3; c++) apply(e, ctu, p, c);
+}

@@ -1,0 +1,416 @@
+/*
+ * Mode decision for one CTU.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Costs are J = D + lambda * R in fixed point: D (SSE) << 23 plus
+ * lambda (Q8) times R (1/32768 bit), so no floating point enters a decision
+ * and the output is the same on every platform.
+ */
+#include "search.h"
+
+#include <string.h>
+
+#include "intra.h"
+#include "quant.h"
+#include "syntax.h"
+
+/* A saved copy of a square region of the CTU state and reconstruction;
+ * fields sit at the same positions as in the live CTU. */
+typedef struct backup {
+  hevc_ctu ctu;
+  hevc_pixel rec[3][64 * 64];
+} backup;
+
+enum { BK_LUMA = 1, BK_CHROMA = 2, BK_ALL = 3 };
+
+struct hevc_search {
+  backup depth_bk[HEVC_MAX_CTU_LOG2 + 1]; /* split decisions, by CU log2 */
+  backup best;                            /* best luma mode so far */
+  backup best_c;                          /* best chroma mode so far */
+  backup nxn_bk;                          /* 2Nx2N luma while NxN is tried */
+  int16_t res[32 * 32];
+  int32_t coef[32 * 32];
+  hevc_pixel pred[32 * 32];
+
+  hevc_encoder *e;
+  hevc_ctu *ctu;
+  int64_t lambda;      /* Q8, for SSE at the coded bit depth */
+  int64_t sqrt_lambda; /* Q8, for SATD */
+  int qpp[3];          /* Qp' per component */
+};
+
+heic_status hevc_search_new(hevc_search **out, hc_mem *mem) {
+  *out = hc_calloc(mem, 1, sizeof(hevc_search));
+  return *out ? HEIC_OK : HEIC_ERR_OUT_OF_MEMORY;
+}
+
+void hevc_search_free(hevc_search **s, hc_mem *mem) {
+  if (!s || !*s) return;
+  hc_free(mem, *s);
+  *s = NULL;
+}
+
+static void set_map(uint8_t *map, const hevc_ctu *ctu, int x, int y, int log2, int v) {
+  int nu = log2 > 2 ? 1 << (log2 - 2) : 1;
+  int u = hevc_uidx(ctu, x, y);
+  for (int j = 0; j < nu; j++) memset(map + u + j * HEVC_UNITS, v, (size_t)nu);
+}
+
+/* Copies the region (x, y, 1 << log2) of the CTU state (maps, the
+ * coefficients and reconstruction of the planes in mask) between the live
+ * state and a backup. */
+static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int mask,
+                        int to_backup) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *live = s->ctu, *saved = &bk->ctu;
+  hevc_ctu *dst = to_backup ? saved : live;
+  const hevc_ctu *src = to_backup ? live : saved;
+  int n = 1 << log2;
+  int nu = n >> 2;
+  int u = hevc_uidx(live, x, y);
+  for (int j = 0; j < nu; j++) {
+    size_t o = (size_t)(u + j * HEVC_UNITS);
+    memcpy(dst->cu_log2 + o, src->cu_log2 + o, (size_t)nu);
+    memcpy(dst->nxn + o, src->nxn + o, (size_t)nu);
+    memcpy(dst->luma_mode + o, src->luma_mode + o, (size_t)nu);
+    memcpy(dst->chroma_sel + o, src->chroma_sel + o, (size_t)nu);
+    memcpy(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
+    memcpy(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
+    memcpy(dst->cbf + o, src->cbf + o, (size_t)nu);
+  }
+  for (int c = 0; c < 3; c++) {
+    if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
+    int sh = c ? 1 : 0;
+    int lx = (x - live->x0) >> sh, ly = (y - live->y0) >> sh, cn = n >> sh;
+    int cs = c ? 32 : 64;
+    for (int j = 0; j < cn; j++)
+      memcpy(&dst->coef[c][(ly + j) * cs + lx], &src->coef[c][(ly + j) * cs + lx],
+             (size_t)cn * sizeof(int16_t));
+    /* reconstruction, clipped to the coded picture */
+    int px = x >> sh, py = y >> sh;
+    int w = cn, h = cn;
+    if (px + w > e->pw[c]) w = e->pw[c] - px;
+    if (py + h > e->ph[c]) h = e->ph[c] - py;
+    for (int j = 0; j < h; j++) {
+      hevc_pixel *pic = e->recon[c] + (py + j) * e->stride[c] + px;
+      hevc_pixel *b = bk->rec[c] + (ly + j) * cs + lx;
+      if (to_backup)
+        memcpy(b, pic, (size_t)w * sizeof(hevc_pixel));
+      else
+        memcpy(pic, b, (size_t)w * sizeof(hevc_pixel));
+    }
+  }
+}
+
+static inline int64_t ctx_bits(const hevc_contexts *c, int idx, int bin) {
+  int st = c->s[idx];
+  return hevc_cabac_entropy[st >> 1][bin != (st & 1)];
+}
+
+/* Predicts, transforms, quantises and reconstructs one TU of component c at
+ * component position (xc, yc); records levels and cbf in the CTU state.
+ * Returns the SSE of the reconstruction. */
+static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mode, int cur_x,
+                        int cur_y) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int bd = e->bit_depth;
+  hevc_refs r, f;
+  const hevc_refs *use = &r;
+  hevc_intra_refs(e, c, xc, yc, log2, cur_x, cur_y, &r);
+  if (c == 0 && hevc_intra_filter_flag(mode, log2)) {
+    hevc_intra_filter(&r, log2, 1, bd, &f);
+    use = &f;
+  }
+  ptrdiff_t st = e->stride[c];
+  hevc_pixel *rec = e->recon[c] + yc * st + xc;
+  const hevc_pixel *org = e->orig[c] + yc * st + xc;
+  hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
+  int n = 1 << log2, t = log2 - 2;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
+  int dst = c == 0 && log2 == 2;
+  if (dst)
+    e->dsp.fwd_dst(s->res, n, s->coef, bd);
+  else
+    e->dsp.fwd[t](s->res, n, s->coef, bd);
+  int16_t *lev;
+  ptrdiff_t ls;
+  if (c == 0) {
+    lev = &ctu->coef[0][(yc - ctu->y0) * 64 + xc - ctu->x0];
+    ls = 64;
+  } else {
+    lev = &ctu->coef[c][(yc - (ctu->y0 >> 1)) * 32 + xc - (ctu->x0 >> 1)];
+    ls = 32;
+  }
+  int nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, hevc_scan_idx(log2, c, mode),
+                         e->cfg.sign_hiding);
+  if (nz) {
+    hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
+    if (dst)
+      e->dsp.inv_dst(s->coef, s->res, bd);
+    else
+      e->dsp.inv[t](s->coef, s->res, bd);
+    int max = (1 << bd) - 1;
+    for (int y = 0; y < n; y++)
+      for (int x = 0; x < n; x++) {
+        int v = rec[y * st + x] + s->res[y * n + x];
+        rec[y * st + x] = (hevc_pixel)(v < 0 ? 0 : v > max ? max : v);
+      }
+  }
+  if (c == 0) {
+    int nu = n >> 2, u = hevc_uidx(ctu, xc, yc);
+    for (int j = 0; j < nu; j++)
+      for (int i = 0; i < nu; i++) {
+        uint8_t *b = &ctu->cbf[u + j * HEVC_UNITS + i];
+        *b = (uint8_t)((*b & ~1) | (nz ? 1 : 0));
+        ctu->tu_log2[u + j * HEVC_UNITS + i] = (uint8_t)log2;
+      }
+  } else {
+    uint8_t *b = &ctu->cbf[hevc_uidx(ctu, xc << 1, yc << 1)];
+    *b = (uint8_t)((*b & ~(1 << c)) | (nz ? 1 << c : 0));
+  }
+  return e->dsp.sse[t](org, st, rec, st);
+}
+
+static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
+}
+
+/* Codes the luma of a PU with mode; returns its cost, updates *ctx. */
+static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int tu_depth,
+                         const int cand[3], hevc_contexts *ctx) {
+  hevc_ctu *ctu = s->ctu;
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, ctx);
+  hevc_write_luma_mode(&cb, mode, cand);
+  set_map(ctu->luma_mode, ctu, x, y, log2p, mode);
+  int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
+  int cnt = 1 << (log2p - t);
+  uint64_t sse = 0;
+  for (int i = 0; i < cnt * cnt; i++) {
+    int tx = x + ((i & 1) << t), ty = y + ((i >> 1) << t);
+    sse += code_tu(s, 0, tx, ty, t, mode, tx, ty);
+    int u = hevc_uidx(ctu, tx, ty);
+    int cbf = ctu->cbf[u] & 1;
+    hevc_cabac_bin(&cb, HEVC_CTX_CBF_LUMA + (tu_depth == 0), cbf);
+    if (cbf)
+      hevc_write_residual(&cb, &ctu->coef[0][(ty - ctu->y0) * 64 + tx - ctu->x0], 64, t, 0,
+                          hevc_scan_idx(t, 0, mode), s->e->cfg.sign_hiding);
+  }
+  *ctx = cb.ctx;
+  return cost(s, sse, cb.frac_bits);
+}
+
+/* Chooses the luma mode of a PU: SATD ranking, then RD among the best. */
+static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_depth,
+                              hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int bd = e->bit_depth;
+  int cand[3];
+  hevc_mpm(e, ctu, x, y, cand);
+  int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
+  int n = 1 << t;
+
+  hevc_refs r, f;
+  hevc_intra_refs(e, 0, x, y, t, x, y, &r);
+  if (t > 2) hevc_intra_filter(&r, t, 1, bd, &f);
+  const hevc_pixel *org = e->orig[0] + y * e->stride[0] + x;
+  int64_t rank[35];
+  for (int m = 0; m < 35; m++) {
+    const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? &f : &r;
+    hevc_intra_predict(&e->dsp, use, 0, t, m, bd, s->pred, n);
+    uint32_t satd = e->dsp.satd[t - 2](org, e->stride[0], s->pred, n);
+    int bits = m == cand[0] ? 2 : (m == cand[1] || m == cand[2]) ? 3 : 6;
+    rank[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
+  }
+  int k = e->cfg.rd_candidates;
+  if (t == 4) k = (k + 1) / 2;
+  if (t == 5) k = (k * 3 + 7) / 8;
+  if (k < 1) k = 1;
+  if (k > 35) k = 35;
+  int list[35 + 3], nl = 0;
+  uint8_t used[35] = {0};
+  for (int i = 0; i < k; i++) {
+    int bm = -1;
+    for (int m = 0; m < 35; m++)
+      if (!used[m] && (bm < 0 || rank[m] < rank[bm])) bm = m;
+    used[bm] = 1;
+    list[nl++] = bm;
+  }
+  for (int i = 0; i < 3; i++)
+    if (!used[cand[i]]) {
+      used[cand[i]] = 1;
+      list[nl++] = cand[i];
+    }
+
+  int64_t best_j = INT64_MAX;
+  int best_i = -1;
+  hevc_contexts best_ctx = *ctx;
+  for (int i = 0; i < nl; i++) {
+    hevc_contexts c2 = *ctx;
+    int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, &c2);
+    if (j < best_j) {
+      best_j = j;
+      best_i = i;
+      best_ctx = c2;
+      if (i != nl - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 1);
+    }
+  }
+  if (best_i != nl - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+  *ctx = best_ctx;
+  return best_j;
+}
+
+/* Chooses intra_chroma_pred_mode of the CU and codes its chroma. */
+static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
+  hevc_ctu *ctu = s->ctu;
+  int u = hevc_uidx(ctu, x, y);
+  int lmode = ctu->luma_mode[u];
+  int tl = ctu->tu_log2[u];
+  int ct = tl > 2 ? tl - 1 : 2;
+  int cnt = log2c > HEVC_MAX_TU_LOG2 ? 2 : 1;
+  int tu_depth = log2c > HEVC_MAX_TU_LOG2 ? 1 : 0;
+  int64_t best_j = INT64_MAX;
+  int best_sel = -1;
+  hevc_contexts best_ctx = *ctx;
+  for (int sel = 0; sel < 5; sel++) {
+    int cm = hevc_chroma_mode(sel, lmode);
+    set_map(ctu->chroma_sel, ctu, x, y, log2c, sel);
+    set_map(ctu->chroma_mode, ctu, x, y, log2c, cm);
+    hevc_cabac cb;
+    hevc_cabac_start_count(&cb, ctx);
+    hevc_write_chroma_sel(&cb, sel);
+    uint64_t sse = 0;
+    for (int i = 0; i < cnt * cnt; i++) {
+      int cx = (x >> 1) + ((i & 1) << ct), cy = (y >> 1) + ((i >> 1) << ct);
+      for (int c = 1; c < 3; c++) sse += code_tu(s, c, cx, cy, ct, cm, cx << 1, cy << 1);
+      int cbf = ctu->cbf[hevc_uidx(ctu, cx << 1, cy << 1)];
+      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 1) & 1);
+      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 2) & 1);
+      int scan = hevc_scan_idx(ct, 1, cm);
+      int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
+      for (int c = 1; c < 3; c++)
+        if (cbf & (1 << c))
+          hevc_write_residual(&cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
+                              s->e->cfg.sign_hiding);
+    }
+    int64_t j = cost(s, sse, cb.frac_bits);
+    if (j < best_j) {
+      best_j = j;
+      best_sel = sel;
+      best_ctx = cb.ctx;
+      if (sel != 4) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 1);
+    }
+  }
+  if (best_sel != 4) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
+  *ctx = best_ctx;
+}
+
+static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
+  hevc_encoder *e = s->e;
+  uint64_t sse = 0;
+  for (int c = 0; c < 3; c++) {
+    int sh = c ? 1 : 0;
+    int l = log2 - sh;
+    int t = l > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : l;
+    int cnt = 1 << (l - t);
+    for (int j = 0; j < cnt; j++)
+      for (int i = 0; i < cnt; i++) {
+        ptrdiff_t o = (((y >> sh) + (j << t)) * e->stride[c]) + (x >> sh) + (i << t);
+        sse += e->dsp.sse[t - 2](e->orig[c] + o, e->stride[c], e->recon[c] + o, e->stride[c]);
+      }
+  }
+  return sse;
+}
+
+/* Decides an unsplit CU; returns its exact RD cost including split_cu_flag. */
+static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
+                           hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  set_map(ctu->cu_log2, ctu, x, y, log2, log2);
+  set_map(ctu->nxn, ctu, x, y, log2, 0);
+  set_map(ctu->cbf, ctu, x, y, log2, 0);
+  set_map(ctu->tu_log2, ctu, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2);
+
+  hevc_contexts cl = *ctx;
+  int64_t j2n = search_luma_pu(s, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? 1 : 0, &cl);
+  if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn) {
+    j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
+    region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 1);
+    set_map(ctu->nxn, ctu, x, y, log2, 1);
+    hevc_contexts cn = *ctx;
+    int64_t jn = s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 0);
+    for (int i = 0; i < 4 && jn < j2n; i++)
+      jn += search_luma_pu(s, x + (i & 1) * 4, y + (i >> 1) * 4, 2, 1, &cn);
+    if (jn < j2n)
+      cl = cn;
+    else
+      region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 0);
+  }
+  search_chroma(s, x, y, log2, &cl);
+
+  /* exact cost of the CU as it will be written */
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, ctx);
+  int n = 1 << log2;
+  if (x + n <= e->coded_w && y + n <= e->coded_h && log2 > HEVC_MIN_CU_LOG2)
+    hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
+  hevc_qp_state qs = {ctu->qp, ctu->qp, 1};
+  hevc_write_cu(&cb, e, ctu, &qs, x, y, log2);
+  *ctx = cb.ctx;
+  return cost(s, cu_sse(s, x, y, log2), cb.frac_bits);
+}
+
+static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
+                         hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
+  int n = 1 << log2;
+  int inside = x + n <= e->coded_w && y + n <= e->coded_h;
+  int64_t jn = INT64_MAX;
+  hevc_contexts cn = *ctx;
+  if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
+  if (log2 > HEVC_MIN_CU_LOG2) {
+    if (inside) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
+    hevc_contexts cs = *ctx;
+    int64_t js = 0;
+    if (inside) {
+      hevc_cabac cb;
+      hevc_cabac_start_count(&cb, &cs);
+      hevc_write_split_flag(&cb, e, s->ctu, x, y, depth, 1);
+      cs = cb.ctx;
+      js = s->lambda * (int64_t)cb.frac_bits;
+    }
+    int h = n >> 1;
+    for (int i = 0; i < 4 && js < jn; i++) {
+      int cx = x + (i & 1) * h, cy = y + (i >> 1) * h;
+      if (cx < e->coded_w && cy < e->coded_h) js += search_cu(s, cx, cy, log2 - 1, depth + 1, &cs);
+    }
+    if (js < jn) {
+      *ctx = cs;
+      return js;
+    }
+    region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 0);
+  }
+  *ctx = cn;
+  return jn;
+}
+
+void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
+  s->e = e;
+  s->ctu = ctu;
+  int bd = e->bit_depth;
+  int q = hevc_clip3(0, 57, ctu->qp);
+  s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
+  s->sqrt_lambda = (int64_t)hevc_sqrt_lambda_q8[q] << (bd - 8);
+  for (int c = 0; c < 3; c++) s->qpp[c] = hevc_qp_prime(e, c, ctu->qp);
+  memset(ctu->cu_log2, 0, sizeof(ctu->cu_log2));
+  memset(ctu->nxn, 0, sizeof(ctu->nxn));
+  memset(ctu->luma_mode, 1, sizeof(ctu->luma_mode));
+  memset(ctu->chroma_sel, 0, sizeof(ctu->chroma_sel));
+  memset(ctu->chroma_mode, 0, sizeof(ctu->chroma_mode));
+  memset(ctu->tu_log2, 0, sizeof(ctu->tu_log2));
+  memset(ctu->cbf, 0, sizeof(ctu->cbf));
+  search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
+}

@@ -1,0 +1,27 @@
+/*
+ * Mode decision for one CTU.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * For every CU size from the CTU down to 8x8 (and 4x4 luma partitions in
+ * 8x8 CUs): all 35 luma modes are ranked by SATD plus an estimate of their
+ * signalling cost, the best few (plus the most probable modes) are coded for
+ * real and ranked by D + lambda * R, where R comes from the CABAC counting
+ * twin of the syntax writer; the chroma mode is chosen the same way among
+ * its five candidates; a CU is split when the sum of its four sub-CUs'
+ * costs is lower.  The reconstruction left in the picture is the chosen one.
+ */
+#ifndef HEIC_HEVC_SEARCH_H
+#define HEIC_HEVC_SEARCH_H
+
+#include "encoder_int.h"
+
+typedef struct hevc_search hevc_search;
+
+/* Per-encoder scratch of the search (about 0.5 MB). */
+heic_status hevc_search_new(hevc_search **out, hc_mem *mem);
+void hevc_search_free(hevc_search **s, hc_mem *mem);
+
+/* Decides and reconstructs the CTU at ctu->x0, ctu->y0 with QP ctu->qp,
+ * starting from and updating e->search_ctx. */
+void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu);
+
+#endif

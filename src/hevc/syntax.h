@@ -1,0 +1,33 @@
+/*
+ * Slice data syntax (7.3.8) over the CABAC engine.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The same functions write the real slice data and estimate rates for the
+ * RD search (with a counting hevc_cabac), see cabac.h.
+ */
+#ifndef HEIC_HEVC_SYNTAX_H
+#define HEIC_HEVC_SYNTAX_H
+
+#include "encoder_int.h"
+
+/* max_transform_hierarchy_depth_intra written in the SPS. */
+#define HEVC_MAX_TT_DEPTH_INTRA 1
+
+void hevc_write_sao(hevc_cabac *cb, const hevc_encoder *e, const hevc_sao *sao, int rx, int ry);
+/* coding_quadtree() of a CTU (or of a sub-tree during the search). */
+void hevc_write_quadtree(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
+                         hevc_qp_state *qs, int x0, int y0, int log2, int depth);
+/* split_cu_flag of the CU at (x0, y0) (the caller knows it is coded). */
+void hevc_write_split_flag(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu, int x0,
+                           int y0, int depth, int split);
+/* coding_unit() */
+void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
+                   hevc_qp_state *qs, int x0, int y0, int log2);
+/* prev_intra_luma_pred_flag with mpm_idx / rem_intra_luma_pred_mode of one
+ * PU, for rate estimates (coding_unit() groups the flags of NxN PUs). */
+void hevc_write_luma_mode(hevc_cabac *cb, int mode, const int cand[3]);
+void hevc_write_chroma_sel(hevc_cabac *cb, int sel);
+/* residual_coding() of an N x N block of levels. */
+void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, int log2,
+                         int c, int scan_idx, int sign_hiding);
+
+#endif

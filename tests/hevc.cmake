@@ -1,0 +1,17 @@
+# Tests of the HEVC encoder (src/hevc).  Included from tests/CMakeLists.txt.
+foreach(t bitstream cabac transform intra encoder)
+  add_executable(test_hevc_${t} ${CMAKE_CURRENT_LIST_DIR}/test_hevc_${t}.c)
+  target_link_libraries(test_hevc_${t} PRIVATE heic_internal)
+  add_test(NAME hevc_${t} COMMAND test_hevc_${t})
+endforeach()
+
+# Bit-exactness against ffmpeg and libde265 (MD5 SEI), representative subset.
+# The full matrix: tests/hevc_conformance.sh --full.
+find_program(HEVC_FFMPEG ffmpeg)
+find_program(HEVC_DEC265 libde265-dec265)
+find_program(HEVC_PYTHON3 python3)
+if(TARGET hevc-enc AND HEVC_FFMPEG AND HEVC_DEC265 AND HEVC_PYTHON3)
+  add_test(NAME hevc_conformance_ci
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/hevc_conformance.sh --ci --enc $<TARGET_FILE:hevc-enc>)
+  set_tests_properties(hevc_conformance_ci PROPERTIES TIMEOUT 900)
+endif()

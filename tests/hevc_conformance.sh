@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Conformance check of libheic's HEVC encoder against two independent decoders.
+#
+# For every stream: ffmpeg's decode must equal hevc-enc's --recon byte for byte,
+# and libde265-dec265 -c must decode it with the MD5 SEI matching (and the SEI
+# must be present: a stream without one would pass -c trivially).
+#
+# usage: hevc_conformance.sh [--ci|--full] [--jobs N] [--enc PATH] [--keep]
+#   --ci    representative subset, a few minutes on 2 cores (default)
+#   --full  every content x size x depth x QP, the corpus Y4Ms at 8 and 10 bits,
+#           and tool variants (CTU 32, no SAO / deblocking / sign hiding / NxN,
+#           QP jitter for cu_qp_delta)
+# Needs: ffmpeg, libde265-dec265 (Debian libde265-examples), python3.
+# Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
+set -u
+mode=ci
+jobs=$(nproc 2>/dev/null || echo 2)
+here=$(cd "$(dirname "$0")" && pwd)
+enc="$here/../build-hevc/hevc-enc"
+keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ci) mode=ci ;;
+    --full) mode=full ;;
+    --jobs) jobs=$2; shift ;;
+    --enc) enc=$2; shift ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+for tool in ffmpeg libde265-dec265 python3; do
+  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y ffmpeg libde265-examples python3)" >&2; exit 2; }
+done
+[ -x "$enc" ] || { echo "encoder not found: $enc" >&2; exit 2; }
+enc=$(cd "$(dirname "$enc")" && pwd)/$(basename "$enc")
+work=$(mktemp -d /tmp/hevc_conf.XXXXXX)
+[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+corpus="$here/../../shared/corpus/inputs/y4m"
+gen="$here/hevc_gen_y4m.py"
+
+# ---- inputs ---------------------------------------------------------------
+inputs=()
+add_gen() { # kind w h bd
+  local f="$work/in_$1_$2x$3_$4.y4m"
+  [ -f "$f" ] || python3 "$gen" "$1" "$2" "$3" "$4" "$f" || exit 2
+  inputs+=("$f")
+}
+if [ $mode = full ]; then
+  for bd in 8 10; do
+    for kind in noise flat gradient edges mixed; do
+      for size in 1x1 8x8 17x9 64x64 65x67 1000x750 1920x1080; do
+        add_gen $kind ${size%x*} ${size#*x} $bd
+      done
+    done
+  done
+else
+  for bd in 8 10; do
+    for kind in noise mixed; do
+      for size in 1x1 8x8 17x9 64x64 65x67; do add_gen $kind ${size%x*} ${size#*x} $bd; done
+    done
+    add_gen gradient 65 67 $bd
+    add_gen edges 200 120 $bd
+    add_gen flat 17 9 $bd
+  done
+  add_gen mixed 1000 750 8
+  add_gen edges 1920 1080 10
+fi
+if [ -d "$corpus" ]; then
+  for f in "$corpus"/*.y4m; do
+    [ -f "$f" ] || continue
+    inputs+=("$f")
+    if [ $mode = full ]; then
+      t="$work/$(basename "${f%.y4m}")_p10.y4m"
+      ffmpeg -v error -y -i "$f" -pix_fmt yuv420p10le -strict -1 -f yuv4mpegpipe "$t" && inputs+=("$t")
+    fi
+  done
+fi
+
+# ---- the job list: input|qp|options ---------------------------------------
+list="$work/jobs.txt"
+: > "$list"
+if [ $mode = full ]; then qps="0 1 12 22 27 32 37 45 51"; else qps="0 22 37 51"; fi
+for f in "${inputs[@]}"; do
+  case "$f" in
+    *1920x1080*|*1000x750*|"$corpus"/*) q_here=$([ $mode = full ] && echo "$qps" || echo "1 27 45") ;;
+    *) q_here=$qps ;;
+  esac
+  for q in $q_here; do echo "$f|$q|" >> "$list"; done
+done
+variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--qp-jitter 6" "--qp-jitter 30 --ctu 32" "--rd 35")
+for f in "${inputs[@]}"; do
+  case "$f" in *mixed_64x64*|*mixed_65x67*|*edges_200x120*|*noise_65x67*) ;; *) [ $mode = full ] || continue ;; esac
+  case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [ $mode = full ] && [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac
+  for v in "${variants[@]}"; do
+    for q in 12 37; do echo "$f|$q|$v" >> "$list"; done
+  done
+done
+
+# small pictures first: a run cut short still covers every tool and size
+{ grep -v -E '1920x1080|1000x750|/y4m/' "$list"; grep -E '1920x1080|1000x750|/y4m/' "$list"; } > "$list.sorted"
+mv "$list.sorted" "$list"
+
+# ---- one job ----------------------------------------------------------------
+run_one() {
+  IFS='|' read -r f q opts <<< "$1"
+  local id
+  id=$(echo "$1" | md5sum | cut -c1-10)
+  local s="$work/$id.hevc" r="$work/$id.rec.y4m" d="$work/$id.dec.yuv" ry="$work/$id.rec.yuv"
+  local desc="$(basename "$f") qp=$q $opts"
+  # shellcheck disable=SC2086
+  if ! "$enc" --qp "$q" $opts --recon "$r" "$f" -o "$s" 2> "$work/$id.err"; then
+    echo "FAIL encode: $desc: $(head -c 300 "$work/$id.err")"; return
+  fi
+  local pf=yuv420p
+  head -c 100 "$r" | grep -q C420p10 && pf=yuv420p10le
+  if ! ffmpeg -v error -y -i "$s" -f rawvideo -pix_fmt $pf "$d" 2> "$work/$id.ff"; then
+    echo "FAIL ffmpeg: $desc: $(head -c 300 "$work/$id.ff")"; return
+  fi
+  # strip the Y4M stream and frame headers of the reconstruction
+  local hdr
+  hdr=$(head -c 200 "$r" | grep -a -b -o FRAME | head -1 | cut -d: -f1)
+  tail -c +$((hdr + 7)) "$r" > "$ry"
+  if ! cmp -s "$d" "$ry"; then echo "FAIL ffmpeg-mismatch: $desc"; return; fi
+  if ! LC_ALL=C grep -q -a -P '\x00\x00\x01\x50\x01\x84' "$s"; then echo "FAIL no-md5-sei: $desc"; return; fi
+  if ! libde265-dec265 -q -c "$s" > "$work/$id.de" 2>&1; then
+    echo "FAIL libde265: $desc: $(head -c 300 "$work/$id.de")"; return
+  fi
+  echo "ok $desc $(stat -c %s "$s")"
+  [ "${KEEP:-0}" = 1 ] || rm -f "$s" "$r" "$d" "$ry" "$work/$id".*
+}
+export -f run_one
+export enc work
+export KEEP=$keep
+
+n=$(wc -l < "$list")
+echo "hevc conformance ($mode): $n streams, $jobs jobs, work dir $work"
+start=$(date +%s)
+tr '\n' '\0' < "$list" | xargs -0 -P "$jobs" -I{} bash -c 'run_one "$1"' _ {} > "$work/results.txt"
+fails=$(grep -c '^FAIL' "$work/results.txt")
+oks=$(grep -c '^ok' "$work/results.txt")
+grep '^FAIL' "$work/results.txt" | head -50
+echo "streams: $((oks + fails)) ok: $oks mismatches/failures: $fails time: $(( $(date +%s) - start )) s"
+[ "$fails" = 0 ] && [ $((oks + fails)) = "$n" ]

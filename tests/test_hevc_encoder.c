@@ -1,0 +1,136 @@
+/*
+ * Unit test: the encoder API.  Output layout and ownership, determinism,
+ * the reconstruction view, argument errors, and an allocation-failure loop
+ * (count the allocations of an encode, then fail each one in turn: every
+ * run must end in a clean error with nothing outstanding).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "hevc/hevc_encoder.h"
+
+static int failures;
+#define CHECK(c)                                                                  \
+  do {                                                                            \
+    if (!(c)) {                                                                   \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);       \
+      failures++;                                                                 \
+    }                                                                             \
+  } while (0)
+
+enum { W = 75, H = 41 };
+static uint16_t planes[3][W * H];
+
+static heic_status encode(hc_mem *mem, const hevc_enc_config *cfg, hevc_enc_output *out,
+                          hevc_enc_recon *rec_copy, uint8_t **bytes, size_t *nbytes) {
+  hc_err err;
+  hc_err_clear(&err);
+  hevc_encoder *enc = NULL;
+  hevc_enc_picture pic = {W, H, {planes[0], planes[1], planes[2]}, {W, (W + 1) / 2, (W + 1) / 2}};
+  heic_status st = hevc_encoder_new(&enc, mem, cfg, &err);
+  if (st == HEIC_OK) st = hevc_encoder_encode(enc, &pic, out, &err);
+  if (st == HEIC_OK && rec_copy) {
+    CHECK(hevc_encoder_recon(enc, rec_copy) == HEIC_OK);
+    CHECK(rec_copy->width == W + 1 && rec_copy->height == H + 1);
+    rec_copy->planes[0] = NULL; /* borrowed: gone with the encoder */
+  }
+  if (st != HEIC_OK) CHECK(err.message[0] != 0 && out->count == 0);
+  if (st == HEIC_OK && bytes) {
+    size_t n = 0;
+    for (int i = 0; i < out->count; i++) n += heic_buffer_size(out->nal[i].buf);
+    *bytes = malloc(n);
+    *nbytes = 0;
+    for (int i = 0; i < out->count; i++) {
+      memcpy(*bytes + *nbytes, heic_buffer_data(out->nal[i].buf), heic_buffer_size(out->nal[i].buf));
+      *nbytes += heic_buffer_size(out->nal[i].buf);
+    }
+  }
+  hevc_encoder_free(&enc);
+  CHECK(enc == NULL);
+  return st;
+}
+
+int main(void) {
+  srand(9);
+  for (int c = 0; c < 3; c++)
+    for (int i = 0; i < W * H; i++) planes[c][i] = (uint16_t)((i % W) * 3 + (i / W) + rand() % 20);
+  heic_allocator *alloc = NULL;
+  if (heic_allocator_new(&alloc, NULL) != HEIC_OK) return 1;
+  hc_mem mem;
+  hc_mem_init(&mem, alloc, 0);
+  hevc_enc_config cfg;
+  hevc_enc_config_default(&cfg);
+  cfg.qp = 30;
+  cfg.qp_jitter = 3;
+
+  /* NAL layout: VPS SPS PPS IDR suffix-SEI; the buffers outlive the encoder */
+  hevc_enc_output out = {0};
+  hevc_enc_recon rec;
+  uint8_t *a = NULL, *b = NULL;
+  size_t na = 0, nb = 0;
+  CHECK(encode(&mem, &cfg, &out, &rec, &a, &na) == HEIC_OK);
+  static const int types[5] = {32, 33, 34, 19, 40};
+  CHECK(out.count == 5);
+  for (int i = 0; i < out.count && i < 5; i++) {
+    CHECK(out.nal[i].type == types[i]);
+    CHECK(heic_buffer_data(out.nal[i].buf)[0] >> 1 == types[i]);
+  }
+  hevc_enc_output_clear(&out);
+  CHECK(out.count == 0);
+  hevc_enc_output_clear(&out); /* twice is harmless */
+
+  /* determinism */
+  CHECK(encode(&mem, &cfg, &out, NULL, &b, &nb) == HEIC_OK);
+  CHECK(na == nb && !memcmp(a, b, na));
+  hevc_enc_output_clear(&out);
+  free(a);
+  free(b);
+  CHECK(hc_mem_outstanding(&mem) == 0);
+
+  /* argument errors */
+  {
+    hc_err err;
+    hc_err_clear(&err);
+    hevc_encoder *enc = NULL;
+    hevc_enc_config bad = cfg;
+    bad.qp = 52;
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
+    bad = cfg;
+    bad.bit_depth = 12;
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+    CHECK(hevc_encoder_new(&enc, &mem, &cfg, &err) == HEIC_OK);
+    hevc_enc_picture pic = {0, 5, {planes[0], planes[1], planes[2]}, {W, W, W}};
+    CHECK(hevc_encoder_encode(enc, &pic, &out, &err) != HEIC_OK && out.count == 0);
+    CHECK(hevc_encoder_recon(enc, &rec) != HEIC_OK);
+    hevc_encoder_free(&enc);
+    hevc_encoder_free(&enc);
+  }
+  CHECK(hc_mem_outstanding(&mem) == 0);
+
+  /* allocation failure at every point */
+  uint64_t before = heic_allocator_allocation_count(alloc);
+  CHECK(encode(&mem, &cfg, &out, NULL, NULL, NULL) == HEIC_OK);
+  hevc_enc_output_clear(&out);
+  uint64_t count = heic_allocator_allocation_count(alloc) - before;
+  CHECK(count > 5);
+  for (uint64_t i = 1; i <= count; i++) {
+    heic_allocator_fail_at(alloc, i);
+    heic_status st = encode(&mem, &cfg, &out, NULL, NULL, NULL);
+    heic_allocator_fail_at(alloc, 0);
+    if (st == HEIC_OK) {
+      fprintf(stderr, "allocation %llu failed but the encode succeeded\n", (unsigned long long)i);
+      failures++;
+    }
+    hevc_enc_output_clear(&out);
+    if (hc_mem_outstanding(&mem) != 0 || heic_allocator_outstanding_bytes(alloc) != 0) {
+      fprintf(stderr, "allocation %llu: bytes leaked\n", (unsigned long long)i);
+      failures++;
+    }
+  }
+  heic_allocator_free(&alloc);
+  if (failures) fprintf(stderr, "%d failures\n", failures);
+  return failures ? 1 : 0;
+}
