@@ -5,6 +5,7 @@
  *   heic_common.h  version, status codes, allocator, buffers, logging
  *   heic_image.h   decoded pictures
  *   heic_context.h reading files, items, metadata, decoding
+ *   heic_encode.h  encoding images and writing files
  *   heic_plugin.h  the codec plugin interface (for plugin authors)
  */
 #ifndef HEIC_HEIC_H
@@ -13,5 +14,6 @@
 #include "heic_common.h"
 #include "heic_image.h"
 #include "heic_context.h"
+#include "heic_encode.h"
 
 #endif

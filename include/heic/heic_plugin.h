@@ -23,6 +23,21 @@
  *  D4. Strings in the table (name, description) are static.
  *  D5. Memory the plugin allocates for itself (including inside a third-party
  *      codec library) is the plugin's, and must all be released by close().
+ *
+ * Encoder plugins (heic_encoder_plugin) follow the same rules, with:
+ *  E1. open()/close() as D1; one encoder instance per image item (the host
+ *      never reuses an instance for a second picture, e.g. colour then alpha).
+ *  E2. The input picture is borrowed for the duration of encode() only.
+ *  E3. Coded data leaves the plugin in exactly one way: during encode(), the
+ *      plugin calls sink(sink_opaque, nal, size) once per NAL unit (no start
+ *      code, no length prefix).  The host copies the bytes before sink
+ *      returns; the plugin keeps ownership of its buffer and may reuse or
+ *      free it as soon as sink returns.  No pointer to coded data is ever
+ *      valid after the call that produced it, so nothing can be forgotten.
+ *      If sink returns an error, encode() stops and returns that error.
+ *  E4. Parameters are set by name with set_param() between open() and
+ *      encode(); the value string is borrowed for that call.  param_info()
+ *      lists them (static descriptors, rule D4).
  */
 #ifndef HEIC_PLUGIN_H
 #define HEIC_PLUGIN_H
@@ -80,6 +95,50 @@ typedef struct heic_decoder_plugin {
   /* D1. */
   void (*close)(void **state);
 } heic_decoder_plugin;
+
+/* ---- encoders ---- */
+
+typedef enum heic_param_type {
+  HEIC_PARAM_INT = 0,    /* decimal integer in [min, max] */
+  HEIC_PARAM_BOOL = 1,   /* "0"/"1"/"true"/"false" */
+  HEIC_PARAM_CHOICE = 2  /* one of choices[] */
+} heic_param_type;
+
+/* Static description of a parameter (rule D4). */
+typedef struct heic_param_info {
+  const char *name;          /* "quality", "lossless", "preset", "chroma", or plugin-specific */
+  heic_param_type type;
+  int min, max;              /* HEIC_PARAM_INT */
+  const char *default_value; /* as a string */
+  const char *const *choices; /* HEIC_PARAM_CHOICE: NULL-terminated list */
+  const char *help;          /* one line */
+} heic_param_info;
+
+/* Receives one NAL unit (rule E3); the bytes are borrowed for the call. */
+typedef heic_status (*heic_nal_sink)(void *opaque, const uint8_t *nal, size_t size);
+
+typedef struct heic_encoder_plugin {
+  uint32_t api_version;     /* HEIC_PLUGIN_API_VERSION the plugin was built with */
+  const char *name;         /* short id, e.g. "builtin", "x265" (static) */
+  const char *description;  /* one line (static) */
+  heic_codec codec;
+  int supports_lossless;
+
+  /* E4.  Parameter descriptors, index 0 .. count-1; NULL past the end. */
+  const heic_param_info *(*param_info)(uint32_t index);
+  /* E1.  *state is NULL on entry; on failure it is left NULL. */
+  heic_status (*open)(void **state, const heic_plugin_host *host);
+  /* E4.  HEIC_ERR_NOT_FOUND for an unknown name, HEIC_ERR_INVALID_ARGUMENT
+   * for a bad value (both logged with the reason). */
+  heic_status (*set_param)(void *state, const char *name, const char *value);
+  /* E2, E3.  Encodes one picture (planes of uint16_t samples; for 8-bit
+   * input the values are 0..255) as one coded image: parameter sets first,
+   * then the slice data.  Called at most once per open(). */
+  heic_status (*encode)(void *state, const heic_plugin_picture *pic, heic_nal_sink sink,
+                        void *sink_opaque);
+  /* E1. */
+  void (*close)(void **state);
+} heic_encoder_plugin;
 
 #ifdef __cplusplus
 }

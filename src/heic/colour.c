@@ -38,6 +38,14 @@ static const kr_kb k_matrices[] = {
   [10] = {0.2627, 0.0593}, /* BT.2020 constant luminance: approximated as 9, as libheif does */
 };
 
+static kr_kb matrix_kr_kb(uint16_t mc);
+
+void hx_matrix_kr_kb(uint16_t matrix, double *kr, double *kb) {
+  kr_kb k = matrix_kr_kb(matrix);
+  *kr = k.kr;
+  *kb = k.kb;
+}
+
 static kr_kb matrix_kr_kb(uint16_t mc) {
   if (mc < sizeof(k_matrices) / sizeof(k_matrices[0]) && k_matrices[mc].kr != 0)
     return k_matrices[mc];

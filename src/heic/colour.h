@@ -44,4 +44,8 @@ typedef enum hx_upsampling { HX_UPSAMPLE_NEAREST, HX_UPSAMPLE_BILINEAR } hx_upsa
 HEIC_NODISCARD heic_status hx_ycbcr_to_rgb(hx_picture *pic, const heic_nclx *nclx,
                                            hx_upsampling up, hc_err *err);
 
+/* Luma weights Kr, Kb of a matrix_coefficients value (BT.601 for unknown
+ * ones; for 0, identity, the BT.601 weights too - callers handle identity). */
+void hx_matrix_kr_kb(uint16_t matrix, double *kr, double *kb);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buffer.h"
+#include "heif/heif_write.h"
 
 #define DEFAULT_MAX_PIXELS (UINT64_C(1) << 28)
 #define DEFAULT_MAX_ITEMS 10000u
@@ -88,6 +89,7 @@ void heic_context_free(heic_context **pctx) {
   heic_context *ctx = *pctx;
   *pctx = NULL;
   forget_file(ctx);
+  /* WIP: hf_writer_free(&ctx->writer); */
   hc_pool_free(&ctx->pool);
   heic_allocator *alloc = ctx->alloc;
   hc_allocator_free(alloc, ctx);

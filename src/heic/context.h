@@ -27,6 +27,12 @@ struct heic_context {
   uint32_t primary;      /* resolved primary image (see find_top_level) */
   uint32_t *top_level;   /* owned */
   uint32_t top_level_count;
+
+  /* Encoding (encode.c) */
+  struct hf_writer *writer; /* created by the first encode */
+  uint32_t enc_primary;     /* first encoded image item */
+  int enc_max_depth;        /* deepest coded bit depth, for the brand */
+  hc_err enc_failed;        /* set when an encode failed part-way: no writing */
 };
 
 /* Records the outcome of a public call: clears ctx->err on success. */

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "heic/heic_encode.h"
+
 struct heic_image {
   heic_allocator *alloc; /* the image's reference */
   hc_mem mem;            /* account of the image's own bytes */
@@ -16,6 +18,7 @@ struct heic_image {
   uint8_t *planes[4];
   size_t strides[4];
   uint32_t pw[4], ph[4];
+  int writable; /* made by heic_image_new (input for encoding) */
 };
 
 void heic_image_free(heic_image **pimg) {
@@ -133,4 +136,125 @@ heic_status hx_image_from_picture(const hx_picture *pic, heic_layout layout, hei
 fail:
   heic_image_free(&img);
   return st;
+}
+
+/* ---- images made by the caller, for encoding ---- */
+
+heic_status heic_image_new(heic_image **out, heic_allocator *alloc, uint32_t width, uint32_t height,
+                           heic_layout layout, heic_chroma chroma, int bit_depth, int has_alpha) {
+  if (!out) return HEIC_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  if (!width || !height || bit_depth < 8 || bit_depth > 16 ||
+      (layout != HEIC_LAYOUT_RGB && layout != HEIC_LAYOUT_YCBCR) || (int)chroma < 0 || chroma > HEIC_CHROMA_444)
+    return HEIC_ERR_INVALID_ARGUMENT;
+  heic_allocator *own = NULL;
+  if (!alloc) {
+    heic_status st = heic_allocator_new(&own, NULL);
+    if (st != HEIC_OK) return st;
+    alloc = own;
+  }
+  hc_err err;
+  hc_err_clear(&err);
+  heic_status st = HEIC_ERR_OUT_OF_MEMORY;
+  heic_image *img = hc_allocator_malloc(alloc, sizeof(*img));
+  if (!img) goto done;
+  memset(img, 0, sizeof(*img));
+  img->alloc = hc_allocator_ref(alloc);
+  hc_mem_init(&img->mem, alloc, 0);
+  img->width = width;
+  img->height = height;
+  img->layout = layout;
+  img->chroma = layout == HEIC_LAYOUT_RGB ? HEIC_CHROMA_444 : chroma;
+  img->bit_depth = bit_depth;
+  img->has_alpha = has_alpha != 0;
+  img->writable = 1;
+  img->nclx = (heic_nclx){1, 13, 6, 1}; /* sRGB */
+  size_t bps = bit_depth > 8 ? 2 : 1;
+  if (layout == HEIC_LAYOUT_RGB) {
+    img->components = has_alpha ? 4 : 3;
+    st = alloc_plane(img, 0, width, height, bps * (size_t)img->components, &err);
+  } else {
+    img->components = 1;
+    st = alloc_plane(img, 0, width, height, bps, &err);
+    if (st == HEIC_OK && chroma != HEIC_CHROMA_400) {
+      uint32_t cw, ch;
+      hx_chroma_size(chroma, width, height, &cw, &ch);
+      st = alloc_plane(img, 1, cw, ch, bps, &err);
+      if (st == HEIC_OK) st = alloc_plane(img, 2, cw, ch, bps, &err);
+    }
+    if (st == HEIC_OK && has_alpha) st = alloc_plane(img, 3, width, height, bps, &err);
+  }
+  if (st == HEIC_OK) {
+    for (int i = 0; i < 4; i++)
+      if (img->planes[i]) memset(img->planes[i], 0, img->strides[i] * img->ph[i]);
+    *out = img;
+    img = NULL;
+  }
+done:
+  heic_image_free(&img);
+  hc_allocator_unref(own);
+  return st;
+}
+
+uint8_t *heic_image_plane_mut(heic_image *img, heic_plane_id plane, size_t *stride) {
+  int i = (int)plane;
+  int ok = img && img->writable && i >= 0 && i < 4 && img->planes[i];
+  if (stride) *stride = ok ? img->strides[i] : 0;
+  return ok ? img->planes[i] : NULL;
+}
+
+void heic_image_set_nclx(heic_image *img, const heic_nclx *nclx) {
+  if (img && nclx && img->writable) img->nclx = *nclx;
+}
+
+void heic_image_set_premultiplied(heic_image *img, int premultiplied) {
+  if (img && img->writable) img->premultiplied = premultiplied != 0;
+}
+
+static uint16_t sample_at(const uint8_t *row, size_t index, int wide) {
+  return wide ? ((const uint16_t *)(const void *)row)[index] : row[index];
+}
+
+heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture *out, hc_err *err) {
+  memset(out, 0, sizeof(*out));
+  int wide = img->bit_depth > 8;
+  heic_status st = hx_picture_alloc(out, mem, img->width, img->height,
+                                    img->layout == HEIC_LAYOUT_RGB ? HEIC_CHROMA_444 : img->chroma,
+                                    img->bit_depth, err);
+  if (st == HEIC_OK && img->has_alpha) {
+    st = hx_plane_alloc(&out->planes[HX_A], mem, img->width, img->height, err);
+    out->has_alpha = st == HEIC_OK;
+  }
+  if (st != HEIC_OK) {
+    hx_picture_clear(out);
+    return st;
+  }
+  uint16_t maxv = (uint16_t)((1u << img->bit_depth) - 1);
+  if (img->layout == HEIC_LAYOUT_RGB) {
+    out->is_rgb = 1;
+    int nc = img->components;
+    for (uint32_t r = 0; r < img->height; r++) {
+      const uint8_t *row = img->planes[0] + r * img->strides[0];
+      for (int c = 0; c < nc; c++) {
+        uint16_t *d = out->planes[c].data + r * out->planes[c].stride;
+        for (uint32_t x = 0; x < img->width; x++) {
+          uint16_t v = sample_at(row, (size_t)x * nc + c, wide);
+          d[x] = v > maxv ? maxv : v;
+        }
+      }
+    }
+  } else {
+    for (int i = 0; i < 4; i++) {
+      if (!img->planes[i] || !out->planes[i].data) continue;
+      for (uint32_t r = 0; r < img->ph[i]; r++) {
+        const uint8_t *row = img->planes[i] + r * img->strides[i];
+        uint16_t *d = out->planes[i].data + r * out->planes[i].stride;
+        for (uint32_t x = 0; x < img->pw[i]; x++) {
+          uint16_t v = sample_at(row, x, wide);
+          d[x] = v > maxv ? maxv : v;
+        }
+      }
+    }
+  }
+  return HEIC_OK;
 }

@@ -15,4 +15,8 @@ heic_status hx_image_from_picture(const hx_picture *pic, heic_layout layout, hei
                                   const heic_nclx *nclx, int premultiplied, heic_image **out,
                                   hc_err *err);
 
+/* Unpacks an image (any layout) into a new picture from mem (out is
+ * overwritten); samples above 2^depth - 1 are clamped. */
+heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture *out, hc_err *err);
+
 #endif

@@ -1,0 +1,110 @@
+/*
+ * libheic - HEIF/HEIC images in C.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Encoding: images in, a HEIF file out.
+ *
+ *   heic_image_new(&img, alloc, w, h, HEIC_LAYOUT_RGB, ...);   fill its plane
+ *   heic_context_new(&ctx, &cfg);
+ *   heic_encode_options_init(&opts);  opts.quality = 75;
+ *   heic_context_encode_image(ctx, img, &opts, &item);        (encodes now)
+ *   heic_context_write_file(ctx, "out.heic");                 (temp + rename)
+ *
+ * A context used for encoding holds the coded items until it is written or
+ * freed; it does not also read a file.
+ */
+#ifndef HEIC_ENCODE_H
+#define HEIC_ENCODE_H
+
+#include "heic_common.h"
+#include "heic_context.h"
+#include "heic_image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- input images ---- */
+
+/* A writable image for encoding: interleaved RGB[A] (components 3 or 4) or
+ * planar YCbCr[+alpha] with the given chroma.  bit_depth 8 (uint8_t
+ * samples) or 9..16 (uint16_t samples holding 0 .. 2^depth - 1).  Planes are
+ * zeroed.  The image takes a reference to alloc (NULL: a private one).  On
+ * failure *out is NULL. */
+HEIC_API HEIC_NODISCARD heic_status heic_image_new(heic_image **out, heic_allocator *alloc,
+                                                   uint32_t width, uint32_t height,
+                                                   heic_layout layout, heic_chroma chroma,
+                                                   int bit_depth, int has_alpha);
+/* Writable view of a plane of an image made by heic_image_new (borrowed; NULL
+ * for decoded images, which are immutable, or a missing plane). */
+HEIC_API uint8_t *heic_image_plane_mut(heic_image *img, heic_plane_id plane, size_t *stride);
+/* Colour description of the samples (for YCbCr input: how they were made;
+ * for RGB input: the nclx to write, default sRGB 1/13/6 full). */
+HEIC_API void heic_image_set_nclx(heic_image *img, const heic_nclx *nclx);
+HEIC_API void heic_image_set_premultiplied(heic_image *img, int premultiplied);
+
+/* ---- options ---- */
+
+typedef struct heic_encode_options {
+  const char *encoder;   /* plugin name; NULL = "builtin" (libheic's own HEVC encoder) */
+  int quality;           /* 0..100, mapped to the encoder's QP; default 50 */
+  int lossless;          /* 1: lossless, where the plugin supports it */
+  heic_chroma chroma;    /* for RGB input: 4:2:0 (default), 4:2:2, 4:4:4 as the plugin allows */
+  /* RGB -> YCbCr matrix written in nclx: 0 = default (BT.601 full range for
+   * sRGB input, as libheif does), else an ISO/IEC 23091-2 matrix code (1, 5, 6, 9). */
+  int matrix_coefficients;
+  /* Plugin parameters as "name=value" strings, NULL-terminated; borrowed for
+   * the call.  Unknown names fail with HEIC_ERR_NOT_FOUND. */
+  const char *const *params;
+  uint32_t thumbnail_size; /* longest side of a thumbnail; 0 = no thumbnail */
+  uint32_t tile_size;      /* images larger than this in either dimension are
+                              written as a grid of tile_size tiles; 0 = 512 */
+  int no_grid;             /* 1: never use a grid */
+  int no_alpha;            /* 1: drop the input's alpha */
+  /* EXIF orientation (1..8) of the input pixels: written as irot/imir so a
+   * reader shows the image upright while the pixels stay as they are
+   * (what Apple's cameras do).  0 or 1 = none. */
+  int orientation;
+  /* Metadata to store with the image (borrowed for the call; copied). */
+  const uint8_t *exif; size_t exif_size; /* TIFF header onward ("II*\0"/"MM\0*") */
+  const uint8_t *xmp;  size_t xmp_size;
+  const uint8_t *icc;  size_t icc_size;
+  heic_progress_fn progress;
+  void *progress_opaque;
+  uint32_t reserved[8];
+} heic_encode_options;
+
+HEIC_API void heic_encode_options_init(heic_encode_options *opts);
+
+/* Encodes img (alpha, thumbnail and metadata as opts say) into the context's
+ * output; the first image encoded becomes the primary.  img is borrowed for
+ * the call.  *item_id (may be NULL) receives the new image item's id.  On
+ * failure the context's output is as it was before the call. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
+                                                              const heic_encode_options *opts,
+                                                              uint32_t *item_id);
+
+/* Writes the encoded file.  To a file: under a temporary name in the same
+ * directory, renamed over path only when complete; on failure nothing is
+ * left behind and path is untouched.  To memory: on success the caller owns
+ * one reference to *out. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_write_file(heic_context *ctx, const char *path);
+HEIC_API HEIC_NODISCARD heic_status heic_context_write_memory(heic_context *ctx, heic_buffer **out);
+
+/* ---- encoder plugins ---- */
+
+/* Number of encoder plugins built in and the name / description of each
+ * (static strings); NULL past the end. */
+HEIC_API uint32_t heic_encoder_count(void);
+HEIC_API const char *heic_encoder_name(uint32_t index);
+HEIC_API const char *heic_encoder_description(uint32_t index);
+/* Parameters of an encoder: fills the fields of the index-th parameter
+ * (strings static).  HEIC_ERR_NOT_FOUND past the end or for an unknown encoder. */
+HEIC_API HEIC_NODISCARD heic_status heic_encoder_param(const char *encoder, uint32_t index,
+                                                       const char **name, const char **type,
+                                                       const char **default_value, const char **help);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HEIC_ENCODE_H */
