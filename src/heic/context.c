@@ -89,7 +89,7 @@ void heic_context_free(heic_context **pctx) {
   heic_context *ctx = *pctx;
   *pctx = NULL;
   forget_file(ctx);
-  /* WIP: hf_writer_free(&ctx->writer); */
+  hf_writer_free(&ctx->writer);
   hc_pool_free(&ctx->pool);
   heic_allocator *alloc = ctx->alloc;
   hc_allocator_free(alloc, ctx);
