@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exif.h"
+
 /* State shared with the libpng callbacks and the setjmp-protected body; it
- * lives in the caller's frame so that it survives a longjmp intact. */
+ * lives in the caller's frame so that it survives a longjmp intact.  Every
+ * allocation is recorded here (or in *out) the moment it is made, so the
+ * single cleanup in imageio_png_read frees it whichever way the body left. */
 typedef struct png_reader {
   png_structp png;
   png_infop info;
@@ -28,11 +32,25 @@ static void on_png_error(png_structp png, png_const_charp text) {
   png_longjmp(png, 1); /* an error handler must not return */
 }
 
-/* Readers of test output want the pixels, not libpng's opinions about
- * ancillary chunks. */
+/* Readers want the pixels, not libpng's opinions about ancillary chunks
+ * (it warns, for instance, about sRGB profiles it knows to be slightly off,
+ * which it then keeps anyway). */
 static void on_png_warning(png_structp png, png_const_charp text) {
   (void)png;
   (void)text;
+}
+
+/* Our own read callback: libpng's default one says only "Read Error",
+ * where the user needs to know whether the file is cut short or the disk
+ * failed. */
+static void on_png_read(png_structp png, png_bytep data, size_t len) {
+  png_reader *r = png_get_io_ptr(png);
+  if (fread(data, 1, len, r->fp) == len) return;
+  if (ferror(r->fp))
+    snprintf(r->error, sizeof r->error, "read error: %s", strerror(errno));
+  else
+    snprintf(r->error, sizeof r->error, "the file is truncated");
+  png_longjmp(png, 1);
 }
 
 static int host_is_little_endian(void) {
@@ -48,12 +66,134 @@ static void *copy_bytes(const void *src, size_t n) {
   return d;
 }
 
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/* Decodes an ImageMagick-style raw profile: "\n<name>\n<spaces><length>\n"
+ * followed by 2 * length hex digits broken into lines.  Returns 1 with a
+ * malloc'd *data, 0 when the text is not such a profile (left out, as
+ * damaged metadata is), -1 when out of memory. */
+static int decode_raw_profile(const char *text, size_t len, uint8_t **data, size_t *size) {
+  size_t i = 0;
+  while (i < len && is_space(text[i])) i++;
+  while (i < len && text[i] != '\n') i++; /* the profile's name */
+  while (i < len && is_space(text[i])) i++;
+  size_t n = 0;
+  int digits = 0;
+  for (; i < len && text[i] >= '0' && text[i] <= '9'; i++, digits++) {
+    /* A length beyond what the text could hold is a lie; stopping here
+     * also keeps n from overflowing. */
+    n = n * 10 + (size_t)(text[i] - '0');
+    if (n > len / 2) return 0;
+  }
+  if (!digits || n == 0) return 0;
+  uint8_t *d = malloc(n);
+  if (!d) return -1;
+  size_t got = 0;
+  int high = -1;
+  for (; i < len && got < n; i++) {
+    if (is_space(text[i])) continue;
+    int v = hex_value(text[i]);
+    if (v < 0) break;
+    if (high < 0) {
+      high = v;
+    } else {
+      d[got++] = (uint8_t)(high << 4 | v);
+      high = -1;
+    }
+  }
+  if (got != n) {
+    free(d);
+    return 0;
+  }
+  *data = d;
+  *size = n;
+  return 1;
+}
+
+/* Keeps exif (malloc'd, ownership passed in) as out's Exif if it is a TIFF
+ * stream, with a JPEG "Exif\0\0" header removed; frees it otherwise. */
+static int adopt_exif(imageio_png_image *out, uint8_t *exif, size_t size) {
+  long start = imageio_exif_tiff_offset(exif, size);
+  if (start < 0) {
+    free(exif);
+    return 0;
+  }
+  if (start > 0) memmove(exif, exif + start, size - (size_t)start);
+  out->exif = exif;
+  out->exif_size = size - (size_t)start;
+  return 0;
+}
+
+/* Collects ICC, Exif and XMP from the chunks libpng kept.  No libpng call
+ * here can longjmp.  Returns 0, or -1 when out of memory. */
+static int collect_metadata(png_reader *r) {
+  imageio_png_image *out = r->out;
+  png_charp name;
+  int compression;
+  png_bytep profile;
+  png_uint_32 profile_len;
+  if (png_get_iCCP(r->png, r->info, &name, &compression, &profile, &profile_len) == PNG_INFO_iCCP &&
+      profile_len) {
+    out->icc = copy_bytes(profile, profile_len);
+    if (!out->icc) return -1;
+    out->icc_size = profile_len;
+  }
+
+  png_bytep exif;
+  png_uint_32 exif_len;
+  if (png_get_eXIf_1(r->png, r->info, &exif_len, &exif) == PNG_INFO_eXIf && exif_len) {
+    uint8_t *copy = copy_bytes(exif, exif_len);
+    if (!copy) return -1;
+    adopt_exif(out, copy, exif_len);
+  }
+
+  png_textp text = NULL;
+  int num_text = 0;
+  png_get_text(r->png, r->info, &text, &num_text);
+  for (int i = 0; i < num_text; i++) {
+    const png_text *t = &text[i];
+    if (!t->key || !t->text) continue;
+    /* iTXt lengths live in itxt_length, tEXt/zTXt ones in text_length. */
+    size_t len = t->compression >= PNG_ITXT_COMPRESSION_NONE ? t->itxt_length : t->text_length;
+    if (!len) len = strlen(t->text);
+    uint8_t *data = NULL;
+    size_t size = 0;
+    int got;
+    if (strcmp(t->key, "XML:com.adobe.xmp") == 0 && !out->xmp && len) {
+      out->xmp = copy_bytes(t->text, len);
+      if (!out->xmp) return -1;
+      out->xmp_size = len;
+    } else if (strcmp(t->key, "Raw profile type xmp") == 0 && !out->xmp) {
+      if ((got = decode_raw_profile(t->text, len, &data, &size)) < 0) return -1;
+      if (got) {
+        out->xmp = data;
+        out->xmp_size = size;
+      }
+    } else if ((strcmp(t->key, "Raw profile type exif") == 0 ||
+                strcmp(t->key, "Raw profile type APP1") == 0) && !out->exif) {
+      /* "APP1" may hold XMP instead of Exif; adopt_exif tells them apart. */
+      if ((got = decode_raw_profile(t->text, len, &data, &size)) < 0) return -1;
+      if (got) adopt_exif(out, data, size);
+    }
+  }
+  return 0;
+}
+
 static int read_png_body(png_reader *r) {
   imageio_png_image *out = r->out;
   if (setjmp(png_jmpbuf(r->png))) return -1;
 
-  png_init_io(r->png, r->fp);
+  png_set_read_fn(r->png, r, on_png_read);
   png_set_sig_bytes(r->png, 8);
+  /* libpng's defaults bound what a hostile file can make it keep (1000
+   * ancillary chunks, 8 MB each); real XMP packets are far below that. */
   png_read_info(r->png, r->info);
 
   png_set_expand(r->png); /* palette -> RGB, grey < 8 -> 8, tRNS -> alpha */
@@ -68,6 +208,11 @@ static int read_png_body(png_reader *r) {
   out->bit_depth = png_get_bit_depth(r->png, r->info);
   if (out->channels < 1 || out->channels > 4 || (out->bit_depth != 8 && out->bit_depth != 16)) {
     snprintf(r->error, sizeof r->error, "unexpected PNG format after expansion");
+    return -1;
+  }
+  if ((uint64_t)out->width * out->height > IMAGEIO_MAX_PIXELS) {
+    snprintf(r->error, sizeof r->error, "%ux%u is more pixels than the limit of %llu", out->width,
+             out->height, (unsigned long long)IMAGEIO_MAX_PIXELS);
     return -1;
   }
   out->stride = png_get_rowbytes(r->png, r->info);
@@ -86,24 +231,10 @@ static int read_png_body(png_reader *r) {
   for (uint32_t y = 0; y < out->height; y++) r->rows[y] = out->data + (size_t)y * out->stride;
   png_read_image(r->png, r->rows);
 
-  /* iCCP and eXIf may come after IDAT in principle; png_read_end collects
-   * the trailing chunks into the same info struct. */
+  /* iCCP, eXIf and text may come after IDAT; png_read_end collects the
+   * trailing chunks into the same info struct. */
   png_read_end(r->png, r->info);
-  png_charp name;
-  int compression;
-  png_bytep profile;
-  png_uint_32 profile_len;
-  if (png_get_iCCP(r->png, r->info, &name, &compression, &profile, &profile_len) == PNG_INFO_iCCP) {
-    out->icc = copy_bytes(profile, profile_len);
-    out->icc_size = profile_len;
-  }
-  png_bytep exif;
-  png_uint_32 exif_len;
-  if (png_get_eXIf_1(r->png, r->info, &exif_len, &exif) == PNG_INFO_eXIf) {
-    out->exif = copy_bytes(exif, exif_len);
-    out->exif_size = exif_len;
-  }
-  if ((out->icc_size && !out->icc) || (out->exif_size && !out->exif)) {
+  if (collect_metadata(r) != 0) {
     snprintf(r->error, sizeof r->error, "out of memory");
     return -1;
   }
@@ -115,6 +246,7 @@ void imageio_png_image_free(imageio_png_image *img) {
   free(img->data);
   free(img->icc);
   free(img->exif);
+  free(img->xmp);
   memset(img, 0, sizeof *img);
 }
 
@@ -127,14 +259,14 @@ int imageio_png_read(const char *path, imageio_png_image *out, char *err, size_t
 
   r.fp = fopen(path, "rb");
   if (!r.fp) {
-    snprintf(r.error, sizeof r.error, "cannot open %s: %s", path, strerror(errno));
+    snprintf(r.error, sizeof r.error, "cannot open: %s", strerror(errno));
     goto done;
   }
   /* Checking the signature first turns "not a PNG" into a plain message
    * rather than libpng's complaint about a bad IHDR. */
   png_byte sig[8];
   if (fread(sig, 1, 8, r.fp) != 8 || png_sig_cmp(sig, 0, 8) != 0) {
-    snprintf(r.error, sizeof r.error, "%s is not a PNG file", path);
+    snprintf(r.error, sizeof r.error, "not a PNG file");
     goto done;
   }
   r.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, on_png_error, on_png_warning);
@@ -155,5 +287,53 @@ done:
   } else if (err && err_size) {
     err[0] = '\0';
   }
+  return rc;
+}
+
+/* ---- ICC profile check (a write struct, so libpng applies its write-side
+ * rules; nothing is written anywhere) ---- */
+
+typedef struct icc_probe {
+  png_structp png;
+  png_infop info;
+  char why[200];
+} icc_probe;
+
+static void on_probe_error(png_structp png, png_const_charp text) {
+  icc_probe *p = png_get_error_ptr(png);
+  snprintf(p->why, sizeof p->why, "%s", text);
+  png_longjmp(png, 1);
+}
+
+static void on_probe_warning(png_structp png, png_const_charp text) {
+  (void)png;
+  (void)text;
+}
+
+static int probe_icc(icc_probe *p, const uint8_t *icc, size_t size) {
+  if (setjmp(png_jmpbuf(p->png))) return 1;
+  /* The colour type decides which profile colour space is acceptable. */
+  png_set_IHDR(p->png, p->info, 1, 1, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_iCCP(p->png, p->info, "icc", PNG_COMPRESSION_TYPE_BASE, icc, (png_uint_32)size);
+  return 0;
+}
+
+int imageio_png_icc_rejected(const uint8_t *icc, size_t size, char *why, size_t why_size) {
+  icc_probe p;
+  memset(&p, 0, sizeof p);
+  if (why && why_size) why[0] = '\0';
+  if (size > 0xFFFFFFFFu) {
+    if (why && why_size) snprintf(why, why_size, "profile too large for PNG");
+    return 1;
+  }
+  p.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &p, on_probe_error, on_probe_warning);
+  if (p.png) p.info = png_create_info_struct(p.png);
+  int rc = -1;
+  if (p.png && p.info) {
+    rc = probe_icc(&p, icc, size);
+    if (rc == 1 && why && why_size) snprintf(why, why_size, "libpng: %s", p.why);
+  }
+  if (p.png) png_destroy_write_struct(&p.png, p.info ? &p.info : NULL);
   return rc;
 }

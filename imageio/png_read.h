@@ -1,6 +1,6 @@
 /*
- * libheic image I/O: read a PNG into memory (libpng), mainly so that tests
- * can compare decoded images.
+ * libheic image I/O: read a PNG into memory (libpng), with its colour
+ * profile and metadata, for the tools and the tests.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef IMAGEIO_PNG_READ_H
@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Images with more pixels than this are refused before their samples are
+ * allocated (the library's default max_pixels: 2^28, i.e. 16384^2). */
+#define IMAGEIO_MAX_PIXELS ((uint64_t)1 << 28)
 
 typedef struct imageio_png_image {
   uint32_t width, height;
@@ -19,19 +23,38 @@ typedef struct imageio_png_image {
   uint8_t *data;
   uint8_t *icc;   /* iCCP profile, decompressed, malloc'd; NULL when none */
   size_t icc_size;
-  uint8_t *exif;  /* eXIf payload, malloc'd; NULL when none */
+  /* Exif as a TIFF stream ("II*\0" / "MM\0*" first), malloc'd; NULL when
+   * none.  From the eXIf chunk, else from the text chunk ImageMagick and
+   * exiftool used before eXIf existed ("Raw profile type exif" or
+   * "Raw profile type APP1", hex-encoded).  A JPEG-style "Exif\0\0" header
+   * in front of the TIFF stream is removed. */
+  uint8_t *exif;
   size_t exif_size;
+  /* XMP packet (UTF-8, not NUL-terminated), malloc'd; NULL when none.  From
+   * the iTXt chunk "XML:com.adobe.xmp", else "Raw profile type xmp". */
+  uint8_t *xmp;
+  size_t xmp_size;
 } imageio_png_image;
 
 /* Reads path into *out.  Palette images are expanded to RGB(A), grey below
  * 8 bits to 8 bits, and a tRNS chunk to an alpha channel; sample values are
- * otherwise as stored (no gamma or sBIT adjustment).
+ * otherwise as stored (no gamma or sBIT adjustment).  Metadata that is
+ * damaged (an ICC profile libpng rejects, bad hex in a text chunk) is left
+ * out rather than failing the read: the pixels are what matters.
  * Returns 0, or -1 with the reason in err (err may be NULL when err_size is
- * 0) and *out zeroed.  On success the caller releases *out with
- * imageio_png_image_free. */
+ * 0) and *out zeroed.  The reason does not repeat path: callers prefix it.
+ * On success the caller releases *out with imageio_png_image_free. */
 int imageio_png_read(const char *path, imageio_png_image *out, char *err, size_t err_size);
 
 /* Frees what *img owns and zeroes it.  Safe on a zeroed struct and twice. */
 void imageio_png_image_free(imageio_png_image *img);
+
+/* Whether libpng refuses to write icc into an RGB PNG.  libpng knows some
+ * widespread sRGB profiles to be wrong and treats them as an error when
+ * writing (as libheif's heif-convert does), so an image carrying one cannot
+ * be converted to PNG by such tools.  Returns 1 with libpng's reason in why
+ * (may be NULL when why_size is 0), 0 when the profile is accepted (its
+ * warnings do not count), -1 when out of memory. */
+int imageio_png_icc_rejected(const uint8_t *icc, size_t size, char *why, size_t why_size);
 
 #endif

@@ -47,10 +47,15 @@ HEIC_API void heic_image_set_premultiplied(heic_image *img, int premultiplied);
 typedef struct heic_encode_options {
   const char *encoder;   /* plugin name; NULL = "builtin" (libheic's own HEVC encoder) */
   int quality;           /* 0..100, mapped to the encoder's QP; default 50 */
-  int lossless;          /* 1: lossless, where the plugin supports it */
-  heic_chroma chroma;    /* for RGB input: 4:2:0 (default), 4:2:2, 4:4:4 as the plugin allows */
+  /* 1: lossless, where the plugin supports it (HEIC_ERR_UNSUPPORTED if not).
+   * RGB input is then coded as GBR (identity matrix) at 4:4:4. */
+  int lossless;
+  /* For RGB input: 4:2:0 (default), 4:2:2 or 4:4:4, as far as the plugin can
+   * code it (the builtin encoder: 4:2:0).  YCbCr input keeps its own. */
+  heic_chroma chroma;
   /* RGB -> YCbCr matrix written in nclx: 0 = default (BT.601 full range for
-   * sRGB input, as libheif does), else an ISO/IEC 23091-2 matrix code (1, 5, 6, 9). */
+   * sRGB input, as libheif does; identity when lossless), else an
+   * ISO/IEC 23091-2 matrix code (1, 5, 6, 9). */
   int matrix_coefficients;
   /* Plugin parameters as "name=value" strings, NULL-terminated; borrowed for
    * the call.  Unknown names fail with HEIC_ERR_NOT_FOUND. */

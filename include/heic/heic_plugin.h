@@ -76,6 +76,9 @@ typedef struct heic_plugin_host {
                               uint32_t height, heic_chroma chroma, int bit_depth_luma,
                               int bit_depth_chroma);
   void (*log)(void *opaque, heic_log_level level, const char *message);
+  /* The allocator the host charges work to (may be NULL).  A plugin may
+   * draw its own memory from it; it holds no reference beyond close(). */
+  heic_allocator *allocator;
 } heic_plugin_host;
 
 typedef struct heic_decoder_plugin {

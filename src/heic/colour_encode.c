@@ -72,9 +72,12 @@ static void convert_px(const matrix *m, uint16_t R, uint16_t G, uint16_t B, uint
   double r = R / m->in_max, g = G / m->in_max, b = B / m->in_max;
   double Y, U, V;
   if (m->identity) {
-    Y = g;
-    U = b - 0.5;
-    V = r - 0.5;
+    /* GBR: all three planes are coded like luma, so that a lossless
+     * round trip is exact. */
+    *y = (uint16_t)clampi(g * m->y_scale + m->y_off, m->out_max);
+    *cb = (int32_t)lround((b * m->y_scale + m->y_off) * (1 << FRAC));
+    *cr = (int32_t)lround((r * m->y_scale + m->y_off) * (1 << FRAC));
+    return;
   } else {
     Y = m->kr * r + m->kg * g + m->kb * b;
     U = (b - Y) / (2.0 * (1.0 - m->kb));

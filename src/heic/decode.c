@@ -16,7 +16,7 @@
 #include "codec_decode.h"
 #include "colour.h"
 #include "context.h"
-#include "hevc_vui.h"
+#include "hevc_sps.h"
 #include "image.h"
 #include "plugins/decoder_registry.h"
 #include "transform.h"
@@ -406,10 +406,11 @@ static heic_nclx item_nclx(const decoder *d, uint32_t id) {
   const heic_nclx *n = hx_item_nclx(&d->ctx->file, id);
   if (n) return *n;
   heic_nclx nclx = {2, 2, 2, 0};
+  hx_sps_info sps;
   const hf_hvcc *hvcc = hx_item_hvcc(&d->ctx->file, id);
   for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
     for (uint32_t i = 0; i < hvcc->arrays[a].count; i++)
-      if (hx_sps_colour(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &nclx)) return nclx;
+      if (hx_sps_parse(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &sps)) return sps.nclx;
   return nclx;
 }
 
@@ -439,6 +440,10 @@ static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, 
   st = hx_plane_alloc(&plane, pic->mem, pic->width, pic->height, err);
   if (st == HEIC_OK) {
     const hx_plane *src = &a.planes[0];
+    /* Alpha samples are taken as coded (full range), whatever range the
+     * alpha image's colour signals: so does libheif for single alpha
+     * images (it stretches only alpha grids it assembles in a limited
+     * range; our writer marks alpha full range so they agree). */
     int shift = pic->bit_depth - a.bit_depth;
     for (uint32_t r = 0; r < pic->height; r++) {
       /* Nearest-neighbour scaling when the alpha plane has another size. */

@@ -2,7 +2,7 @@
  * SPS parsing up to the VUI colour fields (H.265 7.3.2.2, E.2.1).
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "hevc_vui.h"
+#include "hevc_sps.h"
 
 #include <string.h>
 
@@ -116,7 +116,7 @@ static int skip_st_ref_pic_set(bits *b, unsigned idx, unsigned *num_delta_pocs) 
   return !b->bad;
 }
 
-int hx_sps_colour(const uint8_t *nal, size_t size, heic_nclx *out) {
+int hx_sps_parse(const uint8_t *nal, size_t size, hx_sps_info *out) {
   if (size < 3 || ((nal[0] >> 1) & 0x3f) != 33) return 0;
   bits b = {nal + 2, size - 2, 0, 0, 0, 0};
   skip_bits(&b, 4); /* sps_video_parameter_set_id */
@@ -125,11 +125,16 @@ int hx_sps_colour(const uint8_t *nal, size_t size, heic_nclx *out) {
   if (max_sub_layers_minus1 > 6) return 0;
   skip_profile_tier_level(&b, max_sub_layers_minus1);
   get_ue(&b); /* sps_seq_parameter_set_id */
-  if (get_ue(&b) == 3) skip_bits(&b, 1); /* separate_colour_plane_flag */
-  get_ue(&b);
-  get_ue(&b); /* picture size */
+  uint32_t chroma = get_ue(&b);
+  if (chroma > 3) return 0;
+  if (chroma == 3) skip_bits(&b, 1); /* separate_colour_plane_flag */
+  uint32_t width = get_ue(&b), height = get_ue(&b);
+  uint32_t win[4] = {0, 0, 0, 0}; /* left, right, top, bottom in chroma units */
   if (get_bit(&b))
-    for (int i = 0; i < 4; i++) get_ue(&b); /* conformance window */
+    for (int i = 0; i < 4; i++) win[i] = get_ue(&b);
+  uint32_t sub_w = chroma == 1 || chroma == 2 ? 2 : 1, sub_h = chroma == 1 ? 2 : 1;
+  uint64_t crop_w = ((uint64_t)win[0] + win[1]) * sub_w, crop_h = ((uint64_t)win[2] + win[3]) * sub_h;
+  if (crop_w >= width || crop_h >= height) return 0;
   get_ue(&b);
   get_ue(&b); /* bit depths */
   uint32_t log2_max_poc_lsb = get_ue(&b) + 4;
@@ -180,6 +185,9 @@ int hx_sps_colour(const uint8_t *nal, size_t size, heic_nclx *out) {
     }
   }
   if (b.bad) return 0;
-  *out = nclx;
+  out->width = width - (uint32_t)crop_w;
+  out->height = height - (uint32_t)crop_h;
+  out->chroma_format_idc = (int)chroma;
+  out->nclx = nclx;
   return 1;
 }

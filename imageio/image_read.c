@@ -1,0 +1,153 @@
+/*
+ * libheic image I/O: read any supported image file by its content.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "image_read.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exif.h"
+#include "jpeg_read.h"
+#include "png_read.h"
+
+const char *imageio_format_name(imageio_format format) {
+  switch (format) {
+  case IMAGEIO_FORMAT_PNG: return "PNG";
+  case IMAGEIO_FORMAT_JPEG: return "JPEG";
+  case IMAGEIO_FORMAT_Y4M: return "Y4M";
+  case IMAGEIO_FORMAT_UNKNOWN: break;
+  }
+  return "unknown";
+}
+
+void imageio_image_free(imageio_image *img) {
+  if (!img) return;
+  free(img->data);
+  imageio_y4m_free(&img->yuv);
+  free(img->icc);
+  free(img->exif);
+  free(img->xmp);
+  memset(img, 0, sizeof *img);
+}
+
+/* The format from the first bytes of the file, or UNKNOWN. */
+static imageio_format sniff(const unsigned char *head, size_t n) {
+  static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (n >= 8 && memcmp(head, png_sig, 8) == 0) return IMAGEIO_FORMAT_PNG;
+  if (n >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) return IMAGEIO_FORMAT_JPEG;
+  if (n >= 10 && memcmp(head, "YUV4MPEG2 ", 10) == 0) return IMAGEIO_FORMAT_Y4M;
+  return IMAGEIO_FORMAT_UNKNOWN;
+}
+
+/* The Y4M reader starts its messages with "<path>: "; ours leave the name
+ * to the caller, so it is taken off rather than printed twice. */
+static void copy_without_path(char *err, size_t err_size, const char *msg, const char *path) {
+  size_t n = strlen(path);
+  if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') msg += n + 2;
+  snprintf(err, err_size, "%s", msg);
+}
+
+int imageio_image_read(const char *path, imageio_image *out, char *err, size_t err_size) {
+  memset(out, 0, sizeof *out);
+  char msg[256] = "";
+  unsigned char head[16];
+  size_t n = 0;
+
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
+    goto fail;
+  }
+  n = fread(head, 1, sizeof head, fp);
+  int read_error = ferror(fp);
+  fclose(fp);
+  if (read_error) {
+    snprintf(msg, sizeof msg, "cannot read: %s", strerror(errno));
+    goto fail;
+  }
+
+  out->format = sniff(head, n);
+  switch (out->format) {
+  case IMAGEIO_FORMAT_PNG: {
+    imageio_png_image png;
+    if (imageio_png_read(path, &png, msg, sizeof msg) != 0) goto fail;
+    /* Ownership of every buffer moves to *out; png is left empty. */
+    out->width = png.width;
+    out->height = png.height;
+    out->channels = png.channels;
+    out->bit_depth = png.bit_depth;
+    out->stride = png.stride;
+    out->data = png.data;
+    out->icc = png.icc;
+    out->icc_size = png.icc_size;
+    out->exif = png.exif;
+    out->exif_size = png.exif_size;
+    out->xmp = png.xmp;
+    out->xmp_size = png.xmp_size;
+    memset(&png, 0, sizeof png);
+    break;
+  }
+  case IMAGEIO_FORMAT_JPEG: {
+    imageio_jpeg_image jpg;
+    if (imageio_jpeg_read(path, &jpg, msg, sizeof msg) != 0) goto fail;
+    out->width = jpg.width;
+    out->height = jpg.height;
+    out->channels = jpg.channels;
+    out->bit_depth = 8;
+    out->stride = jpg.stride;
+    out->data = jpg.data;
+    out->icc = jpg.icc;
+    out->icc_size = jpg.icc_size;
+    out->exif = jpg.exif;
+    out->exif_size = jpg.exif_size;
+    out->xmp = jpg.xmp;
+    out->xmp_size = jpg.xmp_size;
+    snprintf(out->warning, sizeof out->warning, "%s", jpg.warning);
+    memset(&jpg, 0, sizeof jpg);
+    break;
+  }
+  case IMAGEIO_FORMAT_Y4M: {
+    char ymsg[256] = "";
+    if (imageio_y4m_read(path, &out->yuv, ymsg, sizeof ymsg) != 0) {
+      copy_without_path(msg, sizeof msg, ymsg, path);
+      goto fail;
+    }
+    out->width = out->yuv.width;
+    out->height = out->yuv.height;
+    out->bit_depth = out->yuv.bit_depth;
+    break;
+  }
+  case IMAGEIO_FORMAT_UNKNOWN:
+    snprintf(msg, sizeof msg, n ? "not a PNG, JPEG or Y4M file" : "empty file");
+    goto fail;
+  }
+
+  /* The encoder needs the TIFF stream itself; a JPEG-style header left in
+   * front (seen in the wild inside PNG eXIf) is cut off here, and anything
+   * that is not Exif at all is dropped rather than stored as such. */
+  if (out->exif) {
+    long start = imageio_exif_tiff_offset(out->exif, out->exif_size);
+    if (start < 0) {
+      free(out->exif);
+      out->exif = NULL;
+      out->exif_size = 0;
+      if (!out->warning[0])
+        snprintf(out->warning, sizeof out->warning, "Exif block is not a TIFF stream; left out");
+    } else if (start > 0) {
+      out->exif_size -= (size_t)start;
+      memmove(out->exif, out->exif + start, out->exif_size);
+    }
+  }
+  int orientation = imageio_exif_orientation(out->exif, out->exif_size);
+  out->orientation = orientation ? orientation : 1;
+  if (err && err_size) err[0] = '\0';
+  return 0;
+
+fail:
+  imageio_image_free(out);
+  if (err && err_size) snprintf(err, err_size, "%s", msg);
+  return -1;
+}

@@ -1,0 +1,67 @@
+/*
+ * libheic image I/O: load an image file of any supported format, chosen by
+ * its content, into one neutral struct (what heic-enc needs to build a
+ * heic_image without caring where the pixels came from).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef IMAGEIO_IMAGE_READ_H
+#define IMAGEIO_IMAGE_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "y4m_read.h"
+
+typedef enum imageio_format {
+  IMAGEIO_FORMAT_UNKNOWN = 0,
+  IMAGEIO_FORMAT_PNG,
+  IMAGEIO_FORMAT_JPEG,
+  IMAGEIO_FORMAT_Y4M
+} imageio_format;
+
+typedef struct imageio_image {
+  imageio_format format;
+  uint32_t width, height;
+  /* PNG and JPEG: interleaved samples.  channels is 1 grey, 2 grey+alpha,
+   * 3 RGB or 4 RGBA; bit_depth 8 (uint8_t samples) or 16 (uint16_t in the
+   * host's byte order); data is malloc'd, rows of stride bytes.
+   * Y4M: channels is 0, data NULL, and the YCbCr 4:2:0 planes are in yuv
+   * (bit_depth 8 or 10, as there). */
+  int channels;
+  int bit_depth;
+  size_t stride;
+  uint8_t *data;
+  imageio_y4m yuv;
+  /* Metadata, each malloc'd or NULL when absent.  icc is the profile as
+   * stored in the file (its colour space need not match the samples: a grey
+   * PNG has a grey profile).  exif starts at the TIFF header ("II*\0" or
+   * "MM\0*"); a block that does not is dropped.  xmp is the packet, not
+   * NUL-terminated. */
+  uint8_t *icc;
+  size_t icc_size;
+  uint8_t *exif;
+  size_t exif_size;
+  uint8_t *xmp;
+  size_t xmp_size;
+  /* EXIF Orientation 1..8 from exif (1 when there is no Exif or no valid
+   * tag).  The samples are as stored, not rotated. */
+  int orientation;
+  /* A problem that did not stop the read (truncated JPEG data, metadata
+   * left out); "" when none. */
+  char warning[200];
+} imageio_image;
+
+/* Static name of a format ("PNG", "JPEG", "Y4M", "unknown"). */
+const char *imageio_format_name(imageio_format format);
+
+/* Reads path, recognising PNG, JPEG and YUV4MPEG2 by their first bytes (not
+ * by the file name).  Returns 0, or -1 with the reason in err (err may be
+ * NULL when err_size is 0) and *out zeroed.  The reason does not repeat
+ * path: callers prefix it.  On success the caller releases *out with
+ * imageio_image_free. */
+int imageio_image_read(const char *path, imageio_image *out, char *err, size_t err_size);
+
+/* Frees what *img owns and zeroes it.  Safe on a zeroed struct and twice. */
+void imageio_image_free(imageio_image *img);
+
+#endif

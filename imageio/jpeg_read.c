@@ -1,0 +1,290 @@
+/*
+ * libheic image I/O: read a JPEG into memory (libjpeg-turbo).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "jpeg_read.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h> /* after jpeglib.h, which it needs */
+
+#include "png_read.h" /* IMAGEIO_MAX_PIXELS */
+
+static const char exif_header[6] = {'E', 'x', 'i', 'f', 0, 0};
+static const char xmp_header[29] = "http://ns.adobe.com/xap/1.0/"; /* with its NUL: 29 bytes */
+static const char icc_header[12] = "ICC_PROFILE";                  /* likewise: 12 bytes */
+enum { ICC_CHUNK_HEADER = 14 }; /* "ICC_PROFILE\0", sequence number, chunk count */
+
+/* libjpeg reports fatal errors by calling error_exit, which must not return.
+ * Everything the body allocates is reachable from this struct, which lives
+ * in the caller's frame: after the longjmp the one cleanup path in
+ * imageio_jpeg_read releases it, whatever stage the decoder had reached.
+ * (Locals of the function that called setjmp would be indeterminate.) */
+typedef struct jpeg_reader {
+  struct jpeg_decompress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  jmp_buf jmp;
+  int created; /* jpeg_create_decompress was called: destroy it */
+  int saw_eof; /* libjpeg hit the end of the file and made up an EOI */
+  FILE *fp;
+  uint8_t *cmyk_row; /* one CMYK scanline before conversion (malloc'd) */
+  imageio_jpeg_image *out;
+  char error[JMSG_LENGTH_MAX + 64];
+} jpeg_reader;
+
+static void on_jpeg_error(j_common_ptr cinfo) {
+  jpeg_reader *r = cinfo->client_data;
+  char text[JMSG_LENGTH_MAX];
+  cinfo->err->format_message(cinfo, text);
+  /* A file cut short inside its headers shows up as a consequence ("no
+   * image", "bogus marker length") of the EOI libjpeg substituted; the
+   * cause is what the user can act on. */
+  if (r->saw_eof)
+    snprintf(r->error, sizeof r->error, "the file is truncated (libjpeg: %s)", text);
+  else
+    snprintf(r->error, sizeof r->error, "libjpeg: %s", text);
+  longjmp(r->jmp, 1);
+}
+
+/* level -1 is a warning about the data; higher levels are trace output,
+ * which a reader has no use for.  Only the first warning is kept: a broken
+ * stream tends to produce a cascade of them. */
+static void on_jpeg_message(j_common_ptr cinfo, int level) {
+  jpeg_reader *r = cinfo->client_data;
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) r->saw_eof = 1;
+  if (level >= 0 || r->out->warning[0]) return;
+  char text[JMSG_LENGTH_MAX];
+  cinfo->err->format_message(cinfo, text);
+  /* Precision keeps gcc from warning that a 200-byte message could be cut. */
+  snprintf(r->out->warning, sizeof r->out->warning, "libjpeg: %.180s", text);
+}
+
+static void note(imageio_jpeg_image *out, const char *text) {
+  if (!out->warning[0]) snprintf(out->warning, sizeof out->warning, "%s", text);
+}
+
+static int has_prefix(const jpeg_saved_marker_ptr m, const char *prefix, size_t n) {
+  return m->data_length >= n && memcmp(m->data, prefix, n) == 0;
+}
+
+/* Joins the APP2 ICC chunks.  A profile is only usable whole, so any sign
+ * that pieces are missing or repeated drops it (with a note) rather than
+ * handing on a corrupt profile.  Returns 0, or -1 when out of memory. */
+static int collect_icc(jpeg_reader *r) {
+  imageio_jpeg_image *out = r->out;
+  unsigned char seen[256] = {0};
+  unsigned count = 0, chunks = 0;
+  size_t total = 0;
+  int bad = 0;
+  for (jpeg_saved_marker_ptr m = r->cinfo.marker_list; m; m = m->next) {
+    if (m->marker != JPEG_APP0 + 2 || !has_prefix(m, icc_header, sizeof icc_header)) continue;
+    if (m->data_length < ICC_CHUNK_HEADER) {
+      bad = 1;
+      break;
+    }
+    unsigned seq = m->data[12], n = m->data[13];
+    if (!chunks) chunks = n;
+    if (n == 0 || n != chunks || seq == 0 || seq > n || seen[seq]) {
+      bad = 1;
+      break;
+    }
+    seen[seq] = 1;
+    count++;
+    total += m->data_length - ICC_CHUNK_HEADER;
+  }
+  if (!chunks) return 0;
+  if (bad || count != chunks || total == 0) {
+    note(out, "the ICC profile's APP2 chunks are incomplete or inconsistent; profile left out");
+    return 0;
+  }
+  out->icc = malloc(total);
+  if (!out->icc) return -1;
+  size_t at = 0;
+  for (unsigned seq = 1; seq <= chunks; seq++)
+    for (jpeg_saved_marker_ptr m = r->cinfo.marker_list; m; m = m->next)
+      if (m->marker == JPEG_APP0 + 2 && has_prefix(m, icc_header, sizeof icc_header) &&
+          m->data[12] == seq) {
+        memcpy(out->icc + at, m->data + ICC_CHUNK_HEADER, m->data_length - ICC_CHUNK_HEADER);
+        at += m->data_length - ICC_CHUNK_HEADER;
+        break;
+      }
+  out->icc_size = total;
+  return 0;
+}
+
+static int copy_payload(jpeg_saved_marker_ptr m, size_t skip, uint8_t **data, size_t *size) {
+  size_t n = m->data_length - skip;
+  *data = malloc(n);
+  if (!*data) return -1;
+  memcpy(*data, m->data + skip, n);
+  *size = n;
+  return 0;
+}
+
+/* Exif, XMP and ICC from the saved APP1/APP2 markers; the first segment of
+ * each kind wins, as in every reader we know.  Returns 0, or -1 when out of
+ * memory. */
+static int collect_metadata(jpeg_reader *r) {
+  imageio_jpeg_image *out = r->out;
+  for (jpeg_saved_marker_ptr m = r->cinfo.marker_list; m; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1) continue;
+    if (!out->exif && has_prefix(m, exif_header, sizeof exif_header) &&
+        m->data_length > sizeof exif_header) {
+      if (copy_payload(m, sizeof exif_header, &out->exif, &out->exif_size) != 0) return -1;
+    } else if (!out->xmp && has_prefix(m, xmp_header, sizeof xmp_header) &&
+               m->data_length > sizeof xmp_header) {
+      if (copy_payload(m, sizeof xmp_header, &out->xmp, &out->xmp_size) != 0) return -1;
+    }
+  }
+  return collect_icc(r);
+}
+
+/* CMYK to RGB without a colour management system: good enough to see the
+ * picture, not to reproduce print colours.  Photoshop (the Adobe marker)
+ * stores CMYK inverted, which libjpeg passes through unchanged. */
+static void cmyk_to_rgb(uint8_t *dst, const uint8_t *src, uint32_t width, int inverted) {
+  for (uint32_t x = 0; x < width; x++) {
+    unsigned c = src[4 * x], m = src[4 * x + 1], y = src[4 * x + 2], k = src[4 * x + 3];
+    if (!inverted) {
+      c = 255 - c;
+      m = 255 - m;
+      y = 255 - y;
+      k = 255 - k;
+    }
+    dst[3 * x] = (uint8_t)((c * k + 127) / 255);
+    dst[3 * x + 1] = (uint8_t)((m * k + 127) / 255);
+    dst[3 * x + 2] = (uint8_t)((y * k + 127) / 255);
+  }
+}
+
+static int read_jpeg_body(jpeg_reader *r) {
+  imageio_jpeg_image *out = r->out;
+  struct jpeg_decompress_struct *cinfo = &r->cinfo;
+  cinfo->err = jpeg_std_error(&r->jerr);
+  r->jerr.error_exit = on_jpeg_error;
+  r->jerr.emit_message = on_jpeg_message;
+  if (setjmp(r->jmp)) return -1;
+
+  /* jpeg_create_decompress keeps err and client_data while zeroing the rest,
+   * so an allocation failure inside it already reaches on_jpeg_error.  It
+   * counts as created from before the call: destroying a struct whose
+   * memory manager never came up is a no-op, while one that failed halfway
+   * has pools to release. */
+  cinfo->client_data = r;
+  r->created = 1;
+  jpeg_create_decompress(cinfo);
+  jpeg_stdio_src(cinfo, r->fp);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);
+  jpeg_read_header(cinfo, TRUE);
+
+  if ((uint64_t)cinfo->image_width * cinfo->image_height > IMAGEIO_MAX_PIXELS) {
+    snprintf(r->error, sizeof r->error, "%ux%u is more pixels than the limit of %llu",
+             (unsigned)cinfo->image_width, (unsigned)cinfo->image_height,
+             (unsigned long long)IMAGEIO_MAX_PIXELS);
+    return -1;
+  }
+  int cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+  if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
+    cinfo->out_color_space = JCS_GRAYSCALE;
+  else if (cmyk)
+    cinfo->out_color_space = JCS_CMYK;
+  else
+    cinfo->out_color_space = JCS_RGB;
+
+  if (collect_metadata(r) != 0) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
+  if (cmyk) {
+    out->converted_from_cmyk = 1;
+    /* The profile describes the CMYK samples, which are gone. */
+    free(out->icc);
+    out->icc = NULL;
+    out->icc_size = 0;
+  }
+
+  jpeg_start_decompress(cinfo);
+  out->width = cinfo->output_width;
+  out->height = cinfo->output_height;
+  out->channels = cmyk ? 3 : cinfo->output_components;
+  if ((out->channels != 1 && out->channels != 3) || (cmyk && cinfo->output_components != 4)) {
+    snprintf(r->error, sizeof r->error, "unexpected JPEG output format (%d components)",
+             cinfo->output_components);
+    return -1;
+  }
+  /* JPEG dimensions are at most 65500, so the row fits easily; the height
+   * product is still checked, being ours to allocate. */
+  out->stride = (size_t)out->width * (size_t)out->channels;
+  if (out->stride == 0 || (size_t)out->height > SIZE_MAX / out->stride) {
+    snprintf(r->error, sizeof r->error, "JPEG too large for memory");
+    return -1;
+  }
+  out->data = malloc(out->stride * out->height);
+  if (cmyk) r->cmyk_row = malloc((size_t)out->width * 4);
+  if (!out->data || (cmyk && !r->cmyk_row)) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
+  while (cinfo->output_scanline < cinfo->output_height) {
+    uint8_t *row = out->data + (size_t)cinfo->output_scanline * out->stride;
+    JSAMPROW target = cmyk ? r->cmyk_row : row;
+    if (jpeg_read_scanlines(cinfo, &target, 1) != 1) {
+      /* Only a suspending data source returns 0 lines; stdio never does. */
+      snprintf(r->error, sizeof r->error, "libjpeg returned no scanline");
+      return -1;
+    }
+    if (cmyk) cmyk_to_rgb(row, r->cmyk_row, out->width, cinfo->saw_Adobe_marker);
+  }
+  jpeg_finish_decompress(cinfo);
+  return 0;
+}
+
+void imageio_jpeg_image_free(imageio_jpeg_image *img) {
+  if (!img) return;
+  free(img->data);
+  free(img->icc);
+  free(img->exif);
+  free(img->xmp);
+  memset(img, 0, sizeof *img);
+}
+
+int imageio_jpeg_read(const char *path, imageio_jpeg_image *out, char *err, size_t err_size) {
+  jpeg_reader r;
+  memset(&r, 0, sizeof r);
+  memset(out, 0, sizeof *out);
+  r.out = out;
+  int rc = -1;
+
+  r.fp = fopen(path, "rb");
+  if (!r.fp) {
+    snprintf(r.error, sizeof r.error, "cannot open: %s", strerror(errno));
+    goto done;
+  }
+  /* SOI and the first marker's 0xFF: a plain "not a JPEG" beats libjpeg's
+   * "Not a JPEG file: starts with 0x89 0x50". */
+  unsigned char magic[3];
+  if (fread(magic, 1, 3, r.fp) != 3 || magic[0] != 0xFF || magic[1] != 0xD8 || magic[2] != 0xFF) {
+    snprintf(r.error, sizeof r.error, "not a JPEG file");
+    goto done;
+  }
+  rewind(r.fp);
+  if (read_jpeg_body(&r) == 0) rc = 0;
+
+done:
+  if (r.created) jpeg_destroy_decompress(&r.cinfo);
+  if (r.fp) fclose(r.fp);
+  free(r.cmyk_row);
+  if (rc != 0) {
+    imageio_jpeg_image_free(out);
+    if (err && err_size) snprintf(err, err_size, "%s", r.error);
+  } else if (err && err_size) {
+    err[0] = '\0';
+  }
+  return rc;
+}

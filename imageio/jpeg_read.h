@@ -1,0 +1,53 @@
+/*
+ * libheic image I/O: read a JPEG into memory (libjpeg-turbo), with its
+ * colour profile and metadata.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef IMAGEIO_JPEG_READ_H
+#define IMAGEIO_JPEG_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct imageio_jpeg_image {
+  uint32_t width, height;
+  int channels;  /* 1 grey, 3 RGB */
+  size_t stride; /* bytes per row: width * channels */
+  uint8_t *data; /* 8-bit interleaved samples, rows top to bottom, malloc'd */
+  /* ICC profile reassembled from its APP2 "ICC_PROFILE" chunks in sequence
+   * order, malloc'd; NULL when none, or when the chunks do not form one
+   * whole profile (missing, repeated or inconsistent pieces). */
+  uint8_t *icc;
+  size_t icc_size;
+  /* The first APP1 "Exif\0\0" segment without that header, so that it starts
+   * at the TIFF header; malloc'd, NULL when none. */
+  uint8_t *exif;
+  size_t exif_size;
+  /* The first APP1 XMP packet without its "http://ns.adobe.com/xap/1.0/\0"
+   * header; malloc'd, NULL when none.  Extended XMP (the continuation
+   * segments a large packet is split into) is not joined to it. */
+  uint8_t *xmp;
+  size_t xmp_size;
+  /* 1 when the file was CMYK/YCCK and was converted to RGB without colour
+   * management (the CMYK profile, if any, is then left out of icc). */
+  int converted_from_cmyk;
+  /* libjpeg's first warning about the data ("Premature end of JPEG file",
+   * a corrupt marker it skipped), or about metadata left out; "" when none.
+   * The image is usable, but the caller may want to tell the user. */
+  char warning[200];
+} imageio_jpeg_image;
+
+/* Reads path into *out: greyscale JPEGs as 1 channel, all others as RGB
+ * (libjpeg's YCbCr conversion; CMYK by a naive formula).  Corrupt data that
+ * libjpeg can recover from (a truncated scan) is accepted as it does, with
+ * the missing part grey, and noted in warning; anything it cannot recover
+ * from is an error.
+ * Returns 0, or -1 with the reason in err (err may be NULL when err_size is
+ * 0) and *out zeroed.  The reason does not repeat path: callers prefix it.
+ * On success the caller releases *out with imageio_jpeg_image_free. */
+int imageio_jpeg_read(const char *path, imageio_jpeg_image *out, char *err, size_t err_size);
+
+/* Frees what *img owns and zeroes it.  Safe on a zeroed struct and twice. */
+void imageio_jpeg_image_free(imageio_jpeg_image *img);
+
+#endif

@@ -1,0 +1,728 @@
+/*
+ * Encoding images into HEIF items: colour conversion, grids, alpha,
+ * thumbnails, metadata, orientation; writing the file.
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * heic_context_encode_image:
+ *   1. unpack the caller's image into an hx_picture;
+ *   2. RGB -> YCbCr 4:2:0 at 8 or 10 bits (the encoders' formats) with the
+ *      nclx that is written to the file;
+ *   3. code the picture - as one item, or as a grid of tiles coded in
+ *      parallel, each by its own plugin instance (rule E1);
+ *   4. the same for alpha (4:2:0 with neutral chroma) and a thumbnail;
+ *   5. add items, properties and references to the context's writer.
+ * Coded data reaches us only through the sink callback, which copies it
+ * into a coded_image owned here (rule E3).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "colour_encode.h"
+#include "context.h"
+#include "core/buffer.h"
+#include "heic/heic_encode.h"
+#include "heic/heic_plugin.h"
+#include "heif/heif_write.h"
+#include "hevc_sps.h"
+#include "image.h"
+#include "plugins/encoder_registry.h"
+
+#define DEFAULT_TILE 512u
+#define ALPHA_URN "urn:mpeg:hevc:2015:auxid:1"
+
+void heic_encode_options_init(heic_encode_options *opts) {
+  if (!opts) return;
+  memset(opts, 0, sizeof(*opts));
+  opts->quality = 50;
+  opts->chroma = HEIC_CHROMA_420;
+}
+
+/* ---- plugin listing (public) ---- */
+
+uint32_t heic_encoder_count(void) { return (uint32_t)hp_encoder_count(); }
+
+const char *heic_encoder_name(uint32_t index) {
+  const heic_encoder_plugin *p = hp_encoder_at(index);
+  return p ? p->name : NULL;
+}
+
+const char *heic_encoder_description(uint32_t index) {
+  const heic_encoder_plugin *p = hp_encoder_at(index);
+  return p ? p->description : NULL;
+}
+
+heic_status heic_encoder_param(const char *encoder, uint32_t index, const char **name,
+                               const char **type, const char **default_value, const char **help) {
+  const heic_encoder_plugin *p = hp_find_encoder(encoder);
+  const heic_param_info *info = p ? p->param_info(index) : NULL;
+  if (!info) return HEIC_ERR_NOT_FOUND;
+  static const char *const types[] = {"int", "bool", "choice"};
+  if (name) *name = info->name;
+  if (type) *type = (unsigned)info->type < 3 ? types[info->type] : "?";
+  if (default_value) *default_value = info->default_value ? info->default_value : "";
+  if (help) *help = info->help ? info->help : "";
+  return HEIC_OK;
+}
+
+/* ---- coded images ---- */
+
+/* One coded picture as the plugin produced it: parameter sets kept apart
+ * (they go to hvcC), every other NAL length-prefixed (4 bytes) in data. */
+typedef struct coded_image {
+  hc_mem *mem;
+  uint8_t *data;
+  size_t size, cap;
+  uint8_t *params;     /* parameter-set NALs, each as [4-byte length][bytes] */
+  size_t params_size, params_cap;
+  uint32_t width, height; /* coded (even) size */
+} coded_image;
+
+static void coded_clear(coded_image *c) {
+  if (c->mem) {
+    hc_free(c->mem, c->data);
+    hc_free(c->mem, c->params);
+  }
+  memset(c, 0, sizeof(*c));
+}
+
+static heic_status append(hc_mem *mem, uint8_t **buf, size_t *size, size_t *cap, const uint8_t *nal,
+                          size_t n) {
+  if (n > UINT32_MAX || n > SIZE_MAX - 4 - *size) return HEIC_ERR_LIMIT_EXCEEDED;
+  size_t need = *size + 4 + n;
+  if (need > *cap) {
+    size_t ncap = *cap ? *cap : 4096;
+    while (ncap < need) ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    uint8_t *nb = hc_realloc_array(mem, *buf, ncap, 1);
+    if (!nb) return HEIC_ERR_OUT_OF_MEMORY;
+    *buf = nb;
+    *cap = ncap;
+  }
+  uint8_t *p = *buf + *size;
+  p[0] = (uint8_t)(n >> 24);
+  p[1] = (uint8_t)(n >> 16);
+  p[2] = (uint8_t)(n >> 8);
+  p[3] = (uint8_t)n;
+  memcpy(p + 4, nal, n);
+  *size = need;
+  return HEIC_OK;
+}
+
+/* The sink of rule E3: copies the NAL before returning. */
+static heic_status coded_sink(void *opaque, const uint8_t *nal, size_t size) {
+  coded_image *c = opaque;
+  if (!size) return HEIC_ERR_INVALID_ARGUMENT;
+  int type = (nal[0] >> 1) & 0x3f;
+  if (type >= 32 && type <= 34)
+    return append(c->mem, &c->params, &c->params_size, &c->params_cap, nal, size);
+  return append(c->mem, &c->data, &c->size, &c->cap, nal, size);
+}
+
+/* ---- one encode call ---- */
+
+typedef struct enc_job {
+  heic_context *ctx;
+  const heic_encode_options *opts;
+  const heic_encoder_plugin *plugin;
+  hf_writer *w;
+  int depth;            /* 8 or 10: what the picture is coded at */
+} enc_job;
+
+static void host_log(void *opaque, heic_log_level level, const char *message) {
+  const hc_log *log = opaque;
+  hc_logf(log, level, "%s", message);
+}
+
+static heic_status set_param(const enc_job *job, void *state, const char *name, const char *value,
+                             hc_err *err) {
+  heic_status st = job->plugin->set_param(state, name, value);
+  if (st != HEIC_OK)
+    return hc_fail(err, st, "encoder '%s' rejected %s=%s: %s", job->plugin->name, name, value,
+                   st == HEIC_ERR_NOT_FOUND ? "no such parameter" : heic_status_string(st));
+  return HEIC_OK;
+}
+
+/* Codes a YCbCr 4:2:0 picture (even size) with a fresh plugin instance. */
+static heic_status code_picture(const enc_job *job, const hx_picture *pic, coded_image *out, hc_err *err) {
+  heic_context *ctx = job->ctx;
+  const heic_encoder_plugin *plugin = job->plugin;
+  heic_plugin_host host = {(void *)&ctx->log, NULL, host_log, ctx->alloc};
+  void *state = NULL;
+  memset(out, 0, sizeof(*out));
+  out->mem = &ctx->mem;
+  heic_status st = plugin->open(&state, &host);
+  if (st != HEIC_OK) {
+    state = NULL; /* rule D1: a failed open left nothing to close */
+    return hc_fail(err, st, "encoder '%s' could not be opened", plugin->name);
+  }
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%d", job->opts->quality);
+  st = set_param(job, state, "quality", buf, err);
+  if (st == HEIC_OK && job->opts->lossless) st = set_param(job, state, "lossless", "1", err);
+  for (const char *const *p = job->opts->params; st == HEIC_OK && p && *p; p++) {
+    const char *eq = strchr(*p, '=');
+    char name[64];
+    size_t n = eq ? (size_t)(eq - *p) : 0;
+    if (!eq || n == 0 || n >= sizeof(name)) {
+      st = hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "parameter '%s' is not of the form name=value", *p);
+      break;
+    }
+    memcpy(name, *p, n);
+    name[n] = 0;
+    st = set_param(job, state, name, eq + 1, err);
+  }
+  if (st == HEIC_OK) {
+    heic_plugin_picture pp;
+    memset(&pp, 0, sizeof(pp));
+    pp.width = pic->width;
+    pp.height = pic->height;
+    pp.chroma = pic->chroma;
+    pp.bit_depth_luma = pp.bit_depth_chroma = pic->bit_depth;
+    for (int i = 0; i < 3; i++) {
+      pp.planes[i] = pic->planes[i].data;
+      pp.strides[i] = pic->planes[i].stride;
+      pp.plane_w[i] = pic->planes[i].w;
+      pp.plane_h[i] = pic->planes[i].h;
+    }
+    st = plugin->encode(state, &pp, coded_sink, out);
+    if (st != HEIC_OK) hc_fail(err, st, "encoder '%s' failed on a %ux%u picture", plugin->name, pic->width, pic->height);
+  }
+  plugin->close(&state);
+  if (st == HEIC_OK && (!out->size || !out->params_size))
+    st = hc_fail(err, HEIC_ERR_INTERNAL, "encoder '%s' produced no %s", plugin->name,
+                 out->size ? "parameter sets" : "coded data");
+  /* ispe must give the size a decoder produces, which a plugin may have
+   * made larger than the picture (x265 pads small ones): read it back. */
+  if (st == HEIC_OK) {
+    hx_sps_info sps;
+    int found = 0;
+    for (size_t off = 0; off + 4 <= out->params_size && !found;) {
+      size_t len = (size_t)out->params[off] << 24 | (size_t)out->params[off + 1] << 16 |
+                   (size_t)out->params[off + 2] << 8 | out->params[off + 3];
+      found = hx_sps_parse(out->params + off + 4, len, &sps);
+      off += 4 + len;
+    }
+    if (!found)
+      st = hc_fail(err, HEIC_ERR_INTERNAL, "encoder '%s' produced no readable SPS", plugin->name);
+    else if (sps.width < pic->width || sps.height < pic->height)
+      st = hc_fail(err, HEIC_ERR_INTERNAL, "encoder '%s' coded %ux%u for a %ux%u picture", plugin->name,
+                   sps.width, sps.height, pic->width, pic->height);
+    out->width = sps.width;
+    out->height = sps.height;
+  }
+  if (st != HEIC_OK) coded_clear(out);
+  return st;
+}
+
+/* Copies the rectangle (x, y, w, h) of src into a new picture of pw x ph,
+ * repeating the last column / row beyond src's edge (padding that keeps the
+ * coder from spending bits on an artificial edge). */
+static heic_status extract(const hx_picture *src, uint32_t x, uint32_t y, uint32_t pw, uint32_t ph,
+                           hx_picture *out, hc_err *err) {
+  memset(out, 0, sizeof(*out));
+  heic_status st = hx_picture_alloc(out, src->mem, pw, ph, src->chroma, src->bit_depth, err);
+  if (st != HEIC_OK) return st;
+  for (int i = 0; i < 3; i++) {
+    const hx_plane *s = &src->planes[i];
+    hx_plane *d = &out->planes[i];
+    if (!s->data) continue;
+    uint32_t sx = i && src->chroma != HEIC_CHROMA_444 ? 2 : 1;
+    uint32_t sy = i && src->chroma == HEIC_CHROMA_420 ? 2 : 1;
+    for (uint32_t r = 0; r < d->h; r++) {
+      uint32_t yy = y / sy + r;
+      if (yy >= s->h) yy = s->h - 1;
+      for (uint32_t c = 0; c < d->w; c++) {
+        uint32_t xx = x / sx + c;
+        if (xx >= s->w) xx = s->w - 1;
+        d->data[r * d->stride + c] = s->data[yy * s->stride + xx];
+      }
+    }
+  }
+  return HEIC_OK;
+}
+
+typedef struct tile_work {
+  const enc_job *job;
+  const hx_picture *pic;
+  uint32_t tile, cols, first;
+  coded_image *coded; /* per tile of the batch */
+  hc_err *errs;
+} tile_work;
+
+static void tile_task(void *arg, size_t i) {
+  tile_work *tw = arg;
+  uint32_t t = tw->first + (uint32_t)i;
+  hx_picture tile;
+  hc_err_clear(&tw->errs[i]);
+  if (extract(tw->pic, (t % tw->cols) * tw->tile, (t / tw->cols) * tw->tile, tw->tile, tw->tile, &tile,
+              &tw->errs[i]) != HEIC_OK)
+    return;
+  code_picture(tw->job, &tile, &tw->coded[i], &tw->errs[i]);
+  hx_picture_clear(&tile);
+}
+
+/* The common properties of a coded image item. */
+static heic_status add_coded_props(const enc_job *job, uint32_t id, const coded_image *c, int channels,
+                                   const heic_nclx *nclx, hc_err *err) {
+  hf_span ps[8];
+  uint32_t n = 0;
+  for (size_t off = 0; off + 4 <= c->params_size && n < 8;) {
+    size_t len = (size_t)c->params[off] << 24 | (size_t)c->params[off + 1] << 16 |
+                 (size_t)c->params[off + 2] << 8 | c->params[off + 3];
+    ps[n].data = c->params + off + 4;
+    ps[n].size = len;
+    n++;
+    off += 4 + len;
+  }
+  uint8_t depths[3] = {(uint8_t)job->depth, (uint8_t)job->depth, (uint8_t)job->depth};
+  heic_status st = hf_writer_add_hvcc(job->w, id, ps, n, err);
+  if (st == HEIC_OK) st = hf_writer_add_ispe(job->w, id, c->width, c->height, err);
+  if (st == HEIC_OK) st = hf_writer_add_pixi(job->w, id, (uint8_t)channels, depths, err);
+  if (st == HEIC_OK && nclx) st = hf_writer_add_colr_nclx(job->w, id, nclx, err);
+  return st;
+}
+
+/* Codes pic (YCbCr 4:2:0, even size) and adds it as an image item - a grid
+ * when larger than the tile size - with its hvcC/ispe/pixi/nclx.  *id gets
+ * the image item.  exact_w/h: the size to show: a grid's output size, or,
+ * for a single item when with_clap is set, a clap window. */
+static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t exact_w, uint32_t exact_h,
+                             int channels, const heic_nclx *nclx, int allow_grid, int with_clap,
+                             uint32_t *id, hc_err *err) {
+  heic_context *ctx = job->ctx;
+  uint32_t ts = job->opts->tile_size ? job->opts->tile_size : DEFAULT_TILE;
+  ts = (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
+  int grid = allow_grid && !job->opts->no_grid && (pic->width > ts || pic->height > ts);
+  heic_status st = HEIC_OK;
+  if (!grid) {
+    coded_image c;
+    st = code_picture(job, pic, &c, err);
+    if (st == HEIC_OK) st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 0, id, err);
+    if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, c.data, c.size, 0, err);
+    if (st == HEIC_OK) st = add_coded_props(job, *id, &c, channels, nclx, err);
+    if (st == HEIC_OK && with_clap && (exact_w != c.width || exact_h != c.height)) {
+      /* The coded size is even; clap shows the exact one.  The window is
+       * anchored top-left: offset = (exact - coded) / 2 from the centre. */
+      hf_clap clap = {exact_w, 1, exact_h, 1, (int32_t)exact_w - (int32_t)c.width, 2,
+                      (int32_t)exact_h - (int32_t)c.height, 2};
+      st = hf_writer_add_clap(job->w, *id, &clap, err);
+    }
+    coded_clear(&c);
+    return st;
+  }
+
+  uint32_t cols = (exact_w + ts - 1) / ts, rows = (exact_h + ts - 1) / ts, n = cols * rows;
+  if (cols > 256 || rows > 256)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "a %ux%u image needs %ux%u tiles of %u; a grid holds at most 256x256",
+                   exact_w, exact_h, cols, rows, ts);
+  uint32_t *tile_ids = hc_calloc(&ctx->mem, n, sizeof(uint32_t));
+  uint32_t batch = 1;
+  if (ctx->threads > 1 && !ctx->pool) st = hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
+  if (st != HEIC_OK) {
+    hc_free(&ctx->mem, tile_ids);
+    return st;
+  }
+  batch = (uint32_t)hc_pool_workers(ctx->pool) + 1;
+  if (batch > n) batch = n;
+  coded_image *coded = hc_calloc(&ctx->mem, batch, sizeof(*coded));
+  hc_err *errs = hc_calloc(&ctx->mem, batch, sizeof(*errs));
+  if (!tile_ids || !coded || !errs) st = hc_fail_oom(err);
+  for (uint32_t first = 0; st == HEIC_OK && first < n; first += batch) {
+    const heic_encode_options *o = job->opts;
+    if (o->progress && o->progress(o->progress_opaque, first, n)) {
+      st = hc_fail(err, HEIC_ERR_CANCELLED, "encoding cancelled at tile %u of %u", first, n);
+      break;
+    }
+    uint32_t count = n - first < batch ? n - first : batch;
+    tile_work tw = {job, pic, ts, cols, first, coded, errs};
+    hc_pool_run(ctx->pool, count, tile_task, &tw);
+    /* Items are added in tile order whatever order the tiles finished in,
+     * so the file is the same for any thread count. */
+    for (uint32_t i = 0; i < count && st == HEIC_OK; i++) {
+      if (errs[i].code != HEIC_OK) {
+        hc_err_merge(err, &errs[i]);
+        st = errs[i].code;
+        break;
+      }
+      uint32_t tid = 0;
+      st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 1, &tid, err);
+      if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, tid, coded[i].data, coded[i].size, 0, err);
+      if (st == HEIC_OK) st = add_coded_props(job, tid, &coded[i], channels, nclx, err);
+      tile_ids[first + i] = tid;
+    }
+    for (uint32_t i = 0; i < count; i++) coded_clear(&coded[i]);
+  }
+  if (st == HEIC_OK) {
+    uint8_t desc[12] = {0, 0, (uint8_t)(rows - 1), (uint8_t)(cols - 1)};
+    size_t dlen = 8;
+    if (exact_w > 0xffff || exact_h > 0xffff) {
+      desc[1] = 1; /* 32-bit output size */
+      for (int k = 0; k < 4; k++) {
+        desc[4 + k] = (uint8_t)(exact_w >> (24 - 8 * k));
+        desc[8 + k] = (uint8_t)(exact_h >> (24 - 8 * k));
+      }
+      dlen = 12;
+    } else {
+      desc[4] = (uint8_t)(exact_w >> 8);
+      desc[5] = (uint8_t)exact_w;
+      desc[6] = (uint8_t)(exact_h >> 8);
+      desc[7] = (uint8_t)exact_h;
+    }
+    uint8_t depths[3] = {(uint8_t)job->depth, (uint8_t)job->depth, (uint8_t)job->depth};
+    st = hf_writer_add_item(job->w, HF_4CC('g', 'r', 'i', 'd'), "", 0, id, err);
+    if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, desc, dlen, 1, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(job->w, HF_4CC('d', 'i', 'm', 'g'), *id, tile_ids, n, err);
+    if (st == HEIC_OK) st = hf_writer_add_ispe(job->w, *id, exact_w, exact_h, err);
+    if (st == HEIC_OK) st = hf_writer_add_pixi(job->w, *id, (uint8_t)channels, depths, err);
+    if (st == HEIC_OK && nclx) st = hf_writer_add_colr_nclx(job->w, *id, nclx, err);
+  }
+  if (coded)
+    for (uint32_t i = 0; i < batch; i++) coded_clear(&coded[i]);
+  hc_free(&ctx->mem, coded);
+  hc_free(&ctx->mem, errs);
+  hc_free(&ctx->mem, tile_ids);
+  return st;
+}
+
+/* Area-average downscale of an RGB(A) picture to fit max_side. */
+static heic_status downscale(const hx_picture *src, uint32_t max_side, hx_picture *out, hc_err *err) {
+  uint32_t w = src->width, h = src->height;
+  uint32_t tw = w >= h ? max_side : (uint32_t)((uint64_t)w * max_side / h);
+  uint32_t th = w >= h ? (uint32_t)((uint64_t)h * max_side / w) : max_side;
+  if (!tw) tw = 1;
+  if (!th) th = 1;
+  memset(out, 0, sizeof(*out));
+  heic_status st = hx_picture_alloc(out, src->mem, tw, th, HEIC_CHROMA_444, src->bit_depth, err);
+  if (st != HEIC_OK) return st;
+  out->is_rgb = 1;
+  for (int c = 0; c < 3; c++) {
+    const hx_plane *s = &src->planes[c];
+    hx_plane *d = &out->planes[c];
+    for (uint32_t y = 0; y < th; y++) {
+      uint32_t y0 = (uint32_t)((uint64_t)y * h / th), y1 = (uint32_t)((uint64_t)(y + 1) * h / th);
+      if (y1 <= y0) y1 = y0 + 1;
+      for (uint32_t x = 0; x < tw; x++) {
+        uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
+        if (x1 <= x0) x1 = x0 + 1;
+        uint64_t sum = 0;
+        for (uint32_t yy = y0; yy < y1; yy++)
+          for (uint32_t xx = x0; xx < x1; xx++) sum += s->data[yy * s->stride + xx];
+        uint64_t cnt = (uint64_t)(y1 - y0) * (x1 - x0);
+        d->data[y * d->stride + x] = (uint16_t)((sum + cnt / 2) / cnt);
+      }
+    }
+  }
+  return HEIC_OK;
+}
+
+/* Pads a picture to the sizes its chroma format can code (even width for
+ * 4:2:0 and 4:2:2, even height for 4:2:0) by repeating the last column/row;
+ * clap crops the padding again. */
+static heic_status make_even(hx_picture *pic, hc_err *err) {
+  uint32_t w = pic->width, h = pic->height;
+  if (pic->chroma == HEIC_CHROMA_420 || pic->chroma == HEIC_CHROMA_422) w = (w + 1) & ~1u;
+  if (pic->chroma == HEIC_CHROMA_420) h = (h + 1) & ~1u;
+  if (w == pic->width && h == pic->height) return HEIC_OK;
+  hx_picture padded;
+  heic_status st = extract(pic, 0, 0, w, h, &padded, err);
+  if (st == HEIC_OK) {
+    padded.has_alpha = 0;
+    hx_picture_move(pic, &padded);
+  }
+  return st;
+}
+
+/* Alpha as a 4:2:0 picture: luma = alpha, chroma neutral. */
+static heic_status alpha_picture(const hx_plane *a, hc_mem *mem, int depth, hx_picture *out, hc_err *err) {
+  memset(out, 0, sizeof(*out));
+  heic_status st = hx_picture_alloc(out, mem, a->w, a->h, HEIC_CHROMA_420, depth, err);
+  if (st != HEIC_OK) return st;
+  for (uint32_t r = 0; r < a->h; r++)
+    memcpy(out->planes[0].data + r * out->planes[0].stride, a->data + r * a->stride, a->w * sizeof(uint16_t));
+  for (int i = 1; i < 3; i++) {
+    hx_plane *p = &out->planes[i];
+    for (uint32_t r = 0; r < p->h; r++)
+      for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = (uint16_t)(1u << (depth - 1));
+  }
+  return make_even(out, err);
+}
+
+/* EXIF orientation -> irot (quarter turns anticlockwise) then imir, the
+ * order in which readers apply them. */
+static void orientation_to_transforms(int o, int *rot, int *mirror) {
+  static const int rots[9] = {0, 0, 0, 2, 0, 1, 3, 3, 1};
+  static const int mirrors[9] = {-1, -1, 1, -1, 0, 0, -1, 0, -1};
+  if (o < 1 || o > 8) o = 1;
+  *rot = rots[o];
+  *mirror = mirrors[o];
+}
+
+/* irot then imir for an EXIF orientation (after any clap already added). */
+static heic_status add_orientation(const enc_job *job, uint32_t id, int orientation, hc_err *err) {
+  int rot, mir;
+  orientation_to_transforms(orientation, &rot, &mir);
+  heic_status st = HEIC_OK;
+  if (rot) st = hf_writer_add_irot(job->w, id, (unsigned)rot, err);
+  if (st == HEIC_OK && mir >= 0) st = hf_writer_add_imir(job->w, id, (unsigned)mir, err);
+  return st;
+}
+
+static heic_status encode_image(heic_context *ctx, const heic_image *img, const heic_encode_options *opts,
+                                uint32_t *item_id, hc_err *err) {
+  const heic_encoder_plugin *plugin = hp_find_encoder(opts->encoder);
+  if (!plugin)
+    return hc_fail(err, HEIC_ERR_NOT_FOUND, "no encoder named '%s' (see heic_encoder_name)",
+                   opts->encoder ? opts->encoder : "(default)");
+  if (opts->quality < 0 || opts->quality > 100)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "quality %d is outside 0..100", opts->quality);
+  if ((uint64_t)heic_image_width(img) * heic_image_height(img) > ctx->limits.max_pixels)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "a %ux%u image exceeds the limit of %llu pixels (max_pixels)",
+                   heic_image_width(img), heic_image_height(img), (unsigned long long)ctx->limits.max_pixels);
+  if (!ctx->writer) {
+    heic_status st = hf_writer_new(&ctx->writer, &ctx->mem, err);
+    if (st != HEIC_OK) return st;
+  }
+  enc_job job = {ctx, opts, plugin, ctx->writer, heic_image_bit_depth(img) > 8 ? 10 : 8};
+  heic_nclx nclx = heic_image_nclx(img);
+  heic_chroma chroma = opts->chroma;
+  if (heic_image_layout(img) == HEIC_LAYOUT_RGB) {
+    /* What libheif writes for sRGB input, so files look the same in every
+     * reader: BT.601 matrix, full range, sRGB primaries and transfer.
+     * Lossless means no loss in the colour conversion either: GBR (the
+     * identity matrix) at 4:4:4. */
+    int def = opts->lossless ? 0 : 6;
+    nclx.matrix_coefficients = opts->matrix_coefficients ? (uint16_t)opts->matrix_coefficients : (uint16_t)def;
+    nclx.full_range = 1;
+    if (opts->lossless) chroma = HEIC_CHROMA_444;
+    if (chroma != HEIC_CHROMA_420 && chroma != HEIC_CHROMA_422 && chroma != HEIC_CHROMA_444)
+      return hc_fail(err, HEIC_ERR_UNSUPPORTED, "chroma format %d is not supported for RGB input (use 4:2:0, 4:2:2 or 4:4:4)",
+                     (int)chroma);
+  }
+  uint32_t w = heic_image_width(img), h = heic_image_height(img);
+  hx_picture pic, thumb, alpha;
+  memset(&pic, 0, sizeof(pic));
+  memset(&thumb, 0, sizeof(thumb));
+  memset(&alpha, 0, sizeof(alpha));
+  uint32_t master = 0, alpha_id = 0, thumb_id = 0;
+  heic_status st = hx_picture_from_image(img, &ctx->mem, &pic, err);
+  if (st == HEIC_OK && pic.is_rgb && opts->thumbnail_size && (w > opts->thumbnail_size || h > opts->thumbnail_size)) {
+    st = downscale(&pic, opts->thumbnail_size, &thumb, err);
+    if (st == HEIC_OK) st = hx_rgb_to_ycbcr(&thumb, &nclx, HEIC_CHROMA_420, job.depth, err);
+    if (st == HEIC_OK) st = make_even(&thumb, err);
+  }
+  if (st == HEIC_OK) {
+    if (pic.is_rgb) {
+      st = hx_rgb_to_ycbcr(&pic, &nclx, chroma, job.depth, err);
+    } else {
+      /* YCbCr input is coded in its own chroma format; the plugin says if
+       * it cannot. */
+      hx_picture_set_depth(&pic, job.depth);
+      if (pic.chroma == HEIC_CHROMA_400)
+        st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "monochrome (4:0:0) input is not supported yet");
+    }
+  }
+  if (st == HEIC_OK && pic.has_alpha && !opts->no_alpha)
+    st = alpha_picture(&pic.planes[HX_A], &ctx->mem, job.depth, &alpha, err);
+  if (st == HEIC_OK) st = make_even(&pic, err);
+  if (st == HEIC_OK) st = add_image(&job, &pic, w, h, 3, &nclx, 1, 1, &master, err);
+  if (st == HEIC_OK && opts->icc && opts->icc_size)
+    st = hf_writer_add_colr_icc(job.w, master, opts->icc, opts->icc_size, err);
+  if (st == HEIC_OK) st = add_orientation(&job, master, opts->orientation, err);
+  if (st == HEIC_OK && alpha.planes[0].data) {
+    /* Alpha samples are full range; without saying so, readers (libheif)
+     * take the HEVC default of limited range and stretch them. */
+    heic_nclx alpha_nclx = {2, 2, 6, 1};
+    st = add_image(&job, &alpha, w, h, 1, &alpha_nclx, 1, 1, &alpha_id, err);
+    /* The alpha image carries the master's transformations too: readers
+     * (libheif) drop an alpha whose displayed size differs from the image's. */
+    if (st == HEIC_OK) st = add_orientation(&job, alpha_id, opts->orientation, err);
+    if (st == HEIC_OK) st = hf_writer_add_auxc(job.w, alpha_id, ALPHA_URN, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('a', 'u', 'x', 'l'), alpha_id, &master, 1, err);
+    if (st == HEIC_OK && heic_image_alpha_premultiplied(img))
+      st = hf_writer_add_ref(job.w, HF_4CC('p', 'r', 'e', 'm'), master, &alpha_id, 1, err);
+  }
+  if (st == HEIC_OK && thumb.planes[0].data) {
+    st = add_image(&job, &thumb, thumb.width, thumb.height, 3, &nclx, 0, 1, &thumb_id, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('t', 'h', 'm', 'b'), thumb_id, &master, 1, err);
+  }
+  if (st == HEIC_OK && opts->exif && opts->exif_size) {
+    /* Exif item payload: 4-byte offset to the TIFF header, then the data. */
+    uint8_t *buf = hc_malloc(&ctx->mem, opts->exif_size + 4);
+    uint32_t id = 0;
+    if (!buf) {
+      st = hc_fail_oom(err);
+    } else {
+      memset(buf, 0, 4);
+      memcpy(buf + 4, opts->exif, opts->exif_size);
+      st = hf_writer_add_item(job.w, HF_4CC('E', 'x', 'i', 'f'), "", 1, &id, err);
+      if (st == HEIC_OK) st = hf_writer_set_item_data(job.w, id, buf, opts->exif_size + 4, 0, err);
+      if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('c', 'd', 's', 'c'), id, &master, 1, err);
+      hc_free(&ctx->mem, buf);
+    }
+  }
+  if (st == HEIC_OK && opts->xmp && opts->xmp_size) {
+    uint32_t id = 0;
+    st = hf_writer_add_item(job.w, HF_4CC('m', 'i', 'm', 'e'), "", 1, &id, err);
+    if (st == HEIC_OK) st = hf_writer_set_content_type(job.w, id, "application/rdf+xml", err);
+    if (st == HEIC_OK) st = hf_writer_set_item_data(job.w, id, opts->xmp, opts->xmp_size, 0, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('c', 'd', 's', 'c'), id, &master, 1, err);
+  }
+  if (st == HEIC_OK && !ctx->enc_primary) {
+    st = hf_writer_set_primary(job.w, master, err);
+    if (st == HEIC_OK) ctx->enc_primary = master;
+  }
+  if (st == HEIC_OK) {
+    if (job.depth > ctx->enc_max_depth) ctx->enc_max_depth = job.depth;
+    if (item_id) *item_id = master;
+    const heic_encode_options *o = opts;
+    if (o->progress && o->progress(o->progress_opaque, 1, 1))
+      st = hc_fail(err, HEIC_ERR_CANCELLED, "encoding cancelled after the last tile");
+  }
+  hx_picture_clear(&pic);
+  hx_picture_clear(&thumb);
+  hx_picture_clear(&alpha);
+  return st;
+}
+
+heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
+                                      const heic_encode_options *opts, uint32_t *item_id) {
+  if (item_id) *item_id = 0;
+  if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  if (!img) return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "no image"));
+  if (ctx->file_data)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT,
+                                      "this context has read a file; encode with a fresh context"));
+  if (ctx->enc_failed.code != HEIC_OK) {
+    hc_err_merge(&ctx->err, &ctx->enc_failed);
+    return hx_ctx_result(ctx, ctx->enc_failed.code);
+  }
+  heic_encode_options defaults;
+  if (!opts) {
+    heic_encode_options_init(&defaults);
+    opts = &defaults;
+  }
+  heic_status st = encode_image(ctx, img, opts, item_id, &ctx->err);
+  /* Items of a failed image may be half in the writer: the output is
+   * poisoned rather than written incomplete. */
+  if (st != HEIC_OK && ctx->writer) ctx->enc_failed = ctx->err;
+  return hx_ctx_result(ctx, st);
+}
+
+/* ---- writing ---- */
+
+static int write_to_file(void *opaque, const uint8_t *data, size_t size) {
+  return fwrite(data, 1, size, (FILE *)opaque) == size ? 0 : -1;
+}
+
+static heic_status check_writable(heic_context *ctx, hc_err *err) {
+  if (ctx->enc_failed.code != HEIC_OK) {
+    hc_err_merge(err, &ctx->enc_failed);
+    return ctx->enc_failed.code;
+  }
+  if (!ctx->writer || !ctx->enc_primary)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "nothing has been encoded into this context");
+  hf_fourcc brand = ctx->enc_max_depth > 8 ? HF_4CC('h', 'e', 'i', 'x') : HF_4CC('h', 'e', 'i', 'c');
+  hf_fourcc compat[3] = {HF_4CC('m', 'i', 'f', '1'), brand, HF_4CC('m', 'i', 'a', 'f')};
+  return hf_writer_set_brands(ctx->writer, brand, compat, 3, err);
+}
+
+heic_status heic_context_write_file(heic_context *ctx, const char *path) {
+  if (!ctx || !path || !*path) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  hc_err *err = &ctx->err;
+  heic_status st = check_writable(ctx, err);
+  if (st != HEIC_OK) return hx_ctx_result(ctx, st);
+  /* The temporary lives beside the target so that rename() is atomic. */
+  size_t len = strlen(path);
+  char *tmp = hc_malloc(&ctx->mem, len + 16);
+  if (!tmp) return hx_ctx_result(ctx, hc_fail_oom(err));
+  snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
+  int fd = mkstemp(tmp);
+  FILE *fp = NULL;
+  if (fd < 0) {
+    st = hc_fail(err, HEIC_ERR_IO, "cannot create a file beside '%s': %s", path, strerror(errno));
+    goto done;
+  }
+  fp = fdopen(fd, "wb");
+  if (!fp) {
+    close(fd);
+    st = hc_fail(err, HEIC_ERR_IO, "cannot open '%s': %s", tmp, strerror(errno));
+    goto fail;
+  }
+  st = hf_writer_write(ctx->writer, write_to_file, fp, err);
+  if (st != HEIC_OK) {
+    if (err->code == HEIC_ERR_IO) snprintf(err->message, sizeof(err->message), "cannot write '%s': %s", path, strerror(errno));
+    fclose(fp);
+    goto fail;
+  }
+  if (fflush(fp) != 0 || ferror(fp)) {
+    st = hc_fail(err, HEIC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    fclose(fp);
+    goto fail;
+  }
+  if (fclose(fp) != 0) {
+    st = hc_fail(err, HEIC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    goto fail;
+  }
+  /* mkstemp creates 0600; give the file the usual permissions. */
+  {
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(tmp, 0666 & ~mask);
+  }
+  if (rename(tmp, path) != 0) {
+    st = hc_fail(err, HEIC_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+    goto fail;
+  }
+  goto done;
+fail:
+  unlink(tmp);
+done:
+  hc_free(&ctx->mem, tmp);
+  return hx_ctx_result(ctx, st);
+}
+
+typedef struct mem_sink {
+  hc_mem *mem;
+  uint8_t *buf;
+  size_t size, cap;
+} mem_sink;
+
+static int write_to_memory(void *opaque, const uint8_t *data, size_t size) {
+  mem_sink *m = opaque;
+  if (size > SIZE_MAX - m->size) return -1;
+  if (m->size + size > m->cap) {
+    size_t ncap = m->cap ? m->cap : 65536;
+    while (ncap < m->size + size) ncap = ncap > SIZE_MAX / 2 ? m->size + size : ncap * 2;
+    uint8_t *nb = hc_realloc_array(m->mem, m->buf, ncap, 1);
+    if (!nb) return -1;
+    m->buf = nb;
+    m->cap = ncap;
+  }
+  memcpy(m->buf + m->size, data, size);
+  m->size += size;
+  return 0;
+}
+
+heic_status heic_context_write_memory(heic_context *ctx, heic_buffer **out) {
+  if (out) *out = NULL;
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  heic_status st = check_writable(ctx, &ctx->err);
+  mem_sink m = {&ctx->mem, NULL, 0, 0};
+  if (st == HEIC_OK) st = hf_writer_write(ctx->writer, write_to_memory, &m, &ctx->err);
+  if (st == HEIC_ERR_IO) {
+    hc_err_clear(&ctx->err);
+    st = hc_fail_oom(&ctx->err);
+  }
+  if (st == HEIC_OK) {
+    *out = hc_buffer_copy(&ctx->mem, m.buf, m.size);
+    if (!*out) st = hc_fail_oom(&ctx->err);
+  }
+  hc_free(&ctx->mem, m.buf);
+  return hx_ctx_result(ctx, st);
+}

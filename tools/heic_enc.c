@@ -1,0 +1,838 @@
+/*
+ * heic-enc: encode PNG, JPEG and Y4M images as HEIF/HEIC.
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Uses only the public API (image files are read by imageio, which is not
+ * part of the library).  Exit status: 0 ok, 1 some input could not be read
+ * or encoded, 2 usage error, 3 some output could not be written, 4 libheic
+ * leaked memory (the leak canary the tests rely on), 130 interrupted.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <heic/heic.h>
+#include <heic/heic_encode.h>
+
+#include "exif.h"
+#include "image_read.h"
+#include "png_read.h" /* imageio_png_icc_rejected */
+
+enum {
+  EXIT_INPUT = 1,
+  EXIT_USAGE = 2,
+  EXIT_OUTPUT = 3,
+  EXIT_LEAK = 4,
+  EXIT_INTERRUPTED = 130 /* 128 + SIGINT, as shells report it */
+};
+
+enum {
+  DEFAULT_QUALITY = 50,
+  DEFAULT_TILE = 512,
+  MIN_TILE = 64,
+  MAX_TILE = 16384
+};
+
+static const char *const usage_text =
+    "Usage: heic-enc [options] INPUT... [-o OUT.heic | -o DIR/]\n"
+    "\n"
+    "Encodes PNG, JPEG and Y4M images (recognised by their content) as HEIC.\n"
+    "Output names:\n"
+    "  -o OUT.heic    with one input: write OUT.heic\n"
+    "  -o DIR/        write DIR/<input name without extension>.heic for each\n"
+    "                 input; DIR is created if it does not exist.  An existing\n"
+    "                 directory may be given without the trailing '/'\n"
+    "  -o A -o B ...  one -o per input, in the same order\n"
+    "  (no -o)        write <input without extension>.heic beside each input\n"
+    "Outputs are written under a temporary name and renamed only when\n"
+    "complete: a failed or interrupted run never leaves a partial file.\n"
+    "\n"
+    "Options:\n"
+    "  -q, --quality N    0 (smallest) .. 100 (best); default 50\n"
+    "  -L, --lossless     lossless coding where the encoder supports it\n"
+    "                     (implies --chroma 444 unless given)\n"
+    "  -e, --encoder NAME encoder plugin (default: builtin); see --list-encoders\n"
+    "  -p, --param NAME=VALUE\n"
+    "                     set an encoder parameter (repeatable); see --params\n"
+    "  --list-encoders    list the encoder plugins and exit\n"
+    "  --params           list the chosen encoder's parameters and exit\n"
+    "  --chroma 420|422|444\n"
+    "                     chroma subsampling for RGB input (default 420; Y4M\n"
+    "                     input keeps its own 4:2:0)\n"
+    "  --thumb SIZE       add a thumbnail whose longest side is SIZE pixels;\n"
+    "                     0 = none, the default (as libheif's heif-enc).\n"
+    "                     Cameras use about 320; images no larger than SIZE\n"
+    "                     get none\n"
+    "  --tile SIZE        images larger than SIZE in either direction become a\n"
+    "                     grid of SIZE x SIZE tiles, as cameras write them\n"
+    "                     (default 512; 64..16384, a multiple of 8)\n"
+    "  --no-grid          one coded image however large the input\n"
+    "  --no-alpha         drop the input's alpha channel\n"
+    "  --no-metadata      do not copy Exif, XMP or the ICC profile (the EXIF\n"
+    "                     orientation is still honoured)\n"
+    "  --threads N        worker threads for grid tiles (0 = one per CPU, the\n"
+    "                     default; 1 = none)\n"
+    "  -v, --verbose      more detail: metadata, settings, library notes\n"
+    "                     (twice: library debug messages)\n"
+    "  --quiet            print nothing but errors\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the libheic version and exit\n"
+    "  --                 end of options (for file names starting with '-')\n"
+    "Options taking a value also accept --opt=VALUE and -qVALUE.\n"
+    "\n"
+    "Input handling:\n"
+    "  16-bit PNG is stored as 10-bit HEVC (the encoders code 8 or 10 bits);\n"
+    "  grey PNG/JPEG is stored as RGB.  An EXIF orientation is written as\n"
+    "  irot/imir, so readers show the picture upright while the pixels stay\n"
+    "  as they were (what Apple's cameras do); the copied Exif and XMP then\n"
+    "  say orientation 1, so no viewer turns the picture twice.  ICC profiles\n"
+    "  are kept when they describe RGB (a grey PNG's grey profile does not\n"
+    "  fit the RGB image) and libpng accepts them: a profile it refuses (some\n"
+    "  common sRGB copies it knows to be wrong) would stop libheif's tools\n"
+    "  converting the HEIC to PNG; the nclx colour (sRGB) stands in for it.\n"
+    "  Y4M frames are coded as they are (no RGB round trip), described as\n"
+    "  BT.601 with unspecified primaries and transfer, as Y4M says nothing.\n"
+    "\n"
+    "For each file a progress line and a summary are printed: dimensions,\n"
+    "input and output bytes, bits per pixel and encode time.\n"
+    "\n"
+    "Exit status: 0 success, 1 some input could not be read or encoded,\n"
+    "2 usage error, 3 some output could not be written, 4 internal error\n"
+    "(libheic leaked memory), 130 interrupted.  Later files are still\n"
+    "attempted after a failure; the status is the most serious one seen.\n";
+
+typedef struct enc_args {
+  const char **inputs; /* argv entries; malloc'd array */
+  size_t ninputs;
+  const char **outputs; /* -o values, in order; malloc'd array */
+  size_t noutputs;
+  const char **params; /* -p values, NULL-terminated; malloc'd array */
+  size_t nparams;
+  const char *encoder; /* NULL: the library's default */
+  int quality;
+  int lossless;
+  int chroma_given;
+  heic_chroma chroma;
+  uint32_t thumb;
+  uint32_t tile;
+  int no_grid, no_alpha, no_metadata;
+  int threads;
+  int verbose, quiet;
+  int list_encoders, list_params;
+} enc_args;
+
+/* A run's state, shared with the library callbacks. */
+typedef struct enc_run {
+  const enc_args *args;
+  const char *input; /* the file being encoded, for messages */
+  int progress_shown; /* a tile progress line is on the terminal */
+} enc_run;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("heic-enc: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("\nTry 'heic-enc --help'.\n", stderr);
+  va_end(ap);
+  return EXIT_USAGE;
+}
+
+/* Strict unsigned parse: digits only, no sign, no trailing text, and
+ * within max.  strtoul alone would take "-1" and " 5x". */
+static int parse_uint(const char *s, unsigned long max, unsigned long *out) {
+  if (!isdigit((unsigned char)s[0])) return -1;
+  errno = 0;
+  char *end = NULL;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || *end || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+/* The value of an option that takes one, if argv[*i] is that option:
+ * "--long=V", "--long V", "-sV" or "-s V" (short may be NULL).  Returns NULL
+ * when argv[*i] is another option; sets *missing when it is this one but the
+ * value is absent. */
+static const char *option_value(int argc, char **argv, int *i, const char *shortname,
+                                const char *longname, int *missing) {
+  const char *a = argv[*i];
+  const char *rest = NULL;
+  size_t n = strlen(longname);
+  if (strncmp(a, longname, n) == 0 && (a[n] == '=' || a[n] == '\0'))
+    rest = a[n] == '=' ? a + n + 1 : NULL;
+  else if (shortname && strncmp(a, shortname, 2) == 0)
+    rest = a[2] ? a + 2 : NULL;
+  else
+    return NULL;
+  if (rest) return rest;
+  if (*i + 1 >= argc) {
+    *missing = 1;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static int encoder_exists(const char *name) {
+  for (uint32_t i = 0; i < heic_encoder_count(); i++) {
+    const char *n = heic_encoder_name(i);
+    if (n && strcmp(n, name) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Whether the encoder (NULL: the default) lists the parameter named by
+ * setting ("name=value"). */
+static int encoder_has_param(const char *encoder, const char *setting) {
+  size_t len = (size_t)(strchr(setting, '=') - setting);
+  for (uint32_t i = 0;; i++) {
+    const char *name = NULL, *type = NULL, *def = NULL, *help = NULL;
+    if (heic_encoder_param(encoder ? encoder : "builtin", i, &name, &type, &def, &help) != HEIC_OK)
+      return 0;
+    if (name && strlen(name) == len && strncmp(name, setting, len) == 0) return 1;
+  }
+}
+
+/* Returns 0 to go on, or an exit status (-1 meaning "exit 0 now"). */
+static int parse_args(int argc, char **argv, enc_args *a) {
+  a->quality = DEFAULT_QUALITY;
+  a->tile = DEFAULT_TILE;
+  a->chroma = HEIC_CHROMA_420;
+  /* Every argument is at most one input, output or parameter, so argc
+   * entries bound each list (plus the NULL that ends params). */
+  a->inputs = calloc((size_t)argc, sizeof *a->inputs);
+  a->outputs = calloc((size_t)argc, sizeof *a->outputs);
+  a->params = calloc((size_t)argc + 1, sizeof *a->params);
+  if (!a->inputs || !a->outputs || !a->params) {
+    fputs("heic-enc: out of memory\n", stderr);
+    return EXIT_INPUT;
+  }
+  int options_done = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (options_done || arg[0] != '-' || !arg[1]) {
+      a->inputs[a->ninputs++] = arg;
+      continue;
+    }
+    int missing = 0;
+    const char *v;
+    unsigned long n;
+    if (strcmp(arg, "--") == 0) {
+      options_done = 1;
+    } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+      fputs(usage_text, stdout);
+      return -1;
+    } else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+      printf("heic-enc (libheic) %s\n", heic_version_string());
+      return -1;
+    } else if (strcmp(arg, "-L") == 0 || strcmp(arg, "--lossless") == 0) {
+      a->lossless = 1;
+    } else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+      a->verbose++;
+    } else if (strcmp(arg, "-vv") == 0) {
+      a->verbose += 2;
+    } else if (strcmp(arg, "--quiet") == 0) {
+      a->quiet = 1;
+    } else if (strcmp(arg, "--list-encoders") == 0) {
+      a->list_encoders = 1;
+    } else if (strcmp(arg, "--params") == 0) {
+      a->list_params = 1;
+    } else if (strcmp(arg, "--no-alpha") == 0) {
+      a->no_alpha = 1;
+    } else if (strcmp(arg, "--no-metadata") == 0) {
+      a->no_metadata = 1;
+    } else if (strcmp(arg, "--no-grid") == 0) {
+      a->no_grid = 1;
+    } else if ((v = option_value(argc, argv, &i, "-q", "--quality", &missing)) != NULL) {
+      if (parse_uint(v, 100, &n) != 0)
+        return usage_error("--quality needs a number from 0 to 100, not '%s'", v);
+      a->quality = (int)n;
+    } else if ((v = option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
+      if (!v[0]) return usage_error("-o needs a file or directory name");
+      a->outputs[a->noutputs++] = v;
+    } else if ((v = option_value(argc, argv, &i, "-e", "--encoder", &missing)) != NULL) {
+      a->encoder = v;
+    } else if ((v = option_value(argc, argv, &i, "-p", "--param", &missing)) != NULL) {
+      const char *eq = strchr(v, '=');
+      if (!eq || eq == v) return usage_error("-p takes NAME=VALUE, not '%s'", v);
+      a->params[a->nparams++] = v;
+    } else if ((v = option_value(argc, argv, &i, NULL, "--chroma", &missing)) != NULL) {
+      if (strcmp(v, "420") == 0)
+        a->chroma = HEIC_CHROMA_420;
+      else if (strcmp(v, "422") == 0)
+        a->chroma = HEIC_CHROMA_422;
+      else if (strcmp(v, "444") == 0)
+        a->chroma = HEIC_CHROMA_444;
+      else
+        return usage_error("--chroma takes 420, 422 or 444, not '%s'", v);
+      a->chroma_given = 1;
+    } else if ((v = option_value(argc, argv, &i, NULL, "--thumb", &missing)) != NULL) {
+      if (parse_uint(v, MAX_TILE, &n) != 0)
+        return usage_error("--thumb needs a size from 0 to %d pixels, not '%s'", MAX_TILE, v);
+      a->thumb = (uint32_t)n;
+    } else if ((v = option_value(argc, argv, &i, NULL, "--tile", &missing)) != NULL) {
+      /* Multiples of 8 keep every tile edge on a chroma sample and a
+       * coding block boundary whatever the subsampling. */
+      if (parse_uint(v, MAX_TILE, &n) != 0 || n < MIN_TILE || n % 8 != 0)
+        return usage_error("--tile needs a multiple of 8 from %d to %d, not '%s'", MIN_TILE,
+                           MAX_TILE, v);
+      a->tile = (uint32_t)n;
+    } else if ((v = option_value(argc, argv, &i, NULL, "--threads", &missing)) != NULL) {
+      if (parse_uint(v, 1024, &n) != 0)
+        return usage_error("--threads needs a number from 0 to 1024, not '%s'", v);
+      a->threads = (int)n;
+    } else if (missing) {
+      return usage_error("%s needs a value", arg);
+    } else {
+      return usage_error("unknown option '%s'", arg);
+    }
+  }
+  a->params[a->nparams] = NULL;
+  if (a->encoder && !encoder_exists(a->encoder))
+    return usage_error("unknown encoder '%s' (see --list-encoders)", a->encoder);
+  /* Parameter names are checked now rather than by the first encode, which
+   * may come after minutes of work on earlier files; values are left to the
+   * encoder, which knows their rules. */
+  for (size_t k = 0; k < a->nparams; k++)
+    if (!encoder_has_param(a->encoder, a->params[k]))
+      return usage_error("encoder '%s' has no parameter '%.*s' (see --params)",
+                         a->encoder ? a->encoder : "builtin",
+                         (int)(strchr(a->params[k], '=') - a->params[k]), a->params[k]);
+  if (a->list_encoders || a->list_params) return 0;
+  if (!a->ninputs) return usage_error("no input file");
+  if (a->lossless && !a->chroma_given) a->chroma = HEIC_CHROMA_444;
+  return 0;
+}
+
+static int list_encoders(void) {
+  uint32_t n = heic_encoder_count();
+  for (uint32_t i = 0; i < n; i++) {
+    const char *name = heic_encoder_name(i);
+    const char *desc = heic_encoder_description(i);
+    printf("%-10s %s%s\n", name ? name : "?", desc ? desc : "",
+           name && strcmp(name, "builtin") == 0 ? " (default)" : "");
+  }
+  return 0;
+}
+
+static int list_params(const char *encoder) {
+  const char *name = encoder ? encoder : "builtin";
+  printf("Parameters of encoder '%s' (set with -p NAME=VALUE):\n", name);
+  for (uint32_t i = 0;; i++) {
+    const char *pname = NULL, *type = NULL, *def = NULL, *help = NULL;
+    heic_status st = heic_encoder_param(name, i, &pname, &type, &def, &help);
+    if (st == HEIC_ERR_NOT_FOUND) {
+      if (i == 0) printf("  (none)\n");
+      break;
+    }
+    if (st != HEIC_OK) {
+      fprintf(stderr, "heic-enc: encoder '%s': %s\n", name, heic_status_string(st));
+      return EXIT_INPUT;
+    }
+    printf("  %-16s %-24s default %-8s %s\n", pname ? pname : "?", type ? type : "",
+           def && def[0] ? def : "-", help ? help : "");
+  }
+  return 0;
+}
+
+/* ---- output names ---- */
+
+static int is_directory(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int ends_with_slash(const char *s) {
+  size_t n = strlen(s);
+  return n && s[n - 1] == '/';
+}
+
+/* The last path component without its extension: "a/b.photo.jpg" gives
+ * "b.photo"; a leading dot is part of the name (".png" is a hidden file). */
+static void input_stem(const char *input, const char **stem, size_t *len) {
+  const char *slash = strrchr(input, '/');
+  const char *base = slash ? slash + 1 : input;
+  const char *dot = strrchr(base, '.');
+  *stem = base;
+  *len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+}
+
+/* "<dir>/<stem>.heic" (malloc'd; NULL when out of memory).  dir NULL: the
+ * input's own directory. */
+static char *derived_output(const char *input, const char *dir) {
+  const char *stem;
+  size_t len;
+  input_stem(input, &stem, &len);
+  size_t prefix = dir ? strlen(dir) : (size_t)(stem - input);
+  int need_slash = dir && prefix && dir[prefix - 1] != '/';
+  size_t cap = prefix + 1 + len + sizeof ".heic";
+  char *out = malloc(cap);
+  if (out)
+    snprintf(out, cap, "%.*s%s%.*s.heic", (int)prefix, dir ? dir : input, need_slash ? "/" : "",
+             (int)len, stem);
+  return out;
+}
+
+/* Fills outs[i] for every input.  Returns 0 or an exit status. */
+static int plan_outputs(const enc_args *a, char **outs) {
+  const char *dir = NULL;
+  if (a->noutputs == 1 && (ends_with_slash(a->outputs[0]) || is_directory(a->outputs[0]))) {
+    dir = a->outputs[0];
+    if (!is_directory(dir)) {
+      if (mkdir(dir, 0777) != 0) {
+        fprintf(stderr, "heic-enc: %s: cannot create directory: %s\n", dir, strerror(errno));
+        return EXIT_OUTPUT;
+      }
+    }
+  } else if (a->noutputs > 1 && a->noutputs != a->ninputs) {
+    return usage_error("%zu input(s) but %zu -o options (give one per input, or one directory)",
+                       a->ninputs, a->noutputs);
+  } else if (a->noutputs == 1 && a->ninputs > 1) {
+    return usage_error("with several inputs, -o must name a directory (end it with '/')");
+  }
+
+  for (size_t i = 0; i < a->ninputs; i++) {
+    const char *in = a->inputs[i];
+    if (a->noutputs > 1 && is_directory(a->outputs[i]))
+      outs[i] = derived_output(in, a->outputs[i]);
+    else if (a->noutputs == 1 && !dir)
+      outs[i] = strdup(a->outputs[0]);
+    else if (a->noutputs > 1)
+      outs[i] = strdup(a->outputs[i]);
+    else
+      outs[i] = derived_output(in, dir);
+    if (!outs[i]) {
+      fputs("heic-enc: out of memory\n", stderr);
+      return EXIT_INPUT;
+    }
+    /* Cheap guards against losing data: an input replaced by its own
+     * output, or two inputs whose outputs collide in one directory. */
+    if (strcmp(outs[i], in) == 0)
+      return usage_error("%s: the output would overwrite the input (use -o)", in);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(outs[i], outs[j]) == 0)
+        return usage_error("%s and %s would both be written to %s", a->inputs[j], in, outs[i]);
+  }
+  return 0;
+}
+
+/* Whether the output's directory accepts new files, checked before a long
+ * encode rather than discovered after it.  0, or EXIT_OUTPUT after saying why. */
+static int check_output_dir(const char *out) {
+  const char *slash = strrchr(out, '/');
+  char *dir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
+  if (!dir) {
+    fputs("heic-enc: out of memory\n", stderr);
+    return EXIT_INPUT;
+  }
+  int rc = 0;
+  if (access(dir, W_OK | X_OK) != 0) {
+    fprintf(stderr, "heic-enc: %s: cannot write to directory %s: %s\n", out, dir, strerror(errno));
+    rc = EXIT_OUTPUT;
+  }
+  free(dir);
+  return rc;
+}
+
+/* ---- pictures ---- */
+
+/* 16 bits to 10 with rounding: v * 1023 / 65535, to nearest.  The
+ * encoders take 8 or 10 bits; 10 keeps what matters of a 16-bit PNG. */
+static inline uint16_t scale_16_to_10(uint16_t v) {
+  return (uint16_t)(((uint32_t)v * 1023u + 32767u) / 65535u);
+}
+
+/* Interleaved PNG/JPEG samples to an RGB[A] heic_image: grey is repeated
+ * into R, G and B; 16-bit samples become 10-bit. */
+static heic_status make_rgb_image(heic_allocator *alloc, const imageio_image *src, int keep_alpha,
+                                  heic_image **out) {
+  int src_alpha = src->channels == 2 || src->channels == 4;
+  int grey = src->channels <= 2;
+  int alpha = src_alpha && keep_alpha;
+  int depth = src->bit_depth == 16 ? 10 : 8;
+  heic_status st = heic_image_new(out, alloc, src->width, src->height, HEIC_LAYOUT_RGB,
+                                  HEIC_CHROMA_444, depth, alpha);
+  if (st != HEIC_OK) return st;
+  size_t stride;
+  uint8_t *plane = heic_image_plane_mut(*out, HEIC_PLANE_INTERLEAVED, &stride);
+  if (!plane) {
+    heic_image_free(out);
+    return HEIC_ERR_INTERNAL;
+  }
+  const int sc = src->channels, dc = alpha ? 4 : 3;
+  for (uint32_t y = 0; y < src->height; y++) {
+    const uint8_t *s = src->data + (size_t)y * src->stride;
+    uint8_t *d = plane + (size_t)y * stride;
+    for (uint32_t x = 0; x < src->width; x++) {
+      uint16_t px[4];
+      for (int c = 0; c < sc; c++) {
+        if (src->bit_depth == 16) {
+          uint16_t v;
+          memcpy(&v, s + ((size_t)x * sc + c) * 2, 2);
+          px[c] = scale_16_to_10(v);
+        } else {
+          px[c] = s[(size_t)x * sc + c];
+        }
+      }
+      uint16_t rgba[4];
+      rgba[0] = px[0];
+      rgba[1] = grey ? px[0] : px[1];
+      rgba[2] = grey ? px[0] : px[2];
+      rgba[3] = src_alpha ? px[sc - 1] : 0;
+      for (int c = 0; c < dc; c++) {
+        if (depth == 8)
+          d[(size_t)x * dc + c] = (uint8_t)rgba[c];
+        else
+          memcpy(d + ((size_t)x * dc + c) * 2, &rgba[c], 2);
+      }
+    }
+  }
+  return HEIC_OK;
+}
+
+/* Y4M's 4:2:0 planes as they are: no round trip through RGB. */
+static heic_status make_ycbcr_image(heic_allocator *alloc, const imageio_image *src,
+                                    heic_image **out) {
+  const imageio_y4m *yuv = &src->yuv;
+  heic_status st = heic_image_new(out, alloc, src->width, src->height, HEIC_LAYOUT_YCBCR,
+                                  HEIC_CHROMA_420, yuv->bit_depth, 0);
+  if (st != HEIC_OK) return st;
+  for (int p = 0; p < 3; p++) {
+    size_t stride;
+    uint8_t *plane = heic_image_plane_mut(*out, (heic_plane_id)p, &stride);
+    if (!plane) {
+      heic_image_free(out);
+      return HEIC_ERR_INTERNAL;
+    }
+    for (uint32_t y = 0; y < yuv->plane_h[p]; y++) {
+      const uint16_t *s = yuv->planes[p] + (size_t)y * yuv->strides[p];
+      uint8_t *d = plane + (size_t)y * stride;
+      for (uint32_t x = 0; x < yuv->plane_w[p]; x++) {
+        if (yuv->bit_depth == 8)
+          d[x] = (uint8_t)s[x];
+        else
+          memcpy(d + (size_t)x * 2, &s[x], 2);
+      }
+    }
+  }
+  /* Y4M says nothing about colour.  What produces it (ffmpeg's yuv420p
+   * from photos) uses BT.601 coefficients; primaries and transfer are
+   * truly unknown and so written as unspecified. */
+  heic_nclx nclx = {.colour_primaries = 2, .transfer_characteristics = 2,
+                    .matrix_coefficients = 6, .full_range = (uint8_t)(yuv->full_range != 0)};
+  heic_image_set_nclx(*out, &nclx);
+  return HEIC_OK;
+}
+
+/* ICC profiles name the colour space they describe at bytes 16..19.  Only
+ * an RGB one fits what we store (grey input becomes RGB). */
+static int icc_is_rgb(const uint8_t *icc, size_t size) {
+  return size >= 128 && memcmp(icc + 16, "RGB ", 4) == 0;
+}
+
+/* ---- messages ---- */
+
+static void on_log(void *opaque, heic_log_level level, const char *message) {
+  enc_run *run = opaque;
+  const enc_args *a = run->args;
+  /* Errors come back through the status and last_error: printing them here
+   * too would show every failure twice. */
+  if (level <= HEIC_LOG_ERROR || level > HEIC_LOG_DEBUG) return;
+  /* Warnings unless --quiet; notes from -v, debug output from -vv. */
+  if (level == HEIC_LOG_WARNING ? a->quiet : a->verbose < (int)level - 1) return;
+  static const char *const label[] = {
+      [HEIC_LOG_ERROR] = "error", [HEIC_LOG_WARNING] = "warning", [HEIC_LOG_INFO] = "note",
+      [HEIC_LOG_DEBUG] = "debug"};
+  fprintf(stderr, "heic-enc: %s: %s: %s\n", run->input, label[level], message);
+}
+
+/* Tile progress, drawn in place on a terminal; also where Ctrl-C cancels. */
+static int on_progress(void *opaque, uint32_t done, uint32_t total) {
+  enc_run *run = opaque;
+  if (interrupted) return 1;
+  if (run->args->verbose && total > 1 && isatty(STDERR_FILENO)) {
+    fprintf(stderr, "\r  %" PRIu32 "/%" PRIu32 " tiles", done, total);
+    run->progress_shown = 1;
+  }
+  return 0;
+}
+
+static void end_progress(enc_run *run) {
+  if (run->progress_shown) fputs("\r\033[K", stderr);
+  run->progress_shown = 0;
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *chroma_name(heic_chroma c) {
+  switch (c) {
+  case HEIC_CHROMA_400: return "4:0:0";
+  case HEIC_CHROMA_420: return "4:2:0";
+  case HEIC_CHROMA_422: return "4:2:2";
+  case HEIC_CHROMA_444: return "4:4:4";
+  }
+  return "?";
+}
+
+static const char *channels_name(const imageio_image *img) {
+  static const char *const names[] = {"YCbCr", "grey", "grey+alpha", "RGB", "RGBA"};
+  return img->channels >= 0 && img->channels <= 4 ? names[img->channels] : "?";
+}
+
+/* ---- one file ---- */
+
+/* Encodes one input to out.  Returns 0 or an exit status. */
+static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const char *out) {
+  const enc_args *a = run->args;
+  imageio_image src;
+  heic_image *img = NULL;
+  heic_context *ctx = NULL;
+  char msg[256];
+  int rc = check_output_dir(out);
+  if (rc) return rc;
+  rc = EXIT_INPUT;
+  run->input = in;
+
+  double t_read = now_seconds();
+  if (imageio_image_read(in, &src, msg, sizeof msg) != 0) {
+    fprintf(stderr, "heic-enc: %s: %s\n", in, msg);
+    return EXIT_INPUT; /* src is zeroed on failure */
+  }
+  t_read = now_seconds() - t_read;
+  if (src.warning[0] && !a->quiet) fprintf(stderr, "heic-enc: %s: warning: %s\n", in, src.warning);
+
+  heic_encode_options opts;
+  heic_encode_options_init(&opts);
+  opts.encoder = a->encoder;
+  opts.quality = a->quality;
+  opts.lossless = a->lossless;
+  opts.chroma = a->chroma;
+  opts.params = a->nparams ? a->params : NULL;
+  opts.tile_size = a->tile;
+  opts.no_grid = a->no_grid;
+  opts.no_alpha = a->no_alpha;
+  /* A thumbnail no smaller than the image would only repeat it. */
+  uint32_t longest = src.width > src.height ? src.width : src.height;
+  opts.thumbnail_size = a->thumb < longest ? a->thumb : 0;
+  /* Orientation is about showing the picture upright, not metadata: it is
+   * honoured even with --no-metadata. */
+  opts.orientation = src.orientation;
+  opts.progress = on_progress;
+  opts.progress_opaque = run;
+
+  if (!a->no_metadata) {
+    if (src.exif) {
+      /* The pixels are stored as they are and irot/imir carry the turn, so
+       * the Exif copy must say "upright" or viewers would turn it twice. */
+      imageio_exif_reset_orientation(src.exif, src.exif_size);
+      opts.exif = src.exif;
+      opts.exif_size = src.exif_size;
+    }
+    if (src.xmp) {
+      imageio_xmp_reset_orientation(src.xmp, src.xmp_size);
+      opts.xmp = src.xmp;
+      opts.xmp_size = src.xmp_size;
+    }
+    if (src.icc) {
+      char why[256] = ""; /* set when the profile is left out */
+      if (!icc_is_rgb(src.icc, src.icc_size))
+        snprintf(why, sizeof why, "it does not describe RGB");
+      else if (imageio_png_icc_rejected(src.icc, src.icc_size, why, sizeof why) < 0)
+        snprintf(why, sizeof why, "out of memory checking it");
+      /* A profile libpng refuses would make the HEIC impossible to convert
+       * to PNG with libheif's own tools.  Those it refuses are either known
+       * bad copies of sRGB, which the nclx colour (sRGB by default) states
+       * anyway, or broken. */
+      if (!why[0]) {
+        opts.icc = src.icc;
+        opts.icc_size = src.icc_size;
+      } else if (!a->quiet) {
+        fprintf(stderr, "heic-enc: %s: note: ICC profile left out (%s)\n", in, why);
+      }
+    }
+  }
+
+  if (a->verbose) {
+    fprintf(stderr, "heic-enc: %s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s\n", in,
+            imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
+            src.height, t_read);
+    fprintf(stderr, "heic-enc: %s: Exif %zu bytes, XMP %zu bytes, ICC %zu bytes%s, orientation %d%s\n",
+            in, src.exif_size, src.xmp_size, src.icc_size, a->no_metadata ? " (not copied)" : "",
+            src.orientation, src.orientation > 1 ? " (written as irot/imir)" : "");
+    fprintf(stderr, "heic-enc: %s: encoder %s, %s%d, chroma %s, tiles %s, thumbnail %" PRIu32 "\n",
+            in, a->encoder ? a->encoder : "builtin", a->lossless ? "lossless, quality " : "quality ",
+            a->quality, src.format == IMAGEIO_FORMAT_Y4M ? "4:2:0 (Y4M)" : chroma_name(a->chroma),
+            a->no_grid ? "off" : "on", opts.thumbnail_size);
+  }
+
+  heic_status st = src.format == IMAGEIO_FORMAT_Y4M
+                       ? make_ycbcr_image(alloc, &src, &img)
+                       : make_rgb_image(alloc, &src, !a->no_alpha, &img);
+  if (st != HEIC_OK) {
+    fprintf(stderr, "heic-enc: %s: cannot prepare the image: %s\n", in, heic_status_string(st));
+    goto done;
+  }
+  /* The decoded samples are in img now; the file's copy can go before the
+   * encoder starts allocating (metadata stays: opts points into it). */
+  free(src.data);
+  src.data = NULL;
+  imageio_y4m_free(&src.yuv);
+
+  heic_context_config cfg;
+  heic_context_config_init(&cfg);
+  cfg.allocator = alloc;
+  cfg.log = on_log;
+  cfg.log_opaque = run;
+  cfg.threads = a->threads;
+  st = heic_context_new(&ctx, &cfg);
+  if (st != HEIC_OK) {
+    fprintf(stderr, "heic-enc: %s: %s\n", in, heic_status_string(st));
+    goto done;
+  }
+
+  double t0 = now_seconds();
+  st = heic_context_encode_image(ctx, img, &opts, NULL);
+  end_progress(run);
+  if (st != HEIC_OK) {
+    const char *detail = heic_context_last_error(ctx);
+    fprintf(stderr, "heic-enc: %s: %s%s%s\n", in, heic_status_string(st), detail[0] ? ": " : "",
+            detail);
+    rc = st == HEIC_ERR_CANCELLED ? EXIT_INTERRUPTED : EXIT_INPUT;
+    goto done;
+  }
+  /* The image is no longer needed; free it before the file is assembled. */
+  heic_image_free(&img);
+  st = heic_context_write_file(ctx, out);
+  double elapsed = now_seconds() - t0;
+  if (st != HEIC_OK) {
+    const char *detail = heic_context_last_error(ctx);
+    fprintf(stderr, "heic-enc: %s: %s%s%s\n", out, heic_status_string(st), detail[0] ? ": " : "",
+            detail);
+    rc = st == HEIC_ERR_IO ? EXIT_OUTPUT : EXIT_INPUT;
+    goto done;
+  }
+
+  if (!a->quiet) {
+    struct stat in_st, out_st;
+    long long in_bytes = stat(in, &in_st) == 0 ? (long long)in_st.st_size : -1;
+    long long out_bytes = stat(out, &out_st) == 0 ? (long long)out_st.st_size : -1;
+    double bpp = out_bytes >= 0 ? (double)out_bytes * 8.0 / ((double)src.width * src.height) : 0;
+    printf("  %" PRIu32 "x%" PRIu32 " %s %s %d-bit, %lld -> %lld bytes, %.3f bpp, %.2f s\n",
+           src.width, src.height, imageio_format_name(src.format), channels_name(&src),
+           src.bit_depth, in_bytes, out_bytes, bpp, elapsed);
+  }
+  rc = 0;
+
+done:
+  heic_image_free(&img);
+  heic_context_free(&ctx);
+  imageio_image_free(&src);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  /* Past a file size limit (ulimit -f) the default action kills us in the
+   * middle of a write, leaving the temporary behind; ignored, the write
+   * fails with EFBIG and the library removes the temporary. */
+  signal(SIGXFSZ, SIG_IGN);
+
+  enc_args args;
+  memset(&args, 0, sizeof args);
+  char **outs = NULL;
+  heic_allocator *alloc = NULL;
+  int rc = parse_args(argc, argv, &args);
+  if (rc < 0) {
+    rc = fflush(stdout) == 0 ? 0 : EXIT_OUTPUT; /* --help, --version */
+    goto done;
+  }
+  if (rc) goto done;
+  if (args.list_encoders || args.list_params) {
+    if (args.list_encoders) rc = list_encoders();
+    if (!rc && args.list_params) rc = list_params(args.encoder);
+    if (fflush(stdout) != 0 && !rc) rc = EXIT_OUTPUT;
+    goto done;
+  }
+
+  outs = calloc(args.ninputs, sizeof *outs);
+  if (!outs) {
+    fputs("heic-enc: out of memory\n", stderr);
+    rc = EXIT_INPUT;
+    goto done;
+  }
+  rc = plan_outputs(&args, outs);
+  if (rc) goto done;
+
+  heic_status st = heic_allocator_new(&alloc, NULL);
+  if (st != HEIC_OK) {
+    fprintf(stderr, "heic-enc: %s\n", heic_status_string(st));
+    rc = EXIT_INPUT;
+    goto done;
+  }
+
+  /* Ctrl-C cancels the encode in progress through the progress callback,
+   * so the library can clean up and leave no temporary file.  SA_RESETHAND:
+   * a second Ctrl-C kills at once, for when the user will not wait. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+
+  enc_run run = {.args = &args};
+  for (size_t i = 0; i < args.ninputs && !interrupted; i++) {
+    if (!args.quiet) {
+      printf("[%zu/%zu] %s -> %s\n", i + 1, args.ninputs, args.inputs[i], outs[i]);
+      fflush(stdout); /* before the encode, so the line shows while it runs */
+    }
+    int one = encode_one(&run, alloc, args.inputs[i], outs[i]);
+    /* The leak canary: after each file every context and image is gone, so
+     * nothing may remain on our allocator. */
+    size_t leaked = heic_allocator_outstanding_bytes(alloc);
+    if (leaked) {
+      fprintf(stderr, "heic-enc: %s: internal error: %zu bytes leaked\n", args.inputs[i], leaked);
+      one = EXIT_LEAK;
+    }
+    /* Output trouble outranks input trouble, a leak outranks both; an
+     * interruption ends the run and says so. */
+    if (one > rc) rc = one;
+  }
+  if (interrupted) {
+    fputs("heic-enc: interrupted\n", stderr);
+    rc = EXIT_INTERRUPTED;
+  }
+
+done:
+  if (outs)
+    for (size_t i = 0; i < args.ninputs; i++) free(outs[i]);
+  free(outs);
+  free(args.inputs);
+  free(args.outputs);
+  free(args.params);
+  heic_allocator_free(&alloc);
+  if (fflush(stdout) != 0 && rc == 0) rc = EXIT_OUTPUT;
+  return rc;
+}
