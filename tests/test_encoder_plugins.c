@@ -547,8 +547,9 @@ static void test_registry(int expect_x265) {
 
   /* quality -> QP: the documented anchors, monotonic, clamped */
   CHECK(hp_builtin_quality_to_qp(0) == 51 && hp_builtin_quality_to_qp(100) == 0);
-  CHECK(hp_builtin_quality_to_qp(50) >= 27 && hp_builtin_quality_to_qp(50) <= 28);
-  CHECK(hp_builtin_quality_to_qp(90) >= 11 && hp_builtin_quality_to_qp(90) <= 13);
+  CHECK(hp_builtin_quality_to_qp(50) == 26);
+  CHECK(hp_builtin_quality_to_qp(75) >= 15 && hp_builtin_quality_to_qp(75) <= 16);
+  CHECK(hp_builtin_quality_to_qp(90) == 9);
   CHECK(hp_builtin_quality_to_qp(-7) == 51 && hp_builtin_quality_to_qp(1000) == 0);
   for (int q = 0; q < 100; q++)
     CHECK(hp_builtin_quality_to_qp(q + 1) <= hp_builtin_quality_to_qp(q));

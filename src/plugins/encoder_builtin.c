@@ -78,13 +78,14 @@ typedef struct be_state {
 /* quality -> QP.  Knots every 10 quality steps, linear in between:
  *
  *   quality  0  10  20  30  40  50  60  70  80  90  100
- *   QP      51  46  42  37  33  28  24  20  16  12    0
+ *   QP      51  45  40  35  30  26  22  18  13   9    0
  *
  * Roughly 0.45 QP per step from 0 to 90 (QP 6 doubles the step size, so that
  * is about one size-halving per 13 quality steps), then a steep last decile
  * so that 100 reaches QP 0 (the finest quantiser, still lossy: there is no
- * transquant bypass yet).  Anchors chosen by the project: 50 ~ QP 27-28,
- * 90 ~ QP 12.
+ * transquant bypass yet).  Anchors chosen by the project: 50 ~ QP 26,
+ * 75 ~ QP 15-16 (where 4:2:0 itself, not the quantiser, limits the RGB PSNR
+ * of saturated photos to about 38 dB), 90 ~ QP 9.
  *
  * Against libheif: its x265 plugin (and ours, see encoder_x265.c) reads
  * quality as CRF = (100 - quality) / 2, and on one intra picture x265's rate
@@ -104,7 +105,7 @@ typedef struct be_state {
  *
  * i.e. builtin -q N is roughly x265 -q (N - 15..25); a table matching
  * libheif would be about QP = 45 - quality / 2 (clamped at 0). */
-static const uint8_t k_quality_qp[11] = {51, 46, 42, 37, 33, 28, 24, 20, 16, 12, 0};
+static const uint8_t k_quality_qp[11] = {51, 45, 40, 35, 30, 26, 22, 18, 13, 9, 0};
 
 int hp_builtin_quality_to_qp(int quality) {
   if (quality <= 0) return k_quality_qp[0];
