@@ -18,6 +18,8 @@
 
 #include <heic/heic.h>
 
+#include "cli.h"
+
 #include "png_write.h"
 #include "y4m_write.h"
 
@@ -85,31 +87,6 @@ typedef struct dec_run {
   heic_context *ctx;
 } dec_run;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("heic-dec: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputs("\nTry 'heic-dec --help'.\n", stderr);
-  va_end(ap);
-  return EXIT_USAGE;
-}
-
-/* Strict unsigned parse: digits only, no sign, no trailing text, and
- * within max.  strtoul alone would take "-1" and " 5x". */
-static int parse_uint(const char *s, unsigned long max, unsigned long *out) {
-  if (!isdigit((unsigned char)s[0])) return -1;
-  errno = 0;
-  char *end = NULL;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || *end || v > max) return -1;
-  *out = v;
-  return 0;
-}
-
 /* The extension of path's last component ("" when none), without its dot. */
 static const char *file_extension(const char *path) {
   const char *slash = strrchr(path, '/');
@@ -125,21 +102,6 @@ static int ascii_equal_nocase(const char *a, const char *b) {
   return *a == *b;
 }
 
-/* An option's value: "--opt=V" or "--opt V".  Returns NULL if arg is not
- * this option; sets *missing if it is but has no value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing) {
-  const char *a = argv[*i];
-  size_t n = strlen(name);
-  if (strncmp(a, name, n) != 0) return NULL;
-  if (a[n] == '=') return a + n + 1;
-  if (a[n] != '\0') return NULL;
-  if (*i + 1 >= argc) {
-    *missing = 1;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
 /* Returns 0 to go on, or an exit status (-1 meaning "exit 0 now"). */
 static int parse_args(int argc, char **argv, dec_args *args) {
   const char *positional[2];
@@ -147,7 +109,7 @@ static int parse_args(int argc, char **argv, dec_args *args) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (options_done || a[0] != '-' || !a[1]) {
-      if (npos == 2) return usage_error("unexpected argument '%s'", a);
+      if (npos == 2) return cli_usage_error("heic-dec", "unexpected argument '%s'", a);
       positional[npos++] = a;
       continue;
     }
@@ -162,23 +124,23 @@ static int parse_args(int argc, char **argv, dec_args *args) {
     } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
       printf("heic-dec (libheic) %s\n", heic_version_string());
       return -1;
-    } else if ((v = option_value(argc, argv, &i, "--item", &missing)) != NULL) {
-      if (parse_uint(v, UINT32_MAX, &n) != 0 || n == 0)
-        return usage_error("--item needs an item id (1 .. 4294967295), not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--item", &missing)) != NULL) {
+      if (cli_parse_uint(v, UINT32_MAX, &n) != 0 || n == 0)
+        return cli_usage_error("heic-dec", "--item needs an item id (1 .. 4294967295), not '%s'", v);
       args->item = (uint32_t)n;
-    } else if ((v = option_value(argc, argv, &i, "--threads", &missing)) != NULL) {
-      if (parse_uint(v, 1024, &n) != 0)
-        return usage_error("--threads needs a number from 0 to 1024, not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--threads", &missing)) != NULL) {
+      if (cli_parse_uint(v, 1024, &n) != 0)
+        return cli_usage_error("heic-dec", "--threads needs a number from 0 to 1024, not '%s'", v);
       args->threads = (int)n;
-    } else if ((v = option_value(argc, argv, &i, "--upsampling", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--upsampling", &missing)) != NULL) {
       if (strcmp(v, "nearest") == 0)
         args->upsampling = HEIC_UPSAMPLING_NEAREST;
       else if (strcmp(v, "bilinear") == 0)
         args->upsampling = HEIC_UPSAMPLING_BILINEAR;
       else
-        return usage_error("--upsampling takes 'nearest' or 'bilinear', not '%s'", v);
+        return cli_usage_error("heic-dec", "--upsampling takes 'nearest' or 'bilinear', not '%s'", v);
     } else if (missing) {
-      return usage_error("%s needs a value", a);
+      return cli_usage_error("heic-dec", "%s needs a value", a);
     } else if (strcmp(a, "--thumb") == 0) {
       args->thumb = 1;
     } else if (strcmp(a, "--all") == 0) {
@@ -190,14 +152,14 @@ static int parse_args(int argc, char **argv, dec_args *args) {
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       args->quiet = 1;
     } else {
-      return usage_error("unknown option '%s'", a);
+      return cli_usage_error("heic-dec", "unknown option '%s'", a);
     }
   }
-  if (npos < 2) return usage_error(npos ? "no output file" : "no input file");
+  if (npos < 2) return cli_usage_error("heic-dec", npos ? "no output file" : "no input file");
   args->input = positional[0];
   args->output = positional[1];
-  if (args->all && args->item) return usage_error("--all and --item exclude each other");
-  if (args->all && args->thumb) return usage_error("--all and --thumb exclude each other");
+  if (args->all && args->item) return cli_usage_error("heic-dec", "--all and --item exclude each other");
+  if (args->all && args->thumb) return cli_usage_error("heic-dec", "--all and --thumb exclude each other");
 
   const char *ext = file_extension(args->output);
   if (ascii_equal_nocase(ext, "png")) {

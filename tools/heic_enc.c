@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <heic/heic.h>
+
+#include "cli.h"
 #include <heic/heic_encode.h>
 
 #include "exif.h"
@@ -143,54 +145,6 @@ static void on_signal(int sig) {
   interrupted = 1;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("heic-enc: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputs("\nTry 'heic-enc --help'.\n", stderr);
-  va_end(ap);
-  return EXIT_USAGE;
-}
-
-/* Strict unsigned parse: digits only, no sign, no trailing text, and
- * within max.  strtoul alone would take "-1" and " 5x". */
-static int parse_uint(const char *s, unsigned long max, unsigned long *out) {
-  if (!isdigit((unsigned char)s[0])) return -1;
-  errno = 0;
-  char *end = NULL;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || *end || v > max) return -1;
-  *out = v;
-  return 0;
-}
-
-/* The value of an option that takes one, if argv[*i] is that option:
- * "--long=V", "--long V", "-sV" or "-s V" (short may be NULL).  Returns NULL
- * when argv[*i] is another option; sets *missing when it is this one but the
- * value is absent. */
-static const char *option_value(int argc, char **argv, int *i, const char *shortname,
-                                const char *longname, int *missing) {
-  const char *a = argv[*i];
-  const char *rest = NULL;
-  size_t n = strlen(longname);
-  if (strncmp(a, longname, n) == 0 && (a[n] == '=' || a[n] == '\0'))
-    rest = a[n] == '=' ? a + n + 1 : NULL;
-  else if (shortname && strncmp(a, shortname, 2) == 0)
-    rest = a[2] ? a + 2 : NULL;
-  else
-    return NULL;
-  if (rest) return rest;
-  if (*i + 1 >= argc) {
-    *missing = 1;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
 static int encoder_exists(const char *name) {
   for (uint32_t i = 0; i < heic_encoder_count(); i++) {
     const char *n = heic_encoder_name(i);
@@ -261,20 +215,20 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       a->no_metadata = 1;
     } else if (strcmp(arg, "--no-grid") == 0) {
       a->no_grid = 1;
-    } else if ((v = option_value(argc, argv, &i, "-q", "--quality", &missing)) != NULL) {
-      if (parse_uint(v, 100, &n) != 0)
-        return usage_error("--quality needs a number from 0 to 100, not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, "-q", "--quality", &missing)) != NULL) {
+      if (cli_parse_uint(v, 100, &n) != 0)
+        return cli_usage_error("heic-enc", "--quality needs a number from 0 to 100, not '%s'", v);
       a->quality = (int)n;
-    } else if ((v = option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
-      if (!v[0]) return usage_error("-o needs a file or directory name");
+    } else if ((v = cli_option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
+      if (!v[0]) return cli_usage_error("heic-enc", "-o needs a file or directory name");
       a->outputs[a->noutputs++] = v;
-    } else if ((v = option_value(argc, argv, &i, "-e", "--encoder", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, &i, "-e", "--encoder", &missing)) != NULL) {
       a->encoder = v;
-    } else if ((v = option_value(argc, argv, &i, "-p", "--param", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, &i, "-p", "--param", &missing)) != NULL) {
       const char *eq = strchr(v, '=');
-      if (!eq || eq == v) return usage_error("-p takes NAME=VALUE, not '%s'", v);
+      if (!eq || eq == v) return cli_usage_error("heic-enc", "-p takes NAME=VALUE, not '%s'", v);
       a->params[a->nparams++] = v;
-    } else if ((v = option_value(argc, argv, &i, NULL, "--chroma", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--chroma", &missing)) != NULL) {
       if (strcmp(v, "420") == 0)
         a->chroma = HEIC_CHROMA_420;
       else if (strcmp(v, "422") == 0)
@@ -282,42 +236,42 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       else if (strcmp(v, "444") == 0)
         a->chroma = HEIC_CHROMA_444;
       else
-        return usage_error("--chroma takes 420, 422 or 444, not '%s'", v);
+        return cli_usage_error("heic-enc", "--chroma takes 420, 422 or 444, not '%s'", v);
       a->chroma_given = 1;
-    } else if ((v = option_value(argc, argv, &i, NULL, "--thumb", &missing)) != NULL) {
-      if (parse_uint(v, MAX_TILE, &n) != 0)
-        return usage_error("--thumb needs a size from 0 to %d pixels, not '%s'", MAX_TILE, v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--thumb", &missing)) != NULL) {
+      if (cli_parse_uint(v, MAX_TILE, &n) != 0)
+        return cli_usage_error("heic-enc", "--thumb needs a size from 0 to %d pixels, not '%s'", MAX_TILE, v);
       a->thumb = (uint32_t)n;
-    } else if ((v = option_value(argc, argv, &i, NULL, "--tile", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--tile", &missing)) != NULL) {
       /* Multiples of 8 keep every tile edge on a chroma sample and a
        * coding block boundary whatever the subsampling. */
-      if (parse_uint(v, MAX_TILE, &n) != 0 || n < MIN_TILE || n % 8 != 0)
-        return usage_error("--tile needs a multiple of 8 from %d to %d, not '%s'", MIN_TILE,
+      if (cli_parse_uint(v, MAX_TILE, &n) != 0 || n < MIN_TILE || n % 8 != 0)
+        return cli_usage_error("heic-enc", "--tile needs a multiple of 8 from %d to %d, not '%s'", MIN_TILE,
                            MAX_TILE, v);
       a->tile = (uint32_t)n;
-    } else if ((v = option_value(argc, argv, &i, NULL, "--threads", &missing)) != NULL) {
-      if (parse_uint(v, 1024, &n) != 0)
-        return usage_error("--threads needs a number from 0 to 1024, not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--threads", &missing)) != NULL) {
+      if (cli_parse_uint(v, 1024, &n) != 0)
+        return cli_usage_error("heic-enc", "--threads needs a number from 0 to 1024, not '%s'", v);
       a->threads = (int)n;
     } else if (missing) {
-      return usage_error("%s needs a value", arg);
+      return cli_usage_error("heic-enc", "%s needs a value", arg);
     } else {
-      return usage_error("unknown option '%s'", arg);
+      return cli_usage_error("heic-enc", "unknown option '%s'", arg);
     }
   }
   a->params[a->nparams] = NULL;
   if (a->encoder && !encoder_exists(a->encoder))
-    return usage_error("unknown encoder '%s' (see --list-encoders)", a->encoder);
+    return cli_usage_error("heic-enc", "unknown encoder '%s' (see --list-encoders)", a->encoder);
   /* Parameter names are checked now rather than by the first encode, which
    * may come after minutes of work on earlier files; values are left to the
    * encoder, which knows their rules. */
   for (size_t k = 0; k < a->nparams; k++)
     if (!encoder_has_param(a->encoder, a->params[k]))
-      return usage_error("encoder '%s' has no parameter '%.*s' (see --params)",
+      return cli_usage_error("heic-enc", "encoder '%s' has no parameter '%.*s' (see --params)",
                          a->encoder ? a->encoder : "builtin",
                          (int)(strchr(a->params[k], '=') - a->params[k]), a->params[k]);
   if (a->list_encoders || a->list_params) return 0;
-  if (!a->ninputs) return usage_error("no input file");
+  if (!a->ninputs) return cli_usage_error("heic-enc", "no input file");
   if (a->lossless && !a->chroma_given) a->chroma = HEIC_CHROMA_444;
   return 0;
 }
@@ -403,10 +357,10 @@ static int plan_outputs(const enc_args *a, char **outs) {
       }
     }
   } else if (a->noutputs > 1 && a->noutputs != a->ninputs) {
-    return usage_error("%zu input(s) but %zu -o options (give one per input, or one directory)",
+    return cli_usage_error("heic-enc", "%zu input(s) but %zu -o options (give one per input, or one directory)",
                        a->ninputs, a->noutputs);
   } else if (a->noutputs == 1 && a->ninputs > 1) {
-    return usage_error("with several inputs, -o must name a directory (end it with '/')");
+    return cli_usage_error("heic-enc", "with several inputs, -o must name a directory (end it with '/')");
   }
 
   for (size_t i = 0; i < a->ninputs; i++) {
@@ -426,10 +380,10 @@ static int plan_outputs(const enc_args *a, char **outs) {
     /* Cheap guards against losing data: an input replaced by its own
      * output, or two inputs whose outputs collide in one directory. */
     if (strcmp(outs[i], in) == 0)
-      return usage_error("%s: the output would overwrite the input (use -o)", in);
+      return cli_usage_error("heic-enc", "%s: the output would overwrite the input (use -o)", in);
     for (size_t j = 0; j < i; j++)
       if (strcmp(outs[i], outs[j]) == 0)
-        return usage_error("%s and %s would both be written to %s", a->inputs[j], in, outs[i]);
+        return cli_usage_error("heic-enc", "%s and %s would both be written to %s", a->inputs[j], in, outs[i]);
   }
   return 0;
 }
