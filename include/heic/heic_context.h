@@ -35,7 +35,9 @@ typedef struct heic_context_config {
    * a private malloc-based one.  The context takes its own reference, so
    * the caller may release theirs at any time. */
   heic_allocator *allocator;
-  heic_log_fn log;       /* NULL: messages are dropped */
+  /* NULL: messages are dropped.  May be called from the context's worker
+   * threads while a grid is decoded or encoded: it must be thread-safe. */
+  heic_log_fn log;
   void *log_opaque;
   heic_limits limits;
   int threads;           /* worker threads for grids; 0 = number of CPUs, 1 = none */
