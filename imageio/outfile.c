@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Messages leave out the destination: callers print it before them. */
@@ -31,6 +32,7 @@ void imageio_outfile_abort(imageio_outfile *of) {
   of->fp = NULL;
   of->tmp_path = NULL;
   of->dest_path = NULL;
+  of->direct = 0;
 }
 
 int imageio_outfile_open(imageio_outfile *of, const char *dest, char *err, size_t err_size) {
@@ -39,6 +41,17 @@ int imageio_outfile_open(imageio_outfile *of, const char *dest, char *err, size_
     return -1;
   }
   of->dest_path = dup_string(dest);
+  struct stat sb;
+  if (of->dest_path && stat(dest, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    of->direct = 1;
+    of->fp = fopen(dest, "wb");
+    if (!of->fp) {
+      set_err(err, err_size, "cannot write", errno);
+      imageio_outfile_abort(of);
+      return -1;
+    }
+    return 0;
+  }
   /* ".<name>.tmp-<pid>-<n>" in dest's directory: hidden, so that directory
    * watchers and globs such as *.png do not pick up a half-written file. */
   const char *slash = strrchr(dest, '/');
@@ -102,6 +115,10 @@ int imageio_outfile_commit(imageio_outfile *of, char *err, size_t err_size) {
     set_err(err, err_size, "error writing", errnum ? errnum : EIO);
     imageio_outfile_abort(of);
     return -1;
+  }
+  if (of->direct) {
+    imageio_outfile_abort(of);
+    return 0;
   }
   if (rename(of->tmp_path, of->dest_path) != 0) {
     set_err(err, err_size, "cannot move the finished file into place", errno);

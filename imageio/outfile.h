@@ -7,7 +7,9 @@
  * destroy what was there before.  They write a temporary file in the
  * destination's directory (so the final rename stays within one file system
  * and is atomic) and rename it over the destination only once everything
- * has been written and flushed without error.
+ * has been written and flushed without error.  A destination that exists
+ * and is not a regular file (/dev/stdout, /dev/null, a FIFO) is written
+ * directly: renaming over it would replace the device with a file.
  */
 #ifndef IMAGEIO_OUTFILE_H
 #define IMAGEIO_OUTFILE_H
@@ -19,6 +21,7 @@ typedef struct imageio_outfile {
   FILE *fp;        /* the temporary, open for writing; NULL when closed */
   char *tmp_path;  /* malloc'd; NULL once renamed or removed */
   char *dest_path; /* malloc'd copy of the destination */
+  int direct;      /* writing straight to dest: it is a device or a pipe */
 } imageio_outfile;
 
 /* Creates the temporary beside dest.  *of must be zeroed by the caller (so

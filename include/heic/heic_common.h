@@ -95,10 +95,14 @@ HEIC_API void heic_allocator_free(heic_allocator **alloc);
 HEIC_API size_t heic_allocator_outstanding_bytes(const heic_allocator *alloc);
 /* Highest value outstanding_bytes has reached. */
 HEIC_API size_t heic_allocator_peak_bytes(const heic_allocator *alloc);
-/* Number of successful and failed allocation attempts since creation. */
+/* Number of successful and failed allocation attempts since creation;
+ * creating a worker thread (a context's thread pool) counts as one too. */
 HEIC_API uint64_t heic_allocator_allocation_count(const heic_allocator *alloc);
 /* Fault injection: the n-th allocation attempt counted from this call fails
- * (n == 1: the very next one).  n == 0 turns it off.  Only that one fails. */
+ * (n == 1: the very next one).  Creating a worker thread counts as an
+ * attempt, so thread creation fails the same way (HEIC_ERR_OUT_OF_MEMORY,
+ * "could not create worker thread").  n == 0 turns it off.  Only that one
+ * fails. */
 HEIC_API void heic_allocator_fail_at(heic_allocator *alloc, uint64_t n);
 /* Allocations that would take outstanding bytes above max fail; 0 = none. */
 HEIC_API void heic_allocator_set_limit(heic_allocator *alloc, size_t max_bytes);

@@ -92,9 +92,14 @@ void heic_allocator_set_limit(heic_allocator *a, size_t max_bytes) {
   if (a) a->limit = max_bytes;
 }
 
-void *hc_allocator_malloc(heic_allocator *a, size_t size) {
+int hc_allocator_inject_failure(heic_allocator *a) {
+  if (!a) return 0;
   uint64_t attempt = atomic_fetch_add(&a->attempts, 1) + 1;
-  if (attempt == atomic_load(&a->fail_at)) return NULL;
+  return attempt == atomic_load(&a->fail_at);
+}
+
+void *hc_allocator_malloc(heic_allocator *a, size_t size) {
+  if (hc_allocator_inject_failure(a)) return NULL;
   if (size > SIZE_MAX - HDR) return NULL;
   size_t now = atomic_fetch_add(&a->outstanding, size) + size;
   if (a->limit && now > a->limit) {

@@ -49,6 +49,12 @@ static inline int hc_mul_size(size_t a, size_t b, size_t *out) {
 /* The allocator's internal raw entry points (used by hc_mem and buffers). */
 void *hc_allocator_malloc(heic_allocator *alloc, size_t size);
 void hc_allocator_free(heic_allocator *alloc, void *ptr);
+/* Counts one attempt on alloc's fault-injection counter (as an allocation
+ * does) and returns 1 when heic_allocator_fail_at() chose this attempt to
+ * fail, else 0 (also for alloc == NULL).  hc_allocator_malloc uses it; so
+ * does the thread pool before each pthread_create, so that thread-creation
+ * failure is injected the same way as allocation failure. */
+int hc_allocator_inject_failure(heic_allocator *alloc);
 /* Allocators are refcounted: the public heic_allocator_free() drops the
  * caller's reference; each context, image and buffer holds one of its own. */
 heic_allocator *hc_allocator_ref(heic_allocator *alloc);

@@ -77,6 +77,9 @@ heic_status hc_pool_new(hc_pool **out, hc_mem *mem, int workers, hc_err *err) {
     if (pthread_cond_init(&p->done, NULL)) goto thread_fail;
     p->done_ready = 1;
     for (int i = 0; i < workers; i++) {
+      /* Each thread creation counts as one attempt on the allocator's fault
+       * counter, so heic_allocator_fail_at() can make it fail too. */
+      if (hc_allocator_inject_failure(mem->alloc)) goto thread_fail;
       if (pthread_create(&p->threads[i], NULL, worker_main, p)) goto thread_fail;
       p->started++;
     }

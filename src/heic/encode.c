@@ -636,6 +636,25 @@ heic_status heic_context_write_file(heic_context *ctx, const char *path) {
   hc_err *err = &ctx->err;
   heic_status st = check_writable(ctx, err);
   if (st != HEIC_OK) return hx_ctx_result(ctx, st);
+  /* A target that exists and is not a regular file (a device, a FIFO) is
+   * written directly: renaming over it would replace it with a file. */
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    FILE *dev = fopen(path, "wb");
+    if (!dev) return hx_ctx_result(ctx, hc_fail(err, HEIC_ERR_IO, "cannot open '%s': %s", path, strerror(errno)));
+    st = hf_writer_write(ctx->writer, write_to_file, dev, err);
+    int bad = st != HEIC_OK || fflush(dev) != 0 || ferror(dev);
+    int errnum = errno;
+    if (fclose(dev) != 0 && !bad) {
+      bad = 1;
+      errnum = errno;
+    }
+    if (bad) {
+      hc_err_clear(err);
+      st = hc_fail(err, HEIC_ERR_IO, "cannot write '%s': %s", path, strerror(errnum ? errnum : EIO));
+    }
+    return hx_ctx_result(ctx, st);
+  }
   /* The temporary lives beside the target so that rename() is atomic. */
   size_t len = strlen(path);
   char *tmp = hc_malloc(&ctx->mem, len + 16);
