@@ -83,7 +83,9 @@ HEIC_API void heic_encode_options_init(heic_encode_options *opts);
 /* Encodes img (alpha, thumbnail and metadata as opts say) into the context's
  * output; the first image encoded becomes the primary.  img is borrowed for
  * the call.  *item_id (may be NULL) receives the new image item's id.  On
- * failure the context's output is as it was before the call. */
+ * failure (including cancellation) part of the image may already be in the
+ * output, so the context refuses from then on: later encodes and writes
+ * return the same error, and nothing incomplete can be written.  Free it. */
 HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
                                                               const heic_encode_options *opts,
                                                               uint32_t *item_id);
