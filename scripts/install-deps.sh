@@ -2,7 +2,9 @@
 # Installs the Debian packages libheic needs, only those that are missing.
 #
 #   bash scripts/install-deps.sh build   what building needs
-#   bash scripts/install-deps.sh test    that plus the test oracles
+#   bash scripts/install-deps.sh test    that plus the test oracles and
+#                                        libx265 (the tests build the x265
+#                                        encoder plugin)
 #
 # Sourced by scripts/demo.sh and scripts/test.sh.  Needs root (or sudo) only
 # when something is missing.
@@ -28,9 +30,21 @@ heic_missing_packages() {
     fi
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
     # The encoder's conformance test: ffmpeg decodes our streams, python3
-    # generates its synthetic pictures.
+    # generates its synthetic pictures (and reads metadata in encode_corpus).
     command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    # The tests build the optional x265 encoder plugin (GPL libx265) and
+    # check it like the builtin encoder.
+    if command -v pkg-config >/dev/null 2>&1; then
+      pkg-config --exists x265 || missing+=(libx265-dev)
+    else
+      missing+=(libx265-dev)
+    fi
+    # encode_corpus: other readers of what heic-enc writes (libvips and
+    # ImageMagick; libheif's tools are above).  Look for identify: a
+    # convert alone may be a stand-in, not ImageMagick.
+    command -v vipsheader >/dev/null 2>&1 || missing+=(libvips-tools)
+    command -v identify >/dev/null 2>&1 || missing+=(imagemagick)
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '

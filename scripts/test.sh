@@ -2,7 +2,9 @@
 # Runs the whole test suite: installs what is missing, builds a plain tree
 # (build-ci: RelWithDebInfo, warnings are errors) and a sanitizer tree
 # (build-ci-asan: ASan+UBSan+LSan), and runs ctest in both.  valgrind runs
-# in the plain tree only.  Exits non-zero if anything fails.
+# in the plain tree only.  Both trees build the optional x265 encoder plugin
+# (-DHEIC_WITH_X265=ON: libx265 is GPL; the tests check it beside the
+# builtin encoder).  Exits non-zero if anything fails.
 #
 #   bash scripts/test.sh
 #
@@ -73,12 +75,13 @@ run_ctest() {
 
 echo
 echo "== plain build ($plain_dir)"
-configure_and_build "$plain_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEIC_WERROR=ON -DHEIC_SANITIZE=OFF
+configure_and_build "$plain_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEIC_WERROR=ON -DHEIC_SANITIZE=OFF \
+  -DHEIC_WITH_X265=ON
 
 echo
 echo "== sanitizer build ($asan_dir)"
 configure_and_build "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEIC_SANITIZE=ON \
-  -DHEIC_WERROR=ON
+  -DHEIC_WERROR=ON -DHEIC_WITH_X265=ON
 
 export ASAN_OPTIONS="detect_leaks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -90,6 +93,17 @@ run_ctest "$plain_dir"
 echo
 echo "== tests: sanitizer build (ASan+UBSan+LSan)"
 run_ctest "$asan_dir"
+
+# Coverage-guided fuzzing for a bounded time per target (the replay of the
+# seeds and regressions already ran as ctest tests in both trees).
+echo
+echo "== fuzzing (libFuzzer, ${HEIC_FUZZ_SECONDS:-30} s per target)"
+if HEIC_FUZZ_BUILD_JOBS="${HEIC_FUZZ_BUILD_JOBS:-2}" bash "$root/tests/fuzz/run.sh" "${HEIC_FUZZ_SECONDS:-30}"; then
+  total_passed=$((total_passed + 1))
+else
+  total_failed=$((total_failed + 1))
+  status=1
+fi
 
 echo
 echo "== done in $(($(date +%s) - start)) s"
