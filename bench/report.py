@@ -179,9 +179,8 @@ def write_report(csvpath, outdir, meta):
          "Machine: %s CPUs (`nproc`), %s, Linux %s; load average %s at the start, %s at the end "
          "(the machine is shared: wall times are noisy, CPU times less so).  " % (
              m["nproc"], m["cpu"], m["kernel"], m["loadavg"], meta["loadavg_end"]),
-         "Timing: %s per encode (%d run%s), one encode at a time; peak RSS from `/usr/bin/time -f %%M`.  "
-         % ("the fastest of %d runs" % meta["runs"] if meta["runs"] > 1 else "one run", meta["runs"],
-            "s" if meta["runs"] > 1 else ""),
+         "Timing: %s per encode, one encode at a time; peak RSS from `/usr/bin/time -f %%M`.  "
+         % ("the fastest of %d runs" % meta["runs"] if meta["runs"] > 1 else "one run"),
          "Total run time %.0f s." % meta["elapsed_s"], ""]
     L += ["Versions:", ""] + ["- %s: %s" % kv for kv in meta["versions"].items()] + [""]
     if meta["notes"]:
