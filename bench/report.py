@@ -106,7 +106,7 @@ def config_table(summ, anchor, metric_name, largest):
         rng = "n/a" if s["bd_min"] is None else "%s .. %s" % (fmt_pct(s["bd_min"]), fmt_pct(s["bd_max"]))
         if s["n_img"] < s["n_all"]:
             rng += " (%d of %d photos overlap)" % (s["n_img"], s["n_all"])
-        lines.append("| %s | %s | %s | %s | %s | %.1f | %.1f | %.1f |"
+        lines.append("| %s | %s | %s | %s | %s | %.2f | %.1f | %.1f |"
                      % (s["config"], fmt_pct(s["bd"]), rng, speed_cell(s["speed"]), speed_cell(s["cpu_speed"]),
                         s["time"], s["rss"], s["rss_largest"]))
     return lines
