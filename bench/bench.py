@@ -44,8 +44,8 @@ QUICK_IMAGES = ["flower_2268x1512", "wesaturate_tmshre_500x500"]
 MIN_SIDE = 128
 # Photos left out although large enough, with the reason (the report lists them).
 SKIP = {
-    "paris_exif_orientation_5": "the same photo as paris_exif_xmp_icc, stored transposed with an "
-                                "EXIF orientation (5) that ffmpeg 5.1 applies wrongly",
+    "paris_exif_orientation_5": "the same pixels as paris_exif_xmp_icc, with EXIF orientation 5 "
+                                "(ffmpeg would transpose it)",
 }
 DUPLICATE_TOKENS = ("_gray", "_alpha")  # variants of a photo kept in its plain form
 
