@@ -58,8 +58,8 @@ X265_CONFIGS = [("x265-ultrafast", ["--preset", "ultrafast"]),
                 ("x265-medium", ["--preset", "medium"]),
                 ("x265-veryslow", ["--preset", "veryslow"]),
                 ("x265-medium-psnr", ["--preset", "medium", "--tune", "psnr"])]
-HEVC_ANCHOR = "x265-medium"
-HEIC_ANCHOR = "heif-enc"
+HEVC_ANCHOR = report.HEVC_ANCHOR
+HEIC_ANCHOR = report.HEIC_ANCHOR
 KNOWN_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                  "slower", "veryslow", "placebo")
 
