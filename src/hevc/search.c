@@ -201,48 +201,91 @@ static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int 
   return cost(s, sse, cb.frac_bits);
 }
 
-/* Chooses the luma mode of a PU: SATD ranking, then RD among the best. */
+/* Rough mode decision: SATD of the prediction plus an estimate of the mode's
+ * signalling cost, for the modes the configuration asks to try. */
+typedef struct rmd_state {
+  hevc_search *s;
+  const hevc_refs *r, *f; /* unfiltered, filtered references */
+  const hevc_pixel *org;
+  int t;                  /* log2 of the prediction block */
+  const int *cand;        /* MPMs */
+  int64_t cost[35];       /* INT64_MAX: not tried */
+} rmd_state;
+
+static void rmd_try(rmd_state *st, int m) {
+  if (m < 0 || m > 34 || st->cost[m] != INT64_MAX) return;
+  hevc_search *s = st->s;
+  hevc_encoder *e = s->e;
+  int t = st->t, n = 1 << t;
+  const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? st->f : st->r;
+  hevc_intra_predict(&e->dsp, use, 0, t, m, e->bit_depth, s->pred, n);
+  uint32_t satd = e->dsp.satd[t - 2](st->org, e->stride[0], s->pred, n);
+  const int *cand = st->cand;
+  int bits = m == cand[0] ? 2 : (m == cand[1] || m == cand[2]) ? 3 : 6;
+  st->cost[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
+}
+
+/* The k tried modes of lowest cost, best first, into list; returns how many. */
+static int rmd_best(const rmd_state *st, int k, int angular_only, int *list) {
+  uint64_t taken[1] = {0};
+  int n = 0;
+  for (; n < k; n++) {
+    int bm = -1;
+    for (int m = angular_only ? 2 : 0; m < 35; m++)
+      if (st->cost[m] != INT64_MAX && !(taken[0] >> m & 1) &&
+          (bm < 0 || st->cost[m] < st->cost[bm]))
+        bm = m;
+    if (bm < 0) break;
+    taken[0] |= (uint64_t)1 << bm;
+    list[n] = bm;
+  }
+  return n;
+}
+
+/* Chooses the luma mode of a PU: rough decision by SATD, then RD among the
+ * best few (and the most probable modes). */
 static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_depth,
                               hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
+  const hevc_enc_config *cfg = &e->cfg;
   hevc_ctu *ctu = s->ctu;
   int bd = e->bit_depth;
   int cand[3];
   hevc_mpm(e, ctu, x, y, cand);
   int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
-  int n = 1 << t;
 
   hevc_refs r, f;
   hevc_intra_refs(e, 0, x, y, t, x, y, &r);
   if (t > 2) hevc_intra_filter(&r, t, 1, bd, &f);
-  const hevc_pixel *org = e->orig[0] + y * e->stride[0] + x;
-  int64_t rank[35];
-  for (int m = 0; m < 35; m++) {
-    const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? &f : &r;
-    hevc_intra_predict(&e->dsp, use, 0, t, m, bd, s->pred, n);
-    uint32_t satd = e->dsp.satd[t - 2](org, e->stride[0], s->pred, n);
-    int bits = m == cand[0] ? 2 : (m == cand[1] || m == cand[2]) ? 3 : 6;
-    rank[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
+  rmd_state st = {s, &r, &f, e->orig[0] + y * e->stride[0] + x, t, cand, {0}};
+  for (int m = 0; m < 35; m++) st.cost[m] = INT64_MAX;
+  int step = cfg->intra_step;
+  rmd_try(&st, 0);
+  rmd_try(&st, 1);
+  for (int m = 2; m <= 34; m += step) rmd_try(&st, m);
+  if (step > 1) {
+    for (int i = 0; i < 3; i++) rmd_try(&st, cand[i]);
+    /* refine around the two best angular modes, halving the step */
+    for (int h = step >> 1; h >= 1; h >>= 1) {
+      int best[2];
+      int nb = rmd_best(&st, 2, 1, best);
+      for (int i = 0; i < nb; i++) {
+        rmd_try(&st, best[i] - h);
+        rmd_try(&st, best[i] + h);
+      }
+    }
   }
-  int k = e->cfg.rd_candidates;
+  int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
   if (t == 5) k = (k * 3 + 7) / 8;
   if (k < 1) k = 1;
-  if (k > 35) k = 35;
-  int list[35 + 3], nl = 0;
-  uint8_t used[35] = {0};
-  for (int i = 0; i < k; i++) {
-    int bm = -1;
-    for (int m = 0; m < 35; m++)
-      if (!used[m] && (bm < 0 || rank[m] < rank[bm])) bm = m;
-    used[bm] = 1;
-    list[nl++] = bm;
+  int list[35 + 3];
+  int nl = rmd_best(&st, k, 0, list);
+  for (int i = 0; i < cfg->mpm_rd; i++) {
+    int in = 0;
+    for (int j = 0; j < nl; j++) in |= list[j] == cand[i];
+    if (!in) list[nl++] = cand[i];
   }
-  for (int i = 0; i < 3; i++)
-    if (!used[cand[i]]) {
-      used[cand[i]] = 1;
-      list[nl++] = cand[i];
-    }
 
   int64_t best_j = INT64_MAX;
   int best_i = -1;
@@ -264,6 +307,7 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
 
 /* Chooses intra_chroma_pred_mode of the CU and codes its chroma. */
 static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int u = hevc_uidx(ctu, x, y);
   int lmode = ctu->luma_mode[u];
@@ -271,10 +315,39 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
   int ct = tl > 2 ? tl - 1 : 2;
   int cnt = log2c > HEVC_MAX_TU_LOG2 ? 2 : 1;
   int tu_depth = log2c > HEVC_MAX_TU_LOG2 ? 1 : 0;
+
+  /* Candidates: DM (sel 4) first, then the others by the SATD of their
+   * prediction of the first chroma TU. */
+  int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
+  if (nsel < 5) {
+    hevc_refs rc[2];
+    int cx = x >> 1, cy = y >> 1, n = 1 << ct;
+    for (int c = 1; c < 3; c++) hevc_intra_refs(e, c, cx, cy, ct, x, y, &rc[c - 1]);
+    int64_t sc[4];
+    for (int sel = 0; sel < 4; sel++) {
+      int cm = hevc_chroma_mode(sel, lmode);
+      uint32_t satd = 0;
+      for (int c = 1; c < 3; c++) {
+        hevc_intra_predict(&e->dsp, &rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
+        satd += e->dsp.satd[ct - 2](e->orig[c] + cy * e->stride[c] + cx, e->stride[c], s->pred, n);
+      }
+      sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
+    }
+    for (int i = 1; i < nsel; i++) { /* selection sort of the four */
+      int b = i;
+      for (int j = i + 1; j < 5; j++)
+        if (sc[sels[j]] < sc[sels[b]]) b = j;
+      int tmp = sels[i];
+      sels[i] = sels[b];
+      sels[b] = tmp;
+    }
+  }
+
   int64_t best_j = INT64_MAX;
   int best_sel = -1;
   hevc_contexts best_ctx = *ctx;
-  for (int sel = 0; sel < 5; sel++) {
+  for (int i = 0; i < nsel; i++) {
+    int sel = sels[i];
     int cm = hevc_chroma_mode(sel, lmode);
     set_map(ctu->chroma_sel, ctu, x, y, log2c, sel);
     set_map(ctu->chroma_mode, ctu, x, y, log2c, cm);
@@ -282,8 +355,8 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
     hevc_cabac_start_count(&cb, ctx);
     hevc_write_chroma_sel(&cb, sel);
     uint64_t sse = 0;
-    for (int i = 0; i < cnt * cnt; i++) {
-      int cx = (x >> 1) + ((i & 1) << ct), cy = (y >> 1) + ((i >> 1) << ct);
+    for (int b = 0; b < cnt * cnt; b++) {
+      int cx = (x >> 1) + ((b & 1) << ct), cy = (y >> 1) + ((b >> 1) << ct);
       for (int c = 1; c < 3; c++) sse += code_tu(s, c, cx, cy, ct, cm, cx << 1, cy << 1);
       int cbf = ctu->cbf[hevc_uidx(ctu, cx << 1, cy << 1)];
       hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 1) & 1);
@@ -298,13 +371,22 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
     int64_t j = cost(s, sse, cb.frac_bits);
     if (j < best_j) {
       best_j = j;
-      best_sel = sel;
+      best_sel = i;
       best_ctx = cb.ctx;
-      if (sel != 4) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 1);
+      if (i != nsel - 1) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 1);
     }
   }
-  if (best_sel != 4) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
+  if (best_sel != nsel - 1) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
   *ctx = best_ctx;
+}
+
+/* 1 when any TU of the CU at (x, y) codes a residual. */
+static int cu_has_residual(const hevc_ctu *ctu, int x, int y, int log2, int mask) {
+  int nu = 1 << (log2 - 2), u0 = hevc_uidx(ctu, x, y);
+  for (int j = 0; j < nu; j++)
+    for (int i = 0; i < nu; i++)
+      if (ctu->cbf[u0 + j * HEVC_UNITS + i] & mask) return 1;
+  return 0;
 }
 
 static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
@@ -336,7 +418,8 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 
   hevc_contexts cl = *ctx;
   int64_t j2n = search_luma_pu(s, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? 1 : 0, &cl);
-  if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn) {
+  if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn &&
+      !(e->cfg.early_exit && !cu_has_residual(ctu, x, y, log2, 1))) {
     j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
     region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 1);
     set_map(ctu->nxn, ctu, x, y, log2, 1);
@@ -371,7 +454,11 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
-  if (log2 > HEVC_MIN_CU_LOG2) {
+  /* A CU coded without any residual is predicted well enough that
+   * splitting it rarely pays. */
+  int try_split = log2 > HEVC_MIN_CU_LOG2 &&
+                  !(inside && e->cfg.early_exit && !cu_has_residual(s->ctu, x, y, log2, 7));
+  if (try_split) {
     if (inside) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cs = *ctx;
     int64_t js = 0;

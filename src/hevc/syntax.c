@@ -313,28 +313,8 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
       int sig = vals[p] != 0;
       if (p == 0 && infer_dc) break; /* inferred 1 */
       int xc = xs * 4 + (ps[p] & 15), yc = ys * 4 + (ps[p] >> 4);
-      int sctx;
-      if (log2 == 2) {
-        sctx = hevc_sig_ctx_4x4[(yc << 2) + xc];
-      } else if (xc + yc == 0) {
-        sctx = 0;
-      } else {
-        int xp = xc & 3, yp = yc & 3;
-        if (prev_csbf == 0)
-          sctx = xp + yp == 0 ? 2 : xp + yp < 3 ? 1 : 0;
-        else if (prev_csbf == 1)
-          sctx = yp == 0 ? 2 : yp == 1 ? 1 : 0;
-        else if (prev_csbf == 2)
-          sctx = xp == 0 ? 2 : xp == 1 ? 1 : 0;
-        else
-          sctx = 2;
-        if (c == 0 && (xs > 0 || ys > 0)) sctx += 3;
-        if (log2 == 3)
-          sctx += scan_idx == 0 ? 9 : 15;
-        else
-          sctx += c == 0 ? 21 : 12;
-      }
-      hevc_cabac_bin(cb, HEVC_CTX_SIG + (c ? 27 : 0) + sctx, sig);
+      int sctx = hevc_sig_ctx(log2, c, scan_idx, xc, yc, prev_csbf);
+      hevc_cabac_bin(cb, HEVC_CTX_SIG + sctx, sig);
       if (sig) infer_dc = 0;
     }
 
