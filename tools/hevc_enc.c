@@ -47,6 +47,7 @@ static const char *const usage_text =
     "  --no-sao         disable sample adaptive offset\n"
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
+    "  --rdoq 0|1       rate-distortion optimised quantisation\n"
     "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
     "  -v, --verbose    print size, bits per pixel and time\n"
     "  -h, --help       show this help and exit\n"
@@ -167,6 +168,9 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 1, 5, &cfg.chroma_candidates))
         return usage_error("--chroma-rd: '%s' is not 1..5", val);
+    } else if (!strcmp(a, "--rdoq")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.rdoq)) return usage_error("--rdoq: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--early-exit")) {
       NEED_VAL();
       if (parse_int(val, 0, 1, &cfg.early_exit))

@@ -42,6 +42,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->mpm_rd = 0;
       cfg->chroma_candidates = 1;
       cfg->nxn = 0;
+      cfg->rdoq = 1;
       cfg->early_exit = 1;
       return 0;
     case HEVC_PRESET_MEDIUM:
@@ -50,6 +51,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->mpm_rd = 1;
       cfg->chroma_candidates = 2;
       cfg->nxn = 1;
+      cfg->rdoq = 1;
       cfg->early_exit = 1;
       return 0;
     case HEVC_PRESET_SLOW:
@@ -58,6 +60,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->mpm_rd = 3;
       cfg->chroma_candidates = 5;
       cfg->nxn = 1;
+      cfg->rdoq = 1;
       cfg->early_exit = 0;
       return 0;
     case HEVC_PRESET_COUNT: break;

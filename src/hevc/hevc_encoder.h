@@ -81,6 +81,7 @@ typedef struct hevc_enc_config {
   int chroma_candidates; /* chroma modes coded for RD, 1..5: the luma mode
                        * (DM) and the best of the others by SATD */
   int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
+  int rdoq;           /* 1: rate-distortion optimised quantisation */
   int early_exit;     /* 0: exhaustive split search; 1: no split (and no NxN)
                        * tried for a CU that codes no residual unsplit */
 } hevc_enc_config;

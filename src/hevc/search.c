@@ -27,6 +27,7 @@ struct hevc_search {
   backup best;                            /* best luma mode so far */
   backup best_c;                          /* best chroma mode so far */
   backup nxn_bk;                          /* 2Nx2N luma while NxN is tried */
+  hevc_rdoq_scratch rdoq;
   int16_t res[32 * 32];
   int32_t coef[32 * 32];
   hevc_pixel pred[32 * 32];
@@ -35,6 +36,8 @@ struct hevc_search {
   hevc_ctu *ctu;
   int64_t lambda;      /* Q8, for SSE at the coded bit depth */
   int64_t sqrt_lambda; /* Q8, for SATD */
+  int64_t cw_q8;       /* weight of chroma SSE against luma SSE, Q8 */
+  int64_t lambda_c;    /* lambda / chroma weight, for chroma RDOQ */
   int qpp[3];          /* Qp' per component */
 };
 
@@ -110,7 +113,7 @@ static inline int64_t ctx_bits(const hevc_contexts *c, int idx, int bin) {
  * component position (xc, yc); records levels and cbf in the CTU state.
  * Returns the SSE of the reconstruction. */
 static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mode, int cur_x,
-                        int cur_y) {
+                        int cur_y, const hevc_contexts *ctx, int cbf_ctx) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int bd = e->bit_depth;
@@ -142,8 +145,13 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     lev = &ctu->coef[c][(yc - (ctu->y0 >> 1)) * 32 + xc - (ctu->x0 >> 1)];
     ls = 32;
   }
-  int nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, hevc_scan_idx(log2, c, mode),
-                         e->cfg.sign_hiding);
+  int scan = hevc_scan_idx(log2, c, mode), nz;
+  if (e->cfg.rdoq) {
+    hevc_rdoq_param rp = {ctx->s, c ? s->lambda_c : s->lambda, c, cbf_ctx, &s->rdoq};
+    nz = hevc_quantize_rdoq(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding, &rp);
+  } else {
+    nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
+  }
   if (nz) {
     hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
     if (dst)
@@ -176,6 +184,11 @@ static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bit
   return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
 }
 
+/* The same for chroma SSE, weighted by the chroma weight. */
+static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
+}
+
 /* Codes the luma of a PU with mode; returns its cost, updates *ctx. */
 static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int tu_depth,
                          const int cand[3], hevc_contexts *ctx) {
@@ -189,7 +202,7 @@ static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int 
   uint64_t sse = 0;
   for (int i = 0; i < cnt * cnt; i++) {
     int tx = x + ((i & 1) << t), ty = y + ((i >> 1) << t);
-    sse += code_tu(s, 0, tx, ty, t, mode, tx, ty);
+    sse += code_tu(s, 0, tx, ty, t, mode, tx, ty, &cb.ctx, HEVC_CTX_CBF_LUMA + (tu_depth == 0));
     int u = hevc_uidx(ctu, tx, ty);
     int cbf = ctu->cbf[u] & 1;
     hevc_cabac_bin(&cb, HEVC_CTX_CBF_LUMA + (tu_depth == 0), cbf);
@@ -357,7 +370,9 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
     uint64_t sse = 0;
     for (int b = 0; b < cnt * cnt; b++) {
       int cx = (x >> 1) + ((b & 1) << ct), cy = (y >> 1) + ((b >> 1) << ct);
-      for (int c = 1; c < 3; c++) sse += code_tu(s, c, cx, cy, ct, cm, cx << 1, cy << 1);
+      for (int c = 1; c < 3; c++)
+        sse += code_tu(s, c, cx, cy, ct, cm, cx << 1, cy << 1, &cb.ctx,
+                       HEVC_CTX_CBF_CHROMA + tu_depth);
       int cbf = ctu->cbf[hevc_uidx(ctu, cx << 1, cy << 1)];
       hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 1) & 1);
       hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 2) & 1);
@@ -368,7 +383,7 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
           hevc_write_residual(&cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
                               s->e->cfg.sign_hiding);
     }
-    int64_t j = cost(s, sse, cb.frac_bits);
+    int64_t j = cost_chroma(s, sse, cb.frac_bits);
     if (j < best_j) {
       best_j = j;
       best_sel = i;
@@ -389,10 +404,12 @@ static int cu_has_residual(const hevc_ctu *ctu, int x, int y, int log2, int mask
   return 0;
 }
 
+/* SSE of the CU's luma plus weighted chroma, Q8. */
 static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
   hevc_encoder *e = s->e;
   uint64_t sse = 0;
   for (int c = 0; c < 3; c++) {
+    uint64_t sc = 0;
     int sh = c ? 1 : 0;
     int l = log2 - sh;
     int t = l > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : l;
@@ -400,8 +417,9 @@ static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
     for (int j = 0; j < cnt; j++)
       for (int i = 0; i < cnt; i++) {
         ptrdiff_t o = (((y >> sh) + (j << t)) * e->stride[c]) + (x >> sh) + (i << t);
-        sse += e->dsp.sse[t - 2](e->orig[c] + o, e->stride[c], e->recon[c] + o, e->stride[c]);
+        sc += e->dsp.sse[t - 2](e->orig[c] + o, e->stride[c], e->recon[c] + o, e->stride[c]);
       }
+    sse += c ? sc * (uint64_t)s->cw_q8 : sc << 8;
   }
   return sse;
 }
@@ -443,7 +461,7 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
   hevc_qp_state qs = {ctu->qp, ctu->qp, 1};
   hevc_write_cu(&cb, e, ctu, &qs, x, y, log2);
   *ctx = cb.ctx;
-  return cost(s, cu_sse(s, x, y, log2), cb.frac_bits);
+  return (int64_t)(cu_sse(s, x, y, log2) << 15) + s->lambda * (int64_t)cb.frac_bits;
 }
 
 static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
@@ -491,6 +509,8 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   int q = hevc_clip3(0, 57, ctu->qp);
   s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
   s->sqrt_lambda = (int64_t)hevc_sqrt_lambda_q8[q] << (bd - 8);
+  s->cw_q8 = 256;
+  s->lambda_c = s->lambda * 256 / s->cw_q8;
   for (int c = 0; c < 3; c++) s->qpp[c] = hevc_qp_prime(e, c, ctu->qp);
   memset(ctu->cu_log2, 0, sizeof(ctu->cu_log2));
   memset(ctu->nxn, 0, sizeof(ctu->nxn));

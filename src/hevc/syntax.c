@@ -207,9 +207,7 @@ void hevc_write_quadtree(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *
 /* ---- residual_coding() ----------------------------------------------- */
 
 static void write_last_prefix(hevc_cabac *cb, int ctx_base, int v, int log2, int c) {
-  static const uint8_t group[32] = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
-                                    8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9};
-  int prefix = group[v];
+  int prefix = hevc_last_prefix[v];
   int offset, shift;
   if (c == 0) {
     offset = 3 * (log2 - 2) + ((log2 - 1) >> 2);
@@ -224,9 +222,7 @@ static void write_last_prefix(hevc_cabac *cb, int ctx_base, int v, int log2, int
 }
 
 static void write_last_suffix(hevc_cabac *cb, int v) {
-  static const uint8_t group[32] = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
-                                    8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9};
-  int prefix = group[v];
+  int prefix = hevc_last_prefix[v];
   if (prefix <= 3) return;
   int bits = (prefix >> 1) - 1;
   int min = (1 << bits) * (2 + (prefix & 1));
