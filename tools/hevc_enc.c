@@ -43,11 +43,14 @@ static const char *const usage_text =
     "  --chroma-rd N    chroma modes coded for RD, 1..5\n"
     "  --early-exit N   0: exhaustive split search; 1: do not split CUs that\n"
     "                   code no residual\n"
+    "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default -3)\n"
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
     "  --rdoq 0|1       rate-distortion optimised quantisation\n"
+    "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
+    "                   (at most 3 with --ctu 32)\n"
     "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
     "  -v, --verbose    print size, bits per pixel and time\n"
     "  -h, --help       show this help and exit\n"
@@ -168,6 +171,13 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 1, 5, &cfg.chroma_candidates))
         return usage_error("--chroma-rd: '%s' is not 1..5", val);
+    } else if (!strcmp(a, "--chroma-qp-offset")) {
+      NEED_VAL();
+      if (parse_int(val, -12, 12, &cfg.chroma_qp_offset))
+        return usage_error("--chroma-qp-offset: '%s' is not -12..12", val);
+    } else if (!strcmp(a, "--tu-depth")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 4, &cfg.tu_depth)) return usage_error("--tu-depth: '%s' is not 0..4", val);
     } else if (!strcmp(a, "--rdoq")) {
       NEED_VAL();
       if (parse_int(val, 0, 1, &cfg.rdoq)) return usage_error("--rdoq: '%s' is not 0 or 1", val);

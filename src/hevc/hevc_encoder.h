@@ -65,6 +65,7 @@ typedef struct hevc_enc_config {
   int deblocking;     /* 1: in-loop deblocking filter on */
   int sao;            /* 1: sample adaptive offset on */
   int sign_hiding;    /* 1: sign data hiding */
+  int chroma_qp_offset; /* pps_cb_qp_offset = pps_cr_qp_offset, -12..12 */
   /* Testing aid: when non-zero, the QP changes from CTU to CTU within
    * qp +- qp_jitter, deterministically, to exercise cu_qp_delta coding and
    * QP prediction. */
@@ -82,12 +83,15 @@ typedef struct hevc_enc_config {
                        * (DM) and the best of the others by SATD */
   int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
   int rdoq;           /* 1: rate-distortion optimised quantisation */
+  int tu_depth;       /* transform tree depth below a 2Nx2N CU, 0..ctu_log2 - 2
+                       * (max_transform_hierarchy_depth_intra): the chosen
+                       * mode's luma TUs are split by RD down to 4x4 */
   int early_exit;     /* 0: exhaustive split search; 1: no split (and no NxN)
                        * tried for a CU that codes no residual unsplit */
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
- * the search of HEVC_PRESET_MEDIUM. */
+ * chroma QP offset -3, the search of HEVC_PRESET_MEDIUM. */
 void hevc_enc_config_default(hevc_enc_config *cfg);
 
 /* Sets the search fields of cfg to those of preset p (the other fields are

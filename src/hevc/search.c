@@ -27,6 +27,7 @@ struct hevc_search {
   backup best;                            /* best luma mode so far */
   backup best_c;                          /* best chroma mode so far */
   backup nxn_bk;                          /* 2Nx2N luma while NxN is tried */
+  backup tu_bk[HEVC_MAX_TU_LOG2 + 1];     /* transform tree decisions, by TU log2 */
   hevc_rdoq_scratch rdoq;
   int16_t res[32 * 32];
   int32_t coef[32 * 32];
@@ -189,29 +190,105 @@ static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t f
   return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
 }
 
-/* Codes the luma of a PU with mode; returns its cost, updates *ctx. */
-static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int tu_depth,
-                         const int cand[3], hevc_contexts *ctx) {
+/* Cost of the chroma block of the transform tree node (x, y, log2) (luma
+ * coordinates) coded with the luma mode (DM): an estimate for transform
+ * split decisions, since splitting a luma TU above 8x8 splits chroma too.
+ * Rates are counted from a copy of ctx. */
+static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth, int mode,
+                              const hevc_contexts *ctx) {
   hevc_ctu *ctu = s->ctu;
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, ctx);
-  hevc_write_luma_mode(&cb, mode, cand);
-  set_map(ctu->luma_mode, ctu, x, y, log2p, mode);
-  int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
-  int cnt = 1 << (log2p - t);
+  int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
   uint64_t sse = 0;
-  for (int i = 0; i < cnt * cnt; i++) {
-    int tx = x + ((i & 1) << t), ty = y + ((i >> 1) << t);
-    sse += code_tu(s, 0, tx, ty, t, mode, tx, ty, &cb.ctx, HEVC_CTX_CBF_LUMA + (tu_depth == 0));
-    int u = hevc_uidx(ctu, tx, ty);
-    int cbf = ctu->cbf[u] & 1;
-    hevc_cabac_bin(&cb, HEVC_CTX_CBF_LUMA + (tu_depth == 0), cbf);
+  for (int c = 1; c < 3; c++) {
+    sse += code_tu(s, c, cx, cy, ct, mode, x, y, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
+    int cbf = (ctu->cbf[hevc_uidx(ctu, x, y)] >> c) & 1;
+    hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
     if (cbf)
-      hevc_write_residual(&cb, &ctu->coef[0][(ty - ctu->y0) * 64 + tx - ctu->x0], 64, t, 0,
-                          hevc_scan_idx(t, 0, mode), s->e->cfg.sign_hiding);
+      hevc_write_residual(&cb, &ctu->coef[c][(cy - (ctu->y0 >> 1)) * 32 + cx - (ctu->x0 >> 1)],
+                          32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
   }
+  return cost_chroma(s, sse, cb.frac_bits);
+}
+
+/* Luma of the transform tree node (x, y, log2) at trafoDepth depth of a PU
+ * predicted with mode: coded unsplit, or split into four (when the size
+ * forces it, or when search_split allows it and it costs less).  Returns the
+ * cost of split_transform_flag, cbf_luma and residuals; updates *ctx.  When
+ * searching splits, the decisions also count the node's chroma coded with
+ * the luma mode, since chroma TUs follow the luma tree; that part of the
+ * returned cost is added to *jchroma as well. */
+static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int mode,
+                         int search_split, hevc_contexts *ctx, int64_t *jchroma) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int forced = log2 > HEVC_MAX_TU_LOG2;
+  int coded = !forced && log2 > 2 && depth < e->cfg.tu_depth;
+  int64_t ja = INT64_MAX, jc = 0;
+  hevc_contexts ca = *ctx;
+  if (!forced) {
+    hevc_cabac cb;
+    hevc_cabac_start_count(&cb, ctx);
+    if (coded) hevc_cabac_bin(&cb, HEVC_CTX_SPLIT_TF + 5 - log2, 0);
+    int cbf_ctx = HEVC_CTX_CBF_LUMA + (depth == 0);
+    uint64_t sse = code_tu(s, 0, x, y, log2, mode, x, y, &cb.ctx, cbf_ctx);
+    int cbf = ctu->cbf[hevc_uidx(ctu, x, y)] & 1;
+    hevc_cabac_bin(&cb, cbf_ctx, cbf);
+    if (cbf)
+      hevc_write_residual(&cb, &ctu->coef[0][(y - ctu->y0) * 64 + x - ctu->x0], 64, log2, 0,
+                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding);
+    ja = cost(s, sse, cb.frac_bits);
+    ca = cb.ctx;
+    if (search_split && log2 > 2) {
+      jc = chroma_dm_cost(s, x, y, log2, depth, mode, &ca);
+      ja += jc;
+    }
+    /* a block predicted well enough to need no residual gains little from
+     * predicting its quarters from nearer samples */
+    if (!coded || !search_split || (e->cfg.early_exit && !cbf)) {
+      *ctx = ca;
+      *jchroma += jc;
+      return ja;
+    }
+    region_copy(s, &s->tu_bk[log2], x, y, log2, BK_LUMA, 1);
+  }
+  hevc_contexts cs = *ctx;
+  int64_t jb = log2 == 3 ? jc : 0; /* 4x4 luma TUs leave chroma 4x4 */
+  int64_t jcb = jb;
+  if (coded) {
+    hevc_cabac cb;
+    hevc_cabac_start_count(&cb, &cs);
+    hevc_cabac_bin(&cb, HEVC_CTX_SPLIT_TF + 5 - log2, 1);
+    cs = cb.ctx;
+    jb += s->lambda * (int64_t)cb.frac_bits;
+  }
+  int h = 1 << (log2 - 1);
+  for (int i = 0; i < 4 && jb < ja; i++)
+    jb += luma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, mode,
+                    search_split && log2 > 3, &cs, &jcb);
+  if (jb < ja) {
+    *ctx = cs;
+    *jchroma += jcb;
+    return jb;
+  }
+  region_copy(s, &s->tu_bk[log2], x, y, log2, BK_LUMA, 0);
+  *ctx = ca;
+  *jchroma += jc;
+  return ja;
+}
+
+/* Codes the luma of a PU with mode; returns its cost, updates *ctx. */
+static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int tu_depth,
+                         const int cand[3], int search_split, hevc_contexts *ctx) {
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, ctx);
+  hevc_write_luma_mode(&cb, mode, cand);
+  set_map(s->ctu->luma_mode, s->ctu, x, y, log2p, mode);
   *ctx = cb.ctx;
-  return cost(s, sse, cb.frac_bits);
+  int64_t jc = 0;
+  int64_t j = luma_tree(s, x, y, log2p, tu_depth, mode, search_split, ctx, &jc);
+  return s->lambda * (int64_t)cb.frac_bits + j - jc;
 }
 
 /* Rough mode decision: SATD of the prediction plus an estimate of the mode's
@@ -305,7 +382,7 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   hevc_contexts best_ctx = *ctx;
   for (int i = 0; i < nl; i++) {
     hevc_contexts c2 = *ctx;
-    int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, &c2);
+    int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, 0, &c2);
     if (j < best_j) {
       best_j = j;
       best_i = i;
@@ -314,8 +391,47 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
     }
   }
   if (best_i != nl - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+  /* transform tree of the chosen mode: split TUs predict from nearer
+   * samples (the tree search compares with the unsplit TUs itself, chroma
+   * included) */
+  if (cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2) {
+    best_ctx = *ctx;
+    best_j = eval_luma(s, x, y, log2p, list[best_i], tu_depth, cand, 1, &best_ctx);
+  }
   *ctx = best_ctx;
   return best_j;
+}
+
+/* Codes the chroma of the transform tree node (x, y, log2) (luma
+ * coordinates) with chroma mode cm, following the luma tree; returns the
+ * SSE and counts cbf_cb / cbf_cr (at the leaves only: an estimate) and the
+ * residuals into cb. */
+static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, int cm,
+                            hevc_cabac *cb) {
+  hevc_ctu *ctu = s->ctu;
+  int u = hevc_uidx(ctu, x, y);
+  if (ctu->tu_log2[u] < log2 && log2 > 3) {
+    int h = 1 << (log2 - 1);
+    uint64_t sse = 0;
+    for (int i = 0; i < 4; i++)
+      sse += chroma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, cm, cb);
+    return sse;
+  }
+  /* a leaf, or an 8x8 node of 4x4 luma TUs whose chroma is one 4x4 block */
+  int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
+  uint64_t sse = 0;
+  for (int c = 1; c < 3; c++)
+    sse += code_tu(s, c, cx, cy, ct, cm, x, y, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
+  int cbf = ctu->cbf[u];
+  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 1) & 1);
+  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 2) & 1);
+  int scan = hevc_scan_idx(ct, 1, cm);
+  int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
+  for (int c = 1; c < 3; c++)
+    if (cbf & (1 << c))
+      hevc_write_residual(cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
+                          s->e->cfg.sign_hiding);
+  return sse;
 }
 
 /* Chooses intra_chroma_pred_mode of the CU and codes its chroma. */
@@ -326,8 +442,6 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
   int lmode = ctu->luma_mode[u];
   int tl = ctu->tu_log2[u];
   int ct = tl > 2 ? tl - 1 : 2;
-  int cnt = log2c > HEVC_MAX_TU_LOG2 ? 2 : 1;
-  int tu_depth = log2c > HEVC_MAX_TU_LOG2 ? 1 : 0;
 
   /* Candidates: DM (sel 4) first, then the others by the SATD of their
    * prediction of the first chroma TU. */
@@ -367,22 +481,12 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
     hevc_cabac cb;
     hevc_cabac_start_count(&cb, ctx);
     hevc_write_chroma_sel(&cb, sel);
-    uint64_t sse = 0;
-    for (int b = 0; b < cnt * cnt; b++) {
-      int cx = (x >> 1) + ((b & 1) << ct), cy = (y >> 1) + ((b >> 1) << ct);
-      for (int c = 1; c < 3; c++)
-        sse += code_tu(s, c, cx, cy, ct, cm, cx << 1, cy << 1, &cb.ctx,
-                       HEVC_CTX_CBF_CHROMA + tu_depth);
-      int cbf = ctu->cbf[hevc_uidx(ctu, cx << 1, cy << 1)];
-      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 1) & 1);
-      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 2) & 1);
-      int scan = hevc_scan_idx(ct, 1, cm);
-      int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
-      for (int c = 1; c < 3; c++)
-        if (cbf & (1 << c))
-          hevc_write_residual(&cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
-                              s->e->cfg.sign_hiding);
-    }
+    /* chroma cbf flags live at each chroma block's first unit: clear what
+     * an earlier tree may have left */
+    int nu = 1 << (log2c - 2);
+    for (int j = 0; j < nu; j++)
+      for (int k = 0; k < nu; k++) ctu->cbf[u + j * HEVC_UNITS + k] &= 1;
+    uint64_t sse = chroma_tree(s, x, y, log2c, 0, cm, &cb);
     int64_t j = cost_chroma(s, sse, cb.frac_bits);
     if (j < best_j) {
       best_j = j;
@@ -435,7 +539,7 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
   set_map(ctu->tu_log2, ctu, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2);
 
   hevc_contexts cl = *ctx;
-  int64_t j2n = search_luma_pu(s, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? 1 : 0, &cl);
+  int64_t j2n = search_luma_pu(s, x, y, log2, 0, &cl);
   if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn &&
       !(e->cfg.early_exit && !cu_has_residual(ctu, x, y, log2, 1))) {
     j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
@@ -509,7 +613,7 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   int q = hevc_clip3(0, 57, ctu->qp);
   s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
   s->sqrt_lambda = (int64_t)hevc_sqrt_lambda_q8[q] << (bd - 8);
-  s->cw_q8 = 256;
+  s->cw_q8 = hevc_chroma_weight_q8(e, ctu->qp);
   s->lambda_c = s->lambda * 256 / s->cw_q8;
   for (int c = 0; c < 3; c++) s->qpp[c] = hevc_qp_prime(e, c, ctu->qp);
   memset(ctu->cu_log2, 0, sizeof(ctu->cu_log2));

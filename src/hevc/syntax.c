@@ -108,7 +108,7 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
                      int blk, int nxn, int pcb, int pcr) {
   int u = hevc_uidx(ctu, x0, y0);
   int split = ctu->tu_log2[u] < log2;
-  int max_depth = HEVC_MAX_TT_DEPTH_INTRA + nxn;
+  int max_depth = e->cfg.tu_depth + nxn;
   if (log2 <= HEVC_MAX_TU_LOG2 && log2 > 2 && depth < max_depth && !(nxn && depth == 0))
     hevc_cabac_bin(cb, HEVC_CTX_SPLIT_TF + 5 - log2, split);
   int cbf_cb = pcb, cbf_cr = pcr;

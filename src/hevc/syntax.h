@@ -10,9 +10,6 @@
 #include "encoder_int.h"
 #include "tables.h"
 
-/* max_transform_hierarchy_depth_intra written in the SPS. */
-#define HEVC_MAX_TT_DEPTH_INTRA 1
-
 /* sig_coeff_flag context (offset from HEVC_CTX_SIG) of the coefficient at
  * (xc, yc) of a transform block of size log2, component c; prev_csbf is
  * coded_sub_block_flag of the right sub-block plus twice that of the one
