@@ -9,6 +9,15 @@
  *
  * Samples are uint16_t for every bit depth; strides are in samples.
  * Size index t is log2(block size) - 2: 0 = 4x4 ... 3 = 32x32.
+ *
+ * Input ranges the kernels may rely on (the SIMD versions keep 16-bit
+ * intermediates where these make that exact): samples have at most 10 bits,
+ * residuals r satisfy |r| < 2^bit_depth, and the coefficients given to the
+ * inverse transforms lie in [-32768, 32767] (8.6.2 clips them so).
+ *
+ * Setting the environment variable HEIC_NO_SIMD to anything but "" or "0"
+ * makes hevc_dsp_init() keep the C versions (the SIMD ones are bit-identical,
+ * so the output does not change: the conformance tests run both ways).
  */
 #ifndef HEIC_HEVC_DSP_H
 #define HEIC_HEVC_DSP_H
@@ -45,6 +54,9 @@ typedef struct hevc_dsp {
 } hevc_dsp;
 
 void hevc_dsp_init(hevc_dsp *dsp);
+
+/* Non-zero when HEIC_NO_SIMD asks for the C kernels only. */
+int hevc_dsp_simd_disabled(void);
 
 /* The C versions, exported for the kernel tests. */
 void hevc_dsp_init_c(hevc_dsp *dsp);
