@@ -27,5 +27,6 @@ void hevc_dsp_init_x86(hevc_dsp *dsp, unsigned mask);
 /* Per-file installers, called only for a CPU that has the tier. */
 void hevc_dsp_init_satd_avx2(hevc_dsp *dsp);
 void hevc_dsp_init_sse_avx2(hevc_dsp *dsp);
+void hevc_dsp_init_transform_avx2(hevc_dsp *dsp);
 
 #endif

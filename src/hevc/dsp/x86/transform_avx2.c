@@ -1,0 +1,324 @@
+/*
+ * Forward and inverse transforms, AVX2.  SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Bit-identical to transform_c.c.  Every 1-D pass is a matrix product done
+ * with pmaddwd (see transform_x86.h), so the data between the passes must
+ * fit 16 bits; the rounding and clipping are the C ones:
+ *  - forward, first pass: (sum + 2^(s1-1)) >> s1 with s1 = log2 + bd - 9.
+ *    For residuals |r| < 2^bd the row sums of |B| (at most 64 * N) bound
+ *    this by 2^15 - 2^(15-bd), so the saturating pack changes nothing;
+ *  - forward, second pass: the C clips to 16 bits, which is exactly what
+ *    the saturating pack (packssdw) does;
+ *  - inverse, first pass: clip16((sum + 64) >> 7), the saturating pack again;
+ *  - inverse, second pass: the C converts to int16_t, i.e. keeps the low 16
+ *    bits (GCC and Clang wrap), so the lanes are sign-extended from bit 15
+ *    before the pack instead of saturated.
+ * All 32-bit sums are exact: |inputs| <= 32768 and the sum of |B| over a
+ * row or column is below 2^12, so they stay below 2^28.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "dsp_x86.h"
+#include "transform_x86.h"
+
+#define INLINE static inline __attribute__((always_inline)) HEVC_AVX2
+
+/* The coefficient pair (m[0], m[1]) in every 32-bit lane. */
+INLINE __m256i pair256(const int16_t *m) {
+  int32_t v;
+  memcpy(&v, m, sizeof(v));
+  return _mm256_set1_epi32(v);
+}
+
+INLINE __m128i pair128(const int16_t *m) {
+  int32_t v;
+  memcpy(&v, m, sizeof(v));
+  return _mm_set1_epi32(v);
+}
+
+/* One pass for blocks of 16 or 32 columns:
+ *   dst[j][x] = pack((sum_{i < nin} m[j][i] src[i][x] + 2^(shift-1)) >> shift)
+ * for j, x < n; nin is even, rows of src from nin on are taken as zero.
+ * wrap selects the low-16-bit pack instead of the saturating one. */
+INLINE void pass_wide(const int16_t *src, ptrdiff_t ss, int nin, const int16_t *m, int n,
+                      int shift, int wrap, int16_t *dst) {
+  const __m256i rnd = _mm256_set1_epi32(1 << (shift - 1));
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  for (int g = 0; g < n; g += 16) {
+    __m256i lo[16], hi[16];
+    for (int p = 0; p < nin / 2; p++) {
+      __m256i a = _mm256_loadu_si256((const __m256i *)(src + 2 * p * ss + g));
+      __m256i b = _mm256_loadu_si256((const __m256i *)(src + (2 * p + 1) * ss + g));
+      lo[p] = _mm256_unpacklo_epi16(a, b);
+      hi[p] = _mm256_unpackhi_epi16(a, b);
+    }
+    for (int j = 0; j < n; j++) {
+      __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
+      for (int p = 0; p < nin / 2; p++) {
+        __m256i c = pair256(m + j * n + 2 * p);
+        al = _mm256_add_epi32(al, _mm256_madd_epi16(lo[p], c));
+        ah = _mm256_add_epi32(ah, _mm256_madd_epi16(hi[p], c));
+      }
+      al = _mm256_sra_epi32(_mm256_add_epi32(al, rnd), sh);
+      ah = _mm256_sra_epi32(_mm256_add_epi32(ah, rnd), sh);
+      if (wrap) {
+        al = _mm256_srai_epi32(_mm256_slli_epi32(al, 16), 16);
+        ah = _mm256_srai_epi32(_mm256_slli_epi32(ah, 16), 16);
+      }
+      /* unpack/pack both work inside 128-bit lanes, so the columns come
+       * back in order */
+      _mm256_storeu_si256((__m256i *)(dst + j * n + g), _mm256_packs_epi32(al, ah));
+    }
+  }
+}
+
+/* The same for blocks of 8 or 4 columns (n = 8 or 4), in 128-bit lanes. */
+INLINE void pass_narrow(const int16_t *src, ptrdiff_t ss, int nin, const int16_t *m, int n,
+                        int shift, int wrap, int16_t *dst) {
+  const __m128i rnd = _mm_set1_epi32(1 << (shift - 1));
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  __m128i lo[4], hi[4];
+  for (int p = 0; p < nin / 2; p++) {
+    __m128i a, b;
+    if (n == 8) {
+      a = _mm_loadu_si128((const __m128i *)(src + 2 * p * ss));
+      b = _mm_loadu_si128((const __m128i *)(src + (2 * p + 1) * ss));
+    } else {
+      a = _mm_loadl_epi64((const __m128i *)(src + 2 * p * ss));
+      b = _mm_loadl_epi64((const __m128i *)(src + (2 * p + 1) * ss));
+    }
+    lo[p] = _mm_unpacklo_epi16(a, b);
+    hi[p] = _mm_unpackhi_epi16(a, b);
+  }
+  for (int j = 0; j < n; j++) {
+    __m128i al = _mm_setzero_si128(), ah = _mm_setzero_si128();
+    for (int p = 0; p < nin / 2; p++) {
+      __m128i c = pair128(m + j * n + 2 * p);
+      al = _mm_add_epi32(al, _mm_madd_epi16(lo[p], c));
+      if (n == 8) ah = _mm_add_epi32(ah, _mm_madd_epi16(hi[p], c));
+    }
+    al = _mm_sra_epi32(_mm_add_epi32(al, rnd), sh);
+    ah = _mm_sra_epi32(_mm_add_epi32(ah, rnd), sh);
+    if (wrap) {
+      al = _mm_srai_epi32(_mm_slli_epi32(al, 16), 16);
+      ah = _mm_srai_epi32(_mm_slli_epi32(ah, 16), 16);
+    }
+    __m128i v = _mm_packs_epi32(al, ah);
+    if (n == 8)
+      _mm_storeu_si128((__m128i *)(dst + j * n), v);
+    else
+      _mm_storel_epi64((__m128i *)(dst + j * n), v);
+  }
+}
+
+/* 8x8 int16 transpose in registers. */
+INLINE void tr8x8(const __m128i in[8], __m128i out[8]) {
+  __m128i a[8], b[8];
+  for (int i = 0; i < 4; i++) {
+    a[2 * i] = _mm_unpacklo_epi16(in[2 * i], in[2 * i + 1]);
+    a[2 * i + 1] = _mm_unpackhi_epi16(in[2 * i], in[2 * i + 1]);
+  }
+  /* a[0] = 00 10 01 11 02 12 03 13, a[1] = 04 14 .. 07 17, a[2] = 20 30 ... */
+  for (int i = 0; i < 2; i++)
+    for (int h = 0; h < 2; h++) {
+      b[4 * i + 2 * h] = _mm_unpacklo_epi32(a[4 * i + h], a[4 * i + 2 + h]);
+      b[4 * i + 2 * h + 1] = _mm_unpackhi_epi32(a[4 * i + h], a[4 * i + 2 + h]);
+    }
+  /* b[0] = columns 0,1 of rows 0-3, b[1] = columns 2,3, b[2] = 4,5, b[3] = 6,7;
+   * b[4..7] the same for rows 4-7 */
+  for (int c = 0; c < 4; c++) {
+    out[2 * c] = _mm_unpacklo_epi64(b[c], b[4 + c]);
+    out[2 * c + 1] = _mm_unpackhi_epi64(b[c], b[4 + c]);
+  }
+}
+
+/* dst = src^T for an n x n int16 block, n a multiple of 8, both stride n. */
+INLINE void transpose16(const int16_t *src, int16_t *dst, int n) {
+  for (int by = 0; by < n; by += 8)
+    for (int bx = 0; bx < n; bx += 8) {
+      __m128i in[8], out[8];
+      for (int i = 0; i < 8; i++) in[i] = _mm_loadu_si128((const __m128i *)(src + (by + i) * n + bx));
+      tr8x8(in, out);
+      for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(dst + (bx + i) * n + by), out[i]);
+    }
+}
+
+/* The same, widening to int32 on the way out (the forward transform's coef). */
+INLINE void transpose16_to32(const int16_t *src, int32_t *dst, int n) {
+  for (int by = 0; by < n; by += 8)
+    for (int bx = 0; bx < n; bx += 8) {
+      __m128i in[8], out[8];
+      for (int i = 0; i < 8; i++) in[i] = _mm_loadu_si128((const __m128i *)(src + (by + i) * n + bx));
+      tr8x8(in, out);
+      for (int i = 0; i < 8; i++)
+        _mm256_storeu_si256((__m256i *)(dst + (bx + i) * n + by), _mm256_cvtepi16_epi32(out[i]));
+    }
+}
+
+/* 4x4: rows 0-3 of src as 64-bit halves; returns the transposed rows 0,1 in
+ * t01 and 2,3 in t23. */
+INLINE void tr4x4(const int16_t *src, __m128i *t01, __m128i *t23) {
+  __m128i r[4];
+  for (int i = 0; i < 4; i++) r[i] = _mm_loadl_epi64((const __m128i *)(src + 4 * i));
+  __m128i a = _mm_unpacklo_epi16(r[0], r[1]), b = _mm_unpacklo_epi16(r[2], r[3]);
+  *t01 = _mm_unpacklo_epi32(a, b);
+  *t23 = _mm_unpackhi_epi32(a, b);
+}
+
+/* ---- forward ----------------------------------------------------------- */
+
+/* tmp[k][x] after the vertical pass, its transpose, the horizontal pass's
+ * output (transposed), then back into coef[k][l]. */
+INLINE void fwd_n(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd, int log2,
+                  const int16_t *m) {
+  int n = 1 << log2;
+  int16_t t[32 * 32], u[32 * 32], v[32 * 32];
+  int s1 = log2 + bd - 9, s2 = log2 + 6;
+  if (n >= 16) {
+    pass_wide(res, stride, n, m, n, s1, 0, t);
+    transpose16(t, u, n);
+    pass_wide(u, n, n, m, n, s2, 0, v);
+    transpose16_to32(v, coef, n);
+  } else if (n == 8) {
+    pass_narrow(res, stride, 8, m, 8, s1, 0, t);
+    transpose16(t, u, 8);
+    pass_narrow(u, 8, 8, m, 8, s2, 0, v);
+    transpose16_to32(v, coef, 8);
+  } else {
+    pass_narrow(res, stride, 4, m, 4, s1, 0, t);
+    __m128i a, b;
+    tr4x4(t, &a, &b);
+    _mm_storeu_si128((__m128i *)u, a);
+    _mm_storeu_si128((__m128i *)(u + 8), b);
+    pass_narrow(u, 4, 4, m, 4, s2, 0, v);
+    tr4x4(v, &a, &b);
+    _mm256_storeu_si256((__m256i *)coef, _mm256_cvtepi16_epi32(a));
+    _mm256_storeu_si256((__m256i *)(coef + 8), _mm256_cvtepi16_epi32(b));
+  }
+}
+
+static HEVC_AVX2 void fwd4_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
+  fwd_n(res, stride, coef, bd, 2, hevc_x86_tm.fwd4);
+}
+static HEVC_AVX2 void fwd_dst_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
+  fwd_n(res, stride, coef, bd, 2, hevc_x86_tm.dst);
+}
+static HEVC_AVX2 void fwd8_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
+  fwd_n(res, stride, coef, bd, 3, hevc_x86_tm.fwd8);
+}
+static HEVC_AVX2 void fwd16_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
+  fwd_n(res, stride, coef, bd, 4, hevc_x86_tm.fwd16);
+}
+static HEVC_AVX2 void fwd32_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
+  fwd_n(res, stride, coef, bd, 5, hevc_x86_tm.fwd32);
+}
+
+/* ---- inverse ----------------------------------------------------------- */
+
+/* Packs coef to int16 (exact: the inverse's input lies in the int16 range)
+ * and returns the number of leading rows and of leading columns that hold
+ * every non-zero coefficient (n = 8, 16 or 32). */
+INLINE void pack_coefs(const int32_t *coef, int16_t *d, int n, int *rows, int *cols) {
+  __m128i grp[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(),
+                    _mm_setzero_si128()};
+  int last = 0;
+  for (int y = 0; y < n; y++) {
+    __m128i row_or = _mm_setzero_si128();
+    for (int x = 0; x < n; x += 8) {
+      __m256i c = _mm256_loadu_si256((const __m256i *)(coef + y * n + x));
+      __m128i p = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+      _mm_storeu_si128((__m128i *)(d + y * n + x), p);
+      row_or = _mm_or_si128(row_or, p);
+      grp[x >> 3] = _mm_or_si128(grp[x >> 3], p);
+    }
+    if (!_mm_testz_si128(row_or, row_or)) last = y + 1;
+  }
+  *rows = last;
+  int c = 0;
+  for (int g = n / 8 - 1; g >= 0 && !c; g--) {
+    /* two mask bits per 16-bit lane; the highest set one gives the column */
+    unsigned nz = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(grp[g], _mm_setzero_si128())) & 0xffffu;
+    if (nz) c = 8 * g + (31 - __builtin_clz(nz)) / 2 + 1;
+  }
+  *cols = c;
+}
+
+INLINE void inv_n(const int32_t *coef, int16_t *res, int bd, int log2, const int16_t *m) {
+  int n = 1 << log2;
+  int16_t d[32 * 32], g[32 * 32], gt[32 * 32], o[32 * 32];
+  int rows, cols;
+  if (n == 4) {
+    rows = cols = 4;
+    for (int i = 0; i < 16; i += 8) {
+      __m256i c = _mm256_loadu_si256((const __m256i *)(coef + i));
+      _mm_storeu_si128((__m128i *)(d + i),
+                       _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1)));
+    }
+  } else {
+    pack_coefs(coef, d, n, &rows, &cols);
+    if (!rows) { /* all zero: so is the residual */
+      memset(res, 0, sizeof(int16_t) * (size_t)(n * n));
+      return;
+    }
+  }
+  int r2 = (rows + 1) & ~1, c2 = (cols + 1) & ~1;
+  int bs = 20 - bd;
+  if (n >= 16) {
+    pass_wide(d, n, r2, m, n, 7, 0, g);
+    transpose16(g, gt, n);
+    pass_wide(gt, n, c2, m, n, bs, 1, o);
+    transpose16(o, res, n);
+  } else if (n == 8) {
+    pass_narrow(d, 8, r2, m, 8, 7, 0, g);
+    transpose16(g, gt, 8);
+    pass_narrow(gt, 8, c2, m, 8, bs, 1, o);
+    transpose16(o, res, 8);
+  } else {
+    pass_narrow(d, 4, 4, m, 4, 7, 0, g);
+    __m128i a, b;
+    tr4x4(g, &a, &b);
+    _mm_storeu_si128((__m128i *)gt, a);
+    _mm_storeu_si128((__m128i *)(gt + 8), b);
+    pass_narrow(gt, 4, 4, m, 4, bs, 1, o);
+    tr4x4(o, &a, &b);
+    _mm_storeu_si128((__m128i *)res, a);
+    _mm_storeu_si128((__m128i *)(res + 8), b);
+  }
+}
+
+static HEVC_AVX2 void inv4_avx2(const int32_t *coef, int16_t *res, int bd) {
+  inv_n(coef, res, bd, 2, hevc_x86_tm.inv4);
+}
+static HEVC_AVX2 void inv_dst_avx2(const int32_t *coef, int16_t *res, int bd) {
+  inv_n(coef, res, bd, 2, hevc_x86_tm.dst_t);
+}
+static HEVC_AVX2 void inv8_avx2(const int32_t *coef, int16_t *res, int bd) {
+  inv_n(coef, res, bd, 3, hevc_x86_tm.inv8);
+}
+static HEVC_AVX2 void inv16_avx2(const int32_t *coef, int16_t *res, int bd) {
+  inv_n(coef, res, bd, 4, hevc_x86_tm.inv16);
+}
+static HEVC_AVX2 void inv32_avx2(const int32_t *coef, int16_t *res, int bd) {
+  inv_n(coef, res, bd, 5, hevc_x86_tm.inv32);
+}
+
+void hevc_dsp_init_transform_avx2(hevc_dsp *dsp) {
+  hevc_x86_transform_matrices_init(); /* the kernels read the tables directly */
+  dsp->fwd[0] = fwd4_avx2;
+  dsp->fwd[1] = fwd8_avx2;
+  dsp->fwd[2] = fwd16_avx2;
+  dsp->fwd[3] = fwd32_avx2;
+  dsp->fwd_dst = fwd_dst_avx2;
+  dsp->inv[0] = inv4_avx2;
+  dsp->inv[1] = inv8_avx2;
+  dsp->inv[2] = inv16_avx2;
+  dsp->inv[3] = inv32_avx2;
+  dsp->inv_dst = inv_dst_avx2;
+}
+
+#else
+typedef int hevc_transform_avx2_unused;
+#endif
