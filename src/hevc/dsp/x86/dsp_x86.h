@@ -28,5 +28,6 @@ void hevc_dsp_init_x86(hevc_dsp *dsp, unsigned mask);
 void hevc_dsp_init_satd_avx2(hevc_dsp *dsp);
 void hevc_dsp_init_sse_avx2(hevc_dsp *dsp);
 void hevc_dsp_init_transform_avx2(hevc_dsp *dsp);
+void hevc_dsp_init_intrapred_avx2(hevc_dsp *dsp);
 
 #endif

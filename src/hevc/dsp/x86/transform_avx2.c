@@ -23,6 +23,7 @@
 
 #include "dsp_x86.h"
 #include "transform_x86.h"
+#include "transpose_avx2.h"
 
 #define INLINE static inline __attribute__((always_inline)) HEVC_AVX2
 
@@ -114,34 +115,13 @@ INLINE void pass_narrow(const int16_t *src, ptrdiff_t ss, int nin, const int16_t
   }
 }
 
-/* 8x8 int16 transpose in registers. */
-INLINE void tr8x8(const __m128i in[8], __m128i out[8]) {
-  __m128i a[8], b[8];
-  for (int i = 0; i < 4; i++) {
-    a[2 * i] = _mm_unpacklo_epi16(in[2 * i], in[2 * i + 1]);
-    a[2 * i + 1] = _mm_unpackhi_epi16(in[2 * i], in[2 * i + 1]);
-  }
-  /* a[0] = 00 10 01 11 02 12 03 13, a[1] = 04 14 .. 07 17, a[2] = 20 30 ... */
-  for (int i = 0; i < 2; i++)
-    for (int h = 0; h < 2; h++) {
-      b[4 * i + 2 * h] = _mm_unpacklo_epi32(a[4 * i + h], a[4 * i + 2 + h]);
-      b[4 * i + 2 * h + 1] = _mm_unpackhi_epi32(a[4 * i + h], a[4 * i + 2 + h]);
-    }
-  /* b[0] = columns 0,1 of rows 0-3, b[1] = columns 2,3, b[2] = 4,5, b[3] = 6,7;
-   * b[4..7] the same for rows 4-7 */
-  for (int c = 0; c < 4; c++) {
-    out[2 * c] = _mm_unpacklo_epi64(b[c], b[4 + c]);
-    out[2 * c + 1] = _mm_unpackhi_epi64(b[c], b[4 + c]);
-  }
-}
-
 /* dst = src^T for an n x n int16 block, n a multiple of 8, both stride n. */
 INLINE void transpose16(const int16_t *src, int16_t *dst, int n) {
   for (int by = 0; by < n; by += 8)
     for (int bx = 0; bx < n; bx += 8) {
       __m128i in[8], out[8];
       for (int i = 0; i < 8; i++) in[i] = _mm_loadu_si128((const __m128i *)(src + (by + i) * n + bx));
-      tr8x8(in, out);
+      hevc_tr8x8_epi16(in, out);
       for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(dst + (bx + i) * n + by), out[i]);
     }
 }
@@ -152,7 +132,7 @@ INLINE void transpose16_to32(const int16_t *src, int32_t *dst, int n) {
     for (int bx = 0; bx < n; bx += 8) {
       __m128i in[8], out[8];
       for (int i = 0; i < 8; i++) in[i] = _mm_loadu_si128((const __m128i *)(src + (by + i) * n + bx));
-      tr8x8(in, out);
+      hevc_tr8x8_epi16(in, out);
       for (int i = 0; i < 8; i++)
         _mm256_storeu_si256((__m256i *)(dst + (bx + i) * n + by), _mm256_cvtepi16_epi32(out[i]));
     }
