@@ -16,6 +16,10 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   hevc_pixel lin[4 * 32 + 1];
   uint8_t avail[4 * 32 + 1];
   int total = 4 * n + 1, any = 0;
+  /* Availability only changes between minimum (4x4 luma) blocks, and
+   * neighbouring samples mostly share one: the z-order test is made once
+   * per block (ush: log2 of a block's width in this plane's samples). */
+  int ush = 2 - sh, last_bx = -1, last_by = -1, last_ok = 0;
   for (int i = 0; i < total; i++) {
     int x, y;
     if (i < 2 * n) {
@@ -28,7 +32,15 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
       x = xc + (i - 2 * n - 1);
       y = yc - 1;
     }
-    int ok = x >= 0 && y >= 0 && x < pw && y < ph && hevc_zkey(e, x << sh, y << sh) < cur;
+    int ok = x >= 0 && y >= 0 && x < pw && y < ph;
+    if (ok) {
+      if ((x >> ush) != last_bx || (y >> ush) != last_by) {
+        last_bx = x >> ush;
+        last_by = y >> ush;
+        last_ok = hevc_zkey(e, x << sh, y << sh) < cur;
+      }
+      ok = last_ok;
+    }
     avail[i] = (uint8_t)ok;
     if (ok) {
       lin[i] = pl[y * st + x];
