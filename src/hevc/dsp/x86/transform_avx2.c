@@ -150,6 +150,111 @@ INLINE void tr4x4(const int16_t *src, __m128i *t01, __m128i *t23) {
 
 /* ---- forward ----------------------------------------------------------- */
 
+/* The 2-point "transform" left at the bottom of the even/odd recursion:
+ * rows 0 and 2 of the 4-point matrix restricted to their first half. */
+static const int16_t fwd2_mat[4] = {64, 64, 64, -64};
+
+INLINE const int16_t *fwd_mat(int m) {
+  switch (m) {
+    case 2: return fwd2_mat;
+    case 4: return hevc_x86_tm.fwd4;
+    case 8: return hevc_x86_tm.fwd8;
+    case 16: return hevc_x86_tm.fwd16;
+    default: return hevc_x86_tm.fwd32;
+  }
+}
+
+/* Largest |v| over n rows of w (16 or 32) int16 at src (stride ss), as an
+ * unsigned value (|-32768| = 32768). */
+INLINE unsigned max_abs_rows(const int16_t *src, ptrdiff_t ss, int n, int w) {
+  __m256i m = _mm256_setzero_si256();
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < w; x += 16)
+      m = _mm256_max_epu16(m, _mm256_abs_epi16(_mm256_loadu_si256((const __m256i *)(src + y * ss + x))));
+  __m128i r = _mm_max_epu16(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+  /* minpos finds the smallest of 8 words: invert to find the largest */
+  r = _mm_minpos_epu16(_mm_xor_si128(r, _mm_set1_epi16(-1)));
+  return 0xffffu ^ (unsigned)_mm_extract_epi16(r, 0);
+}
+
+/* Even/odd levels that may run in 16-bit lanes for inputs bounded by
+ * maxabs: level j forms sums of 2^j inputs. */
+INLINE int bfly_levels(unsigned maxabs) {
+  int lv = 0;
+  while (lv < 5 && ((unsigned long)maxabs << (lv + 1)) <= 32767) lv++;
+  return lv;
+}
+
+/* The N-point forward transform down the columns of one 16-column group:
+ * x[0..n-1] the rows (overwritten), olo/ohi[k] receive output row k as
+ * 32-bit lanes (columns 0-3, 8-11 and 4-7, 12-15, the pmaddwd order).
+ * Up to `levels` even/odd stages run first: the odd outputs of an m-point
+ * transform only need the m/2 differences x[i] - x[m-1-i] (half the
+ * multiplications), the even ones are the m/2-point transform of the sums.
+ * The rest is a plain matrix product.  All exact while the sums fit
+ * 16 bits, which bfly_levels() guarantees. */
+INLINE void fwd_cols16(__m256i *x, int n, int levels, __m256i *olo, __m256i *ohi) {
+  int m = n, step = 1; /* output k of the m-point transform is row k * step */
+  while (m > 2 && levels-- > 0) {
+    int h = m / 2;
+    const int16_t *b = fwd_mat(m);
+    __m256i dlo[8], dhi[8];
+    for (int p = 0; p < h / 2; p++) {
+      __m256i d0 = _mm256_sub_epi16(x[2 * p], x[m - 1 - 2 * p]);
+      __m256i d1 = _mm256_sub_epi16(x[2 * p + 1], x[m - 2 - 2 * p]);
+      dlo[p] = _mm256_unpacklo_epi16(d0, d1);
+      dhi[p] = _mm256_unpackhi_epi16(d0, d1);
+    }
+    for (int i = 0; i < h; i++) x[i] = _mm256_add_epi16(x[i], x[m - 1 - i]);
+    for (int k = 1; k < m; k += 2) {
+      __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
+      for (int p = 0; p < h / 2; p++) {
+        __m256i c = pair256(b + k * m + 2 * p);
+        al = _mm256_add_epi32(al, _mm256_madd_epi16(dlo[p], c));
+        ah = _mm256_add_epi32(ah, _mm256_madd_epi16(dhi[p], c));
+      }
+      olo[k * step] = al;
+      ohi[k * step] = ah;
+    }
+    m = h;
+    step *= 2;
+  }
+  const int16_t *b = fwd_mat(m);
+  __m256i xlo[16], xhi[16];
+  for (int p = 0; p < m / 2; p++) {
+    xlo[p] = _mm256_unpacklo_epi16(x[2 * p], x[2 * p + 1]);
+    xhi[p] = _mm256_unpackhi_epi16(x[2 * p], x[2 * p + 1]);
+  }
+  for (int k = 0; k < m; k++) {
+    __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
+    for (int p = 0; p < m / 2; p++) {
+      __m256i c = pair256(b + k * m + 2 * p);
+      al = _mm256_add_epi32(al, _mm256_madd_epi16(xlo[p], c));
+      ah = _mm256_add_epi32(ah, _mm256_madd_epi16(xhi[p], c));
+    }
+    olo[k * step] = al;
+    ohi[k * step] = ah;
+  }
+}
+
+/* One forward pass over an n x n block (n = 16 or 32): dst[k][x] =
+ * sat16((column transform + 2^(shift-1)) >> shift), dst stride n. */
+INLINE void fwd_pass16(const int16_t *src, ptrdiff_t ss, int n, int shift, int16_t *dst) {
+  const __m256i rnd = _mm256_set1_epi32(1 << (shift - 1));
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  int levels = bfly_levels(max_abs_rows(src, ss, n, n));
+  for (int g = 0; g < n; g += 16) {
+    __m256i x[32], olo[32], ohi[32];
+    for (int y = 0; y < n; y++) x[y] = _mm256_loadu_si256((const __m256i *)(src + y * ss + g));
+    fwd_cols16(x, n, levels, olo, ohi);
+    for (int k = 0; k < n; k++) {
+      __m256i al = _mm256_sra_epi32(_mm256_add_epi32(olo[k], rnd), sh);
+      __m256i ah = _mm256_sra_epi32(_mm256_add_epi32(ohi[k], rnd), sh);
+      _mm256_storeu_si256((__m256i *)(dst + k * n + g), _mm256_packs_epi32(al, ah));
+    }
+  }
+}
+
 /* tmp[k][x] after the vertical pass, its transpose, the horizontal pass's
  * output (transposed), then back into coef[k][l]. */
 INLINE void fwd_n(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd, int log2,
@@ -158,9 +263,9 @@ INLINE void fwd_n(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd, i
   int16_t t[32 * 32], u[32 * 32], v[32 * 32];
   int s1 = log2 + bd - 9, s2 = log2 + 6;
   if (n >= 16) {
-    pass_wide(res, stride, n, m, n, s1, 0, t);
+    fwd_pass16(res, stride, n, s1, t);
     transpose16(t, u, n);
-    pass_wide(u, n, n, m, n, s2, 0, v);
+    fwd_pass16(u, n, n, s2, v);
     transpose16_to32(v, coef, n);
   } else if (n == 8) {
     pass_narrow(res, stride, 8, m, 8, s1, 0, t);
