@@ -106,25 +106,57 @@ static HEVC_AVX2 void pred_dc_avx2(hevc_pixel *dst, ptrdiff_t stride, const hevc
 
 /* ---- angular ------------------------------------------------------------- */
 
-/* One predicted row of n samples: ((32 - f) * ref[i] + f * ref[i + 1] + 16)
- * >> 5, or ref[i] itself when f is 0 (ref[i + 1] is then not read, as in
- * the C, so no sample beyond the reference array is touched). */
+/* Row j of an angular prediction (n <= 16 samples, in the low lanes):
+ * ((32 - f) * ref[i] + f * ref[i + 1] + 16) >> 5, or ref[i] itself when f
+ * is 0 (ref[i + 1] is then not read, as in the C, so no sample beyond the
+ * reference array is touched). */
+INLINE __m256i angular_row(const hevc_pixel *ref, int angle, int j, int n) {
+  int idx = ((j + 1) * angle) >> 5, f = ((j + 1) * angle) & 31;
+  const hevc_pixel *r = ref + idx + 1;
+  if (!f) return load_row(r, n);
+  __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(load_row(r, n), _mm256_set1_epi16((short)(32 - f))),
+                               _mm256_mullo_epi16(load_row(r + 1, n), _mm256_set1_epi16((short)f)));
+  return _mm256_srli_epi16(_mm256_add_epi16(v, _mm256_set1_epi16(16)), 5);
+}
+
+/* All n rows into out (stride os), any n. */
 INLINE void angular_rows(hevc_pixel *out, ptrdiff_t os, const hevc_pixel *ref, int angle, int n) {
-  const __m256i r16 = _mm256_set1_epi16(16);
-  int w = n < 16 ? n : 16;
-  for (int j = 0; j < n; j++) {
-    int idx = ((j + 1) * angle) >> 5, f = ((j + 1) * angle) & 31;
-    const hevc_pixel *r = ref + idx + 1;
-    hevc_pixel *o = out + j * os;
-    if (!f) {
-      for (int x = 0; x < n; x += 16) store_row(o + x, load_row(r + x, w), w);
-      continue;
-    }
-    const __m256i wa = _mm256_set1_epi16((short)(32 - f)), wb = _mm256_set1_epi16((short)f);
+  for (int j = 0; j < n; j++)
     for (int x = 0; x < n; x += 16) {
-      __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(load_row(r + x, w), wa),
-                                   _mm256_mullo_epi16(load_row(r + x + 1, w), wb));
-      store_row(o + x, _mm256_srli_epi16(_mm256_add_epi16(v, r16), 5), w);
+      int w = n < 16 ? n : 16;
+      store_row(out + j * os + x, angular_row(ref + x, angle, j, w), w);
+    }
+}
+
+/* Horizontal modes of n = 4, 8, 16: the rows stay in registers and are
+ * transposed there on the way to dst. */
+INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *ref, int angle, int n) {
+  __m256i r[16];
+  for (int j = 0; j < n; j++) r[j] = angular_row(ref, angle, j, n);
+  if (n == 4) {
+    __m128i a = _mm_unpacklo_epi16(_mm256_castsi256_si128(r[0]), _mm256_castsi256_si128(r[1]));
+    __m128i b = _mm_unpacklo_epi16(_mm256_castsi256_si128(r[2]), _mm256_castsi256_si128(r[3]));
+    __m128i c01 = _mm_unpacklo_epi32(a, b), c23 = _mm_unpackhi_epi32(a, b);
+    _mm_storel_epi64((__m128i *)dst, c01);
+    _mm_storel_epi64((__m128i *)(dst + stride), _mm_unpackhi_epi64(c01, c01));
+    _mm_storel_epi64((__m128i *)(dst + 2 * stride), c23);
+    _mm_storel_epi64((__m128i *)(dst + 3 * stride), _mm_unpackhi_epi64(c23, c23));
+  } else if (n == 8) {
+    __m128i in[8], out[8];
+    for (int i = 0; i < 8; i++) in[i] = _mm256_castsi256_si128(r[i]);
+    hevc_tr8x8_epi16(in, out);
+    for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(dst + i * stride), out[i]);
+  } else {
+    /* rows 0-7 hold the 8x8 blocks (rows 0-7, columns 0-7 | 8-15), rows
+     * 8-15 the two below; transposing each gives the halves of dst rows c
+     * and c + 8 */
+    __m256i t0[8], t1[8];
+    hevc_tr8x8x2_epi16(r, t0);
+    hevc_tr8x8x2_epi16(r + 8, t1);
+    for (int c = 0; c < 8; c++) {
+      _mm256_storeu_si256((__m256i *)(dst + c * stride), _mm256_permute2x128_si256(t0[c], t1[c], 0x20));
+      _mm256_storeu_si256((__m256i *)(dst + (c + 8) * stride),
+                          _mm256_permute2x128_si256(t0[c], t1[c], 0x31));
     }
   }
 }
@@ -173,6 +205,8 @@ INLINE void angular_n(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
   }
   if (vertical) {
     angular_rows(dst, stride, ref, angle, n);
+  } else if (n <= 16) {
+    angular_cols(dst, stride, ref, angle, n);
   } else {
     hevc_pixel tmp[32 * 32];
     angular_rows(tmp, n, ref, angle, n);

@@ -32,4 +32,24 @@ static inline __attribute__((always_inline)) HEVC_AVX2 void hevc_tr8x8_epi16(con
   }
 }
 
+/* The same on two independent 8x8 blocks at once, one per 128-bit lane
+ * (the unpack instructions never cross lanes). */
+static inline __attribute__((always_inline)) HEVC_AVX2 void hevc_tr8x8x2_epi16(const __m256i in[8],
+                                                                              __m256i out[8]) {
+  __m256i a[8], b[8];
+  for (int i = 0; i < 4; i++) {
+    a[2 * i] = _mm256_unpacklo_epi16(in[2 * i], in[2 * i + 1]);
+    a[2 * i + 1] = _mm256_unpackhi_epi16(in[2 * i], in[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++)
+    for (int h = 0; h < 2; h++) {
+      b[4 * i + 2 * h] = _mm256_unpacklo_epi32(a[4 * i + h], a[4 * i + 2 + h]);
+      b[4 * i + 2 * h + 1] = _mm256_unpackhi_epi32(a[4 * i + h], a[4 * i + 2 + h]);
+    }
+  for (int c = 0; c < 4; c++) {
+    out[2 * c] = _mm256_unpacklo_epi64(b[c], b[4 + c]);
+    out[2 * c + 1] = _mm256_unpackhi_epi64(b[c], b[4 + c]);
+  }
+}
+
 #endif
