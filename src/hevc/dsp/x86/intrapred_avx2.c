@@ -132,6 +132,7 @@ INLINE void angular_rows(hevc_pixel *out, ptrdiff_t os, const hevc_pixel *ref, i
  * transposed there on the way to dst. */
 INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *ref, int angle, int n) {
   __m256i r[16];
+  HEVC_UNROLL
   for (int j = 0; j < n; j++) r[j] = angular_row(ref, angle, j, n);
   if (n == 4) {
     __m128i a = _mm_unpacklo_epi16(_mm256_castsi256_si128(r[0]), _mm256_castsi256_si128(r[1]));
@@ -143,8 +144,10 @@ INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *re
     _mm_storel_epi64((__m128i *)(dst + 3 * stride), _mm_unpackhi_epi64(c23, c23));
   } else if (n == 8) {
     __m128i in[8], out[8];
+    HEVC_UNROLL
     for (int i = 0; i < 8; i++) in[i] = _mm256_castsi256_si128(r[i]);
     hevc_tr8x8_epi16(in, out);
+    HEVC_UNROLL
     for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(dst + i * stride), out[i]);
   } else {
     /* rows 0-7 hold the 8x8 blocks (rows 0-7, columns 0-7 | 8-15), rows
@@ -153,6 +156,7 @@ INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *re
     __m256i t0[8], t1[8];
     hevc_tr8x8x2_epi16(r, t0);
     hevc_tr8x8x2_epi16(r + 8, t1);
+    HEVC_UNROLL
     for (int c = 0; c < 8; c++) {
       _mm256_storeu_si256((__m256i *)(dst + c * stride), _mm256_permute2x128_si256(t0[c], t1[c], 0x20));
       _mm256_storeu_si256((__m256i *)(dst + (c + 8) * stride),

@@ -40,15 +40,19 @@ static inline HEVC_AVX2 __m256i hrow8_absmax(__m256i x) {
   return _mm256_max_epi16(x, _mm256_shuffle_epi32(x, 0x4E));
 }
 
-/* Vertical 8-point butterflies between eight row registers. */
+/* p, q <- p + q, p - q */
+static inline HEVC_AVX2 void bf(__m256i *p, __m256i *q) {
+  __m256i a = *p, b = *q;
+  *p = _mm256_add_epi16(a, b);
+  *q = _mm256_sub_epi16(a, b);
+}
+
+/* Vertical 8-point butterflies between eight row registers (written out:
+ * as loops GCC would keep the registers on the stack). */
 static inline HEVC_AVX2 void vert8(__m256i r[8]) {
-  for (int s = 1; s < 8; s <<= 1)
-    for (int i = 0; i < 8; i += 2 * s)
-      for (int j = i; j < i + s; j++) {
-        __m256i p = r[j], q = r[j + s];
-        r[j] = _mm256_add_epi16(p, q);
-        r[j + s] = _mm256_sub_epi16(p, q);
-      }
+  bf(&r[0], &r[1]), bf(&r[2], &r[3]), bf(&r[4], &r[5]), bf(&r[6], &r[7]);
+  bf(&r[0], &r[2]), bf(&r[1], &r[3]), bf(&r[4], &r[6]), bf(&r[5], &r[7]);
+  bf(&r[0], &r[4]), bf(&r[1], &r[5]), bf(&r[2], &r[6]), bf(&r[3], &r[7]);
 }
 
 /* Two 8x8 blocks side by side (16 columns): returns the C's rounded SATD
@@ -56,12 +60,14 @@ static inline HEVC_AVX2 void vert8(__m256i r[8]) {
 static inline HEVC_AVX2 uint32_t satd_8x16(const hevc_pixel *a, ptrdiff_t sa,
                                            const hevc_pixel *b, ptrdiff_t sb) {
   __m256i r[8];
+  HEVC_UNROLL
   for (int y = 0; y < 8; y++)
     r[y] = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(a + y * sa)),
                             _mm256_loadu_si256((const __m256i *)(b + y * sb)));
   vert8(r);
   const __m256i one = _mm256_set1_epi16(1);
   __m256i acc = _mm256_setzero_si256();
+  HEVC_UNROLL
   for (int y = 0; y < 8; y++) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(hrow8_absmax(r[y]), one));
   /* per 128-bit lane (= per block) totals */
   acc = _mm256_hadd_epi32(acc, acc);
@@ -75,6 +81,7 @@ static HEVC_AVX2 uint32_t satd4_avx2(const hevc_pixel *a, ptrdiff_t sa, const he
                                      ptrdiff_t sb) {
   /* rows 0 and 1 in the low 128-bit lane, rows 2 and 3 in the high one */
   __m128i d[4];
+  HEVC_UNROLL
   for (int y = 0; y < 4; y++)
     d[y] = _mm_sub_epi16(_mm_loadl_epi64((const __m128i *)(a + y * sa)),
                          _mm_loadl_epi64((const __m128i *)(b + y * sb)));
@@ -103,6 +110,7 @@ static HEVC_AVX2 uint32_t satd8_avx2(const hevc_pixel *a, ptrdiff_t sa, const he
                                      ptrdiff_t sb) {
   /* register i holds row i (low lane) and row i + 4 (high lane) */
   __m256i r[4];
+  HEVC_UNROLL
   for (int i = 0; i < 4; i++) {
     __m128i lo = _mm_sub_epi16(_mm_loadu_si128((const __m128i *)(a + i * sa)),
                                _mm_loadu_si128((const __m128i *)(b + i * sb)));
@@ -111,15 +119,11 @@ static HEVC_AVX2 uint32_t satd8_avx2(const hevc_pixel *a, ptrdiff_t sa, const he
     r[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
   }
   const __m256i mlane = _mm256_setr_epi16(1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1);
-  for (int s = 1; s < 4; s <<= 1)
-    for (int i = 0; i < 4; i += 2 * s)
-      for (int j = i; j < i + s; j++) {
-        __m256i p = r[j], q = r[j + s];
-        r[j] = _mm256_add_epi16(p, q);
-        r[j + s] = _mm256_sub_epi16(p, q);
-      }
+  bf(&r[0], &r[1]), bf(&r[2], &r[3]);
+  bf(&r[0], &r[2]), bf(&r[1], &r[3]);
   const __m256i one = _mm256_set1_epi16(1);
   __m256i acc = _mm256_setzero_si256();
+  HEVC_UNROLL
   for (int i = 0; i < 4; i++) {
     __m256i x = bfly_in(r[i], _mm256_permute2x128_si256(r[i], r[i], 0x01), mlane);
     acc = _mm256_add_epi32(acc, _mm256_madd_epi16(hrow8_absmax(x), one));

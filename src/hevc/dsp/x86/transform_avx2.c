@@ -148,6 +148,81 @@ INLINE void tr4x4(const int16_t *src, __m128i *t01, __m128i *t23) {
   *t23 = _mm_unpackhi_epi32(a, b);
 }
 
+/* ---- 8x8, entirely in registers ------------------------------------------ */
+
+/* One 8-point pass over rows r[0..7]: returns o[k] = [row k | row k + 4] of
+ * pack((sum_i M[j][i] r[i] + 2^(shift-1)) >> shift), with each 256-bit
+ * pmaddwd computing two output rows (the input pairs broadcast to both
+ * lanes, the coefficient pairs of rows k and k + 4 side by side). */
+INLINE void pass8x2(const __m128i r[8], const int32_t tab[4][4][8], int shift, int wrap,
+                    __m256i o[4]) {
+  const __m256i rnd = _mm256_set1_epi32(1 << (shift - 1));
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  __m256i pl[4], ph[4];
+  HEVC_UNROLL
+  for (int p = 0; p < 4; p++) {
+    pl[p] = _mm256_broadcastsi128_si256(_mm_unpacklo_epi16(r[2 * p], r[2 * p + 1]));
+    ph[p] = _mm256_broadcastsi128_si256(_mm_unpackhi_epi16(r[2 * p], r[2 * p + 1]));
+  }
+  HEVC_UNROLL
+  for (int k = 0; k < 4; k++) {
+    __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
+    HEVC_UNROLL
+    for (int p = 0; p < 4; p++) {
+      __m256i c = _mm256_loadu_si256((const __m256i *)tab[k][p]);
+      al = _mm256_add_epi32(al, _mm256_madd_epi16(pl[p], c));
+      ah = _mm256_add_epi32(ah, _mm256_madd_epi16(ph[p], c));
+    }
+    al = _mm256_sra_epi32(_mm256_add_epi32(al, rnd), sh);
+    ah = _mm256_sra_epi32(_mm256_add_epi32(ah, rnd), sh);
+    if (wrap) {
+      al = _mm256_srai_epi32(_mm256_slli_epi32(al, 16), 16);
+      ah = _mm256_srai_epi32(_mm256_slli_epi32(ah, 16), 16);
+    }
+    o[k] = _mm256_packs_epi32(al, ah);
+  }
+}
+
+/* The rows of an 8x8 block from pass8x2's output, transposed. */
+INLINE void split_tr8(const __m256i o[4], __m128i out[8]) {
+  __m128i rows[8];
+  HEVC_UNROLL
+  for (int k = 0; k < 4; k++) {
+    rows[k] = _mm256_castsi256_si128(o[k]);
+    rows[k + 4] = _mm256_extracti128_si256(o[k], 1);
+  }
+  hevc_tr8x8_epi16(rows, out);
+}
+
+static HEVC_AVX2 void fwd8_x2_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
+  __m128i r[8], t[8];
+  __m256i o[4];
+  HEVC_UNROLL
+  for (int i = 0; i < 8; i++) r[i] = _mm_loadu_si128((const __m128i *)(res + i * stride));
+  pass8x2(r, hevc_x86_tm.fwd8x2, bd - 6, 0, o); /* shift1 = 3 + bd - 9 */
+  split_tr8(o, t);
+  pass8x2(t, hevc_x86_tm.fwd8x2, 9, 0, o); /* shift2 = 3 + 6 */
+  split_tr8(o, r);
+  HEVC_UNROLL
+  for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)(coef + 8 * i), _mm256_cvtepi16_epi32(r[i]));
+}
+
+static HEVC_AVX2 void inv8_x2_avx2(const int32_t *coef, int16_t *res, int bd) {
+  __m128i d[8], t[8];
+  __m256i o[4];
+  HEVC_UNROLL
+  for (int i = 0; i < 8; i++) {
+    __m256i c = _mm256_loadu_si256((const __m256i *)(coef + 8 * i));
+    d[i] = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+  }
+  pass8x2(d, hevc_x86_tm.inv8x2, 7, 0, o);
+  split_tr8(o, t);
+  pass8x2(t, hevc_x86_tm.inv8x2, 20 - bd, 1, o);
+  split_tr8(o, d);
+  HEVC_UNROLL
+  for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(res + 8 * i), d[i]);
+}
+
 /* ---- forward ----------------------------------------------------------- */
 
 /* The 2-point "transform" left at the bottom of the even/odd recursion:
@@ -267,12 +342,7 @@ INLINE void fwd_n(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd, i
     transpose16(t, u, n);
     fwd_pass16(u, n, n, s2, v);
     transpose16_to32(v, coef, n);
-  } else if (n == 8) {
-    pass_narrow(res, stride, 8, m, 8, s1, 0, t);
-    transpose16(t, u, 8);
-    pass_narrow(u, 8, 8, m, 8, s2, 0, v);
-    transpose16_to32(v, coef, 8);
-  } else {
+  } else { /* 4x4 (8x8 has its own kernel above) */
     pass_narrow(res, stride, 4, m, 4, s1, 0, t);
     __m128i a, b;
     tr4x4(t, &a, &b);
@@ -290,9 +360,6 @@ static HEVC_AVX2 void fwd4_avx2(const int16_t *res, ptrdiff_t stride, int32_t *c
 }
 static HEVC_AVX2 void fwd_dst_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
   fwd_n(res, stride, coef, bd, 2, hevc_x86_tm.dst);
-}
-static HEVC_AVX2 void fwd8_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
-  fwd_n(res, stride, coef, bd, 3, hevc_x86_tm.fwd8);
 }
 static HEVC_AVX2 void fwd16_avx2(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd) {
   fwd_n(res, stride, coef, bd, 4, hevc_x86_tm.fwd16);
@@ -356,12 +423,7 @@ INLINE void inv_n(const int32_t *coef, int16_t *res, int bd, int log2, const int
     transpose16(g, gt, n);
     pass_wide(gt, n, c2, m, n, bs, 1, o);
     transpose16(o, res, n);
-  } else if (n == 8) {
-    pass_narrow(d, 8, r2, m, 8, 7, 0, g);
-    transpose16(g, gt, 8);
-    pass_narrow(gt, 8, c2, m, 8, bs, 1, o);
-    transpose16(o, res, 8);
-  } else {
+  } else { /* 4x4 */
     pass_narrow(d, 4, 4, m, 4, 7, 0, g);
     __m128i a, b;
     tr4x4(g, &a, &b);
@@ -380,9 +442,6 @@ static HEVC_AVX2 void inv4_avx2(const int32_t *coef, int16_t *res, int bd) {
 static HEVC_AVX2 void inv_dst_avx2(const int32_t *coef, int16_t *res, int bd) {
   inv_n(coef, res, bd, 2, hevc_x86_tm.dst_t);
 }
-static HEVC_AVX2 void inv8_avx2(const int32_t *coef, int16_t *res, int bd) {
-  inv_n(coef, res, bd, 3, hevc_x86_tm.inv8);
-}
 static HEVC_AVX2 void inv16_avx2(const int32_t *coef, int16_t *res, int bd) {
   inv_n(coef, res, bd, 4, hevc_x86_tm.inv16);
 }
@@ -393,12 +452,12 @@ static HEVC_AVX2 void inv32_avx2(const int32_t *coef, int16_t *res, int bd) {
 void hevc_dsp_init_transform_avx2(hevc_dsp *dsp) {
   hevc_x86_transform_matrices_init(); /* the kernels read the tables directly */
   dsp->fwd[0] = fwd4_avx2;
-  dsp->fwd[1] = fwd8_avx2;
+  dsp->fwd[1] = fwd8_x2_avx2;
   dsp->fwd[2] = fwd16_avx2;
   dsp->fwd[3] = fwd32_avx2;
   dsp->fwd_dst = fwd_dst_avx2;
   dsp->inv[0] = inv4_avx2;
-  dsp->inv[1] = inv8_avx2;
+  dsp->inv[1] = inv8_x2_avx2;
   dsp->inv[2] = inv16_avx2;
   dsp->inv[3] = inv32_avx2;
   dsp->inv_dst = inv_dst_avx2;

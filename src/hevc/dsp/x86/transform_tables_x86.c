@@ -25,6 +25,16 @@ static void fill(int16_t *fwd, int16_t *inv, int log2) {
     }
 }
 
+static void fill_x2(int32_t x2[4][4][8], const int16_t *m) {
+  for (int k = 0; k < 4; k++)
+    for (int p = 0; p < 4; p++)
+      for (int l = 0; l < 8; l++) {
+        int row = k + (l < 4 ? 0 : 4);
+        uint32_t lo = (uint16_t)m[row * 8 + 2 * p], hi = (uint16_t)m[row * 8 + 2 * p + 1];
+        x2[k][p][l] = (int32_t)(lo | hi << 16);
+      }
+}
+
 static void build(void) {
   fill(hevc_x86_tm.fwd4, hevc_x86_tm.inv4, 2);
   fill(hevc_x86_tm.fwd8, hevc_x86_tm.inv8, 3);
@@ -35,6 +45,8 @@ static void build(void) {
       hevc_x86_tm.dst[k * 4 + i] = hevc_dst4[k][i];
       hevc_x86_tm.dst_t[i * 4 + k] = hevc_dst4[k][i];
     }
+  fill_x2(hevc_x86_tm.fwd8x2, hevc_x86_tm.fwd8);
+  fill_x2(hevc_x86_tm.inv8x2, hevc_x86_tm.inv8);
 }
 
 void hevc_x86_transform_matrices_init(void) { pthread_once(&tm_once, build); }

@@ -23,6 +23,10 @@ typedef struct hevc_x86_tmat {
   int16_t fwd4[4 * 4], fwd8[8 * 8], fwd16[16 * 16], fwd32[32 * 32];
   int16_t inv4[4 * 4], inv8[8 * 8], inv16[16 * 16], inv32[32 * 32];
   int16_t dst[4 * 4], dst_t[4 * 4];
+  /* The 8-point matrices as pmaddwd operands for two output rows at once:
+   * [k][p] holds, in 32-bit lanes 0-3, the pair (M[k][2p], M[k][2p + 1])
+   * and in lanes 4-7 the pair of row k + 4. */
+  int32_t fwd8x2[4][4][8], inv8x2[4][4][8];
 } hevc_x86_tmat;
 
 /* The tables, valid once hevc_x86_transform_matrices_init() has returned
