@@ -3,8 +3,6 @@
  */
 #include "intra.h"
 
-#include <string.h>
-
 void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int cur_x,
                      int cur_y, hevc_refs *r) {
   int n = 1 << log2;
@@ -17,47 +15,37 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
    * to p[2N-1][-1]. */
   hevc_pixel lin[4 * 32 + 1];
   uint8_t avail[4 * 32 + 1];
-  int total = 4 * n + 1, n2 = 2 * n, any = 0;
-  /* Availability (picture bounds aside) only changes between minimum blocks
-   * (4x4 luma, 2x2 chroma), and the block is aligned to them: the z-order
-   * test is made once per minimum block, and the samples are gathered edge
-   * by edge.  u: a minimum block's width in this plane. */
-  int u = 4 >> sh;
-  if (xc > 0) { /* left column, i = 0 is the bottom sample */
-    int x = xc - 1;
-    for (int y0 = yc; y0 < yc + n2; y0 += u) {
-      int ok = y0 < ph && hevc_zkey(e, x << sh, y0 << sh) < cur;
-      for (int y = y0; y < y0 + u; y++) {
-        int i = yc + n2 - 1 - y, a = ok && y < ph;
-        avail[i] = (uint8_t)a;
-        if (a) lin[i] = pl[y * st + x];
-      }
-      any |= ok;
+  int total = 4 * n + 1, any = 0;
+  /* Availability is a property of the 4x4 luma unit a sample lies in, so
+   * the decoding-order key is computed once per unit, not per sample. */
+  int last_ux = -1, last_uy = -1, last_ok = 0;
+  for (int i = 0; i < total; i++) {
+    int x, y;
+    if (i < 2 * n) {
+      x = xc - 1;
+      y = yc + 2 * n - 1 - i;
+    } else if (i == 2 * n) {
+      x = xc - 1;
+      y = yc - 1;
+    } else {
+      x = xc + (i - 2 * n - 1);
+      y = yc - 1;
     }
-  } else {
-    memset(avail, 0, (size_t)n2);
-  }
-  { /* corner */
-    int ok = xc > 0 && yc > 0 && hevc_zkey(e, (xc - 1) << sh, (yc - 1) << sh) < cur;
-    avail[n2] = (uint8_t)ok;
-    /* set either way: GCC cannot see that the substitution below fills it */
-    lin[n2] = ok ? pl[(yc - 1) * st + xc - 1] : 0;
-    any |= ok;
-  }
-  if (yc > 0) { /* top row */
-    const hevc_pixel *row = pl + (yc - 1) * st;
-    for (int x0 = xc; x0 < xc + n2; x0 += u) {
-      int cnt = 0;
-      if (x0 < pw && hevc_zkey(e, x0 << sh, (yc - 1) << sh) < cur) cnt = pw - x0 < u ? pw - x0 : u;
-      int i = n2 + 1 + x0 - xc;
-      for (int k = 0; k < u; k++) {
-        avail[i + k] = (uint8_t)(k < cnt);
-        if (k < cnt) lin[i + k] = row[x0 + k];
+    int ok = x >= 0 && y >= 0 && x < pw && y < ph;
+    if (ok) {
+      int ux = (x << sh) >> 2, uy = (y << sh) >> 2;
+      if (ux != last_ux || uy != last_uy) {
+        last_ux = ux;
+        last_uy = uy;
+        last_ok = hevc_zkey(e, x << sh, y << sh) < cur;
       }
-      any |= cnt > 0;
+      ok = last_ok;
     }
-  } else {
-    memset(avail + n2 + 1, 0, (size_t)n2);
+    avail[i] = (uint8_t)ok;
+    if (ok) {
+      lin[i] = pl[y * st + x];
+      any = 1;
+    }
   }
   if (!any) {
     for (int i = 0; i < total; i++) lin[i] = (hevc_pixel)(1 << (e->bit_depth - 1));
