@@ -265,6 +265,41 @@ static void test_intra(const hevc_dsp *c, const hevc_dsp *s, int iters) {
   printf("  intra prediction: %d cases\n", cases);
 }
 
+/* ---- SAO statistics ----------------------------------------------------- */
+static void test_sao(const hevc_dsp *c, const hevc_dsp *s, int iters) {
+  if (s->sao_edge_stats == c->sao_edge_stats) {
+    printf("  sao edge stats: no SIMD version, skipped\n");
+    return;
+  }
+  enum { W = 100, H = 70 };
+  static hevc_pixel d[W * H], o[W * H];
+  /* neighbour offsets of the four edge classes, and their negations */
+  int bad = 0;
+  for (int it = 0; it < iters; it++) {
+    int bd = it & 1 ? 10 : 8, pat = (it >> 1) % PAT_COUNT;
+    for (int i = 0; i < W * H; i++) {
+      d[i] = (hevc_pixel)sample(pat, bd, i, 0);
+      o[i] = (hevc_pixel)sample(pat, bd, i, 1);
+      if (it % 3 == 0) d[i] = (hevc_pixel)(d[i] & 3); /* many equal neighbours */
+    }
+    int k = it % 4;
+    static const int dx[4][2] = {{-1, 1}, {0, 0}, {-1, 1}, {1, -1}};
+    static const int dy[4][2] = {{0, 0}, {-1, 1}, {-1, 1}, {-1, 1}};
+    ptrdiff_t stride = rnd_range(66, W);
+    int w = rnd_range(1, 64), h = rnd_range(1, 64);
+    int x0 = rnd_range(1, (int)stride - w - 1), y0 = rnd_range(1, H - h - 1);
+    ptrdiff_t off0 = dy[k][0] * stride + dx[k][0], off1 = dy[k][1] * stride + dx[k][1];
+    int64_t s0[4], n0[4], s1[4], n1[4];
+    c->sao_edge_stats(d + y0 * stride + x0, o + y0 * stride + x0, stride, w, h, off0, off1, s0, n0);
+    s->sao_edge_stats(d + y0 * stride + x0, o + y0 * stride + x0, stride, w, h, off0, off1, s1, n1);
+    if ((memcmp(s0, s1, sizeof(s0)) || memcmp(n0, n1, sizeof(n0))) && bad++ < 5)
+      FAIL("sao edge stats class %d %dx%d bd %d pattern %d: C %lld/%lld SIMD %lld/%lld (cat 1)", k,
+           w, h, bd, pat, (long long)s0[0], (long long)n0[0], (long long)s1[0],
+           (long long)n1[0]);
+  }
+  printf("  sao edge stats: %d cases\n", iters);
+}
+
 /* ---- benchmark --------------------------------------------------------- */
 static double now_ns(void) {
   struct timespec ts;
@@ -363,6 +398,12 @@ static void bench(const hevc_dsp *c, const hevc_dsp *s) {
          sink += dst[5], reps / 8 + 1, tc);
     bench_line(name, tc / 33, ts / 33);
   }
+  {
+    int64_t su[4], cn[4];
+    TIME(c->sao_edge_stats(a + 65, b + 65, 64, 64, 62, -1, 1, su, cn); sink += (uint64_t)su[0], 2000, tc);
+    TIME(s->sao_edge_stats(a + 65, b + 65, 64, 64, 62, -1, 1, su, cn); sink += (uint64_t)su[0], 2000, ts);
+    bench_line("sao edge stats 64x62", tc, ts);
+  }
 }
 
 /* ---- driver ------------------------------------------------------------ */
@@ -410,6 +451,7 @@ int main(int argc, char **argv) {
       test_distortion(&c, &s, iters);
       test_transforms(&c, &s, iters);
       test_intra(&c, &s, iters);
+      test_sao(&c, &s, iters);
     }
     tested++;
   }

@@ -51,6 +51,14 @@ typedef struct hevc_dsp {
   uint32_t (*satd[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
   /* Sum of squared differences of an N x N block. */
   uint64_t (*sse[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
+
+  /* SAO edge-offset statistics (8.7.3) of a w x h area of deblocked samples
+   * (w <= 512): every sample p has its two neighbours of the edge class at
+   * p[off0] and p[off1] (offsets in samples; all inside the picture).  For
+   * edgeIdx categories 1..4, sum[cat - 1] receives the sum of org - dbk and
+   * cnt[cat - 1] the number of samples (both overwritten). */
+  void (*sao_edge_stats)(const hevc_pixel *dbk, const hevc_pixel *org, ptrdiff_t stride, int w,
+                         int h, ptrdiff_t off0, ptrdiff_t off1, int64_t sum[4], int64_t cnt[4]);
 } hevc_dsp;
 
 void hevc_dsp_init(hevc_dsp *dsp);
