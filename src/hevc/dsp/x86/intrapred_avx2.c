@@ -128,12 +128,13 @@ INLINE void angular_rows(hevc_pixel *out, ptrdiff_t os, const hevc_pixel *ref, i
     }
 }
 
-/* Horizontal modes of n = 4, 8, 16: the rows stay in registers and are
- * transposed there on the way to dst. */
-INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *ref, int angle, int n) {
+/* Horizontal modes: the n x n block (n = 4, 8, 16) of rows j0 .. j0 + n - 1
+ * stays in registers and is transposed there on the way to dst. */
+INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *ref, int angle, int n,
+                         int j0) {
   __m256i r[16];
   HEVC_UNROLL
-  for (int j = 0; j < n; j++) r[j] = angular_row(ref, angle, j, n);
+  for (int j = 0; j < n; j++) r[j] = angular_row(ref, angle, j0 + j, n);
   if (n == 4) {
     __m128i a = _mm_unpacklo_epi16(_mm256_castsi256_si128(r[0]), _mm256_castsi256_si128(r[1]));
     __m128i b = _mm_unpacklo_epi16(_mm256_castsi256_si128(r[2]), _mm256_castsi256_si128(r[3]));
@@ -165,28 +166,6 @@ INLINE void angular_cols(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *re
   }
 }
 
-/* dst (stride ds) = src^T, src n x n with stride n. */
-INLINE void transpose_block(const hevc_pixel *src, hevc_pixel *dst, ptrdiff_t ds, int n) {
-  if (n == 4) {
-    __m128i r0 = _mm_loadl_epi64((const __m128i *)src), r1 = _mm_loadl_epi64((const __m128i *)(src + 4));
-    __m128i r2 = _mm_loadl_epi64((const __m128i *)(src + 8)), r3 = _mm_loadl_epi64((const __m128i *)(src + 12));
-    __m128i a = _mm_unpacklo_epi16(r0, r1), b = _mm_unpacklo_epi16(r2, r3);
-    __m128i c01 = _mm_unpacklo_epi32(a, b), c23 = _mm_unpackhi_epi32(a, b);
-    _mm_storel_epi64((__m128i *)dst, c01);
-    _mm_storel_epi64((__m128i *)(dst + ds), _mm_unpackhi_epi64(c01, c01));
-    _mm_storel_epi64((__m128i *)(dst + 2 * ds), c23);
-    _mm_storel_epi64((__m128i *)(dst + 3 * ds), _mm_unpackhi_epi64(c23, c23));
-    return;
-  }
-  for (int by = 0; by < n; by += 8)
-    for (int bx = 0; bx < n; bx += 8) {
-      __m128i in[8], out[8];
-      for (int i = 0; i < 8; i++) in[i] = _mm_loadu_si128((const __m128i *)(src + (by + i) * n + bx));
-      hevc_tr8x8_epi16(in, out);
-      for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(dst + (bx + i) * ds + by), out[i]);
-    }
-}
-
 INLINE void angular_n(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
                       const hevc_pixel *left, int log2, int mode) {
   int n = 1 << log2;
@@ -210,11 +189,12 @@ INLINE void angular_n(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
   if (vertical) {
     angular_rows(dst, stride, ref, angle, n);
   } else if (n <= 16) {
-    angular_cols(dst, stride, ref, angle, n);
+    angular_cols(dst, stride, ref, angle, n, 0);
   } else {
-    hevc_pixel tmp[32 * 32];
-    angular_rows(tmp, n, ref, angle, n);
-    transpose_block(tmp, dst, stride, n);
+    /* 32x32 as four 16x16 quadrants: predicted rows j0.. of samples i0..
+     * become dst rows i0.., columns j0.. */
+    for (int j0 = 0; j0 < 32; j0 += 16)
+      for (int i0 = 0; i0 < 32; i0 += 16) angular_cols(dst + i0 * stride + j0, stride, ref + i0, angle, 16, j0);
   }
 }
 
