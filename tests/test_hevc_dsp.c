@@ -329,7 +329,7 @@ static void bench_line(const char *name, double tc, double ts) {
 
 static void bench(const hevc_dsp *c, const hevc_dsp *s) {
   static hevc_pixel a[64 * 64], b[64 * 64], dst[64 * 64];
-  static int16_t res[32 * 32], r[32 * 32];
+  static int16_t res[32 * 32], small[32 * 32], r[32 * 32];
   static int32_t coef[32 * 32], sparse[32 * 32];
   hevc_pixel top[65], left[65];
   for (int i = 0; i < 64 * 64; i++) {
@@ -338,6 +338,7 @@ static void bench(const hevc_dsp *c, const hevc_dsp *s) {
   }
   for (int i = 0; i < 32 * 32; i++) {
     res[i] = (int16_t)rnd_range(-60, 60);
+    small[i] = (int16_t)rnd_range(-6, 6);
     coef[i] = rnd_range(-2000, 2000);
     sparse[i] = (i % 32 < 4 && i / 32 < 4) ? rnd_range(-500, 500) : 0;
   }
@@ -364,6 +365,10 @@ static void bench(const hevc_dsp *c, const hevc_dsp *s) {
     snprintf(name, sizeof(name), "fwd dct %dx%d", n, n);
     TIME(c->fwd[t](res, n, coef, 8); sink += (uint64_t)coef[1], reps, tc);
     TIME(s->fwd[t](res, n, coef, 8); sink += (uint64_t)coef[1], reps, ts);
+    bench_line(name, tc, ts);
+    snprintf(name, sizeof(name), "fwd dct %dx%d small", n, n);
+    TIME(c->fwd[t](small, n, coef, 8); sink += (uint64_t)coef[1], reps, tc);
+    TIME(s->fwd[t](small, n, coef, 8); sink += (uint64_t)coef[1], reps, ts);
     bench_line(name, tc, ts);
     snprintf(name, sizeof(name), "inv dct %dx%d", n, n);
     TIME(c->inv[t](coef, r, 8); sink += (uint64_t)r[1], reps, tc);

@@ -225,13 +225,8 @@ static HEVC_AVX2 void inv8_x2_avx2(const int32_t *coef, int16_t *res, int bd) {
 
 /* ---- forward ----------------------------------------------------------- */
 
-/* The 2-point "transform" left at the bottom of the even/odd recursion:
- * rows 0 and 2 of the 4-point matrix restricted to their first half. */
-static const int16_t fwd2_mat[4] = {64, 64, 64, -64};
-
 INLINE const int16_t *fwd_mat(int m) {
   switch (m) {
-    case 2: return fwd2_mat;
     case 4: return hevc_x86_tm.fwd4;
     case 8: return hevc_x86_tm.fwd8;
     case 16: return hevc_x86_tm.fwd16;
@@ -252,81 +247,97 @@ INLINE unsigned max_abs_rows(const int16_t *src, ptrdiff_t ss, int n, int w) {
   return 0xffffu ^ (unsigned)_mm_extract_epi16(r, 0);
 }
 
-/* Even/odd levels that may run in 16-bit lanes for inputs bounded by
- * maxabs: level j forms sums of 2^j inputs. */
-INLINE int bfly_levels(unsigned maxabs) {
-  int lv = 0;
-  while (lv < 5 && ((unsigned long)maxabs << (lv + 1)) <= 32767) lv++;
-  return lv;
+/* Rounds, shifts and saturates two 32-bit halves of an output row and
+ * stores the 16 int16 at dst. */
+INLINE void fwd_out(int16_t *dst, __m256i al, __m256i ah, __m256i rnd, __m128i sh) {
+  al = _mm256_sra_epi32(_mm256_add_epi32(al, rnd), sh);
+  ah = _mm256_sra_epi32(_mm256_add_epi32(ah, rnd), sh);
+  _mm256_storeu_si256((__m256i *)dst, _mm256_packs_epi32(al, ah));
 }
 
-/* The N-point forward transform down the columns of one 16-column group:
- * x[0..n-1] the rows (overwritten), olo/ohi[k] receive output row k as
- * 32-bit lanes (columns 0-3, 8-11 and 4-7, 12-15, the pmaddwd order).
- * Up to `levels` even/odd stages run first: the odd outputs of an m-point
- * transform only need the m/2 differences x[i] - x[m-1-i] (half the
- * multiplications), the even ones are the m/2-point transform of the sums.
- * The rest is a plain matrix product.  All exact while the sums fit
- * 16 bits, which bfly_levels() guarantees. */
-INLINE void fwd_cols16(__m256i *x, int n, int levels, __m256i *olo, __m256i *ohi) {
-  int m = n, step = 1; /* output k of the m-point transform is row k * step */
-  while (m > 2 && levels-- > 0) {
+/* The N-point forward transform (n = 16 or 32) down the columns of one
+ * 16-column group, x[0..n-1] the rows (overwritten), output row k going to
+ * dst + k * n.  `levels` even/odd stages run first: the odd outputs of an
+ * m-point transform only need the m/2 differences x[i] - x[m-1-i] (half
+ * the multiplications), the even ones are the m/2-point transform of the
+ * sums; what is left is a plain matrix product (for 2 points, 64 * (x0 +-
+ * x1)).  The differences and sums are 16-bit: stage j adds 2^j inputs, so
+ * the caller picks `levels` from the largest input.  levels is a constant
+ * at every call, so that, unrolled, the rows can stay in registers. */
+INLINE void fwd_cols_bfly(__m256i *x, int n, int levels, int16_t *dst, __m256i rnd, __m128i sh) {
+  int step = 1, m = n; /* output k of the m-point transform is row k * step */
+  HEVC_UNROLL
+  for (int lv = 0; lv < levels && m > 2; lv++) {
     int h = m / 2;
     const int16_t *b = fwd_mat(m);
     __m256i dlo[8], dhi[8];
+    HEVC_UNROLL
     for (int p = 0; p < h / 2; p++) {
       __m256i d0 = _mm256_sub_epi16(x[2 * p], x[m - 1 - 2 * p]);
       __m256i d1 = _mm256_sub_epi16(x[2 * p + 1], x[m - 2 - 2 * p]);
       dlo[p] = _mm256_unpacklo_epi16(d0, d1);
       dhi[p] = _mm256_unpackhi_epi16(d0, d1);
     }
+    HEVC_UNROLL
     for (int i = 0; i < h; i++) x[i] = _mm256_add_epi16(x[i], x[m - 1 - i]);
+    HEVC_UNROLL
     for (int k = 1; k < m; k += 2) {
       __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
+      HEVC_UNROLL
       for (int p = 0; p < h / 2; p++) {
         __m256i c = pair256(b + k * m + 2 * p);
         al = _mm256_add_epi32(al, _mm256_madd_epi16(dlo[p], c));
         ah = _mm256_add_epi32(ah, _mm256_madd_epi16(dhi[p], c));
       }
-      olo[k * step] = al;
-      ohi[k * step] = ah;
+      fwd_out(dst + k * step * n, al, ah, rnd, sh);
     }
-    m = h;
     step *= 2;
+    m = h;
+  }
+  if (m == 2) { /* rows 0 and n / 2; the sums are formed by pmaddwd in 32 bits */
+    const __m256i c0 = _mm256_set1_epi32(64 | 64 << 16), c1 = _mm256_set1_epi32(64 | -64 * 65536);
+    __m256i lo = _mm256_unpacklo_epi16(x[0], x[1]), hi = _mm256_unpackhi_epi16(x[0], x[1]);
+    fwd_out(dst, _mm256_madd_epi16(lo, c0), _mm256_madd_epi16(hi, c0), rnd, sh);
+    fwd_out(dst + (n / 2) * n, _mm256_madd_epi16(lo, c1), _mm256_madd_epi16(hi, c1), rnd, sh);
+    return;
   }
   const int16_t *b = fwd_mat(m);
-  __m256i xlo[16], xhi[16];
-  for (int p = 0; p < m / 2; p++) {
-    xlo[p] = _mm256_unpacklo_epi16(x[2 * p], x[2 * p + 1]);
-    xhi[p] = _mm256_unpackhi_epi16(x[2 * p], x[2 * p + 1]);
-  }
   for (int k = 0; k < m; k++) {
     __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
     for (int p = 0; p < m / 2; p++) {
       __m256i c = pair256(b + k * m + 2 * p);
-      al = _mm256_add_epi32(al, _mm256_madd_epi16(xlo[p], c));
-      ah = _mm256_add_epi32(ah, _mm256_madd_epi16(xhi[p], c));
+      al = _mm256_add_epi32(al, _mm256_madd_epi16(_mm256_unpacklo_epi16(x[2 * p], x[2 * p + 1]), c));
+      ah = _mm256_add_epi32(ah, _mm256_madd_epi16(_mm256_unpackhi_epi16(x[2 * p], x[2 * p + 1]), c));
     }
-    olo[k * step] = al;
-    ohi[k * step] = ah;
+    fwd_out(dst + k * step * n, al, ah, rnd, sh);
   }
 }
 
+/* One 16-column group of a forward pass with `levels` even/odd stages. */
+INLINE void fwd_group(const int16_t *src, ptrdiff_t ss, int n, int levels, int16_t *dst,
+                      __m256i rnd, __m128i sh) {
+  __m256i x[32];
+  HEVC_UNROLL
+  for (int y = 0; y < n; y++) x[y] = _mm256_loadu_si256((const __m256i *)(src + y * ss));
+  fwd_cols_bfly(x, n, levels, dst, rnd, sh);
+}
+
 /* One forward pass over an n x n block (n = 16 or 32): dst[k][x] =
- * sat16((column transform + 2^(shift-1)) >> shift), dst stride n. */
+ * sat16((column transform + 2^(shift-1)) >> shift), dst stride n.  All
+ * even/odd stages for inputs below 32768 / (n / 2) (every first pass, as
+ * residuals have at most 10 bits, and most second ones); one stage when
+ * they are below 16384; else the plain matrix product. */
 INLINE void fwd_pass16(const int16_t *src, ptrdiff_t ss, int n, int shift, int16_t *dst) {
   const __m256i rnd = _mm256_set1_epi32(1 << (shift - 1));
   const __m128i sh = _mm_cvtsi32_si128(shift);
-  int levels = bfly_levels(max_abs_rows(src, ss, n, n));
+  unsigned mx = max_abs_rows(src, ss, n, n);
   for (int g = 0; g < n; g += 16) {
-    __m256i x[32], olo[32], ohi[32];
-    for (int y = 0; y < n; y++) x[y] = _mm256_loadu_si256((const __m256i *)(src + y * ss + g));
-    fwd_cols16(x, n, levels, olo, ohi);
-    for (int k = 0; k < n; k++) {
-      __m256i al = _mm256_sra_epi32(_mm256_add_epi32(olo[k], rnd), sh);
-      __m256i ah = _mm256_sra_epi32(_mm256_add_epi32(ohi[k], rnd), sh);
-      _mm256_storeu_si256((__m256i *)(dst + k * n + g), _mm256_packs_epi32(al, ah));
-    }
+    if (mx <= 32767u / (unsigned)(n / 2))
+      fwd_group(src + g, ss, n, 5, dst + g, rnd, sh);
+    else if (mx <= 16383)
+      fwd_group(src + g, ss, n, 1, dst + g, rnd, sh);
+    else
+      fwd_group(src + g, ss, n, 0, dst + g, rnd, sh);
   }
 }
 
