@@ -126,6 +126,20 @@ INLINE void transpose16(const int16_t *src, int16_t *dst, int n) {
     }
 }
 
+/* The same for the 8-column blocks of src left of column cols only: dst
+ * rows from cols (rounded up to 8) on are not written. */
+INLINE void transpose16_cols(const int16_t *src, int16_t *dst, int n, int cols) {
+  for (int bx = 0; bx < cols; bx += 8)
+    for (int by = 0; by < n; by += 8) {
+      __m128i in[8], out[8];
+      HEVC_UNROLL
+      for (int i = 0; i < 8; i++) in[i] = _mm_loadu_si128((const __m128i *)(src + (by + i) * n + bx));
+      hevc_tr8x8_epi16(in, out);
+      HEVC_UNROLL
+      for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(dst + (bx + i) * n + by), out[i]);
+    }
+}
+
 /* The same, widening to int32 on the way out (the forward transform's coef). */
 INLINE void transpose16_to32(const int16_t *src, int32_t *dst, int n) {
   for (int by = 0; by < n; by += 8)
@@ -381,6 +395,91 @@ static HEVC_AVX2 void fwd32_avx2(const int16_t *res, ptrdiff_t stride, int32_t *
 
 /* ---- inverse ----------------------------------------------------------- */
 
+INLINE const int16_t *odd_mat(int m) {
+  switch (m) {
+    case 4: return hevc_x86_tm.odd4;
+    case 8: return hevc_x86_tm.odd8;
+    case 16: return hevc_x86_tm.odd16;
+    default: return hevc_x86_tm.odd32;
+  }
+}
+
+/* The N-point inverse transform (n = 16 or 32) down the columns of one
+ * 16-column group: c[0..n-1] the coefficient rows, of which only the first
+ * `rows` may be non-zero; lo/hi[y] receive output row y as 32-bit lanes.
+ * Built up from the 2-point transform of rows 0 and n/2: the m-point
+ * inverse is E[i] +- O[i], E the m/2-point inverse of its even rows, O[i]
+ * the odd rows weighted by B_m[2j + 1][i].  The butterflies act on the
+ * 32-bit sums, so no range condition; pairs of odd rows that are all zero
+ * are skipped.  Constant trip counts: unrolled, with registers. */
+INLINE void inv_cols_bfly(const __m256i *c, int n, int rows, __m256i *lo, __m256i *hi) {
+  {
+    const __m256i c0 = _mm256_set1_epi32(64 | 64 << 16), c1 = _mm256_set1_epi32(64 | -64 * 65536);
+    __m256i pl = _mm256_unpacklo_epi16(c[0], c[n / 2]), ph = _mm256_unpackhi_epi16(c[0], c[n / 2]);
+    lo[0] = _mm256_madd_epi16(pl, c0);
+    hi[0] = _mm256_madd_epi16(ph, c0);
+    lo[1] = _mm256_madd_epi16(pl, c1);
+    hi[1] = _mm256_madd_epi16(ph, c1);
+  }
+  HEVC_UNROLL
+  for (int m = 4; m <= n; m *= 2) {
+    int h = m / 2, ks = n / m; /* row k of the m-point transform is c[k * ks] */
+    const int16_t *odd = odd_mat(m);
+    __m256i ol[16], oh[16], pl[8], ph[8];
+    HEVC_UNROLL
+    for (int i = 0; i < h; i++) ol[i] = oh[i] = _mm256_setzero_si256();
+    HEVC_UNROLL
+    for (int p = 0; p < h / 2; p++) {
+      int r0 = (4 * p + 1) * ks, r1 = (4 * p + 3) * ks;
+      if (r0 >= rows) continue; /* both rows of the pair are zero */
+      pl[p] = _mm256_unpacklo_epi16(c[r0], c[r1]);
+      ph[p] = _mm256_unpackhi_epi16(c[r0], c[r1]);
+      HEVC_UNROLL
+      for (int i = 0; i < h; i++) {
+        __m256i k = pair256(odd + i * h + 2 * p);
+        ol[i] = _mm256_add_epi32(ol[i], _mm256_madd_epi16(pl[p], k));
+        oh[i] = _mm256_add_epi32(oh[i], _mm256_madd_epi16(ph[p], k));
+      }
+    }
+    HEVC_UNROLL
+    for (int i = 0; i < h; i++) {
+      __m256i el = lo[i], eh = hi[i];
+      lo[i] = _mm256_add_epi32(el, ol[i]);
+      hi[i] = _mm256_add_epi32(eh, oh[i]);
+      lo[m - 1 - i] = _mm256_sub_epi32(el, ol[i]);
+      hi[m - 1 - i] = _mm256_sub_epi32(eh, oh[i]);
+    }
+  }
+}
+
+/* One inverse pass over an n x n block (n = 16 or 32), src and dst stride
+ * n: dst[y][x] = pack((column inverse + 2^(shift-1)) >> shift), saturating
+ * (the first pass's clip16) or wrapping (the second pass's int16_t), for
+ * the 16-column groups that hold columns below cols (the others are left
+ * unwritten: the caller does not read them). */
+INLINE void inv_pass16(const int16_t *src, int n, int rows, int cols, int shift, int wrap,
+                        int16_t *dst) {
+  const __m256i rnd = _mm256_set1_epi32(1 << (shift - 1));
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  for (int g = 0; g < cols; g += 16) { /* columns from cols on are not needed */
+    __m256i c[32], lo[32], hi[32];
+    HEVC_UNROLL
+    for (int k = 0; k < n; k++)
+      c[k] = k < rows ? _mm256_loadu_si256((const __m256i *)(src + k * n + g)) : _mm256_setzero_si256();
+    inv_cols_bfly(c, n, rows, lo, hi);
+    HEVC_UNROLL
+    for (int y = 0; y < n; y++) {
+      __m256i al = _mm256_sra_epi32(_mm256_add_epi32(lo[y], rnd), sh);
+      __m256i ah = _mm256_sra_epi32(_mm256_add_epi32(hi[y], rnd), sh);
+      if (wrap) {
+        al = _mm256_srai_epi32(_mm256_slli_epi32(al, 16), 16);
+        ah = _mm256_srai_epi32(_mm256_slli_epi32(ah, 16), 16);
+      }
+      _mm256_storeu_si256((__m256i *)(dst + y * n + g), _mm256_packs_epi32(al, ah));
+    }
+  }
+}
+
 /* Packs coef to int16 (exact: the inverse's input lies in the int16 range)
  * and returns the number of leading rows and of leading columns that hold
  * every non-zero coefficient (n = 8, 16 or 32). */
@@ -427,12 +526,12 @@ INLINE void inv_n(const int32_t *coef, int16_t *res, int bd, int log2, const int
       return;
     }
   }
-  int r2 = (rows + 1) & ~1, c2 = (cols + 1) & ~1;
   int bs = 20 - bd;
   if (n >= 16) {
-    pass_wide(d, n, r2, m, n, 7, 0, g);
-    transpose16(g, gt, n);
-    pass_wide(gt, n, c2, m, n, bs, 1, o);
+    /* g: only columns < cols can be non-zero; gt: only rows < cols */
+    inv_pass16(d, n, rows, cols, 7, 0, g);
+    transpose16_cols(g, gt, n, cols);
+    inv_pass16(gt, n, cols, n, bs, 1, o);
     transpose16(o, res, n);
   } else { /* 4x4 */
     pass_narrow(d, 4, 4, m, 4, 7, 0, g);

@@ -35,6 +35,12 @@ static void fill_x2(int32_t x2[4][4][8], const int16_t *m) {
       }
 }
 
+static void fill_odd(int16_t *odd, int log2) {
+  int n = 1 << log2, h = n / 2;
+  for (int i = 0; i < h; i++)
+    for (int j = 0; j < h; j++) odd[i * h + j] = hevc_dct32[(2 * j + 1) << (5 - log2)][i];
+}
+
 static void build(void) {
   fill(hevc_x86_tm.fwd4, hevc_x86_tm.inv4, 2);
   fill(hevc_x86_tm.fwd8, hevc_x86_tm.inv8, 3);
@@ -47,6 +53,10 @@ static void build(void) {
     }
   fill_x2(hevc_x86_tm.fwd8x2, hevc_x86_tm.fwd8);
   fill_x2(hevc_x86_tm.inv8x2, hevc_x86_tm.inv8);
+  fill_odd(hevc_x86_tm.odd4, 2);
+  fill_odd(hevc_x86_tm.odd8, 3);
+  fill_odd(hevc_x86_tm.odd16, 4);
+  fill_odd(hevc_x86_tm.odd32, 5);
 }
 
 void hevc_x86_transform_matrices_init(void) { pthread_once(&tm_once, build); }

@@ -27,6 +27,9 @@ typedef struct hevc_x86_tmat {
    * [k][p] holds, in 32-bit lanes 0-3, the pair (M[k][2p], M[k][2p + 1])
    * and in lanes 4-7 the pair of row k + 4. */
   int32_t fwd8x2[4][4][8], inv8x2[4][4][8];
+  /* Odd basis functions for the even/odd inverse: oddM[i * M/2 + j] =
+   * B_M[2j + 1][i], i, j < M/2 (so pairs j, j + 1 are adjacent). */
+  int16_t odd4[2 * 2], odd8[4 * 4], odd16[8 * 8], odd32[16 * 16];
 } hevc_x86_tmat;
 
 /* The tables, valid once hevc_x86_transform_matrices_init() has returned
