@@ -1,9 +1,11 @@
 /*
  * Forward and inverse transforms, AVX2.  SPDX-License-Identifier: BSD-2-Clause
  *
- * Bit-identical to transform_c.c.  Every 1-D pass is a matrix product done
- * with pmaddwd (see transform_x86.h), so the data between the passes must
- * fit 16 bits; the rounding and clipping are the C ones:
+ * Bit-identical to transform_c.c.  Every 1-D pass runs down the columns
+ * with pmaddwd (see transform_x86.h): 4x4 and the DST as plain matrix
+ * products, 8x8 two output rows per instruction, 16x16 and 32x32 by
+ * even/odd decomposition.  The data between the passes is 16-bit; the
+ * rounding and clipping are the C ones:
  *  - forward, first pass: (sum + 2^(s1-1)) >> s1 with s1 = log2 + bd - 9.
  *    For residuals |r| < 2^bd the row sums of |B| (at most 64 * N) bound
  *    this by 2^15 - 2^(15-bd), so the saturating pack changes nothing;
@@ -40,43 +42,10 @@ INLINE __m128i pair128(const int16_t *m) {
   return _mm_set1_epi32(v);
 }
 
-/* One pass for blocks of 16 or 32 columns:
+/* One pass for blocks of 8 or 4 columns (n = 8 or 4), in 128-bit lanes:
  *   dst[j][x] = pack((sum_{i < nin} m[j][i] src[i][x] + 2^(shift-1)) >> shift)
- * for j, x < n; nin is even, rows of src from nin on are taken as zero.
- * wrap selects the low-16-bit pack instead of the saturating one. */
-INLINE void pass_wide(const int16_t *src, ptrdiff_t ss, int nin, const int16_t *m, int n,
-                      int shift, int wrap, int16_t *dst) {
-  const __m256i rnd = _mm256_set1_epi32(1 << (shift - 1));
-  const __m128i sh = _mm_cvtsi32_si128(shift);
-  for (int g = 0; g < n; g += 16) {
-    __m256i lo[16], hi[16];
-    for (int p = 0; p < nin / 2; p++) {
-      __m256i a = _mm256_loadu_si256((const __m256i *)(src + 2 * p * ss + g));
-      __m256i b = _mm256_loadu_si256((const __m256i *)(src + (2 * p + 1) * ss + g));
-      lo[p] = _mm256_unpacklo_epi16(a, b);
-      hi[p] = _mm256_unpackhi_epi16(a, b);
-    }
-    for (int j = 0; j < n; j++) {
-      __m256i al = _mm256_setzero_si256(), ah = _mm256_setzero_si256();
-      for (int p = 0; p < nin / 2; p++) {
-        __m256i c = pair256(m + j * n + 2 * p);
-        al = _mm256_add_epi32(al, _mm256_madd_epi16(lo[p], c));
-        ah = _mm256_add_epi32(ah, _mm256_madd_epi16(hi[p], c));
-      }
-      al = _mm256_sra_epi32(_mm256_add_epi32(al, rnd), sh);
-      ah = _mm256_sra_epi32(_mm256_add_epi32(ah, rnd), sh);
-      if (wrap) {
-        al = _mm256_srai_epi32(_mm256_slli_epi32(al, 16), 16);
-        ah = _mm256_srai_epi32(_mm256_slli_epi32(ah, 16), 16);
-      }
-      /* unpack/pack both work inside 128-bit lanes, so the columns come
-       * back in order */
-      _mm256_storeu_si256((__m256i *)(dst + j * n + g), _mm256_packs_epi32(al, ah));
-    }
-  }
-}
-
-/* The same for blocks of 8 or 4 columns (n = 8 or 4), in 128-bit lanes. */
+ * for j, x < n; nin is even.  wrap selects the low-16-bit pack instead of
+ * the saturating one. */
 INLINE void pass_narrow(const int16_t *src, ptrdiff_t ss, int nin, const int16_t *m, int n,
                         int shift, int wrap, int16_t *dst) {
   const __m128i rnd = _mm_set1_epi32(1 << (shift - 1));

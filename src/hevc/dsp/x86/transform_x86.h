@@ -1,8 +1,9 @@
 /*
  * Shared pieces of the x86 transform kernels.  SPDX-License-Identifier: BSD-2-Clause
  *
- * Both directions compute each 1-D pass as "every output row j is a linear
- * combination of the input rows i": rows i and i + 1 are interleaved so
+ * Both directions compute each 1-D pass (or its odd and even parts) as
+ * "every output row j is a linear combination of the input rows i": rows
+ * i and i + 1 (or any two rows) are interleaved so
  * that pmaddwd multiplies a sample pair by the coefficient pair
  * (M[j][i], M[j][i + 1]) and adds them into a 32-bit lane.  A pass therefore
  * always runs down the columns; the second pass of a 2-D transform works on
