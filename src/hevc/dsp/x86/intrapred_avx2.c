@@ -97,9 +97,11 @@ static HEVC_AVX2 void pred_dc_avx2(hevc_pixel *dst, ptrdiff_t stride, const hevc
   __m256i v = _mm256_set1_epi16((short)dc);
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x += 16) store_row(dst + y * stride + x, v, w);
-  if (edge) {
+  if (edge) { /* the top row by vectors, the left column and corner scalar */
+    const __m256i k = _mm256_set1_epi16((short)(3 * dc + 2));
+    for (int x = 0; x < n; x += 16)
+      store_row(dst + x, _mm256_srli_epi16(_mm256_add_epi16(load_row(top + 1 + x, w), k), 2), w);
     dst[0] = (hevc_pixel)((left[1] + 2 * dc + top[1] + 2) >> 2);
-    for (int x = 1; x < n; x++) dst[x] = (hevc_pixel)((top[1 + x] + 3 * dc + 2) >> 2);
     for (int y = 1; y < n; y++) dst[y * stride] = (hevc_pixel)((left[1 + y] + 3 * dc + 2) >> 2);
   }
 }
