@@ -51,6 +51,7 @@ INLINE void pass_narrow(const int16_t *src, ptrdiff_t ss, int nin, const int16_t
   const __m128i rnd = _mm_set1_epi32(1 << (shift - 1));
   const __m128i sh = _mm_cvtsi32_si128(shift);
   __m128i lo[4], hi[4];
+  HEVC_UNROLL
   for (int p = 0; p < nin / 2; p++) {
     __m128i a, b;
     if (n == 8) {
@@ -63,8 +64,10 @@ INLINE void pass_narrow(const int16_t *src, ptrdiff_t ss, int nin, const int16_t
     lo[p] = _mm_unpacklo_epi16(a, b);
     hi[p] = _mm_unpackhi_epi16(a, b);
   }
+  HEVC_UNROLL
   for (int j = 0; j < n; j++) {
     __m128i al = _mm_setzero_si128(), ah = _mm_setzero_si128();
+    HEVC_UNROLL
     for (int p = 0; p < nin / 2; p++) {
       __m128i c = pair128(m + j * n + 2 * p);
       al = _mm_add_epi32(al, _mm_madd_epi16(lo[p], c));
@@ -125,6 +128,7 @@ INLINE void transpose16_to32(const int16_t *src, int32_t *dst, int n) {
  * t01 and 2,3 in t23. */
 INLINE void tr4x4(const int16_t *src, __m128i *t01, __m128i *t23) {
   __m128i r[4];
+  HEVC_UNROLL
   for (int i = 0; i < 4; i++) r[i] = _mm_loadl_epi64((const __m128i *)(src + 4 * i));
   __m128i a = _mm_unpacklo_epi16(r[0], r[1]), b = _mm_unpacklo_epi16(r[2], r[3]);
   *t01 = _mm_unpacklo_epi32(a, b);
