@@ -434,6 +434,22 @@ int main(int argc, char **argv) {
   hevc_dsp c;
   hevc_dsp_init_c(&c);
   int tested = 0;
+
+  /* HEIC_NO_SIMD=1 must leave every entry at its C version */
+  {
+    const char *old = getenv("HEIC_NO_SIMD");
+    setenv("HEIC_NO_SIMD", "1", 1);
+    hevc_dsp d;
+    hevc_dsp_init(&d);
+    if (memcmp(&d, &c, sizeof(d))) {
+      tier_name = "HEIC_NO_SIMD";
+      FAIL("hevc_dsp_init installed non-C kernels although HEIC_NO_SIMD=1");
+    }
+    if (old)
+      setenv("HEIC_NO_SIMD", old, 1);
+    else
+      unsetenv("HEIC_NO_SIMD");
+  }
 #if defined(__x86_64__) || defined(__i386__)
   static const struct {
     const char *name;
