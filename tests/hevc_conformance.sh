@@ -9,7 +9,7 @@
 #   --ci    representative subset, a few minutes on 2 cores (default)
 #   --full  every content x size x depth x QP, the corpus Y4Ms at 8 and 10 bits,
 #           and tool variants (CTU 32, no SAO / deblocking / sign hiding / NxN,
-#           QP jitter for cu_qp_delta)
+#           QP jitter for cu_qp_delta, each preset)
 # Needs: ffmpeg, libde265-dec265 (Debian libde265-examples), python3.
 # Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
 set -u
@@ -89,7 +89,9 @@ for f in "${inputs[@]}"; do
   esac
   for q in $q_here; do echo "$f|$q|" >> "$list"; done
 done
-variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--qp-jitter 6" "--qp-jitter 30 --ctu 32" "--rd 35")
+variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--qp-jitter 6" "--qp-jitter 30 --ctu 32" "--rd 35"
+          "--preset fast" "--preset slow" "--chroma-qp-offset 0" "--chroma-qp-offset 7 --qp-jitter 9"
+          "--tu-depth 1" "--tu-depth 4 --rd 2" "--tu-depth 3 --ctu 32 --no-nxn" "--tu-depth 2 --early-exit 0" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5")
 for f in "${inputs[@]}"; do
   case "$f" in *mixed_64x64*|*mixed_65x67*|*edges_200x120*|*noise_65x67*) ;; *) [ $mode = full ] || continue ;; esac
   case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [ $mode = full ] && [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac

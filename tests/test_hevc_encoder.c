@@ -90,6 +90,30 @@ int main(void) {
   free(b);
   CHECK(hc_mem_outstanding(&mem) == 0);
 
+  /* presets: names, and each one encodes deterministically */
+  CHECK(hevc_enc_preset_from_name("fast") == HEVC_PRESET_FAST);
+  CHECK(hevc_enc_preset_from_name("medium") == HEVC_PRESET_MEDIUM);
+  CHECK(hevc_enc_preset_from_name("slow") == HEVC_PRESET_SLOW);
+  CHECK(hevc_enc_preset_from_name("ultrafast") == -1);
+  CHECK(hevc_enc_preset_from_name(NULL) == -1);
+  {
+    hevc_enc_config pc = cfg;
+    CHECK(hevc_enc_config_preset(&pc, HEVC_PRESET_COUNT) == -1);
+    CHECK(!memcmp(&pc, &cfg, sizeof(pc)));
+    for (int p = 0; p < HEVC_PRESET_COUNT; p++) {
+      CHECK(hevc_enc_config_preset(&pc, (hevc_enc_preset)p) == 0);
+      CHECK(pc.qp == cfg.qp && pc.qp_jitter == cfg.qp_jitter);
+      CHECK(encode(&mem, &pc, &out, NULL, &a, &na) == HEIC_OK);
+      hevc_enc_output_clear(&out);
+      CHECK(encode(&mem, &pc, &out, NULL, &b, &nb) == HEIC_OK);
+      hevc_enc_output_clear(&out);
+      CHECK(na == nb && !memcmp(a, b, na));
+      free(a);
+      free(b);
+    }
+  }
+  CHECK(hc_mem_outstanding(&mem) == 0);
+
   /* argument errors */
   {
     hc_err err;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hevc/cabac.h"
 #include "hevc/dsp/dsp.h"
 #include "hevc/quant.h"
 #include "hevc/tables.h"
@@ -61,6 +62,69 @@ static void fwd_ref(const int16_t *res, int32_t *c, int log2, int dst, int bd) {
       for (int x = 0; x < n; x++) s += (int64_t)tm(log2, dst, l, x) * t[k][x];
       c[k * n + l] = (int32_t)clip16((s + (1 << (s2 - 1))) >> s2);
     }
+}
+
+/* 1 when every sub-block that hides a sign carries it in its parity. */
+static int parity_ok(const int16_t *lev, int n, int log2, int scan) {
+  int nsb = n / 4, ok = 1;
+  for (int s = 0; s < nsb * nsb; s++) {
+    int xs = (hevc_scan_pos[log2 - 2][scan][s] & 15) * 4;
+    int ys = (hevc_scan_pos[log2 - 2][scan][s] >> 4) * 4;
+    int first = -1, last = -1, sum = 0, fv = 0;
+    for (int p = 0; p < 16; p++) {
+      int v = lev[(ys + (hevc_scan_pos[2][scan][p] >> 4)) * n + xs + (hevc_scan_pos[2][scan][p] & 15)];
+      if (v) {
+        if (first < 0) {
+          first = p;
+          fv = v;
+        }
+        last = p;
+        sum += abs(v);
+      }
+    }
+    if (first >= 0 && last - first > 3) ok &= (fv < 0) == (sum & 1);
+  }
+  return ok;
+}
+
+/* RDOQ: with lambda 0 it is plain rounding to the nearest level; with any
+ * lambda each level is the nearest one, the one below it, or zero (one more
+ * step of freedom for sign hiding), signs follow the coefficients except
+ * hidden ones, the parity rule holds, and a huge lambda empties the block. */
+static void test_rdoq(void) {
+  static hevc_rdoq_scratch scratch;
+  hevc_contexts ctx;
+  for (int t = 0; t < 3000; t++) {
+    int log2 = 2 + t % 4, n = 1 << log2, scan = log2 > 3 ? 0 : (t / 4) % 3;
+    int qp = 4 + (t * 7) % 44, bd = t % 5 ? 8 : 10, c = (t / 3) % 3;
+    hevc_contexts_init(&ctx, qp);
+    int32_t coef[1024];
+    int16_t lev[1024];
+    int sparse = t % 7;
+    for (int i = 0; i < n * n; i++)
+      coef[i] = sparse && rand() % sparse ? 0 : (rand() % 4001 - 2000) / (1 + i % 5);
+    int tshift = 15 - bd - log2, qbits = 14 + qp / 6 + tshift;
+    int64_t scale = hevc_quant_scale[qp % 6];
+    int64_t lambda = t % 11 == 0 ? 0 : t % 11 == 1 ? (int64_t)1 << 40 : (int64_t)hevc_lambda_q8[qp];
+    int sh = (t / 2) % 2;
+    hevc_rdoq_param rp = {ctx.s, lambda, c, c ? HEVC_CTX_CBF_CHROMA : HEVC_CTX_CBF_LUMA + 1,
+                          &scratch};
+    int nz = hevc_quantize_rdoq(coef, lev, n, log2, qp, bd, scan, sh, &rp);
+    int cnt = 0, ok = 1;
+    for (int i = 0; i < n * n; i++) {
+      int64_t a = (int64_t)abs(coef[i]) * scale;
+      int lmax = (int)((a + ((int64_t)1 << (qbits - 1))) >> qbits);
+      int l = abs(lev[i]);
+      cnt += l != 0;
+      if (lambda == 0 && !sh) ok &= l == lmax;
+      ok &= l == 0 || (l >= lmax - 1 - sh && l <= lmax + sh);
+      if (l && coef[i] && !sh) ok &= (lev[i] < 0) == (coef[i] < 0);
+    }
+    CHECK(ok);
+    CHECK(cnt == nz);
+    if (lambda == (int64_t)1 << 40) CHECK(nz == 0);
+    if (sh) CHECK(parity_ok(lev, n, log2, scan));
+  }
 }
 
 int main(void) {
@@ -165,6 +229,7 @@ int main(void) {
       }
     }
   }
+  test_rdoq();
   if (failures) fprintf(stderr, "%d failures\n", failures);
   return failures ? 1 : 0;
 }

@@ -33,12 +33,24 @@ static const char *const usage_text =
     "  -o FILE          the HEVC stream to write (required)\n"
     "  --qp N           quantisation parameter 0..51 (default 27)\n"
     "  --recon FILE     also write the reconstructed picture as Y4M\n"
+    "  --preset NAME    search effort: fast, medium (default) or slow; the\n"
+    "                   options below override single settings of the preset\n"
     "  --ctu 32|64      CTU size (default 64)\n"
-    "  --rd N           luma modes kept for full RD after SATD, 1..35 (default 8)\n"
+    "  --rd N           luma modes kept for full RD after SATD, 1..35\n"
+    "  --intra-step N   SATD pre-selection tries every Nth angular mode, then\n"
+    "                   refines around the best (1, 2 or 4; 1 tries all 35)\n"
+    "  --mpm-rd N       most probable modes always given full RD, 0..3\n"
+    "  --chroma-rd N    chroma modes coded for RD, 1..5\n"
+    "  --early-exit N   0: exhaustive split search; 1: do not split CUs that\n"
+    "                   code no residual\n"
+    "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default -3)\n"
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
+    "  --rdoq 0|1       rate-distortion optimised quantisation\n"
+    "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
+    "                   (at most 3 with --ctu 32)\n"
     "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
     "  -v, --verbose    print size, bits per pixel and time\n"
     "  -h, --help       show this help and exit\n"
@@ -108,6 +120,15 @@ int main(int argc, char **argv) {
   int verbose = 0;
   hevc_enc_config cfg;
   hevc_enc_config_default(&cfg);
+  /* The preset first, wherever it is on the command line, so that the
+   * single settings given with it always override it. */
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--preset")) {
+      int p = hevc_enc_preset_from_name(argv[i + 1]);
+      if (p < 0) return usage_error("--preset: '%s' is not fast, medium or slow", argv[i + 1]);
+      (void)hevc_enc_config_preset(&cfg, (hevc_enc_preset)p);
+      i++;
+    }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -125,6 +146,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--qp")) {
       NEED_VAL();
       if (parse_int(val, 0, 51, &cfg.qp)) return usage_error("--qp: '%s' is not 0..51", val);
+    } else if (!strcmp(a, "--preset")) {
+      NEED_VAL(); /* applied above */
     } else if (!strcmp(a, "--recon")) {
       NEED_VAL();
       recon = val;
@@ -137,6 +160,31 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--rd")) {
       NEED_VAL();
       if (parse_int(val, 1, 35, &cfg.rd_candidates)) return usage_error("--rd: '%s' is not 1..35", val);
+    } else if (!strcmp(a, "--intra-step")) {
+      NEED_VAL();
+      if (parse_int(val, 1, 4, &cfg.intra_step) || cfg.intra_step == 3)
+        return usage_error("--intra-step: '%s' is not 1, 2 or 4", val);
+    } else if (!strcmp(a, "--mpm-rd")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 3, &cfg.mpm_rd)) return usage_error("--mpm-rd: '%s' is not 0..3", val);
+    } else if (!strcmp(a, "--chroma-rd")) {
+      NEED_VAL();
+      if (parse_int(val, 1, 5, &cfg.chroma_candidates))
+        return usage_error("--chroma-rd: '%s' is not 1..5", val);
+    } else if (!strcmp(a, "--chroma-qp-offset")) {
+      NEED_VAL();
+      if (parse_int(val, -12, 12, &cfg.chroma_qp_offset))
+        return usage_error("--chroma-qp-offset: '%s' is not -12..12", val);
+    } else if (!strcmp(a, "--tu-depth")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 4, &cfg.tu_depth)) return usage_error("--tu-depth: '%s' is not 0..4", val);
+    } else if (!strcmp(a, "--rdoq")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.rdoq)) return usage_error("--rdoq: '%s' is not 0 or 1", val);
+    } else if (!strcmp(a, "--early-exit")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.early_exit))
+        return usage_error("--early-exit: '%s' is not 0..1", val);
     } else if (!strcmp(a, "--qp-jitter")) {
       NEED_VAL();
       if (parse_int(val, 0, 51, &cfg.qp_jitter))

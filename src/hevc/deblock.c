@@ -81,7 +81,7 @@ static void luma_params(const hevc_encoder *e, int qp_p, int qp_q, int *beta, in
 }
 
 static int chroma_tc(const hevc_encoder *e, int qp_p, int qp_q) {
-  int qpc = hevc_chroma_qp_map(((qp_q + qp_p + 1) >> 1));
+  int qpc = hevc_chroma_qp_map(((qp_q + qp_p + 1) >> 1) + e->cfg.chroma_qp_offset);
   return hevc_tc_table[hevc_clip3(0, 53, qpc + 2)] << (e->bit_depth - 8);
 }
 

@@ -150,11 +150,23 @@ static inline int hevc_scan_idx(int log2, int c, int mode) {
   return 0;
 }
 
-/* QpY -> Qp' for component c (no chroma offsets are used). */
+/* QpY -> Qp' for component c (the PPS chroma offset is the same for Cb
+ * and Cr; there are no slice or CU chroma offsets). */
 static inline int hevc_qp_prime(const hevc_encoder *e, int c, int qp_y) {
   int off = 6 * (e->bit_depth - 8);
   if (c == 0) return qp_y + off;
-  return hevc_chroma_qp_map(hevc_clip3(-off, 57, qp_y)) + off;
+  return hevc_chroma_qp_map(hevc_clip3(-off, 57, qp_y + e->cfg.chroma_qp_offset)) + off;
+}
+
+/* Weight of chroma SSE against luma SSE in RD costs, Q8: 2^((Qp'Y - Qp'C) / 3),
+ * the ratio of the squared quantiser steps, so that a finer chroma step
+ * (chroma QP mapping, negative offset) is matched by dearer chroma
+ * distortion. */
+static inline int64_t hevc_chroma_weight_q8(const hevc_encoder *e, int qp_y) {
+  static const uint16_t third[3] = {256, 323, 406}; /* 2^(k/3), Q8 */
+  int d = hevc_qp_prime(e, 0, qp_y) - hevc_qp_prime(e, 1, qp_y);
+  int q = d >= 0 ? d / 3 : -((-d + 2) / 3), r = d - 3 * q;
+  return q >= 0 ? (int64_t)third[r] << q : (int64_t)(third[r] >> -q);
 }
 
 #endif

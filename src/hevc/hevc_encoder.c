@@ -30,9 +30,57 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
   cfg->deblocking = 1;
   cfg->sao = 1;
   cfg->sign_hiding = 1;
-  cfg->rd_candidates = 8;
-  cfg->nxn = 1;
+  /* Chroma 3 QP steps finer than luma: chroma costs few bits in photos, and
+   * PSNR-YUV (6Y + Cb + Cr) / 8 per bit improves by ~1% (measured against
+   * offsets 0, -2, -4 and -6 with the matching chroma weight). */
+  cfg->chroma_qp_offset = -3;
   cfg->qp_jitter = 0;
+  (void)hevc_enc_config_preset(cfg, HEVC_PRESET_MEDIUM);
+}
+
+int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
+  switch (p) {
+    case HEVC_PRESET_FAST:
+      cfg->rd_candidates = 2;
+      cfg->intra_step = 4;
+      cfg->mpm_rd = 0;
+      cfg->chroma_candidates = 1;
+      cfg->nxn = 0;
+      cfg->rdoq = 1;
+      cfg->tu_depth = 0;
+      cfg->early_exit = 1;
+      return 0;
+    case HEVC_PRESET_MEDIUM:
+      cfg->rd_candidates = 3;
+      cfg->intra_step = 2;
+      cfg->mpm_rd = 1;
+      cfg->chroma_candidates = 2;
+      cfg->nxn = 1;
+      cfg->rdoq = 1;
+      cfg->tu_depth = 0;
+      cfg->early_exit = 1;
+      return 0;
+    case HEVC_PRESET_SLOW:
+      cfg->rd_candidates = 8;
+      cfg->intra_step = 1;
+      cfg->mpm_rd = 3;
+      cfg->chroma_candidates = 5;
+      cfg->nxn = 1;
+      cfg->rdoq = 1;
+      cfg->tu_depth = 3;
+      cfg->early_exit = 0;
+      return 0;
+    case HEVC_PRESET_COUNT: break;
+  }
+  return -1;
+}
+
+int hevc_enc_preset_from_name(const char *name) {
+  static const char *const names[HEVC_PRESET_COUNT] = {
+      [HEVC_PRESET_FAST] = "fast", [HEVC_PRESET_MEDIUM] = "medium", [HEVC_PRESET_SLOW] = "slow"};
+  for (int i = 0; name && i < HEVC_PRESET_COUNT; i++)
+    if (!strcmp(name, names[i])) return i;
+  return -1;
 }
 
 void hevc_enc_output_clear(hevc_enc_output *out) {
@@ -81,6 +129,24 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->rd_candidates < 1 || cfg->rd_candidates > 35)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: rd_candidates %d outside 1..35",
                    cfg->rd_candidates);
+  if (cfg->chroma_qp_offset < -12 || cfg->chroma_qp_offset > 12)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
+                   "hevc encoder: chroma_qp_offset %d outside -12..12", cfg->chroma_qp_offset);
+  if (cfg->intra_step != 1 && cfg->intra_step != 2 && cfg->intra_step != 4)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: intra_step %d (1, 2 or 4)",
+                   cfg->intra_step);
+  if (cfg->mpm_rd < 0 || cfg->mpm_rd > 3)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: mpm_rd %d outside 0..3",
+                   cfg->mpm_rd);
+  if (cfg->chroma_candidates < 1 || cfg->chroma_candidates > 5)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
+                   "hevc encoder: chroma_candidates %d outside 1..5", cfg->chroma_candidates);
+  if (cfg->tu_depth < 0 || cfg->tu_depth > cfg->ctu_log2 - 2)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: tu_depth %d outside 0..%d",
+                   cfg->tu_depth, cfg->ctu_log2 - 2);
+  if (cfg->early_exit < 0 || cfg->early_exit > 1)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: early_exit %d outside 0..1",
+                   cfg->early_exit);
   if (cfg->qp_jitter < 0 || cfg->qp_jitter > 51)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: qp_jitter %d outside 0..51",
                    cfg->qp_jitter);
@@ -228,7 +294,7 @@ static heic_status finish_row(hevc_encoder *e, int row, hc_err *err) {
   for (int cx = 0; cx < e->ctu_cols; cx++) {
     hevc_ctu *ctu = &slot[cx];
     hevc_sao_ctu(e, ctu, cx > 0 ? &slot[cx - 1].sao : NULL, row > 0 ? &above[cx].sao : NULL,
-                 lambda);
+                 lambda, hevc_chroma_weight_q8(e, e->cfg.qp));
     if (e->cfg.sao) hevc_write_sao(&e->cabac, e, &ctu->sao, cx, row);
     hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
     hevc_write_quadtree(&e->cabac, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);

@@ -48,6 +48,16 @@
 
 typedef struct hevc_encoder hevc_encoder;
 
+/* Speed / compression trade-offs of the mode search.  Each preset sets the
+ * search fields of hevc_enc_config below; a caller may then override any
+ * single field. */
+typedef enum hevc_enc_preset {
+  HEVC_PRESET_FAST = 0,
+  HEVC_PRESET_MEDIUM,
+  HEVC_PRESET_SLOW,
+  HEVC_PRESET_COUNT
+} hevc_enc_preset;
+
 typedef struct hevc_enc_config {
   int qp;             /* 0..51 */
   int bit_depth;      /* 8 or 10 */
@@ -55,16 +65,41 @@ typedef struct hevc_enc_config {
   int deblocking;     /* 1: in-loop deblocking filter on */
   int sao;            /* 1: sample adaptive offset on */
   int sign_hiding;    /* 1: sign data hiding */
-  int rd_candidates;  /* luma modes kept after SATD for full RD (1..35) */
-  int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
+  int chroma_qp_offset; /* pps_cb_qp_offset = pps_cr_qp_offset, -12..12 */
   /* Testing aid: when non-zero, the QP changes from CTU to CTU within
    * qp +- qp_jitter, deterministically, to exercise cu_qp_delta coding and
    * QP prediction. */
   int qp_jitter;
+
+  /* ---- search (set by hevc_enc_config_preset) ---- */
+  int rd_candidates;  /* luma modes kept after SATD for full RD at 4x4 and
+                       * 8x8 (fewer at larger sizes), 1..35 */
+  int intra_step;     /* rough mode decision by SATD: 1 tries all 35 modes;
+                       * 2 or 4 tries every 2nd / 4th angular mode (and
+                       * planar, DC, the MPMs), then refines around the best */
+  int mpm_rd;         /* most probable modes given full RD even when their
+                       * SATD does not rank them among the best, 0..3 */
+  int chroma_candidates; /* chroma modes coded for RD, 1..5: the luma mode
+                       * (DM) and the best of the others by SATD */
+  int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
+  int rdoq;           /* 1: rate-distortion optimised quantisation */
+  int tu_depth;       /* transform tree depth below a 2Nx2N CU, 0..ctu_log2 - 2
+                       * (max_transform_hierarchy_depth_intra): the chosen
+                       * mode's luma TUs are split by RD down to 4x4 */
+  int early_exit;     /* 0: exhaustive split search; 1: no split (and no NxN)
+                       * tried for a CU that codes no residual unsplit */
 } hevc_enc_config;
 
-/* Fills cfg with the defaults (QP 27, 8 bits, 64x64 CTUs, all tools on). */
+/* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
+ * chroma QP offset -3, the search of HEVC_PRESET_MEDIUM. */
 void hevc_enc_config_default(hevc_enc_config *cfg);
+
+/* Sets the search fields of cfg to those of preset p (the other fields are
+ * left alone).  Returns 0, or -1 (cfg untouched) for an unknown preset. */
+int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p);
+
+/* "fast", "medium", "slow" -> HEVC_PRESET_*; -1 for any other name. */
+int hevc_enc_preset_from_name(const char *name);
 
 /* NAL unit types this encoder writes. */
 enum {

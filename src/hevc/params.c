@@ -93,7 +93,7 @@ void hevc_write_sps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_ue(bw, 0);                                    /* log2_min_luma_transform_block_size_minus2 */
   hevc_bw_ue(bw, HEVC_MAX_TU_LOG2 - 2);                 /* log2_diff_max_min_luma_transform_block_size */
   hevc_bw_ue(bw, 0);                                    /* max_transform_hierarchy_depth_inter */
-  hevc_bw_ue(bw, HEVC_MAX_TT_DEPTH_INTRA);              /* max_transform_hierarchy_depth_intra */
+  hevc_bw_ue(bw, (uint32_t)e->cfg.tu_depth);            /* max_transform_hierarchy_depth_intra */
   hevc_bw_put(bw, 0, 1); /* scaling_list_enabled_flag */
   hevc_bw_put(bw, 0, 1); /* amp_enabled_flag */
   hevc_bw_put(bw, e->cfg.sao ? 1 : 0, 1); /* sample_adaptive_offset_enabled_flag */
@@ -123,8 +123,8 @@ void hevc_write_pps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 0, 1); /* transform_skip_enabled_flag */
   hevc_bw_put(bw, e->cu_qp_delta ? 1 : 0, 1); /* cu_qp_delta_enabled_flag */
   if (e->cu_qp_delta) hevc_bw_ue(bw, 0);      /* diff_cu_qp_delta_depth: one QG per CTU */
-  hevc_bw_se(bw, 0);     /* pps_cb_qp_offset */
-  hevc_bw_se(bw, 0);     /* pps_cr_qp_offset */
+  hevc_bw_se(bw, e->cfg.chroma_qp_offset); /* pps_cb_qp_offset */
+  hevc_bw_se(bw, e->cfg.chroma_qp_offset); /* pps_cr_qp_offset */
   hevc_bw_put(bw, 0, 1); /* pps_slice_chroma_qp_offsets_present_flag */
   hevc_bw_put(bw, 0, 1); /* weighted_pred_flag */
   hevc_bw_put(bw, 0, 1); /* weighted_bipred_flag */

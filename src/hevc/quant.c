@@ -5,7 +5,38 @@
 #include <stdlib.h>
 
 #include "quant.h"
+#include "cabac.h"
+#include "syntax.h"
 #include "tables.h"
+
+/* Makes the sign of the first level of every sub-block whose sign is
+ * hidden what a decoder infers from the parity of the final levels, so the
+ * reconstruction matches the decoder's; returns the number of non-zero
+ * levels. */
+static int hidden_signs(int16_t *level, ptrdiff_t ls, int log2, int scan_idx) {
+  int sb_log2 = log2 - 2, nsb = 1 << sb_log2, nz = 0;
+  const uint8_t *sbs = hevc_scan_pos[sb_log2][scan_idx];
+  const uint8_t *ps = hevc_scan_pos[2][scan_idx];
+  for (int s = 0; s < nsb * nsb; s++) {
+    int xs = (sbs[s] & 15) * 4, ys = (sbs[s] >> 4) * 4;
+    int first = 16, last = -1, sum = 0;
+    for (int p = 0; p < 16; p++) {
+      int v = level[(ys + (ps[p] >> 4)) * ls + xs + (ps[p] & 15)];
+      if (v) {
+        if (first == 16) first = p;
+        last = p;
+        sum += abs(v);
+        nz++;
+      }
+    }
+    if (last - first >= 4) {
+      int16_t *l = &level[(ys + (ps[first] >> 4)) * ls + xs + (ps[first] & 15)];
+      int a = abs(*l);
+      *l = (int16_t)((sum & 1) ? -a : a);
+    }
+  }
+  return nz;
+}
 
 int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, int qp,
                   int bit_depth, int scan_idx, int sign_hiding) {
@@ -93,30 +124,331 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, i
         level[y * ls + x] = (int16_t)(sgn * a);
       }
     }
-    /* Whatever happened above, make the hidden sign what a decoder infers
-     * from the final levels, so that reconstruction matches the decoder. */
-    first = 16;
-    last = -1;
-    sum = 0;
-    for (int p = 0; p < 16; p++) {
-      int x = xs + (ps[p] & 15), y = ys + (ps[p] >> 4);
-      int v = level[y * ls + x];
-      if (v) {
-        if (first == 16) first = p;
-        last = p;
-        sum += abs(v);
-      }
+  }
+  return hidden_signs(level, ls, log2, scan_idx);
+}
+
+/* ---- rate-distortion optimised quantisation ------------------------------ */
+
+static inline int32_t bin_bits(const uint8_t *ctx, int idx, int bin) {
+  int st = ctx[idx];
+  return (int32_t)hevc_cabac_entropy[st >> 1][bin != (st & 1)];
+}
+
+/* Bits of coeff_abs_level_remaining v with Rice parameter k (all bypass). */
+static inline int32_t remaining_bits(int v, int k) {
+  int n;
+  if (v < (4 << k)) {
+    n = (v >> k) + 1 + k;
+  } else {
+    uint32_t r = (uint32_t)(v - (4 << k));
+    int len = k + 1;
+    while (r >= (1u << len)) {
+      r -= 1u << len;
+      len++;
     }
-    if (last - first >= 4) {
-      int x = xs + (ps[first] & 15), y = ys + (ps[first] >> 4);
-      int a = abs(level[y * ls + x]);
-      level[y * ls + x] = (int16_t)((sum & 1) ? -a : a);
+    n = 4 + (len - k - 1) + 1 + len;
+  }
+  return (int32_t)n << 15;
+}
+
+/* Bits of a level l >= 1 after its sig_coeff_flag: greater1 flag (context g1,
+ * -1 when not coded), greater2 flag (context g2 when this is the sub-block's
+ * first level above 1, else -1), remainder and sign. */
+static int32_t level_bits(const uint8_t *ctx, int l, int g1, int g2, int rice) {
+  int32_t b = 32768;
+  int base = 1, thr = 1;
+  if (g1 >= 0) {
+    b += bin_bits(ctx, HEVC_CTX_GT1 + g1, l > 1);
+    base += l > 1;
+    thr = 2;
+    if (g2 >= 0 && l > 1) {
+      b += bin_bits(ctx, HEVC_CTX_GT2 + g2, l > 2);
+      base += l > 2;
+      thr = 3;
     }
   }
-  nz = 0;
+  if (base == thr) b += remaining_bits(l - base, rice);
+  return b;
+}
+
+/* Bits of one coordinate of the last significant position. */
+static int32_t last_bits(const uint8_t *ctx, int ctx_base, int v, int log2, int c) {
+  int prefix = hevc_last_prefix[v];
+  int offset, shift;
+  if (c == 0) {
+    offset = 3 * (log2 - 2) + ((log2 - 1) >> 2);
+    shift = (log2 + 1) >> 2;
+  } else {
+    offset = 15;
+    shift = log2 - 2;
+  }
+  int cmax = (log2 << 1) - 1;
+  int32_t b = 0;
+  for (int i = 0; i < prefix; i++) b += bin_bits(ctx, ctx_base + offset + (i >> shift), 1);
+  if (prefix < cmax) b += bin_bits(ctx, ctx_base + offset + (prefix >> shift), 0);
+  if (prefix > 3) b += (int32_t)((prefix >> 1) - 1) << 15;
+  return b;
+}
+
+/* Squared error (SSE << 23 of the reconstruction) of level l for a
+ * coefficient whose scaled magnitude is a: the transform is orthonormal up
+ * to the scale 2^tshift, so the error of the coefficient, divided by that
+ * scale, is the error in the samples.  w8 folds the quantiser step in. */
+static inline int64_t rdoq_dist(int64_t a, int l, int qbits, uint64_t w8) {
+  int64_t e = a - ((int64_t)l << qbits);
+  int64_t e8 = (e + ((int64_t)1 << (qbits - 9))) >> (qbits - 8); /* 1/256 level */
+  return (int64_t)(((uint64_t)(e8 * e8) * w8) >> 8);
+}
+
+int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, int qp,
+                       int bit_depth, int scan_idx, int sign_hiding, const hevc_rdoq_param *rd) {
+  hevc_rdoq_scratch *sc = rd->scratch;
+  const uint8_t *cx = rd->ctx;
+  int64_t lambda = rd->lambda;
+  int c = rd->c;
+  int n = 1 << log2, sb_log2 = log2 - 2, nsb = 1 << sb_log2;
+  const uint8_t *sbs = hevc_scan_pos[sb_log2][scan_idx];
+  const uint8_t *ps = hevc_scan_pos[2][scan_idx];
+  int tshift = 15 - bit_depth - log2;
+  int qbits = 14 + qp / 6 + tshift;
+  int64_t scale = hevc_quant_scale[qp % 6];
+  /* w8 = 2^(43 + 2 (qp / 6)) / scale^2: sample-domain SSE << 23 per squared
+   * level error (in 1/256), times 256 */
+  uint64_t w8 = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
+  int64_t half = (int64_t)1 << (qbits - 1);
+
   for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) nz += level[y * ls + x] != 0;
-  return nz;
+    for (int x = 0; x < n; x++) level[y * ls + x] = 0;
+  int last_k = -1;
+  for (int i = 0; i < nsb * nsb; i++) {
+    int xs = (sbs[i] & 15) * 4, ys = (sbs[i] >> 4) * 4;
+    for (int p = 0; p < 16; p++) {
+      int k = i * 16 + p;
+      int r = (ys + (ps[p] >> 4)) * n + xs + (ps[p] & 15);
+      int32_t cv = coef[r];
+      int64_t a = (int64_t)(cv < 0 ? -cv : cv) * scale;
+      sc->pos[k] = (int16_t)r;
+      sc->a[k] = a;
+      if (a + half >= ((int64_t)1 << qbits)) last_k = k;
+    }
+  }
+  if (last_k < 0) return 0;
+
+  /* Pass 1, in coding order: each level greedily, with the context state
+   * (greater1 context, Rice parameter...) its predecessors leave. */
+  int last_sb = last_k >> 4;
+  uint8_t csbf[8][8] = {{0}};
+  int64_t sb_coded[64], sb_zero[64];
+  int32_t sb_r0[64], sb_r1[64];
+  uint8_t sb_nz[64];
+  int prev_gt1 = 0;
+  for (int i = last_sb; i >= 0; i--) {
+    int xs = sbs[i] & 15, ys = sbs[i] >> 4;
+    int right = xs + 1 < nsb ? csbf[xs + 1][ys] : 0;
+    int below = ys + 1 < nsb ? csbf[xs][ys + 1] : 0;
+    int prev_csbf = right + 2 * below;
+    int ctx_set = (i == 0 || c > 0) ? 0 : 2;
+    if (i != last_sb && prev_gt1) ctx_set++;
+    int g1_base = (c ? 16 : 0) + ctx_set * 4, g2_ctx = (c ? 4 : 0) + ctx_set;
+    int csbf_coded = i < last_sb && i > 0;
+    int c1 = 1, nzc = 0, g2_used = 0, rice = 0;
+    int64_t jcod = 0, jzero = 0;
+    int start = i == last_sb ? (last_k & 15) : 15;
+    for (int p = 15; p > start; p--) {
+      int k = i * 16 + p;
+      sc->lv[k] = 0;
+      sc->d0[k] = rdoq_dist(sc->a[k], 0, qbits, w8);
+      sc->j[k] = sc->d0[k];
+      sc->sig0[k] = sc->sig1[k] = 0;
+    }
+    for (int p = start; p >= 0; p--) {
+      int k = i * 16 + p;
+      int64_t a = sc->a[k];
+      int64_t lm = (a + half) >> qbits;
+      int lmax = lm > 32767 ? 32767 : (int)lm;
+      int64_t d0 = rdoq_dist(a, 0, qbits, w8);
+      int is_last = k == last_k;
+      int32_t s0 = 0, s1 = 0;
+      /* sig_coeff_flag is not coded at the last position, nor at the DC of
+       * a coded sub-block whose other levels are all zero (inferred 1) */
+      if (!is_last && !(p == 0 && csbf_coded && nzc == 0)) {
+        int xc = xs * 4 + (ps[p] & 15), yc = ys * 4 + (ps[p] >> 4);
+        int sctx = HEVC_CTX_SIG + hevc_sig_ctx(log2, c, scan_idx, xc, yc, prev_csbf);
+        s0 = bin_bits(cx, sctx, 0);
+        s1 = bin_bits(cx, sctx, 1);
+      }
+      int g1 = nzc < 8 ? g1_base + c1 : -1;
+      int g2 = g1 >= 0 && !g2_used ? g2_ctx : -1;
+      int best_l = 0;
+      int64_t best_j = is_last ? INT64_MAX : d0 + lambda * s0;
+      for (int l = lmax; l >= 1 && l >= lmax - 1; l--) {
+        int64_t j = rdoq_dist(a, l, qbits, w8) + lambda * (s1 + level_bits(cx, l, g1, g2, rice));
+        if (j < best_j) {
+          best_j = j;
+          best_l = l;
+        }
+      }
+      sc->lv[k] = (int16_t)best_l;
+      sc->d0[k] = d0;
+      sc->j[k] = best_j;
+      sc->sig0[k] = s0;
+      sc->sig1[k] = s1;
+      sc->g1[k] = (int8_t)g1;
+      sc->g2[k] = (int8_t)g2;
+      sc->rice[k] = (int8_t)rice;
+      if (best_l) {
+        int base = 1, thr = 1;
+        if (g1 >= 0) {
+          base += best_l > 1;
+          thr = 2;
+          if (best_l > 1) {
+            c1 = 0;
+            if (!g2_used) {
+              g2_used = 1;
+              base += best_l > 2;
+              thr = 3;
+            }
+          } else if (c1 > 0 && c1 < 3) {
+            c1++;
+          }
+        }
+        if (base == thr && best_l > 3 * (1 << rice) && rice < 4) rice++;
+        nzc++;
+      }
+      jcod += best_j;
+      jzero += d0;
+    }
+    int cctx = HEVC_CTX_CSBF + (c ? 2 : 0) + (right | below);
+    sb_r0[i] = csbf_coded ? bin_bits(cx, cctx, 0) : 0;
+    sb_r1[i] = csbf_coded ? bin_bits(cx, cctx, 1) : 0;
+    if (csbf_coded && nzc && jzero + lambda * sb_r0[i] <= jcod + lambda * sb_r1[i]) {
+      for (int p = 0; p < 16; p++) sc->lv[i * 16 + p] = 0;
+      nzc = 0;
+    }
+    sb_coded[i] = jcod;
+    sb_zero[i] = jzero;
+    sb_nz[i] = nzc > 0;
+    csbf[xs][ys] = (uint8_t)(i == last_sb || i == 0 || nzc > 0);
+    if (nzc) prev_gt1 = c1 == 0;
+  }
+
+  /* Pass 2: the last position.  Ending the block at k drops every level
+   * after it and saves their flags; the whole block may also go (cbf 0). */
+  int32_t lx_bits[32], ly_bits[32];
+  for (int v = 0; v < n; v++) {
+    lx_bits[v] = last_bits(cx, HEVC_CTX_LAST_X, v, log2, c);
+    ly_bits[v] = last_bits(cx, HEVC_CTX_LAST_Y, v, log2, c);
+  }
+  int64_t suffix = 0;
+  for (int k = 0; k <= last_k; k++) suffix += sc->d0[k];
+  int64_t best = suffix + lambda * bin_bits(cx, rd->cbf_ctx, 0);
+  int best_k = -1;
+  int64_t prefix = lambda * bin_bits(cx, rd->cbf_ctx, 1);
+  for (int i = 0; i <= last_sb; i++) {
+    int64_t within = 0;
+    for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
+      int k = i * 16 + p;
+      suffix -= sc->d0[k];
+      if (sc->lv[k]) {
+        int r = sc->pos[k];
+        int x = r & (n - 1), y = r >> log2;
+        if (scan_idx == 2) {
+          int t = x;
+          x = y;
+          y = t;
+        }
+        int64_t j = prefix + within + sc->j[k] - lambda * sc->sig1[k] + suffix +
+                    lambda * (lx_bits[x] + ly_bits[y]);
+        if (j < best) {
+          best = j;
+          best_k = k;
+        }
+      }
+      within += sc->j[k];
+    }
+    if (i > 0)
+      prefix += sb_nz[i] ? sb_coded[i] + lambda * sb_r1[i] : sb_zero[i] + lambda * sb_r0[i];
+    else
+      prefix += sb_coded[0];
+  }
+  if (best_k < 0) return 0;
+  for (int k = best_k + 1; k <= last_k; k++) sc->lv[k] = 0;
+  last_k = best_k;
+  last_sb = last_k >> 4;
+
+  /* Pass 3: sign data hiding, each sub-block that hides a sign and whose
+   * parity disagrees gets the +-1 change of least cost. */
+  if (sign_hiding) {
+    for (int i = 0; i <= last_sb; i++) {
+      int first = -1, lastp = -1, sum = 0;
+      for (int p = 0; p < 16; p++) {
+        int k = i * 16 + p;
+        if (k <= last_k && sc->lv[k]) {
+          if (first < 0) first = p;
+          lastp = p;
+          sum += sc->lv[k];
+        }
+      }
+      if (first < 0 || lastp - first < 4) continue;
+      int neg = coef[sc->pos[i * 16 + first]] < 0;
+      if ((sum & 1) == neg) continue;
+      int64_t bj = INT64_MAX;
+      int bk = -1, bd = 0;
+      for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
+        int k = i * 16 + p;
+        int l = sc->lv[k];
+        int64_t a = sc->a[k];
+        int64_t dl = rdoq_dist(a, l, qbits, w8);
+        if (l > 0) {
+          int32_t rl = level_bits(cx, l, sc->g1[k], sc->g2[k], sc->rice[k]);
+          if (l < 32767) {
+            int64_t j = rdoq_dist(a, l + 1, qbits, w8) - dl +
+                        lambda * (level_bits(cx, l + 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
+            if (j < bj) {
+              bj = j;
+              bk = k;
+              bd = 1;
+            }
+          }
+          if (l > 1 || (p != first && k != last_k)) {
+            int64_t j = rdoq_dist(a, l - 1, qbits, w8) - dl;
+            if (l > 1)
+              j += lambda * (level_bits(cx, l - 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
+            else
+              j += lambda * (sc->sig0[k] - sc->sig1[k] - rl);
+            if (j < bj) {
+              bj = j;
+              bk = k;
+              bd = -1;
+            }
+          }
+        } else {
+          /* a new first level must carry the sign the parity will give */
+          if (p < first && (coef[sc->pos[k]] < 0) != neg) continue;
+          int64_t j = rdoq_dist(a, 1, qbits, w8) - dl +
+                      lambda * (sc->sig1[k] - sc->sig0[k] +
+                                level_bits(cx, 1, sc->g1[k], sc->g2[k], sc->rice[k]));
+          if (j < bj) {
+            bj = j;
+            bk = k;
+            bd = 1;
+          }
+        }
+      }
+      if (bk >= 0) sc->lv[bk] = (int16_t)(sc->lv[bk] + bd);
+    }
+  }
+
+  int nz = 0;
+  for (int k = 0; k <= last_k; k++)
+    if (sc->lv[k]) {
+      int r = sc->pos[k];
+      int y = r >> log2, x = r & (n - 1);
+      level[y * ls + x] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      nz++;
+    }
+  return sign_hiding ? hidden_signs(level, ls, log2, scan_idx) : nz;
 }
 
 void hevc_dequantize(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,

@@ -16,6 +16,40 @@
 int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t level_stride, int log2,
                   int qp, int bit_depth, int scan_idx, int sign_hiding);
 
+/* Rate-distortion optimised quantisation.  Each level is chosen among the
+ * nearest ones (and zero) by D + lambda * R, where R is estimated from the
+ * CABAC context states the block will be coded with: significance,
+ * greater1/greater2 flags, Rice-coded remainders, signs, coded_sub_block
+ * flags (whole sub-blocks may be zeroed), the last position (moved back when
+ * that pays) and the block's cbf (the block may be zeroed entirely).  With
+ * sign_hiding, a sub-block whose parity disagrees with its hidden sign gets
+ * the +-1 change of least RD cost.  D is the transform-domain squared error
+ * scaled to SSE << 23, lambda is Q8 per 1/32768 bit (the search's units).
+ * Returns the number of non-zero levels. */
+typedef struct hevc_rdoq_scratch {
+  int64_t a[32 * 32];     /* |coefficient| * quantiser scale, in scan order */
+  int64_t d0[32 * 32];    /* distortion of level 0 */
+  int64_t j[32 * 32];     /* cost of the chosen level, sig_coeff_flag included */
+  int32_t sig0[32 * 32], sig1[32 * 32]; /* rates of sig_coeff_flag 0 / 1 (0: not coded) */
+  int16_t lv[32 * 32];    /* chosen absolute level */
+  int16_t pos[32 * 32];   /* raster index of scan position */
+  int8_t g1[32 * 32];     /* greater1 context used (offset from HEVC_CTX_GT1), -1: none */
+  int8_t g2[32 * 32];     /* greater2 context if this would be the first > 1, -1: none */
+  int8_t rice[32 * 32];   /* Rice parameter for a remainder here */
+} hevc_rdoq_scratch;
+
+typedef struct hevc_rdoq_param {
+  const uint8_t *ctx;  /* context states (hevc_contexts.s) */
+  int64_t lambda;      /* Q8 */
+  int c;               /* component: 0 luma, 1 Cb, 2 Cr */
+  int cbf_ctx;         /* context index of the block's cbf flag */
+  hevc_rdoq_scratch *scratch;
+} hevc_rdoq_param;
+
+int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t level_stride, int log2,
+                       int qp, int bit_depth, int scan_idx, int sign_hiding,
+                       const hevc_rdoq_param *rd);
+
 /* Scaling process of 8.6.3 with flat scaling lists: levels -> coefficients
  * for the inverse transform. */
 void hevc_dequantize(const int16_t *level, ptrdiff_t level_stride, int32_t *coef, int log2,

@@ -89,10 +89,11 @@ static int offsets_bits(const int8_t off[4], int cmax) {
   return b;
 }
 
-/* Cost (Q23 units: SSE << 23 + lambda_q8 * bits << 15) of parameters p for
- * component c given its statistics. */
+/* Cost (Q23 units: SSE * w_q8 << 15 + lambda_q8 * bits << 15) of parameters p
+ * for component c given its statistics; w_q8 weighs the distortion (chroma
+ * against luma). */
 static int64_t param_cost(const hevc_sao *p, int c, const sao_stats *st, int64_t lambda,
-                          int cmax, int type_bits) {
+                          int cmax, int type_bits, int64_t w_q8) {
   int64_t dd = 0;
   int bits = type_bits;
   if (p->type[c] == 2) {
@@ -108,7 +109,7 @@ static int64_t param_cost(const hevc_sao *p, int c, const sao_stats *st, int64_t
     }
     bits += offsets_bits(p->offset[c], cmax) + 5;
   }
-  return dd * ((int64_t)1 << 23) + lambda * ((int64_t)bits << 15);
+  return dd * w_q8 * ((int64_t)1 << 15) + lambda * ((int64_t)bits << 15);
 }
 
 /* Best parameters of one type (and class / band) for component c. */
@@ -168,7 +169,7 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
 }
 
 void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const hevc_sao *up,
-                  int64_t lambda) {
+                  int64_t lambda, int64_t cw_q8) {
   hevc_sao *p = &ctu->sao;
   memset(p, 0, sizeof(*p));
   if (e->cfg.sao) {
@@ -179,27 +180,27 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
 
     /* luma */
     hevc_sao best = {0};
-    int64_t bj = param_cost(&best, 0, &st[0], lambda, cmax, 1);
+    int64_t bj = param_cost(&best, 0, &st[0], lambda, cmax, 1, 256);
     for (int t = 1; t <= 2; t++)
       for (int k = 0; k < (t == 2 ? 4 : 32); k++) {
         hevc_sao cand = best;
         best_for(&cand, 0, t, k, &st[0], cmax);
-        int64_t j = param_cost(&cand, 0, &st[0], lambda, cmax, t == 2 ? 4 : 2);
+        int64_t j = param_cost(&cand, 0, &st[0], lambda, cmax, t == 2 ? 4 : 2, 256);
         if (j < bj) {
           bj = j;
           best = cand;
         }
       }
     /* chroma: type and class shared by Cb and Cr */
-    int64_t bjc = param_cost(&best, 1, &st[1], lambda, cmax, 1) +
-                  param_cost(&best, 2, &st[2], lambda, cmax, 0);
+    int64_t bjc = param_cost(&best, 1, &st[1], lambda, cmax, 1, cw_q8) +
+                  param_cost(&best, 2, &st[2], lambda, cmax, 0, cw_q8);
     hevc_sao cbest = best;
     for (int k = 0; k < 4; k++) {
       hevc_sao cand = best;
       best_for(&cand, 1, 2, k, &st[1], cmax);
       best_for(&cand, 2, 2, k, &st[2], cmax);
-      int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4) +
-                  param_cost(&cand, 2, &st[2], lambda, cmax, 0);
+      int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4, cw_q8) +
+                  param_cost(&cand, 2, &st[2], lambda, cmax, 0, cw_q8);
       if (j < bjc) {
         bjc = j;
         cbest = cand;
@@ -215,7 +216,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
         for (int k = 0; k < 32; k++) {
           hevc_sao t2 = cand;
           best_for(&t2, c, 1, k, &st[c], cmax);
-          int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0);
+          int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0, cw_q8);
           if (jj < bb) {
             bb = jj;
             tmp = t2;
@@ -246,7 +247,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
       if (!merge[m]) continue;
       /* a merge sends one flag (two for up) and no parameters */
       int64_t j = lambda * ((int64_t)(m + 1) << 15);
-      for (int c = 0; c < 3; c++) j += param_cost(merge[m], c, &st[c], 0, cmax, 0);
+      for (int c = 0; c < 3; c++) j += param_cost(merge[m], c, &st[c], 0, cmax, 0, c ? cw_q8 : 256);
       if (j < jnew) {
         jnew = j;
         chosen = m;

@@ -27,6 +27,8 @@ struct hevc_search {
   backup best;                            /* best luma mode so far */
   backup best_c;                          /* best chroma mode so far */
   backup nxn_bk;                          /* 2Nx2N luma while NxN is tried */
+  backup tu_bk[HEVC_MAX_TU_LOG2 + 1];     /* transform tree decisions, by TU log2 */
+  hevc_rdoq_scratch rdoq;
   int16_t res[32 * 32];
   int32_t coef[32 * 32];
   hevc_pixel pred[32 * 32];
@@ -35,6 +37,8 @@ struct hevc_search {
   hevc_ctu *ctu;
   int64_t lambda;      /* Q8, for SSE at the coded bit depth */
   int64_t sqrt_lambda; /* Q8, for SATD */
+  int64_t cw_q8;       /* weight of chroma SSE against luma SSE, Q8 */
+  int64_t lambda_c;    /* lambda / chroma weight, for chroma RDOQ */
   int qpp[3];          /* Qp' per component */
 };
 
@@ -110,7 +114,7 @@ static inline int64_t ctx_bits(const hevc_contexts *c, int idx, int bin) {
  * component position (xc, yc); records levels and cbf in the CTU state.
  * Returns the SSE of the reconstruction. */
 static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mode, int cur_x,
-                        int cur_y) {
+                        int cur_y, const hevc_contexts *ctx, int cbf_ctx) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int bd = e->bit_depth;
@@ -142,8 +146,13 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     lev = &ctu->coef[c][(yc - (ctu->y0 >> 1)) * 32 + xc - (ctu->x0 >> 1)];
     ls = 32;
   }
-  int nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, hevc_scan_idx(log2, c, mode),
-                         e->cfg.sign_hiding);
+  int scan = hevc_scan_idx(log2, c, mode), nz;
+  if (e->cfg.rdoq) {
+    hevc_rdoq_param rp = {ctx->s, c ? s->lambda_c : s->lambda, c, cbf_ctx, &s->rdoq};
+    nz = hevc_quantize_rdoq(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding, &rp);
+  } else {
+    nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
+  }
   if (nz) {
     hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
     if (dst)
@@ -176,80 +185,204 @@ static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bit
   return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
 }
 
-/* Codes the luma of a PU with mode; returns its cost, updates *ctx. */
-static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int tu_depth,
-                         const int cand[3], hevc_contexts *ctx) {
+/* The same for chroma SSE, weighted by the chroma weight. */
+static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
+}
+
+/* Cost of the chroma block of the transform tree node (x, y, log2) (luma
+ * coordinates) coded with the luma mode (DM): an estimate for transform
+ * split decisions, since splitting a luma TU above 8x8 splits chroma too.
+ * Rates are counted from a copy of ctx. */
+static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth, int mode,
+                              const hevc_contexts *ctx) {
   hevc_ctu *ctu = s->ctu;
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, ctx);
-  hevc_write_luma_mode(&cb, mode, cand);
-  set_map(ctu->luma_mode, ctu, x, y, log2p, mode);
-  int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
-  int cnt = 1 << (log2p - t);
+  int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
   uint64_t sse = 0;
-  for (int i = 0; i < cnt * cnt; i++) {
-    int tx = x + ((i & 1) << t), ty = y + ((i >> 1) << t);
-    sse += code_tu(s, 0, tx, ty, t, mode, tx, ty);
-    int u = hevc_uidx(ctu, tx, ty);
-    int cbf = ctu->cbf[u] & 1;
-    hevc_cabac_bin(&cb, HEVC_CTX_CBF_LUMA + (tu_depth == 0), cbf);
+  for (int c = 1; c < 3; c++) {
+    sse += code_tu(s, c, cx, cy, ct, mode, x, y, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
+    int cbf = (ctu->cbf[hevc_uidx(ctu, x, y)] >> c) & 1;
+    hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
     if (cbf)
-      hevc_write_residual(&cb, &ctu->coef[0][(ty - ctu->y0) * 64 + tx - ctu->x0], 64, t, 0,
-                          hevc_scan_idx(t, 0, mode), s->e->cfg.sign_hiding);
+      hevc_write_residual(&cb, &ctu->coef[c][(cy - (ctu->y0 >> 1)) * 32 + cx - (ctu->x0 >> 1)],
+                          32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
   }
-  *ctx = cb.ctx;
-  return cost(s, sse, cb.frac_bits);
+  return cost_chroma(s, sse, cb.frac_bits);
 }
 
-/* Chooses the luma mode of a PU: SATD ranking, then RD among the best. */
+/* Luma of the transform tree node (x, y, log2) at trafoDepth depth of a PU
+ * predicted with mode: coded unsplit, or split into four (when the size
+ * forces it, or when search_split allows it and it costs less).  Returns the
+ * cost of split_transform_flag, cbf_luma and residuals; updates *ctx.  When
+ * searching splits, the decisions also count the node's chroma coded with
+ * the luma mode, since chroma TUs follow the luma tree; that part of the
+ * returned cost is added to *jchroma as well. */
+static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int mode,
+                         int search_split, hevc_contexts *ctx, int64_t *jchroma) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int forced = log2 > HEVC_MAX_TU_LOG2;
+  int coded = !forced && log2 > 2 && depth < e->cfg.tu_depth;
+  int64_t ja = INT64_MAX, jc = 0;
+  hevc_contexts ca = *ctx;
+  if (!forced) {
+    hevc_cabac cb;
+    hevc_cabac_start_count(&cb, ctx);
+    if (coded) hevc_cabac_bin(&cb, HEVC_CTX_SPLIT_TF + 5 - log2, 0);
+    int cbf_ctx = HEVC_CTX_CBF_LUMA + (depth == 0);
+    uint64_t sse = code_tu(s, 0, x, y, log2, mode, x, y, &cb.ctx, cbf_ctx);
+    int cbf = ctu->cbf[hevc_uidx(ctu, x, y)] & 1;
+    hevc_cabac_bin(&cb, cbf_ctx, cbf);
+    if (cbf)
+      hevc_write_residual(&cb, &ctu->coef[0][(y - ctu->y0) * 64 + x - ctu->x0], 64, log2, 0,
+                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding);
+    ja = cost(s, sse, cb.frac_bits);
+    ca = cb.ctx;
+    if (search_split && log2 > 2) {
+      jc = chroma_dm_cost(s, x, y, log2, depth, mode, &ca);
+      ja += jc;
+    }
+    /* a block predicted well enough to need no residual gains little from
+     * predicting its quarters from nearer samples */
+    if (!coded || !search_split || (e->cfg.early_exit && !cbf)) {
+      *ctx = ca;
+      *jchroma += jc;
+      return ja;
+    }
+    region_copy(s, &s->tu_bk[log2], x, y, log2, BK_LUMA, 1);
+  }
+  hevc_contexts cs = *ctx;
+  int64_t jb = log2 == 3 ? jc : 0; /* 4x4 luma TUs leave chroma 4x4 */
+  int64_t jcb = jb;
+  if (coded) {
+    hevc_cabac cb;
+    hevc_cabac_start_count(&cb, &cs);
+    hevc_cabac_bin(&cb, HEVC_CTX_SPLIT_TF + 5 - log2, 1);
+    cs = cb.ctx;
+    jb += s->lambda * (int64_t)cb.frac_bits;
+  }
+  int h = 1 << (log2 - 1);
+  for (int i = 0; i < 4 && jb < ja; i++)
+    jb += luma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, mode,
+                    search_split && log2 > 3, &cs, &jcb);
+  if (jb < ja) {
+    *ctx = cs;
+    *jchroma += jcb;
+    return jb;
+  }
+  region_copy(s, &s->tu_bk[log2], x, y, log2, BK_LUMA, 0);
+  *ctx = ca;
+  *jchroma += jc;
+  return ja;
+}
+
+/* Codes the luma of a PU with mode; returns its cost, updates *ctx. */
+static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int tu_depth,
+                         const int cand[3], int search_split, hevc_contexts *ctx) {
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, ctx);
+  hevc_write_luma_mode(&cb, mode, cand);
+  set_map(s->ctu->luma_mode, s->ctu, x, y, log2p, mode);
+  *ctx = cb.ctx;
+  int64_t jc = 0;
+  int64_t j = luma_tree(s, x, y, log2p, tu_depth, mode, search_split, ctx, &jc);
+  return s->lambda * (int64_t)cb.frac_bits + j - jc;
+}
+
+/* Rough mode decision: SATD of the prediction plus an estimate of the mode's
+ * signalling cost, for the modes the configuration asks to try. */
+typedef struct rmd_state {
+  hevc_search *s;
+  const hevc_refs *r, *f; /* unfiltered, filtered references */
+  const hevc_pixel *org;
+  int t;                  /* log2 of the prediction block */
+  const int *cand;        /* MPMs */
+  int64_t cost[35];       /* INT64_MAX: not tried */
+} rmd_state;
+
+static void rmd_try(rmd_state *st, int m) {
+  if (m < 0 || m > 34 || st->cost[m] != INT64_MAX) return;
+  hevc_search *s = st->s;
+  hevc_encoder *e = s->e;
+  int t = st->t, n = 1 << t;
+  const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? st->f : st->r;
+  hevc_intra_predict(&e->dsp, use, 0, t, m, e->bit_depth, s->pred, n);
+  uint32_t satd = e->dsp.satd[t - 2](st->org, e->stride[0], s->pred, n);
+  const int *cand = st->cand;
+  int bits = m == cand[0] ? 2 : (m == cand[1] || m == cand[2]) ? 3 : 6;
+  st->cost[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
+}
+
+/* The k tried modes of lowest cost, best first, into list; returns how many. */
+static int rmd_best(const rmd_state *st, int k, int angular_only, int *list) {
+  uint64_t taken[1] = {0};
+  int n = 0;
+  for (; n < k; n++) {
+    int bm = -1;
+    for (int m = angular_only ? 2 : 0; m < 35; m++)
+      if (st->cost[m] != INT64_MAX && !(taken[0] >> m & 1) &&
+          (bm < 0 || st->cost[m] < st->cost[bm]))
+        bm = m;
+    if (bm < 0) break;
+    taken[0] |= (uint64_t)1 << bm;
+    list[n] = bm;
+  }
+  return n;
+}
+
+/* Chooses the luma mode of a PU: rough decision by SATD, then RD among the
+ * best few (and the most probable modes). */
 static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_depth,
                               hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
+  const hevc_enc_config *cfg = &e->cfg;
   hevc_ctu *ctu = s->ctu;
   int bd = e->bit_depth;
   int cand[3];
   hevc_mpm(e, ctu, x, y, cand);
   int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
-  int n = 1 << t;
 
   hevc_refs r, f;
   hevc_intra_refs(e, 0, x, y, t, x, y, &r);
   if (t > 2) hevc_intra_filter(&r, t, 1, bd, &f);
-  const hevc_pixel *org = e->orig[0] + y * e->stride[0] + x;
-  int64_t rank[35];
-  for (int m = 0; m < 35; m++) {
-    const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? &f : &r;
-    hevc_intra_predict(&e->dsp, use, 0, t, m, bd, s->pred, n);
-    uint32_t satd = e->dsp.satd[t - 2](org, e->stride[0], s->pred, n);
-    int bits = m == cand[0] ? 2 : (m == cand[1] || m == cand[2]) ? 3 : 6;
-    rank[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
+  rmd_state st = {s, &r, &f, e->orig[0] + y * e->stride[0] + x, t, cand, {0}};
+  for (int m = 0; m < 35; m++) st.cost[m] = INT64_MAX;
+  int step = cfg->intra_step;
+  rmd_try(&st, 0);
+  rmd_try(&st, 1);
+  for (int m = 2; m <= 34; m += step) rmd_try(&st, m);
+  if (step > 1) {
+    for (int i = 0; i < 3; i++) rmd_try(&st, cand[i]);
+    /* refine around the two best angular modes, halving the step */
+    for (int h = step >> 1; h >= 1; h >>= 1) {
+      int best[2];
+      int nb = rmd_best(&st, 2, 1, best);
+      for (int i = 0; i < nb; i++) {
+        rmd_try(&st, best[i] - h);
+        rmd_try(&st, best[i] + h);
+      }
+    }
   }
-  int k = e->cfg.rd_candidates;
+  int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
   if (t == 5) k = (k * 3 + 7) / 8;
   if (k < 1) k = 1;
-  if (k > 35) k = 35;
-  int list[35 + 3], nl = 0;
-  uint8_t used[35] = {0};
-  for (int i = 0; i < k; i++) {
-    int bm = -1;
-    for (int m = 0; m < 35; m++)
-      if (!used[m] && (bm < 0 || rank[m] < rank[bm])) bm = m;
-    used[bm] = 1;
-    list[nl++] = bm;
+  int list[35 + 3];
+  int nl = rmd_best(&st, k, 0, list);
+  for (int i = 0; i < cfg->mpm_rd; i++) {
+    int in = 0;
+    for (int j = 0; j < nl; j++) in |= list[j] == cand[i];
+    if (!in) list[nl++] = cand[i];
   }
-  for (int i = 0; i < 3; i++)
-    if (!used[cand[i]]) {
-      used[cand[i]] = 1;
-      list[nl++] = cand[i];
-    }
 
   int64_t best_j = INT64_MAX;
   int best_i = -1;
   hevc_contexts best_ctx = *ctx;
   for (int i = 0; i < nl; i++) {
     hevc_contexts c2 = *ctx;
-    int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, &c2);
+    int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, 0, &c2);
     if (j < best_j) {
       best_j = j;
       best_i = i;
@@ -258,59 +391,129 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
     }
   }
   if (best_i != nl - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+  /* transform tree of the chosen mode: split TUs predict from nearer
+   * samples (the tree search compares with the unsplit TUs itself, chroma
+   * included) */
+  if (cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2) {
+    best_ctx = *ctx;
+    best_j = eval_luma(s, x, y, log2p, list[best_i], tu_depth, cand, 1, &best_ctx);
+  }
   *ctx = best_ctx;
   return best_j;
 }
 
+/* Codes the chroma of the transform tree node (x, y, log2) (luma
+ * coordinates) with chroma mode cm, following the luma tree; returns the
+ * SSE and counts cbf_cb / cbf_cr (at the leaves only: an estimate) and the
+ * residuals into cb. */
+static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, int cm,
+                            hevc_cabac *cb) {
+  hevc_ctu *ctu = s->ctu;
+  int u = hevc_uidx(ctu, x, y);
+  if (ctu->tu_log2[u] < log2 && log2 > 3) {
+    int h = 1 << (log2 - 1);
+    uint64_t sse = 0;
+    for (int i = 0; i < 4; i++)
+      sse += chroma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, cm, cb);
+    return sse;
+  }
+  /* a leaf, or an 8x8 node of 4x4 luma TUs whose chroma is one 4x4 block */
+  int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
+  uint64_t sse = 0;
+  for (int c = 1; c < 3; c++)
+    sse += code_tu(s, c, cx, cy, ct, cm, x, y, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
+  int cbf = ctu->cbf[u];
+  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 1) & 1);
+  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 2) & 1);
+  int scan = hevc_scan_idx(ct, 1, cm);
+  int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
+  for (int c = 1; c < 3; c++)
+    if (cbf & (1 << c))
+      hevc_write_residual(cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
+                          s->e->cfg.sign_hiding);
+  return sse;
+}
+
 /* Chooses intra_chroma_pred_mode of the CU and codes its chroma. */
 static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int u = hevc_uidx(ctu, x, y);
   int lmode = ctu->luma_mode[u];
   int tl = ctu->tu_log2[u];
   int ct = tl > 2 ? tl - 1 : 2;
-  int cnt = log2c > HEVC_MAX_TU_LOG2 ? 2 : 1;
-  int tu_depth = log2c > HEVC_MAX_TU_LOG2 ? 1 : 0;
+
+  /* Candidates: DM (sel 4) first, then the others by the SATD of their
+   * prediction of the first chroma TU. */
+  int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
+  if (nsel < 5) {
+    hevc_refs rc[2];
+    int cx = x >> 1, cy = y >> 1, n = 1 << ct;
+    for (int c = 1; c < 3; c++) hevc_intra_refs(e, c, cx, cy, ct, x, y, &rc[c - 1]);
+    int64_t sc[4];
+    for (int sel = 0; sel < 4; sel++) {
+      int cm = hevc_chroma_mode(sel, lmode);
+      uint32_t satd = 0;
+      for (int c = 1; c < 3; c++) {
+        hevc_intra_predict(&e->dsp, &rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
+        satd += e->dsp.satd[ct - 2](e->orig[c] + cy * e->stride[c] + cx, e->stride[c], s->pred, n);
+      }
+      sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
+    }
+    for (int i = 1; i < nsel; i++) { /* selection sort of the four */
+      int b = i;
+      for (int j = i + 1; j < 5; j++)
+        if (sc[sels[j]] < sc[sels[b]]) b = j;
+      int tmp = sels[i];
+      sels[i] = sels[b];
+      sels[b] = tmp;
+    }
+  }
+
   int64_t best_j = INT64_MAX;
   int best_sel = -1;
   hevc_contexts best_ctx = *ctx;
-  for (int sel = 0; sel < 5; sel++) {
+  for (int i = 0; i < nsel; i++) {
+    int sel = sels[i];
     int cm = hevc_chroma_mode(sel, lmode);
     set_map(ctu->chroma_sel, ctu, x, y, log2c, sel);
     set_map(ctu->chroma_mode, ctu, x, y, log2c, cm);
     hevc_cabac cb;
     hevc_cabac_start_count(&cb, ctx);
     hevc_write_chroma_sel(&cb, sel);
-    uint64_t sse = 0;
-    for (int i = 0; i < cnt * cnt; i++) {
-      int cx = (x >> 1) + ((i & 1) << ct), cy = (y >> 1) + ((i >> 1) << ct);
-      for (int c = 1; c < 3; c++) sse += code_tu(s, c, cx, cy, ct, cm, cx << 1, cy << 1);
-      int cbf = ctu->cbf[hevc_uidx(ctu, cx << 1, cy << 1)];
-      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 1) & 1);
-      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + tu_depth, (cbf >> 2) & 1);
-      int scan = hevc_scan_idx(ct, 1, cm);
-      int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
-      for (int c = 1; c < 3; c++)
-        if (cbf & (1 << c))
-          hevc_write_residual(&cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
-                              s->e->cfg.sign_hiding);
-    }
-    int64_t j = cost(s, sse, cb.frac_bits);
+    /* chroma cbf flags live at each chroma block's first unit: clear what
+     * an earlier tree may have left */
+    int nu = 1 << (log2c - 2);
+    for (int j = 0; j < nu; j++)
+      for (int k = 0; k < nu; k++) ctu->cbf[u + j * HEVC_UNITS + k] &= 1;
+    uint64_t sse = chroma_tree(s, x, y, log2c, 0, cm, &cb);
+    int64_t j = cost_chroma(s, sse, cb.frac_bits);
     if (j < best_j) {
       best_j = j;
-      best_sel = sel;
+      best_sel = i;
       best_ctx = cb.ctx;
-      if (sel != 4) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 1);
+      if (i != nsel - 1) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 1);
     }
   }
-  if (best_sel != 4) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
+  if (best_sel != nsel - 1) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
   *ctx = best_ctx;
 }
 
+/* 1 when any TU of the CU at (x, y) codes a residual. */
+static int cu_has_residual(const hevc_ctu *ctu, int x, int y, int log2, int mask) {
+  int nu = 1 << (log2 - 2), u0 = hevc_uidx(ctu, x, y);
+  for (int j = 0; j < nu; j++)
+    for (int i = 0; i < nu; i++)
+      if (ctu->cbf[u0 + j * HEVC_UNITS + i] & mask) return 1;
+  return 0;
+}
+
+/* SSE of the CU's luma plus weighted chroma, Q8. */
 static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
   hevc_encoder *e = s->e;
   uint64_t sse = 0;
   for (int c = 0; c < 3; c++) {
+    uint64_t sc = 0;
     int sh = c ? 1 : 0;
     int l = log2 - sh;
     int t = l > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : l;
@@ -318,8 +521,9 @@ static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
     for (int j = 0; j < cnt; j++)
       for (int i = 0; i < cnt; i++) {
         ptrdiff_t o = (((y >> sh) + (j << t)) * e->stride[c]) + (x >> sh) + (i << t);
-        sse += e->dsp.sse[t - 2](e->orig[c] + o, e->stride[c], e->recon[c] + o, e->stride[c]);
+        sc += e->dsp.sse[t - 2](e->orig[c] + o, e->stride[c], e->recon[c] + o, e->stride[c]);
       }
+    sse += c ? sc * (uint64_t)s->cw_q8 : sc << 8;
   }
   return sse;
 }
@@ -335,8 +539,9 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
   set_map(ctu->tu_log2, ctu, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2);
 
   hevc_contexts cl = *ctx;
-  int64_t j2n = search_luma_pu(s, x, y, log2, log2 > HEVC_MAX_TU_LOG2 ? 1 : 0, &cl);
-  if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn) {
+  int64_t j2n = search_luma_pu(s, x, y, log2, 0, &cl);
+  if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn &&
+      !(e->cfg.early_exit && !cu_has_residual(ctu, x, y, log2, 1))) {
     j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
     region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 1);
     set_map(ctu->nxn, ctu, x, y, log2, 1);
@@ -360,7 +565,7 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
   hevc_qp_state qs = {ctu->qp, ctu->qp, 1};
   hevc_write_cu(&cb, e, ctu, &qs, x, y, log2);
   *ctx = cb.ctx;
-  return cost(s, cu_sse(s, x, y, log2), cb.frac_bits);
+  return (int64_t)(cu_sse(s, x, y, log2) << 15) + s->lambda * (int64_t)cb.frac_bits;
 }
 
 static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
@@ -371,7 +576,11 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
-  if (log2 > HEVC_MIN_CU_LOG2) {
+  /* A CU coded without any residual is predicted well enough that
+   * splitting it rarely pays. */
+  int try_split = log2 > HEVC_MIN_CU_LOG2 &&
+                  !(inside && e->cfg.early_exit && !cu_has_residual(s->ctu, x, y, log2, 7));
+  if (try_split) {
     if (inside) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cs = *ctx;
     int64_t js = 0;
@@ -404,6 +613,8 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   int q = hevc_clip3(0, 57, ctu->qp);
   s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
   s->sqrt_lambda = (int64_t)hevc_sqrt_lambda_q8[q] << (bd - 8);
+  s->cw_q8 = hevc_chroma_weight_q8(e, ctu->qp);
+  s->lambda_c = s->lambda * 256 / s->cw_q8;
   for (int c = 0; c < 3; c++) s->qpp[c] = hevc_qp_prime(e, c, ctu->qp);
   memset(ctu->cu_log2, 0, sizeof(ctu->cu_log2));
   memset(ctu->nxn, 0, sizeof(ctu->nxn));

@@ -108,7 +108,7 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
                      int blk, int nxn, int pcb, int pcr) {
   int u = hevc_uidx(ctu, x0, y0);
   int split = ctu->tu_log2[u] < log2;
-  int max_depth = HEVC_MAX_TT_DEPTH_INTRA + nxn;
+  int max_depth = e->cfg.tu_depth + nxn;
   if (log2 <= HEVC_MAX_TU_LOG2 && log2 > 2 && depth < max_depth && !(nxn && depth == 0))
     hevc_cabac_bin(cb, HEVC_CTX_SPLIT_TF + 5 - log2, split);
   int cbf_cb = pcb, cbf_cr = pcr;
@@ -207,9 +207,7 @@ void hevc_write_quadtree(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *
 /* ---- residual_coding() ----------------------------------------------- */
 
 static void write_last_prefix(hevc_cabac *cb, int ctx_base, int v, int log2, int c) {
-  static const uint8_t group[32] = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
-                                    8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9};
-  int prefix = group[v];
+  int prefix = hevc_last_prefix[v];
   int offset, shift;
   if (c == 0) {
     offset = 3 * (log2 - 2) + ((log2 - 1) >> 2);
@@ -224,9 +222,7 @@ static void write_last_prefix(hevc_cabac *cb, int ctx_base, int v, int log2, int
 }
 
 static void write_last_suffix(hevc_cabac *cb, int v) {
-  static const uint8_t group[32] = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
-                                    8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9};
-  int prefix = group[v];
+  int prefix = hevc_last_prefix[v];
   if (prefix <= 3) return;
   int bits = (prefix >> 1) - 1;
   int min = (1 << bits) * (2 + (prefix & 1));
@@ -313,28 +309,8 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
       int sig = vals[p] != 0;
       if (p == 0 && infer_dc) break; /* inferred 1 */
       int xc = xs * 4 + (ps[p] & 15), yc = ys * 4 + (ps[p] >> 4);
-      int sctx;
-      if (log2 == 2) {
-        sctx = hevc_sig_ctx_4x4[(yc << 2) + xc];
-      } else if (xc + yc == 0) {
-        sctx = 0;
-      } else {
-        int xp = xc & 3, yp = yc & 3;
-        if (prev_csbf == 0)
-          sctx = xp + yp == 0 ? 2 : xp + yp < 3 ? 1 : 0;
-        else if (prev_csbf == 1)
-          sctx = yp == 0 ? 2 : yp == 1 ? 1 : 0;
-        else if (prev_csbf == 2)
-          sctx = xp == 0 ? 2 : xp == 1 ? 1 : 0;
-        else
-          sctx = 2;
-        if (c == 0 && (xs > 0 || ys > 0)) sctx += 3;
-        if (log2 == 3)
-          sctx += scan_idx == 0 ? 9 : 15;
-        else
-          sctx += c == 0 ? 21 : 12;
-      }
-      hevc_cabac_bin(cb, HEVC_CTX_SIG + (c ? 27 : 0) + sctx, sig);
+      int sctx = hevc_sig_ctx(log2, c, scan_idx, xc, yc, prev_csbf);
+      hevc_cabac_bin(cb, HEVC_CTX_SIG + sctx, sig);
       if (sig) infer_dc = 0;
     }
 

@@ -8,9 +8,36 @@
 #define HEIC_HEVC_SYNTAX_H
 
 #include "encoder_int.h"
+#include "tables.h"
 
-/* max_transform_hierarchy_depth_intra written in the SPS. */
-#define HEVC_MAX_TT_DEPTH_INTRA 1
+/* sig_coeff_flag context (offset from HEVC_CTX_SIG) of the coefficient at
+ * (xc, yc) of a transform block of size log2, component c; prev_csbf is
+ * coded_sub_block_flag of the right sub-block plus twice that of the one
+ * below (9.3.4.2.5). */
+static inline int hevc_sig_ctx(int log2, int c, int scan_idx, int xc, int yc, int prev_csbf) {
+  int sctx;
+  if (log2 == 2) {
+    sctx = hevc_sig_ctx_4x4[(yc << 2) + xc];
+  } else if (xc + yc == 0) {
+    sctx = 0;
+  } else {
+    int xp = xc & 3, yp = yc & 3;
+    if (prev_csbf == 0)
+      sctx = xp + yp == 0 ? 2 : xp + yp < 3 ? 1 : 0;
+    else if (prev_csbf == 1)
+      sctx = yp == 0 ? 2 : yp == 1 ? 1 : 0;
+    else if (prev_csbf == 2)
+      sctx = xp == 0 ? 2 : xp == 1 ? 1 : 0;
+    else
+      sctx = 2;
+    if (c == 0 && ((xc >> 2) > 0 || (yc >> 2) > 0)) sctx += 3;
+    if (log2 == 3)
+      sctx += scan_idx == 0 ? 9 : 15;
+    else
+      sctx += c == 0 ? 21 : 12;
+  }
+  return sctx + (c ? 27 : 0);
+}
 
 void hevc_write_sao(hevc_cabac *cb, const hevc_encoder *e, const hevc_sao *sao, int rx, int ry);
 /* coding_quadtree() of a CTU (or of a sub-tree during the search). */

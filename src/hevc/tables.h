@@ -43,6 +43,9 @@ extern const uint16_t hevc_quant_scale[6];
 extern const uint32_t hevc_lambda_q8[58];
 extern const uint32_t hevc_sqrt_lambda_q8[58];
 
+/* last_sig_coeff_{x,y}_prefix of a last position coordinate 0..31 (9.3.3). */
+extern const uint8_t hevc_last_prefix[32];
+
 /* sig_coeff_flag context of a position in a 4x4 transform block. */
 extern const uint8_t hevc_sig_ctx_4x4[16];
 
