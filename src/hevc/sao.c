@@ -52,19 +52,29 @@ static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats 
   for (int y = y0; y < y0 + h; y++)
     for (int x = x0; x < x0 + w; x++) {
       int v = d[y * s + x];
-      int diff = o[y * s + x] - v;
-      st->bo_sum[v >> shift] += diff;
+      st->bo_sum[v >> shift] += o[y * s + x] - v;
       st->bo_cnt[v >> shift]++;
-      for (int k = 0; k < 4; k++) {
-        int ax = x + eo_dx[k][0], ay = y + eo_dy[k][0];
-        int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
-        if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= pw || bx >= pw || ay >= ph || by >= ph)
-          continue;
-        int cat = edge_cat(v, d[ay * s + ax], d[by * s + bx]);
-        st->eo_sum[k][cat] += diff;
-        st->eo_cnt[k][cat]++;
-      }
     }
+  /* Edge classes: a sample whose neighbours are not both inside the
+   * picture is not counted, which trims the area to a rectangle per class;
+   * the statistics of that rectangle come from the dsp kernel. */
+  for (int k = 0; k < 4; k++) {
+    int xs = x0, xe = x0 + w, ys = y0, ye = y0 + h;
+    for (int j = 0; j < 2; j++) {
+      if (xs + eo_dx[k][j] < 0) xs = -eo_dx[k][j];
+      if (xe + eo_dx[k][j] > pw) xe = pw - eo_dx[k][j];
+      if (ys + eo_dy[k][j] < 0) ys = -eo_dy[k][j];
+      if (ye + eo_dy[k][j] > ph) ye = ph - eo_dy[k][j];
+    }
+    if (xs >= xe || ys >= ye) continue;
+    int64_t sum[4], cnt[4];
+    e->dsp.sao_edge_stats(d + ys * s + xs, o + ys * s + xs, s, xe - xs, ye - ys,
+                          eo_dy[k][0] * s + eo_dx[k][0], eo_dy[k][1] * s + eo_dx[k][1], sum, cnt);
+    for (int i = 0; i < 4; i++) {
+      st->eo_sum[k][i + 1] = sum[i];
+      st->eo_cnt[k][i + 1] = cnt[i];
+    }
+  }
 }
 
 /* Distortion change (SSE) of adding off to cnt samples whose source minus
