@@ -8,8 +8,6 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   int n = 1 << log2;
   int sh = c ? 1 : 0;
   uint32_t cur = hevc_zkey(e, cur_x, cur_y);
-  const hevc_pixel *pl = e->recon[c];
-  ptrdiff_t st = e->stride[c];
   int pw = e->pw[c], ph = e->ph[c];
   /* Linear order of 8.4.4.2.2: p[-1][2N-1] up to p[-1][-1], then p[0][-1]
    * to p[2N-1][-1]. */
@@ -43,7 +41,7 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
     }
     avail[i] = (uint8_t)ok;
     if (ok) {
-      lin[i] = pl[y * st + x];
+      lin[i] = *hevc_recon_at(e, c, x, y);
       any = 1;
     }
   }

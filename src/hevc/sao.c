@@ -46,15 +46,16 @@ static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats 
   int x0, y0, w, h;
   region(e, ctu, c, &x0, &y0, &w, &h);
   ptrdiff_t s = e->stride[c];
-  const hevc_pixel *d = e->dbk[c], *o = e->orig[c];
   int pw = e->pw[c], ph = e->ph[c];
   int shift = e->bit_depth - 5;
-  for (int y = y0; y < y0 + h; y++)
+  for (int y = y0; y < y0 + h; y++) {
+    const hevc_pixel *d = hevc_dbk_at(e, c, 0, y), *o = hevc_orig_at(e, c, 0, y);
     for (int x = x0; x < x0 + w; x++) {
-      int v = d[y * s + x];
-      st->bo_sum[v >> shift] += o[y * s + x] - v;
+      int v = d[x];
+      st->bo_sum[v >> shift] += o[x] - v;
       st->bo_cnt[v >> shift]++;
     }
+  }
   /* Edge classes: a sample whose neighbours are not both inside the
    * picture is not counted, which trims the area to a rectangle per class;
    * the statistics of that rectangle come from the dsp kernel. */
@@ -68,7 +69,7 @@ static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats 
     }
     if (xs >= xe || ys >= ye) continue;
     int64_t sum[4], cnt[4];
-    e->dsp.sao_edge_stats(d + ys * s + xs, o + ys * s + xs, s, xe - xs, ye - ys,
+    e->dsp.sao_edge_stats(hevc_dbk_at(e, c, xs, ys), hevc_orig_at(e, c, xs, ys), s, xe - xs, ye - ys,
                           eo_dy[k][0] * s + eo_dx[k][0], eo_dy[k][1] * s + eo_dx[k][1], sum, cnt);
     for (int i = 0; i < 4; i++) {
       st->eo_sum[k][i + 1] = sum[i];
@@ -146,17 +147,19 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
   int x0, y0, w, h;
   region(e, ctu, c, &x0, &y0, &w, &h);
   ptrdiff_t s = e->stride[c];
-  const hevc_pixel *d = e->dbk[c];
-  hevc_pixel *out = e->recon[c];
   int max = (1 << e->bit_depth) - 1;
   int type = p->type[c];
   for (int y = y0; y < y0 + h; y++) {
+    /* line y of the deblocked window (which holds the lines above and
+     * below too) and of the picture */
+    const hevc_pixel *d = hevc_dbk_at(e, c, 0, y);
+    hevc_pixel *out = hevc_recon_at(e, c, 0, y);
     if (type == 0) {
-      memcpy(out + y * s + x0, d + y * s + x0, (size_t)w * sizeof(hevc_pixel));
+      memcpy(out + x0, d + x0, (size_t)w * sizeof(hevc_pixel));
       continue;
     }
     for (int x = x0; x < x0 + w; x++) {
-      int v = d[y * s + x];
+      int v = d[x];
       int off = 0;
       if (type == 2) {
         int k = p->eo_class[c];
@@ -164,7 +167,7 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
         int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
         if (ax >= 0 && ay >= 0 && bx >= 0 && by >= 0 && ax < e->pw[c] && bx < e->pw[c] &&
             ay < e->ph[c] && by < e->ph[c]) {
-          int cat = edge_cat(v, d[ay * s + ax], d[by * s + bx]);
+          int cat = edge_cat(v, d[(ay - y) * s + ax], d[(by - y) * s + bx]);
           if (cat) off = p->offset[c][cat - 1];
         }
       } else {
@@ -173,7 +176,7 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
         if (k < 4) off = p->offset[c][k];
       }
       int r = v + off;
-      out[y * s + x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+      out[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
     }
   }
 }
