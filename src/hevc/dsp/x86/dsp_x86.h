@@ -18,7 +18,12 @@
 /* Before a loop with a small constant trip count over an array of vectors:
  * GCC at -O2 keeps such loops, and the array then lives on the stack
  * instead of in registers (2-3x slower kernels).  Clang accepts it too. */
+#if defined(__OPTIMIZE__)
 #define HEVC_UNROLL _Pragma("GCC unroll 16")
+#else
+/* -O0 (Debug) cannot unroll, and GCC warns "ignoring loop annotation". */
+#define HEVC_UNROLL
+#endif
 
 /* Tiers, as a mask: the kernel tests install one tier at a time. */
 enum { HEVC_CPU_AVX2 = 1u << 0, HEVC_CPU_ALL = ~0u };
