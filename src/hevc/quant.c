@@ -3,6 +3,7 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "quant.h"
 #include "cabac.h"
@@ -218,22 +219,42 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   uint64_t w8 = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
   int64_t half = (int64_t)1 << (qbits - 1);
 
+  for (int y = 0; y < n; y++) memset(level + y * ls, 0, (size_t)n * sizeof(*level));
+  /* Most blocks met during the search quantise to nothing: a raster pass
+   * against the smallest magnitude that rounds to level 1 finds them. */
+  int32_t min_c = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
+  /* |c| >= min_c as one unsigned comparison */
+  uint32_t off = (uint32_t)min_c - 1, span = 2 * (uint32_t)min_c - 2;
+  uint8_t sb_any[64] = {0};
+  uint32_t any = 0;
   for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) level[y * ls + x] = 0;
+    for (int xs = 0; xs < nsb; xs++) {
+      const int32_t *q = coef + y * n + xs * 4;
+      uint32_t m = ((uint32_t)q[0] + off > span) | ((uint32_t)q[1] + off > span) |
+                   ((uint32_t)q[2] + off > span) | ((uint32_t)q[3] + off > span);
+      sb_any[(y >> 2) * nsb + xs] |= (uint8_t)m;
+      any |= m;
+    }
+  if (!any) return 0;
   int last_k = -1;
-  for (int i = 0; i < nsb * nsb; i++) {
+  for (int i = nsb * nsb - 1; i >= 0 && last_k < 0; i--) {
     int xs = (sbs[i] & 15) * 4, ys = (sbs[i] >> 4) * 4;
-    for (int p = 0; p < 16; p++) {
-      int k = i * 16 + p;
-      int r = (ys + (ps[p] >> 4)) * n + xs + (ps[p] & 15);
-      int32_t cv = coef[r];
-      int64_t a = (int64_t)(cv < 0 ? -cv : cv) * scale;
-      sc->pos[k] = (int16_t)r;
-      sc->a[k] = a;
-      if (a + half >= ((int64_t)1 << qbits)) last_k = k;
+    if (!sb_any[(ys >> 2) * nsb + (xs >> 2)]) continue;
+    for (int p = 15; p >= 0; p--) {
+      uint32_t cv = (uint32_t)coef[(ys + (ps[p] >> 4)) * n + xs + (ps[p] & 15)];
+      if (cv + off > span) {
+        last_k = i * 16 + p;
+        break;
+      }
     }
   }
-  if (last_k < 0) return 0;
+  for (int k = 0; k <= last_k; k++) {
+    int i = k >> 4, p = k & 15;
+    int r = ((sbs[i] >> 4) * 4 + (ps[p] >> 4)) * n + (sbs[i] & 15) * 4 + (ps[p] & 15);
+    int32_t cv = coef[r];
+    sc->pos[k] = (int16_t)r;
+    sc->a[k] = (int64_t)(cv < 0 ? -cv : cv) * scale;
+  }
 
   /* Pass 1, in coding order: each level greedily, with the context state
    * (greater1 context, Rice parameter...) its predecessors leave. */
@@ -335,11 +356,8 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
 
   /* Pass 2: the last position.  Ending the block at k drops every level
    * after it and saves their flags; the whole block may also go (cbf 0). */
-  int32_t lx_bits[32], ly_bits[32];
-  for (int v = 0; v < n; v++) {
-    lx_bits[v] = last_bits(cx, HEVC_CTX_LAST_X, v, log2, c);
-    ly_bits[v] = last_bits(cx, HEVC_CTX_LAST_Y, v, log2, c);
-  }
+  int32_t lx_bits[32], ly_bits[32]; /* computed when first needed */
+  for (int v = 0; v < n; v++) lx_bits[v] = ly_bits[v] = -1;
   int64_t suffix = 0;
   for (int k = 0; k <= last_k; k++) suffix += sc->d0[k];
   int64_t best = suffix + lambda * bin_bits(cx, rd->cbf_ctx, 0);
@@ -358,6 +376,8 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
           x = y;
           y = t;
         }
+        if (lx_bits[x] < 0) lx_bits[x] = last_bits(cx, HEVC_CTX_LAST_X, x, log2, c);
+        if (ly_bits[y] < 0) ly_bits[y] = last_bits(cx, HEVC_CTX_LAST_Y, y, log2, c);
         int64_t j = prefix + within + sc->j[k] - lambda * sc->sig1[k] + suffix +
                     lambda * (lx_bits[x] + ly_bits[y]);
         if (j < best) {
@@ -440,15 +460,27 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     }
   }
 
+  /* the levels, with the hidden signs as a decoder infers them */
   int nz = 0;
-  for (int k = 0; k <= last_k; k++)
-    if (sc->lv[k]) {
+  for (int i = 0; i <= last_sb; i++) {
+    int first = -1, lastp = -1, sum = 0;
+    for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
+      int k = i * 16 + p;
+      if (!sc->lv[k]) continue;
       int r = sc->pos[k];
-      int y = r >> log2, x = r & (n - 1);
-      level[y * ls + x] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      if (first < 0) first = p;
+      lastp = p;
+      sum += sc->lv[k];
       nz++;
     }
-  return sign_hiding ? hidden_signs(level, ls, log2, scan_idx) : nz;
+    if (sign_hiding && first >= 0 && lastp - first >= 4) {
+      int r = sc->pos[i * 16 + first];
+      int a = sc->lv[i * 16 + first];
+      level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)((sum & 1) ? -a : a);
+    }
+  }
+  return nz;
 }
 
 void hevc_dequantize(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,

@@ -15,22 +15,20 @@
  * coded_sub_block_flag of the right sub-block plus twice that of the one
  * below (9.3.4.2.5). */
 static inline int hevc_sig_ctx(int log2, int c, int scan_idx, int xc, int yc, int prev_csbf) {
+  /* sigCtx inside a sub-block, by prev_csbf and position (yp * 4 + xp) */
+  static const uint8_t pattern[4][16] = {
+      {2, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
+      {2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+      {2, 1, 0, 0, 2, 1, 0, 0, 2, 1, 0, 0, 2, 1, 0, 0},
+      {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}};
   int sctx;
   if (log2 == 2) {
     sctx = hevc_sig_ctx_4x4[(yc << 2) + xc];
   } else if (xc + yc == 0) {
     sctx = 0;
   } else {
-    int xp = xc & 3, yp = yc & 3;
-    if (prev_csbf == 0)
-      sctx = xp + yp == 0 ? 2 : xp + yp < 3 ? 1 : 0;
-    else if (prev_csbf == 1)
-      sctx = yp == 0 ? 2 : yp == 1 ? 1 : 0;
-    else if (prev_csbf == 2)
-      sctx = xp == 0 ? 2 : xp == 1 ? 1 : 0;
-    else
-      sctx = 2;
-    if (c == 0 && ((xc >> 2) > 0 || (yc >> 2) > 0)) sctx += 3;
+    sctx = pattern[prev_csbf][((yc & 3) << 2) | (xc & 3)];
+    if (c == 0 && (xc > 3 || yc > 3)) sctx += 3;
     if (log2 == 3)
       sctx += scan_idx == 0 ? 9 : 15;
     else
