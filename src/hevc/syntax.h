@@ -15,19 +15,13 @@
  * coded_sub_block_flag of the right sub-block plus twice that of the one
  * below (9.3.4.2.5). */
 static inline int hevc_sig_ctx(int log2, int c, int scan_idx, int xc, int yc, int prev_csbf) {
-  /* sigCtx inside a sub-block, by prev_csbf and position (yp * 4 + xp) */
-  static const uint8_t pattern[4][16] = {
-      {2, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
-      {2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
-      {2, 1, 0, 0, 2, 1, 0, 0, 2, 1, 0, 0, 2, 1, 0, 0},
-      {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}};
   int sctx;
   if (log2 == 2) {
     sctx = hevc_sig_ctx_4x4[(yc << 2) + xc];
   } else if (xc + yc == 0) {
     sctx = 0;
   } else {
-    sctx = pattern[prev_csbf][((yc & 3) << 2) | (xc & 3)];
+    sctx = hevc_sig_pattern[prev_csbf][((yc & 3) << 2) | (xc & 3)];
     if (c == 0 && (xc > 3 || yc > 3)) sctx += 3;
     if (log2 == 3)
       sctx += scan_idx == 0 ? 9 : 15;
@@ -35,6 +29,23 @@ static inline int hevc_sig_ctx(int log2, int c, int scan_idx, int xc, int yc, in
       sctx += c == 0 ? 21 : 12;
   }
   return sctx + (c ? 27 : 0);
+}
+
+/* hevc_sig_ctx() for the 16 positions, in scan order (ps: the 4x4 scan), of
+ * sub-block (xs, ys) (in sub-blocks), as absolute context indices. */
+static inline void hevc_sig_ctx_sb(int log2, int c, int scan_idx, int xs, int ys, int prev_csbf,
+                                   const uint8_t *ps, uint8_t out[16]) {
+  int base = HEVC_CTX_SIG + (c ? 27 : 0);
+  if (log2 == 2) {
+    for (int p = 0; p < 16; p++)
+      out[p] = (uint8_t)(base + hevc_sig_ctx_4x4[((ps[p] >> 4) << 2) + (ps[p] & 15)]);
+    return;
+  }
+  int off = base + (c == 0 && (xs | ys) ? 3 : 0) +
+            (log2 == 3 ? (scan_idx == 0 ? 9 : 15) : (c == 0 ? 21 : 12));
+  const uint8_t *pat = hevc_sig_pattern[prev_csbf];
+  for (int p = 0; p < 16; p++) out[p] = (uint8_t)(off + pat[((ps[p] >> 4) << 2) | (ps[p] & 15)]);
+  if (xs == 0 && ys == 0) out[0] = (uint8_t)base; /* DC: every scan starts there */
 }
 
 void hevc_write_sao(hevc_cabac *cb, const hevc_encoder *e, const hevc_sao *sao, int rx, int ry);
