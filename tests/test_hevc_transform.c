@@ -107,8 +107,11 @@ static void test_rdoq(void) {
     int64_t scale = hevc_quant_scale[qp % 6];
     int64_t lambda = t % 11 == 0 ? 0 : t % 11 == 1 ? (int64_t)1 << 40 : (int64_t)hevc_lambda_q8[qp];
     int sh = (t / 2) % 2;
-    hevc_rdoq_param rp = {ctx.s, lambda, c, c ? HEVC_CTX_CBF_CHROMA : HEVC_CTX_CBF_LUMA + 1,
-                          &scratch};
+    hevc_bin_rates rates;
+    hevc_bin_rates_init(&rates, &ctx);
+    int cbf_ctx = c ? HEVC_CTX_CBF_CHROMA : HEVC_CTX_CBF_LUMA + 1;
+    hevc_rdoq_param rp = {&rates, lambda, c, {rates.b[cbf_ctx][0], rates.b[cbf_ctx][1]},
+                          &scratch, NULL};
     int nz = hevc_quantize_rdoq(coef, lev, n, log2, qp, bd, scan, sh, &rp);
     int cnt = 0, ok = 1;
     for (int i = 0; i < n * n; i++) {

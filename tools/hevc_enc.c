@@ -49,6 +49,7 @@ static const char *const usage_text =
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
     "  --rdoq 0|1       rate-distortion optimised quantisation\n"
+    "  --rate-est 0|1   candidates' residual rates from RDOQ's estimate\n"
     "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
     "                   (at most 3 with --ctu 32)\n"
     "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
@@ -175,6 +176,10 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, -12, 12, &cfg.chroma_qp_offset))
         return usage_error("--chroma-qp-offset: '%s' is not -12..12", val);
+    } else if (!strcmp(a, "--rate-est")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.rate_estimate))
+        return usage_error("--rate-est: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--tu-depth")) {
       NEED_VAL();
       if (parse_int(val, 0, 4, &cfg.tu_depth)) return usage_error("--tu-depth: '%s' is not 0..4", val);

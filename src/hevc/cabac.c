@@ -92,6 +92,14 @@ void hevc_contexts_init(hevc_contexts *c, int qp) {
   }
 }
 
+void hevc_bin_rates_init(hevc_bin_rates *r, const hevc_contexts *ctx) {
+  for (int i = 0; i < HEVC_NUM_CTX; i++) {
+    int st = ctx->s[i];
+    r->b[i][st & 1] = (int32_t)hevc_cabac_entropy[st >> 1][0];
+    r->b[i][!(st & 1)] = (int32_t)hevc_cabac_entropy[st >> 1][1];
+  }
+}
+
 void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
   cb->counting = 0;
   cb->frac_bits = 0;

@@ -58,6 +58,14 @@ extern const uint8_t hevc_cabac_next_lps[64];
 /* Cost of coding the MPS ([s][0]) or the LPS ([s][1]) in state s, 1/32768 bit. */
 extern const uint32_t hevc_cabac_entropy[64][2];
 
+/* Cost of a 0 and of a 1 (1/32768 bit) in every context of a state set:
+ * a table for estimators that price many bins against fixed states. */
+typedef struct hevc_bin_rates {
+  int32_t b[HEVC_NUM_CTX][2];
+} hevc_bin_rates;
+
+void hevc_bin_rates_init(hevc_bin_rates *r, const hevc_contexts *ctx);
+
 /* Context initialisation for an I slice at slice QP qp (9.3.2.2). */
 void hevc_contexts_init(hevc_contexts *c, int qp);
 

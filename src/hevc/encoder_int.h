@@ -132,11 +132,12 @@ static inline hevc_pixel *hevc_dbk_at(const hevc_encoder *e, int c, int x, int y
 /* Decoding-order key of the 4x4 unit holding luma sample (x, y): CTU raster
  * address, then z-order inside the CTU (single slice, single tile). */
 static inline uint32_t hevc_zkey(const hevc_encoder *e, int x, int y) {
+  /* bits b0..b3 of v moved to b0, b2, b4, b6 */
+  static const uint8_t spread[16] = {0,  1,  4,  5,  16, 17, 20, 21,
+                                     64, 65, 68, 69, 80, 81, 84, 85};
   uint32_t addr = (uint32_t)((y >> e->ctu_log2) * e->ctu_cols + (x >> e->ctu_log2));
-  uint32_t ux = (uint32_t)(x >> 2) & (HEVC_UNITS - 1), uy = (uint32_t)(y >> 2) & (HEVC_UNITS - 1);
-  uint32_t m = 0;
-  for (int b = 0; b < 4; b++) m |= ((ux >> b) & 1) << (2 * b) | ((uy >> b) & 1) << (2 * b + 1);
-  return addr << 8 | m;
+  return addr << 8 | spread[(x >> 2) & (HEVC_UNITS - 1)] |
+         (uint32_t)spread[(y >> 2) & (HEVC_UNITS - 1)] << 1;
 }
 
 /* Luma intra mode and CU depth at luma (x, y), which must be coded already

@@ -48,6 +48,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->chroma_candidates = 1;
       cfg->nxn = 0;
       cfg->rdoq = 1;
+      cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
       cfg->early_exit = 1;
       return 0;
@@ -58,6 +59,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->chroma_candidates = 2;
       cfg->nxn = 1;
       cfg->rdoq = 1;
+      cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
       cfg->early_exit = 1;
       return 0;
@@ -68,6 +70,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->chroma_candidates = 5;
       cfg->nxn = 1;
       cfg->rdoq = 1;
+      cfg->rate_estimate = 0;
       cfg->tu_depth = 3;
       cfg->early_exit = 0;
       return 0;
@@ -142,6 +145,9 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->chroma_candidates < 1 || cfg->chroma_candidates > 5)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
                    "hevc encoder: chroma_candidates %d outside 1..5", cfg->chroma_candidates);
+  if (cfg->rate_estimate < 0 || cfg->rate_estimate > 1)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: rate_estimate %d outside 0..1",
+                   cfg->rate_estimate);
   if (cfg->tu_depth < 0 || cfg->tu_depth > cfg->ctu_log2 - 2)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: tu_depth %d outside 0..%d",
                    cfg->tu_depth, cfg->ctu_log2 - 2);

@@ -91,6 +91,9 @@ typedef struct hevc_enc_config {
                        * (DM) and the best of the others by SATD */
   int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
   int rdoq;           /* 1: rate-distortion optimised quantisation */
+  int rate_estimate;  /* 1: with RDOQ, candidates' residual rates are RDOQ's
+                       * estimate (static contexts) instead of a count of the
+                       * coded bins; the chosen CU is still counted exactly */
   int tu_depth;       /* transform tree depth below a 2Nx2N CU, 0..ctu_log2 - 2
                        * (max_transform_hierarchy_depth_intra): the chosen
                        * mode's luma TUs are split by RD down to 4x4 */

@@ -5,46 +5,43 @@
 
 void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int cur_x,
                      int cur_y, hevc_refs *r) {
-  int n = 1 << log2;
+  int n = 1 << log2, n2 = 2 * n;
   int sh = c ? 1 : 0;
+  int g = 4 >> sh; /* samples of this plane along one 4x4 luma unit */
   uint32_t cur = hevc_zkey(e, cur_x, cur_y);
   int pw = e->pw[c], ph = e->ph[c];
   /* Linear order of 8.4.4.2.2: p[-1][2N-1] up to p[-1][-1], then p[0][-1]
-   * to p[2N-1][-1]. */
+   * to p[2N-1][-1].  Availability is a property of the 4x4 luma unit, and
+   * blocks are aligned to units, so it is decided once per unit. */
   hevc_pixel lin[4 * 32 + 1];
   uint8_t avail[4 * 32 + 1];
-  int total = 4 * n + 1, any = 0;
-  /* Availability is a property of the 4x4 luma unit a sample lies in, so
-   * the decoding-order key is computed once per unit, not per sample. */
-  int last_ux = -1, last_uy = -1, last_ok = 0;
-  for (int i = 0; i < total; i++) {
-    int x, y;
-    if (i < 2 * n) {
-      x = xc - 1;
-      y = yc + 2 * n - 1 - i;
-    } else if (i == 2 * n) {
-      x = xc - 1;
-      y = yc - 1;
-    } else {
-      x = xc + (i - 2 * n - 1);
-      y = yc - 1;
+  int any = 0;
+  int xl = xc - 1;
+  for (int i = 0; i < n2; i += g) { /* left column, bottom up, one unit at a time */
+    int y = yc + n2 - 1 - i;
+    int ok = xl >= 0 && y < ph && hevc_zkey(e, xl << sh, y << sh) < cur;
+    for (int k = 0; k < g; k++) {
+      avail[i + k] = (uint8_t)ok;
+      if (ok) lin[i + k] = *hevc_recon_at(e, c, xl, y - k);
     }
-    int ok = x >= 0 && y >= 0 && x < pw && y < ph;
-    if (ok) {
-      int ux = (x << sh) >> 2, uy = (y << sh) >> 2;
-      if (ux != last_ux || uy != last_uy) {
-        last_ux = ux;
-        last_uy = uy;
-        last_ok = hevc_zkey(e, x << sh, y << sh) < cur;
-      }
-      ok = last_ok;
-    }
-    avail[i] = (uint8_t)ok;
-    if (ok) {
-      lin[i] = *hevc_recon_at(e, c, x, y);
-      any = 1;
-    }
+    any |= ok;
   }
+  {
+    int ok = xl >= 0 && yc > 0 && hevc_zkey(e, xl << sh, (yc - 1) << sh) < cur;
+    avail[n2] = (uint8_t)ok;
+    if (ok) lin[n2] = *hevc_recon_at(e, c, xl, yc - 1);
+    any |= ok;
+  }
+  for (int i = 0; i < n2; i += g) { /* top row, left to right */
+    int x = xc + i;
+    int ok = yc > 0 && x < pw && hevc_zkey(e, x << sh, (yc - 1) << sh) < cur;
+    for (int k = 0; k < g; k++) {
+      avail[n2 + 1 + i + k] = (uint8_t)ok;
+      if (ok) lin[n2 + 1 + i + k] = hevc_recon_at(e, c, x, yc - 1)[k];
+    }
+    any |= ok;
+  }
+  int total = 4 * n + 1;
   if (!any) {
     for (int i = 0; i < total; i++) lin[i] = (hevc_pixel)(1 << (e->bit_depth - 1));
   } else {
@@ -56,10 +53,10 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
     for (int i = 1; i < total; i++)
       if (!avail[i]) lin[i] = lin[i - 1];
   }
-  r->top[0] = r->left[0] = lin[2 * n];
-  for (int i = 0; i < 2 * n; i++) {
-    r->left[1 + i] = lin[2 * n - 1 - i];
-    r->top[1 + i] = lin[2 * n + 1 + i];
+  r->top[0] = r->left[0] = lin[n2];
+  for (int i = 0; i < n2; i++) {
+    r->left[1 + i] = lin[n2 - 1 - i];
+    r->top[1 + i] = lin[n2 + 1 + i];
   }
 }
 

@@ -3,6 +3,7 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "quant.h"
 #include "cabac.h"
@@ -130,9 +131,8 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, i
 
 /* ---- rate-distortion optimised quantisation ------------------------------ */
 
-static inline int32_t bin_bits(const uint8_t *ctx, int idx, int bin) {
-  int st = ctx[idx];
-  return (int32_t)hevc_cabac_entropy[st >> 1][bin != (st & 1)];
+static inline int32_t bin_bits(const hevc_bin_rates *r, int idx, int bin) {
+  return r->b[idx][bin];
 }
 
 /* Bits of coeff_abs_level_remaining v with Rice parameter k (all bypass). */
@@ -155,7 +155,7 @@ static inline int32_t remaining_bits(int v, int k) {
 /* Bits of a level l >= 1 after its sig_coeff_flag: greater1 flag (context g1,
  * -1 when not coded), greater2 flag (context g2 when this is the sub-block's
  * first level above 1, else -1), remainder and sign. */
-static int32_t level_bits(const uint8_t *ctx, int l, int g1, int g2, int rice) {
+static int32_t level_bits(const hevc_bin_rates *ctx, int l, int g1, int g2, int rice) {
   int32_t b = 32768;
   int base = 1, thr = 1;
   if (g1 >= 0) {
@@ -173,7 +173,7 @@ static int32_t level_bits(const uint8_t *ctx, int l, int g1, int g2, int rice) {
 }
 
 /* Bits of one coordinate of the last significant position. */
-static int32_t last_bits(const uint8_t *ctx, int ctx_base, int v, int log2, int c) {
+static int32_t last_bits(const hevc_bin_rates *ctx, int ctx_base, int v, int log2, int c) {
   int prefix = hevc_last_prefix[v];
   int offset, shift;
   if (c == 0) {
@@ -204,7 +204,7 @@ static inline int64_t rdoq_dist(int64_t a, int l, int qbits, uint64_t w8) {
 int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, int qp,
                        int bit_depth, int scan_idx, int sign_hiding, const hevc_rdoq_param *rd) {
   hevc_rdoq_scratch *sc = rd->scratch;
-  const uint8_t *cx = rd->ctx;
+  const hevc_bin_rates *cx = rd->rates;
   int64_t lambda = rd->lambda;
   int c = rd->c;
   int n = 1 << log2, sb_log2 = log2 - 2, nsb = 1 << sb_log2;
@@ -218,22 +218,42 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   uint64_t w8 = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
   int64_t half = (int64_t)1 << (qbits - 1);
 
+  for (int y = 0; y < n; y++) memset(level + y * ls, 0, (size_t)n * sizeof(*level));
+  /* Most blocks met during the search quantise to nothing: a raster pass
+   * against the smallest magnitude that rounds to level 1 finds them. */
+  int32_t min_c = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
+  /* |c| >= min_c as one unsigned comparison */
+  uint32_t off = (uint32_t)min_c - 1, span = 2 * (uint32_t)min_c - 2;
+  uint8_t sb_any[64] = {0};
+  uint32_t any = 0;
   for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) level[y * ls + x] = 0;
+    for (int xs = 0; xs < nsb; xs++) {
+      const int32_t *q = coef + y * n + xs * 4;
+      uint32_t m = ((uint32_t)q[0] + off > span) | ((uint32_t)q[1] + off > span) |
+                   ((uint32_t)q[2] + off > span) | ((uint32_t)q[3] + off > span);
+      sb_any[(y >> 2) * nsb + xs] |= (uint8_t)m;
+      any |= m;
+    }
+  if (!any) return 0;
   int last_k = -1;
-  for (int i = 0; i < nsb * nsb; i++) {
+  for (int i = nsb * nsb - 1; i >= 0 && last_k < 0; i--) {
     int xs = (sbs[i] & 15) * 4, ys = (sbs[i] >> 4) * 4;
-    for (int p = 0; p < 16; p++) {
-      int k = i * 16 + p;
-      int r = (ys + (ps[p] >> 4)) * n + xs + (ps[p] & 15);
-      int32_t cv = coef[r];
-      int64_t a = (int64_t)(cv < 0 ? -cv : cv) * scale;
-      sc->pos[k] = (int16_t)r;
-      sc->a[k] = a;
-      if (a + half >= ((int64_t)1 << qbits)) last_k = k;
+    if (!sb_any[(ys >> 2) * nsb + (xs >> 2)]) continue;
+    for (int p = 15; p >= 0; p--) {
+      uint32_t cv = (uint32_t)coef[(ys + (ps[p] >> 4)) * n + xs + (ps[p] & 15)];
+      if (cv + off > span) {
+        last_k = i * 16 + p;
+        break;
+      }
     }
   }
-  if (last_k < 0) return 0;
+  for (int k = 0; k <= last_k; k++) {
+    int i = k >> 4, p = k & 15;
+    int r = ((sbs[i] >> 4) * 4 + (ps[p] >> 4)) * n + (sbs[i] & 15) * 4 + (ps[p] & 15);
+    int32_t cv = coef[r];
+    sc->pos[k] = (int16_t)r;
+    sc->a[k] = (int64_t)(cv < 0 ? -cv : cv) * scale;
+  }
 
   /* Pass 1, in coding order: each level greedily, with the context state
    * (greater1 context, Rice parameter...) its predecessors leave. */
@@ -255,6 +275,8 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     int c1 = 1, nzc = 0, g2_used = 0, rice = 0;
     int64_t jcod = 0, jzero = 0;
     int start = i == last_sb ? (last_k & 15) : 15;
+    uint8_t sctx[16];
+    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
     for (int p = 15; p > start; p--) {
       int k = i * 16 + p;
       sc->lv[k] = 0;
@@ -273,22 +295,23 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       /* sig_coeff_flag is not coded at the last position, nor at the DC of
        * a coded sub-block whose other levels are all zero (inferred 1) */
       if (!is_last && !(p == 0 && csbf_coded && nzc == 0)) {
-        int xc = xs * 4 + (ps[p] & 15), yc = ys * 4 + (ps[p] >> 4);
-        int sctx = HEVC_CTX_SIG + hevc_sig_ctx(log2, c, scan_idx, xc, yc, prev_csbf);
-        s0 = bin_bits(cx, sctx, 0);
-        s1 = bin_bits(cx, sctx, 1);
+        s0 = bin_bits(cx, sctx[p], 0);
+        s1 = bin_bits(cx, sctx[p], 1);
       }
       int g1 = nzc < 8 ? g1_base + c1 : -1;
       int g2 = g1 >= 0 && !g2_used ? g2_ctx : -1;
       int best_l = 0;
-      int64_t best_j = is_last ? INT64_MAX : d0 + lambda * s0;
+      int64_t best_j = is_last ? INT64_MAX : d0 + lambda * s0, best_d = d0;
       for (int l = lmax; l >= 1 && l >= lmax - 1; l--) {
-        int64_t j = rdoq_dist(a, l, qbits, w8) + lambda * (s1 + level_bits(cx, l, g1, g2, rice));
+        int64_t d = rdoq_dist(a, l, qbits, w8);
+        int64_t j = d + lambda * (s1 + level_bits(cx, l, g1, g2, rice));
         if (j < best_j) {
           best_j = j;
           best_l = l;
+          best_d = d;
         }
       }
+      sc->dl[k] = best_d;
       sc->lv[k] = (int16_t)best_l;
       sc->d0[k] = d0;
       sc->j[k] = best_j;
@@ -335,16 +358,14 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
 
   /* Pass 2: the last position.  Ending the block at k drops every level
    * after it and saves their flags; the whole block may also go (cbf 0). */
-  int32_t lx_bits[32], ly_bits[32];
-  for (int v = 0; v < n; v++) {
-    lx_bits[v] = last_bits(cx, HEVC_CTX_LAST_X, v, log2, c);
-    ly_bits[v] = last_bits(cx, HEVC_CTX_LAST_Y, v, log2, c);
-  }
+  int32_t lx_bits[32], ly_bits[32]; /* computed when first needed */
+  for (int v = 0; v < n; v++) lx_bits[v] = ly_bits[v] = -1;
   int64_t suffix = 0;
   for (int k = 0; k <= last_k; k++) suffix += sc->d0[k];
-  int64_t best = suffix + lambda * bin_bits(cx, rd->cbf_ctx, 0);
+  int64_t best = suffix + lambda * rd->cbf_bits[0];
   int best_k = -1;
-  int64_t prefix = lambda * bin_bits(cx, rd->cbf_ctx, 1);
+  int64_t prefix = lambda * rd->cbf_bits[1];
+  int64_t dsum = 0, best_d = 0; /* distortion of the levels before k; of the best */
   for (int i = 0; i <= last_sb; i++) {
     int64_t within = 0;
     for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
@@ -358,21 +379,29 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
           x = y;
           y = t;
         }
+        if (lx_bits[x] < 0) lx_bits[x] = last_bits(cx, HEVC_CTX_LAST_X, x, log2, c);
+        if (ly_bits[y] < 0) ly_bits[y] = last_bits(cx, HEVC_CTX_LAST_Y, y, log2, c);
         int64_t j = prefix + within + sc->j[k] - lambda * sc->sig1[k] + suffix +
                     lambda * (lx_bits[x] + ly_bits[y]);
         if (j < best) {
           best = j;
           best_k = k;
+          best_d = dsum + sc->dl[k] + suffix;
         }
       }
       within += sc->j[k];
+      dsum += sc->lv[k] ? sc->dl[k] : sc->d0[k];
     }
     if (i > 0)
       prefix += sb_nz[i] ? sb_coded[i] + lambda * sb_r1[i] : sb_zero[i] + lambda * sb_r0[i];
     else
       prefix += sb_coded[0];
   }
-  if (best_k < 0) return 0;
+  if (best_k < 0) {
+    if (rd->lambda_rate) *rd->lambda_rate = 0;
+    return 0;
+  }
+  int64_t lrate = best - lambda * rd->cbf_bits[1] - best_d;
   for (int k = best_k + 1; k <= last_k; k++) sc->lv[k] = 0;
   last_k = best_k;
   last_sb = last_k >> 4;
@@ -393,7 +422,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       if (first < 0 || lastp - first < 4) continue;
       int neg = coef[sc->pos[i * 16 + first]] < 0;
       if ((sum & 1) == neg) continue;
-      int64_t bj = INT64_MAX;
+      int64_t bj = INT64_MAX, br = 0;
       int bk = -1, bd = 0;
       for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
         int k = i * 16 + p;
@@ -403,22 +432,25 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
         if (l > 0) {
           int32_t rl = level_bits(cx, l, sc->g1[k], sc->g2[k], sc->rice[k]);
           if (l < 32767) {
-            int64_t j = rdoq_dist(a, l + 1, qbits, w8) - dl +
-                        lambda * (level_bits(cx, l + 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
+            int64_t r = lambda * (level_bits(cx, l + 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
+            int64_t j = rdoq_dist(a, l + 1, qbits, w8) - dl + r;
             if (j < bj) {
               bj = j;
+              br = r;
               bk = k;
               bd = 1;
             }
           }
           if (l > 1 || (p != first && k != last_k)) {
-            int64_t j = rdoq_dist(a, l - 1, qbits, w8) - dl;
+            int64_t r;
             if (l > 1)
-              j += lambda * (level_bits(cx, l - 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
+              r = lambda * (level_bits(cx, l - 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
             else
-              j += lambda * (sc->sig0[k] - sc->sig1[k] - rl);
+              r = lambda * (sc->sig0[k] - sc->sig1[k] - rl);
+            int64_t j = rdoq_dist(a, l - 1, qbits, w8) - dl + r;
             if (j < bj) {
               bj = j;
+              br = r;
               bk = k;
               bd = -1;
             }
@@ -426,29 +458,45 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
         } else {
           /* a new first level must carry the sign the parity will give */
           if (p < first && (coef[sc->pos[k]] < 0) != neg) continue;
-          int64_t j = rdoq_dist(a, 1, qbits, w8) - dl +
-                      lambda * (sc->sig1[k] - sc->sig0[k] +
+          int64_t r = lambda * (sc->sig1[k] - sc->sig0[k] +
                                 level_bits(cx, 1, sc->g1[k], sc->g2[k], sc->rice[k]));
+          int64_t j = rdoq_dist(a, 1, qbits, w8) - dl + r;
           if (j < bj) {
             bj = j;
+            br = r;
             bk = k;
             bd = 1;
           }
         }
       }
+      lrate += br;
       if (bk >= 0) sc->lv[bk] = (int16_t)(sc->lv[bk] + bd);
     }
   }
 
+  /* the levels, with the hidden signs as a decoder infers them */
   int nz = 0;
-  for (int k = 0; k <= last_k; k++)
-    if (sc->lv[k]) {
+  for (int i = 0; i <= last_sb; i++) {
+    int first = -1, lastp = -1, sum = 0;
+    for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
+      int k = i * 16 + p;
+      if (!sc->lv[k]) continue;
       int r = sc->pos[k];
-      int y = r >> log2, x = r & (n - 1);
-      level[y * ls + x] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      if (first < 0) first = p;
+      lastp = p;
+      sum += sc->lv[k];
       nz++;
     }
-  return sign_hiding ? hidden_signs(level, ls, log2, scan_idx) : nz;
+    if (sign_hiding && first >= 0 && lastp - first >= 4) {
+      int r = sc->pos[i * 16 + first];
+      int a = sc->lv[i * 16 + first];
+      level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)((sum & 1) ? -a : a);
+      lrate -= lambda * 32768; /* the hidden sign costs nothing */
+    }
+  }
+  if (rd->lambda_rate) *rd->lambda_rate = lrate;
+  return nz;
 }
 
 void hevc_dequantize(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,

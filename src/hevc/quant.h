@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "cabac.h"
+
 /* Quantises the N x N coefficients of a transform block (N = 1 << log2) at
  * Qp' qp into levels (int16 range).  With sign_hiding, levels are adjusted
  * so that each 4x4 sub-block whose sign is hidden carries it in its parity,
@@ -30,6 +32,7 @@ typedef struct hevc_rdoq_scratch {
   int64_t a[32 * 32];     /* |coefficient| * quantiser scale, in scan order */
   int64_t d0[32 * 32];    /* distortion of level 0 */
   int64_t j[32 * 32];     /* cost of the chosen level, sig_coeff_flag included */
+  int64_t dl[32 * 32];    /* distortion of the chosen level */
   int32_t sig0[32 * 32], sig1[32 * 32]; /* rates of sig_coeff_flag 0 / 1 (0: not coded) */
   int16_t lv[32 * 32];    /* chosen absolute level */
   int16_t pos[32 * 32];   /* raster index of scan position */
@@ -39,11 +42,14 @@ typedef struct hevc_rdoq_scratch {
 } hevc_rdoq_scratch;
 
 typedef struct hevc_rdoq_param {
-  const uint8_t *ctx;  /* context states (hevc_contexts.s) */
+  const hevc_bin_rates *rates; /* bin costs in the block's context states */
   int64_t lambda;      /* Q8 */
   int c;               /* component: 0 luma, 1 Cb, 2 Cr */
-  int cbf_ctx;         /* context index of the block's cbf flag */
+  int32_t cbf_bits[2]; /* cost of the block's cbf flag being 0, 1 */
   hevc_rdoq_scratch *scratch;
+  /* out, when not NULL: lambda times the estimated rate of the block's
+   * residual_coding() (cbf excluded) - what the decisions assumed */
+  int64_t *lambda_rate;
 } hevc_rdoq_param;
 
 int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t level_stride, int log2,

@@ -40,6 +40,10 @@ struct hevc_search {
   int64_t cw_q8;       /* weight of chroma SSE against luma SSE, Q8 */
   int64_t lambda_c;    /* lambda / chroma weight, for chroma RDOQ */
   int qpp[3];          /* Qp' per component */
+  uint64_t tu_bits;    /* RDOQ's estimate of the last TU's residual rate */
+  hevc_bin_rates rates; /* bin costs for RDOQ */
+  int rates_valid;     /* rates match the current CU's residual contexts */
+  int rate_est;        /* candidates' residual rates from RDOQ's estimate */
 };
 
 heic_status hevc_search_new(hevc_search **out, hc_mem *mem) {
@@ -148,8 +152,21 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   }
   int scan = hevc_scan_idx(log2, c, mode), nz;
   if (e->cfg.rdoq) {
-    hevc_rdoq_param rp = {ctx->s, c ? s->lambda_c : s->lambda, c, cbf_ctx, &s->rdoq};
+    int64_t lrate = 0;
+    /* With rate estimates the residual contexts stay those of the CU's
+     * start for all of its candidates, and one table serves them all. */
+    if (!s->rate_est || !s->rates_valid) hevc_bin_rates_init(&s->rates, ctx);
+    s->rates_valid = 1;
+    int cs = ctx->s[cbf_ctx];
+    hevc_rdoq_param rp = {&s->rates,
+                          c ? s->lambda_c : s->lambda,
+                          c,
+                          {(int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 0],
+                           (int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 1]},
+                          &s->rdoq,
+                          &lrate};
     nz = hevc_quantize_rdoq(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding, &rp);
+    s->tu_bits = (uint64_t)(lrate > 0 ? lrate / rp.lambda : 0);
   } else {
     nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
   }
@@ -205,7 +222,9 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
     sse += code_tu(s, c, cx, cy, ct, mode, x, y, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
     int cbf = (ctu->cbf[hevc_uidx(ctu, x, y)] >> c) & 1;
     hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
-    if (cbf)
+    if (cbf && s->rate_est)
+      cb.frac_bits += s->tu_bits;
+    else if (cbf)
       hevc_write_residual(&cb, &ctu->coef[c][(cy - (ctu->y0 >> 1)) * 32 + cx - (ctu->x0 >> 1)],
                           32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
   }
@@ -235,7 +254,9 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
     uint64_t sse = code_tu(s, 0, x, y, log2, mode, x, y, &cb.ctx, cbf_ctx);
     int cbf = ctu->cbf[hevc_uidx(ctu, x, y)] & 1;
     hevc_cabac_bin(&cb, cbf_ctx, cbf);
-    if (cbf)
+    if (cbf && s->rate_est)
+      cb.frac_bits += s->tu_bits;
+    else if (cbf)
       hevc_write_residual(&cb, &ctu->coef[0][(y - ctu->y0) * 64 + x - ctu->x0], 64, log2, 0,
                           hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding);
     ja = cost(s, sse, cb.frac_bits);
@@ -419,12 +440,18 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
   }
   /* a leaf, or an 8x8 node of 4x4 luma TUs whose chroma is one 4x4 block */
   int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
-  uint64_t sse = 0;
-  for (int c = 1; c < 3; c++)
+  uint64_t sse = 0, est = 0;
+  for (int c = 1; c < 3; c++) {
     sse += code_tu(s, c, cx, cy, ct, cm, x, y, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
+    if ((ctu->cbf[u] >> c) & 1) est += s->tu_bits;
+  }
   int cbf = ctu->cbf[u];
   hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 1) & 1);
   hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 2) & 1);
+  if (s->rate_est) {
+    cb->frac_bits += est;
+    return sse;
+  }
   int scan = hevc_scan_idx(ct, 1, cm);
   int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
   for (int c = 1; c < 3; c++)
@@ -534,6 +561,7 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
                            hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
+  s->rates_valid = 0;
   set_map(ctu->cu_log2, ctu, x, y, log2, log2);
   set_map(ctu->nxn, ctu, x, y, log2, 0);
   set_map(ctu->cbf, ctu, x, y, log2, 0);
@@ -542,7 +570,8 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
   hevc_contexts cl = *ctx;
   int64_t j2n = search_luma_pu(s, x, y, log2, 0, &cl);
   if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn &&
-      !(e->cfg.early_exit && !cu_has_residual(ctu, x, y, log2, 1))) {
+      !(e->cfg.early_exit && (!cu_has_residual(ctu, x, y, log2, 1) ||
+                              j2n < 24 * s->lambda * 32768))) {
     j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
     region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 1);
     set_map(ctu->nxn, ctu, x, y, log2, 1);
@@ -580,7 +609,9 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   /* A CU coded without any residual is predicted well enough that
    * splitting it rarely pays. */
   int try_split = log2 > HEVC_MIN_CU_LOG2 &&
-                  !(inside && e->cfg.early_exit && !cu_has_residual(s->ctu, x, y, log2, 7));
+                  !(inside && e->cfg.early_exit &&
+                    (!cu_has_residual(s->ctu, x, y, log2, 7) ||
+                     jn < (s->lambda * 32768 << (log2 + 1))));
   if (try_split) {
     if (inside) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cs = *ctx;
@@ -615,6 +646,7 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
   s->sqrt_lambda = (int64_t)hevc_sqrt_lambda_q8[q] << (bd - 8);
   s->cw_q8 = hevc_chroma_weight_q8(e, ctu->qp);
+  s->rate_est = e->cfg.rdoq && e->cfg.rate_estimate;
   s->lambda_c = s->lambda * 256 / s->cw_q8;
   for (int c = 0; c < 3; c++) s->qpp[c] = hevc_qp_prime(e, c, ctu->qp);
   memset(ctu->cu_log2, 0, sizeof(ctu->cu_log2));

@@ -305,12 +305,12 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
 
     int prev_csbf = right + 2 * below;
     int start = i == last_sb ? last_p - 1 : 15;
+    uint8_t sctx[16];
+    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
     for (int p = start; p >= 0; p--) {
       int sig = vals[p] != 0;
       if (p == 0 && infer_dc) break; /* inferred 1 */
-      int xc = xs * 4 + (ps[p] & 15), yc = ys * 4 + (ps[p] >> 4);
-      int sctx = hevc_sig_ctx(log2, c, scan_idx, xc, yc, prev_csbf);
-      hevc_cabac_bin(cb, HEVC_CTX_SIG + sctx, sig);
+      hevc_cabac_bin(cb, sctx[p], sig);
       if (sig) infer_dc = 0;
     }
 

@@ -21,22 +21,31 @@ static inline int hevc_sig_ctx(int log2, int c, int scan_idx, int xc, int yc, in
   } else if (xc + yc == 0) {
     sctx = 0;
   } else {
-    int xp = xc & 3, yp = yc & 3;
-    if (prev_csbf == 0)
-      sctx = xp + yp == 0 ? 2 : xp + yp < 3 ? 1 : 0;
-    else if (prev_csbf == 1)
-      sctx = yp == 0 ? 2 : yp == 1 ? 1 : 0;
-    else if (prev_csbf == 2)
-      sctx = xp == 0 ? 2 : xp == 1 ? 1 : 0;
-    else
-      sctx = 2;
-    if (c == 0 && ((xc >> 2) > 0 || (yc >> 2) > 0)) sctx += 3;
+    sctx = hevc_sig_pattern[prev_csbf][((yc & 3) << 2) | (xc & 3)];
+    if (c == 0 && (xc > 3 || yc > 3)) sctx += 3;
     if (log2 == 3)
       sctx += scan_idx == 0 ? 9 : 15;
     else
       sctx += c == 0 ? 21 : 12;
   }
   return sctx + (c ? 27 : 0);
+}
+
+/* hevc_sig_ctx() for the 16 positions, in scan order (ps: the 4x4 scan), of
+ * sub-block (xs, ys) (in sub-blocks), as absolute context indices. */
+static inline void hevc_sig_ctx_sb(int log2, int c, int scan_idx, int xs, int ys, int prev_csbf,
+                                   const uint8_t *ps, uint8_t out[16]) {
+  int base = HEVC_CTX_SIG + (c ? 27 : 0);
+  if (log2 == 2) {
+    for (int p = 0; p < 16; p++)
+      out[p] = (uint8_t)(base + hevc_sig_ctx_4x4[((ps[p] >> 4) << 2) + (ps[p] & 15)]);
+    return;
+  }
+  int off = base + (c == 0 && (xs | ys) ? 3 : 0) +
+            (log2 == 3 ? (scan_idx == 0 ? 9 : 15) : (c == 0 ? 21 : 12));
+  const uint8_t *pat = hevc_sig_pattern[prev_csbf];
+  for (int p = 0; p < 16; p++) out[p] = (uint8_t)(off + pat[((ps[p] >> 4) << 2) | (ps[p] & 15)]);
+  if (xs == 0 && ys == 0) out[0] = (uint8_t)base; /* DC: every scan starts there */
 }
 
 void hevc_write_sao(hevc_cabac *cb, const hevc_encoder *e, const hevc_sao *sao, int rx, int ry);

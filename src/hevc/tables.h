@@ -46,6 +46,10 @@ extern const uint32_t hevc_sqrt_lambda_q8[58];
 /* last_sig_coeff_{x,y}_prefix of a last position coordinate 0..31 (9.3.3). */
 extern const uint8_t hevc_last_prefix[32];
 
+/* sigCtx inside a sub-block of a larger block, by prev_csbf (coded
+ * sub-block right + 2 * below) and position yp * 4 + xp (9.3.4.2.5). */
+extern const uint8_t hevc_sig_pattern[4][16];
+
 /* sig_coeff_flag context of a position in a 4x4 transform block. */
 extern const uint8_t hevc_sig_ctx_4x4[16];
 
