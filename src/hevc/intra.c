@@ -16,9 +16,6 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   hevc_pixel lin[4 * 32 + 1];
   uint8_t avail[4 * 32 + 1];
   int total = 4 * n + 1, any = 0;
-  /* Availability is a property of the 4x4 luma unit a sample lies in, so
-   * the decoding-order key is computed once per unit, not per sample. */
-  int last_ux = -1, last_uy = -1, last_ok = 0;
   for (int i = 0; i < total; i++) {
     int x, y;
     if (i < 2 * n) {
@@ -31,16 +28,7 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
       x = xc + (i - 2 * n - 1);
       y = yc - 1;
     }
-    int ok = x >= 0 && y >= 0 && x < pw && y < ph;
-    if (ok) {
-      int ux = (x << sh) >> 2, uy = (y << sh) >> 2;
-      if (ux != last_ux || uy != last_uy) {
-        last_ux = ux;
-        last_uy = uy;
-        last_ok = hevc_zkey(e, x << sh, y << sh) < cur;
-      }
-      ok = last_ok;
-    }
+    int ok = x >= 0 && y >= 0 && x < pw && y < ph && hevc_zkey(e, x << sh, y << sh) < cur;
     avail[i] = (uint8_t)ok;
     if (ok) {
       lin[i] = pl[y * st + x];
