@@ -42,51 +42,6 @@ INLINE __m128i pair128(const int16_t *m) {
   return _mm_set1_epi32(v);
 }
 
-/* One pass for blocks of 8 or 4 columns (n = 8 or 4), in 128-bit lanes:
- *   dst[j][x] = pack((sum_{i < nin} m[j][i] src[i][x] + 2^(shift-1)) >> shift)
- * for j, x < n; nin is even.  wrap selects the low-16-bit pack instead of
- * the saturating one. */
-INLINE void pass_narrow(const int16_t *src, ptrdiff_t ss, int nin, const int16_t *m, int n,
-                        int shift, int wrap, int16_t *dst) {
-  const __m128i rnd = _mm_set1_epi32(1 << (shift - 1));
-  const __m128i sh = _mm_cvtsi32_si128(shift);
-  __m128i lo[4], hi[4];
-  HEVC_UNROLL
-  for (int p = 0; p < nin / 2; p++) {
-    __m128i a, b;
-    if (n == 8) {
-      a = _mm_loadu_si128((const __m128i *)(src + 2 * p * ss));
-      b = _mm_loadu_si128((const __m128i *)(src + (2 * p + 1) * ss));
-    } else {
-      a = _mm_loadl_epi64((const __m128i *)(src + 2 * p * ss));
-      b = _mm_loadl_epi64((const __m128i *)(src + (2 * p + 1) * ss));
-    }
-    lo[p] = _mm_unpacklo_epi16(a, b);
-    hi[p] = _mm_unpackhi_epi16(a, b);
-  }
-  HEVC_UNROLL
-  for (int j = 0; j < n; j++) {
-    __m128i al = _mm_setzero_si128(), ah = _mm_setzero_si128();
-    HEVC_UNROLL
-    for (int p = 0; p < nin / 2; p++) {
-      __m128i c = pair128(m + j * n + 2 * p);
-      al = _mm_add_epi32(al, _mm_madd_epi16(lo[p], c));
-      if (n == 8) ah = _mm_add_epi32(ah, _mm_madd_epi16(hi[p], c));
-    }
-    al = _mm_sra_epi32(_mm_add_epi32(al, rnd), sh);
-    ah = _mm_sra_epi32(_mm_add_epi32(ah, rnd), sh);
-    if (wrap) {
-      al = _mm_srai_epi32(_mm_slli_epi32(al, 16), 16);
-      ah = _mm_srai_epi32(_mm_slli_epi32(ah, 16), 16);
-    }
-    __m128i v = _mm_packs_epi32(al, ah);
-    if (n == 8)
-      _mm_storeu_si128((__m128i *)(dst + j * n), v);
-    else
-      _mm_storel_epi64((__m128i *)(dst + j * n), v);
-  }
-}
-
 /* dst = src^T for an n x n int16 block, n a multiple of 8, both stride n. */
 INLINE void transpose16(const int16_t *src, int16_t *dst, int n) {
   for (int by = 0; by < n; by += 8)
@@ -124,15 +79,63 @@ INLINE void transpose16_to32(const int16_t *src, int32_t *dst, int n) {
     }
 }
 
-/* 4x4: rows 0-3 of src as 64-bit halves; returns the transposed rows 0,1 in
- * t01 and 2,3 in t23. */
-INLINE void tr4x4(const int16_t *src, __m128i *t01, __m128i *t23) {
-  __m128i r[4];
+/* ---- 4x4, entirely in registers ------------------------------------------ */
+/* (Also keeps the data out of memory round trips that GCC would turn into
+ * register-to-register vmovq, an encoding Valgrind 3.19 cannot decode.) */
+
+/* One 4-point pass over the rows of r01 = [row 0 | row 1], r23 = [row 2 |
+ * row 3]: out row j = pack((sum_i m[j][i] row i + 2^(shift-1)) >> shift),
+ * returned the same way; wrap as in the wider passes. */
+INLINE void pass4(__m128i r01, __m128i r23, const int16_t *m, int shift, int wrap, __m128i *o01,
+                  __m128i *o23) {
+  const __m128i rnd = _mm_set1_epi32(1 << (shift - 1));
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  __m128i p01 = _mm_unpacklo_epi16(r01, _mm_unpackhi_epi64(r01, r01));
+  __m128i p23 = _mm_unpacklo_epi16(r23, _mm_unpackhi_epi64(r23, r23));
+  __m128i o[4];
   HEVC_UNROLL
-  for (int i = 0; i < 4; i++) r[i] = _mm_loadl_epi64((const __m128i *)(src + 4 * i));
-  __m128i a = _mm_unpacklo_epi16(r[0], r[1]), b = _mm_unpacklo_epi16(r[2], r[3]);
-  *t01 = _mm_unpacklo_epi32(a, b);
-  *t23 = _mm_unpackhi_epi32(a, b);
+  for (int j = 0; j < 4; j++) {
+    __m128i acc = _mm_add_epi32(_mm_madd_epi16(p01, pair128(m + 4 * j)),
+                                _mm_madd_epi16(p23, pair128(m + 4 * j + 2)));
+    acc = _mm_sra_epi32(_mm_add_epi32(acc, rnd), sh);
+    if (wrap) acc = _mm_srai_epi32(_mm_slli_epi32(acc, 16), 16);
+    o[j] = acc;
+  }
+  *o01 = _mm_packs_epi32(o[0], o[1]);
+  *o23 = _mm_packs_epi32(o[2], o[3]);
+}
+
+/* 4x4 transpose of [row 0 | row 1], [row 2 | row 3] into the same layout. */
+INLINE void tr4(__m128i r01, __m128i r23, __m128i *c01, __m128i *c23) {
+  __m128i a = _mm_unpacklo_epi16(r01, r23); /* r0[0] r2[0] r0[1] r2[1] ... */
+  __m128i b = _mm_unpackhi_epi16(r01, r23); /* r1[0] r3[0] r1[1] r3[1] ... */
+  *c01 = _mm_unpacklo_epi16(a, b);
+  *c23 = _mm_unpackhi_epi16(a, b);
+}
+
+INLINE void fwd4x4(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd, const int16_t *m) {
+  __m128i a = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)res),
+                                 _mm_loadl_epi64((const __m128i *)(res + stride)));
+  __m128i b = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(res + 2 * stride)),
+                                 _mm_loadl_epi64((const __m128i *)(res + 3 * stride)));
+  pass4(a, b, m, bd - 7, 0, &a, &b); /* shift1 = 2 + bd - 9 */
+  tr4(a, b, &a, &b);
+  pass4(a, b, m, 8, 0, &a, &b); /* shift2 = 2 + 6 */
+  tr4(a, b, &a, &b);
+  _mm256_storeu_si256((__m256i *)coef, _mm256_cvtepi16_epi32(a));
+  _mm256_storeu_si256((__m256i *)(coef + 8), _mm256_cvtepi16_epi32(b));
+}
+
+INLINE void inv4x4(const int32_t *coef, int16_t *res, int bd, const int16_t *m) {
+  __m256i c0 = _mm256_loadu_si256((const __m256i *)coef), c1 = _mm256_loadu_si256((const __m256i *)(coef + 8));
+  __m128i a = _mm_packs_epi32(_mm256_castsi256_si128(c0), _mm256_extracti128_si256(c0, 1));
+  __m128i b = _mm_packs_epi32(_mm256_castsi256_si128(c1), _mm256_extracti128_si256(c1, 1));
+  pass4(a, b, m, 7, 0, &a, &b);
+  tr4(a, b, &a, &b);
+  pass4(a, b, m, 20 - bd, 1, &a, &b);
+  tr4(a, b, &a, &b);
+  _mm_storeu_si128((__m128i *)res, a);
+  _mm_storeu_si128((__m128i *)(res + 8), b);
 }
 
 /* ---- 8x8, entirely in registers ------------------------------------------ */
@@ -333,23 +336,15 @@ INLINE void fwd_pass16(const int16_t *src, ptrdiff_t ss, int n, int shift, int16
 INLINE void fwd_n(const int16_t *res, ptrdiff_t stride, int32_t *coef, int bd, int log2,
                   const int16_t *m) {
   int n = 1 << log2;
-  int16_t t[32 * 32], u[32 * 32], v[32 * 32];
   int s1 = log2 + bd - 9, s2 = log2 + 6;
   if (n >= 16) {
+    int16_t t[32 * 32], u[32 * 32], v[32 * 32];
     fwd_pass16(res, stride, n, s1, t);
     transpose16(t, u, n);
     fwd_pass16(u, n, n, s2, v);
     transpose16_to32(v, coef, n);
   } else { /* 4x4 (8x8 has its own kernel above) */
-    pass_narrow(res, stride, 4, m, 4, s1, 0, t);
-    __m128i a, b;
-    tr4x4(t, &a, &b);
-    _mm_storeu_si128((__m128i *)u, a);
-    _mm_storeu_si128((__m128i *)(u + 8), b);
-    pass_narrow(u, 4, 4, m, 4, s2, 0, v);
-    tr4x4(v, &a, &b);
-    _mm256_storeu_si256((__m256i *)coef, _mm256_cvtepi16_epi32(a));
-    _mm256_storeu_si256((__m256i *)(coef + 8), _mm256_cvtepi16_epi32(b));
+    fwd4x4(res, stride, coef, bd, m);
   }
 }
 
@@ -483,40 +478,22 @@ INLINE void pack_coefs(const int32_t *coef, int16_t *d, int n, int *rows, int *c
 
 INLINE void inv_n(const int32_t *coef, int16_t *res, int bd, int log2, const int16_t *m) {
   int n = 1 << log2;
+  if (n == 4) {
+    inv4x4(coef, res, bd, m);
+    return;
+  }
   int16_t d[32 * 32], g[32 * 32], gt[32 * 32], o[32 * 32];
   int rows, cols;
-  if (n == 4) {
-    rows = cols = 4;
-    for (int i = 0; i < 16; i += 8) {
-      __m256i c = _mm256_loadu_si256((const __m256i *)(coef + i));
-      _mm_storeu_si128((__m128i *)(d + i),
-                       _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1)));
-    }
-  } else {
-    pack_coefs(coef, d, n, &rows, &cols);
-    if (!rows) { /* all zero: so is the residual */
-      memset(res, 0, sizeof(int16_t) * (size_t)(n * n));
-      return;
-    }
+  pack_coefs(coef, d, n, &rows, &cols);
+  if (!rows) { /* all zero: so is the residual */
+    memset(res, 0, sizeof(int16_t) * (size_t)(n * n));
+    return;
   }
-  int bs = 20 - bd;
-  if (n >= 16) {
-    /* g: only columns < cols can be non-zero; gt: only rows < cols */
-    inv_pass16(d, n, rows, cols, 7, 0, g);
-    transpose16_cols(g, gt, n, cols);
-    inv_pass16(gt, n, cols, n, bs, 1, o);
-    transpose16(o, res, n);
-  } else { /* 4x4 */
-    pass_narrow(d, 4, 4, m, 4, 7, 0, g);
-    __m128i a, b;
-    tr4x4(g, &a, &b);
-    _mm_storeu_si128((__m128i *)gt, a);
-    _mm_storeu_si128((__m128i *)(gt + 8), b);
-    pass_narrow(gt, 4, 4, m, 4, bs, 1, o);
-    tr4x4(o, &a, &b);
-    _mm_storeu_si128((__m128i *)res, a);
-    _mm_storeu_si128((__m128i *)(res + 8), b);
-  }
+  /* g: only columns < cols can be non-zero; gt: only rows < cols */
+  inv_pass16(d, n, rows, cols, 7, 0, g);
+  transpose16_cols(g, gt, n, cols);
+  inv_pass16(gt, n, cols, n, 20 - bd, 1, o);
+  transpose16(o, res, n);
 }
 
 static HEVC_AVX2 void inv4_avx2(const int32_t *coef, int16_t *res, int bd) {
