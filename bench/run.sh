@@ -21,7 +21,7 @@ encoders are against x265 medium (PSNR-YUV), of the HEIC/JPEG files
 against heif-enc (RGB PSNR).
 
 Modes:
-  --quick          2 photos (storm 1920x1280, wesaturate 500x500), QP 27 37
+  --quick          2 photos (flower 2268x1512, wesaturate 500x500), QP 27 37
                    (2 qualities), 1 timing run: a few minutes (the default)
   --full           every photo of the corpus (but the tiny ones and the
                    grey/alpha duplicates), QP 22 27 32 37 (4 qualities),
