@@ -194,32 +194,35 @@ def write_report(csvpath, outdir, meta):
         "- %s: `%s`" % kv for kv in meta["commands"].items()] + [""]
 
     panels = []
+
+    def section(configs, anchor, metric, label, panel, title, intro):
+        """One group of configurations measured against anchor on metric."""
+        summ, bd, largest = summary(rows, configs, anchor, metric)
+        panels.append((panel, anchor, summ))
+        return ([title, "", intro, ""] + config_table(summ, anchor, label, largest) + [""] +
+                ["BD-rate per photo:", ""] + image_table(bd, configs, images) + [""] +
+                ["Operating points (means over the photos):", ""] +
+                points_table(rows, configs, metric, label) + [""])
+
     if hevc:
-        summ, bd, largest = summary(rows, hevc, HEVC_ANCHOR, "psnr_yuv")
-        panels.append(("HEVC, one picture, QP sweep (PSNR-YUV)", HEVC_ANCHOR, summ))
-        L += ["## HEVC encoders (Y4M in, one intra picture)", "",
-              "BD-rate: bits (the stream without its SEI NAL units) at equal PSNR-YUV = (6 Y + Cb + Cr) / 8 "
-              "against x265 `--preset medium`, "
-              "per photo over the QP sweep, then the mean over the photos (negative: fewer bits).  "
-              "Speed ratio: total x265-medium encode time / total time of the configuration "
-              "(> 1: faster than x265 medium); wall clock, and user+system CPU time (n/a: below the 10 ms "
-              "resolution of `/usr/bin/time`).", ""]
-        L += config_table(summ, HEVC_ANCHOR, "PSNR-YUV", largest) + [""]
-        L += ["BD-rate per photo:", ""] + image_table(bd, hevc, images) + [""]
-        L += ["Operating points (means over the photos):", ""] + points_table(rows, hevc, "psnr_yuv", "PSNR-YUV")
-        L += [""]
+        L += section(
+            hevc, HEVC_ANCHOR, "psnr_yuv", "PSNR-YUV", "HEVC, one picture, QP sweep (PSNR-YUV)",
+            "## HEVC encoders (Y4M in, one intra picture)",
+            "BD-rate: bits (the stream without its SEI NAL units) at equal PSNR-YUV = (6 Y + Cb + Cr) / 8 "
+            "against x265 `--preset medium`, "
+            "per photo over the QP sweep, then the mean over the photos (negative: fewer bits).  "
+            "Speed ratio: total x265-medium encode time / total time of the configuration "
+            "(> 1: faster than x265 medium); wall clock, and user+system CPU time (n/a: below the 10 ms "
+            "resolution of `/usr/bin/time`).")
     if heic:
-        summ, bd, largest = summary(rows, heic, HEIC_ANCHOR, "psnr_rgb")
-        panels.append(("HEIC / JPEG files from PNG, quality sweep (RGB PSNR)", HEIC_ANCHOR, summ))
-        L += ["## HEIC and JPEG files (PNG in, RGB out)", "",
-              "BD-rate: file bytes at equal RGB PSNR against libheif's `heif-enc` (x265), both decoded "
-              "by libheif's `heif-convert`; cjpeg (decoded by djpeg) for context.  Speed ratio: total "
-              "heif-enc time / total time of the configuration (CPU: n/a below 10 ms).  SSIM-Y here is on BT.601 luma computed "
-              "from the RGB.", ""]
-        L += config_table(summ, HEIC_ANCHOR, "RGB PSNR", largest) + [""]
-        L += ["BD-rate per photo:", ""] + image_table(bd, heic, images) + [""]
-        L += ["Operating points (means over the photos):", ""] + points_table(rows, heic, "psnr_rgb", "RGB PSNR")
-        L += [""]
+        L += section(
+            heic, HEIC_ANCHOR, "psnr_rgb", "RGB PSNR",
+            "HEIC / JPEG files from PNG, quality sweep (RGB PSNR)",
+            "## HEIC and JPEG files (PNG in, RGB out)",
+            "BD-rate: file bytes at equal RGB PSNR against libheif's `heif-enc` (x265), both decoded "
+            "by libheif's `heif-convert`; cjpeg (decoded by djpeg) for context.  Speed ratio: total "
+            "heif-enc time / total time of the configuration (CPU: n/a below 10 ms).  SSIM-Y here is on BT.601 luma computed "
+            "from the RGB.")
     if panels:
         plot(os.path.join(outdir, "speed_vs_bdrate.png"), panels)
         L += ["![speed vs BD-rate](speed_vs_bdrate.png)", ""]

@@ -35,6 +35,8 @@
 # usage: encode_corpus.sh [--quick] [--encoder NAME] [--jobs N]
 #                         HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP CORPUS_DIR
 set -uo pipefail
+# shellcheck source=tests/lib/jobs.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/jobs.sh"
 
 usage="usage: encode_corpus.sh [--quick] [--encoder NAME] [--jobs N] HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP CORPUS_DIR"
 quick=0
@@ -97,8 +99,12 @@ trap 'rm -rf "$tmp"' EXIT
 # "meta.py input FILE" describes a PNG/JPEG/Y4M input; "meta.py heif FILE"
 # the Exif, XMP and ICC of a HEIF file, read from its boxes (iinf, iloc,
 # idat, ipco colr).  Output: KEY=VALUE lines.
+# The box reading it shares with tests/tools/heif_item_hevc.py sits beside it.
+cp "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools/heif_boxes.py" "$tmp/"
 cat >"$tmp/meta.py" <<'PYEOF'
 import hashlib, re, struct, sys, zlib
+
+from heif_boxes import boxes, item_data, parse_iloc, uint
 
 def tiff_orientation(t):
     """Orientation (tag 0x0112) of IFD0 of a TIFF block; None when absent."""
@@ -220,23 +226,6 @@ def describe_input(path):
         r['icc_rgb'] = 1 if icc[16:20] == b'RGB ' else 0
     return r
 
-def boxes(d, p, end):
-    while p + 8 <= end:
-        size, typ = struct.unpack('>I4s', d[p:p + 8])
-        h = 8
-        if size == 1:
-            size = struct.unpack('>Q', d[p + 8:p + 16])[0]
-            h = 16
-        elif size == 0:
-            size = end - p
-        if size < h or p + size > end:
-            raise ValueError('bad box size')
-        yield typ.decode('latin-1'), p + h, p + size
-        p += size
-
-def uint(d, p, n):
-    return int.from_bytes(d[p:p + n], 'big') if n else 0
-
 def describe_heif(path):
     d = open(path, 'rb').read()
     r = {'exif': 0, 'exif_tiff': 0, 'orient': None, 'xmp': 0, 'xmp_orient': None,
@@ -268,34 +257,7 @@ def describe_heif(path):
                     ct_end = d.index(b'\0', name_end + 1, e2)
                     content[iid] = d[name_end + 1:ct_end].decode('latin-1')
         elif t == 'iloc':
-            v = d[s]
-            q = s + 4
-            osz, lsz = d[q] >> 4, d[q] & 15
-            bsz, isz = d[q + 1] >> 4, (d[q + 1] & 15 if v in (1, 2) else 0)
-            q += 2
-            cnt = uint(d, q, 2 if v < 2 else 4)
-            q += 2 if v < 2 else 4
-            for _ in range(cnt):
-                iid = uint(d, q, 2 if v < 2 else 4)
-                q += 2 if v < 2 else 4
-                method = 0
-                if v in (1, 2):
-                    method = uint(d, q, 2) & 15
-                    q += 2
-                q += 2  # data_reference_index
-                base = uint(d, q, bsz)
-                q += bsz
-                ne = uint(d, q, 2)
-                q += 2
-                ext = []
-                for _ in range(ne):
-                    q += isz
-                    off = uint(d, q, osz)
-                    q += osz
-                    ln = uint(d, q, lsz)
-                    q += lsz
-                    ext.append((base + off, ln))
-                locs[iid] = (method, ext)
+            locs = parse_iloc(d, s, e)
         elif t == 'idat':
             idat = d[s:e]
         elif t == 'iprp':
@@ -308,9 +270,7 @@ def describe_heif(path):
                         r['icc_md5'] = hashlib.md5(icc).hexdigest()
 
     def data(iid):
-        method, ext = locs[iid]
-        src = d if method == 0 else idat
-        return b''.join(src[o:o + n] for o, n in ext)
+        return item_data(d, locs[iid], idat)
 
     for iid, t in sorted(types.items()):
         if t == 'Exif' and not r['exif'] and iid in locs:
@@ -652,37 +612,11 @@ done < <(for n in "${!job_input[@]}"; do
            i="${job_input[$n]}"
            echo "$(( $(mget "$tmp/in/$i.meta" w) * $(mget "$tmp/in/$i.meta" h) )) $n"
          done | sort -k1,1nr -k2,2n)
-running=0
-for n in "${order[@]}"; do
-  check_one "$n" &
-  running=$((running + 1))
-  if [ "$running" -ge "$jobs" ]; then
-    wait -n || true
-    running=$((running - 1))
-  fi
-done
-wait
-
-passed=0
-failed="$prep_failed"
-skipped=0
-for n in "${!job_input[@]}"; do
-  r="$tmp/out/$n.result"
-  if [ ! -f "$r" ]; then
-    echo "FAIL ${inputs[${job_input[$n]}]} q${job_q[$n]}: no result"
-    failed=$((failed + 1))
-    continue
-  fi
-  verdict="$(head -n1 "$r" | cut -f1)"
-  printf '%-4s %s\n' "$verdict" "$(head -n1 "$r" | cut -f2-)"
-  if [ "$verdict" = ok ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    tail -n +2 "$r" | sed 's/^/      /'
-  fi
-done
+run_jobs "$jobs" "$tmp/out" check_one "${order[@]}"
+tally_results "$tmp/out" "      " "${!job_input[@]}"
+passed="$TALLY_PASSED"
+failed=$((prep_failed + TALLY_FAILED))
 echo
 echo "encode_corpus ($encoder) done in $(($(date +%s) - start)) s"
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

@@ -1004,6 +1004,21 @@ static void test_alloc_failure(heic_allocator *alloc, uint32_t w, uint32_t h, in
 }
 
 #ifdef HEIC_TEST_X265_REPRO
+/* Parameters of the reproducers below: x265's preset, a 64x64 picture (of
+ * api's bit depth) per second, errors only.  NULL when libx265 cannot
+ * allocate. */
+static x265_param *repro_param(const x265_api *api, const char *preset) {
+  x265_param *param = api->param_alloc();
+  if (!param) return NULL;
+  api->param_default_preset(param, preset, NULL);
+  param->sourceWidth = 64;
+  param->sourceHeight = 64;
+  param->fpsNum = 1;
+  param->fpsDenom = 1;
+  param->logLevel = X265_LOG_ERROR;
+  return param;
+}
+
 /* Minimal reproducer of libx265 3.5's own leak, with libx265's API alone:
  * n encoders opened and closed in turn, x265_cleanup() after each, no
  * picture ever encoded.  Run under LSan without suppressions it reports
@@ -1012,14 +1027,8 @@ static int x265_leak_repro(int n) {
   const x265_api *api = x265_api_get(8);
   if (!api) return 1;
   for (int i = 0; i < n; i++) {
-    x265_param *param = api->param_alloc();
+    x265_param *param = repro_param(api, "ultrafast");
     if (!param) return 1;
-    api->param_default_preset(param, "ultrafast", NULL);
-    param->sourceWidth = 64;
-    param->sourceHeight = 64;
-    param->fpsNum = 1;
-    param->fpsDenom = 1;
-    param->logLevel = X265_LOG_ERROR;
     x265_encoder *enc = api->encoder_open(param);
     if (enc) api->encoder_close(enc);
     api->param_free(param);
@@ -1045,16 +1054,10 @@ static int x265_leak_repro(int n) {
 static int x265_simd_repro(const char *path, int c_only, int depth) {
   const x265_api *api = x265_api_get(depth);
   if (!api) return 1;
-  x265_param *param = api->param_alloc();
+  x265_param *param = repro_param(api, "medium");
   if (!param) return 1;
-  api->param_default_preset(param, "medium", NULL);
   if (c_only) param->cpuid = 0;
-  param->sourceWidth = 64;
-  param->sourceHeight = 64;
-  param->fpsNum = 1;
-  param->fpsDenom = 1;
   param->totalFrames = 1;
-  param->logLevel = X265_LOG_ERROR;
   param->keyframeMax = 1;
   param->frameNumThreads = 1;
   param->bRepeatHeaders = 1;

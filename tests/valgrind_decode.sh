@@ -20,6 +20,8 @@ big="iphone/iphone8plus_arrow_3024x4032.heic"
 # Bigger than MAX_BYTES, decoded for its 10-bit 4:2:2 thumbnail (--thumb).
 thumb_of="camera/sony_a7s3_10bit_4240x2832.hif"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tests/lib/jobs.sh
+source "$here/lib/jobs.sh"
 jobs=2
 
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -52,8 +54,9 @@ fi
 
 # One file: writes $tmp/N.result with "ok|FAIL<TAB>line".
 check_one() {
-  local n="$1" file="${2%%|*}" opts=""
-  [ "$2" = "$file" ] || opts="${2#*|}"
+  local n="$1" spec="${files[$1]}"
+  local file="${spec%%|*}" opts=""
+  [ "$spec" = "$file" ] || opts="${spec#*|}"
   local rel="${file#"$corpus"/heif/}${opts:+ $opts}"
   local log="$tmp/$n.vg" out="$tmp/$n.png"
   local rc=0 start end
@@ -91,33 +94,10 @@ check_one() {
 
 echo "valgrind $(valgrind --version) over ${#files[@]} files (<= $max_bytes bytes, plus $big" \
   "and $thumb_of --thumb), $jobs at a time"
-running=0
-for i in "${!files[@]}"; do
-  check_one "$i" "${files[$i]}" &
-  running=$((running + 1))
-  if [ "$running" -ge "$jobs" ]; then
-    wait -n || true
-    running=$((running - 1))
-  fi
-done
-wait
-
-passed=0
-failed=0
-for i in "${!files[@]}"; do
-  if [ ! -f "$tmp/$i.result" ]; then
-    echo "FAIL ${files[$i]%%|*}: no result"
-    failed=$((failed + 1))
-    continue
-  fi
-  head -n1 "$tmp/$i.result" | cut -f2-
-  if [ "$(head -n1 "$tmp/$i.result" | cut -f1)" = "ok" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    tail -n +2 "$tmp/$i.result"
-  fi
-done
+run_jobs "$jobs" "$tmp" check_one "${!files[@]}"
+tally_results "$tmp" "" "${!files[@]}"
+passed="$TALLY_PASSED"
+failed="$TALLY_FAILED"
 echo
 echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

@@ -36,6 +36,8 @@ corpus="${3:?}"
 jobs=2
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tests/lib/jobs.sh
+source "$here/lib/jobs.sh"
 
 # name|input (under CORPUS/inputs)|extra heic-enc options
 cases=(
@@ -69,7 +71,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # One case: writes $tmp/N.result with "ok|FAIL<TAB>line", then details.
 check_one() {
-  local n="$1" spec="$2"
+  local n="$1" spec="${cases[$1]}"
   local name rel opts
   IFS='|' read -r name rel opts <<<"$spec"
   local input="$corpus/inputs/$rel"
@@ -128,34 +130,10 @@ check_one() {
 }
 
 echo "valgrind $(valgrind --version): heic-enc -q 75, ${#cases[@]} cases, $jobs at a time"
-running=0
-for i in "${!cases[@]}"; do
-  check_one "$i" "${cases[$i]}" &
-  running=$((running + 1))
-  if [ "$running" -ge "$jobs" ]; then
-    wait -n || true
-    running=$((running - 1))
-  fi
-done
-wait
-
-passed=0
-failed=0
-for i in "${!cases[@]}"; do
-  if [ ! -f "$tmp/$i.result" ]; then
-    echo "FAIL ${cases[$i]}: no result"
-    failed=$((failed + 1))
-    continue
-  fi
-  verdict="$(head -n1 "$tmp/$i.result" | cut -f1)"
-  printf '%-4s %s\n' "$verdict" "$(head -n1 "$tmp/$i.result" | cut -f2-)"
-  if [ "$verdict" = "ok" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    tail -n +2 "$tmp/$i.result"
-  fi
-done
+run_jobs "$jobs" "$tmp" check_one "${!cases[@]}"
+tally_results "$tmp" "" "${!cases[@]}"
+passed="$TALLY_PASSED"
+failed="$TALLY_FAILED"
 echo
 echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

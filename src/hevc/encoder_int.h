@@ -154,6 +154,14 @@ static inline int hevc_uidx(const hevc_ctu *ctu, int x, int y) {
   return ((y - ctu->y0) >> 2) * HEVC_UNITS + ((x - ctu->x0) >> 2);
 }
 
+/* Levels of component c at component position (xc, yc) inside the CTU:
+ * hevc_ctu.coef has stride 64 for luma, 32 for chroma. */
+static inline ptrdiff_t hevc_level_stride(int c) { return c ? 32 : 64; }
+static inline int16_t *hevc_ctu_levels(hevc_ctu *ctu, int c, int xc, int yc) {
+  int sh = c ? 1 : 0;
+  return &ctu->coef[c][(yc - (ctu->y0 >> sh)) * hevc_level_stride(c) + xc - (ctu->x0 >> sh)];
+}
+
 /* The three most probable modes for the PU at (x, y) (8.4.2). */
 void hevc_mpm(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int cand[3]);
 

@@ -39,44 +39,30 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
   (void)hevc_enc_config_preset(cfg, HEVC_PRESET_MEDIUM);
 }
 
+/* The search settings of each preset, in hevc_enc_preset order. */
+static const struct preset_search {
+  uint8_t rd_candidates, intra_step, mpm_rd, chroma_candidates, nxn, rdoq, rate_estimate,
+      tu_depth, early_exit;
+} k_presets[HEVC_PRESET_COUNT] = {
+    /*          rd  step mpm chroma nxn rdoq est tu exit */
+    [HEVC_PRESET_FAST] = {2, 4, 0, 1, 0, 1, 1, 0, 1},
+    [HEVC_PRESET_MEDIUM] = {3, 2, 1, 2, 1, 1, 1, 0, 1},
+    [HEVC_PRESET_SLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 0},
+};
+
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
-  switch (p) {
-    case HEVC_PRESET_FAST:
-      cfg->rd_candidates = 2;
-      cfg->intra_step = 4;
-      cfg->mpm_rd = 0;
-      cfg->chroma_candidates = 1;
-      cfg->nxn = 0;
-      cfg->rdoq = 1;
-      cfg->rate_estimate = 1;
-      cfg->tu_depth = 0;
-      cfg->early_exit = 1;
-      return 0;
-    case HEVC_PRESET_MEDIUM:
-      cfg->rd_candidates = 3;
-      cfg->intra_step = 2;
-      cfg->mpm_rd = 1;
-      cfg->chroma_candidates = 2;
-      cfg->nxn = 1;
-      cfg->rdoq = 1;
-      cfg->rate_estimate = 1;
-      cfg->tu_depth = 0;
-      cfg->early_exit = 1;
-      return 0;
-    case HEVC_PRESET_SLOW:
-      cfg->rd_candidates = 8;
-      cfg->intra_step = 1;
-      cfg->mpm_rd = 3;
-      cfg->chroma_candidates = 5;
-      cfg->nxn = 1;
-      cfg->rdoq = 1;
-      cfg->rate_estimate = 0;
-      cfg->tu_depth = 3;
-      cfg->early_exit = 0;
-      return 0;
-    case HEVC_PRESET_COUNT: break;
-  }
-  return -1;
+  if ((unsigned)p >= HEVC_PRESET_COUNT) return -1;
+  const struct preset_search *k = &k_presets[p];
+  cfg->rd_candidates = k->rd_candidates;
+  cfg->intra_step = k->intra_step;
+  cfg->mpm_rd = k->mpm_rd;
+  cfg->chroma_candidates = k->chroma_candidates;
+  cfg->nxn = k->nxn;
+  cfg->rdoq = k->rdoq;
+  cfg->rate_estimate = k->rate_estimate;
+  cfg->tu_depth = k->tu_depth;
+  cfg->early_exit = k->early_exit;
+  return 0;
 }
 
 int hevc_enc_preset_from_name(const char *name) {
@@ -122,44 +108,35 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (!out) return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: no output pointer");
   *out = NULL;
   if (!mem || !cfg) return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: missing argument");
-  if (cfg->qp < 0 || cfg->qp > 51)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: QP %d outside 0..51", cfg->qp);
+  /* The settings that are plain ranges; the others are checked below. */
+  const struct {
+    const char *name;
+    int value, lo, hi;
+  } ranges[] = {
+      {"QP", cfg->qp, 0, 51},
+      {"rd_candidates", cfg->rd_candidates, 1, 35},
+      {"chroma_qp_offset", cfg->chroma_qp_offset, -12, 12},
+      {"mpm_rd", cfg->mpm_rd, 0, 3},
+      {"chroma_candidates", cfg->chroma_candidates, 1, 5},
+      {"rate_estimate", cfg->rate_estimate, 0, 1},
+      {"tu_depth", cfg->tu_depth, 0, cfg->ctu_log2 - 2},
+      {"early_exit", cfg->early_exit, 0, 1},
+      {"qp_jitter", cfg->qp_jitter, 0, 51},
+      {"keep_recon", cfg->keep_recon, 0, 1},
+  };
   if (cfg->bit_depth != 8 && cfg->bit_depth != 10)
     return hc_fail(err, HEIC_ERR_UNSUPPORTED, "hevc encoder: bit depth %d (8 or 10 supported)",
                    cfg->bit_depth);
   if (cfg->ctu_log2 != 5 && cfg->ctu_log2 != 6)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: CTU size 1 << %d (32 or 64)",
                    cfg->ctu_log2);
-  if (cfg->rd_candidates < 1 || cfg->rd_candidates > 35)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: rd_candidates %d outside 1..35",
-                   cfg->rd_candidates);
-  if (cfg->chroma_qp_offset < -12 || cfg->chroma_qp_offset > 12)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
-                   "hevc encoder: chroma_qp_offset %d outside -12..12", cfg->chroma_qp_offset);
   if (cfg->intra_step != 1 && cfg->intra_step != 2 && cfg->intra_step != 4)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: intra_step %d (1, 2 or 4)",
                    cfg->intra_step);
-  if (cfg->mpm_rd < 0 || cfg->mpm_rd > 3)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: mpm_rd %d outside 0..3",
-                   cfg->mpm_rd);
-  if (cfg->chroma_candidates < 1 || cfg->chroma_candidates > 5)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
-                   "hevc encoder: chroma_candidates %d outside 1..5", cfg->chroma_candidates);
-  if (cfg->rate_estimate < 0 || cfg->rate_estimate > 1)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: rate_estimate %d outside 0..1",
-                   cfg->rate_estimate);
-  if (cfg->tu_depth < 0 || cfg->tu_depth > cfg->ctu_log2 - 2)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: tu_depth %d outside 0..%d",
-                   cfg->tu_depth, cfg->ctu_log2 - 2);
-  if (cfg->early_exit < 0 || cfg->early_exit > 1)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: early_exit %d outside 0..1",
-                   cfg->early_exit);
-  if (cfg->qp_jitter < 0 || cfg->qp_jitter > 51)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: qp_jitter %d outside 0..51",
-                   cfg->qp_jitter);
-  if (cfg->keep_recon < 0 || cfg->keep_recon > 1)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: keep_recon %d outside 0..1",
-                   cfg->keep_recon);
+  for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+    if (ranges[i].value < ranges[i].lo || ranges[i].value > ranges[i].hi)
+      return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: %s %d outside %d..%d",
+                     ranges[i].name, ranges[i].value, ranges[i].lo, ranges[i].hi);
   hevc_encoder_priv *p = hc_calloc(mem, 1, sizeof(*p));
   if (!p) return hc_fail_oom(err);
   hevc_encoder *e = &p->pub;

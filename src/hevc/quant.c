@@ -10,6 +10,29 @@
 #include "syntax.h"
 #include "tables.h"
 
+/* The non-zero levels of one 4x4 sub-block in scan order: the first and
+ * last scan positions holding one (first 16 and last -1 when none), the
+ * sum of their magnitudes and their count.  Sign data hiding hides a sign
+ * when last - first >= 4 and encodes it in the parity of sum. */
+typedef struct sb_span {
+  int first, last, sum, count;
+} sb_span;
+
+static sb_span scan_sub_block(const int16_t *level, ptrdiff_t ls, int xs, int ys,
+                              const uint8_t *ps) {
+  sb_span r = {16, -1, 0, 0};
+  for (int p = 0; p < 16; p++) {
+    int v = level[(ys + (ps[p] >> 4)) * ls + xs + (ps[p] & 15)];
+    if (v) {
+      if (r.first == 16) r.first = p;
+      r.last = p;
+      r.sum += abs(v);
+      r.count++;
+    }
+  }
+  return r;
+}
+
 /* Makes the sign of the first level of every sub-block whose sign is
  * hidden what a decoder infers from the parity of the final levels, so the
  * reconstruction matches the decoder's; returns the number of non-zero
@@ -20,20 +43,12 @@ static int hidden_signs(int16_t *level, ptrdiff_t ls, int log2, int scan_idx) {
   const uint8_t *ps = hevc_scan_pos[2][scan_idx];
   for (int s = 0; s < nsb * nsb; s++) {
     int xs = (sbs[s] & 15) * 4, ys = (sbs[s] >> 4) * 4;
-    int first = 16, last = -1, sum = 0;
-    for (int p = 0; p < 16; p++) {
-      int v = level[(ys + (ps[p] >> 4)) * ls + xs + (ps[p] & 15)];
-      if (v) {
-        if (first == 16) first = p;
-        last = p;
-        sum += abs(v);
-        nz++;
-      }
-    }
-    if (last - first >= 4) {
-      int16_t *l = &level[(ys + (ps[first] >> 4)) * ls + xs + (ps[first] & 15)];
+    sb_span sp = scan_sub_block(level, ls, xs, ys, ps);
+    nz += sp.count;
+    if (sp.last - sp.first >= 4) {
+      int16_t *l = &level[(ys + (ps[sp.first] >> 4)) * ls + xs + (ps[sp.first] & 15)];
       int a = abs(*l);
-      *l = (int16_t)((sum & 1) ? -a : a);
+      *l = (int16_t)((sp.sum & 1) ? -a : a);
     }
   }
   return nz;
@@ -67,17 +82,9 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, i
   const uint8_t *ps = hevc_scan_pos[2][scan_idx];
   for (int s = 0; s < nsb * nsb; s++) {
     int xs = (sbs[s] & 15) * 4, ys = (sbs[s] >> 4) * 4;
-    int first = 16, last = -1, sum = 0;
-    for (int p = 0; p < 16; p++) {
-      int x = xs + (ps[p] & 15), y = ys + (ps[p] >> 4);
-      int v = level[y * ls + x];
-      if (v) {
-        if (first == 16) first = p;
-        last = p;
-        sum += abs(v);
-      }
-    }
-    if (last - first < 4) continue;
+    sb_span sp = scan_sub_block(level, ls, xs, ys, ps);
+    int first = sp.first, sum = sp.sum;
+    if (sp.last - first < 4) continue;
     int fx = xs + (ps[first] & 15), fy = ys + (ps[first] >> 4);
     int neg = level[fy * ls + fx] < 0;
     if ((sum & 1) != neg) {
@@ -102,7 +109,6 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, i
             change = -1;
           }
           if (change == 1 && abs(v) >= 32767) continue;
-          if (change == -1 && p == first && abs(v) == 1) continue;
         } else {
           if (p < first) {
             int cneg = coef[y * n + x] < 0;
@@ -175,18 +181,10 @@ static int32_t level_bits(const hevc_bin_rates *ctx, int l, int g1, int g2, int 
 /* Bits of one coordinate of the last significant position. */
 static int32_t last_bits(const hevc_bin_rates *ctx, int ctx_base, int v, int log2, int c) {
   int prefix = hevc_last_prefix[v];
-  int offset, shift;
-  if (c == 0) {
-    offset = 3 * (log2 - 2) + ((log2 - 1) >> 2);
-    shift = (log2 + 1) >> 2;
-  } else {
-    offset = 15;
-    shift = log2 - 2;
-  }
   int cmax = (log2 << 1) - 1;
   int32_t b = 0;
-  for (int i = 0; i < prefix; i++) b += bin_bits(ctx, ctx_base + offset + (i >> shift), 1);
-  if (prefix < cmax) b += bin_bits(ctx, ctx_base + offset + (prefix >> shift), 0);
+  for (int i = 0; i < prefix; i++) b += bin_bits(ctx, ctx_base + hevc_last_ctx(log2, c, i), 1);
+  if (prefix < cmax) b += bin_bits(ctx, ctx_base + hevc_last_ctx(log2, c, prefix), 0);
   if (prefix > 3) b += (int32_t)((prefix >> 1) - 1) << 15;
   return b;
 }

@@ -141,15 +141,8 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     e->dsp.fwd_dst(s->res, n, s->coef, bd);
   else
     e->dsp.fwd[t](s->res, n, s->coef, bd);
-  int16_t *lev;
-  ptrdiff_t ls;
-  if (c == 0) {
-    lev = &ctu->coef[0][(yc - ctu->y0) * 64 + xc - ctu->x0];
-    ls = 64;
-  } else {
-    lev = &ctu->coef[c][(yc - (ctu->y0 >> 1)) * 32 + xc - (ctu->x0 >> 1)];
-    ls = 32;
-  }
+  int16_t *lev = hevc_ctu_levels(ctu, c, xc, yc);
+  ptrdiff_t ls = hevc_level_stride(c);
   int scan = hevc_scan_idx(log2, c, mode), nz;
   if (e->cfg.rdoq) {
     int64_t lrate = 0;
@@ -225,8 +218,7 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
     if (cbf && s->rate_est)
       cb.frac_bits += s->tu_bits;
     else if (cbf)
-      hevc_write_residual(&cb, &ctu->coef[c][(cy - (ctu->y0 >> 1)) * 32 + cx - (ctu->x0 >> 1)],
-                          32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
+      hevc_write_residual(&cb, hevc_ctu_levels(ctu, c, cx, cy), 32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
   }
   return cost_chroma(s, sse, cb.frac_bits);
 }
@@ -257,7 +249,7 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
     if (cbf && s->rate_est)
       cb.frac_bits += s->tu_bits;
     else if (cbf)
-      hevc_write_residual(&cb, &ctu->coef[0][(y - ctu->y0) * 64 + x - ctu->x0], 64, log2, 0,
+      hevc_write_residual(&cb, hevc_ctu_levels(ctu, 0, x, y), 64, log2, 0,
                           hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding);
     ja = cost(s, sse, cb.frac_bits);
     ca = cb.ctx;

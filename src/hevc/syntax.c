@@ -208,17 +208,9 @@ void hevc_write_quadtree(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *
 
 static void write_last_prefix(hevc_cabac *cb, int ctx_base, int v, int log2, int c) {
   int prefix = hevc_last_prefix[v];
-  int offset, shift;
-  if (c == 0) {
-    offset = 3 * (log2 - 2) + ((log2 - 1) >> 2);
-    shift = (log2 + 1) >> 2;
-  } else {
-    offset = 15;
-    shift = log2 - 2;
-  }
   int cmax = (log2 << 1) - 1;
-  for (int i = 0; i < prefix; i++) hevc_cabac_bin(cb, ctx_base + offset + (i >> shift), 1);
-  if (prefix < cmax) hevc_cabac_bin(cb, ctx_base + offset + (prefix >> shift), 0);
+  for (int i = 0; i < prefix; i++) hevc_cabac_bin(cb, ctx_base + hevc_last_ctx(log2, c, i), 1);
+  if (prefix < cmax) hevc_cabac_bin(cb, ctx_base + hevc_last_ctx(log2, c, prefix), 0);
 }
 
 static void write_last_suffix(hevc_cabac *cb, int v) {

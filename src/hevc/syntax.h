@@ -48,6 +48,13 @@ static inline void hevc_sig_ctx_sb(int log2, int c, int scan_idx, int xs, int ys
   if (xs == 0 && ys == 0) out[0] = (uint8_t)base; /* DC: every scan starts there */
 }
 
+/* Context of bin i of last_sig_coeff_{x,y}_prefix (offset from
+ * HEVC_CTX_LAST_X / _Y) in a block of size log2, component c (9.3.4.2.3). */
+static inline int hevc_last_ctx(int log2, int c, int i) {
+  if (c == 0) return 3 * (log2 - 2) + ((log2 - 1) >> 2) + (i >> ((log2 + 1) >> 2));
+  return 15 + (i >> (log2 - 2));
+}
+
 void hevc_write_sao(hevc_cabac *cb, const hevc_encoder *e, const hevc_sao *sao, int rx, int ry);
 /* coding_quadtree() of a CTU (or of a sub-tree during the search). */
 void hevc_write_quadtree(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,

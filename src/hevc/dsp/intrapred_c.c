@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "../tables.h"
+#include "angular_ref.h"
 #include "dsp.h"
 
 static inline int clip_pixel(int v, int bit_depth) {
@@ -46,16 +47,7 @@ static void pred_angular_c(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *
   const hevc_pixel *main_ref = vertical ? top : left;
   const hevc_pixel *side_ref = vertical ? left : top;
   hevc_pixel buf[3 * 32 + 1];
-  hevc_pixel *ref = buf + n;
-  for (int x = 0; x <= n; x++) ref[x] = main_ref[x];
-  if (angle < 0) {
-    int last = (n * angle) >> 5;
-    int inv = hevc_intra_inv_angle[mode];
-    if (last < -1)
-      for (int x = last; x <= -1; x++) ref[x] = side_ref[(x * inv + 128) >> 8];
-  } else {
-    for (int x = n + 1; x <= 2 * n; x++) ref[x] = main_ref[x];
-  }
+  const hevc_pixel *ref = hevc_angular_ref(buf, main_ref, side_ref, n, mode);
   for (int j = 0; j < n; j++) {
     int idx = ((j + 1) * angle) >> 5;
     int fact = ((j + 1) * angle) & 31;

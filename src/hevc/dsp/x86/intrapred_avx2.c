@@ -13,9 +13,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
-#include <string.h>
 
 #include "../../tables.h"
+#include "../angular_ref.h"
 #include "dsp_x86.h"
 #include "transpose_avx2.h"
 
@@ -175,19 +175,8 @@ INLINE void angular_n(hevc_pixel *dst, ptrdiff_t stride, const hevc_pixel *top,
   int vertical = mode >= 18;
   const hevc_pixel *main_ref = vertical ? top : left;
   const hevc_pixel *side_ref = vertical ? left : top;
-  /* Non-negative angles read main_ref[0 .. 2n] as it is; negative ones
-   * extend it to the left with projected side samples, as in the C. */
   hevc_pixel buf[3 * 32 + 1];
-  const hevc_pixel *ref = main_ref;
-  if (angle < 0) {
-    hevc_pixel *r = buf + n;
-    memcpy(r, main_ref, sizeof(hevc_pixel) * (size_t)(n + 1));
-    int last = (n * angle) >> 5;
-    int inv = hevc_intra_inv_angle[mode];
-    if (last < -1)
-      for (int x = last; x <= -1; x++) r[x] = side_ref[(x * inv + 128) >> 8];
-    ref = r;
-  }
+  const hevc_pixel *ref = hevc_angular_ref(buf, main_ref, side_ref, n, mode);
   if (vertical) {
     angular_rows(dst, stride, ref, angle, n);
   } else if (n <= 16) {
