@@ -53,7 +53,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       return 0;
     case HEVC_PRESET_MEDIUM:
       cfg->rd_candidates = 3;
-      cfg->intra_step = 2;
+      cfg->intra_step = 4;
       cfg->mpm_rd = 1;
       cfg->chroma_candidates = 2;
       cfg->nxn = 1;

@@ -353,6 +353,26 @@ static int rmd_best(const rmd_state *st, int k, int angular_only, int *list) {
   return n;
 }
 
+/* The rough decision: planar, DC, every step-th angular mode and the MPMs,
+ * then the neighbours of the `refine` best angular modes at half the step,
+ * and so on down to a step of 1. */
+static void rmd_run(rmd_state *st, int step, int refine) {
+  for (int m = 0; m < 35; m++) st->cost[m] = INT64_MAX;
+  rmd_try(st, 0);
+  rmd_try(st, 1);
+  for (int m = 2; m <= 34; m += step) rmd_try(st, m);
+  if (step == 1) return;
+  for (int i = 0; i < 3; i++) rmd_try(st, st->cand[i]);
+  for (int h = step >> 1; h >= 1; h >>= 1) {
+    int best[2];
+    int nb = rmd_best(st, refine, 1, best);
+    for (int i = 0; i < nb; i++) {
+      rmd_try(st, best[i] - h);
+      rmd_try(st, best[i] + h);
+    }
+  }
+}
+
 /* Chooses the luma mode of a PU: rough decision by SATD, then RD among the
  * best few (and the most probable modes). */
 static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_depth,
@@ -369,23 +389,7 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   hevc_intra_refs(e, 0, x, y, t, x, y, &r);
   if (t > 2) hevc_intra_filter(&r, t, 1, bd, &f);
   rmd_state st = {s, &r, &f, e->orig[0] + y * e->stride[0] + x, t, cand, {0}};
-  for (int m = 0; m < 35; m++) st.cost[m] = INT64_MAX;
-  int step = cfg->intra_step;
-  rmd_try(&st, 0);
-  rmd_try(&st, 1);
-  for (int m = 2; m <= 34; m += step) rmd_try(&st, m);
-  if (step > 1) {
-    for (int i = 0; i < 3; i++) rmd_try(&st, cand[i]);
-    /* refine around the two best angular modes, halving the step */
-    for (int h = step >> 1; h >= 1; h >>= 1) {
-      int best[2];
-      int nb = rmd_best(&st, 2, 1, best);
-      for (int i = 0; i < nb; i++) {
-        rmd_try(&st, best[i] - h);
-        rmd_try(&st, best[i] + h);
-      }
-    }
-  }
+  rmd_run(&st, cfg->intra_step, 2);
   int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
   if (t == 5) k = (k * 3 + 7) / 8;
@@ -461,8 +465,9 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
   return sse;
 }
 
-/* Chooses intra_chroma_pred_mode of the CU and codes its chroma. */
-static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
+/* Chooses intra_chroma_pred_mode of the CU and codes its chroma; returns
+ * its cost. */
+static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int u = hevc_uidx(ctu, x, y);
@@ -524,6 +529,7 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
   }
   if (best_sel != nsel - 1) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
   *ctx = best_ctx;
+  return best_j;
 }
 
 /* 1 when any TU of the CU at (x, y) codes a residual. */
@@ -568,29 +574,38 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 
   hevc_contexts cl = *ctx;
   int64_t j2n = search_luma_pu(s, x, y, log2, 0, &cl);
+  if (log2 == HEVC_MIN_CU_LOG2) j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
   if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn &&
       !(e->cfg.early_exit && (!cu_has_residual(ctu, x, y, log2, 1) ||
-                              j2n < 24 * s->lambda * 32768))) {
-    j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
+                              j2n < 48 * s->lambda * 32768))) {
     region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 1);
     set_map(ctu->nxn, ctu, x, y, log2, 1);
     hevc_contexts cn = *ctx;
     int64_t jn = s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 0);
     for (int i = 0; i < 4 && jn < j2n; i++)
       jn += search_luma_pu(s, x + (i & 1) * 4, y + (i >> 1) * 4, 2, 1, &cn);
-    if (jn < j2n)
+    if (jn < j2n) {
       cl = cn;
-    else
+      j2n = jn;
+    } else {
       region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 0);
+    }
   }
-  search_chroma(s, x, y, log2, &cl);
+  int64_t jc = search_chroma(s, x, y, log2, &cl);
 
-  /* exact cost of the CU as it will be written */
   hevc_cabac cb;
-  hevc_cabac_start_count(&cb, ctx);
   int n = 1 << log2;
-  if (x + n <= e->coded_w && y + n <= e->coded_h && log2 > HEVC_MIN_CU_LOG2)
-    hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
+  int split_coded = x + n <= e->coded_w && y + n <= e->coded_h && log2 > HEVC_MIN_CU_LOG2;
+  if (s->rate_est) {
+    /* the sum of the estimates; the CTU is counted exactly at the end */
+    hevc_cabac_start_count(&cb, &cl);
+    if (split_coded) hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
+    *ctx = cb.ctx;
+    return j2n + jc + s->lambda * (int64_t)cb.frac_bits;
+  }
+  /* exact cost of the CU as it will be written */
+  hevc_cabac_start_count(&cb, ctx);
+  if (split_coded) hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
   hevc_qp_state qs = {ctu->qp, ctu->qp, 1};
   hevc_write_cu(&cb, e, ctu, &qs, x, y, log2);
   *ctx = cb.ctx;
@@ -605,10 +620,11 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
-  /* A CU coded without any residual is predicted well enough that
-   * splitting it rarely pays. */
+  /* A CU coded without any residual, or for a few bits, is predicted well
+   * enough that splitting it rarely pays (measured: at under 2^(log2 + 1)
+   * bits splits won 0-5% of the tries); NxN likewise under 48 bits. */
   int try_split = log2 > HEVC_MIN_CU_LOG2 &&
-                  !(inside && e->cfg.early_exit &&
+                  !(inside && e->cfg.early_exit && jn != INT64_MAX &&
                     (!cu_has_residual(s->ctu, x, y, log2, 7) ||
                      jn < (s->lambda * 32768 << (log2 + 1))));
   if (try_split) {
@@ -655,5 +671,17 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   memset(ctu->chroma_mode, 0, sizeof(ctu->chroma_mode));
   memset(ctu->tu_log2, 0, sizeof(ctu->tu_log2));
   memset(ctu->cbf, 0, sizeof(ctu->cbf));
-  search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
+  if (!s->rate_est) {
+    search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
+    return;
+  }
+  /* The search priced residuals against the CTU's starting states; the
+   * next CTU starts from the states the chosen coding really leaves. */
+  hevc_contexts c = e->search_ctx;
+  search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &c);
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, &e->search_ctx);
+  hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
+  hevc_write_quadtree(&cb, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
+  e->search_ctx = cb.ctx;
 }
