@@ -140,31 +140,51 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
   hevc_pixel *out = e->recon[c];
   int max = (1 << e->bit_depth) - 1;
   int type = p->type[c];
-  for (int y = y0; y < y0 + h; y++) {
-    if (type == 0) {
+  if (type == 0) {
+    for (int y = y0; y < y0 + h; y++)
       memcpy(out + y * s + x0, d + y * s + x0, (size_t)w * sizeof(hevc_pixel));
+    return;
+  }
+  if (type == 1) {
+    int lut[32] = {0};
+    for (int i = 0; i < 4; i++) lut[(p->band_pos[c] + i) & 31] = p->offset[c][i];
+    int shift = e->bit_depth - 5;
+    for (int y = y0; y < y0 + h; y++)
+      for (int x = x0; x < x0 + w; x++) {
+        int v = d[y * s + x];
+        int r = v + lut[v >> shift];
+        out[y * s + x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+      }
+    return;
+  }
+  /* Edge offset: the offset by 2 + sign(v - a) + sign(v - b), and only where
+   * both neighbours lie inside the picture (elsewhere samples pass). */
+  static const uint8_t cat_of[5] = {1, 2, 0, 3, 4};
+  int lut[5];
+  for (int i = 0; i < 5; i++) lut[i] = cat_of[i] ? p->offset[c][cat_of[i] - 1] : 0;
+  int k = p->eo_class[c];
+  ptrdiff_t oa = eo_dy[k][0] * s + eo_dx[k][0], ob = eo_dy[k][1] * s + eo_dx[k][1];
+  int xs = x0, xe = x0 + w, ys = y0, ye = y0 + h;
+  for (int j = 0; j < 2; j++) {
+    if (xs + eo_dx[k][j] < 0) xs = -eo_dx[k][j];
+    if (xe + eo_dx[k][j] > e->pw[c]) xe = e->pw[c] - eo_dx[k][j];
+    if (ys + eo_dy[k][j] < 0) ys = -eo_dy[k][j];
+    if (ye + eo_dy[k][j] > e->ph[c]) ye = e->ph[c] - eo_dy[k][j];
+  }
+  for (int y = y0; y < y0 + h; y++) {
+    const hevc_pixel *dr = d + y * s;
+    hevc_pixel *orow = out + y * s;
+    if (y < ys || y >= ye || xs >= xe) {
+      memcpy(orow + x0, dr + x0, (size_t)w * sizeof(hevc_pixel));
       continue;
     }
-    for (int x = x0; x < x0 + w; x++) {
-      int v = d[y * s + x];
-      int off = 0;
-      if (type == 2) {
-        int k = p->eo_class[c];
-        int ax = x + eo_dx[k][0], ay = y + eo_dy[k][0];
-        int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
-        if (ax >= 0 && ay >= 0 && bx >= 0 && by >= 0 && ax < e->pw[c] && bx < e->pw[c] &&
-            ay < e->ph[c] && by < e->ph[c]) {
-          int cat = edge_cat(v, d[ay * s + ax], d[by * s + bx]);
-          if (cat) off = p->offset[c][cat - 1];
-        }
-      } else {
-        int band = v >> (e->bit_depth - 5);
-        int k = (band - p->band_pos[c]) & 31;
-        if (k < 4) off = p->offset[c][k];
-      }
-      int r = v + off;
-      out[y * s + x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+    for (int x = x0; x < xs; x++) orow[x] = dr[x];
+    for (int x = xs; x < xe; x++) {
+      int v = dr[x], a = dr[x + oa], b = dr[x + ob];
+      int r = v + lut[2 + (v > a) - (v < a) + (v > b) - (v < b)];
+      orow[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
     }
+    for (int x = xe; x < x0 + w; x++) orow[x] = dr[x];
   }
 }
 

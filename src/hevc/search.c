@@ -40,6 +40,13 @@ struct hevc_search {
   int64_t cw_q8;       /* weight of chroma SSE against luma SSE, Q8 */
   int64_t lambda_c;    /* lambda / chroma weight, for chroma RDOQ */
   int qpp[3];          /* Qp' per component */
+  /* The reference samples last gathered per component: candidates coded
+   * at one position share them, until a write of the reconstruction
+   * touches the samples they came from. */
+  struct refs_cache {
+    int valid, xc, yc, log2, cur_x, cur_y;
+    hevc_refs r;
+  } refs[3];
   uint64_t tu_bits;    /* RDOQ's estimate of the last TU's residual rate */
   hevc_bin_rates rates; /* bin costs for RDOQ */
   int rates_valid;     /* rates match the current CU's residual contexts */
@@ -69,6 +76,8 @@ static void set_map(uint8_t *map, const hevc_ctu *ctu, int x, int y, int log2, i
 static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int mask,
                         int to_backup) {
   hevc_encoder *e = s->e;
+  if (!to_backup)
+    for (int c = 0; c < 3; c++) s->refs[c].valid = 0;
   hevc_ctu *live = s->ctu, *saved = &bk->ctu;
   hevc_ctu *dst = to_backup ? saved : live;
   const hevc_ctu *src = to_backup ? live : saved;
@@ -109,6 +118,35 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
   }
 }
 
+/* Reference samples of a block, through the cache. */
+static const hevc_refs *get_refs(hevc_search *s, int c, int xc, int yc, int log2, int cur_x,
+                                 int cur_y) {
+  struct refs_cache *rc = &s->refs[c];
+  if (!rc->valid || rc->xc != xc || rc->yc != yc || rc->log2 != log2 || rc->cur_x != cur_x ||
+      rc->cur_y != cur_y) {
+    hevc_intra_refs(s->e, c, xc, yc, log2, cur_x, cur_y, &rc->r);
+    rc->valid = 1;
+    rc->xc = xc;
+    rc->yc = yc;
+    rc->log2 = log2;
+    rc->cur_x = cur_x;
+    rc->cur_y = cur_y;
+  }
+  return &rc->r;
+}
+
+/* Drops the cached references of component c if the reconstruction just
+ * written at (x, y, n x n) covers any of their samples (the column left of
+ * the block and the row above it, corner included). */
+static void refs_written(hevc_search *s, int c, int x, int y, int n) {
+  struct refs_cache *rc = &s->refs[c];
+  if (!rc->valid) return;
+  int m = 2 << rc->log2, lx = rc->xc - 1, ty = rc->yc - 1;
+  int left = x <= lx && lx < x + n && y < rc->yc + m && y + n > ty;
+  int top = y <= ty && ty < y + n && x < rc->xc + m && x + n > lx;
+  if (left || top) rc->valid = 0;
+}
+
 static inline int64_t ctx_bits(const hevc_contexts *c, int idx, int bin) {
   int st = c->s[idx];
   return hevc_cabac_entropy[st >> 1][bin != (st & 1)];
@@ -122,11 +160,10 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int bd = e->bit_depth;
-  hevc_refs r, f;
-  const hevc_refs *use = &r;
-  hevc_intra_refs(e, c, xc, yc, log2, cur_x, cur_y, &r);
+  hevc_refs f;
+  const hevc_refs *use = get_refs(s, c, xc, yc, log2, cur_x, cur_y);
   if (c == 0 && hevc_intra_filter_flag(mode, log2)) {
-    hevc_intra_filter(&r, log2, 1, bd, &f);
+    hevc_intra_filter(use, log2, 1, bd, &f);
     use = &f;
   }
   ptrdiff_t st = e->stride[c];
@@ -134,6 +171,7 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   const hevc_pixel *org = e->orig[c] + yc * st + xc;
   hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
   int n = 1 << log2, t = log2 - 2;
+  refs_written(s, c, xc, yc, n);
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
   int dst = c == 0 && log2 == 2;
@@ -385,10 +423,10 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   hevc_mpm(e, ctu, x, y, cand);
   int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
 
-  hevc_refs r, f;
-  hevc_intra_refs(e, 0, x, y, t, x, y, &r);
-  if (t > 2) hevc_intra_filter(&r, t, 1, bd, &f);
-  rmd_state st = {s, &r, &f, e->orig[0] + y * e->stride[0] + x, t, cand, {0}};
+  hevc_refs f;
+  const hevc_refs *r = get_refs(s, 0, x, y, t, x, y);
+  if (t > 2) hevc_intra_filter(r, t, 1, bd, &f);
+  rmd_state st = {s, r, &f, e->orig[0] + y * e->stride[0] + x, t, cand, {0}};
   rmd_run(&st, cfg->intra_step, 2);
   int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
@@ -479,15 +517,15 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_conte
    * prediction of the first chroma TU. */
   int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
   if (nsel < 5) {
-    hevc_refs rc[2];
+    const hevc_refs *rc[2];
     int cx = x >> 1, cy = y >> 1, n = 1 << ct;
-    for (int c = 1; c < 3; c++) hevc_intra_refs(e, c, cx, cy, ct, x, y, &rc[c - 1]);
+    for (int c = 1; c < 3; c++) rc[c - 1] = get_refs(s, c, cx, cy, ct, x, y);
     int64_t sc[4];
     for (int sel = 0; sel < 4; sel++) {
       int cm = hevc_chroma_mode(sel, lmode);
       uint32_t satd = 0;
       for (int c = 1; c < 3; c++) {
-        hevc_intra_predict(&e->dsp, &rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
+        hevc_intra_predict(&e->dsp, rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
         satd += e->dsp.satd[ct - 2](e->orig[c] + cy * e->stride[c] + cx, e->stride[c], s->pred, n);
       }
       sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
@@ -656,6 +694,7 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
 void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   s->e = e;
   s->ctu = ctu;
+  for (int c = 0; c < 3; c++) s->refs[c].valid = 0;
   int bd = e->bit_depth;
   int q = hevc_clip3(0, 57, ctu->qp);
   s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
