@@ -5,6 +5,13 @@ foreach(t bitstream cabac transform intra encoder)
   add_test(NAME hevc_${t} COMMAND test_hevc_${t})
 endforeach()
 
+# SIMD kernels against the C ones (seeded from the clock; the seed is
+# printed).  Exit 77 when the CPU has no SIMD tier.
+add_executable(test_hevc_dsp ${CMAKE_CURRENT_LIST_DIR}/test_hevc_dsp.c)
+target_link_libraries(test_hevc_dsp PRIVATE heic_internal)
+add_test(NAME hevc_dsp COMMAND test_hevc_dsp)
+set_tests_properties(hevc_dsp PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+
 # Bit-exactness against ffmpeg and libde265 (MD5 SEI), representative subset.
 # The full matrix: tests/hevc_conformance.sh --full.
 find_program(HEVC_FFMPEG ffmpeg)

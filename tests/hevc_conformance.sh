@@ -5,7 +5,10 @@
 # and libde265-dec265 -c must decode it with the MD5 SEI matching (and the SEI
 # must be present: a stream without one would pass -c trivially).
 #
-# usage: hevc_conformance.sh [--ci|--full] [--jobs N] [--enc PATH] [--keep]
+# Every stream is also encoded with HEIC_NO_SIMD=1 (C kernels only) and must
+# come out byte-identical: the SIMD kernels may change speed, never output.
+#
+# usage: hevc_conformance.sh [--ci|--full] [--jobs N] [--enc PATH] [--keep] [--no-simd-check]
 #   --ci    representative subset, a few minutes on 2 cores (default)
 #   --full  every content x size x depth x QP, the corpus Y4Ms at 8 and 10 bits,
 #           and tool variants (CTU 32, no SAO / deblocking / sign hiding / NxN,
@@ -14,6 +17,7 @@
 # Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
 set -u
 mode=ci
+simd_check=1
 jobs=$(nproc 2>/dev/null || echo 2)
 here=$(cd "$(dirname "$0")" && pwd)
 enc="$here/../build-hevc/hevc-enc"
@@ -25,6 +29,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift ;;
     --enc) enc=$2; shift ;;
     --keep) keep=1 ;;
+    --no-simd-check) simd_check=0 ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -116,6 +121,14 @@ run_one() {
   if ! "$enc" --qp "$q" $opts --recon "$r" "$f" -o "$s" 2> "$work/$id.err"; then
     echo "FAIL encode: $desc: $(head -c 300 "$work/$id.err")"; return
   fi
+  if [ "$SIMD_CHECK" = 1 ]; then
+    # shellcheck disable=SC2086
+    if ! HEIC_NO_SIMD=1 "$enc" --qp "$q" $opts "$f" -o "$s.c.hevc" 2> "$work/$id.err"; then
+      echo "FAIL encode (HEIC_NO_SIMD=1): $desc: $(head -c 300 "$work/$id.err")"; return
+    fi
+    if ! cmp -s "$s" "$s.c.hevc"; then echo "FAIL simd-vs-c: $desc"; return; fi
+    rm -f "$s.c.hevc"
+  fi
   local pf=yuv420p
   head -c 100 "$r" | grep -q C420p10 && pf=yuv420p10le
   if ! ffmpeg -v error -y -i "$s" -f rawvideo -pix_fmt $pf "$d" 2> "$work/$id.ff"; then
@@ -136,6 +149,7 @@ run_one() {
 export -f run_one
 export enc work
 export KEEP=$keep
+export SIMD_CHECK=$simd_check
 
 n=$(wc -l < "$list")
 echo "hevc conformance ($mode): $n streams, $jobs jobs, work dir $work"

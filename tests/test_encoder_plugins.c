@@ -40,11 +40,14 @@
  * allocates when it opens, the heap budget is what shows the suppression
  * hides those 1,168 bytes and nothing of ours.  (Two more libx265 3.5 leaks,
  * with --no-sao and with --pools, are avoided by the plugin, not
- * suppressed.)
+ * suppressed.)  --x265-simd-repro OUT [--c-only] reproduces libx265's
+ * uninitialised reads for valgrind (tests/valgrind_thirdparty.sh).
  *
  * Usage: test_encoder_plugins [--dec265 PATH] [--ffmpeg PATH] [--expect-x265]
  *                             [--only PLUGIN] [-v] [--x265-leak-repro N]
+ *                             [--x265-simd-repro OUT [--c-only] [--10bit]]
  */
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1026,6 +1029,90 @@ static int x265_leak_repro(int n) {
   printf("opened and closed %d x265 encoders\n", n);
   return 0;
 }
+
+/* Minimal reproducer of libx265 3.5's uninitialised reads, with libx265's
+ * API alone: one fully initialised 64x64 picture (a seeded ramp plus
+ * noise, every sample written) encoded with x265's defaults and SAO on,
+ * the stream written to path with write(2); 8-bit, or 10-bit through
+ * x265_api_get(10) (libx265's x265_10bit build).  Under valgrind memcheck with
+ * libx265's SIMD kernels (the default), memcheck reports conditional jumps
+ * and address computations on uninitialised values inside libx265, reads
+ * just past libx265's own buffers, and a write(buf) of coded bytes whose
+ * uninitialised origin is a stack array of libx265's SAO statistics
+ * (SAO::calcSaoStatsCTU).  With c_only (param->cpuid = 0: libx265's C
+ * kernels) the same encode is clean: the reads are the SIMD kernels', not
+ * anything the caller passes.  See tests/valgrind_x265.supp. */
+static int x265_simd_repro(const char *path, int c_only, int depth) {
+  const x265_api *api = x265_api_get(depth);
+  if (!api) return 1;
+  x265_param *param = api->param_alloc();
+  if (!param) return 1;
+  api->param_default_preset(param, "medium", NULL);
+  if (c_only) param->cpuid = 0;
+  param->sourceWidth = 64;
+  param->sourceHeight = 64;
+  param->fpsNum = 1;
+  param->fpsDenom = 1;
+  param->totalFrames = 1;
+  param->logLevel = X265_LOG_ERROR;
+  param->keyframeMax = 1;
+  param->frameNumThreads = 1;
+  param->bRepeatHeaders = 1;
+  param->bEnableSAO = 1;
+  /* 8-bit samples for depth 8, 16-bit ones (values < 1024) for 10 */
+  static uint16_t y[64 * 64], u[32 * 32], v[32 * 32];
+  static uint8_t y8[64 * 64], u8[32 * 32], v8[32 * 32];
+  int sh = depth - 8;
+  uint32_t seed = 1;
+  for (int i = 0; i < 64 * 64; i++) {
+    seed = seed * 1103515245u + 12345u;
+    y8[i] = (uint8_t)((i % 64) * 3 + (seed >> 24) % 32);
+    y[i] = (uint16_t)(y8[i] << sh);
+  }
+  for (int i = 0; i < 32 * 32; i++) {
+    u8[i] = (uint8_t)(100 + i % 17);
+    v8[i] = (uint8_t)(150 - i % 13);
+    u[i] = (uint16_t)(u8[i] << sh);
+    v[i] = (uint16_t)(v8[i] << sh);
+  }
+  int rc = 1;
+  x265_encoder *enc = api->encoder_open(param);
+  x265_picture *pic = api->picture_alloc();
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (enc && pic && fd >= 0) {
+    api->picture_init(param, pic);
+    int bps = depth > 8 ? 2 : 1;
+    pic->bitDepth = depth;
+    pic->planes[0] = depth > 8 ? (void *)y : (void *)y8;
+    pic->planes[1] = depth > 8 ? (void *)u : (void *)u8;
+    pic->planes[2] = depth > 8 ? (void *)v : (void *)v8;
+    pic->stride[0] = 64 * bps;
+    pic->stride[1] = pic->stride[2] = 32 * bps;
+    x265_nal *nal = NULL;
+    uint32_t count = 0;
+    size_t total = 0;
+    int r = api->encoder_encode(enc, &nal, &count, pic, NULL);
+    rc = 0;
+    while (r >= 0) {
+      for (uint32_t i = 0; i < count; i++) {
+        if (write(fd, nal[i].payload, nal[i].sizeBytes) != (ssize_t)nal[i].sizeBytes) rc = 1;
+        total += nal[i].sizeBytes;
+      }
+      if (r == 0 && count == 0 && total) break;
+      r = api->encoder_encode(enc, &nal, &count, NULL, NULL);
+      if (r == 0 && count == 0) break;
+    }
+    if (r < 0 || !total) rc = 1;
+    printf("x265 (%s kernels): 64x64 %d-bit picture, %zu bytes\n",
+           c_only ? "C" : "default SIMD", depth, total);
+  }
+  if (fd >= 0 && close(fd) != 0) rc = 1;
+  if (pic) api->picture_free(pic);
+  if (enc) api->encoder_close(enc);
+  api->param_free(param);
+  api->cleanup();
+  return rc;
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -1048,9 +1135,22 @@ int main(int argc, char **argv) {
       fprintf(stderr, "built without x265\n");
       return 77;
 #endif
+    } else if (!strcmp(argv[i], "--x265-simd-repro") && i + 1 < argc) {
+#ifdef HEIC_TEST_X265_REPRO
+      const char *path = argv[++i];
+      int c_only = 0, depth = 8;
+      for (int j = i + 1; j < argc; j++) {
+        if (!strcmp(argv[j], "--c-only")) c_only = 1;
+        if (!strcmp(argv[j], "--10bit")) depth = 10;
+      }
+      return x265_simd_repro(path, c_only, depth);
+#else
+      fprintf(stderr, "built without x265\n");
+      return 77;
+#endif
     } else {
       fprintf(stderr, "usage: %s [--dec265 PATH] [--ffmpeg PATH] [--expect-x265] [-v] "
-              "[--only PLUGIN] [--x265-leak-repro N]\n", argv[0]);
+              "[--only PLUGIN] [--x265-leak-repro N] [--x265-simd-repro OUT [--c-only] [--10bit]]\n", argv[0]);
       return 2;
     }
   }

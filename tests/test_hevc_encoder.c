@@ -30,12 +30,18 @@ static heic_status encode(hc_mem *mem, const hevc_enc_config *cfg, hevc_enc_outp
   hc_err_clear(&err);
   hevc_encoder *enc = NULL;
   hevc_enc_picture pic = {W, H, {planes[0], planes[1], planes[2]}, {W, (W + 1) / 2, (W + 1) / 2}};
-  heic_status st = hevc_encoder_new(&enc, mem, cfg, &err);
+  hevc_enc_config kc = *cfg;
+  if (rec_copy) kc.keep_recon = 1;
+  heic_status st = hevc_encoder_new(&enc, mem, &kc, &err);
   if (st == HEIC_OK) st = hevc_encoder_encode(enc, &pic, out, &err);
   if (st == HEIC_OK && rec_copy) {
     CHECK(hevc_encoder_recon(enc, rec_copy) == HEIC_OK);
     CHECK(rec_copy->width == W + 1 && rec_copy->height == H + 1);
     rec_copy->planes[0] = NULL; /* borrowed: gone with the encoder */
+  }
+  if (st == HEIC_OK && !rec_copy) {
+    hevc_enc_recon none;
+    CHECK(hevc_encoder_recon(enc, &none) == HEIC_ERR_INVALID_ARGUMENT); /* not kept */
   }
   if (st != HEIC_OK) CHECK(err.message[0] != 0 && out->count == 0);
   if (st == HEIC_OK && bytes) {
@@ -82,7 +88,7 @@ int main(void) {
   CHECK(out.count == 0);
   hevc_enc_output_clear(&out); /* twice is harmless */
 
-  /* determinism */
+  /* determinism, and keep_recon does not change the stream */
   CHECK(encode(&mem, &cfg, &out, NULL, &b, &nb) == HEIC_OK);
   CHECK(na == nb && !memcmp(a, b, na));
   hevc_enc_output_clear(&out);
@@ -125,6 +131,9 @@ int main(void) {
     bad = cfg;
     bad.bit_depth = 12;
     CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+    bad = cfg;
+    bad.keep_recon = 2;
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
     CHECK(hevc_encoder_new(&enc, &mem, &cfg, &err) == HEIC_OK);
     hevc_enc_picture pic = {0, 5, {planes[0], planes[1], planes[2]}, {W, W, W}};
     CHECK(hevc_encoder_encode(enc, &pic, &out, &err) != HEIC_OK && out.count == 0);

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# Runs heic-enc (builtin encoder) under valgrind (memcheck, full leak check)
-# on three corpus photos, each exercising a different part of the encoder:
+# Runs heic-enc under valgrind (memcheck, --leak-check=full
+# --errors-for-leak-kinds=all: every leak kind, still-reachable included,
+# is an error) on corpus photos, with the builtin encoder and with x265,
+# each case exercising a different part of the encoder:
 #
-#   png/odd_1001x667_flower.png          --tile 256: a 4x3 grid of tiles,
-#                                        encoded in parallel (--threads 2)
-#   png/wesaturate_tmshre_alpha_500x500.png   alpha auxiliary image, ICC
-#   jpeg/paris_exif_orientation_5.jpg    JPEG reader, Exif, irot/imir
+#   grid    png/odd_1001x667_flower.png   --tile 256: a 4x3 grid of tiles,
+#                                          encoded in parallel (--threads 2);
+#                                          x265: --tile 512, 2x2 tiles
+#   alpha   png/wesaturate_tmshre_alpha_500x500.png  alpha auxiliary image, ICC
+#   exif    jpeg/paris_exif_orientation_5.jpg  JPEG reader, Exif, irot/imir
+#   16bit   png/hdr_room_676x449_16bit.png     16-bit PNG -> 10-bit HEVC
+#   grey    png/wesaturate_cvo9xd_gray_500x500.png  grey PNG, a thumbnail
+#   tiny    png/tiny_7x5_path.png              odd size, clap
 #
-# Any valgrind error or leak, or a heic-enc status other than 0 (4 would be
-# outstanding allocator bytes), fails the test; the output must be read by
-# heic-info afterwards.  x265 under valgrind is left out (libx265's own
-# reports are known and tracked separately).  Two photos run at a time.
-# Exit 77 (skipped) without valgrind or the corpus.
+# The x265 cases (-e x265, when the plugin is built) use
+# tests/valgrind_x265.supp and --track-origins=yes: libx265 3.5's own
+# defects (its 1,168-byte leak per encoder, its SIMD kernels' uninitialised
+# reads) are suppressed by frames inside libx265 only, and the one report
+# they cause in a frame of ours - the write of the coded bytes - is accepted
+# by tests/valgrind_log.py only when its uninitialised origin is inside
+# libx265.  Each is reproduced with libx265 alone by
+# tests/valgrind_thirdparty.sh.
+#
+# Any other valgrind error or leak, or a heic-enc status other than 0 (4
+# would be outstanding allocator bytes), fails the test; the output must be
+# read by heic-info afterwards.  Two photos run at a time.  Exit 77
+# (skipped) without valgrind or the corpus.
 #
 # usage: valgrind_encode.sh HEIC_ENC HEIC_INFO CORPUS_DIR
 set -euo pipefail
@@ -21,12 +35,25 @@ info="${2:?}"
 corpus="${3:?}"
 jobs=2
 
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
 # name|input (under CORPUS/inputs)|extra heic-enc options
 cases=(
   "grid|png/odd_1001x667_flower.png|--tile 256 --threads 2"
   "alpha|png/wesaturate_tmshre_alpha_500x500.png|"
   "exif|jpeg/paris_exif_orientation_5.jpg|"
+  "16bit|png/hdr_room_676x449_16bit.png|"
+  "grey|png/wesaturate_cvo9xd_gray_500x500.png|--thumb 128"
+  "tiny|png/tiny_7x5_path.png|"
 )
+if "$enc" --list-encoders 2>/dev/null | grep -q '^ *x265'; then
+  cases+=(
+    "grid|png/odd_1001x667_flower.png|-e x265 --tile 512 --threads 2"
+    "alpha|png/wesaturate_tmshre_alpha_500x500.png|-e x265"
+    "exif|jpeg/paris_exif_orientation_5.jpg|-e x265"
+    "16bit|png/hdr_room_676x449_16bit.png|-e x265"
+  )
+fi
 
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "SKIP: valgrind not installed"
@@ -52,23 +79,32 @@ check_one() {
     return
   fi
   local rc=0 start end
+  local vgopts=() judge=()
+  case " $opts " in
+    *" -e x265 "*)
+      vgopts=(--track-origins=yes --suppressions="$here/valgrind_x265.supp")
+      judge=(--allow-x265-origin)
+      ;;
+  esac
   start="$(date +%s)"
+  # valgrind's status 99 marks its errors (heic-enc's own are 1..4); the
+  # log decides (tests/valgrind_log.py).
   # shellcheck disable=SC2086 # opts is a list of options
-  timeout 1200 valgrind --tool=memcheck --leak-check=full --error-exitcode=1 \
-    --log-file="$log" \
+  timeout 1200 valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=all \
+    --error-exitcode=99 "${vgopts[@]}" --log-file="$log" \
     "$enc" --quiet -q 75 $opts "$input" -o "$out" >"$tmp/$n.out" 2>&1 || rc=$?
   end="$(date +%s)"
-  local errors leaked
-  errors="$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$log" | tail -n1)"
-  leaked="$(sed -n 's/.*definitely lost: \([0-9,]*\) bytes.*/\1/p' "$log" | tail -n1)"
+  local judged suppressed
+  judged="$(python3 "$here/valgrind_log.py" "${judge[@]}" "$log")" || true
+  suppressed="$(sed -n 's/.*ERROR SUMMARY: .*(suppressed: \([0-9,]*\) from.*/\1/p' "$log" | tail -n1)"
   local verdict="ok" why=""
-  if [ -z "$errors" ]; then
+  if [ "${judged%% *}" != "ok" ]; then
     verdict="FAIL"
-    why="no valgrind summary (killed? status $rc)"
-  elif [ "$errors" -ne 0 ]; then
+    why="valgrind: ${judged#FAIL }"
+  elif [ "$rc" -eq 99 ] && [ "${#judge[@]}" -eq 0 ]; then
     verdict="FAIL"
-    why="$errors valgrind errors"
-  elif [ "$rc" -ne 0 ]; then
+    why="valgrind reported errors"
+  elif [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ]; then
     verdict="FAIL"
     why="heic-enc exit $rc"
   elif ! "$info" "$out" >"$tmp/$n.info" 2>&1; then
@@ -77,9 +113,9 @@ check_one() {
   fi
   local bytes=0
   [ -f "$out" ] && bytes="$(wc -c <"$out" | tr -d ' ')"
-  printf '%s\t%-6s %-44s %-24s %8s B  %4ss  definitely lost: %s bytes %s\n' \
+  printf '%s\t%-6s %-44s %-36s %8s B  %4ss  %s, suppressed %s %s\n' \
     "$verdict" "$name" "$rel" "${opts:-(defaults)}" "$bytes" "$((end - start))" \
-    "${leaked:-0}" "$why" >"$tmp/$n.result"
+    "${judged#ok }" "${suppressed:-0}" "$why" >"$tmp/$n.result"
   if [ "$verdict" != "ok" ]; then
     {
       echo "---- valgrind log for $rel"
@@ -91,7 +127,7 @@ check_one() {
   fi
 }
 
-echo "valgrind $(valgrind --version): heic-enc -q 75 on ${#cases[@]} photos, $jobs at a time"
+echo "valgrind $(valgrind --version): heic-enc -q 75, ${#cases[@]} cases, $jobs at a time"
 running=0
 for i in "${!cases[@]}"; do
   check_one "$i" "${cases[$i]}" &

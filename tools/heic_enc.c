@@ -398,7 +398,12 @@ static int check_output_dir(const char *out) {
     return EXIT_INPUT;
   }
   int rc = 0;
-  if (access(dir, W_OK | X_OK) != 0) {
+  struct stat st;
+  if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    /* access() would say "Permission denied" for a file in the way */
+    fprintf(stderr, "heic-enc: %s: cannot write there: %s is not a directory\n", out, dir);
+    rc = EXIT_OUTPUT;
+  } else if (access(dir, W_OK | X_OK) != 0) {
     fprintf(stderr, "heic-enc: %s: cannot write to directory %s: %s\n", out, dir, strerror(errno));
     rc = EXIT_OUTPUT;
   }

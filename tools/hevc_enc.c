@@ -247,6 +247,7 @@ int main(int argc, char **argv) {
     pic.planes[c] = y4m.planes[c];
     pic.strides[c] = (ptrdiff_t)y4m.strides[c];
   }
+  cfg.keep_recon = recon != NULL; /* the whole picture only when asked for */
   if (hevc_encoder_new(&enc, &mem, &cfg, &err) != HEIC_OK ||
       hevc_encoder_encode(enc, &pic, &out, &err) != HEIC_OK) {
     fprintf(stderr, "hevc-enc: %s: %s\n", in, err.message);

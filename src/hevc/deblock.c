@@ -94,7 +94,7 @@ static void edge_luma(hevc_encoder *e, int x, int y, int vertical) {
   luma_params(e, up->qp, uq->qp, &beta, &tc);
   if (!tc && !beta) return;
   ptrdiff_t st = e->stride[0];
-  hevc_pixel *q = e->dbk[0] + y * st + x;
+  hevc_pixel *q = hevc_dbk_at(e, 0, x, y);
   luma_segment(q, vertical ? 1 : st, vertical ? st : 1, beta, tc, (1 << e->bit_depth) - 1);
 }
 
@@ -105,7 +105,7 @@ static void edge_chroma(hevc_encoder *e, int x, int y, int vertical) {
   if (!tc) return;
   for (int c = 1; c < 3; c++) {
     ptrdiff_t st = e->stride[c];
-    hevc_pixel *q = e->dbk[c] + (y >> 1) * st + (x >> 1);
+    hevc_pixel *q = hevc_dbk_at(e, c, x >> 1, y >> 1);
     chroma_segment(q, vertical ? 1 : st, vertical ? st : 1, tc, (1 << e->bit_depth) - 1);
   }
 }

@@ -86,7 +86,17 @@ struct hevc_encoder {
   int alloc_w, alloc_h;     /* coded size the buffers were allocated for */
   int alloc_ctu_log2;
 
+  /* Sample planes, each a window of whole lines: orig (the padded source)
+   * holds CTU rows k - 1 and k, dbk (deblocked, read by SAO) rows k - 1 and
+   * k plus the last lines of k - 2, recon (unfiltered until SAO of its row
+   * writes the final samples into it) rows k - 1 and k, or the whole
+   * picture when cfg.keep_recon.  A window starts at luma line *_top
+   * (chroma line *_top >> 1, *_top is a multiple of 8) and holds *_lines
+   * luma lines (chroma: half); address samples with hevc_orig_at(),
+   * hevc_recon_at(), hevc_dbk_at() using picture coordinates. */
   hevc_pixel *orig[3], *recon[3], *dbk[3];
+  int orig_top, recon_top, dbk_top;
+  int orig_lines, recon_lines, dbk_lines;
   ptrdiff_t stride[3];
   int pw[3], ph[3];         /* coded plane sizes */
   hevc_unit *units;         /* units_w * units_h */
@@ -106,6 +116,18 @@ struct hevc_encoder {
 /* ---- shared helpers ---------------------------------------------------- */
 
 static inline int hevc_clip3(int lo, int hi, int v) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Sample (x, y) of component c (picture coordinates; line y must lie in
+ * the plane's current window, see struct hevc_encoder). */
+static inline hevc_pixel *hevc_orig_at(const hevc_encoder *e, int c, int x, int y) {
+  return e->orig[c] + (ptrdiff_t)(y - (e->orig_top >> (c ? 1 : 0))) * e->stride[c] + x;
+}
+static inline hevc_pixel *hevc_recon_at(const hevc_encoder *e, int c, int x, int y) {
+  return e->recon[c] + (ptrdiff_t)(y - (e->recon_top >> (c ? 1 : 0))) * e->stride[c] + x;
+}
+static inline hevc_pixel *hevc_dbk_at(const hevc_encoder *e, int c, int x, int y) {
+  return e->dbk[c] + (ptrdiff_t)(y - (e->dbk_top >> (c ? 1 : 0))) * e->stride[c] + x;
+}
 
 /* Decoding-order key of the 4x4 unit holding luma sample (x, y): CTU raster
  * address, then z-order inside the CTU (single slice, single tile). */

@@ -20,6 +20,7 @@
 typedef struct hevc_encoder_priv {
   struct hevc_encoder pub;
   hevc_search *search;
+  hevc_md5 md5[3]; /* decoded picture hash, fed as rows become final */
 } hevc_encoder_priv;
 
 void hevc_enc_config_default(hevc_enc_config *cfg) {
@@ -156,6 +157,9 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->qp_jitter < 0 || cfg->qp_jitter > 51)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: qp_jitter %d outside 0..51",
                    cfg->qp_jitter);
+  if (cfg->keep_recon < 0 || cfg->keep_recon > 1)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: keep_recon %d outside 0..1",
+                   cfg->keep_recon);
   hevc_encoder_priv *p = hc_calloc(mem, 1, sizeof(*p));
   if (!p) return hc_fail_oom(err);
   hevc_encoder *e = &p->pub;
@@ -192,15 +196,23 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, h
     e->ph[c] = c ? e->coded_h >> 1 : e->coded_h;
     e->stride[c] = e->pw[c];
   }
+  e->orig_top = e->recon_top = e->dbk_top = 0;
   if (e->alloc_w == e->coded_w && e->alloc_h == e->coded_h && e->alloc_ctu_log2 == e->ctu_log2)
     return HEIC_OK;
   free_buffers(e);
+  /* window heights (luma lines, multiples of 8), see struct hevc_encoder */
+  int two_rows = 2 * e->ctu_size;
+  e->orig_lines = e->coded_h < two_rows ? e->coded_h : two_rows;
+  e->recon_lines = e->cfg.keep_recon ? e->coded_h : e->orig_lines;
+  e->dbk_lines = e->coded_h < two_rows + 8 ? e->coded_h : two_rows + 8;
   for (int c = 0; c < 3; c++) {
-    size_t n;
-    if (hc_mul_size((size_t)e->pw[c], (size_t)e->ph[c], &n)) return hc_fail_oom(err);
-    e->orig[c] = hc_malloc_array(e->mem, n, sizeof(hevc_pixel));
-    e->recon[c] = hc_malloc_array(e->mem, n, sizeof(hevc_pixel));
-    e->dbk[c] = hc_malloc_array(e->mem, n, sizeof(hevc_pixel));
+    int sh = c ? 1 : 0;
+    e->orig[c] = hc_malloc_array(e->mem, (size_t)e->pw[c] * (size_t)(e->orig_lines >> sh),
+                                 sizeof(hevc_pixel));
+    e->recon[c] = hc_malloc_array(e->mem, (size_t)e->pw[c] * (size_t)(e->recon_lines >> sh),
+                                  sizeof(hevc_pixel));
+    e->dbk[c] = hc_malloc_array(e->mem, (size_t)e->pw[c] * (size_t)(e->dbk_lines >> sh),
+                                sizeof(hevc_pixel));
     if (!e->orig[c] || !e->recon[c] || !e->dbk[c]) goto oom;
   }
   e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->units_h, sizeof(hevc_unit));
@@ -216,16 +228,42 @@ oom:
                  e->width, e->height);
 }
 
-/* Copies the input into the coded-size planes, replicating the last column
- * and row into the padding, and clipping out-of-range samples. */
-static void load_picture(hevc_encoder *e, const hevc_enc_picture *pic) {
+/* Moves a window of three planes (lines luma lines from luma line *top)
+ * down the picture to start at luma line top, keeping the lines that both
+ * the old and the new position hold. */
+static void slide(const hevc_encoder *e, hevc_pixel *const planes[3], int *top, int lines,
+                  int new_top) {
+  if (new_top <= *top) return;
+  for (int c = 0; c < 3; c++) {
+    int sh = c ? 1 : 0;
+    int d = (new_top - *top) >> sh, keep = (lines >> sh) - d;
+    if (keep > 0)
+      memmove(planes[c], planes[c] + (ptrdiff_t)d * e->stride[c],
+              (size_t)keep * (size_t)e->stride[c] * sizeof(hevc_pixel));
+  }
+  *top = new_top;
+}
+
+/* Lines [*y0, *y1) of component c that CTU row `row` covers. */
+static void row_lines(const hevc_encoder *e, int c, int row, int *y0, int *y1) {
+  int sh = c ? 1 : 0;
+  *y0 = (row << e->ctu_log2) >> sh;
+  *y1 = *y0 + (e->ctu_size >> sh);
+  if (*y1 > e->ph[c]) *y1 = e->ph[c];
+}
+
+/* Copies CTU row `row` of the input into the orig window, replicating the
+ * last column and row into the padding, and clipping out-of-range samples. */
+static void load_row(hevc_encoder *e, const hevc_enc_picture *pic, int row) {
   int max = (1 << e->bit_depth) - 1;
   for (int c = 0; c < 3; c++) {
     int sw = c ? (e->width + 1) / 2 : e->width;
     int sh = c ? (e->height + 1) / 2 : e->height;
-    for (int y = 0; y < e->ph[c]; y++) {
+    int y0, y1;
+    row_lines(e, c, row, &y0, &y1);
+    for (int y = y0; y < y1; y++) {
       const uint16_t *src = pic->planes[c] + (y < sh ? y : sh - 1) * pic->strides[c];
-      hevc_pixel *dst = e->orig[c] + y * e->stride[c];
+      hevc_pixel *dst = hevc_orig_at(e, c, 0, y);
       for (int x = 0; x < e->pw[c]; x++) {
         int v = src[x < sw ? x : sw - 1];
         dst[x] = (hevc_pixel)(v > max ? max : v);
@@ -281,12 +319,12 @@ static void finalize_cu(hevc_encoder *e, hevc_ctu *ctu, int *delta_coded, int x0
   e->qp_prev = qp;
 }
 
-static void copy_rows(hevc_encoder *e, hevc_pixel *const *dst, hevc_pixel *const *src, int row) {
+/* Copies the reconstruction of CTU row `row` into the deblocking window. */
+static void copy_to_dbk(hevc_encoder *e, int row) {
   for (int c = 0; c < 3; c++) {
-    int sh = c ? 1 : 0;
-    int y0 = (row << e->ctu_log2) >> sh, y1 = y0 + (e->ctu_size >> sh);
-    if (y1 > e->ph[c]) y1 = e->ph[c];
-    memcpy(dst[c] + y0 * e->stride[c], src[c] + y0 * e->stride[c],
+    int y0, y1;
+    row_lines(e, c, row, &y0, &y1);
+    memcpy(hevc_dbk_at(e, c, 0, y0), hevc_recon_at(e, c, 0, y0),
            (size_t)(y1 - y0) * (size_t)e->stride[c] * sizeof(hevc_pixel));
   }
 }
@@ -326,13 +364,18 @@ static heic_status add_nal(hevc_encoder *e, hevc_enc_output *out, int type,
   return HEIC_OK;
 }
 
-static void picture_md5(const hevc_encoder *e, uint8_t md5[3][16]) {
+/* Feeds the final samples of CTU row `row` into the picture hash: each
+ * plane is hashed on its own, in raster order, so the rows of one plane
+ * arrive in order. */
+static void md5_row(hevc_encoder_priv *pv, int row) {
+  const hevc_encoder *e = &pv->pub;
   for (int c = 0; c < 3; c++) {
-    hevc_md5 m;
-    hevc_md5_init(&m);
+    hevc_md5 *m = &pv->md5[c];
     uint8_t line[2 * 8192];
-    for (int y = 0; y < e->ph[c]; y++) {
-      const hevc_pixel *p = e->recon[c] + y * e->stride[c];
+    int y0, y1;
+    row_lines(e, c, row, &y0, &y1);
+    for (int y = y0; y < y1; y++) {
+      const hevc_pixel *p = hevc_recon_at(e, c, 0, y);
       /* chunks so that the line buffer stays bounded for any width */
       for (int x0 = 0; x0 < e->pw[c]; x0 += 8192) {
         int w = e->pw[c] - x0 < 8192 ? e->pw[c] - x0 : 8192;
@@ -341,10 +384,9 @@ static void picture_md5(const hevc_encoder *e, uint8_t md5[3][16]) {
           line[n++] = (uint8_t)p[x0 + x];
           if (e->bit_depth > 8) line[n++] = (uint8_t)(p[x0 + x] >> 8);
         }
-        hevc_md5_update(&m, line, n);
+        hevc_md5_update(m, line, n);
       }
     }
-    hevc_md5_final(&m, md5[c]);
   }
 }
 
@@ -367,7 +409,7 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   heic_status st = setup_picture(e, pic, err);
   if (st != HEIC_OK) return st;
   e->have_recon = 0;
-  load_picture(e, pic);
+  for (int c = 0; c < 3; c++) hevc_md5_init(&p->md5[c]);
   e->slice_qp = e->cfg.qp;
   e->cu_qp_delta = e->cfg.qp_jitter != 0;
   e->qp_prev = e->slice_qp;
@@ -380,6 +422,13 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
 
   for (int row = 0; row < e->ctu_rows; row++) {
     hevc_ctu *slot = e->ctus + (size_t)(row & 1) * (size_t)e->ctu_cols;
+    /* windows: orig and recon rows row - 1 and row, dbk also the last
+     * lines of row - 2 (the upper neighbours SAO of row - 1 reads) */
+    int prev = row > 0 ? (row - 1) << e->ctu_log2 : 0;
+    slide(e, e->orig, &e->orig_top, e->orig_lines, prev);
+    load_row(e, pic, row);
+    if (!e->cfg.keep_recon) slide(e, e->recon, &e->recon_top, e->recon_lines, prev);
+    slide(e, e->dbk, &e->dbk_top, e->dbk_lines, prev >= 8 ? prev - 8 : 0);
     for (int cx = 0; cx < e->ctu_cols; cx++) {
       hevc_ctu *ctu = &slot[cx];
       ctu->x0 = cx << e->ctu_log2;
@@ -391,15 +440,17 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
       int delta_coded = 0;
       finalize_cu(e, ctu, &delta_coded, ctu->x0, ctu->y0, e->ctu_log2);
     }
-    copy_rows(e, e->dbk, e->recon, row);
+    copy_to_dbk(e, row);
     if (e->cfg.deblocking) hevc_deblock_row(e, row);
     if (row > 0) {
       st = finish_row(e, row - 1, err);
       if (st != HEIC_OK) return st;
+      md5_row(p, row - 1);
     }
   }
   st = finish_row(e, e->ctu_rows - 1, err);
   if (st != HEIC_OK) return st;
+  md5_row(p, e->ctu_rows - 1);
   hevc_bw_align_zero(&e->slice_bw);
 
   hevc_enc_output o = {0};
@@ -416,7 +467,7 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   if (st == HEIC_OK) st = add_nal(e, &o, HEVC_NAL_IDR_W_RADL, &e->slice_bw, err);
   if (st == HEIC_OK) {
     uint8_t md5[3][16];
-    picture_md5(e, md5);
+    for (int c = 0; c < 3; c++) hevc_md5_final(&p->md5[c], md5[c]);
     hevc_write_md5_sei(&e->tmp_bw, md5);
     st = add_nal(e, &o, HEVC_NAL_SUFFIX_SEI, &e->tmp_bw, err);
   }
@@ -425,7 +476,7 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
     return st;
   }
   *out = o;
-  e->have_recon = 1;
+  e->have_recon = e->cfg.keep_recon;
   return HEIC_OK;
 }
 

@@ -30,7 +30,11 @@
  *  - hevc_encoder_recon() returns a borrowed view of the decoded picture as
  *    every conforming decoder reconstructs it (after deblocking and SAO),
  *    cropped to out_width x out_height.  It stays valid until the next
- *    hevc_encoder_encode() or hevc_encoder_free() on the same encoder.
+ *    hevc_encoder_encode() or hevc_encoder_free() on the same encoder.  The
+ *    picture is only kept when the encoder was created with
+ *    cfg.keep_recon = 1; otherwise the encoder works on a window of a few
+ *    CTU rows (memory: about 6 CTU rows of samples besides the input, rather
+ *    than 3 whole pictures) and hevc_encoder_recon() fails.
  *
  * Threads: an encoder is used by one thread at a time; separate encoders are
  * independent (no global mutable state).  Output is deterministic: the same
@@ -70,6 +74,10 @@ typedef struct hevc_enc_config {
    * qp +- qp_jitter, deterministically, to exercise cu_qp_delta coding and
    * QP prediction. */
   int qp_jitter;
+  /* 1: keep the whole reconstructed picture for hevc_encoder_recon(), at
+   * 1.5 * width * height samples of 2 bytes; 0 (the default): the encoder
+   * holds only a few CTU rows of samples at a time. */
+  int keep_recon;
 
   /* ---- search (set by hevc_enc_config_preset) ---- */
   int rd_candidates;  /* luma modes kept after SATD for full RD at 4x4 and
@@ -94,7 +102,8 @@ typedef struct hevc_enc_config {
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
- * chroma QP offset -3, the search of HEVC_PRESET_MEDIUM. */
+ * chroma QP offset -3, the search of HEVC_PRESET_MEDIUM, no kept
+ * reconstruction. */
 void hevc_enc_config_default(hevc_enc_config *cfg);
 
 /* Sets the search fields of cfg to those of preset p (the other fields are
@@ -158,7 +167,8 @@ HEIC_NODISCARD heic_status hevc_encoder_encode(hevc_encoder *enc, const hevc_enc
                                                hevc_enc_output *out, hc_err *err);
 
 /* The reconstruction of the last successfully encoded picture; returns
- * HEIC_ERR_INVALID_ARGUMENT when there is none. */
+ * HEIC_ERR_INVALID_ARGUMENT when there is none or the encoder was created
+ * without cfg.keep_recon. */
 heic_status hevc_encoder_recon(const hevc_encoder *enc, hevc_enc_recon *rec);
 
 #endif

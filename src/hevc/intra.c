@@ -9,8 +9,6 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   int sh = c ? 1 : 0;
   int g = 4 >> sh; /* samples of this plane along one 4x4 luma unit */
   uint32_t cur = hevc_zkey(e, cur_x, cur_y);
-  const hevc_pixel *pl = e->recon[c];
-  ptrdiff_t st = e->stride[c];
   int pw = e->pw[c], ph = e->ph[c];
   /* Linear order of 8.4.4.2.2: p[-1][2N-1] up to p[-1][-1], then p[0][-1]
    * to p[2N-1][-1].  Availability is a property of the 4x4 luma unit, and
@@ -24,14 +22,14 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
     int ok = xl >= 0 && y < ph && hevc_zkey(e, xl << sh, y << sh) < cur;
     for (int k = 0; k < g; k++) {
       avail[i + k] = (uint8_t)ok;
-      if (ok) lin[i + k] = pl[(y - k) * st + xl];
+      if (ok) lin[i + k] = *hevc_recon_at(e, c, xl, y - k);
     }
     any |= ok;
   }
   {
     int ok = xl >= 0 && yc > 0 && hevc_zkey(e, xl << sh, (yc - 1) << sh) < cur;
     avail[n2] = (uint8_t)ok;
-    if (ok) lin[n2] = pl[(yc - 1) * st + xl];
+    if (ok) lin[n2] = *hevc_recon_at(e, c, xl, yc - 1);
     any |= ok;
   }
   for (int i = 0; i < n2; i += g) { /* top row, left to right */
@@ -39,7 +37,7 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
     int ok = yc > 0 && x < pw && hevc_zkey(e, x << sh, (yc - 1) << sh) < cur;
     for (int k = 0; k < g; k++) {
       avail[n2 + 1 + i + k] = (uint8_t)ok;
-      if (ok) lin[n2 + 1 + i + k] = pl[(yc - 1) * st + x + k];
+      if (ok) lin[n2 + 1 + i + k] = hevc_recon_at(e, c, x, yc - 1)[k];
     }
     any |= ok;
   }

@@ -23,13 +23,6 @@ typedef struct sao_stats {
 static const int eo_dx[4][2] = {{-1, 1}, {0, 0}, {-1, 1}, {1, -1}};
 static const int eo_dy[4][2] = {{0, 0}, {-1, 1}, {-1, 1}, {-1, 1}};
 
-static inline int sgn(int v) { return (v > 0) - (v < 0); }
-
-/* edgeIdx of 8.7.3 (0 = no offset, 1..4 categories) */
-static inline int edge_cat(int a, int b, int c) {
-  static const uint8_t map[5] = {1, 2, 0, 3, 4};
-  return map[2 + sgn(a - b) + sgn(a - c)];
-}
 
 static void region(const hevc_encoder *e, const hevc_ctu *ctu, int c, int *x0, int *y0, int *w,
                    int *h) {
@@ -46,25 +39,36 @@ static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats 
   int x0, y0, w, h;
   region(e, ctu, c, &x0, &y0, &w, &h);
   ptrdiff_t s = e->stride[c];
-  const hevc_pixel *d = e->dbk[c], *o = e->orig[c];
   int pw = e->pw[c], ph = e->ph[c];
   int shift = e->bit_depth - 5;
-  for (int y = y0; y < y0 + h; y++)
+  for (int y = y0; y < y0 + h; y++) {
+    const hevc_pixel *d = hevc_dbk_at(e, c, 0, y), *o = hevc_orig_at(e, c, 0, y);
     for (int x = x0; x < x0 + w; x++) {
-      int v = d[y * s + x];
-      int diff = o[y * s + x] - v;
-      st->bo_sum[v >> shift] += diff;
+      int v = d[x];
+      st->bo_sum[v >> shift] += o[x] - v;
       st->bo_cnt[v >> shift]++;
-      for (int k = 0; k < 4; k++) {
-        int ax = x + eo_dx[k][0], ay = y + eo_dy[k][0];
-        int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
-        if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= pw || bx >= pw || ay >= ph || by >= ph)
-          continue;
-        int cat = edge_cat(v, d[ay * s + ax], d[by * s + bx]);
-        st->eo_sum[k][cat] += diff;
-        st->eo_cnt[k][cat]++;
-      }
     }
+  }
+  /* Edge classes: a sample whose neighbours are not both inside the
+   * picture is not counted, which trims the area to a rectangle per class;
+   * the statistics of that rectangle come from the dsp kernel. */
+  for (int k = 0; k < 4; k++) {
+    int xs = x0, xe = x0 + w, ys = y0, ye = y0 + h;
+    for (int j = 0; j < 2; j++) {
+      if (xs + eo_dx[k][j] < 0) xs = -eo_dx[k][j];
+      if (xe + eo_dx[k][j] > pw) xe = pw - eo_dx[k][j];
+      if (ys + eo_dy[k][j] < 0) ys = -eo_dy[k][j];
+      if (ye + eo_dy[k][j] > ph) ye = ph - eo_dy[k][j];
+    }
+    if (xs >= xe || ys >= ye) continue;
+    int64_t sum[4], cnt[4];
+    e->dsp.sao_edge_stats(hevc_dbk_at(e, c, xs, ys), hevc_orig_at(e, c, xs, ys), s, xe - xs, ye - ys,
+                          eo_dy[k][0] * s + eo_dx[k][0], eo_dy[k][1] * s + eo_dx[k][1], sum, cnt);
+    for (int i = 0; i < 4; i++) {
+      st->eo_sum[k][i + 1] = sum[i];
+      st->eo_cnt[k][i + 1] = cnt[i];
+    }
+  }
 }
 
 /* Distortion change (SSE) of adding off to cnt samples whose source minus
@@ -136,29 +140,31 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
   int x0, y0, w, h;
   region(e, ctu, c, &x0, &y0, &w, &h);
   ptrdiff_t s = e->stride[c];
-  const hevc_pixel *d = e->dbk[c];
-  hevc_pixel *out = e->recon[c];
   int max = (1 << e->bit_depth) - 1;
   int type = p->type[c];
   if (type == 0) {
     for (int y = y0; y < y0 + h; y++)
-      memcpy(out + y * s + x0, d + y * s + x0, (size_t)w * sizeof(hevc_pixel));
+      memcpy(hevc_recon_at(e, c, x0, y), hevc_dbk_at(e, c, x0, y), (size_t)w * sizeof(hevc_pixel));
     return;
   }
   if (type == 1) {
     int lut[32] = {0};
     for (int i = 0; i < 4; i++) lut[(p->band_pos[c] + i) & 31] = p->offset[c][i];
     int shift = e->bit_depth - 5;
-    for (int y = y0; y < y0 + h; y++)
+    for (int y = y0; y < y0 + h; y++) {
+      const hevc_pixel *dr = hevc_dbk_at(e, c, 0, y);
+      hevc_pixel *orow = hevc_recon_at(e, c, 0, y);
       for (int x = x0; x < x0 + w; x++) {
-        int v = d[y * s + x];
+        int v = dr[x];
         int r = v + lut[v >> shift];
-        out[y * s + x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+        orow[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
       }
+    }
     return;
   }
   /* Edge offset: the offset by 2 + sign(v - a) + sign(v - b), and only where
-   * both neighbours lie inside the picture (elsewhere samples pass). */
+   * both neighbours lie inside the picture (elsewhere samples pass).  The
+   * deblocked window holds the lines above and below the CTU row too. */
   static const uint8_t cat_of[5] = {1, 2, 0, 3, 4};
   int lut[5];
   for (int i = 0; i < 5; i++) lut[i] = cat_of[i] ? p->offset[c][cat_of[i] - 1] : 0;
@@ -172,8 +178,8 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
     if (ye + eo_dy[k][j] > e->ph[c]) ye = e->ph[c] - eo_dy[k][j];
   }
   for (int y = y0; y < y0 + h; y++) {
-    const hevc_pixel *dr = d + y * s;
-    hevc_pixel *orow = out + y * s;
+    const hevc_pixel *dr = hevc_dbk_at(e, c, 0, y);
+    hevc_pixel *orow = hevc_recon_at(e, c, 0, y);
     if (y < ys || y >= ye || xs >= xe) {
       memcpy(orow + x0, dr + x0, (size_t)w * sizeof(hevc_pixel));
       continue;

@@ -108,7 +108,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     if (px + w > e->pw[c]) w = e->pw[c] - px;
     if (py + h > e->ph[c]) h = e->ph[c] - py;
     for (int j = 0; j < h; j++) {
-      hevc_pixel *pic = e->recon[c] + (py + j) * e->stride[c] + px;
+      hevc_pixel *pic = hevc_recon_at(e, c, px, py + j);
       hevc_pixel *b = bk->rec[c] + (ly + j) * cs + lx;
       if (to_backup)
         memcpy(b, pic, (size_t)w * sizeof(hevc_pixel));
@@ -167,8 +167,8 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     use = &f;
   }
   ptrdiff_t st = e->stride[c];
-  hevc_pixel *rec = e->recon[c] + yc * st + xc;
-  const hevc_pixel *org = e->orig[c] + yc * st + xc;
+  hevc_pixel *rec = hevc_recon_at(e, c, xc, yc);
+  const hevc_pixel *org = hevc_orig_at(e, c, xc, yc);
   hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
   int n = 1 << log2, t = log2 - 2;
   refs_written(s, c, xc, yc, n);
@@ -426,7 +426,7 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   hevc_refs f;
   const hevc_refs *r = get_refs(s, 0, x, y, t, x, y);
   if (t > 2) hevc_intra_filter(r, t, 1, bd, &f);
-  rmd_state st = {s, r, &f, e->orig[0] + y * e->stride[0] + x, t, cand, {0}};
+  rmd_state st = {s, r, &f, hevc_orig_at(e, 0, x, y), t, cand, {0}};
   rmd_run(&st, cfg->intra_step, 2);
   int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
@@ -526,7 +526,7 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_conte
       uint32_t satd = 0;
       for (int c = 1; c < 3; c++) {
         hevc_intra_predict(&e->dsp, rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
-        satd += e->dsp.satd[ct - 2](e->orig[c] + cy * e->stride[c] + cx, e->stride[c], s->pred, n);
+        satd += e->dsp.satd[ct - 2](hevc_orig_at(e, c, cx, cy), e->stride[c], s->pred, n);
       }
       sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
     }
@@ -591,8 +591,9 @@ static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
     int cnt = 1 << (l - t);
     for (int j = 0; j < cnt; j++)
       for (int i = 0; i < cnt; i++) {
-        ptrdiff_t o = (((y >> sh) + (j << t)) * e->stride[c]) + (x >> sh) + (i << t);
-        sc += e->dsp.sse[t - 2](e->orig[c] + o, e->stride[c], e->recon[c] + o, e->stride[c]);
+        int ox = (x >> sh) + (i << t), oy = (y >> sh) + (j << t);
+        sc += e->dsp.sse[t - 2](hevc_orig_at(e, c, ox, oy), e->stride[c],
+                                hevc_recon_at(e, c, ox, oy), e->stride[c]);
       }
     sse += c ? sc * (uint64_t)s->cw_q8 : sc << 8;
   }

@@ -9,6 +9,15 @@
  *
  * Samples are uint16_t for every bit depth; strides are in samples.
  * Size index t is log2(block size) - 2: 0 = 4x4 ... 3 = 32x32.
+ *
+ * Input ranges the kernels may rely on (the SIMD versions keep 16-bit
+ * intermediates where these make that exact): samples have at most 10 bits,
+ * residuals r satisfy |r| < 2^bit_depth, and the coefficients given to the
+ * inverse transforms lie in [-32768, 32767] (8.6.2 clips them so).
+ *
+ * Setting the environment variable HEIC_NO_SIMD to anything but "" or "0"
+ * makes hevc_dsp_init() keep the C versions (the SIMD ones are bit-identical,
+ * so the output does not change: the conformance tests run both ways).
  */
 #ifndef HEIC_HEVC_DSP_H
 #define HEIC_HEVC_DSP_H
@@ -42,9 +51,20 @@ typedef struct hevc_dsp {
   uint32_t (*satd[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
   /* Sum of squared differences of an N x N block. */
   uint64_t (*sse[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
+
+  /* SAO edge-offset statistics (8.7.3) of a w x h area of deblocked samples
+   * (w <= 512): every sample p has its two neighbours of the edge class at
+   * p[off0] and p[off1] (offsets in samples; all inside the picture).  For
+   * edgeIdx categories 1..4, sum[cat - 1] receives the sum of org - dbk and
+   * cnt[cat - 1] the number of samples (both overwritten). */
+  void (*sao_edge_stats)(const hevc_pixel *dbk, const hevc_pixel *org, ptrdiff_t stride, int w,
+                         int h, ptrdiff_t off0, ptrdiff_t off1, int64_t sum[4], int64_t cnt[4]);
 } hevc_dsp;
 
 void hevc_dsp_init(hevc_dsp *dsp);
+
+/* Non-zero when HEIC_NO_SIMD asks for the C kernels only. */
+int hevc_dsp_simd_disabled(void);
 
 /* The C versions, exported for the kernel tests. */
 void hevc_dsp_init_c(hevc_dsp *dsp);
