@@ -42,7 +42,7 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
   switch (p) {
     case HEVC_PRESET_FAST:
-      cfg->rd_candidates = 2;
+      cfg->rd_candidates = 1;
       cfg->intra_step = 4;
       cfg->mpm_rd = 0;
       cfg->chroma_candidates = 1;
@@ -50,7 +50,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rdoq = 1;
       cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
-      cfg->early_exit = 1;
+      cfg->early_exit = 2;
       return 0;
     case HEVC_PRESET_MEDIUM:
       cfg->rd_candidates = 3;
@@ -136,6 +136,9 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->chroma_qp_offset < -12 || cfg->chroma_qp_offset > 12)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
                    "hevc encoder: chroma_qp_offset %d outside -12..12", cfg->chroma_qp_offset);
+  if (cfg->transform_skip < 0 || cfg->transform_skip > 1)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: transform_skip %d outside 0..1",
+                   cfg->transform_skip);
   if (cfg->intra_step != 1 && cfg->intra_step != 2 && cfg->intra_step != 4)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: intra_step %d (1, 2 or 4)",
                    cfg->intra_step);
@@ -151,8 +154,8 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->tu_depth < 0 || cfg->tu_depth > cfg->ctu_log2 - 2)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: tu_depth %d outside 0..%d",
                    cfg->tu_depth, cfg->ctu_log2 - 2);
-  if (cfg->early_exit < 0 || cfg->early_exit > 1)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: early_exit %d outside 0..1",
+  if (cfg->early_exit < 0 || cfg->early_exit > 2)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: early_exit %d outside 0..2",
                    cfg->early_exit);
   if (cfg->qp_jitter < 0 || cfg->qp_jitter > 51)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: qp_jitter %d outside 0..51",

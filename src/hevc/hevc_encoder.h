@@ -70,6 +70,8 @@ typedef struct hevc_enc_config {
   int sao;            /* 1: sample adaptive offset on */
   int sign_hiding;    /* 1: sign data hiding */
   int chroma_qp_offset; /* pps_cb_qp_offset = pps_cr_qp_offset, -12..12 */
+  int transform_skip; /* 1: transform_skip_enabled_flag; 4x4 blocks are coded
+                       * untransformed where RD prefers (needs rdoq) */
   /* Testing aid: when non-zero, the QP changes from CTU to CTU within
    * qp +- qp_jitter, deterministically, to exercise cu_qp_delta coding and
    * QP prediction. */
@@ -97,8 +99,10 @@ typedef struct hevc_enc_config {
   int tu_depth;       /* transform tree depth below a 2Nx2N CU, 0..ctu_log2 - 2
                        * (max_transform_hierarchy_depth_intra): the chosen
                        * mode's luma TUs are split by RD down to 4x4 */
-  int early_exit;     /* 0: exhaustive split search; 1: no split (and no NxN)
-                       * tried for a CU that codes no residual unsplit */
+  int early_exit;     /* 0: exhaustive split search; 1: no split tried for a
+                       * CU that codes no residual or only a few bits, no NxN
+                       * for an 8x8 CU under 48 bits; 2: also 64x64 CUs tried
+                       * only when their four 32x32 quarters stay whole */
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,

@@ -93,6 +93,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     memcpy(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
     memcpy(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
     memcpy(dst->cbf + o, src->cbf + o, (size_t)nu);
+    memcpy(dst->tskip + o, src->tskip + o, (size_t)nu);
   }
   for (int c = 0; c < 3; c++) {
     if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
@@ -152,9 +153,80 @@ static inline int64_t ctx_bits(const hevc_contexts *c, int idx, int bin) {
   return hevc_cabac_entropy[st >> 1][bin != (st & 1)];
 }
 
+static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
+}
+
+/* The same for chroma SSE, weighted by the chroma weight. */
+static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
+}
+
+/* Transforms (or, with ts, only scales) the residual in s->res,
+ * quantises it into lev and adds the decoded residual to the prediction in
+ * rec.  Returns the number of non-zero levels; *lrate receives RDOQ's
+ * lambda * rate estimate (0 without RDOQ). */
+static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_t *lev,
+                       ptrdiff_t ls, hevc_pixel *rec, ptrdiff_t st, const hevc_contexts *ctx,
+                       int cbf_ctx, int64_t *lrate) {
+  hevc_encoder *e = s->e;
+  int bd = e->bit_depth;
+  int n = 1 << log2, t = log2 - 2;
+  int dst = c == 0 && log2 == 2;
+  if (ts) {
+    /* the identity "transform" at the scale of the others: the inverse
+     * (8.6.4.2) maps level-domain d to (d << 7) >> (20 - BitDepth) */
+    for (int i = 0; i < 16; i++) s->coef[i] = (int32_t)s->res[i] * (1 << (13 - bd));
+  } else if (dst) {
+    e->dsp.fwd_dst(s->res, n, s->coef, bd);
+  } else {
+    e->dsp.fwd[t](s->res, n, s->coef, bd);
+  }
+  int scan = hevc_scan_idx(log2, c, mode), nz;
+  *lrate = 0;
+  if (e->cfg.rdoq) {
+    /* With rate estimates the residual contexts stay those of the CU's
+     * start for all of its candidates, and one table serves them all. */
+    if (!s->rate_est || !s->rates_valid) hevc_bin_rates_init(&s->rates, ctx);
+    s->rates_valid = 1;
+    int cs = ctx->s[cbf_ctx];
+    hevc_rdoq_param rp = {&s->rates,
+                          c ? s->lambda_c : s->lambda,
+                          c,
+                          {(int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 0],
+                           (int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 1]},
+                          &s->rdoq,
+                          lrate};
+    nz = hevc_quantize_rdoq(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding, &rp);
+  } else {
+    nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
+  }
+  if (nz) {
+    hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
+    if (ts) {
+      int sh = 20 - bd;
+      for (int i = 0; i < 16; i++)
+        s->res[i] = (int16_t)((s->coef[i] * (1 << 7) + (1 << (sh - 1))) >> sh);
+    } else if (dst) {
+      e->dsp.inv_dst(s->coef, s->res, bd);
+    } else {
+      e->dsp.inv[t](s->coef, s->res, bd);
+    }
+    int max = (1 << bd) - 1;
+    for (int y = 0; y < n; y++)
+      for (int x = 0; x < n; x++) {
+        int v = rec[y * st + x] + s->res[y * n + x];
+        rec[y * st + x] = (hevc_pixel)(v < 0 ? 0 : v > max ? max : v);
+      }
+  }
+  return nz;
+}
+
 /* Predicts, transforms, quantises and reconstructs one TU of component c at
- * component position (xc, yc); records levels and cbf in the CTU state.
- * Returns the SSE of the reconstruction. */
+ * component position (xc, yc); records levels, cbf and transform_skip_flag
+ * in the CTU state (a 4x4 block is also tried untransformed when transform
+ * skip is on, and coded the cheaper way).  Returns the SSE of the
+ * reconstruction. */
 static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mode, int cur_x,
                         int cur_y, const hevc_contexts *ctx, int cbf_ctx) {
   hevc_encoder *e = s->e;
@@ -174,11 +246,6 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   refs_written(s, c, xc, yc, n);
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
-  int dst = c == 0 && log2 == 2;
-  if (dst)
-    e->dsp.fwd_dst(s->res, n, s->coef, bd);
-  else
-    e->dsp.fwd[t](s->res, n, s->coef, bd);
   int16_t *lev;
   ptrdiff_t ls;
   if (c == 0) {
@@ -188,39 +255,50 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     lev = &ctu->coef[c][(yc - (ctu->y0 >> 1)) * 32 + xc - (ctu->x0 >> 1)];
     ls = 32;
   }
-  int scan = hevc_scan_idx(log2, c, mode), nz;
-  if (e->cfg.rdoq) {
-    int64_t lrate = 0;
-    /* With rate estimates the residual contexts stay those of the CU's
-     * start for all of its candidates, and one table serves them all. */
-    if (!s->rate_est || !s->rates_valid) hevc_bin_rates_init(&s->rates, ctx);
-    s->rates_valid = 1;
-    int cs = ctx->s[cbf_ctx];
-    hevc_rdoq_param rp = {&s->rates,
-                          c ? s->lambda_c : s->lambda,
-                          c,
-                          {(int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 0],
-                           (int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 1]},
-                          &s->rdoq,
-                          &lrate};
-    nz = hevc_quantize_rdoq(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding, &rp);
-    s->tu_bits = (uint64_t)(lrate > 0 ? lrate / rp.lambda : 0);
-  } else {
-    nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
-  }
-  if (nz) {
-    hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
-    if (dst)
-      e->dsp.inv_dst(s->coef, s->res, bd);
-    else
-      e->dsp.inv[t](s->coef, s->res, bd);
-    int max = (1 << bd) - 1;
-    for (int y = 0; y < n; y++)
-      for (int x = 0; x < n; x++) {
-        int v = rec[y * st + x] + s->res[y * n + x];
-        rec[y * st + x] = (hevc_pixel)(v < 0 ? 0 : v > max ? max : v);
+  int64_t lrate;
+  int ts = 0, nz;
+  if (e->cfg.transform_skip && e->cfg.rdoq && log2 == 2) {
+    /* both ways from the same prediction and residual; the costs include
+     * cbf and transform_skip_flag */
+    hevc_pixel pred[16], rec0[16];
+    int16_t res[16], lev0[16];
+    for (int y = 0; y < 4; y++)
+      for (int x = 0; x < 4; x++) pred[y * 4 + x] = rec[y * st + x];
+    memcpy(res, s->res, sizeof(res));
+    int64_t j[2], lr[2];
+    int nzs[2];
+    const uint8_t *cs = &ctx->s[cbf_ctx], *ts_st = &ctx->s[HEVC_CTX_TSKIP + (c > 0)];
+    for (int k = 0; k < 2; k++) {
+      if (k) {
+        for (int y = 0; y < 4; y++) {
+          memcpy(rec0 + y * 4, rec + y * st, 4 * sizeof(hevc_pixel));
+          memcpy(rec + y * st, pred + y * 4, 4 * sizeof(hevc_pixel));
+          memcpy(lev0 + y * 4, lev + y * ls, 4 * sizeof(int16_t));
+        }
+        memcpy(s->res, res, sizeof(res));
       }
+      nzs[k] = quant_recon(s, c, 2, mode, k, lev, ls, rec, st, ctx, cbf_ctx, &lr[k]);
+      uint64_t d = e->dsp.sse[0](org, st, rec, st);
+      uint64_t bits = hevc_cabac_entropy[*cs >> 1][(*cs & 1) != (nzs[k] != 0)];
+      if (nzs[k]) bits += hevc_cabac_entropy[*ts_st >> 1][(*ts_st & 1) != k];
+      j[k] = (c ? cost_chroma(s, d, bits) : cost(s, d, bits)) +
+             (c ? lr[k] * s->cw_q8 / 256 : lr[k]);
+    }
+    if (j[0] <= j[1]) {
+      for (int y = 0; y < 4; y++) {
+        memcpy(rec + y * st, rec0 + y * 4, 4 * sizeof(hevc_pixel));
+        memcpy(lev + y * ls, lev0 + y * 4, 4 * sizeof(int16_t));
+      }
+    } else {
+      ts = 1;
+    }
+    nz = nzs[ts];
+    lrate = lr[ts];
+    ts &= nz != 0;
+  } else {
+    nz = quant_recon(s, c, log2, mode, 0, lev, ls, rec, st, ctx, cbf_ctx, &lrate);
   }
+  s->tu_bits = (uint64_t)(lrate > 0 ? lrate / (c ? s->lambda_c : s->lambda) : 0);
   if (c == 0) {
     int nu = n >> 2, u = hevc_uidx(ctu, xc, yc);
     for (int j = 0; j < nu; j++)
@@ -229,21 +307,15 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
         *b = (uint8_t)((*b & ~1) | (nz ? 1 : 0));
         ctu->tu_log2[u + j * HEVC_UNITS + i] = (uint8_t)log2;
       }
+    ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~1) | ts);
   } else {
-    uint8_t *b = &ctu->cbf[hevc_uidx(ctu, xc << 1, yc << 1)];
-    *b = (uint8_t)((*b & ~(1 << c)) | (nz ? 1 << c : 0));
+    int u = hevc_uidx(ctu, xc << 1, yc << 1);
+    ctu->cbf[u] = (uint8_t)((ctu->cbf[u] & ~(1 << c)) | (nz ? 1 << c : 0));
+    ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~(1 << c)) | (ts << c));
   }
   return e->dsp.sse[t](org, st, rec, st);
 }
 
-static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
-  return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
-}
-
-/* The same for chroma SSE, weighted by the chroma weight. */
-static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
-  return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
-}
 
 /* Cost of the chroma block of the transform tree node (x, y, log2) (luma
  * coordinates) coded with the luma mode (DM): an estimate for transform
@@ -264,7 +336,8 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
       cb.frac_bits += s->tu_bits;
     else if (cbf)
       hevc_write_residual(&cb, &ctu->coef[c][(cy - (ctu->y0 >> 1)) * 32 + cx - (ctu->x0 >> 1)],
-                          32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
+                          32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding,
+                          hevc_ts_flag(s->e, ctu, x, y, ct, c));
   }
   return cost_chroma(s, sse, cb.frac_bits);
 }
@@ -296,7 +369,8 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
       cb.frac_bits += s->tu_bits;
     else if (cbf)
       hevc_write_residual(&cb, &ctu->coef[0][(y - ctu->y0) * 64 + x - ctu->x0], 64, log2, 0,
-                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding);
+                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding,
+                          hevc_ts_flag(e, ctu, x, y, log2, 0));
     ja = cost(s, sse, cb.frac_bits);
     ca = cb.ctx;
     if (search_split && log2 > 2) {
@@ -499,7 +573,7 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
   for (int c = 1; c < 3; c++)
     if (cbf & (1 << c))
       hevc_write_residual(cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
-                          s->e->cfg.sign_hiding);
+                          s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, y, ct, c));
   return sse;
 }
 
@@ -652,10 +726,45 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 }
 
 static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
+                         hevc_contexts *ctx);
+
+/* Bottom-up at the top of a 64x64 CTU: the four 32x32 quarters are searched
+ * first, and the 64x64 CU is tried only when all four stayed whole - in
+ * detailed areas it is hardly ever chosen, and this skips it there. */
+static int64_t search_ctu_bottom_up(hevc_search *s, int x, int y, hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
+  hevc_contexts cs = *ctx;
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, &cs);
+  hevc_write_split_flag(&cb, e, s->ctu, x, y, 0, 1);
+  cs = cb.ctx;
+  int64_t js = s->lambda * (int64_t)cb.frac_bits;
+  int whole = 1;
+  for (int i = 0; i < 4; i++) {
+    int cx = x + (i & 1) * 32, cy = y + (i >> 1) * 32;
+    js += search_cu(s, cx, cy, 5, 1, &cs);
+    whole &= s->ctu->cu_log2[hevc_uidx(s->ctu, cx, cy)] == 5;
+  }
+  if (whole) {
+    region_copy(s, &s->depth_bk[6], x, y, 6, BK_ALL, 1);
+    hevc_contexts cn = *ctx;
+    int64_t jn = search_leaf(s, x, y, 6, 0, &cn);
+    if (jn < js) {
+      *ctx = cn;
+      return jn;
+    }
+    region_copy(s, &s->depth_bk[6], x, y, 6, BK_ALL, 0);
+  }
+  *ctx = cs;
+  return js;
+}
+
+static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
                          hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   int n = 1 << log2;
   int inside = x + n <= e->coded_w && y + n <= e->coded_h;
+  if (log2 == 6 && inside && e->cfg.early_exit >= 2) return search_ctu_bottom_up(s, x, y, ctx);
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
@@ -711,6 +820,7 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   memset(ctu->chroma_mode, 0, sizeof(ctu->chroma_mode));
   memset(ctu->tu_log2, 0, sizeof(ctu->tu_log2));
   memset(ctu->cbf, 0, sizeof(ctu->cbf));
+  memset(ctu->tskip, 0, sizeof(ctu->tskip));
   if (!s->rate_est) {
     search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
     return;
