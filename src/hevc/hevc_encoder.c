@@ -51,6 +51,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
       cfg->early_exit = 2;
+      cfg->transform_skip = 0;
       return 0;
     case HEVC_PRESET_MEDIUM:
       cfg->rd_candidates = 3;
@@ -62,6 +63,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
       cfg->early_exit = 1;
+      cfg->transform_skip = 0;
       return 0;
     case HEVC_PRESET_SLOW:
       cfg->rd_candidates = 8;
@@ -73,6 +75,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rate_estimate = 0;
       cfg->tu_depth = 3;
       cfg->early_exit = 0;
+      cfg->transform_skip = 1;
       return 0;
     case HEVC_PRESET_COUNT: break;
   }

@@ -77,10 +77,28 @@ static inline int64_t delta_d(int64_t sum, int64_t cnt, int off) {
   return cnt * off * off - 2 * off * sum;
 }
 
-static int best_offset(int64_t sum, int64_t cnt, int lo, int hi) {
+/* The offset for cnt samples whose source-minus-deblocked differences sum
+ * to sum: the rounded mean clipped to lo..hi, or a smaller magnitude when
+ * the bits saved (a bypass bin per unit, and the sign of a band offset)
+ * outweigh the distortion; costs in param_cost()'s units. */
+static int best_offset(int64_t sum, int64_t cnt, int lo, int hi, int cmax, int sign_bit,
+                       int64_t lambda, int64_t w_q8) {
   if (!cnt) return 0;
   int64_t v = sum >= 0 ? (sum + cnt / 2) / cnt : -((-sum + cnt / 2) / cnt);
-  return (int)(v < lo ? lo : v > hi ? hi : v);
+  int o = (int)(v < lo ? lo : v > hi ? hi : v);
+  int best = o;
+  int64_t bj = INT64_MAX;
+  for (int m = o; ; m += m > 0 ? -1 : 1) {
+    int a = m < 0 ? -m : m;
+    int bits = a + (a < cmax) + (sign_bit && m);
+    int64_t j = delta_d(sum, cnt, m) * w_q8 * ((int64_t)1 << 15) + lambda * ((int64_t)bits << 15);
+    if (j < bj) {
+      bj = j;
+      best = m;
+    }
+    if (!m) break;
+  }
+  return best;
 }
 
 /* Rate of four offset magnitudes in bits (truncated unary, bypass). */
@@ -117,19 +135,22 @@ static int64_t param_cost(const hevc_sao *p, int c, const sao_stats *st, int64_t
 }
 
 /* Best parameters of one type (and class / band) for component c. */
-static void best_for(hevc_sao *p, int c, int type, int cls, const sao_stats *st, int cmax) {
+static void best_for(hevc_sao *p, int c, int type, int cls, const sao_stats *st, int cmax,
+                     int64_t lambda, int64_t w_q8) {
   p->type[c] = (uint8_t)type;
   if (type == 2) {
     p->eo_class[c] = (uint8_t)cls;
     for (int i = 0; i < 4; i++) {
       int lo = i < 2 ? 0 : -cmax, hi = i < 2 ? cmax : 0;
-      p->offset[c][i] = (int8_t)best_offset(st->eo_sum[cls][i + 1], st->eo_cnt[cls][i + 1], lo, hi);
+      p->offset[c][i] = (int8_t)best_offset(st->eo_sum[cls][i + 1], st->eo_cnt[cls][i + 1], lo, hi,
+                                            cmax, 0, lambda, w_q8);
     }
   } else if (type == 1) {
     p->band_pos[c] = (uint8_t)cls;
     for (int i = 0; i < 4; i++) {
       int b = (cls + i) & 31;
-      p->offset[c][i] = (int8_t)best_offset(st->bo_sum[b], st->bo_cnt[b], -cmax, cmax);
+      p->offset[c][i] = (int8_t)best_offset(st->bo_sum[b], st->bo_cnt[b], -cmax, cmax, cmax, 1,
+                                            lambda, w_q8);
     }
   } else {
     memset(p->offset[c], 0, 4);
@@ -210,7 +231,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
     for (int t = 1; t <= 2; t++)
       for (int k = 0; k < (t == 2 ? 4 : 32); k++) {
         hevc_sao cand = best;
-        best_for(&cand, 0, t, k, &st[0], cmax);
+        best_for(&cand, 0, t, k, &st[0], cmax, lambda, 256);
         int64_t j = param_cost(&cand, 0, &st[0], lambda, cmax, t == 2 ? 4 : 2, 256);
         if (j < bj) {
           bj = j;
@@ -223,8 +244,8 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
     hevc_sao cbest = best;
     for (int k = 0; k < 4; k++) {
       hevc_sao cand = best;
-      best_for(&cand, 1, 2, k, &st[1], cmax);
-      best_for(&cand, 2, 2, k, &st[2], cmax);
+      best_for(&cand, 1, 2, k, &st[1], cmax, lambda, cw_q8);
+      best_for(&cand, 2, 2, k, &st[2], cmax, lambda, cw_q8);
       int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4, cw_q8) +
                   param_cost(&cand, 2, &st[2], lambda, cmax, 0, cw_q8);
       if (j < bjc) {
@@ -241,7 +262,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
         hevc_sao tmp = cand;
         for (int k = 0; k < 32; k++) {
           hevc_sao t2 = cand;
-          best_for(&t2, c, 1, k, &st[c], cmax);
+          best_for(&t2, c, 1, k, &st[c], cmax, lambda, cw_q8);
           int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0, cw_q8);
           if (jj < bb) {
             bb = jj;
