@@ -51,6 +51,7 @@ static const char *const usage_text =
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
     "  --rdoq 0|1       rate-distortion optimised quantisation\n"
+    "  --tu-cand N      modes whose transform tree is searched (--tu-depth > 0)\n"
     "  --rate-est 0|1   candidates' residual rates from RDOQ's estimate\n"
     "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
     "                   (at most 3 with --ctu 32)\n"
@@ -182,6 +183,10 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, -12, 12, &cfg.chroma_qp_offset))
         return usage_error("--chroma-qp-offset: '%s' is not -12..12", val);
+    } else if (!strcmp(a, "--tu-cand")) {
+      NEED_VAL();
+      if (parse_int(val, 1, 35, &cfg.tu_candidates))
+        return usage_error("--tu-cand: '%s' is not 1..35", val);
     } else if (!strcmp(a, "--rate-est")) {
       NEED_VAL();
       if (parse_int(val, 0, 1, &cfg.rate_estimate))

@@ -50,6 +50,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rdoq = 1;
       cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
+      cfg->tu_candidates = 1;
       cfg->early_exit = 2;
       cfg->transform_skip = 0;
       return 0;
@@ -62,6 +63,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rdoq = 1;
       cfg->rate_estimate = 1;
       cfg->tu_depth = 0;
+      cfg->tu_candidates = 1;
       cfg->early_exit = 1;
       cfg->transform_skip = 0;
       return 0;
@@ -74,6 +76,7 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
       cfg->rdoq = 1;
       cfg->rate_estimate = 0;
       cfg->tu_depth = 3;
+      cfg->tu_candidates = 2;
       cfg->early_exit = 0;
       cfg->transform_skip = 1;
       return 0;
@@ -151,6 +154,9 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->chroma_candidates < 1 || cfg->chroma_candidates > 5)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
                    "hevc encoder: chroma_candidates %d outside 1..5", cfg->chroma_candidates);
+  if (cfg->tu_candidates < 1 || cfg->tu_candidates > 35)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: tu_candidates %d outside 1..35",
+                   cfg->tu_candidates);
   if (cfg->rate_estimate < 0 || cfg->rate_estimate > 1)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: rate_estimate %d outside 0..1",
                    cfg->rate_estimate);

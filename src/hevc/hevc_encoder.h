@@ -101,6 +101,8 @@ typedef struct hevc_enc_config {
   int tu_depth;       /* transform tree depth below a 2Nx2N CU, 0..ctu_log2 - 2
                        * (max_transform_hierarchy_depth_intra): the chosen
                        * mode's luma TUs are split by RD down to 4x4 */
+  int tu_candidates;  /* modes (the best by unsplit cost) whose transform tree
+                       * is searched when tu_depth > 0, 1..35 */
   int early_exit;     /* 0: exhaustive split search; 1: no split tried for a
                        * CU that codes no residual or only a few bits, no NxN
                        * for an 8x8 CU under 48 bits; 2: also 64x64 CUs tried

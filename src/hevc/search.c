@@ -517,9 +517,12 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   int64_t best_j = INT64_MAX;
   int best_i = -1;
   hevc_contexts best_ctx = *ctx;
+  int refine = cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2;
+  int64_t jl[35 + 3];
   for (int i = 0; i < nl; i++) {
     hevc_contexts c2 = *ctx;
     int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, 0, &c2);
+    jl[i] = j;
     if (j < best_j) {
       best_j = j;
       best_i = i;
@@ -531,9 +534,32 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   /* transform tree of the chosen mode: split TUs predict from nearer
    * samples (the tree search compares with the unsplit TUs itself, chroma
    * included) */
-  if (cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2) {
-    best_ctx = *ctx;
-    best_j = eval_luma(s, x, y, log2p, list[best_i], tu_depth, cand, 1, &best_ctx);
+  if (refine) {
+    /* the tree of the best mode, and of the next ones by unsplit cost when
+     * the configuration asks: a mode can win only once its TUs split */
+    int order[35 + 3], no = 0;
+    uint64_t done = 0;
+    for (; no < cfg->tu_candidates && no < nl; no++) {
+      int b = -1;
+      for (int i = 0; i < nl; i++)
+        if (!(done >> i & 1) && (b < 0 || jl[i] < jl[b])) b = i;
+      done |= (uint64_t)1 << b;
+      order[no] = b;
+    }
+    int64_t bj = INT64_MAX;
+    int bi = -1;
+    for (int o = 0; o < no; o++) {
+      hevc_contexts c2 = *ctx;
+      int64_t j = eval_luma(s, x, y, log2p, list[order[o]], tu_depth, cand, 1, &c2);
+      if (j < bj) {
+        bj = j;
+        bi = o;
+        best_ctx = c2;
+        if (o != no - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 1);
+      }
+    }
+    if (bi != no - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+    best_j = bj;
   }
   *ctx = best_ctx;
   return best_j;
