@@ -96,7 +96,9 @@ for f in "${inputs[@]}"; do
 done
 variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--qp-jitter 6" "--qp-jitter 30 --ctu 32" "--rd 35"
           "--preset fast" "--preset slow" "--chroma-qp-offset 0" "--chroma-qp-offset 7 --qp-jitter 9"
-          "--tu-depth 1" "--tu-depth 4 --rd 2" "--tu-depth 3 --ctu 32 --no-nxn" "--tu-depth 2 --early-exit 0" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5")
+          "--tu-depth 1" "--tu-depth 4 --rd 2" "--tu-depth 3 --ctu 32 --no-nxn" "--tu-depth 2 --early-exit 0"
+          "--rate-est 0" "--rdoq 0" "--early-exit 2 --rd 3"
+          "--transform-skip 1" "--transform-skip 1 --preset slow --qp-jitter 4" "--transform-skip 1 --preset fast --tu-depth 2" "--tu-depth 2 --tu-cand 4" "--preset fast --qp-jitter 3" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5")
 for f in "${inputs[@]}"; do
   case "$f" in *mixed_64x64*|*mixed_65x67*|*edges_200x120*|*noise_65x67*) ;; *) [ $mode = full ] || continue ;; esac
   case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [ $mode = full ] && [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac

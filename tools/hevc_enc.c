@@ -41,14 +41,17 @@ static const char *const usage_text =
     "                   refines around the best (1, 2 or 4; 1 tries all 35)\n"
     "  --mpm-rd N       most probable modes always given full RD, 0..3\n"
     "  --chroma-rd N    chroma modes coded for RD, 1..5\n"
-    "  --early-exit N   0: exhaustive split search; 1: do not split CUs that\n"
-    "                   code no residual\n"
+    "  --early-exit N   0: exhaustive split search; 1: no split of CUs that\n"
+    "                   code no or few bits, no NxN under 48 bits; 2: also\n"
+    "                   64x64 CUs only where the 32x32 quarters stay whole\n"
     "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default -3)\n"
+    "  --transform-skip 0|1  4x4 blocks may be coded untransformed (needs RDOQ)\n"
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
     "  --rdoq 0|1       rate-distortion optimised quantisation\n"
+    "  --tu-cand N      modes whose transform tree is searched (--tu-depth > 0)\n"
     "  --rate-est 0|1   candidates' residual rates from RDOQ's estimate\n"
     "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
     "                   (at most 3 with --ctu 32)\n"
@@ -172,10 +175,18 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 1, 5, &cfg.chroma_candidates))
         return usage_error("--chroma-rd: '%s' is not 1..5", val);
+    } else if (!strcmp(a, "--transform-skip")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.transform_skip))
+        return usage_error("--transform-skip: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--chroma-qp-offset")) {
       NEED_VAL();
       if (parse_int(val, -12, 12, &cfg.chroma_qp_offset))
         return usage_error("--chroma-qp-offset: '%s' is not -12..12", val);
+    } else if (!strcmp(a, "--tu-cand")) {
+      NEED_VAL();
+      if (parse_int(val, 1, 35, &cfg.tu_candidates))
+        return usage_error("--tu-cand: '%s' is not 1..35", val);
     } else if (!strcmp(a, "--rate-est")) {
       NEED_VAL();
       if (parse_int(val, 0, 1, &cfg.rate_estimate))
@@ -188,8 +199,8 @@ int main(int argc, char **argv) {
       if (parse_int(val, 0, 1, &cfg.rdoq)) return usage_error("--rdoq: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--early-exit")) {
       NEED_VAL();
-      if (parse_int(val, 0, 1, &cfg.early_exit))
-        return usage_error("--early-exit: '%s' is not 0..1", val);
+      if (parse_int(val, 0, 2, &cfg.early_exit))
+        return usage_error("--early-exit: '%s' is not 0..2", val);
     } else if (!strcmp(a, "--qp-jitter")) {
       NEED_VAL();
       if (parse_int(val, 0, 51, &cfg.qp_jitter))

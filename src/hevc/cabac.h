@@ -34,7 +34,8 @@ enum {
   HEVC_CTX_SIG = HEVC_CTX_CSBF + 4,
   HEVC_CTX_GT1 = HEVC_CTX_SIG + 42,
   HEVC_CTX_GT2 = HEVC_CTX_GT1 + 24,
-  HEVC_NUM_CTX = HEVC_CTX_GT2 + 6
+  HEVC_CTX_TSKIP = HEVC_CTX_GT2 + 6, /* transform_skip_flag: luma, chroma */
+  HEVC_NUM_CTX = HEVC_CTX_TSKIP + 2
 };
 
 /* A context state is (pStateIdx << 1) | valMps. */

@@ -60,6 +60,9 @@ typedef struct hevc_ctu {
   /* bit 0: cbf_luma of the luma TU; bits 1, 2: cbf_cb, cbf_cr of the chroma
    * TU whose top-left unit this is (for 4x4 luma TUs, the 8x8 parent's). */
   uint8_t cbf[HEVC_UNITS * HEVC_UNITS];
+  /* bit c: transform_skip_flag of component c's 4x4 block whose first unit
+   * this is (chroma: the 8x8 luma area's) */
+  uint8_t tskip[HEVC_UNITS * HEVC_UNITS];
   int16_t coef[3][64 * 64]; /* stride 64 for luma, 32 for chroma */
   hevc_sao sao;
 } hevc_ctu;

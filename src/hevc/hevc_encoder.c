@@ -42,12 +42,12 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
 /* The search settings of each preset, in hevc_enc_preset order. */
 static const struct preset_search {
   uint8_t rd_candidates, intra_step, mpm_rd, chroma_candidates, nxn, rdoq, rate_estimate,
-      tu_depth, early_exit;
+      tu_depth, tu_candidates, early_exit, transform_skip;
 } k_presets[HEVC_PRESET_COUNT] = {
-    /*          rd  step mpm chroma nxn rdoq est tu exit */
-    [HEVC_PRESET_FAST] = {2, 4, 0, 1, 0, 1, 1, 0, 1},
-    [HEVC_PRESET_MEDIUM] = {3, 2, 1, 2, 1, 1, 1, 0, 1},
-    [HEVC_PRESET_SLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 0},
+    /*          rd  step mpm chroma nxn rdoq est tu tucand exit ts */
+    [HEVC_PRESET_FAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0},
+    [HEVC_PRESET_MEDIUM] = {3, 4, 1, 2, 1, 1, 1, 0, 1, 1, 0},
+    [HEVC_PRESET_SLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 2, 0, 1},
 };
 
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
@@ -61,7 +61,9 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
   cfg->rdoq = k->rdoq;
   cfg->rate_estimate = k->rate_estimate;
   cfg->tu_depth = k->tu_depth;
+  cfg->tu_candidates = k->tu_candidates;
   cfg->early_exit = k->early_exit;
+  cfg->transform_skip = k->transform_skip;
   return 0;
 }
 
@@ -120,7 +122,9 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
       {"chroma_candidates", cfg->chroma_candidates, 1, 5},
       {"rate_estimate", cfg->rate_estimate, 0, 1},
       {"tu_depth", cfg->tu_depth, 0, cfg->ctu_log2 - 2},
-      {"early_exit", cfg->early_exit, 0, 1},
+      {"transform_skip", cfg->transform_skip, 0, 1},
+      {"tu_candidates", cfg->tu_candidates, 1, 35},
+      {"early_exit", cfg->early_exit, 0, 2},
       {"qp_jitter", cfg->qp_jitter, 0, 51},
       {"keep_recon", cfg->keep_recon, 0, 1},
   };

@@ -91,14 +91,22 @@ typedef struct hevc_enc_config {
                        * (DM) and the best of the others by SATD */
   int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
   int rdoq;           /* 1: rate-distortion optimised quantisation */
-  int rate_estimate;  /* 1: with RDOQ, candidates' residual rates are RDOQ's
-                       * estimate (static contexts) instead of a count of the
-                       * coded bins; the chosen CU is still counted exactly */
+  int transform_skip; /* 1: transform_skip_enabled_flag; 4x4 blocks are coded
+                       * untransformed where RD prefers (needs rdoq): large
+                       * gains on graphics, none on photos */
+  int rate_estimate;  /* 1: with RDOQ, residual rates in the search are RDOQ's
+                       * estimate against the CTU's starting context states
+                       * instead of a count of the coded bins; each decided
+                       * CTU is counted exactly once to carry the states on */
   int tu_depth;       /* transform tree depth below a 2Nx2N CU, 0..ctu_log2 - 2
                        * (max_transform_hierarchy_depth_intra): the chosen
                        * mode's luma TUs are split by RD down to 4x4 */
-  int early_exit;     /* 0: exhaustive split search; 1: no split (and no NxN)
-                       * tried for a CU that codes no residual unsplit */
+  int tu_candidates;  /* modes (the best by unsplit cost) whose transform tree
+                       * is searched when tu_depth > 0, 1..35 */
+  int early_exit;     /* 0: exhaustive split search; 1: no split tried for a
+                       * CU that codes no residual or only a few bits, no NxN
+                       * for an 8x8 CU under 48 bits; 2: also 64x64 CUs tried
+                       * only when their four 32x32 quarters stay whole */
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,

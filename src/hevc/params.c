@@ -120,7 +120,7 @@ void hevc_write_pps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_ue(bw, 0);     /* num_ref_idx_l1_default_active_minus1 */
   hevc_bw_se(bw, e->slice_qp - 26); /* init_qp_minus26 */
   hevc_bw_put(bw, 0, 1); /* constrained_intra_pred_flag */
-  hevc_bw_put(bw, 0, 1); /* transform_skip_enabled_flag */
+  hevc_bw_put(bw, e->cfg.transform_skip ? 1 : 0, 1); /* transform_skip_enabled_flag */
   hevc_bw_put(bw, e->cu_qp_delta ? 1 : 0, 1); /* cu_qp_delta_enabled_flag */
   if (e->cu_qp_delta) hevc_bw_ue(bw, 0);      /* diff_cu_qp_delta_depth: one QG per CTU */
   hevc_bw_se(bw, e->cfg.chroma_qp_offset); /* pps_cb_qp_offset */

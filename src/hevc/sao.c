@@ -23,13 +23,6 @@ typedef struct sao_stats {
 static const int eo_dx[4][2] = {{-1, 1}, {0, 0}, {-1, 1}, {1, -1}};
 static const int eo_dy[4][2] = {{0, 0}, {-1, 1}, {-1, 1}, {-1, 1}};
 
-static inline int sgn(int v) { return (v > 0) - (v < 0); }
-
-/* edgeIdx of 8.7.3 (0 = no offset, 1..4 categories) */
-static inline int edge_cat(int a, int b, int c) {
-  static const uint8_t map[5] = {1, 2, 0, 3, 4};
-  return map[2 + sgn(a - b) + sgn(a - c)];
-}
 
 static void region(const hevc_encoder *e, const hevc_ctu *ctu, int c, int *x0, int *y0, int *w,
                    int *h) {
@@ -84,10 +77,28 @@ static inline int64_t delta_d(int64_t sum, int64_t cnt, int off) {
   return cnt * off * off - 2 * off * sum;
 }
 
-static int best_offset(int64_t sum, int64_t cnt, int lo, int hi) {
+/* The offset for cnt samples whose source-minus-deblocked differences sum
+ * to sum: the rounded mean clipped to lo..hi, or a smaller magnitude when
+ * the bits saved (a bypass bin per unit, and the sign of a band offset)
+ * outweigh the distortion; costs in param_cost()'s units. */
+static int best_offset(int64_t sum, int64_t cnt, int lo, int hi, int cmax, int sign_bit,
+                       int64_t lambda, int64_t w_q8) {
   if (!cnt) return 0;
   int64_t v = sum >= 0 ? (sum + cnt / 2) / cnt : -((-sum + cnt / 2) / cnt);
-  return (int)(v < lo ? lo : v > hi ? hi : v);
+  int o = (int)(v < lo ? lo : v > hi ? hi : v);
+  int best = o;
+  int64_t bj = INT64_MAX;
+  for (int m = o; ; m += m > 0 ? -1 : 1) {
+    int a = m < 0 ? -m : m;
+    int bits = a + (a < cmax) + (sign_bit && m);
+    int64_t j = delta_d(sum, cnt, m) * w_q8 * ((int64_t)1 << 15) + lambda * ((int64_t)bits << 15);
+    if (j < bj) {
+      bj = j;
+      best = m;
+    }
+    if (!m) break;
+  }
+  return best;
 }
 
 /* Rate of four offset magnitudes in bits (truncated unary, bypass). */
@@ -124,19 +135,22 @@ static int64_t param_cost(const hevc_sao *p, int c, const sao_stats *st, int64_t
 }
 
 /* Best parameters of one type (and class / band) for component c. */
-static void best_for(hevc_sao *p, int c, int type, int cls, const sao_stats *st, int cmax) {
+static void best_for(hevc_sao *p, int c, int type, int cls, const sao_stats *st, int cmax,
+                     int64_t lambda, int64_t w_q8) {
   p->type[c] = (uint8_t)type;
   if (type == 2) {
     p->eo_class[c] = (uint8_t)cls;
     for (int i = 0; i < 4; i++) {
       int lo = i < 2 ? 0 : -cmax, hi = i < 2 ? cmax : 0;
-      p->offset[c][i] = (int8_t)best_offset(st->eo_sum[cls][i + 1], st->eo_cnt[cls][i + 1], lo, hi);
+      p->offset[c][i] = (int8_t)best_offset(st->eo_sum[cls][i + 1], st->eo_cnt[cls][i + 1], lo, hi,
+                                            cmax, 0, lambda, w_q8);
     }
   } else if (type == 1) {
     p->band_pos[c] = (uint8_t)cls;
     for (int i = 0; i < 4; i++) {
       int b = (cls + i) & 31;
-      p->offset[c][i] = (int8_t)best_offset(st->bo_sum[b], st->bo_cnt[b], -cmax, cmax);
+      p->offset[c][i] = (int8_t)best_offset(st->bo_sum[b], st->bo_cnt[b], -cmax, cmax, cmax, 1,
+                                            lambda, w_q8);
     }
   } else {
     memset(p->offset[c], 0, 4);
@@ -149,35 +163,55 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
   ptrdiff_t s = e->stride[c];
   int max = (1 << e->bit_depth) - 1;
   int type = p->type[c];
+  if (type == 0) {
+    for (int y = y0; y < y0 + h; y++)
+      memcpy(hevc_recon_at(e, c, x0, y), hevc_dbk_at(e, c, x0, y), (size_t)w * sizeof(hevc_pixel));
+    return;
+  }
+  if (type == 1) {
+    int lut[32] = {0};
+    for (int i = 0; i < 4; i++) lut[(p->band_pos[c] + i) & 31] = p->offset[c][i];
+    int shift = e->bit_depth - 5;
+    for (int y = y0; y < y0 + h; y++) {
+      const hevc_pixel *dr = hevc_dbk_at(e, c, 0, y);
+      hevc_pixel *orow = hevc_recon_at(e, c, 0, y);
+      for (int x = x0; x < x0 + w; x++) {
+        int v = dr[x];
+        int r = v + lut[v >> shift];
+        orow[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+      }
+    }
+    return;
+  }
+  /* Edge offset: the offset by 2 + sign(v - a) + sign(v - b), and only where
+   * both neighbours lie inside the picture (elsewhere samples pass).  The
+   * deblocked window holds the lines above and below the CTU row too. */
+  static const uint8_t cat_of[5] = {1, 2, 0, 3, 4};
+  int lut[5];
+  for (int i = 0; i < 5; i++) lut[i] = cat_of[i] ? p->offset[c][cat_of[i] - 1] : 0;
+  int k = p->eo_class[c];
+  ptrdiff_t oa = eo_dy[k][0] * s + eo_dx[k][0], ob = eo_dy[k][1] * s + eo_dx[k][1];
+  int xs = x0, xe = x0 + w, ys = y0, ye = y0 + h;
+  for (int j = 0; j < 2; j++) {
+    if (xs + eo_dx[k][j] < 0) xs = -eo_dx[k][j];
+    if (xe + eo_dx[k][j] > e->pw[c]) xe = e->pw[c] - eo_dx[k][j];
+    if (ys + eo_dy[k][j] < 0) ys = -eo_dy[k][j];
+    if (ye + eo_dy[k][j] > e->ph[c]) ye = e->ph[c] - eo_dy[k][j];
+  }
   for (int y = y0; y < y0 + h; y++) {
-    /* line y of the deblocked window (which holds the lines above and
-     * below too) and of the picture */
-    const hevc_pixel *d = hevc_dbk_at(e, c, 0, y);
-    hevc_pixel *out = hevc_recon_at(e, c, 0, y);
-    if (type == 0) {
-      memcpy(out + x0, d + x0, (size_t)w * sizeof(hevc_pixel));
+    const hevc_pixel *dr = hevc_dbk_at(e, c, 0, y);
+    hevc_pixel *orow = hevc_recon_at(e, c, 0, y);
+    if (y < ys || y >= ye || xs >= xe) {
+      memcpy(orow + x0, dr + x0, (size_t)w * sizeof(hevc_pixel));
       continue;
     }
-    for (int x = x0; x < x0 + w; x++) {
-      int v = d[x];
-      int off = 0;
-      if (type == 2) {
-        int k = p->eo_class[c];
-        int ax = x + eo_dx[k][0], ay = y + eo_dy[k][0];
-        int bx = x + eo_dx[k][1], by = y + eo_dy[k][1];
-        if (ax >= 0 && ay >= 0 && bx >= 0 && by >= 0 && ax < e->pw[c] && bx < e->pw[c] &&
-            ay < e->ph[c] && by < e->ph[c]) {
-          int cat = edge_cat(v, d[(ay - y) * s + ax], d[(by - y) * s + bx]);
-          if (cat) off = p->offset[c][cat - 1];
-        }
-      } else {
-        int band = v >> (e->bit_depth - 5);
-        int k = (band - p->band_pos[c]) & 31;
-        if (k < 4) off = p->offset[c][k];
-      }
-      int r = v + off;
-      out[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
+    for (int x = x0; x < xs; x++) orow[x] = dr[x];
+    for (int x = xs; x < xe; x++) {
+      int v = dr[x], a = dr[x + oa], b = dr[x + ob];
+      int r = v + lut[2 + (v > a) - (v < a) + (v > b) - (v < b)];
+      orow[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
     }
+    for (int x = xe; x < x0 + w; x++) orow[x] = dr[x];
   }
 }
 
@@ -197,7 +231,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
     for (int t = 1; t <= 2; t++)
       for (int k = 0; k < (t == 2 ? 4 : 32); k++) {
         hevc_sao cand = best;
-        best_for(&cand, 0, t, k, &st[0], cmax);
+        best_for(&cand, 0, t, k, &st[0], cmax, lambda, 256);
         int64_t j = param_cost(&cand, 0, &st[0], lambda, cmax, t == 2 ? 4 : 2, 256);
         if (j < bj) {
           bj = j;
@@ -210,8 +244,8 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
     hevc_sao cbest = best;
     for (int k = 0; k < 4; k++) {
       hevc_sao cand = best;
-      best_for(&cand, 1, 2, k, &st[1], cmax);
-      best_for(&cand, 2, 2, k, &st[2], cmax);
+      best_for(&cand, 1, 2, k, &st[1], cmax, lambda, cw_q8);
+      best_for(&cand, 2, 2, k, &st[2], cmax, lambda, cw_q8);
       int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4, cw_q8) +
                   param_cost(&cand, 2, &st[2], lambda, cmax, 0, cw_q8);
       if (j < bjc) {
@@ -228,7 +262,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
         hevc_sao tmp = cand;
         for (int k = 0; k < 32; k++) {
           hevc_sao t2 = cand;
-          best_for(&t2, c, 1, k, &st[c], cmax);
+          best_for(&t2, c, 1, k, &st[c], cmax, lambda, cw_q8);
           int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0, cw_q8);
           if (jj < bb) {
             bb = jj;

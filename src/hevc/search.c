@@ -40,6 +40,13 @@ struct hevc_search {
   int64_t cw_q8;       /* weight of chroma SSE against luma SSE, Q8 */
   int64_t lambda_c;    /* lambda / chroma weight, for chroma RDOQ */
   int qpp[3];          /* Qp' per component */
+  /* The reference samples last gathered per component: candidates coded
+   * at one position share them, until a write of the reconstruction
+   * touches the samples they came from. */
+  struct refs_cache {
+    int valid, xc, yc, log2, cur_x, cur_y;
+    hevc_refs r;
+  } refs[3];
   uint64_t tu_bits;    /* RDOQ's estimate of the last TU's residual rate */
   hevc_bin_rates rates; /* bin costs for RDOQ */
   int rates_valid;     /* rates match the current CU's residual contexts */
@@ -69,6 +76,8 @@ static void set_map(uint8_t *map, const hevc_ctu *ctu, int x, int y, int log2, i
 static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int mask,
                         int to_backup) {
   hevc_encoder *e = s->e;
+  if (!to_backup)
+    for (int c = 0; c < 3; c++) s->refs[c].valid = 0;
   hevc_ctu *live = s->ctu, *saved = &bk->ctu;
   hevc_ctu *dst = to_backup ? saved : live;
   const hevc_ctu *src = to_backup ? live : saved;
@@ -84,6 +93,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     memcpy(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
     memcpy(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
     memcpy(dst->cbf + o, src->cbf + o, (size_t)nu);
+    memcpy(dst->tskip + o, src->tskip + o, (size_t)nu);
   }
   for (int c = 0; c < 3; c++) {
     if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
@@ -109,43 +119,72 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
   }
 }
 
+/* Reference samples of a block, through the cache. */
+static const hevc_refs *get_refs(hevc_search *s, int c, int xc, int yc, int log2, int cur_x,
+                                 int cur_y) {
+  struct refs_cache *rc = &s->refs[c];
+  if (!rc->valid || rc->xc != xc || rc->yc != yc || rc->log2 != log2 || rc->cur_x != cur_x ||
+      rc->cur_y != cur_y) {
+    hevc_intra_refs(s->e, c, xc, yc, log2, cur_x, cur_y, &rc->r);
+    rc->valid = 1;
+    rc->xc = xc;
+    rc->yc = yc;
+    rc->log2 = log2;
+    rc->cur_x = cur_x;
+    rc->cur_y = cur_y;
+  }
+  return &rc->r;
+}
+
+/* Drops the cached references of component c if the reconstruction just
+ * written at (x, y, n x n) covers any of their samples (the column left of
+ * the block and the row above it, corner included). */
+static void refs_written(hevc_search *s, int c, int x, int y, int n) {
+  struct refs_cache *rc = &s->refs[c];
+  if (!rc->valid) return;
+  int m = 2 << rc->log2, lx = rc->xc - 1, ty = rc->yc - 1;
+  int left = x <= lx && lx < x + n && y < rc->yc + m && y + n > ty;
+  int top = y <= ty && ty < y + n && x < rc->xc + m && x + n > lx;
+  if (left || top) rc->valid = 0;
+}
+
 static inline int64_t ctx_bits(const hevc_contexts *c, int idx, int bin) {
   int st = c->s[idx];
   return hevc_cabac_entropy[st >> 1][bin != (st & 1)];
 }
 
-/* Predicts, transforms, quantises and reconstructs one TU of component c at
- * component position (xc, yc); records levels and cbf in the CTU state.
- * Returns the SSE of the reconstruction. */
-static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mode, int cur_x,
-                        int cur_y, const hevc_contexts *ctx, int cbf_ctx) {
+static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
+}
+
+/* The same for chroma SSE, weighted by the chroma weight. */
+static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
+  return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
+}
+
+/* Transforms (or, with ts, only scales) the residual in s->res,
+ * quantises it into lev and adds the decoded residual to the prediction in
+ * rec.  Returns the number of non-zero levels; *lrate receives RDOQ's
+ * lambda * rate estimate (0 without RDOQ). */
+static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_t *lev,
+                       ptrdiff_t ls, hevc_pixel *rec, ptrdiff_t st, const hevc_contexts *ctx,
+                       int cbf_ctx, int64_t *lrate) {
   hevc_encoder *e = s->e;
-  hevc_ctu *ctu = s->ctu;
   int bd = e->bit_depth;
-  hevc_refs r, f;
-  const hevc_refs *use = &r;
-  hevc_intra_refs(e, c, xc, yc, log2, cur_x, cur_y, &r);
-  if (c == 0 && hevc_intra_filter_flag(mode, log2)) {
-    hevc_intra_filter(&r, log2, 1, bd, &f);
-    use = &f;
-  }
-  ptrdiff_t st = e->stride[c];
-  hevc_pixel *rec = hevc_recon_at(e, c, xc, yc);
-  const hevc_pixel *org = hevc_orig_at(e, c, xc, yc);
-  hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
   int n = 1 << log2, t = log2 - 2;
-  for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
   int dst = c == 0 && log2 == 2;
-  if (dst)
+  if (ts) {
+    /* the identity "transform" at the scale of the others: the inverse
+     * (8.6.4.2) maps level-domain d to (d << 7) >> (20 - BitDepth) */
+    for (int i = 0; i < 16; i++) s->coef[i] = (int32_t)s->res[i] * (1 << (13 - bd));
+  } else if (dst) {
     e->dsp.fwd_dst(s->res, n, s->coef, bd);
-  else
+  } else {
     e->dsp.fwd[t](s->res, n, s->coef, bd);
-  int16_t *lev = hevc_ctu_levels(ctu, c, xc, yc);
-  ptrdiff_t ls = hevc_level_stride(c);
+  }
   int scan = hevc_scan_idx(log2, c, mode), nz;
+  *lrate = 0;
   if (e->cfg.rdoq) {
-    int64_t lrate = 0;
     /* With rate estimates the residual contexts stay those of the CU's
      * start for all of its candidates, and one table serves them all. */
     if (!s->rate_est || !s->rates_valid) hevc_bin_rates_init(&s->rates, ctx);
@@ -157,18 +196,22 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
                           {(int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 0],
                            (int32_t)hevc_cabac_entropy[cs >> 1][(cs & 1) != 1]},
                           &s->rdoq,
-                          &lrate};
+                          lrate};
     nz = hevc_quantize_rdoq(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding, &rp);
-    s->tu_bits = (uint64_t)(lrate > 0 ? lrate / rp.lambda : 0);
   } else {
     nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
   }
   if (nz) {
     hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
-    if (dst)
+    if (ts) {
+      int sh = 20 - bd;
+      for (int i = 0; i < 16; i++)
+        s->res[i] = (int16_t)((s->coef[i] * (1 << 7) + (1 << (sh - 1))) >> sh);
+    } else if (dst) {
       e->dsp.inv_dst(s->coef, s->res, bd);
-    else
+    } else {
       e->dsp.inv[t](s->coef, s->res, bd);
+    }
     int max = (1 << bd) - 1;
     for (int y = 0; y < n; y++)
       for (int x = 0; x < n; x++) {
@@ -176,6 +219,79 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
         rec[y * st + x] = (hevc_pixel)(v < 0 ? 0 : v > max ? max : v);
       }
   }
+  return nz;
+}
+
+/* Predicts, transforms, quantises and reconstructs one TU of component c at
+ * component position (xc, yc); records levels, cbf and transform_skip_flag
+ * in the CTU state (a 4x4 block is also tried untransformed when transform
+ * skip is on, and coded the cheaper way).  Returns the SSE of the
+ * reconstruction. */
+static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mode, int cur_x,
+                        int cur_y, const hevc_contexts *ctx, int cbf_ctx) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int bd = e->bit_depth;
+  hevc_refs f;
+  const hevc_refs *use = get_refs(s, c, xc, yc, log2, cur_x, cur_y);
+  if (c == 0 && hevc_intra_filter_flag(mode, log2)) {
+    hevc_intra_filter(use, log2, 1, bd, &f);
+    use = &f;
+  }
+  ptrdiff_t st = e->stride[c];
+  hevc_pixel *rec = hevc_recon_at(e, c, xc, yc);
+  const hevc_pixel *org = hevc_orig_at(e, c, xc, yc);
+  hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
+  int n = 1 << log2, t = log2 - 2;
+  refs_written(s, c, xc, yc, n);
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
+  int16_t *lev = hevc_ctu_levels(ctu, c, xc, yc);
+  ptrdiff_t ls = hevc_level_stride(c);
+  int64_t lrate;
+  int ts = 0, nz;
+  if (e->cfg.transform_skip && e->cfg.rdoq && log2 == 2) {
+    /* both ways from the same prediction and residual; the costs include
+     * cbf and transform_skip_flag */
+    hevc_pixel pred[16], rec0[16];
+    int16_t res[16], lev0[16];
+    for (int y = 0; y < 4; y++)
+      for (int x = 0; x < 4; x++) pred[y * 4 + x] = rec[y * st + x];
+    memcpy(res, s->res, sizeof(res));
+    int64_t j[2], lr[2];
+    int nzs[2];
+    const uint8_t *cs = &ctx->s[cbf_ctx], *ts_st = &ctx->s[HEVC_CTX_TSKIP + (c > 0)];
+    for (int k = 0; k < 2; k++) {
+      if (k) {
+        for (int y = 0; y < 4; y++) {
+          memcpy(rec0 + y * 4, rec + y * st, 4 * sizeof(hevc_pixel));
+          memcpy(rec + y * st, pred + y * 4, 4 * sizeof(hevc_pixel));
+          memcpy(lev0 + y * 4, lev + y * ls, 4 * sizeof(int16_t));
+        }
+        memcpy(s->res, res, sizeof(res));
+      }
+      nzs[k] = quant_recon(s, c, 2, mode, k, lev, ls, rec, st, ctx, cbf_ctx, &lr[k]);
+      uint64_t d = e->dsp.sse[0](org, st, rec, st);
+      uint64_t bits = hevc_cabac_entropy[*cs >> 1][(*cs & 1) != (nzs[k] != 0)];
+      if (nzs[k]) bits += hevc_cabac_entropy[*ts_st >> 1][(*ts_st & 1) != k];
+      j[k] = (c ? cost_chroma(s, d, bits) : cost(s, d, bits)) +
+             (c ? lr[k] * s->cw_q8 / 256 : lr[k]);
+    }
+    if (j[0] <= j[1]) {
+      for (int y = 0; y < 4; y++) {
+        memcpy(rec + y * st, rec0 + y * 4, 4 * sizeof(hevc_pixel));
+        memcpy(lev + y * ls, lev0 + y * 4, 4 * sizeof(int16_t));
+      }
+    } else {
+      ts = 1;
+    }
+    nz = nzs[ts];
+    lrate = lr[ts];
+    ts &= nz != 0;
+  } else {
+    nz = quant_recon(s, c, log2, mode, 0, lev, ls, rec, st, ctx, cbf_ctx, &lrate);
+  }
+  s->tu_bits = (uint64_t)(lrate > 0 ? lrate / (c ? s->lambda_c : s->lambda) : 0);
   if (c == 0) {
     int nu = n >> 2, u = hevc_uidx(ctu, xc, yc);
     for (int j = 0; j < nu; j++)
@@ -184,21 +300,15 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
         *b = (uint8_t)((*b & ~1) | (nz ? 1 : 0));
         ctu->tu_log2[u + j * HEVC_UNITS + i] = (uint8_t)log2;
       }
+    ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~1) | ts);
   } else {
-    uint8_t *b = &ctu->cbf[hevc_uidx(ctu, xc << 1, yc << 1)];
-    *b = (uint8_t)((*b & ~(1 << c)) | (nz ? 1 << c : 0));
+    int u = hevc_uidx(ctu, xc << 1, yc << 1);
+    ctu->cbf[u] = (uint8_t)((ctu->cbf[u] & ~(1 << c)) | (nz ? 1 << c : 0));
+    ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~(1 << c)) | (ts << c));
   }
   return e->dsp.sse[t](org, st, rec, st);
 }
 
-static inline int64_t cost(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
-  return (int64_t)(sse << 23) + s->lambda * (int64_t)frac_bits;
-}
-
-/* The same for chroma SSE, weighted by the chroma weight. */
-static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t frac_bits) {
-  return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
-}
 
 /* Cost of the chroma block of the transform tree node (x, y, log2) (luma
  * coordinates) coded with the luma mode (DM): an estimate for transform
@@ -218,7 +328,9 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
     if (cbf && s->rate_est)
       cb.frac_bits += s->tu_bits;
     else if (cbf)
-      hevc_write_residual(&cb, hevc_ctu_levels(ctu, c, cx, cy), 32, ct, c, hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding);
+      hevc_write_residual(&cb, hevc_ctu_levels(ctu, c, cx, cy), 32, ct, c,
+                          hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding,
+                          hevc_ts_flag(s->e, ctu, x, y, ct, c));
   }
   return cost_chroma(s, sse, cb.frac_bits);
 }
@@ -250,7 +362,8 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
       cb.frac_bits += s->tu_bits;
     else if (cbf)
       hevc_write_residual(&cb, hevc_ctu_levels(ctu, 0, x, y), 64, log2, 0,
-                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding);
+                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding,
+                          hevc_ts_flag(e, ctu, x, y, log2, 0));
     ja = cost(s, sse, cb.frac_bits);
     ca = cb.ctx;
     if (search_split && log2 > 2) {
@@ -345,6 +458,26 @@ static int rmd_best(const rmd_state *st, int k, int angular_only, int *list) {
   return n;
 }
 
+/* The rough decision: planar, DC, every step-th angular mode and the MPMs,
+ * then the neighbours of the `refine` best angular modes at half the step,
+ * and so on down to a step of 1. */
+static void rmd_run(rmd_state *st, int step, int refine) {
+  for (int m = 0; m < 35; m++) st->cost[m] = INT64_MAX;
+  rmd_try(st, 0);
+  rmd_try(st, 1);
+  for (int m = 2; m <= 34; m += step) rmd_try(st, m);
+  if (step == 1) return;
+  for (int i = 0; i < 3; i++) rmd_try(st, st->cand[i]);
+  for (int h = step >> 1; h >= 1; h >>= 1) {
+    int best[2];
+    int nb = rmd_best(st, refine, 1, best);
+    for (int i = 0; i < nb; i++) {
+      rmd_try(st, best[i] - h);
+      rmd_try(st, best[i] + h);
+    }
+  }
+}
+
 /* Chooses the luma mode of a PU: rough decision by SATD, then RD among the
  * best few (and the most probable modes). */
 static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_depth,
@@ -357,27 +490,11 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   hevc_mpm(e, ctu, x, y, cand);
   int t = log2p > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : log2p;
 
-  hevc_refs r, f;
-  hevc_intra_refs(e, 0, x, y, t, x, y, &r);
-  if (t > 2) hevc_intra_filter(&r, t, 1, bd, &f);
-  rmd_state st = {s, &r, &f, hevc_orig_at(e, 0, x, y), t, cand, {0}};
-  for (int m = 0; m < 35; m++) st.cost[m] = INT64_MAX;
-  int step = cfg->intra_step;
-  rmd_try(&st, 0);
-  rmd_try(&st, 1);
-  for (int m = 2; m <= 34; m += step) rmd_try(&st, m);
-  if (step > 1) {
-    for (int i = 0; i < 3; i++) rmd_try(&st, cand[i]);
-    /* refine around the two best angular modes, halving the step */
-    for (int h = step >> 1; h >= 1; h >>= 1) {
-      int best[2];
-      int nb = rmd_best(&st, 2, 1, best);
-      for (int i = 0; i < nb; i++) {
-        rmd_try(&st, best[i] - h);
-        rmd_try(&st, best[i] + h);
-      }
-    }
-  }
+  hevc_refs f;
+  const hevc_refs *r = get_refs(s, 0, x, y, t, x, y);
+  if (t > 2) hevc_intra_filter(r, t, 1, bd, &f);
+  rmd_state st = {s, r, &f, hevc_orig_at(e, 0, x, y), t, cand, {0}};
+  rmd_run(&st, cfg->intra_step, 2);
   int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
   if (t == 5) k = (k * 3 + 7) / 8;
@@ -393,9 +510,12 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   int64_t best_j = INT64_MAX;
   int best_i = -1;
   hevc_contexts best_ctx = *ctx;
+  int refine = cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2;
+  int64_t jl[35 + 3];
   for (int i = 0; i < nl; i++) {
     hevc_contexts c2 = *ctx;
     int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, 0, &c2);
+    jl[i] = j;
     if (j < best_j) {
       best_j = j;
       best_i = i;
@@ -407,9 +527,32 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   /* transform tree of the chosen mode: split TUs predict from nearer
    * samples (the tree search compares with the unsplit TUs itself, chroma
    * included) */
-  if (cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2) {
-    best_ctx = *ctx;
-    best_j = eval_luma(s, x, y, log2p, list[best_i], tu_depth, cand, 1, &best_ctx);
+  if (refine) {
+    /* the tree of the best mode, and of the next ones by unsplit cost when
+     * the configuration asks: a mode can win only once its TUs split */
+    int order[35 + 3], no = 0;
+    uint64_t done = 0;
+    for (; no < cfg->tu_candidates && no < nl; no++) {
+      int b = -1;
+      for (int i = 0; i < nl; i++)
+        if (!(done >> i & 1) && (b < 0 || jl[i] < jl[b])) b = i;
+      done |= (uint64_t)1 << b;
+      order[no] = b;
+    }
+    int64_t bj = INT64_MAX;
+    int bi = -1;
+    for (int o = 0; o < no; o++) {
+      hevc_contexts c2 = *ctx;
+      int64_t j = eval_luma(s, x, y, log2p, list[order[o]], tu_depth, cand, 1, &c2);
+      if (j < bj) {
+        bj = j;
+        bi = o;
+        best_ctx = c2;
+        if (o != no - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 1);
+      }
+    }
+    if (bi != no - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+    best_j = bj;
   }
   *ctx = best_ctx;
   return best_j;
@@ -449,12 +592,13 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
   for (int c = 1; c < 3; c++)
     if (cbf & (1 << c))
       hevc_write_residual(cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
-                          s->e->cfg.sign_hiding);
+                          s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, y, ct, c));
   return sse;
 }
 
-/* Chooses intra_chroma_pred_mode of the CU and codes its chroma. */
-static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
+/* Chooses intra_chroma_pred_mode of the CU and codes its chroma; returns
+ * its cost. */
+static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int u = hevc_uidx(ctu, x, y);
@@ -466,15 +610,15 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
    * prediction of the first chroma TU. */
   int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
   if (nsel < 5) {
-    hevc_refs rc[2];
+    const hevc_refs *rc[2];
     int cx = x >> 1, cy = y >> 1, n = 1 << ct;
-    for (int c = 1; c < 3; c++) hevc_intra_refs(e, c, cx, cy, ct, x, y, &rc[c - 1]);
+    for (int c = 1; c < 3; c++) rc[c - 1] = get_refs(s, c, cx, cy, ct, x, y);
     int64_t sc[4];
     for (int sel = 0; sel < 4; sel++) {
       int cm = hevc_chroma_mode(sel, lmode);
       uint32_t satd = 0;
       for (int c = 1; c < 3; c++) {
-        hevc_intra_predict(&e->dsp, &rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
+        hevc_intra_predict(&e->dsp, rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
         satd += e->dsp.satd[ct - 2](hevc_orig_at(e, c, cx, cy), e->stride[c], s->pred, n);
       }
       sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
@@ -516,6 +660,7 @@ static void search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts
   }
   if (best_sel != nsel - 1) region_copy(s, &s->best_c, x, y, log2c, BK_CHROMA, 0);
   *ctx = best_ctx;
+  return best_j;
 }
 
 /* 1 when any TU of the CU at (x, y) codes a residual. */
@@ -561,29 +706,38 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 
   hevc_contexts cl = *ctx;
   int64_t j2n = search_luma_pu(s, x, y, log2, 0, &cl);
+  if (log2 == HEVC_MIN_CU_LOG2) j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
   if (log2 == HEVC_MIN_CU_LOG2 && e->cfg.nxn &&
       !(e->cfg.early_exit && (!cu_has_residual(ctu, x, y, log2, 1) ||
-                              j2n < 24 * s->lambda * 32768))) {
-    j2n += s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 1);
+                              j2n < 48 * s->lambda * 32768))) {
     region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 1);
     set_map(ctu->nxn, ctu, x, y, log2, 1);
     hevc_contexts cn = *ctx;
     int64_t jn = s->lambda * ctx_bits(ctx, HEVC_CTX_PART_MODE, 0);
     for (int i = 0; i < 4 && jn < j2n; i++)
       jn += search_luma_pu(s, x + (i & 1) * 4, y + (i >> 1) * 4, 2, 1, &cn);
-    if (jn < j2n)
+    if (jn < j2n) {
       cl = cn;
-    else
+      j2n = jn;
+    } else {
       region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 0);
+    }
   }
-  search_chroma(s, x, y, log2, &cl);
+  int64_t jc = search_chroma(s, x, y, log2, &cl);
 
-  /* exact cost of the CU as it will be written */
   hevc_cabac cb;
-  hevc_cabac_start_count(&cb, ctx);
   int n = 1 << log2;
-  if (x + n <= e->coded_w && y + n <= e->coded_h && log2 > HEVC_MIN_CU_LOG2)
-    hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
+  int split_coded = x + n <= e->coded_w && y + n <= e->coded_h && log2 > HEVC_MIN_CU_LOG2;
+  if (s->rate_est) {
+    /* the sum of the estimates; the CTU is counted exactly at the end */
+    hevc_cabac_start_count(&cb, &cl);
+    if (split_coded) hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
+    *ctx = cb.ctx;
+    return j2n + jc + s->lambda * (int64_t)cb.frac_bits;
+  }
+  /* exact cost of the CU as it will be written */
+  hevc_cabac_start_count(&cb, ctx);
+  if (split_coded) hevc_write_split_flag(&cb, e, ctu, x, y, depth, 0);
   hevc_qp_state qs = {ctu->qp, ctu->qp, 1};
   hevc_write_cu(&cb, e, ctu, &qs, x, y, log2);
   *ctx = cb.ctx;
@@ -591,17 +745,53 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 }
 
 static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
+                         hevc_contexts *ctx);
+
+/* Bottom-up at the top of a 64x64 CTU: the four 32x32 quarters are searched
+ * first, and the 64x64 CU is tried only when all four stayed whole - in
+ * detailed areas it is hardly ever chosen, and this skips it there. */
+static int64_t search_ctu_bottom_up(hevc_search *s, int x, int y, hevc_contexts *ctx) {
+  hevc_encoder *e = s->e;
+  hevc_contexts cs = *ctx;
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, &cs);
+  hevc_write_split_flag(&cb, e, s->ctu, x, y, 0, 1);
+  cs = cb.ctx;
+  int64_t js = s->lambda * (int64_t)cb.frac_bits;
+  int whole = 1;
+  for (int i = 0; i < 4; i++) {
+    int cx = x + (i & 1) * 32, cy = y + (i >> 1) * 32;
+    js += search_cu(s, cx, cy, 5, 1, &cs);
+    whole &= s->ctu->cu_log2[hevc_uidx(s->ctu, cx, cy)] == 5;
+  }
+  if (whole) {
+    region_copy(s, &s->depth_bk[6], x, y, 6, BK_ALL, 1);
+    hevc_contexts cn = *ctx;
+    int64_t jn = search_leaf(s, x, y, 6, 0, &cn);
+    if (jn < js) {
+      *ctx = cn;
+      return jn;
+    }
+    region_copy(s, &s->depth_bk[6], x, y, 6, BK_ALL, 0);
+  }
+  *ctx = cs;
+  return js;
+}
+
+static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
                          hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   int n = 1 << log2;
   int inside = x + n <= e->coded_w && y + n <= e->coded_h;
+  if (log2 == 6 && inside && e->cfg.early_exit >= 2) return search_ctu_bottom_up(s, x, y, ctx);
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
-  /* A CU coded without any residual is predicted well enough that
-   * splitting it rarely pays. */
+  /* A CU coded without any residual, or for a few bits, is predicted well
+   * enough that splitting it rarely pays (measured: at under 2^(log2 + 1)
+   * bits splits won 0-5% of the tries); NxN likewise under 48 bits. */
   int try_split = log2 > HEVC_MIN_CU_LOG2 &&
-                  !(inside && e->cfg.early_exit &&
+                  !(inside && e->cfg.early_exit && jn != INT64_MAX &&
                     (!cu_has_residual(s->ctu, x, y, log2, 7) ||
                      jn < (s->lambda * 32768 << (log2 + 1))));
   if (try_split) {
@@ -633,6 +823,7 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
 void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   s->e = e;
   s->ctu = ctu;
+  for (int c = 0; c < 3; c++) s->refs[c].valid = 0;
   int bd = e->bit_depth;
   int q = hevc_clip3(0, 57, ctu->qp);
   s->lambda = (int64_t)hevc_lambda_q8[q] << (2 * (bd - 8));
@@ -648,5 +839,18 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   memset(ctu->chroma_mode, 0, sizeof(ctu->chroma_mode));
   memset(ctu->tu_log2, 0, sizeof(ctu->tu_log2));
   memset(ctu->cbf, 0, sizeof(ctu->cbf));
-  search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
+  memset(ctu->tskip, 0, sizeof(ctu->tskip));
+  if (!s->rate_est) {
+    search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
+    return;
+  }
+  /* The search priced residuals against the CTU's starting states; the
+   * next CTU starts from the states the chosen coding really leaves. */
+  hevc_contexts c = e->search_ctx;
+  search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &c);
+  hevc_cabac cb;
+  hevc_cabac_start_count(&cb, &e->search_ctx);
+  hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
+  hevc_write_quadtree(&cb, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
+  e->search_ctx = cb.ctx;
 }

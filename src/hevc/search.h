@@ -2,12 +2,15 @@
  * Mode decision for one CTU.  SPDX-License-Identifier: BSD-2-Clause
  *
  * For every CU size from the CTU down to 8x8 (and 4x4 luma partitions in
- * 8x8 CUs): all 35 luma modes are ranked by SATD plus an estimate of their
- * signalling cost, the best few (plus the most probable modes) are coded for
- * real and ranked by D + lambda * R, where R comes from the CABAC counting
- * twin of the syntax writer; the chroma mode is chosen the same way among
- * its five candidates; a CU is split when the sum of its four sub-CUs'
- * costs is lower.  The reconstruction left in the picture is the chosen one.
+ * 8x8 CUs): luma modes are ranked by SATD plus an estimate of their
+ * signalling cost, the best few (plus most probable modes) are coded for
+ * real with RDOQ and ranked by D + lambda * R (R counted by the CABAC twin
+ * of the syntax writer, or RDOQ's estimate), the chosen mode's transform
+ * tree may be split by RD, the chroma mode is chosen likewise among DM and
+ * the best others by SATD; a CU is split when its four sub-CUs cost less,
+ * with early exits set by the configuration (hevc_enc_config's search
+ * fields, see src/hevc/README.md).  The reconstruction left in the picture
+ * is the chosen one.
  */
 #ifndef HEIC_HEVC_SEARCH_H
 #define HEIC_HEVC_SEARCH_H
@@ -16,7 +19,7 @@
 
 typedef struct hevc_search hevc_search;
 
-/* Per-encoder scratch of the search (about 0.5 MB). */
+/* Per-encoder scratch of the search (about 1 MB). */
 heic_status hevc_search_new(hevc_search **out, hc_mem *mem);
 void hevc_search_free(hevc_search **s, hc_mem *mem);
 

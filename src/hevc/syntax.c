@@ -133,7 +133,8 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   int sh = e->cfg.sign_hiding;
   if (cbf_y)
     hevc_write_residual(cb, &ctu->coef[0][ly * 64 + lx], 64, log2, 0,
-                        hevc_scan_idx(log2, 0, ctu->luma_mode[u]), sh);
+                        hevc_scan_idx(log2, 0, ctu->luma_mode[u]), sh,
+                        hevc_ts_flag(e, ctu, x0, y0, log2, 0));
   int cx, cy, cl;
   if (log2 > 2) {
     cx = lx >> 1;
@@ -148,8 +149,13 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   }
   int cmode = ctu->chroma_mode[hevc_uidx(ctu, xb, yb)];
   int scan = hevc_scan_idx(cl, 1, cmode);
-  if (cbf_cb) hevc_write_residual(cb, &ctu->coef[1][cy * 32 + cx], 32, cl, 1, scan, sh);
-  if (cbf_cr) hevc_write_residual(cb, &ctu->coef[2][cy * 32 + cx], 32, cl, 2, scan, sh);
+  int cxl = (cx << 1) + ctu->x0, cyl = (cy << 1) + ctu->y0; /* luma position of the block */
+  if (cbf_cb)
+    hevc_write_residual(cb, &ctu->coef[1][cy * 32 + cx], 32, cl, 1, scan, sh,
+                        hevc_ts_flag(e, ctu, cxl, cyl, cl, 1));
+  if (cbf_cr)
+    hevc_write_residual(cb, &ctu->coef[2][cy * 32 + cx], 32, cl, 2, scan, sh,
+                        hevc_ts_flag(e, ctu, cxl, cyl, cl, 2));
 }
 
 void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
@@ -241,7 +247,8 @@ static void write_remaining(hevc_cabac *cb, int v, int rice) {
 }
 
 void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, int log2,
-                         int c, int scan_idx, int sign_hiding) {
+                         int c, int scan_idx, int sign_hiding, int ts) {
+  if (ts >= 0) hevc_cabac_bin(cb, HEVC_CTX_TSKIP + (c > 0), ts);
   int sb_log2 = log2 - 2, nsb = 1 << sb_log2;
   const uint8_t *sbs = hevc_scan_pos[sb_log2][scan_idx];
   const uint8_t *ps = hevc_scan_pos[2][scan_idx];

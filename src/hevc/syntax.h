@@ -31,6 +31,14 @@ static inline int hevc_sig_ctx(int log2, int c, int scan_idx, int xc, int yc, in
   return sctx + (c ? 27 : 0);
 }
 
+/* transform_skip_flag of the block of component c, size log2, at luma
+ * position (x, y) (for chroma, of its luma area): -1 when not coded. */
+static inline int hevc_ts_flag(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int log2,
+                               int c) {
+  if (!e->cfg.transform_skip || log2 != 2) return -1;
+  return (ctu->tskip[hevc_uidx(ctu, x, y)] >> c) & 1;
+}
+
 /* hevc_sig_ctx() for the 16 positions, in scan order (ps: the 4x4 scan), of
  * sub-block (xs, ys) (in sub-blocks), as absolute context indices. */
 static inline void hevc_sig_ctx_sb(int log2, int c, int scan_idx, int xs, int ys, int prev_csbf,
@@ -70,7 +78,8 @@ void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
 void hevc_write_luma_mode(hevc_cabac *cb, int mode, const int cand[3]);
 void hevc_write_chroma_sel(hevc_cabac *cb, int sel);
 /* residual_coding() of an N x N block of levels. */
+/* ts: transform_skip_flag to code first, or -1 when the block has none. */
 void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, int log2,
-                         int c, int scan_idx, int sign_hiding);
+                         int c, int scan_idx, int sign_hiding, int ts);
 
 #endif
