@@ -16,6 +16,7 @@
 
 #include "core/mem.h"
 #include "heic/colour.h"
+#include "heic/colour_encode.h"
 #include "heic/picture.h"
 
 static int g_failures;
@@ -515,8 +516,66 @@ static void test_alloc_failure(void) {
   env_done(&e);
 }
 
+/* RGB -> YCbCr 4:2:0 and 4:2:2: each chroma sample is the mean of the
+ * per-pixel chroma of the pixels it covers (an odd last column or row
+ * repeated), rounded to nearest; luma is per pixel. */
+static void test_downsampling(void) {
+  static const uint32_t sizes[][2] = {{1, 1}, {5, 3}, {8, 6}, {7, 2}};
+  static const heic_chroma chromas[] = {HEIC_CHROMA_420, HEIC_CHROMA_422};
+  env e;
+  env_init(&e);
+  heic_nclx n = nclx_of(6, 1);
+  double kr, kb;
+  ref_kr_kb(6, &kr, &kb);
+  for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+    for (size_t ci = 0; ci < 2; ci++) {
+      uint32_t w = sizes[si][0], h = sizes[si][1], seed = w * 31 + h + (uint32_t)ci;
+      hx_picture p;
+      memset(&p, 0, sizeof(p));
+      CHECK(hx_picture_alloc(&p, &e.mem, w, h, HEIC_CHROMA_444, 8, NULL) == HEIC_OK);
+      p.is_rgb = 1;
+      double yv[8][8], cb[8][8], cr[8][8];
+      for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+          double rgb[3];
+          for (int c = 0; c < 3; c++) {
+            uint16_t v = (uint16_t)(lcg(&seed) & 255);
+            *at(&p.planes[c], x, y) = v;
+            rgb[c] = v / 255.0;
+          }
+          double Y = kr * rgb[0] + (1 - kr - kb) * rgb[1] + kb * rgb[2];
+          yv[y][x] = Y * 255;
+          cb[y][x] = (rgb[2] - Y) / (2 * (1 - kb)) * 255 + 128;
+          cr[y][x] = (rgb[0] - Y) / (2 * (1 - kr)) * 255 + 128;
+        }
+      heic_chroma chroma = chromas[ci];
+      CHECK(hx_rgb_to_ycbcr(&p, &n, chroma, 8, NULL) == HEIC_OK);
+      CHECK(!p.is_rgb && p.chroma == chroma);
+      for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) CHECK(ref_ok(*at(&p.planes[0], x, y), yv[y][x], 8));
+      uint32_t sy = chroma == HEIC_CHROMA_420 ? 2 : 1;
+      for (uint32_t j = 0; j < p.planes[1].h; j++)
+        for (uint32_t i = 0; i < p.planes[1].w; i++) {
+          double mb = 0, mr = 0;
+          for (uint32_t dy = 0; dy < sy; dy++)
+            for (uint32_t dx = 0; dx < 2; dx++) {
+              uint32_t x = 2 * i + dx < w ? 2 * i + dx : w - 1;
+              uint32_t y = sy * j + dy < h ? sy * j + dy : h - 1;
+              mb += cb[y][x] / (2 * sy);
+              mr += cr[y][x] / (2 * sy);
+            }
+          /* per-pixel chroma is kept to 1/16 before the mean */
+          CHECK(fabs(*at(&p.planes[1], i, j) - mb) <= 0.5 + 1.0 / 16);
+          CHECK(fabs(*at(&p.planes[2], i, j) - mr) <= 0.5 + 1.0 / 16);
+        }
+      hx_picture_clear(&p);
+    }
+  env_done(&e);
+}
+
 int main(void) {
   test_anchors();
+  test_downsampling();
   test_matrices();
   test_unspecified_is_601();
   test_identity();

@@ -38,7 +38,7 @@ enum {
 
 enum {
   DEFAULT_QUALITY = 50,
-  DEFAULT_TILE = 512,
+  DEFAULT_TILE = 4096,
   MIN_TILE = 64,
   MAX_TILE = 16384
 };
@@ -74,8 +74,9 @@ static const char *const usage_text =
     "                     Cameras use about 320; images no larger than SIZE\n"
     "                     get none\n"
     "  --tile SIZE        images larger than SIZE in either direction become a\n"
-    "                     grid of SIZE x SIZE tiles, as cameras write them\n"
-    "                     (default 512; 64..16384, a multiple of 8)\n"
+    "                     grid of SIZE x SIZE tiles (default 4096; 64..16384,\n"
+    "                     a multiple of 8).  Cameras use 512: tiles code in\n"
+    "                     parallel (--threads) but cost 4-5% more bytes\n"
     "  --no-grid          one coded image however large the input\n"
     "  --no-alpha         drop the input's alpha channel\n"
     "  --no-metadata      do not copy Exif, XMP or the ICC profile (the EXIF\n"

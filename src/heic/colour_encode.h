@@ -4,10 +4,10 @@
  *
  * The matrix and range come from an nclx (the one that will be written to
  * the file, so readers invert exactly what was done).  Subsampled chroma is
- * filtered, not point-sampled, at HEVC's default chroma siting
- * (chroma_sample_loc_type 0): horizontally co-sited with even luma columns,
- * so a [1 2 1]/4 filter centred there; vertically (4:2:0) half-way between
- * two rows, so their average.  Edges repeat the last sample.
+ * the mean of the 2x2 (4:2:0) or 2x1 (4:2:2) pixels it covers - centre
+ * siting, as in JPEG - which is the least-squares value for the
+ * nearest-neighbour upsampling that libheif 1.15 and our own decoder's
+ * default apply.  Edges repeat the last sample.
  */
 #ifndef HEIC_COLOUR_ENCODE_H
 #define HEIC_COLOUR_ENCODE_H
