@@ -46,7 +46,7 @@ static const struct preset_search {
 } k_presets[HEVC_PRESET_COUNT] = {
     /*          rd  step mpm chroma nxn rdoq est tu tucand exit ts */
     [HEVC_PRESET_FAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0},
-    [HEVC_PRESET_MEDIUM] = {3, 4, 1, 2, 1, 1, 1, 0, 1, 1, 0},
+    [HEVC_PRESET_MEDIUM] = {2, 4, 1, 2, 1, 1, 1, 0, 1, 2, 0},
     [HEVC_PRESET_SLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 2, 0, 1},
 };
 
