@@ -673,7 +673,9 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
 
   double t0 = now_seconds();
-  st = heic_context_encode_image(ctx, img, &opts, NULL);
+  /* The library frees img once it has converted the samples, so that the
+   * RGB image and the coded planes are not both held while coding. */
+  st = heic_context_encode_image_consume(ctx, &img, &opts, NULL);
   end_progress(run);
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
@@ -682,8 +684,6 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     rc = st == HEIC_ERR_CANCELLED ? EXIT_INTERRUPTED : EXIT_INPUT;
     goto done;
   }
-  /* The image is no longer needed; free it before the file is assembled. */
-  heic_image_free(&img);
   st = heic_context_write_file(ctx, out);
   double elapsed = now_seconds() - t0;
   if (st != HEIC_OK) {

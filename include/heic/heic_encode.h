@@ -90,6 +90,16 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image(heic_context *ctx,
                                                               const heic_encode_options *opts,
                                                               uint32_t *item_id);
 
+/* heic_context_encode_image() taking ownership of *img: the image is freed
+ * as soon as its samples have been converted for the encoder - before the
+ * coding, which then does not hold the caller's image beside its own
+ * planes - and *img is NULL on return, whatever the result.  For callers
+ * that make an image only to encode it. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image_consume(heic_context *ctx,
+                                                                      heic_image **img,
+                                                                      const heic_encode_options *opts,
+                                                                      uint32_t *item_id);
+
 /* Writes the encoded file.  To a file: under a temporary name in the same
  * directory, renamed over path only when complete; on failure nothing is
  * left behind and path is untouched.  To memory: on success the caller owns

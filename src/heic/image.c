@@ -258,3 +258,49 @@ heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture
   }
   return HEIC_OK;
 }
+
+/* Rows of an interleaved RGB[A] image, clamped as hx_picture_from_image()
+ * clamps, so that converting from rows gives what converting the unpacked
+ * picture gave. */
+void hx_image_rgb_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b) {
+  const heic_image *img = src;
+  const uint8_t *row = img->planes[0] + y * img->strides[0];
+  const size_t nc = (size_t)img->components;
+  if (img->bit_depth == 8) {
+    /* 8-bit samples cannot exceed the maximum: no clamping. */
+    for (uint32_t x = 0; x < img->width; x++) {
+      const uint8_t *px = row + x * nc;
+      r[x] = px[0];
+      g[x] = px[1];
+      b[x] = px[2];
+    }
+    return;
+  }
+  const uint16_t maxv = (uint16_t)((1u << img->bit_depth) - 1);
+  const uint16_t *row16 = (const uint16_t *)(const void *)row;
+  for (uint32_t x = 0; x < img->width; x++) {
+    const uint16_t *px = row16 + x * nc;
+    r[x] = px[0] > maxv ? maxv : px[0];
+    g[x] = px[1] > maxv ? maxv : px[1];
+    b[x] = px[2] > maxv ? maxv : px[2];
+  }
+}
+
+void hx_image_alpha_row(const heic_image *img, uint32_t y, uint16_t *a) {
+  const int wide = img->bit_depth > 8;
+  const uint16_t maxv = (uint16_t)((1u << img->bit_depth) - 1);
+  if (img->layout == HEIC_LAYOUT_RGB) {
+    const uint8_t *row = img->planes[0] + y * img->strides[0];
+    const size_t nc = (size_t)img->components;
+    for (uint32_t x = 0; x < img->width; x++) {
+      uint16_t v = sample_at(row, x * nc + 3, wide);
+      a[x] = v > maxv ? maxv : v;
+    }
+  } else {
+    const uint8_t *row = img->planes[3] + y * img->strides[3];
+    for (uint32_t x = 0; x < img->width; x++) {
+      uint16_t v = sample_at(row, x, wide);
+      a[x] = v > maxv ? maxv : v;
+    }
+  }
+}

@@ -19,4 +19,11 @@ heic_status hx_image_from_picture(const hx_picture *pic, heic_layout layout, hei
  * overwritten); samples above 2^depth - 1 are clamped. */
 heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture *out, hc_err *err);
 
+/* Row y of an RGB-layout image (src is the const heic_image) as R, G and B
+ * samples, clamped like hx_picture_from_image(); an hx_rgb_row_fn for
+ * converting the caller's image without unpacking it whole. */
+void hx_image_rgb_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b);
+/* Row y of the alpha of an image that has one (either layout), clamped. */
+void hx_image_alpha_row(const heic_image *img, uint32_t y, uint16_t *a);
+
 #endif
