@@ -198,7 +198,10 @@ heic_status hx_rgb_rows_to_ycbcr(hx_rgb_row_fn row, const void *src, uint32_t w,
   uint32_t pw = w, ph = h;
   if (pad_even && (chroma == HEIC_CHROMA_420 || chroma == HEIC_CHROMA_422)) pw = (w + 1) & ~1u;
   if (pad_even && chroma == HEIC_CHROMA_420) ph = (h + 1) & ~1u;
-  heic_status st = hx_picture_alloc(out, mem, pw, ph, chroma, out_depth, err);
+  /* Every sample is written below (padding included), row by row: no
+   * zeroing, so the planes' memory is taken as the source's is given back
+   * (hx_image_release_rows). */
+  heic_status st = hx_picture_alloc_unset(out, mem, pw, ph, chroma, out_depth, err);
   if (st != HEIC_OK) return st;
   /* Two rows of full-resolution Cb and Cr (enough for a 4:2:0 row pair)
    * and one row of R, G, B from the source. */

@@ -502,6 +502,27 @@ static heic_status add_orientation(const enc_job *job, uint32_t id, int orientat
   return st;
 }
 
+/* The rows of a caller's RGB image for hx_rgb_rows_to_ycbcr(); when the
+ * image is ours (consumed), the rows above the one being read are given back
+ * as the conversion goes, a band at a time, since they are not read again
+ * (rows come in order; an odd last row twice). */
+typedef struct image_rows {
+  const heic_image *img;
+  heic_image *owned;  /* NULL: the caller's, leave it alone */
+  uint32_t *released; /* rows given back so far */
+} image_rows;
+
+#define RELEASE_BAND 32u /* rows per madvise() call: few calls, little held */
+
+static void image_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b) {
+  const image_rows *ir = src;
+  hx_image_rgb_row(ir->img, y, r, g, b);
+  if (ir->owned && y >= *ir->released + RELEASE_BAND) {
+    hx_image_release_rows(ir->owned, y);
+    *ir->released = y;
+  }
+}
+
 /* owned: the caller's handle when the image is ours to free (as soon as its
  * samples are taken, to lower the peak memory), else NULL. */
 static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_image **owned,
@@ -553,8 +574,13 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
       if (st == HEIC_OK) st = hx_rgb_to_ycbcr(&thumb, &nclx, HEIC_CHROMA_420, job.depth, err);
       if (st == HEIC_OK) st = make_even(&thumb, err);
     }
+    /* Alpha before the colour, which may give the image's rows back. */
+    if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
+      st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
+    uint32_t released = 0;
+    image_rows rows = {img, owned ? *owned : NULL, &released};
     if (st == HEIC_OK)
-      st = hx_rgb_rows_to_ycbcr(hx_image_rgb_row, img, w, h, in_depth, &ctx->mem, &nclx, chroma,
+      st = hx_rgb_rows_to_ycbcr(image_row, &rows, w, h, in_depth, &ctx->mem, &nclx, chroma,
                                 job.depth, 1, &pic, err);
   } else {
     st = hx_picture_from_image(img, &ctx->mem, &pic, err);
@@ -565,9 +591,9 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
       if (pic.chroma == HEIC_CHROMA_400)
         st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "monochrome (4:0:0) input is not supported yet");
     }
+    if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
+      st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
   }
-  if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
-    st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
   /* Every sample the encode needs has been taken from the image. */
   if (owned) heic_image_free(owned);
   img = NULL;

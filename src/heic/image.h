@@ -25,5 +25,12 @@ heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture
 void hx_image_rgb_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b);
 /* Row y of the alpha of an image that has one (either layout), clamped. */
 void hx_image_alpha_row(const heic_image *img, uint32_t y, uint16_t *a);
+/* Gives the memory of the first rows of plane 0 back to the system where
+ * it can (Linux; elsewhere nothing happens): their samples read as zeros
+ * afterwards.  Only for an image the library owns and will free without
+ * reading those rows again - heic_context_encode_image_consume() converting
+ * from the top down, so that the RGB image shrinks as the YCbCr planes
+ * grow. */
+void hx_image_release_rows(heic_image *img, uint32_t rows);
 
 #endif
