@@ -4,9 +4,10 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * heic_context_encode_image:
- *   1. unpack the caller's image into an hx_picture;
- *   2. RGB -> YCbCr 4:2:0 at 8 or 10 bits (the encoders' formats) with the
- *      nclx that is written to the file;
+ *   1-2. RGB -> YCbCr 4:2:0 at 8 or 10 bits (the encoders' formats) with
+ *      the nclx that is written to the file, read a row at a time straight
+ *      from the caller's image (YCbCr input is unpacked into an hx_picture);
+ *      heic_context_encode_image_consume() then frees the caller's image;
  *   3. code the picture - as one item, or as a grid of tiles coded in
  *      parallel, each by its own plugin instance (rule E1);
  *   4. the same for alpha (4:2:0 with neutral chroma) and a thumbnail;
@@ -404,13 +405,22 @@ static heic_status downscale(hx_rgb_row_fn row, const void *src, uint32_t w, uin
   heic_status st = hx_picture_alloc(out, mem, tw, th, HEIC_CHROMA_444, depth, err);
   if (st != HEIC_OK) return st;
   out->is_rgb = 1;
+  /* One source row of R, G, B; per output column its source span [x0, x1)
+   * and its sums over the rows of the current output row. */
   uint16_t *rgb = hc_malloc_array(mem, (size_t)w * 3, sizeof(uint16_t));
+  uint32_t *span = hc_malloc_array(mem, (size_t)tw * 2, sizeof(uint32_t));
   uint64_t *sums = hc_malloc_array(mem, (size_t)tw * 3, sizeof(uint64_t));
-  if (!rgb || !sums) {
+  if (!rgb || !span || !sums) {
     hc_free(mem, rgb);
+    hc_free(mem, span);
     hc_free(mem, sums);
     hx_picture_clear(out);
     return hc_fail_oom(err);
+  }
+  for (uint32_t x = 0; x < tw; x++) {
+    uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
+    span[2 * x] = x0;
+    span[2 * x + 1] = x1 <= x0 ? x0 + 1 : x1;
   }
   uint16_t *in[3] = {rgb, rgb + w, rgb + 2 * (size_t)w};
   for (uint32_t y = 0; y < th; y++) {
@@ -421,24 +431,21 @@ static heic_status downscale(hx_rgb_row_fn row, const void *src, uint32_t w, uin
       row(src, yy, in[0], in[1], in[2]);
       for (int c = 0; c < 3; c++)
         for (uint32_t x = 0; x < tw; x++) {
-          uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
-          if (x1 <= x0) x1 = x0 + 1;
           uint64_t sum = 0;
-          for (uint32_t xx = x0; xx < x1; xx++) sum += in[c][xx];
+          for (uint32_t xx = span[2 * x]; xx < span[2 * x + 1]; xx++) sum += in[c][xx];
           sums[(size_t)c * tw + x] += sum;
         }
     }
     for (int c = 0; c < 3; c++) {
       hx_plane *d = &out->planes[c];
       for (uint32_t x = 0; x < tw; x++) {
-        uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
-        if (x1 <= x0) x1 = x0 + 1;
-        uint64_t cnt = (uint64_t)(y1 - y0) * (x1 - x0);
+        uint64_t cnt = (uint64_t)(y1 - y0) * (span[2 * x + 1] - span[2 * x]);
         d->data[y * d->stride + x] = (uint16_t)((sums[(size_t)c * tw + x] + cnt / 2) / cnt);
       }
     }
   }
   hc_free(mem, rgb);
+  hc_free(mem, span);
   hc_free(mem, sums);
   return HEIC_OK;
 }
