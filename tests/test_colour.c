@@ -573,7 +573,141 @@ static void test_downsampling(void) {
   env_done(&e);
 }
 
+/* ---- the fixed-point conversion against the double formula ----
+ *
+ * hx_rgb_rows_to_ycbcr() runs its matrix in fixed point and must give the
+ * codes of the double formula it replaced (the files made before it would
+ * otherwise change).  The reference below is that formula, per pixel, with
+ * the same chroma means. */
+
+typedef struct ref_matrix {
+  int identity;
+  double kr, kg, kb, y_scale, y_off, c_scale, c_off, in_max;
+  long out_max;
+} ref_matrix;
+
+static void ref_matrix_init(ref_matrix *m, uint16_t mc, int full, int in_d, int out_d) {
+  m->identity = mc == 0;
+  hx_matrix_kr_kb(mc, &m->kr, &m->kb);
+  m->kg = 1.0 - m->kr - m->kb;
+  m->in_max = (double)((1u << in_d) - 1);
+  m->out_max = (long)((1u << out_d) - 1);
+  double unit = (double)(1u << (out_d - 8));
+  m->y_scale = full ? (double)m->out_max : 219.0 * unit;
+  m->y_off = full ? 0 : 16.0 * unit;
+  m->c_scale = full ? (double)m->out_max : 224.0 * unit;
+  m->c_off = full ? (double)(1u << (out_d - 1)) : 128.0 * unit;
+}
+
+/* Luma code and chroma codes times 16 (unclamped), as the double formula. */
+static void ref_px(const ref_matrix *m, uint16_t R, uint16_t G, uint16_t B, long *y, long *cb, long *cr) {
+  double r = R / m->in_max, g = G / m->in_max, b = B / m->in_max, Y, U, V;
+  if (m->identity) {
+    *y = lround(g * m->y_scale + m->y_off);
+    *cb = lround((b * m->y_scale + m->y_off) * 16);
+    *cr = lround((r * m->y_scale + m->y_off) * 16);
+  } else {
+    Y = m->kr * r + m->kg * g + m->kb * b;
+    U = (b - Y) / (2.0 * (1.0 - m->kb));
+    V = (r - Y) / (2.0 * (1.0 - m->kr));
+    *y = lround(Y * m->y_scale + m->y_off);
+    *cb = lround((U * m->c_scale + m->c_off) * 16);
+    *cr = lround((V * m->c_scale + m->c_off) * 16);
+  }
+  *y = *y < 0 ? 0 : (*y > m->out_max ? m->out_max : *y);
+}
+
+typedef struct gen_rows {
+  uint32_t w, first_row; /* rows of the source this call covers start here */
+  int in_depth, random;
+} gen_rows;
+
+/* Source sample c of pixel (x, y): every 8-bit colour once over 4096 x 4096
+ * (R from the low bits), or pseudo-random samples at in_depth, half of them
+ * grey-ish (equal R and G) to hit the neutral axis. */
+static uint16_t gen_sample(const gen_rows *g, uint32_t x, uint32_t y, int c) {
+  uint32_t i = (g->first_row + y) * g->w + x;
+  if (!g->random) return (uint16_t)((i >> (8 * c)) & 255);
+  uint32_t s = i * 2654435761u + (uint32_t)(x & 1 ? c : c > 1) * 40503u;
+  s ^= s >> 15;
+  s *= 2246822519u;
+  s ^= s >> 13;
+  return (uint16_t)(s & ((1u << g->in_depth) - 1));
+}
+
+static void gen_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b) {
+  const gen_rows *gr = src;
+  for (uint32_t x = 0; x < gr->w; x++) {
+    r[x] = gen_sample(gr, x, y, 0);
+    g[x] = gen_sample(gr, x, y, 1);
+    b[x] = gen_sample(gr, x, y, 2);
+  }
+}
+
+static long ref_chroma(long sum, int shift, long maxv) {
+  long v = (sum + (1L << (shift - 1))) >> shift;
+  return v < 0 ? 0 : (v > maxv ? maxv : v);
+}
+
+static void test_fixed_point_exact(void) {
+  static const struct {
+    uint16_t mc;
+    int full, in_d, out_d, random;
+    heic_chroma chroma;
+    uint32_t rows; /* source rows of 4096 */
+  } cases[] = {
+      {6, 1, 8, 8, 0, HEIC_CHROMA_420, 4096},  /* what heic-enc writes, every colour */
+      {0, 1, 8, 8, 0, HEIC_CHROMA_444, 4096},  /* lossless GBR */
+      {1, 0, 8, 8, 0, HEIC_CHROMA_422, 4096},  /* limited range */
+      {6, 1, 10, 10, 1, HEIC_CHROMA_420, 256}, /* 16-bit PNG as heic-enc stores it */
+      {9, 1, 16, 10, 1, HEIC_CHROMA_444, 256},
+      {5, 0, 12, 10, 1, HEIC_CHROMA_422, 256},
+  };
+  enum { W = 4096, BAND = 128 };
+  env e;
+  env_init(&e);
+  for (size_t ci = 0; ci < sizeof(cases) / sizeof(cases[0]); ci++) {
+    ref_matrix m;
+    ref_matrix_init(&m, cases[ci].mc, cases[ci].full, cases[ci].in_d, cases[ci].out_d);
+    heic_nclx n = nclx_of(cases[ci].mc, cases[ci].full);
+    heic_chroma chroma = cases[ci].chroma;
+    uint32_t sx = chroma == HEIC_CHROMA_444 ? 1 : 2, sy = chroma == HEIC_CHROMA_420 ? 2 : 1;
+    long bad = 0;
+    for (uint32_t band = 0; band < cases[ci].rows; band += BAND) {
+      gen_rows g = {W, band, cases[ci].in_d, cases[ci].random};
+      hx_picture p;
+      if (hx_rgb_rows_to_ycbcr(gen_row, &g, W, BAND, cases[ci].in_d, &e.mem, &n, chroma,
+                               cases[ci].out_d, 1, &p, NULL) != HEIC_OK) {
+        CHECK(0);
+        continue;
+      }
+      for (uint32_t j = 0; j < BAND / sy; j++)
+        for (uint32_t i = 0; i < W / sx; i++) {
+          long sb = 0, sr = 0;
+          for (uint32_t dy = 0; dy < sy; dy++)
+            for (uint32_t dx = 0; dx < sx; dx++) {
+              uint32_t x = sx * i + dx, y = sy * j + dy;
+              long yv, cb, cr;
+              ref_px(&m, gen_sample(&g, x, y, 0), gen_sample(&g, x, y, 1), gen_sample(&g, x, y, 2),
+                     &yv, &cb, &cr);
+              bad += *at(&p.planes[0], x, y) != yv;
+              sb += cb;
+              sr += cr;
+            }
+          int shift = 4 + (sx == 2) + (sy == 2);
+          bad += *at(&p.planes[1], i, j) != ref_chroma(sb, shift, m.out_max);
+          bad += *at(&p.planes[2], i, j) != ref_chroma(sr, shift, m.out_max);
+        }
+      hx_picture_clear(&p);
+    }
+    if (bad) fprintf(stderr, "fixed-point case %zu: %ld codes differ from the double formula\n", ci, bad);
+    CHECK(bad == 0);
+  }
+  env_done(&e);
+}
+
 int main(void) {
+  test_fixed_point_exact();
   test_anchors();
   test_downsampling();
   test_matrices();

@@ -367,6 +367,7 @@ typedef struct encode_arg {
   uint32_t thumbnail, tile;
   int threads;
   int metadata;
+  int consume; /* through heic_context_encode_image_consume() */
 } encode_arg;
 
 
@@ -396,7 +397,9 @@ static heic_status scen_encode(heic_allocator *alloc, const void *arg, blob *out
       opts.icc_size = sizeof k_icc_stub;
     }
     uint32_t item = 0;
-    st = heic_context_encode_image(ctx, img, &opts, &item);
+    st = e->consume ? heic_context_encode_image_consume(ctx, &img, &opts, &item)
+                    : heic_context_encode_image(ctx, img, &opts, &item);
+    if (e->consume && img) FAIL("encode_image_consume left the image to the caller");
     if (st != HEIC_OK) note_error(ctx, "encode", st);
     if (st == HEIC_OK) {
       st = heic_context_write_memory(ctx, &file);
@@ -816,10 +819,14 @@ static int cmd_alloc(int argc, char **argv) {
       run_loop(name, scen_decode, &fa[i], &lo,
                "libde265's own allocations (inside HEVC decoding) are not failable from here");
   }
-  encode_arg eb = {160, 112, 1, 40, 0, 1, 1};
+  encode_arg eb = {160, 112, 1, 40, 0, 1, 1, 0};
   if (want(only, "(b) encode"))
     run_loop("(b) encode RGBA 160x112 +alpha +thumb 40 +exif +icc", scen_encode, &eb, &lo, NULL);
-  encode_arg ec = {184, 136, 0, 0, 96, 2, 0};
+  /* Odd size, alpha and a thumbnail, the image freed by the library. */
+  encode_arg ef = {161, 113, 1, 40, 0, 1, 0, 1};
+  if (want(only, "(b) encode"))
+    run_loop("(b) encode RGBA 161x113 +alpha +thumb 40, consumed", scen_encode, &ef, &lo, NULL);
+  encode_arg ec = {184, 136, 0, 0, 96, 2, 0, 0};
   if (want(only, "(c) encode"))
     run_loop("(c) encode grid 184x136 tile 96 threads 2", scen_encode, &ec, &lo,
              "each worker-thread creation counts as one attempt");

@@ -7,6 +7,9 @@
  * or encoded, 2 usage error, 3 some output could not be written, 4 libheic
  * leaked memory (the leak canary the tests rely on), 130 interrupted.
  */
+/* madvise() and MADV_DONTNEED are outside POSIX (release_rows). */
+#define _DEFAULT_SOURCE
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -420,16 +424,45 @@ static inline uint16_t scale_16_to_10(uint16_t v) {
   return (uint16_t)(((uint32_t)v * 1023u + 32767u) / 65535u);
 }
 
+/* The decoded file's first `rows` rows have been copied and will not be
+ * read again: their whole pages go back to the system (Linux; elsewhere
+ * nothing happens), so that the file's copy shrinks while the image grows
+ * and a large picture is not held twice.  *done: bytes from data given back
+ * so far.  The pages stay mapped (reading as zeros), so data is still freed
+ * as usual. */
+static void release_rows(imageio_image *src, uint32_t rows, size_t *done) {
+#if defined(MADV_DONTNEED)
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0) return;
+  uintptr_t base = (uintptr_t)src->data, mask = (uintptr_t)page - 1;
+  uintptr_t start = (base + *done + mask) & ~mask;
+  uintptr_t end = (base + (uintptr_t)rows * src->stride) & ~mask;
+  if (end <= start) return;
+  (void)madvise((void *)start, end - start, MADV_DONTNEED);
+  *done = end - base;
+#else
+  (void)src;
+  (void)rows;
+  (void)done;
+#endif
+}
+
+enum { RELEASE_BAND = 32 }; /* rows per release_rows(): few calls, little held */
+
 /* Interleaved PNG/JPEG samples to an RGB[A] heic_image: grey is repeated
- * into R, G and B; 16-bit samples become 10-bit. */
-static heic_status make_rgb_image(heic_allocator *alloc, const imageio_image *src, int keep_alpha,
+ * into R, G and B; 16-bit samples become 10-bit.  On success src's samples
+ * have been used up (rows given back as they were copied): the caller
+ * frees src->data without reading it. */
+static heic_status make_rgb_image(heic_allocator *alloc, imageio_image *src, int keep_alpha,
                                   heic_image **out) {
   int src_alpha = src->channels == 2 || src->channels == 4;
   int grey = src->channels <= 2;
   int alpha = src_alpha && keep_alpha;
   int depth = src->bit_depth == 16 ? 10 : 8;
-  heic_status st = heic_image_new(out, alloc, src->width, src->height, HEIC_LAYOUT_RGB,
-                                  HEIC_CHROMA_444, depth, alpha);
+  /* Every sample is written below: no zeroing, so the image's memory is
+   * taken row by row as the file's is given back (release_rows). */
+  heic_status st = heic_image_new_uninit(out, alloc, src->width, src->height, HEIC_LAYOUT_RGB,
+                                         HEIC_CHROMA_444, depth, alpha);
   if (st != HEIC_OK) return st;
   size_t stride;
   uint8_t *plane = heic_image_plane_mut(*out, HEIC_PLANE_INTERLEAVED, &stride);
@@ -438,7 +471,18 @@ static heic_status make_rgb_image(heic_allocator *alloc, const imageio_image *sr
     return HEIC_ERR_INTERNAL;
   }
   const int sc = src->channels, dc = alpha ? 4 : 3;
+  size_t released = 0;
+  if (src->bit_depth == 8 && sc == dc) {
+    /* RGB[A] 8-bit is already laid out as the image wants it (the common
+     * case): whole rows at once. */
+    for (uint32_t y = 0; y < src->height; y++) {
+      memcpy(plane + (size_t)y * stride, src->data + (size_t)y * src->stride, (size_t)src->width * dc);
+      if ((y + 1) % RELEASE_BAND == 0) release_rows(src, y + 1, &released);
+    }
+    return HEIC_OK;
+  }
   for (uint32_t y = 0; y < src->height; y++) {
+    if (y && y % RELEASE_BAND == 0) release_rows(src, y, &released);
     const uint8_t *s = src->data + (size_t)y * src->stride;
     uint8_t *d = plane + (size_t)y * stride;
     for (uint32_t x = 0; x < src->width; x++) {
@@ -673,7 +717,9 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
 
   double t0 = now_seconds();
-  st = heic_context_encode_image(ctx, img, &opts, NULL);
+  /* The library frees img once it has converted the samples, so that the
+   * RGB image and the coded planes are not both held while coding. */
+  st = heic_context_encode_image_consume(ctx, &img, &opts, NULL);
   end_progress(run);
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
@@ -682,8 +728,6 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     rc = st == HEIC_ERR_CANCELLED ? EXIT_INTERRUPTED : EXIT_INPUT;
     goto done;
   }
-  /* The image is no longer needed; free it before the file is assembled. */
-  heic_image_free(&img);
   st = heic_context_write_file(ctx, out);
   double elapsed = now_seconds() - t0;
   if (st != HEIC_OK) {

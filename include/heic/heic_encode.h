@@ -34,7 +34,15 @@ HEIC_API HEIC_NODISCARD heic_status heic_image_new(heic_image **out, heic_alloca
                                                    uint32_t width, uint32_t height,
                                                    heic_layout layout, heic_chroma chroma,
                                                    int bit_depth, int has_alpha);
-/* Writable view of a plane of an image made by heic_image_new (borrowed; NULL
+/* heic_image_new() without zeroing the planes, for a caller that writes
+ * every sample before encoding: a large image's memory is then taken as it
+ * is filled rather than all at once by the zeroing (which, next to the
+ * decoded file it is filled from, doubles the peak). */
+HEIC_API HEIC_NODISCARD heic_status heic_image_new_uninit(heic_image **out, heic_allocator *alloc,
+                                                          uint32_t width, uint32_t height,
+                                                          heic_layout layout, heic_chroma chroma,
+                                                          int bit_depth, int has_alpha);
+/* Writable view of a plane of an image made by heic_image_new[_uninit] (borrowed; NULL
  * for decoded images, which are immutable, or a missing plane). */
 HEIC_API uint8_t *heic_image_plane_mut(heic_image *img, heic_plane_id plane, size_t *stride);
 /* Colour description of the samples (for YCbCr input: how they were made;
@@ -89,6 +97,16 @@ HEIC_API void heic_encode_options_init(heic_encode_options *opts);
 HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
                                                               const heic_encode_options *opts,
                                                               uint32_t *item_id);
+
+/* heic_context_encode_image() taking ownership of *img: the image is freed
+ * as soon as its samples have been converted for the encoder - before the
+ * coding, which then does not hold the caller's image beside its own
+ * planes - and *img is NULL on return, whatever the result.  For callers
+ * that make an image only to encode it. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image_consume(heic_context *ctx,
+                                                                      heic_image **img,
+                                                                      const heic_encode_options *opts,
+                                                                      uint32_t *item_id);
 
 /* Writes the encoded file.  To a file: under a temporary name in the same
  * directory, renamed over path only when complete; on failure nothing is

@@ -4,9 +4,10 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * heic_context_encode_image:
- *   1. unpack the caller's image into an hx_picture;
- *   2. RGB -> YCbCr 4:2:0 at 8 or 10 bits (the encoders' formats) with the
- *      nclx that is written to the file;
+ *   1-2. RGB -> YCbCr 4:2:0 at 8 or 10 bits (the encoders' formats) with
+ *      the nclx that is written to the file, read a row at a time straight
+ *      from the caller's image (YCbCr input is unpacked into an hx_picture);
+ *      heic_context_encode_image_consume() then frees the caller's image;
  *   3. code the picture - as one item, or as a grid of tiles coded in
  *      parallel, each by its own plugin instance (rule E1);
  *   4. the same for alpha (4:2:0 with neutral chroma) and a thumbnail;
@@ -392,34 +393,60 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
   return st;
 }
 
-/* Area-average downscale of an RGB(A) picture to fit max_side. */
-static heic_status downscale(const hx_picture *src, uint32_t max_side, hx_picture *out, hc_err *err) {
-  uint32_t w = src->width, h = src->height;
+/* Area-average downscale of an RGB source (read a row at a time, so that
+ * the caller's image is not unpacked whole) to fit max_side. */
+static heic_status downscale(hx_rgb_row_fn row, const void *src, uint32_t w, uint32_t h, int depth,
+                             hc_mem *mem, uint32_t max_side, hx_picture *out, hc_err *err) {
   uint32_t tw = w >= h ? max_side : (uint32_t)((uint64_t)w * max_side / h);
   uint32_t th = w >= h ? (uint32_t)((uint64_t)h * max_side / w) : max_side;
   if (!tw) tw = 1;
   if (!th) th = 1;
   memset(out, 0, sizeof(*out));
-  heic_status st = hx_picture_alloc(out, src->mem, tw, th, HEIC_CHROMA_444, src->bit_depth, err);
+  heic_status st = hx_picture_alloc(out, mem, tw, th, HEIC_CHROMA_444, depth, err);
   if (st != HEIC_OK) return st;
   out->is_rgb = 1;
-  for (int c = 0; c < 3; c++) {
-    const hx_plane *s = &src->planes[c];
-    hx_plane *d = &out->planes[c];
-    for (uint32_t y = 0; y < th; y++) {
-      uint32_t y0 = (uint32_t)((uint64_t)y * h / th), y1 = (uint32_t)((uint64_t)(y + 1) * h / th);
-      if (y1 <= y0) y1 = y0 + 1;
+  /* One source row of R, G, B; per output column its source span [x0, x1)
+   * and its sums over the rows of the current output row. */
+  uint16_t *rgb = hc_malloc_array(mem, (size_t)w * 3, sizeof(uint16_t));
+  uint32_t *span = hc_malloc_array(mem, (size_t)tw * 2, sizeof(uint32_t));
+  uint64_t *sums = hc_malloc_array(mem, (size_t)tw * 3, sizeof(uint64_t));
+  if (!rgb || !span || !sums) {
+    hc_free(mem, rgb);
+    hc_free(mem, span);
+    hc_free(mem, sums);
+    hx_picture_clear(out);
+    return hc_fail_oom(err);
+  }
+  for (uint32_t x = 0; x < tw; x++) {
+    uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
+    span[2 * x] = x0;
+    span[2 * x + 1] = x1 <= x0 ? x0 + 1 : x1;
+  }
+  uint16_t *in[3] = {rgb, rgb + w, rgb + 2 * (size_t)w};
+  for (uint32_t y = 0; y < th; y++) {
+    uint32_t y0 = (uint32_t)((uint64_t)y * h / th), y1 = (uint32_t)((uint64_t)(y + 1) * h / th);
+    if (y1 <= y0) y1 = y0 + 1;
+    memset(sums, 0, (size_t)tw * 3 * sizeof(uint64_t));
+    for (uint32_t yy = y0; yy < y1; yy++) {
+      row(src, yy, in[0], in[1], in[2]);
+      for (int c = 0; c < 3; c++)
+        for (uint32_t x = 0; x < tw; x++) {
+          uint64_t sum = 0;
+          for (uint32_t xx = span[2 * x]; xx < span[2 * x + 1]; xx++) sum += in[c][xx];
+          sums[(size_t)c * tw + x] += sum;
+        }
+    }
+    for (int c = 0; c < 3; c++) {
+      hx_plane *d = &out->planes[c];
       for (uint32_t x = 0; x < tw; x++) {
-        uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
-        if (x1 <= x0) x1 = x0 + 1;
-        uint64_t sum = 0;
-        for (uint32_t yy = y0; yy < y1; yy++)
-          for (uint32_t xx = x0; xx < x1; xx++) sum += s->data[yy * s->stride + xx];
-        uint64_t cnt = (uint64_t)(y1 - y0) * (x1 - x0);
-        d->data[y * d->stride + x] = (uint16_t)((sum + cnt / 2) / cnt);
+        uint64_t cnt = (uint64_t)(y1 - y0) * (span[2 * x + 1] - span[2 * x]);
+        d->data[y * d->stride + x] = (uint16_t)((sums[(size_t)c * tw + x] + cnt / 2) / cnt);
       }
     }
   }
+  hc_free(mem, rgb);
+  hc_free(mem, span);
+  hc_free(mem, sums);
   return HEIC_OK;
 }
 
@@ -440,13 +467,20 @@ static heic_status make_even(hx_picture *pic, hc_err *err) {
   return st;
 }
 
-/* Alpha as a 4:2:0 picture: luma = alpha, chroma neutral. */
-static heic_status alpha_picture(const hx_plane *a, hc_mem *mem, int depth, hx_picture *out, hc_err *err) {
+/* The image's alpha as a 4:2:0 picture at depth: luma = alpha, chroma
+ * neutral; read straight from the image, so that alpha is never held at
+ * full size twice. */
+static heic_status alpha_picture(const heic_image *img, hc_mem *mem, int depth, hx_picture *out,
+                                 hc_err *err) {
   memset(out, 0, sizeof(*out));
-  heic_status st = hx_picture_alloc(out, mem, a->w, a->h, HEIC_CHROMA_420, depth, err);
+  uint32_t w = heic_image_width(img), h = heic_image_height(img);
+  heic_status st = hx_picture_alloc(out, mem, w, h, HEIC_CHROMA_420, depth, err);
   if (st != HEIC_OK) return st;
-  for (uint32_t r = 0; r < a->h; r++)
-    memcpy(out->planes[0].data + r * out->planes[0].stride, a->data + r * a->stride, a->w * sizeof(uint16_t));
+  hx_plane *a = &out->planes[0];
+  for (uint32_t r = 0; r < h; r++) {
+    hx_image_alpha_row(img, r, a->data + r * a->stride);
+    hx_rescale_row(a->data + r * a->stride, w, heic_image_bit_depth(img), depth);
+  }
   for (int i = 1; i < 3; i++) {
     hx_plane *p = &out->planes[i];
     for (uint32_t r = 0; r < p->h; r++)
@@ -475,8 +509,31 @@ static heic_status add_orientation(const enc_job *job, uint32_t id, int orientat
   return st;
 }
 
-static heic_status encode_image(heic_context *ctx, const heic_image *img, const heic_encode_options *opts,
-                                uint32_t *item_id, hc_err *err) {
+/* The rows of a caller's RGB image for hx_rgb_rows_to_ycbcr(); when the
+ * image is ours (consumed), the rows above the one being read are given back
+ * as the conversion goes, a band at a time, since they are not read again
+ * (rows come in order; an odd last row twice). */
+typedef struct image_rows {
+  const heic_image *img;
+  heic_image *owned;  /* NULL: the caller's, leave it alone */
+  uint32_t *released; /* rows given back so far */
+} image_rows;
+
+#define RELEASE_BAND 32u /* rows per madvise() call: few calls, little held */
+
+static void image_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b) {
+  const image_rows *ir = src;
+  hx_image_rgb_row(ir->img, y, r, g, b);
+  if (ir->owned && y >= *ir->released + RELEASE_BAND) {
+    hx_image_release_rows(ir->owned, y);
+    *ir->released = y;
+  }
+}
+
+/* owned: the caller's handle when the image is ours to free (as soon as its
+ * samples are taken, to lower the peak memory), else NULL. */
+static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_image **owned,
+                                const heic_encode_options *opts, uint32_t *item_id, hc_err *err) {
   const heic_encoder_plugin *plugin = hp_find_encoder(opts->encoder);
   if (!plugin)
     return hc_fail(err, HEIC_ERR_NOT_FOUND, "no encoder named '%s' (see heic_encoder_name)",
@@ -512,25 +569,41 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, const 
   memset(&thumb, 0, sizeof(thumb));
   memset(&alpha, 0, sizeof(alpha));
   uint32_t master = 0, alpha_id = 0, thumb_id = 0;
-  heic_status st = hx_picture_from_image(img, &ctx->mem, &pic, err);
-  if (st == HEIC_OK && pic.is_rgb && opts->thumbnail_size && (w > opts->thumbnail_size || h > opts->thumbnail_size)) {
-    st = downscale(&pic, opts->thumbnail_size, &thumb, err);
-    if (st == HEIC_OK) st = hx_rgb_to_ycbcr(&thumb, &nclx, HEIC_CHROMA_420, job.depth, err);
-    if (st == HEIC_OK) st = make_even(&thumb, err);
-  }
-  if (st == HEIC_OK) {
-    if (pic.is_rgb) {
-      st = hx_rgb_to_ycbcr(&pic, &nclx, chroma, job.depth, err);
-    } else {
+  int premultiplied = heic_image_alpha_premultiplied(img);
+  int in_depth = heic_image_bit_depth(img);
+  heic_status st = HEIC_OK;
+  if (heic_image_layout(img) == HEIC_LAYOUT_RGB) {
+    /* Straight from the caller's samples to the coded planes, a row at a
+     * time: no full-size RGB copy, and the picture comes out padded to the
+     * even size it is coded at. */
+    if (opts->thumbnail_size && (w > opts->thumbnail_size || h > opts->thumbnail_size)) {
+      st = downscale(hx_image_rgb_row, img, w, h, in_depth, &ctx->mem, opts->thumbnail_size, &thumb, err);
+      if (st == HEIC_OK) st = hx_rgb_to_ycbcr(&thumb, &nclx, HEIC_CHROMA_420, job.depth, err);
+      if (st == HEIC_OK) st = make_even(&thumb, err);
+    }
+    /* Alpha before the colour, which may give the image's rows back. */
+    if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
+      st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
+    uint32_t released = 0;
+    image_rows rows = {img, owned ? *owned : NULL, &released};
+    if (st == HEIC_OK)
+      st = hx_rgb_rows_to_ycbcr(image_row, &rows, w, h, in_depth, &ctx->mem, &nclx, chroma,
+                                job.depth, 1, &pic, err);
+  } else {
+    st = hx_picture_from_image(img, &ctx->mem, &pic, err);
+    if (st == HEIC_OK) {
       /* YCbCr input is coded in its own chroma format; the plugin says if
        * it cannot. */
       hx_picture_set_depth(&pic, job.depth);
       if (pic.chroma == HEIC_CHROMA_400)
         st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "monochrome (4:0:0) input is not supported yet");
     }
+    if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
+      st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
   }
-  if (st == HEIC_OK && pic.has_alpha && !opts->no_alpha)
-    st = alpha_picture(&pic.planes[HX_A], &ctx->mem, job.depth, &alpha, err);
+  /* Every sample the encode needs has been taken from the image. */
+  if (owned) heic_image_free(owned);
+  img = NULL;
   if (st == HEIC_OK) st = make_even(&pic, err);
   if (st == HEIC_OK) st = add_image(&job, &pic, w, h, 3, &nclx, 1, 1, &master, err);
   if (st == HEIC_OK && opts->icc && opts->icc_size)
@@ -546,7 +619,7 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, const 
     if (st == HEIC_OK) st = add_orientation(&job, alpha_id, opts->orientation, err);
     if (st == HEIC_OK) st = hf_writer_add_auxc(job.w, alpha_id, ALPHA_URN, err);
     if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('a', 'u', 'x', 'l'), alpha_id, &master, 1, err);
-    if (st == HEIC_OK && heic_image_alpha_premultiplied(img))
+    if (st == HEIC_OK && premultiplied)
       st = hf_writer_add_ref(job.w, HF_4CC('p', 'r', 'e', 'm'), master, &alpha_id, 1, err);
   }
   if (st == HEIC_OK && thumb.planes[0].data) {
@@ -592,8 +665,8 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, const 
   return st;
 }
 
-heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
-                                      const heic_encode_options *opts, uint32_t *item_id) {
+static heic_status encode_call(heic_context *ctx, const heic_image *img, heic_image **owned,
+                               const heic_encode_options *opts, uint32_t *item_id) {
   if (item_id) *item_id = 0;
   if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
@@ -610,11 +683,29 @@ heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
     heic_encode_options_init(&defaults);
     opts = &defaults;
   }
-  heic_status st = encode_image(ctx, img, opts, item_id, &ctx->err);
+  heic_status st = encode_image(ctx, img, owned, opts, item_id, &ctx->err);
   /* Items of a failed image may be half in the writer: the output is
    * poisoned rather than written incomplete. */
   if (st != HEIC_OK && ctx->writer) ctx->enc_failed = ctx->err;
   return hx_ctx_result(ctx, st);
+}
+
+heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,
+                                      const heic_encode_options *opts, uint32_t *item_id) {
+  return encode_call(ctx, img, NULL, opts, item_id);
+}
+
+heic_status heic_context_encode_image_consume(heic_context *ctx, heic_image **img,
+                                              const heic_encode_options *opts, uint32_t *item_id) {
+  if (!img) {
+    if (item_id) *item_id = 0;
+    return ctx ? hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "no image"))
+               : HEIC_ERR_INVALID_ARGUMENT;
+  }
+  heic_status st = encode_call(ctx, *img, img, opts, item_id);
+  /* Whatever happened (encode_image frees it early on its normal path). */
+  heic_image_free(img);
+  return st;
 }
 
 /* ---- writing ---- */

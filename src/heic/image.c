@@ -1,9 +1,15 @@
 /*
  * heic_image.  SPDX-License-Identifier: BSD-2-Clause
  */
+/* madvise() and MADV_DONTNEED are outside POSIX; they release the rows an
+ * encode has finished with (hx_image_release_rows). */
+#define _DEFAULT_SOURCE
+
 #include "image.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "heic/heic_encode.h"
 
@@ -140,8 +146,9 @@ fail:
 
 /* ---- images made by the caller, for encoding ---- */
 
-heic_status heic_image_new(heic_image **out, heic_allocator *alloc, uint32_t width, uint32_t height,
-                           heic_layout layout, heic_chroma chroma, int bit_depth, int has_alpha) {
+static heic_status image_new(heic_image **out, heic_allocator *alloc, uint32_t width, uint32_t height,
+                             heic_layout layout, heic_chroma chroma, int bit_depth, int has_alpha,
+                             int zeroed) {
   if (!out) return HEIC_ERR_INVALID_ARGUMENT;
   *out = NULL;
   if (!width || !height || bit_depth < 8 || bit_depth > 16 ||
@@ -185,7 +192,7 @@ heic_status heic_image_new(heic_image **out, heic_allocator *alloc, uint32_t wid
     if (st == HEIC_OK && has_alpha) st = alloc_plane(img, 3, width, height, bps, &err);
   }
   if (st == HEIC_OK) {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; zeroed && i < 4; i++)
       if (img->planes[i]) memset(img->planes[i], 0, img->strides[i] * img->ph[i]);
     *out = img;
     img = NULL;
@@ -194,6 +201,17 @@ done:
   heic_image_free(&img);
   hc_allocator_unref(own);
   return st;
+}
+
+heic_status heic_image_new(heic_image **out, heic_allocator *alloc, uint32_t width, uint32_t height,
+                           heic_layout layout, heic_chroma chroma, int bit_depth, int has_alpha) {
+  return image_new(out, alloc, width, height, layout, chroma, bit_depth, has_alpha, 1);
+}
+
+heic_status heic_image_new_uninit(heic_image **out, heic_allocator *alloc, uint32_t width,
+                                  uint32_t height, heic_layout layout, heic_chroma chroma,
+                                  int bit_depth, int has_alpha) {
+  return image_new(out, alloc, width, height, layout, chroma, bit_depth, has_alpha, 0);
 }
 
 uint8_t *heic_image_plane_mut(heic_image *img, heic_plane_id plane, size_t *stride) {
@@ -257,4 +275,69 @@ heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture
     }
   }
   return HEIC_OK;
+}
+
+/* Rows of an interleaved RGB[A] image, clamped as hx_picture_from_image()
+ * clamps, so that converting from rows gives what converting the unpacked
+ * picture gave. */
+void hx_image_rgb_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b) {
+  const heic_image *img = src;
+  const uint8_t *row = img->planes[0] + y * img->strides[0];
+  const size_t nc = (size_t)img->components;
+  if (img->bit_depth == 8) {
+    /* 8-bit samples cannot exceed the maximum: no clamping. */
+    for (uint32_t x = 0; x < img->width; x++) {
+      const uint8_t *px = row + x * nc;
+      r[x] = px[0];
+      g[x] = px[1];
+      b[x] = px[2];
+    }
+    return;
+  }
+  const uint16_t maxv = (uint16_t)((1u << img->bit_depth) - 1);
+  const uint16_t *row16 = (const uint16_t *)(const void *)row;
+  for (uint32_t x = 0; x < img->width; x++) {
+    const uint16_t *px = row16 + x * nc;
+    r[x] = px[0] > maxv ? maxv : px[0];
+    g[x] = px[1] > maxv ? maxv : px[1];
+    b[x] = px[2] > maxv ? maxv : px[2];
+  }
+}
+
+void hx_image_alpha_row(const heic_image *img, uint32_t y, uint16_t *a) {
+  const int wide = img->bit_depth > 8;
+  const uint16_t maxv = (uint16_t)((1u << img->bit_depth) - 1);
+  if (img->layout == HEIC_LAYOUT_RGB) {
+    const uint8_t *row = img->planes[0] + y * img->strides[0];
+    const size_t nc = (size_t)img->components;
+    for (uint32_t x = 0; x < img->width; x++) {
+      uint16_t v = sample_at(row, x * nc + 3, wide);
+      a[x] = v > maxv ? maxv : v;
+    }
+  } else {
+    const uint8_t *row = img->planes[3] + y * img->strides[3];
+    for (uint32_t x = 0; x < img->width; x++) {
+      uint16_t v = sample_at(row, x, wide);
+      a[x] = v > maxv ? maxv : v;
+    }
+  }
+}
+
+void hx_image_release_rows(heic_image *img, uint32_t rows) {
+#if defined(MADV_DONTNEED)
+  /* Whole pages only, inside the rows: the plane's first and last partial
+   * pages may be shared with other blocks of the allocator.  MADV_DONTNEED
+   * leaves the pages mapped (reading as zeros), so the block stays valid to
+   * free; a refusal (locked memory) just keeps them. */
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0 || !img->planes[0] || rows > img->ph[0]) return;
+  uintptr_t start = (uintptr_t)img->planes[0];
+  uintptr_t end = start + (uintptr_t)rows * img->strides[0];
+  start = (start + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  end &= ~((uintptr_t)page - 1);
+  if (end > start) (void)madvise((void *)start, end - start, MADV_DONTNEED);
+#else
+  (void)img;
+  (void)rows;
+#endif
 }

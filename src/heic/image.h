@@ -19,4 +19,18 @@ heic_status hx_image_from_picture(const hx_picture *pic, heic_layout layout, hei
  * overwritten); samples above 2^depth - 1 are clamped. */
 heic_status hx_picture_from_image(const heic_image *img, hc_mem *mem, hx_picture *out, hc_err *err);
 
+/* Row y of an RGB-layout image (src is the const heic_image) as R, G and B
+ * samples, clamped like hx_picture_from_image(); an hx_rgb_row_fn for
+ * converting the caller's image without unpacking it whole. */
+void hx_image_rgb_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uint16_t *b);
+/* Row y of the alpha of an image that has one (either layout), clamped. */
+void hx_image_alpha_row(const heic_image *img, uint32_t y, uint16_t *a);
+/* Gives the memory of the first rows of plane 0 back to the system where
+ * it can (Linux; elsewhere nothing happens): their samples read as zeros
+ * afterwards.  Only for an image the library owns and will free without
+ * reading those rows again - heic_context_encode_image_consume() converting
+ * from the top down, so that the RGB image shrinks as the YCbCr planes
+ * grow. */
+void hx_image_release_rows(heic_image *img, uint32_t rows);
+
 #endif

@@ -14,11 +14,12 @@ void hx_chroma_size(heic_chroma chroma, uint32_t w, uint32_t h, uint32_t *cw, ui
   }
 }
 
-heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err) {
+static heic_status plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, int zeroed,
+                               hc_err *err) {
   size_t n;
   memset(pl, 0, sizeof(*pl));
   if (hc_mul_size(w ? w : 1, h ? h : 1, &n)) return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "plane %ux%u too large", w, h);
-  pl->data = hc_calloc(mem, n, sizeof(uint16_t));
+  pl->data = zeroed ? hc_calloc(mem, n, sizeof(uint16_t)) : hc_malloc_array(mem, n, sizeof(uint16_t));
   if (!pl->data) return hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "out of memory for a %ux%u plane", w, h);
   pl->stride = w ? w : 1;
   pl->w = w;
@@ -26,27 +27,41 @@ heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc
   return HEIC_OK;
 }
 
+heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err) {
+  return plane_alloc(pl, mem, w, h, 1, err);
+}
+
 void hx_plane_free(hc_mem *mem, hx_plane *pl) {
   hc_free(mem, pl->data);
   memset(pl, 0, sizeof(*pl));
 }
 
-heic_status hx_picture_alloc(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
-                             heic_chroma chroma, int bit_depth, hc_err *err) {
+static heic_status picture_alloc(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
+                                 heic_chroma chroma, int bit_depth, int zeroed, hc_err *err) {
   p->mem = mem;
   p->width = w;
   p->height = h;
   p->chroma = chroma;
   p->bit_depth = bit_depth;
-  heic_status st = hx_plane_alloc(&p->planes[0], mem, w, h, err);
+  heic_status st = plane_alloc(&p->planes[0], mem, w, h, zeroed, err);
   if (st == HEIC_OK && chroma != HEIC_CHROMA_400) {
     uint32_t cw, ch;
     hx_chroma_size(chroma, w, h, &cw, &ch);
-    st = hx_plane_alloc(&p->planes[1], mem, cw, ch, err);
-    if (st == HEIC_OK) st = hx_plane_alloc(&p->planes[2], mem, cw, ch, err);
+    st = plane_alloc(&p->planes[1], mem, cw, ch, zeroed, err);
+    if (st == HEIC_OK) st = plane_alloc(&p->planes[2], mem, cw, ch, zeroed, err);
   }
   if (st != HEIC_OK) hx_picture_clear(p);
   return st;
+}
+
+heic_status hx_picture_alloc(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
+                             heic_chroma chroma, int bit_depth, hc_err *err) {
+  return picture_alloc(p, mem, w, h, chroma, bit_depth, 1, err);
+}
+
+heic_status hx_picture_alloc_unset(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
+                                   heic_chroma chroma, int bit_depth, hc_err *err) {
+  return picture_alloc(p, mem, w, h, chroma, bit_depth, 0, err);
 }
 
 void hx_picture_clear(hx_picture *p) {

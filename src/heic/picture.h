@@ -44,6 +44,11 @@ void hx_chroma_size(heic_chroma chroma, uint32_t w, uint32_t h, uint32_t *cw, ui
 /* Allocates colour planes for w x h (no alpha).  p must be zeroed. */
 heic_status hx_picture_alloc(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
                              heic_chroma chroma, int bit_depth, hc_err *err);
+/* hx_picture_alloc() without zeroing the samples, for a caller that writes
+ * every one of them: pages of a large plane are then touched only as it is
+ * filled, instead of all at once by the zeroing. */
+heic_status hx_picture_alloc_unset(hx_picture *p, hc_mem *mem, uint32_t w, uint32_t h,
+                                   heic_chroma chroma, int bit_depth, hc_err *err);
 /* Allocates a plane of w x h into pl (data zeroed). */
 heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err);
 void hx_plane_free(hc_mem *mem, hx_plane *pl);
