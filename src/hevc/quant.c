@@ -245,19 +245,41 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       }
     }
   }
-  for (int k = 0; k <= last_k; k++) {
-    int i = k >> 4, p = k & 15;
-    int r = ((sbs[i] >> 4) * 4 + (ps[p] >> 4)) * n + (sbs[i] & 15) * 4 + (ps[p] & 15);
-    int32_t cv = coef[r];
-    sc->pos[k] = (int16_t)r;
-    sc->a[k] = (int64_t)(cv < 0 ? -cv : cv) * scale;
+  int last_sb = last_k >> 4;
+  /* raster offset of each scan position inside a sub-block */
+  int off4[16];
+  for (int p = 0; p < 16; p++) off4[p] = (ps[p] >> 4) * n + (ps[p] & 15);
+  /* A sub-block strictly between the DC one and the last one whose levels
+   * all round to 0 is left uncoded by pass 1 whatever the contexts: only
+   * the distortion of zeroing it is needed (sb_zero), so its positions are
+   * not gathered. */
+  uint8_t sb_skip[64];
+  int64_t sb_zero[64];
+  for (int i = 0; i <= last_sb; i++) {
+    int base = (sbs[i] >> 4) * 4 * n + (sbs[i] & 15) * 4;
+    sb_skip[i] = (uint8_t)(i > 0 && i < last_sb && !sb_any[(sbs[i] >> 4) * nsb + (sbs[i] & 15)]);
+    if (sb_skip[i]) {
+      int64_t z = 0;
+      for (int p = 0; p < 16; p++) {
+        int32_t cv = coef[base + off4[p]];
+        z += rdoq_dist((int64_t)(cv < 0 ? -cv : cv) * scale, 0, qbits, w8);
+      }
+      sb_zero[i] = z;
+      continue;
+    }
+    int pe = i == last_sb ? (last_k & 15) : 15;
+    for (int p = 0; p <= pe; p++) {
+      int k = i * 16 + p, r = base + off4[p];
+      int32_t cv = coef[r];
+      sc->pos[k] = (int16_t)r;
+      sc->a[k] = (int64_t)(cv < 0 ? -cv : cv) * scale;
+    }
   }
 
   /* Pass 1, in coding order: each level greedily, with the context state
    * (greater1 context, Rice parameter...) its predecessors leave. */
-  int last_sb = last_k >> 4;
   uint8_t csbf[8][8] = {{0}};
-  int64_t sb_coded[64], sb_zero[64];
+  int64_t sb_coded[64];
   int32_t sb_r0[64], sb_r1[64];
   uint8_t sb_nz[64];
   int prev_gt1 = 0;
@@ -270,18 +292,21 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     if (i != last_sb && prev_gt1) ctx_set++;
     int g1_base = (c ? 16 : 0) + ctx_set * 4, g2_ctx = (c ? 4 : 0) + ctx_set;
     int csbf_coded = i < last_sb && i > 0;
+    int cctx = HEVC_CTX_CSBF + (c ? 2 : 0) + (right | below);
+    sb_r0[i] = csbf_coded ? bin_bits(cx, cctx, 0) : 0;
+    sb_r1[i] = csbf_coded ? bin_bits(cx, cctx, 1) : 0;
+    if (sb_skip[i]) {
+      /* no level: neither the coded cost nor the context state is used */
+      sb_coded[i] = 0;
+      sb_nz[i] = 0;
+      csbf[xs][ys] = 0;
+      continue;
+    }
     int c1 = 1, nzc = 0, g2_used = 0, rice = 0;
     int64_t jcod = 0, jzero = 0;
     int start = i == last_sb ? (last_k & 15) : 15;
     uint8_t sctx[16];
     hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
-    for (int p = 15; p > start; p--) {
-      int k = i * 16 + p;
-      sc->lv[k] = 0;
-      sc->d0[k] = rdoq_dist(sc->a[k], 0, qbits, w8);
-      sc->j[k] = sc->d0[k];
-      sc->sig0[k] = sc->sig1[k] = 0;
-    }
     for (int p = start; p >= 0; p--) {
       int k = i * 16 + p;
       int64_t a = sc->a[k];
@@ -340,9 +365,6 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       jcod += best_j;
       jzero += d0;
     }
-    int cctx = HEVC_CTX_CSBF + (c ? 2 : 0) + (right | below);
-    sb_r0[i] = csbf_coded ? bin_bits(cx, cctx, 0) : 0;
-    sb_r1[i] = csbf_coded ? bin_bits(cx, cctx, 1) : 0;
     if (csbf_coded && nzc && jzero + lambda * sb_r0[i] <= jcod + lambda * sb_r1[i]) {
       for (int p = 0; p < 16; p++) sc->lv[i * 16 + p] = 0;
       nzc = 0;
@@ -359,14 +381,19 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   int32_t lx_bits[32], ly_bits[32]; /* computed when first needed */
   for (int v = 0; v < n; v++) lx_bits[v] = ly_bits[v] = -1;
   int64_t suffix = 0;
-  for (int k = 0; k <= last_k; k++) suffix += sc->d0[k];
+  for (int i = 0; i <= last_sb; i++) suffix += sb_zero[i];
   int64_t best = suffix + lambda * rd->cbf_bits[0];
   int best_k = -1;
   int64_t prefix = lambda * rd->cbf_bits[1];
   int64_t dsum = 0, best_d = 0; /* distortion of the levels before k; of the best */
   for (int i = 0; i <= last_sb; i++) {
     int64_t within = 0;
-    for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
+    if (!sb_nz[i]) {
+      /* no level to end at: its positions only move from suffix to dsum */
+      suffix -= sb_zero[i];
+      dsum += sb_zero[i];
+    }
+    for (int p = 0; sb_nz[i] && p < 16 && i * 16 + p <= last_k; p++) {
       int k = i * 16 + p;
       suffix -= sc->d0[k];
       if (sc->lv[k]) {
@@ -409,6 +436,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   if (sign_hiding) {
     for (int i = 0; i <= last_sb; i++) {
       int first = -1, lastp = -1, sum = 0;
+      if (!sb_nz[i]) continue; /* all levels 0 */
       for (int p = 0; p < 16; p++) {
         int k = i * 16 + p;
         if (k <= last_k && sc->lv[k]) {
@@ -476,11 +504,13 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   int nz = 0;
   for (int i = 0; i <= last_sb; i++) {
     int first = -1, lastp = -1, sum = 0;
+    if (!sb_nz[i]) continue; /* all levels 0 */
     for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
       int k = i * 16 + p;
       if (!sc->lv[k]) continue;
       int r = sc->pos[k];
       level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      sc->nz_pos[nz] = (int16_t)r;
       if (first < 0) first = p;
       lastp = p;
       sum += sc->lv[k];
@@ -508,4 +538,19 @@ void hevc_dequantize(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2
       int64_t v = ((int64_t)level[y * ls + x] * scale + add) >> bd_shift;
       coef[y * n + x] = (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
     }
+}
+
+void hevc_dequantize_sparse(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,
+                            int bit_depth, const int16_t *pos, int n_pos) {
+  int n = 1 << log2;
+  int bd_shift = bit_depth + log2 - 5;
+  int64_t scale = (int64_t)16 * hevc_level_scale[qp % 6] << (qp / 6);
+  int64_t add = (int64_t)1 << (bd_shift - 1);
+  /* a level 0 scales to (add >> bd_shift) = 0 */
+  memset(coef, 0, (size_t)n * (size_t)n * sizeof(*coef));
+  for (int i = 0; i < n_pos; i++) {
+    int r = pos[i];
+    int64_t v = ((int64_t)level[(r >> log2) * ls + (r & (n - 1))] * scale + add) >> bd_shift;
+    coef[r] = (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+  }
 }

@@ -39,6 +39,9 @@ typedef struct hevc_rdoq_scratch {
   int8_t g1[32 * 32];     /* greater1 context used (offset from HEVC_CTX_GT1), -1: none */
   int8_t g2[32 * 32];     /* greater2 context if this would be the first > 1, -1: none */
   int8_t rice[32 * 32];   /* Rice parameter for a remainder here */
+  /* out: raster indices of the non-zero levels (as many as the return
+   * value), for hevc_dequantize_sparse() */
+  int16_t nz_pos[32 * 32];
 } hevc_rdoq_scratch;
 
 typedef struct hevc_rdoq_param {
@@ -60,5 +63,10 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t level_stri
  * for the inverse transform. */
 void hevc_dequantize(const int16_t *level, ptrdiff_t level_stride, int32_t *coef, int log2,
                      int qp, int bit_depth);
+
+/* The same when every level is 0 except at the n_pos raster indices pos
+ * (y << log2 | x): the cost follows the non-zero levels, not the size. */
+void hevc_dequantize_sparse(const int16_t *level, ptrdiff_t level_stride, int32_t *coef,
+                            int log2, int qp, int bit_depth, const int16_t *pos, int n_pos);
 
 #endif

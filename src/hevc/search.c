@@ -202,7 +202,10 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
   }
   if (nz) {
-    hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
+    if (e->cfg.rdoq)
+      hevc_dequantize_sparse(lev, ls, s->coef, log2, s->qpp[c], bd, s->rdoq.nz_pos, nz);
+    else
+      hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
     if (ts) {
       int sh = 20 - bd;
       for (int i = 0; i < 16; i++)
