@@ -215,12 +215,7 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     } else {
       e->dsp.inv[t](s->coef, s->res, bd);
     }
-    int max = (1 << bd) - 1;
-    for (int y = 0; y < n; y++)
-      for (int x = 0; x < n; x++) {
-        int v = rec[y * st + x] + s->res[y * n + x];
-        rec[y * st + x] = (hevc_pixel)(v < 0 ? 0 : v > max ? max : v);
-      }
+    e->dsp.recon[t](rec, st, s->res, bd);
   }
   return nz;
 }
@@ -247,8 +242,7 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
   int n = 1 << log2, t = log2 - 2;
   refs_written(s, c, xc, yc, n);
-  for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
+  e->dsp.residual[t](s->res, org, st, rec, st);
   int16_t *lev = hevc_ctu_levels(ctu, c, xc, yc);
   ptrdiff_t ls = hevc_level_stride(c);
   int64_t lrate;
