@@ -70,6 +70,23 @@ static void set_map(uint8_t *map, const hevc_ctu *ctu, int x, int y, int log2, i
   for (int j = 0; j < nu; j++) memset(map + u + j * HEVC_UNITS, v, (size_t)nu);
 }
 
+/* memcpy of one row of a region: the sizes met are few powers of two, and
+ * as constants the compiler inlines them instead of calling the library
+ * for a handful of bytes. */
+static inline void copy_row(void *dst, const void *src, size_t bytes) {
+  switch (bytes) {
+  case 1: memcpy(dst, src, 1); break;
+  case 2: memcpy(dst, src, 2); break;
+  case 4: memcpy(dst, src, 4); break;
+  case 8: memcpy(dst, src, 8); break;
+  case 16: memcpy(dst, src, 16); break;
+  case 32: memcpy(dst, src, 32); break;
+  case 64: memcpy(dst, src, 64); break;
+  case 128: memcpy(dst, src, 128); break;
+  default: memcpy(dst, src, bytes); break;
+  }
+}
+
 /* Copies the region (x, y, 1 << log2) of the CTU state (maps, the
  * coefficients and reconstruction of the planes in mask) between the live
  * state and a backup. */
@@ -86,14 +103,14 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
   int u = hevc_uidx(live, x, y);
   for (int j = 0; j < nu; j++) {
     size_t o = (size_t)(u + j * HEVC_UNITS);
-    memcpy(dst->cu_log2 + o, src->cu_log2 + o, (size_t)nu);
-    memcpy(dst->nxn + o, src->nxn + o, (size_t)nu);
-    memcpy(dst->luma_mode + o, src->luma_mode + o, (size_t)nu);
-    memcpy(dst->chroma_sel + o, src->chroma_sel + o, (size_t)nu);
-    memcpy(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
-    memcpy(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
-    memcpy(dst->cbf + o, src->cbf + o, (size_t)nu);
-    memcpy(dst->tskip + o, src->tskip + o, (size_t)nu);
+    copy_row(dst->cu_log2 + o, src->cu_log2 + o, (size_t)nu);
+    copy_row(dst->nxn + o, src->nxn + o, (size_t)nu);
+    copy_row(dst->luma_mode + o, src->luma_mode + o, (size_t)nu);
+    copy_row(dst->chroma_sel + o, src->chroma_sel + o, (size_t)nu);
+    copy_row(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
+    copy_row(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
+    copy_row(dst->cbf + o, src->cbf + o, (size_t)nu);
+    copy_row(dst->tskip + o, src->tskip + o, (size_t)nu);
   }
   for (int c = 0; c < 3; c++) {
     if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
@@ -101,7 +118,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     int lx = (x - live->x0) >> sh, ly = (y - live->y0) >> sh, cn = n >> sh;
     int cs = c ? 32 : 64;
     for (int j = 0; j < cn; j++)
-      memcpy(&dst->coef[c][(ly + j) * cs + lx], &src->coef[c][(ly + j) * cs + lx],
+      copy_row(&dst->coef[c][(ly + j) * cs + lx], &src->coef[c][(ly + j) * cs + lx],
              (size_t)cn * sizeof(int16_t));
     /* reconstruction, clipped to the coded picture */
     int px = x >> sh, py = y >> sh;
@@ -112,9 +129,9 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
       hevc_pixel *pic = hevc_recon_at(e, c, px, py + j);
       hevc_pixel *b = bk->rec[c] + (ly + j) * cs + lx;
       if (to_backup)
-        memcpy(b, pic, (size_t)w * sizeof(hevc_pixel));
+        copy_row(b, pic, (size_t)w * sizeof(hevc_pixel));
       else
-        memcpy(pic, b, (size_t)w * sizeof(hevc_pixel));
+        copy_row(pic, b, (size_t)w * sizeof(hevc_pixel));
     }
   }
 }
