@@ -306,7 +306,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     int64_t jcod = 0, jzero = 0;
     int start = i == last_sb ? (last_k & 15) : 15;
     uint8_t sctx[16];
-    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
+    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, sctx);
     for (int p = start; p >= 0; p--) {
       int k = i * 16 + p;
       int64_t a = sc->a[k];

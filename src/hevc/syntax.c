@@ -305,7 +305,7 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
     int prev_csbf = right + 2 * below;
     int start = i == last_sb ? last_p - 1 : 15;
     uint8_t sctx[16];
-    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
+    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, sctx);
     for (int p = start; p >= 0; p--) {
       int sig = vals[p] != 0;
       if (p == 0 && infer_dc) break; /* inferred 1 */
