@@ -216,22 +216,34 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   uint64_t w8 = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
   int64_t half = (int64_t)1 << (qbits - 1);
 
-  for (int y = 0; y < n; y++) memset(level + y * ls, 0, (size_t)n * sizeof(*level));
+  /* rows of constant size, inlined rather than a library call per row */
+  switch (log2) {
+  case 2: for (int y = 0; y < 4; y++) memset(level + y * ls, 0, 4 * sizeof(*level)); break;
+  case 3: for (int y = 0; y < 8; y++) memset(level + y * ls, 0, 8 * sizeof(*level)); break;
+  case 4: for (int y = 0; y < 16; y++) memset(level + y * ls, 0, 16 * sizeof(*level)); break;
+  default: for (int y = 0; y < n; y++) memset(level + y * ls, 0, 32 * sizeof(*level)); break;
+  }
   /* Most blocks met during the search quantise to nothing: a raster pass
    * against the smallest magnitude that rounds to level 1 finds them. */
   int32_t min_c = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
   /* |c| >= min_c as one unsigned comparison */
   uint32_t off = (uint32_t)min_c - 1, span = 2 * (uint32_t)min_c - 2;
-  uint8_t sb_any[64] = {0};
+  uint8_t sb_any[64];
   uint32_t any = 0;
-  for (int y = 0; y < n; y++)
+  for (int ys = 0; ys < nsb; ys++) {
+    /* whole rows, column flags ORed over the sub-block row: simple loops
+     * the compiler vectorises */
+    uint32_t col[32];
+    const int32_t *q = coef + ys * 4 * n;
+    for (int x = 0; x < n; x++)
+      col[x] = ((uint32_t)q[x] + off > span) | ((uint32_t)q[n + x] + off > span) |
+               ((uint32_t)q[2 * n + x] + off > span) | ((uint32_t)q[3 * n + x] + off > span);
     for (int xs = 0; xs < nsb; xs++) {
-      const int32_t *q = coef + y * n + xs * 4;
-      uint32_t m = ((uint32_t)q[0] + off > span) | ((uint32_t)q[1] + off > span) |
-                   ((uint32_t)q[2] + off > span) | ((uint32_t)q[3] + off > span);
-      sb_any[(y >> 2) * nsb + xs] |= (uint8_t)m;
+      uint32_t m = col[4 * xs] | col[4 * xs + 1] | col[4 * xs + 2] | col[4 * xs + 3];
+      sb_any[ys * nsb + xs] = (uint8_t)m;
       any |= m;
     }
+  }
   if (!any) return 0;
   int last_k = -1;
   for (int i = nsb * nsb - 1; i >= 0 && last_k < 0; i--) {
