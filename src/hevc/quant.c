@@ -178,15 +178,23 @@ static int32_t level_bits(const hevc_bin_rates *ctx, int l, int g1, int g2, int 
   return b;
 }
 
-/* Bits of one coordinate of the last significant position. */
-static int32_t last_bits(const hevc_bin_rates *ctx, int ctx_base, int v, int log2, int c) {
-  int prefix = hevc_last_prefix[v];
+/* Bits of one coordinate of the last significant position, for each of its
+ * prefixes 0 .. 2 log2 - 1 (the suffix length follows from the prefix): a
+ * running sum of the prefix's unary bins. */
+static void last_prefix_bits(const hevc_bin_rates *ctx, int ctx_base, int log2, int c,
+                             int32_t out[10]) {
   int cmax = (log2 << 1) - 1;
-  int32_t b = 0;
-  for (int i = 0; i < prefix; i++) b += bin_bits(ctx, ctx_base + hevc_last_ctx(log2, c, i), 1);
-  if (prefix < cmax) b += bin_bits(ctx, ctx_base + hevc_last_ctx(log2, c, prefix), 0);
-  if (prefix > 3) b += (int32_t)((prefix >> 1) - 1) << 15;
-  return b;
+  int32_t ones = 0; /* bins before prefix p, all 1 */
+  for (int p = 0; p <= cmax; p++) {
+    int32_t b = ones;
+    if (p < cmax) {
+      int idx = ctx_base + hevc_last_ctx(log2, c, p);
+      b += bin_bits(ctx, idx, 0);
+      ones += bin_bits(ctx, idx, 1);
+    }
+    if (p > 3) b += (int32_t)((p >> 1) - 1) << 15;
+    out[p] = b;
+  }
 }
 
 /* Squared error (SSE << 23 of the reconstruction) of level l for a
@@ -213,7 +221,10 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   int64_t scale = hevc_quant_scale[qp % 6];
   /* w8 = 2^(43 + 2 (qp / 6)) / scale^2: sample-domain SSE << 23 per squared
    * level error (in 1/256), times 256 */
-  uint64_t w8 = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
+  /* the two divisions depend on the QP only: computed once, 0 = not yet */
+  uint64_t *w8p = &sc->w8_cache[qp / 6][qp % 6];
+  if (!*w8p) *w8p = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
+  uint64_t w8 = *w8p;
   int64_t half = (int64_t)1 << (qbits - 1);
 
   /* rows of constant size, inlined rather than a library call per row */
@@ -225,7 +236,9 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   }
   /* Most blocks met during the search quantise to nothing: a raster pass
    * against the smallest magnitude that rounds to level 1 finds them. */
-  int32_t min_c = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
+  int32_t *min_cp = &sc->min_c_cache[qbits][qp % 6];
+  if (!*min_cp) *min_cp = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
+  int32_t min_c = *min_cp;
   /* |c| >= min_c as one unsigned comparison */
   uint32_t off = (uint32_t)min_c - 1, span = 2 * (uint32_t)min_c - 2;
   uint8_t sb_any[64];
@@ -390,8 +403,9 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
 
   /* Pass 2: the last position.  Ending the block at k drops every level
    * after it and saves their flags; the whole block may also go (cbf 0). */
-  int32_t lx_bits[32], ly_bits[32]; /* computed when first needed */
-  for (int v = 0; v < n; v++) lx_bits[v] = ly_bits[v] = -1;
+  int32_t lx_bits[10], ly_bits[10]; /* by prefix */
+  last_prefix_bits(cx, HEVC_CTX_LAST_X, log2, c, lx_bits);
+  last_prefix_bits(cx, HEVC_CTX_LAST_Y, log2, c, ly_bits);
   int64_t suffix = 0;
   for (int i = 0; i <= last_sb; i++) suffix += sb_zero[i];
   int64_t best = suffix + lambda * rd->cbf_bits[0];
@@ -416,10 +430,8 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
           x = y;
           y = t;
         }
-        if (lx_bits[x] < 0) lx_bits[x] = last_bits(cx, HEVC_CTX_LAST_X, x, log2, c);
-        if (ly_bits[y] < 0) ly_bits[y] = last_bits(cx, HEVC_CTX_LAST_Y, y, log2, c);
         int64_t j = prefix + within + sc->j[k] - lambda * sc->sig1[k] + suffix +
-                    lambda * (lx_bits[x] + ly_bits[y]);
+                    lambda * (lx_bits[hevc_last_prefix[x]] + ly_bits[hevc_last_prefix[y]]);
         if (j < best) {
           best = j;
           best_k = k;

@@ -27,7 +27,8 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t level_stride, i
  * sign_hiding, a sub-block whose parity disagrees with its hidden sign gets
  * the +-1 change of least RD cost.  D is the transform-domain squared error
  * scaled to SSE << 23, lambda is Q8 per 1/32768 bit (the search's units).
- * Returns the number of non-zero levels. */
+ * Returns the number of non-zero levels.  The scratch must be zeroed before
+ * its first use. */
 typedef struct hevc_rdoq_scratch {
   int64_t a[32 * 32];     /* |coefficient| * quantiser scale, in scan order */
   int64_t d0[32 * 32];    /* distortion of level 0 */
@@ -42,6 +43,11 @@ typedef struct hevc_rdoq_scratch {
   /* out: raster indices of the non-zero levels (as many as the return
    * value), for hevc_dequantize_sparse() */
   int16_t nz_pos[32 * 32];
+  /* per-QP constants, computed on first use (0: not yet; the scratch must
+   * start zeroed): weight of squared level errors by qp / 6 and qp % 6,
+   * smallest magnitude quantised to 1 by quantiser shift and qp % 6 */
+  uint64_t w8_cache[16][6];
+  int32_t min_c_cache[64][6];
 } hevc_rdoq_scratch;
 
 typedef struct hevc_rdoq_param {
