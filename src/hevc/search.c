@@ -50,6 +50,8 @@ struct hevc_search {
   uint64_t tu_bits;    /* RDOQ's estimate of the last TU's residual rate */
   hevc_bin_rates rates; /* bin costs for RDOQ */
   int rates_valid;     /* rates match the current CU's residual contexts */
+  int rates_built;     /* rates were built, from the states rates_ctx */
+  hevc_contexts rates_ctx;
   int rate_est;        /* candidates' residual rates from RDOQ's estimate */
 };
 
@@ -204,7 +206,17 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
   if (e->cfg.rdoq) {
     /* With rate estimates the residual contexts stay those of the CU's
      * start for all of its candidates, and one table serves them all. */
-    if (!s->rate_est || !s->rates_valid) hevc_bin_rates_init(&s->rates, ctx);
+    if (!s->rate_est || !s->rates_valid) {
+      /* the table is a function of the states: only the entries whose
+       * state differs from what it was built from are redone */
+      if (!s->rates_built) {
+        hevc_bin_rates_init(&s->rates, ctx);
+        s->rates_ctx = *ctx;
+        s->rates_built = 1;
+      } else {
+        hevc_bin_rates_update(&s->rates, &s->rates_ctx, ctx);
+      }
+    }
     s->rates_valid = 1;
     int cs = ctx->s[cbf_ctx];
     hevc_rdoq_param rp = {&s->rates,
@@ -455,19 +467,18 @@ static void rmd_try(rmd_state *st, int m) {
   st->cost[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
 }
 
-/* The k tried modes of lowest cost, best first, into list; returns how many. */
+/* The k tried modes of lowest cost, best first (ties: lower mode first),
+ * into list; returns how many.  One pass inserting into the sorted list. */
 static int rmd_best(const rmd_state *st, int k, int angular_only, int *list) {
-  uint64_t taken[1] = {0};
+  if (k <= 0) return 0;
   int n = 0;
-  for (; n < k; n++) {
-    int bm = -1;
-    for (int m = angular_only ? 2 : 0; m < 35; m++)
-      if (st->cost[m] != INT64_MAX && !(taken[0] >> m & 1) &&
-          (bm < 0 || st->cost[m] < st->cost[bm]))
-        bm = m;
-    if (bm < 0) break;
-    taken[0] |= (uint64_t)1 << bm;
-    list[n] = bm;
+  for (int m = angular_only ? 2 : 0; m < 35; m++) {
+    int64_t cm = st->cost[m];
+    if (cm == INT64_MAX) continue;
+    if (n == k && cm >= st->cost[list[k - 1]]) continue;
+    int i = n < k ? n++ : k - 1; /* a full list drops its last */
+    for (; i > 0 && st->cost[list[i - 1]] > cm; i--) list[i] = list[i - 1];
+    list[i] = m;
   }
   return n;
 }
