@@ -265,6 +265,52 @@ static void test_intra(const hevc_dsp *c, const hevc_dsp *s, int iters) {
   printf("  intra prediction: %d cases\n", cases);
 }
 
+/* ---- residual and reconstruction ---------------------------------------- */
+static void test_residual(const hevc_dsp *c, const hevc_dsp *s, int iters) {
+  enum { GUARD = 16 };
+  static hevc_pixel a[PLANE], b[PLANE], d0[PLANE], d1[PLANE];
+  static int16_t r0[32 * 32 + GUARD], r1[32 * 32 + GUARD];
+  for (int t = 0; t < 4; t++) {
+    int n = 4 << t;
+    int hr = s->residual[t] != c->residual[t], hc = s->recon[t] != c->recon[t];
+    if (!hr && !hc) {
+      printf("  residual/recon %dx%d: no SIMD version, skipped\n", n, n);
+      continue;
+    }
+    int bad = 0;
+    for (int it = 0; it < iters; it++) {
+      int bd = it & 1 ? 10 : 8, pat = (it >> 1) % PAT_COUNT;
+      ptrdiff_t sa = rnd_range(n, 96), sb = rnd_range(n, 96);
+      int oa = rnd_range(0, 7), ob = rnd_range(0, 7);
+      for (int i = 0; i < PLANE; i++) {
+        a[i] = (hevc_pixel)sample(pat, bd, i, 0);
+        b[i] = (hevc_pixel)sample(pat, bd, i, 1);
+      }
+      if (hr) {
+        for (int i = 0; i < 32 * 32 + GUARD; i++) r0[i] = r1[i] = 0x5a5a;
+        c->residual[t](r0, a + oa, sa, b + ob, sb);
+        s->residual[t](r1, a + oa, sa, b + ob, sb);
+        if (memcmp(r0, r1, sizeof(r0)) && bad++ < 5)
+          FAIL("residual %dx%d bd %d pattern %d strides %td/%td", n, n, bd, pat, sa, sb);
+      }
+      if (hc) {
+        /* any int16 residual: the inverse transform's output wraps */
+        for (int i = 0; i < n * n; i++) switch (it % 4) {
+            case 0: r0[i] = (int16_t)(rnd() & 1 ? 32767 : -32768); break;
+            case 1: r0[i] = (int16_t)rnd_range(-32768, 32767); break;
+            default: r0[i] = (int16_t)rnd_range(-(1 << bd), 1 << bd);
+          }
+        for (int i = 0; i < PLANE; i++) d0[i] = d1[i] = b[i];
+        c->recon[t](d0 + ob, sb, r0, bd);
+        s->recon[t](d1 + ob, sb, r0, bd);
+        if (memcmp(d0, d1, sizeof(d0)) && bad++ < 5)
+          FAIL("recon %dx%d bd %d pattern %d case %d stride %td", n, n, bd, pat, it, sb);
+      }
+    }
+    printf("  residual/recon %dx%d: %d cases\n", n, n, iters);
+  }
+}
+
 /* ---- SAO statistics ----------------------------------------------------- */
 static void test_sao(const hevc_dsp *c, const hevc_dsp *s, int iters) {
   if (s->sao_edge_stats == c->sao_edge_stats) {
@@ -358,6 +404,14 @@ static void bench(const hevc_dsp *c, const hevc_dsp *s) {
     snprintf(name, sizeof(name), "sse %dx%d", n, n);
     TIME(sink += c->sse[t](a, 64, b, 64), reps, tc);
     TIME(sink += s->sse[t](a, 64, b, 64), reps, ts);
+    bench_line(name, tc, ts);
+    snprintf(name, sizeof(name), "residual %dx%d", n, n);
+    TIME(c->residual[t](r, a, 64, b, 64); sink += (uint64_t)r[3], reps, tc);
+    TIME(s->residual[t](r, a, 64, b, 64); sink += (uint64_t)r[3], reps, ts);
+    bench_line(name, tc, ts);
+    snprintf(name, sizeof(name), "recon %dx%d", n, n);
+    TIME(c->recon[t](dst, 64, res, 8); sink += dst[3], reps, tc);
+    TIME(s->recon[t](dst, 64, res, 8); sink += dst[3], reps, ts);
     bench_line(name, tc, ts);
   }
   for (int t = 0; t < 4; t++) {
@@ -473,6 +527,7 @@ int main(int argc, char **argv) {
       test_transforms(&c, &s, iters);
       test_intra(&c, &s, iters);
       test_sao(&c, &s, iters);
+      test_residual(&c, &s, iters);
     }
     tested++;
   }

@@ -101,6 +101,16 @@ void hevc_bin_rates_init(hevc_bin_rates *r, const hevc_contexts *ctx) {
   }
 }
 
+void hevc_bin_rates_update(hevc_bin_rates *r, hevc_contexts *from, const hevc_contexts *ctx) {
+  for (int i = 0; i < HEVC_NUM_CTX; i++) {
+    int st = ctx->s[i];
+    if (st == from->s[i]) continue;
+    from->s[i] = (uint8_t)st;
+    r->b[i][st & 1] = (int32_t)hevc_cabac_entropy[st >> 1][0];
+    r->b[i][!(st & 1)] = (int32_t)hevc_cabac_entropy[st >> 1][1];
+  }
+}
+
 void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
   cb->counting = 0;
   cb->frac_bits = 0;
@@ -112,10 +122,16 @@ void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
 }
 
 void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx) {
-  memset(cb, 0, sizeof(*cb));
+  /* field by field: clearing the whole struct first would write the
+   * contexts twice, and the search starts counters very often */
   cb->ctx = *ctx;
   cb->counting = 1;
+  cb->frac_bits = 0;
+  cb->low = 0;
   cb->range = 510;
+  cb->outstanding = 0;
+  cb->first_bit = 0;
+  cb->bw = NULL;
 }
 
 void hevc_cabac_put_bit_(hevc_cabac *cb, int b) {

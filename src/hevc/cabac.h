@@ -66,6 +66,10 @@ typedef struct hevc_bin_rates {
 } hevc_bin_rates;
 
 void hevc_bin_rates_init(hevc_bin_rates *r, const hevc_contexts *ctx);
+/* The same for r built from the states *from: only the contexts whose state
+ * differs in ctx are recomputed (the states change a few at a time), and
+ * *from becomes ctx. */
+void hevc_bin_rates_update(hevc_bin_rates *r, hevc_contexts *from, const hevc_contexts *ctx);
 
 /* Context initialisation for an I slice at slice QP qp (9.3.2.2). */
 void hevc_contexts_init(hevc_contexts *c, int qp);

@@ -1,6 +1,8 @@
 /*
  * Intra reference samples and MPM derivation.  SPDX-License-Identifier: BSD-2-Clause
  */
+#include <string.h>
+
 #include "intra.h"
 
 void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int cur_x,
@@ -8,55 +10,76 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   int n = 1 << log2, n2 = 2 * n;
   int sh = c ? 1 : 0;
   int g = 4 >> sh; /* samples of this plane along one 4x4 luma unit */
+  int nu = n2 / g; /* units along the left column and along the top row */
   uint32_t cur = hevc_zkey(e, cur_x, cur_y);
   int pw = e->pw[c], ph = e->ph[c];
-  /* Linear order of 8.4.4.2.2: p[-1][2N-1] up to p[-1][-1], then p[0][-1]
-   * to p[2N-1][-1].  Availability is a property of the 4x4 luma unit, and
-   * blocks are aligned to units, so it is decided once per unit. */
-  hevc_pixel lin[4 * 32 + 1];
-  uint8_t avail[4 * 32 + 1];
+  hevc_pixel *left = r->left, *top = r->top;
+  /* The linear order of 8.4.4.2.2 runs from p[-1][2N-1] up to p[-1][-1],
+   * then p[0][-1] to p[2N-1][-1]: left[2N] .. left[1], the corner, top[1]
+   * .. top[2N].  Availability is a property of the 4x4 luma unit, and
+   * blocks are aligned to units, so it is decided, and substituted, once
+   * per unit, directly in the output arrays. */
+  uint8_t ok_left[32], ok_top[32]; /* left: bottom up, as in the linear order */
   int any = 0;
   int xl = xc - 1;
-  for (int i = 0; i < n2; i += g) { /* left column, bottom up, one unit at a time */
-    int y = yc + n2 - 1 - i;
+  for (int m = 0; m < nu; m++) {
+    int y = yc + n2 - 1 - m * g; /* the unit's lowest sample */
     int ok = xl >= 0 && y < ph && hevc_zkey(e, xl << sh, y << sh) < cur;
-    for (int k = 0; k < g; k++) {
-      avail[i + k] = (uint8_t)ok;
-      if (ok) lin[i + k] = *hevc_recon_at(e, c, xl, y - k);
+    ok_left[m] = (uint8_t)ok;
+    if (ok) {
+      const hevc_pixel *p = hevc_recon_at(e, c, xl, y);
+      ptrdiff_t st = e->stride[c];
+      for (int k = 0; k < g; k++) left[n2 - m * g - k] = p[-(ptrdiff_t)k * st];
     }
     any |= ok;
   }
-  {
-    int ok = xl >= 0 && yc > 0 && hevc_zkey(e, xl << sh, (yc - 1) << sh) < cur;
-    avail[n2] = (uint8_t)ok;
-    if (ok) lin[n2] = *hevc_recon_at(e, c, xl, yc - 1);
-    any |= ok;
-  }
-  for (int i = 0; i < n2; i += g) { /* top row, left to right */
-    int x = xc + i;
+  int ok_corner = xl >= 0 && yc > 0 && hevc_zkey(e, xl << sh, (yc - 1) << sh) < cur;
+  if (ok_corner) left[0] = *hevc_recon_at(e, c, xl, yc - 1);
+  any |= ok_corner;
+  for (int m = 0; m < nu; m++) {
+    int x = xc + m * g;
     int ok = yc > 0 && x < pw && hevc_zkey(e, x << sh, (yc - 1) << sh) < cur;
-    for (int k = 0; k < g; k++) {
-      avail[n2 + 1 + i + k] = (uint8_t)ok;
-      if (ok) lin[n2 + 1 + i + k] = hevc_recon_at(e, c, x, yc - 1)[k];
-    }
+    ok_top[m] = (uint8_t)ok;
+    if (ok) memcpy(&top[1 + m * g], hevc_recon_at(e, c, x, yc - 1), (size_t)g * sizeof(hevc_pixel));
     any |= ok;
   }
-  int total = 4 * n + 1;
   if (!any) {
-    for (int i = 0; i < total; i++) lin[i] = (hevc_pixel)(1 << (e->bit_depth - 1));
-  } else {
-    if (!avail[0]) {
-      int k = 1;
-      while (!avail[k]) k++;
-      lin[0] = lin[k];
-    }
-    for (int i = 1; i < total; i++)
-      if (!avail[i]) lin[i] = lin[i - 1];
+    hevc_pixel mid = (hevc_pixel)(1 << (e->bit_depth - 1));
+    for (int i = 0; i <= n2; i++) left[i] = top[i] = mid;
+    return;
   }
-  r->top[0] = r->left[0] = lin[n2];
-  for (int i = 0; i < n2; i++) {
-    r->left[1 + i] = lin[n2 - 1 - i];
-    r->top[1 + i] = lin[n2 + 1 + i];
+  /* prev: the last sample so far in the linear order; before the first
+   * available one, that one's value */
+  hevc_pixel prev = 0;
+  if (!ok_left[0]) {
+    int m = 0;
+    while (m < nu && !ok_left[m]) m++;
+    if (m < nu) {
+      prev = left[n2 - m * g];
+    } else if (ok_corner) {
+      prev = left[0];
+    } else {
+      m = 0;
+      while (!ok_top[m]) m++;
+      prev = top[1 + m * g];
+    }
+  }
+  for (int m = 0; m < nu; m++) {
+    if (ok_left[m])
+      prev = left[n2 - m * g - (g - 1)];
+    else
+      for (int k = 0; k < g; k++) left[n2 - m * g - k] = prev;
+  }
+  if (ok_corner)
+    prev = left[0];
+  else
+    left[0] = prev;
+  top[0] = left[0];
+  for (int m = 0; m < nu; m++) {
+    if (ok_top[m])
+      prev = top[m * g + g];
+    else
+      for (int k = 0; k < g; k++) top[1 + m * g + k] = prev;
   }
 }
 

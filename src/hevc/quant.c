@@ -178,15 +178,23 @@ static int32_t level_bits(const hevc_bin_rates *ctx, int l, int g1, int g2, int 
   return b;
 }
 
-/* Bits of one coordinate of the last significant position. */
-static int32_t last_bits(const hevc_bin_rates *ctx, int ctx_base, int v, int log2, int c) {
-  int prefix = hevc_last_prefix[v];
+/* Bits of one coordinate of the last significant position, for each of its
+ * prefixes 0 .. 2 log2 - 1 (the suffix length follows from the prefix): a
+ * running sum of the prefix's unary bins. */
+static void last_prefix_bits(const hevc_bin_rates *ctx, int ctx_base, int log2, int c,
+                             int32_t out[10]) {
   int cmax = (log2 << 1) - 1;
-  int32_t b = 0;
-  for (int i = 0; i < prefix; i++) b += bin_bits(ctx, ctx_base + hevc_last_ctx(log2, c, i), 1);
-  if (prefix < cmax) b += bin_bits(ctx, ctx_base + hevc_last_ctx(log2, c, prefix), 0);
-  if (prefix > 3) b += (int32_t)((prefix >> 1) - 1) << 15;
-  return b;
+  int32_t ones = 0; /* bins before prefix p, all 1 */
+  for (int p = 0; p <= cmax; p++) {
+    int32_t b = ones;
+    if (p < cmax) {
+      int idx = ctx_base + hevc_last_ctx(log2, c, p);
+      b += bin_bits(ctx, idx, 0);
+      ones += bin_bits(ctx, idx, 1);
+    }
+    if (p > 3) b += (int32_t)((p >> 1) - 1) << 15;
+    out[p] = b;
+  }
 }
 
 /* Squared error (SSE << 23 of the reconstruction) of level l for a
@@ -213,25 +221,42 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   int64_t scale = hevc_quant_scale[qp % 6];
   /* w8 = 2^(43 + 2 (qp / 6)) / scale^2: sample-domain SSE << 23 per squared
    * level error (in 1/256), times 256 */
-  uint64_t w8 = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
+  /* the two divisions depend on the QP only: computed once, 0 = not yet */
+  uint64_t *w8p = &sc->w8_cache[qp / 6][qp % 6];
+  if (!*w8p) *w8p = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
+  uint64_t w8 = *w8p;
   int64_t half = (int64_t)1 << (qbits - 1);
 
-  for (int y = 0; y < n; y++) memset(level + y * ls, 0, (size_t)n * sizeof(*level));
+  /* rows of constant size, inlined rather than a library call per row */
+  switch (log2) {
+  case 2: for (int y = 0; y < 4; y++) memset(level + y * ls, 0, 4 * sizeof(*level)); break;
+  case 3: for (int y = 0; y < 8; y++) memset(level + y * ls, 0, 8 * sizeof(*level)); break;
+  case 4: for (int y = 0; y < 16; y++) memset(level + y * ls, 0, 16 * sizeof(*level)); break;
+  default: for (int y = 0; y < n; y++) memset(level + y * ls, 0, 32 * sizeof(*level)); break;
+  }
   /* Most blocks met during the search quantise to nothing: a raster pass
    * against the smallest magnitude that rounds to level 1 finds them. */
-  int32_t min_c = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
+  int32_t *min_cp = &sc->min_c_cache[qbits][qp % 6];
+  if (!*min_cp) *min_cp = (int32_t)((((int64_t)1 << qbits) - half + scale - 1) / scale);
+  int32_t min_c = *min_cp;
   /* |c| >= min_c as one unsigned comparison */
   uint32_t off = (uint32_t)min_c - 1, span = 2 * (uint32_t)min_c - 2;
-  uint8_t sb_any[64] = {0};
+  uint8_t sb_any[64];
   uint32_t any = 0;
-  for (int y = 0; y < n; y++)
+  for (int ys = 0; ys < nsb; ys++) {
+    /* whole rows, column flags ORed over the sub-block row: simple loops
+     * the compiler vectorises */
+    uint32_t col[32];
+    const int32_t *q = coef + ys * 4 * n;
+    for (int x = 0; x < n; x++)
+      col[x] = ((uint32_t)q[x] + off > span) | ((uint32_t)q[n + x] + off > span) |
+               ((uint32_t)q[2 * n + x] + off > span) | ((uint32_t)q[3 * n + x] + off > span);
     for (int xs = 0; xs < nsb; xs++) {
-      const int32_t *q = coef + y * n + xs * 4;
-      uint32_t m = ((uint32_t)q[0] + off > span) | ((uint32_t)q[1] + off > span) |
-                   ((uint32_t)q[2] + off > span) | ((uint32_t)q[3] + off > span);
-      sb_any[(y >> 2) * nsb + xs] |= (uint8_t)m;
+      uint32_t m = col[4 * xs] | col[4 * xs + 1] | col[4 * xs + 2] | col[4 * xs + 3];
+      sb_any[ys * nsb + xs] = (uint8_t)m;
       any |= m;
     }
+  }
   if (!any) return 0;
   int last_k = -1;
   for (int i = nsb * nsb - 1; i >= 0 && last_k < 0; i--) {
@@ -245,19 +270,41 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       }
     }
   }
-  for (int k = 0; k <= last_k; k++) {
-    int i = k >> 4, p = k & 15;
-    int r = ((sbs[i] >> 4) * 4 + (ps[p] >> 4)) * n + (sbs[i] & 15) * 4 + (ps[p] & 15);
-    int32_t cv = coef[r];
-    sc->pos[k] = (int16_t)r;
-    sc->a[k] = (int64_t)(cv < 0 ? -cv : cv) * scale;
+  int last_sb = last_k >> 4;
+  /* raster offset of each scan position inside a sub-block */
+  int off4[16];
+  for (int p = 0; p < 16; p++) off4[p] = (ps[p] >> 4) * n + (ps[p] & 15);
+  /* A sub-block strictly between the DC one and the last one whose levels
+   * all round to 0 is left uncoded by pass 1 whatever the contexts: only
+   * the distortion of zeroing it is needed (sb_zero), so its positions are
+   * not gathered. */
+  uint8_t sb_skip[64];
+  int64_t sb_zero[64];
+  for (int i = 0; i <= last_sb; i++) {
+    int base = (sbs[i] >> 4) * 4 * n + (sbs[i] & 15) * 4;
+    sb_skip[i] = (uint8_t)(i > 0 && i < last_sb && !sb_any[(sbs[i] >> 4) * nsb + (sbs[i] & 15)]);
+    if (sb_skip[i]) {
+      int64_t z = 0;
+      for (int p = 0; p < 16; p++) {
+        int32_t cv = coef[base + off4[p]];
+        z += rdoq_dist((int64_t)(cv < 0 ? -cv : cv) * scale, 0, qbits, w8);
+      }
+      sb_zero[i] = z;
+      continue;
+    }
+    int pe = i == last_sb ? (last_k & 15) : 15;
+    for (int p = 0; p <= pe; p++) {
+      int k = i * 16 + p, r = base + off4[p];
+      int32_t cv = coef[r];
+      sc->pos[k] = (int16_t)r;
+      sc->a[k] = (int64_t)(cv < 0 ? -cv : cv) * scale;
+    }
   }
 
   /* Pass 1, in coding order: each level greedily, with the context state
    * (greater1 context, Rice parameter...) its predecessors leave. */
-  int last_sb = last_k >> 4;
   uint8_t csbf[8][8] = {{0}};
-  int64_t sb_coded[64], sb_zero[64];
+  int64_t sb_coded[64];
   int32_t sb_r0[64], sb_r1[64];
   uint8_t sb_nz[64];
   int prev_gt1 = 0;
@@ -270,18 +317,21 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     if (i != last_sb && prev_gt1) ctx_set++;
     int g1_base = (c ? 16 : 0) + ctx_set * 4, g2_ctx = (c ? 4 : 0) + ctx_set;
     int csbf_coded = i < last_sb && i > 0;
+    int cctx = HEVC_CTX_CSBF + (c ? 2 : 0) + (right | below);
+    sb_r0[i] = csbf_coded ? bin_bits(cx, cctx, 0) : 0;
+    sb_r1[i] = csbf_coded ? bin_bits(cx, cctx, 1) : 0;
+    if (sb_skip[i]) {
+      /* no level: neither the coded cost nor the context state is used */
+      sb_coded[i] = 0;
+      sb_nz[i] = 0;
+      csbf[xs][ys] = 0;
+      continue;
+    }
     int c1 = 1, nzc = 0, g2_used = 0, rice = 0;
     int64_t jcod = 0, jzero = 0;
     int start = i == last_sb ? (last_k & 15) : 15;
     uint8_t sctx[16];
-    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
-    for (int p = 15; p > start; p--) {
-      int k = i * 16 + p;
-      sc->lv[k] = 0;
-      sc->d0[k] = rdoq_dist(sc->a[k], 0, qbits, w8);
-      sc->j[k] = sc->d0[k];
-      sc->sig0[k] = sc->sig1[k] = 0;
-    }
+    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, sctx);
     for (int p = start; p >= 0; p--) {
       int k = i * 16 + p;
       int64_t a = sc->a[k];
@@ -340,9 +390,6 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       jcod += best_j;
       jzero += d0;
     }
-    int cctx = HEVC_CTX_CSBF + (c ? 2 : 0) + (right | below);
-    sb_r0[i] = csbf_coded ? bin_bits(cx, cctx, 0) : 0;
-    sb_r1[i] = csbf_coded ? bin_bits(cx, cctx, 1) : 0;
     if (csbf_coded && nzc && jzero + lambda * sb_r0[i] <= jcod + lambda * sb_r1[i]) {
       for (int p = 0; p < 16; p++) sc->lv[i * 16 + p] = 0;
       nzc = 0;
@@ -356,17 +403,23 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
 
   /* Pass 2: the last position.  Ending the block at k drops every level
    * after it and saves their flags; the whole block may also go (cbf 0). */
-  int32_t lx_bits[32], ly_bits[32]; /* computed when first needed */
-  for (int v = 0; v < n; v++) lx_bits[v] = ly_bits[v] = -1;
+  int32_t lx_bits[10], ly_bits[10]; /* by prefix */
+  last_prefix_bits(cx, HEVC_CTX_LAST_X, log2, c, lx_bits);
+  last_prefix_bits(cx, HEVC_CTX_LAST_Y, log2, c, ly_bits);
   int64_t suffix = 0;
-  for (int k = 0; k <= last_k; k++) suffix += sc->d0[k];
+  for (int i = 0; i <= last_sb; i++) suffix += sb_zero[i];
   int64_t best = suffix + lambda * rd->cbf_bits[0];
   int best_k = -1;
   int64_t prefix = lambda * rd->cbf_bits[1];
   int64_t dsum = 0, best_d = 0; /* distortion of the levels before k; of the best */
   for (int i = 0; i <= last_sb; i++) {
     int64_t within = 0;
-    for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
+    if (!sb_nz[i]) {
+      /* no level to end at: its positions only move from suffix to dsum */
+      suffix -= sb_zero[i];
+      dsum += sb_zero[i];
+    }
+    for (int p = 0; sb_nz[i] && p < 16 && i * 16 + p <= last_k; p++) {
       int k = i * 16 + p;
       suffix -= sc->d0[k];
       if (sc->lv[k]) {
@@ -377,10 +430,8 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
           x = y;
           y = t;
         }
-        if (lx_bits[x] < 0) lx_bits[x] = last_bits(cx, HEVC_CTX_LAST_X, x, log2, c);
-        if (ly_bits[y] < 0) ly_bits[y] = last_bits(cx, HEVC_CTX_LAST_Y, y, log2, c);
         int64_t j = prefix + within + sc->j[k] - lambda * sc->sig1[k] + suffix +
-                    lambda * (lx_bits[x] + ly_bits[y]);
+                    lambda * (lx_bits[hevc_last_prefix[x]] + ly_bits[hevc_last_prefix[y]]);
         if (j < best) {
           best = j;
           best_k = k;
@@ -409,6 +460,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   if (sign_hiding) {
     for (int i = 0; i <= last_sb; i++) {
       int first = -1, lastp = -1, sum = 0;
+      if (!sb_nz[i]) continue; /* all levels 0 */
       for (int p = 0; p < 16; p++) {
         int k = i * 16 + p;
         if (k <= last_k && sc->lv[k]) {
@@ -476,11 +528,13 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   int nz = 0;
   for (int i = 0; i <= last_sb; i++) {
     int first = -1, lastp = -1, sum = 0;
+    if (!sb_nz[i]) continue; /* all levels 0 */
     for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
       int k = i * 16 + p;
       if (!sc->lv[k]) continue;
       int r = sc->pos[k];
       level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      sc->nz_pos[nz] = (int16_t)r;
       if (first < 0) first = p;
       lastp = p;
       sum += sc->lv[k];
@@ -508,4 +562,19 @@ void hevc_dequantize(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2
       int64_t v = ((int64_t)level[y * ls + x] * scale + add) >> bd_shift;
       coef[y * n + x] = (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
     }
+}
+
+void hevc_dequantize_sparse(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,
+                            int bit_depth, const int16_t *pos, int n_pos) {
+  int n = 1 << log2;
+  int bd_shift = bit_depth + log2 - 5;
+  int64_t scale = (int64_t)16 * hevc_level_scale[qp % 6] << (qp / 6);
+  int64_t add = (int64_t)1 << (bd_shift - 1);
+  /* a level 0 scales to (add >> bd_shift) = 0 */
+  memset(coef, 0, (size_t)n * (size_t)n * sizeof(*coef));
+  for (int i = 0; i < n_pos; i++) {
+    int r = pos[i];
+    int64_t v = ((int64_t)level[(r >> log2) * ls + (r & (n - 1))] * scale + add) >> bd_shift;
+    coef[r] = (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+  }
 }

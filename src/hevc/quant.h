@@ -27,7 +27,8 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t level_stride, i
  * sign_hiding, a sub-block whose parity disagrees with its hidden sign gets
  * the +-1 change of least RD cost.  D is the transform-domain squared error
  * scaled to SSE << 23, lambda is Q8 per 1/32768 bit (the search's units).
- * Returns the number of non-zero levels. */
+ * Returns the number of non-zero levels.  The scratch must be zeroed before
+ * its first use. */
 typedef struct hevc_rdoq_scratch {
   int64_t a[32 * 32];     /* |coefficient| * quantiser scale, in scan order */
   int64_t d0[32 * 32];    /* distortion of level 0 */
@@ -39,6 +40,14 @@ typedef struct hevc_rdoq_scratch {
   int8_t g1[32 * 32];     /* greater1 context used (offset from HEVC_CTX_GT1), -1: none */
   int8_t g2[32 * 32];     /* greater2 context if this would be the first > 1, -1: none */
   int8_t rice[32 * 32];   /* Rice parameter for a remainder here */
+  /* out: raster indices of the non-zero levels (as many as the return
+   * value), for hevc_dequantize_sparse() */
+  int16_t nz_pos[32 * 32];
+  /* per-QP constants, computed on first use (0: not yet; the scratch must
+   * start zeroed): weight of squared level errors by qp / 6 and qp % 6,
+   * smallest magnitude quantised to 1 by quantiser shift and qp % 6 */
+  uint64_t w8_cache[16][6];
+  int32_t min_c_cache[64][6];
 } hevc_rdoq_scratch;
 
 typedef struct hevc_rdoq_param {
@@ -60,5 +69,10 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t level_stri
  * for the inverse transform. */
 void hevc_dequantize(const int16_t *level, ptrdiff_t level_stride, int32_t *coef, int log2,
                      int qp, int bit_depth);
+
+/* The same when every level is 0 except at the n_pos raster indices pos
+ * (y << log2 | x): the cost follows the non-zero levels, not the size. */
+void hevc_dequantize_sparse(const int16_t *level, ptrdiff_t level_stride, int32_t *coef,
+                            int log2, int qp, int bit_depth, const int16_t *pos, int n_pos);
 
 #endif

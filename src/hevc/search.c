@@ -50,6 +50,8 @@ struct hevc_search {
   uint64_t tu_bits;    /* RDOQ's estimate of the last TU's residual rate */
   hevc_bin_rates rates; /* bin costs for RDOQ */
   int rates_valid;     /* rates match the current CU's residual contexts */
+  int rates_built;     /* rates were built, from the states rates_ctx */
+  hevc_contexts rates_ctx;
   int rate_est;        /* candidates' residual rates from RDOQ's estimate */
 };
 
@@ -70,6 +72,23 @@ static void set_map(uint8_t *map, const hevc_ctu *ctu, int x, int y, int log2, i
   for (int j = 0; j < nu; j++) memset(map + u + j * HEVC_UNITS, v, (size_t)nu);
 }
 
+/* memcpy of one row of a region: the sizes met are few powers of two, and
+ * as constants the compiler inlines them instead of calling the library
+ * for a handful of bytes. */
+static inline void copy_row(void *dst, const void *src, size_t bytes) {
+  switch (bytes) {
+  case 1: memcpy(dst, src, 1); break;
+  case 2: memcpy(dst, src, 2); break;
+  case 4: memcpy(dst, src, 4); break;
+  case 8: memcpy(dst, src, 8); break;
+  case 16: memcpy(dst, src, 16); break;
+  case 32: memcpy(dst, src, 32); break;
+  case 64: memcpy(dst, src, 64); break;
+  case 128: memcpy(dst, src, 128); break;
+  default: memcpy(dst, src, bytes); break;
+  }
+}
+
 /* Copies the region (x, y, 1 << log2) of the CTU state (maps, the
  * coefficients and reconstruction of the planes in mask) between the live
  * state and a backup. */
@@ -86,14 +105,14 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
   int u = hevc_uidx(live, x, y);
   for (int j = 0; j < nu; j++) {
     size_t o = (size_t)(u + j * HEVC_UNITS);
-    memcpy(dst->cu_log2 + o, src->cu_log2 + o, (size_t)nu);
-    memcpy(dst->nxn + o, src->nxn + o, (size_t)nu);
-    memcpy(dst->luma_mode + o, src->luma_mode + o, (size_t)nu);
-    memcpy(dst->chroma_sel + o, src->chroma_sel + o, (size_t)nu);
-    memcpy(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
-    memcpy(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
-    memcpy(dst->cbf + o, src->cbf + o, (size_t)nu);
-    memcpy(dst->tskip + o, src->tskip + o, (size_t)nu);
+    copy_row(dst->cu_log2 + o, src->cu_log2 + o, (size_t)nu);
+    copy_row(dst->nxn + o, src->nxn + o, (size_t)nu);
+    copy_row(dst->luma_mode + o, src->luma_mode + o, (size_t)nu);
+    copy_row(dst->chroma_sel + o, src->chroma_sel + o, (size_t)nu);
+    copy_row(dst->chroma_mode + o, src->chroma_mode + o, (size_t)nu);
+    copy_row(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
+    copy_row(dst->cbf + o, src->cbf + o, (size_t)nu);
+    copy_row(dst->tskip + o, src->tskip + o, (size_t)nu);
   }
   for (int c = 0; c < 3; c++) {
     if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
@@ -101,7 +120,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     int lx = (x - live->x0) >> sh, ly = (y - live->y0) >> sh, cn = n >> sh;
     int cs = c ? 32 : 64;
     for (int j = 0; j < cn; j++)
-      memcpy(&dst->coef[c][(ly + j) * cs + lx], &src->coef[c][(ly + j) * cs + lx],
+      copy_row(&dst->coef[c][(ly + j) * cs + lx], &src->coef[c][(ly + j) * cs + lx],
              (size_t)cn * sizeof(int16_t));
     /* reconstruction, clipped to the coded picture */
     int px = x >> sh, py = y >> sh;
@@ -112,9 +131,9 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
       hevc_pixel *pic = hevc_recon_at(e, c, px, py + j);
       hevc_pixel *b = bk->rec[c] + (ly + j) * cs + lx;
       if (to_backup)
-        memcpy(b, pic, (size_t)w * sizeof(hevc_pixel));
+        copy_row(b, pic, (size_t)w * sizeof(hevc_pixel));
       else
-        memcpy(pic, b, (size_t)w * sizeof(hevc_pixel));
+        copy_row(pic, b, (size_t)w * sizeof(hevc_pixel));
     }
   }
 }
@@ -187,7 +206,17 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
   if (e->cfg.rdoq) {
     /* With rate estimates the residual contexts stay those of the CU's
      * start for all of its candidates, and one table serves them all. */
-    if (!s->rate_est || !s->rates_valid) hevc_bin_rates_init(&s->rates, ctx);
+    if (!s->rate_est || !s->rates_valid) {
+      /* the table is a function of the states: only the entries whose
+       * state differs from what it was built from are redone */
+      if (!s->rates_built) {
+        hevc_bin_rates_init(&s->rates, ctx);
+        s->rates_ctx = *ctx;
+        s->rates_built = 1;
+      } else {
+        hevc_bin_rates_update(&s->rates, &s->rates_ctx, ctx);
+      }
+    }
     s->rates_valid = 1;
     int cs = ctx->s[cbf_ctx];
     hevc_rdoq_param rp = {&s->rates,
@@ -202,7 +231,10 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     nz = hevc_quantize(s->coef, lev, ls, log2, s->qpp[c], bd, scan, e->cfg.sign_hiding);
   }
   if (nz) {
-    hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
+    if (e->cfg.rdoq)
+      hevc_dequantize_sparse(lev, ls, s->coef, log2, s->qpp[c], bd, s->rdoq.nz_pos, nz);
+    else
+      hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
     if (ts) {
       int sh = 20 - bd;
       for (int i = 0; i < 16; i++)
@@ -212,12 +244,7 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     } else {
       e->dsp.inv[t](s->coef, s->res, bd);
     }
-    int max = (1 << bd) - 1;
-    for (int y = 0; y < n; y++)
-      for (int x = 0; x < n; x++) {
-        int v = rec[y * st + x] + s->res[y * n + x];
-        rec[y * st + x] = (hevc_pixel)(v < 0 ? 0 : v > max ? max : v);
-      }
+    e->dsp.recon[t](rec, st, s->res, bd);
   }
   return nz;
 }
@@ -244,8 +271,7 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
   int n = 1 << log2, t = log2 - 2;
   refs_written(s, c, xc, yc, n);
-  for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) s->res[y * n + x] = (int16_t)(org[y * st + x] - rec[y * st + x]);
+  e->dsp.residual[t](s->res, org, st, rec, st);
   int16_t *lev = hevc_ctu_levels(ctu, c, xc, yc);
   ptrdiff_t ls = hevc_level_stride(c);
   int64_t lrate;
@@ -441,19 +467,18 @@ static void rmd_try(rmd_state *st, int m) {
   st->cost[m] = ((int64_t)satd << 8) + s->sqrt_lambda * bits;
 }
 
-/* The k tried modes of lowest cost, best first, into list; returns how many. */
+/* The k tried modes of lowest cost, best first (ties: lower mode first),
+ * into list; returns how many.  One pass inserting into the sorted list. */
 static int rmd_best(const rmd_state *st, int k, int angular_only, int *list) {
-  uint64_t taken[1] = {0};
+  if (k <= 0) return 0;
   int n = 0;
-  for (; n < k; n++) {
-    int bm = -1;
-    for (int m = angular_only ? 2 : 0; m < 35; m++)
-      if (st->cost[m] != INT64_MAX && !(taken[0] >> m & 1) &&
-          (bm < 0 || st->cost[m] < st->cost[bm]))
-        bm = m;
-    if (bm < 0) break;
-    taken[0] |= (uint64_t)1 << bm;
-    list[n] = bm;
+  for (int m = angular_only ? 2 : 0; m < 35; m++) {
+    int64_t cm = st->cost[m];
+    if (cm == INT64_MAX) continue;
+    if (n == k && cm >= st->cost[list[k - 1]]) continue;
+    int i = n < k ? n++ : k - 1; /* a full list drops its last */
+    for (; i > 0 && st->cost[list[i - 1]] > cm; i--) list[i] = list[i - 1];
+    list[i] = m;
   }
   return n;
 }

@@ -4,6 +4,7 @@
 #include "syntax.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "tables.h"
 
@@ -246,6 +247,17 @@ static void write_remaining(hevc_cabac *cb, int v, int rice) {
   }
 }
 
+/* 1 when the 4x4 levels at p are all 0: four rows of four int16 as 64-bit
+ * words, so the many empty sub-blocks cost no per-position scan. */
+static inline int sub_block_zero(const int16_t *p, ptrdiff_t stride) {
+  uint64_t r0, r1, r2, r3;
+  memcpy(&r0, p, 8);
+  memcpy(&r1, p + stride, 8);
+  memcpy(&r2, p + 2 * stride, 8);
+  memcpy(&r3, p + 3 * stride, 8);
+  return !(r0 | r1 | r2 | r3);
+}
+
 void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, int log2,
                          int c, int scan_idx, int sign_hiding, int ts) {
   if (ts >= 0) hevc_cabac_bin(cb, HEVC_CTX_TSKIP + (c > 0), ts);
@@ -256,6 +268,7 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
   int last_sb = -1, last_p = -1;
   for (int i = nsb * nsb - 1; i >= 0 && last_sb < 0; i--) {
     int xs = (sbs[i] & 15) * 4, ys = (sbs[i] >> 4) * 4;
+    if (sub_block_zero(coef + ys * stride + xs, stride)) continue;
     for (int p = 15; p >= 0; p--) {
       if (coef[(ys + (ps[p] >> 4)) * stride + xs + (ps[p] & 15)]) {
         last_sb = i;
@@ -282,6 +295,14 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
   int c1_state = 1; /* greater1Ctx carried from the previous coded sub-block */
   for (int i = last_sb; i >= 0; i--) {
     int xs = sbs[i] & 15, ys = sbs[i] >> 4;
+    if (i < last_sb && i > 0 && sub_block_zero(coef + ys * 4 * stride + xs * 4, stride)) {
+      /* not coded: its flag, and nothing else */
+      int right = xs + 1 < nsb ? csbf[xs + 1][ys] : 0;
+      int below = ys + 1 < nsb ? csbf[xs][ys + 1] : 0;
+      hevc_cabac_bin(cb, HEVC_CTX_CSBF + (c ? 2 : 0) + (right | below), 0);
+      csbf[xs][ys] = 0;
+      continue;
+    }
     int vals[16];
     int nz = 0;
     for (int p = 0; p < 16; p++) {
@@ -305,7 +326,7 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
     int prev_csbf = right + 2 * below;
     int start = i == last_sb ? last_p - 1 : 15;
     uint8_t sctx[16];
-    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, ps, sctx);
+    hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, sctx);
     for (int p = start; p >= 0; p--) {
       int sig = vals[p] != 0;
       if (p == 0 && infer_dc) break; /* inferred 1 */

@@ -39,20 +39,20 @@ static inline int hevc_ts_flag(const hevc_encoder *e, const hevc_ctu *ctu, int x
   return (ctu->tskip[hevc_uidx(ctu, x, y)] >> c) & 1;
 }
 
-/* hevc_sig_ctx() for the 16 positions, in scan order (ps: the 4x4 scan), of
+/* hevc_sig_ctx() for the 16 positions, in scan order (the 4x4 scan of scan_idx), of
  * sub-block (xs, ys) (in sub-blocks), as absolute context indices. */
 static inline void hevc_sig_ctx_sb(int log2, int c, int scan_idx, int xs, int ys, int prev_csbf,
-                                   const uint8_t *ps, uint8_t out[16]) {
+                                   uint8_t out[16]) {
   int base = HEVC_CTX_SIG + (c ? 27 : 0);
   if (log2 == 2) {
-    for (int p = 0; p < 16; p++)
-      out[p] = (uint8_t)(base + hevc_sig_ctx_4x4[((ps[p] >> 4) << 2) + (ps[p] & 15)]);
+    const uint8_t *t = hevc_sig_ctx_4x4_scan[scan_idx];
+    for (int p = 0; p < 16; p++) out[p] = (uint8_t)(base + t[p]);
     return;
   }
   int off = base + (c == 0 && (xs | ys) ? 3 : 0) +
             (log2 == 3 ? (scan_idx == 0 ? 9 : 15) : (c == 0 ? 21 : 12));
-  const uint8_t *pat = hevc_sig_pattern[prev_csbf];
-  for (int p = 0; p < 16; p++) out[p] = (uint8_t)(off + pat[((ps[p] >> 4) << 2) | (ps[p] & 15)]);
+  const uint8_t *pat = hevc_sig_pattern_scan[scan_idx][prev_csbf];
+  for (int p = 0; p < 16; p++) out[p] = (uint8_t)(off + pat[p]);
   if (xs == 0 && ys == 0) out[0] = (uint8_t)base; /* DC: every scan starts there */
 }
 

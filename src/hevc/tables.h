@@ -53,4 +53,9 @@ extern const uint8_t hevc_sig_pattern[4][16];
 /* sig_coeff_flag context of a position in a 4x4 transform block. */
 extern const uint8_t hevc_sig_ctx_4x4[16];
 
+/* The two above by scan position p of scanIdx's 4x4 scan instead of
+ * yp * 4 + xp. */
+extern const uint8_t hevc_sig_pattern_scan[3][4][16];
+extern const uint8_t hevc_sig_ctx_4x4_scan[3][16];
+
 #endif

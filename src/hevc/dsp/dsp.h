@@ -52,6 +52,14 @@ typedef struct hevc_dsp {
   /* Sum of squared differences of an N x N block. */
   uint64_t (*sse[4])(const hevc_pixel *a, ptrdiff_t sa, const hevc_pixel *b, ptrdiff_t sb);
 
+  /* Residual of an N x N block: res[y * N + x] = org[y * so + x] -
+   * pred[y * sp + x] (as int16_t). */
+  void (*residual[4])(int16_t *res, const hevc_pixel *org, ptrdiff_t so, const hevc_pixel *pred,
+                      ptrdiff_t sp);
+  /* Reconstruction in place: dst[y * sd + x] = clip(dst[y * sd + x] +
+   * res[y * N + x], 0, 2^bit_depth - 1), res any int16 value. */
+  void (*recon[4])(hevc_pixel *dst, ptrdiff_t sd, const int16_t *res, int bit_depth);
+
   /* SAO edge-offset statistics (8.7.3) of a w x h area of deblocked samples
    * (w <= 512): every sample p has its two neighbours of the edge class at
    * p[off0] and p[off1] (offsets in samples; all inside the picture).  For

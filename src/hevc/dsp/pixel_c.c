@@ -91,11 +91,13 @@ SSE_N(32)
 void hevc_dsp_init_intrapred_c(hevc_dsp *dsp);
 void hevc_dsp_init_transform_c(hevc_dsp *dsp);
 void hevc_dsp_init_sao_c(hevc_dsp *dsp);
+void hevc_dsp_init_residual_c(hevc_dsp *dsp);
 
 void hevc_dsp_init_c(hevc_dsp *dsp) {
   hevc_dsp_init_intrapred_c(dsp);
   hevc_dsp_init_transform_c(dsp);
   hevc_dsp_init_sao_c(dsp);
+  hevc_dsp_init_residual_c(dsp);
   dsp->satd[0] = satd4_c;
   dsp->satd[1] = satd8_c;
   dsp->satd[2] = satd16_c;

@@ -40,5 +40,6 @@ void hevc_dsp_init_sse_avx2(hevc_dsp *dsp);
 void hevc_dsp_init_transform_avx2(hevc_dsp *dsp);
 void hevc_dsp_init_intrapred_avx2(hevc_dsp *dsp);
 void hevc_dsp_init_sao_avx2(hevc_dsp *dsp);
+void hevc_dsp_init_residual_avx2(hevc_dsp *dsp);
 
 #endif

@@ -23,6 +23,7 @@ void hevc_dsp_init_x86(hevc_dsp *dsp, unsigned mask) {
     hevc_dsp_init_transform_avx2(dsp);
     hevc_dsp_init_intrapred_avx2(dsp);
     hevc_dsp_init_sao_avx2(dsp);
+    hevc_dsp_init_residual_avx2(dsp);
   }
 }
 
