@@ -19,7 +19,9 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
    * .. top[2N].  Availability is a property of the 4x4 luma unit, and
    * blocks are aligned to units, so it is decided, and substituted, once
    * per unit, directly in the output arrays. */
-  uint8_t ok_left[32], ok_top[32]; /* left: bottom up, as in the linear order */
+  /* left: bottom up, as in the linear order; zeroed only to quiet GCC -O2 (every entry
+   * read is written first) */
+  uint8_t ok_left[32] = {0}, ok_top[32] = {0};
   int any = 0;
   int xl = xc - 1;
   for (int m = 0; m < nu; m++) {
