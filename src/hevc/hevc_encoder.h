@@ -106,7 +106,8 @@ typedef struct hevc_enc_config {
   int early_exit;     /* 0: exhaustive split search; 1: no split tried for a
                        * CU that codes no residual or only a few bits, no NxN
                        * for an 8x8 CU under 48 bits; 2: also 64x64 CUs tried
-                       * only when their four 32x32 quarters stay whole */
+                       * only when their four 32x32 quarters stay whole, and
+                       * no NxN under 96 bits */
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
