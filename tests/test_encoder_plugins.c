@@ -16,7 +16,8 @@
  *    hx_decode_hevc, with an hvcC built from the VPS/SPS/PPS) and the
  *    decoded size, format and PSNR are checked.  With --dec265 the Annex-B
  *    stream must also pass `libde265-dec265 -c` (the builtin encoder's MD5
- *    SEI); with --ffmpeg ffmpeg's decode must equal libde265's bit for bit;
+ *    SEI, asked for by picture-hash=1 in two cases); with --ffmpeg ffmpeg's
+ *    decode must equal libde265's bit for bit;
  *  - a sink that fails at the k-th NAL, for every k: encode returns that
  *    very error and nothing is left allocated;
  *  - several encoders at once on several threads (as grid tiles are
@@ -470,6 +471,13 @@ static double encode_case(const heic_encoder_plugin *p, const enc_case *ec, heic
          heic_status_string(st), g_last_log);
   if (st == HEIC_OK) {
     CHECK(nl.count >= 4 && nl.calls == nl.count);
+    if (!strcmp(g_real->name, "builtin")) {
+      /* the suffix SEI (type 40) comes with picture-hash=1 only */
+      int want_sei = 0, sei = 0;
+      for (int i = 0; i < 6 && ec->params[i]; i++) want_sei |= !strcmp(ec->params[i], "picture-hash=1");
+      for (int i = 0; i < nl.count; i++) sei += nl.len[i] > 0 && (nl.bytes[nl.off[i]] >> 1 & 63) == 40;
+      CHECKF(sei == want_sei, "builtin: %d suffix SEI NAL units, expected %d", sei, want_sei);
+    }
     hc_mem mem;
     hc_mem_init(&mem, alloc, 0);
     hx_picture dec;
@@ -496,7 +504,8 @@ static double encode_case(const heic_encoder_plugin *p, const enc_case *ec, heic
         CHECK(write_annexb(&nl, path) == 0);
         if (g_dec265) {
           char cmd[700];
-          /* -c checks the MD5 SEI where the stream has one (builtin). */
+          /* -c checks the MD5 SEI where the stream has one (builtin with
+           * picture-hash=1). */
           snprintf(cmd, sizeof(cmd), "'%s' -q -c '%s' >/dev/null 2>&1", g_dec265, path);
           CHECKF(system(cmd) == 0, "libde265-dec265 -c rejects the %s stream", g_real->name);
         }
@@ -771,6 +780,9 @@ static void test_encodes(const heic_encoder_plugin *p, heic_allocator *alloc) {
     enc_case b[] = {
       {65, 67, HEIC_CHROMA_420, 8, {"preset=slow", "sao=0", "deblock=0"}, 30.0},
       {600, 400, HEIC_CHROMA_420, 10, {"quality=75", "preset=slow"}, 34.0},
+      /* with the MD5 SEI, which --dec265 (-c) checks */
+      {65, 67, HEIC_CHROMA_420, 8, {"picture-hash=1"}, 30.0},
+      {600, 400, HEIC_CHROMA_420, 10, {"picture-hash=1", "preset=fast"}, 30.0},
     };
     for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) (void)encode_case(p, &b[i], alloc, NULL);
   } else {

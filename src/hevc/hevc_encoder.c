@@ -36,6 +36,7 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
    * offsets 0, -2, -4 and -6 with the matching chroma weight). */
   cfg->chroma_qp_offset = -3;
   cfg->qp_jitter = 0;
+  cfg->picture_hash = 1;
   (void)hevc_enc_config_preset(cfg, HEVC_PRESET_MEDIUM);
 }
 
@@ -127,6 +128,7 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
       {"early_exit", cfg->early_exit, 0, 2},
       {"qp_jitter", cfg->qp_jitter, 0, 51},
       {"keep_recon", cfg->keep_recon, 0, 1},
+      {"picture_hash", cfg->picture_hash, 0, 1},
   };
   if (cfg->bit_depth != 8 && cfg->bit_depth != 10)
     return hc_fail(err, HEIC_ERR_UNSUPPORTED, "hevc encoder: bit depth %d (8 or 10 supported)",
@@ -426,12 +428,12 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
     if (row > 0) {
       st = finish_row(e, row - 1, err);
       if (st != HEIC_OK) return st;
-      md5_row(p, row - 1);
+      if (e->cfg.picture_hash) md5_row(p, row - 1);
     }
   }
   st = finish_row(e, e->ctu_rows - 1, err);
   if (st != HEIC_OK) return st;
-  md5_row(p, e->ctu_rows - 1);
+  if (e->cfg.picture_hash) md5_row(p, e->ctu_rows - 1);
   hevc_bw_align_zero(&e->slice_bw);
 
   hevc_enc_output o = {0};
@@ -446,7 +448,7 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
     st = add_nal(e, &o, HEVC_NAL_PPS, &e->tmp_bw, err);
   }
   if (st == HEIC_OK) st = add_nal(e, &o, HEVC_NAL_IDR_W_RADL, &e->slice_bw, err);
-  if (st == HEIC_OK) {
+  if (st == HEIC_OK && e->cfg.picture_hash) {
     uint8_t md5[3][16];
     for (int c = 0; c < 3; c++) hevc_md5_final(&p->md5[c], md5[c]);
     hevc_write_md5_sei(&e->tmp_bw, md5);

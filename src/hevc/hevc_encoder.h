@@ -78,6 +78,11 @@ typedef struct hevc_enc_config {
    * 1.5 * width * height samples of 2 bytes; 0 (the default): the encoder
    * holds only a few CTU rows of samples at a time. */
   int keep_recon;
+  /* 1 (the default): a suffix SEI with the MD5 hash of each decoded plane
+   * follows the slice (58 bytes with its start code), so that a decoder can
+   * check its output (libde265-dec265 -c, the conformance tests); 0: none,
+   * as for HEIF items, where it would only cost bytes and time. */
+  int picture_hash;
 
   /* ---- search (set by hevc_enc_config_preset) ---- */
   int rd_candidates;  /* luma modes kept after SATD for full RD at 4x4 and

@@ -43,6 +43,7 @@ typedef enum be_param {
   BP_SAO,
   BP_DEBLOCK,
   BP_CHROMA_QP_OFFSET,
+  BP_PICTURE_HASH,
   BP_COUNT
 } be_param;
 
@@ -67,13 +68,15 @@ static const heic_param_info k_params[BP_COUNT] = {
   [BP_DEBLOCK] = {"deblock", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "in-loop deblocking filter"},
   [BP_CHROMA_QP_OFFSET] = {"chroma-qp-offset", HEIC_PARAM_INT, -12, 12, "-6", NULL,
                            "QP of Cb and Cr relative to luma (negative: finer chroma)"},
+  [BP_PICTURE_HASH] = {"picture-hash", HEIC_PARAM_BOOL, 0, 1, "0", NULL,
+                       "MD5 picture hash SEI, for decoders to verify (58 bytes a picture)"},
 };
 
 typedef struct be_state {
   heic_allocator *alloc;        /* the state's own reference */
   hc_mem mem;                   /* account on alloc for the HEVC encoder */
   const heic_plugin_host *host; /* borrowed until close(); may be NULL */
-  int quality, qp, sao, deblock, chroma_qp_offset;
+  int quality, qp, sao, deblock, chroma_qp_offset, picture_hash;
   be_preset preset;
   int used;                     /* encode() was called (at most once per open) */
 } be_state;
@@ -153,6 +156,7 @@ heic_status hp_builtin_open_with_allocator(void **state, const heic_plugin_host 
   s->qp = -1;
   s->sao = 1;
   s->deblock = 1;
+  s->picture_hash = 0;
   /* -6, not hevc-enc's -3: a HEIC is mostly shown as RGB, where an error
    * in Cb or Cr (each covering 4 pixels in 4:2:0, and entering R, G, B
    * with gains up to 1.77) weighs about 4x one in Y, i.e. a chroma step
@@ -227,6 +231,7 @@ static heic_status be_set_param(void *state, const char *name, const char *value
     case BP_SAO: s->sao = v; break;
     case BP_DEBLOCK: s->deblock = v; break;
     case BP_CHROMA_QP_OFFSET: s->chroma_qp_offset = v; break;
+    case BP_PICTURE_HASH: s->picture_hash = v; break;
     case BP_COUNT: return HEIC_ERR_INTERNAL;
   }
   return HEIC_OK;
@@ -269,6 +274,7 @@ static void be_config(const be_state *s, int bit_depth, hevc_enc_config *cfg) {
                                             [PRESET_SLOW] = HEVC_PRESET_SLOW};
   (void)hevc_enc_config_preset(cfg, presets[s->preset]);
   cfg->chroma_qp_offset = s->chroma_qp_offset;
+  cfg->picture_hash = s->picture_hash;
 }
 
 static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_nal_sink sink,
