@@ -503,6 +503,31 @@ static void rmd_run(rmd_state *st, int step, int refine) {
   }
 }
 
+/* Codes each of the n modes for RD from the contexts *ctx (tree: with
+ * its transform tree searched); the best one's samples and levels stay in
+ * place, its end contexts go to *best_ctx and every cost to costs[] (when
+ * not NULL).  Returns the best cost. */
+static int64_t rd_best_mode(hevc_search *s, int x, int y, int log2p, const int *modes, int n,
+                            int tu_depth, const int *cand, int tree, const hevc_contexts *ctx,
+                            hevc_contexts *best_ctx, int64_t *costs) {
+  int64_t best_j = INT64_MAX;
+  int best_i = -1;
+  for (int i = 0; i < n; i++) {
+    hevc_contexts c2 = *ctx;
+    int64_t j = eval_luma(s, x, y, log2p, modes[i], tu_depth, cand, tree, &c2);
+    if (costs) costs[i] = j;
+    if (j < best_j) {
+      best_j = j;
+      best_i = i;
+      *best_ctx = c2;
+      /* the last candidate's samples are in place already */
+      if (i != n - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 1);
+    }
+  }
+  if (best_i != n - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+  return best_j;
+}
+
 /* Chooses the luma mode of a PU: rough decision by SATD, then RD among the
  * best few (and the most probable modes). */
 static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_depth,
@@ -532,23 +557,10 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
     if (!in) list[nl++] = cand[i];
   }
 
-  int64_t best_j = INT64_MAX;
-  int best_i = -1;
   hevc_contexts best_ctx = *ctx;
   int refine = cfg->tu_depth > tu_depth + (log2p > HEVC_MAX_TU_LOG2) && log2p > 2;
   int64_t jl[35 + 3];
-  for (int i = 0; i < nl; i++) {
-    hevc_contexts c2 = *ctx;
-    int64_t j = eval_luma(s, x, y, log2p, list[i], tu_depth, cand, 0, &c2);
-    jl[i] = j;
-    if (j < best_j) {
-      best_j = j;
-      best_i = i;
-      best_ctx = c2;
-      if (i != nl - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 1);
-    }
-  }
-  if (best_i != nl - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
+  int64_t best_j = rd_best_mode(s, x, y, log2p, list, nl, tu_depth, cand, 0, ctx, &best_ctx, jl);
   /* transform tree of the chosen mode: split TUs predict from nearer
    * samples (the tree search compares with the unsplit TUs itself, chroma
    * included) */
@@ -562,22 +574,9 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
       for (int i = 0; i < nl; i++)
         if (!(done >> i & 1) && (b < 0 || jl[i] < jl[b])) b = i;
       done |= (uint64_t)1 << b;
-      order[no] = b;
+      order[no] = list[b];
     }
-    int64_t bj = INT64_MAX;
-    int bi = -1;
-    for (int o = 0; o < no; o++) {
-      hevc_contexts c2 = *ctx;
-      int64_t j = eval_luma(s, x, y, log2p, list[order[o]], tu_depth, cand, 1, &c2);
-      if (j < bj) {
-        bj = j;
-        bi = o;
-        best_ctx = c2;
-        if (o != no - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 1);
-      }
-    }
-    if (bi != no - 1) region_copy(s, &s->best, x, y, log2p, BK_LUMA, 0);
-    best_j = bj;
+    best_j = rd_best_mode(s, x, y, log2p, order, no, tu_depth, cand, 1, ctx, &best_ctx, NULL);
   }
   *ctx = best_ctx;
   return best_j;
