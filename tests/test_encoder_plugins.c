@@ -474,7 +474,8 @@ static double encode_case(const heic_encoder_plugin *p, const enc_case *ec, heic
     if (!strcmp(g_real->name, "builtin")) {
       /* the suffix SEI (type 40) comes with picture-hash=1 only */
       int want_sei = 0, sei = 0;
-      for (int i = 0; i < 6 && ec->params[i]; i++) want_sei |= !strcmp(ec->params[i], "picture-hash=1");
+      for (size_t i = 0; i < sizeof(ec->params) / sizeof(ec->params[0]) && ec->params[i]; i++)
+        want_sei |= !strcmp(ec->params[i], "picture-hash=1");
       for (int i = 0; i < nl.count; i++) sei += nl.len[i] > 0 && (nl.bytes[nl.off[i]] >> 1 & 63) == 40;
       CHECKF(sei == want_sei, "builtin: %d suffix SEI NAL units, expected %d", sei, want_sei);
     }

@@ -551,30 +551,39 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   return nz;
 }
 
+/* Scaling of one level (8.6.3, flat scaling list), clipped to 16 bits. */
+typedef struct dequant {
+  int64_t scale, add;
+  int shift;
+} dequant;
+
+static dequant dequant_init(int log2, int qp, int bit_depth) {
+  int shift = bit_depth + log2 - 5;
+  dequant d = {(int64_t)16 * hevc_level_scale[qp % 6] << (qp / 6), (int64_t)1 << (shift - 1), shift};
+  return d;
+}
+
+static inline int32_t dequant_level(const dequant *d, int16_t level) {
+  int64_t v = ((int64_t)level * d->scale + d->add) >> d->shift;
+  return (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
 void hevc_dequantize(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,
                      int bit_depth) {
   int n = 1 << log2;
-  int bd_shift = bit_depth + log2 - 5;
-  int64_t scale = (int64_t)16 * hevc_level_scale[qp % 6] << (qp / 6);
-  int64_t add = (int64_t)1 << (bd_shift - 1);
+  dequant d = dequant_init(log2, qp, bit_depth);
   for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) {
-      int64_t v = ((int64_t)level[y * ls + x] * scale + add) >> bd_shift;
-      coef[y * n + x] = (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
-    }
+    for (int x = 0; x < n; x++) coef[y * n + x] = dequant_level(&d, level[y * ls + x]);
 }
 
 void hevc_dequantize_sparse(const int16_t *level, ptrdiff_t ls, int32_t *coef, int log2, int qp,
                             int bit_depth, const int16_t *pos, int n_pos) {
   int n = 1 << log2;
-  int bd_shift = bit_depth + log2 - 5;
-  int64_t scale = (int64_t)16 * hevc_level_scale[qp % 6] << (qp / 6);
-  int64_t add = (int64_t)1 << (bd_shift - 1);
-  /* a level 0 scales to (add >> bd_shift) = 0 */
+  dequant d = dequant_init(log2, qp, bit_depth);
+  /* a level 0 scales to (add >> shift) = 0 */
   memset(coef, 0, (size_t)n * (size_t)n * sizeof(*coef));
   for (int i = 0; i < n_pos; i++) {
     int r = pos[i];
-    int64_t v = ((int64_t)level[(r >> log2) * ls + (r & (n - 1))] * scale + add) >> bd_shift;
-    coef[r] = (int32_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+    coef[r] = dequant_level(&d, level[(r >> log2) * ls + (r & (n - 1))]);
   }
 }
