@@ -304,9 +304,9 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   /* Pass 1, in coding order: each level greedily, with the context state
    * (greater1 context, Rice parameter...) its predecessors leave. */
   uint8_t csbf[8][8] = {{0}};
-  int64_t sb_coded[64];
+  int64_t sb_coded[64], sb_sel[64]; /* per sub-block: sum of j, of the chosen levels' D */
   int32_t sb_r0[64], sb_r1[64];
-  uint8_t sb_nz[64];
+  uint16_t sb_mask[64]; /* scan positions of the non-zero levels */
   int prev_gt1 = 0;
   for (int i = last_sb; i >= 0; i--) {
     int xs = sbs[i] & 15, ys = sbs[i] >> 4;
@@ -323,12 +323,15 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     if (sb_skip[i]) {
       /* no level: neither the coded cost nor the context state is used */
       sb_coded[i] = 0;
-      sb_nz[i] = 0;
+      sb_mask[i] = 0;
       csbf[xs][ys] = 0;
       continue;
     }
     int c1 = 1, nzc = 0, g2_used = 0, rice = 0;
-    int64_t jcod = 0, jzero = 0;
+    unsigned mask = 0;
+    /* running sums over the positions after p (pass 1 goes backwards):
+     * pass 2 reads each sum before a level in O(1) */
+    int64_t jcod = 0, jzero = 0, dsel = 0;
     int start = i == last_sb ? (last_k & 15) : 15;
     uint8_t sctx[16];
     hevc_sig_ctx_sb(log2, c, scan_idx, xs, ys, prev_csbf, sctx);
@@ -359,10 +362,10 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
           best_d = d;
         }
       }
-      sc->dl[k] = best_d;
+      sc->j_after[k] = jcod;
+      sc->d0_after[k] = jzero;
+      sc->dsel_after[k] = dsel;
       sc->lv[k] = (int16_t)best_l;
-      sc->d0[k] = d0;
-      sc->j[k] = best_j;
       sc->sig0[k] = s0;
       sc->sig1[k] = s1;
       sc->g1[k] = (int8_t)g1;
@@ -386,17 +389,21 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
         }
         if (base == thr && best_l > 3 * (1 << rice) && rice < 4) rice++;
         nzc++;
+        mask |= 1u << p;
       }
       jcod += best_j;
       jzero += d0;
+      dsel += best_d;
     }
     if (csbf_coded && nzc && jzero + lambda * sb_r0[i] <= jcod + lambda * sb_r1[i]) {
       for (int p = 0; p < 16; p++) sc->lv[i * 16 + p] = 0;
       nzc = 0;
+      mask = 0;
     }
     sb_coded[i] = jcod;
     sb_zero[i] = jzero;
-    sb_nz[i] = nzc > 0;
+    sb_sel[i] = dsel;
+    sb_mask[i] = (uint16_t)mask;
     csbf[xs][ys] = (uint8_t)(i == last_sb || i == 0 || nzc > 0);
     if (nzc) prev_gt1 = c1 == 0;
   }
@@ -411,38 +418,31 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   int64_t best = suffix + lambda * rd->cbf_bits[0];
   int best_k = -1;
   int64_t prefix = lambda * rd->cbf_bits[1];
-  int64_t dsum = 0, best_d = 0; /* distortion of the levels before k; of the best */
+  int64_t dsum = 0, best_d = 0; /* distortion of the sub-blocks before i; of the best */
   for (int i = 0; i <= last_sb; i++) {
-    int64_t within = 0;
-    if (!sb_nz[i]) {
-      /* no level to end at: its positions only move from suffix to dsum */
-      suffix -= sb_zero[i];
-      dsum += sb_zero[i];
-    }
-    for (int p = 0; sb_nz[i] && p < 16 && i * 16 + p <= last_k; p++) {
-      int k = i * 16 + p;
-      suffix -= sc->d0[k];
-      if (sc->lv[k]) {
-        int r = sc->pos[k];
-        int x = r & (n - 1), y = r >> log2;
-        if (scan_idx == 2) {
-          int t = x;
-          x = y;
-          y = t;
-        }
-        int64_t j = prefix + within + sc->j[k] - lambda * sc->sig1[k] + suffix +
-                    lambda * (lx_bits[hevc_last_prefix[x]] + ly_bits[hevc_last_prefix[y]]);
-        if (j < best) {
-          best = j;
-          best_k = k;
-          best_d = dsum + sc->dl[k] + suffix;
-        }
+    suffix -= sb_zero[i]; /* now level 0 at every position after sub-block i */
+    for (unsigned m = sb_mask[i]; m; m &= m - 1) {
+      int k = i * 16 + __builtin_ctz(m);
+      int r = sc->pos[k];
+      int x = r & (n - 1), y = r >> log2;
+      if (scan_idx == 2) {
+        int t = x;
+        x = y;
+        y = t;
       }
-      within += sc->j[k];
-      dsum += sc->lv[k] ? sc->dl[k] : sc->d0[k];
+      /* the levels up to k as chosen, sig_coeff_flag of k not coded, zeros after it */
+      int64_t after = suffix + sc->d0_after[k];
+      int64_t j = prefix + sb_coded[i] - sc->j_after[k] - lambda * sc->sig1[k] + after +
+                  lambda * (lx_bits[hevc_last_prefix[x]] + ly_bits[hevc_last_prefix[y]]);
+      if (j < best) {
+        best = j;
+        best_k = k;
+        best_d = dsum + sb_sel[i] - sc->dsel_after[k] + after;
+      }
     }
+    dsum += sb_mask[i] ? sb_sel[i] : sb_zero[i];
     if (i > 0)
-      prefix += sb_nz[i] ? sb_coded[i] + lambda * sb_r1[i] : sb_zero[i] + lambda * sb_r0[i];
+      prefix += sb_mask[i] ? sb_coded[i] + lambda * sb_r1[i] : sb_zero[i] + lambda * sb_r0[i];
     else
       prefix += sb_coded[0];
   }
@@ -454,22 +454,17 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
   for (int k = best_k + 1; k <= last_k; k++) sc->lv[k] = 0;
   last_k = best_k;
   last_sb = last_k >> 4;
+  sb_mask[last_sb] &= (uint16_t)((2u << (last_k & 15)) - 1);
 
   /* Pass 3: sign data hiding, each sub-block that hides a sign and whose
    * parity disagrees gets the +-1 change of least cost. */
   if (sign_hiding) {
     for (int i = 0; i <= last_sb; i++) {
-      int first = -1, lastp = -1, sum = 0;
-      if (!sb_nz[i]) continue; /* all levels 0 */
-      for (int p = 0; p < 16; p++) {
-        int k = i * 16 + p;
-        if (k <= last_k && sc->lv[k]) {
-          if (first < 0) first = p;
-          lastp = p;
-          sum += sc->lv[k];
-        }
-      }
-      if (first < 0 || lastp - first < 4) continue;
+      unsigned mask = sb_mask[i];
+      if (!mask) continue;
+      int first = __builtin_ctz(mask), lastp = 31 - __builtin_clz(mask), sum = 0;
+      if (lastp - first < 4) continue;
+      for (unsigned m = mask; m; m &= m - 1) sum += sc->lv[i * 16 + __builtin_ctz(m)];
       int neg = coef[sc->pos[i * 16 + first]] < 0;
       if ((sum & 1) == neg) continue;
       int64_t bj = INT64_MAX, br = 0;
@@ -520,27 +515,31 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
         }
       }
       lrate += br;
-      if (bk >= 0) sc->lv[bk] = (int16_t)(sc->lv[bk] + bd);
+      if (bk >= 0) {
+        sc->lv[bk] = (int16_t)(sc->lv[bk] + bd);
+        if (sc->lv[bk])
+          sb_mask[i] |= (uint16_t)(1u << (bk & 15));
+        else
+          sb_mask[i] &= (uint16_t)~(1u << (bk & 15));
+      }
     }
   }
 
   /* the levels, with the hidden signs as a decoder infers them */
   int nz = 0;
   for (int i = 0; i <= last_sb; i++) {
-    int first = -1, lastp = -1, sum = 0;
-    if (!sb_nz[i]) continue; /* all levels 0 */
-    for (int p = 0; p < 16 && i * 16 + p <= last_k; p++) {
-      int k = i * 16 + p;
-      if (!sc->lv[k]) continue;
+    unsigned mask = sb_mask[i];
+    if (!mask) continue;
+    int first = __builtin_ctz(mask), lastp = 31 - __builtin_clz(mask), sum = 0;
+    for (unsigned m = mask; m; m &= m - 1) {
+      int k = i * 16 + __builtin_ctz(m);
       int r = sc->pos[k];
       level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
       sc->nz_pos[nz] = (int16_t)r;
-      if (first < 0) first = p;
-      lastp = p;
       sum += sc->lv[k];
       nz++;
     }
-    if (sign_hiding && first >= 0 && lastp - first >= 4) {
+    if (sign_hiding && lastp - first >= 4) {
       int r = sc->pos[i * 16 + first];
       int a = sc->lv[i * 16 + first];
       level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)((sum & 1) ? -a : a);

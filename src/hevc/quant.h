@@ -31,9 +31,10 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t level_stride, i
  * its first use. */
 typedef struct hevc_rdoq_scratch {
   int64_t a[32 * 32];     /* |coefficient| * quantiser scale, in scan order */
-  int64_t d0[32 * 32];    /* distortion of level 0 */
-  int64_t j[32 * 32];     /* cost of the chosen level, sig_coeff_flag included */
-  int64_t dl[32 * 32];    /* distortion of the chosen level */
+  /* sums over the later scan positions of the position's sub-block (those
+   * coded before it): level 0's distortion, the chosen levels' costs
+   * (sig_coeff_flag included) and the chosen levels' distortions */
+  int64_t d0_after[32 * 32], j_after[32 * 32], dsel_after[32 * 32];
   int32_t sig0[32 * 32], sig1[32 * 32]; /* rates of sig_coeff_flag 0 / 1 (0: not coded) */
   int16_t lv[32 * 32];    /* chosen absolute level */
   int16_t pos[32 * 32];   /* raster index of scan position */
