@@ -533,10 +533,12 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     int first = __builtin_ctz(mask), lastp = 31 - __builtin_clz(mask), sum = 0;
     for (unsigned m = mask; m; m &= m - 1) {
       int k = i * 16 + __builtin_ctz(m);
-      int r = sc->pos[k];
-      level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)(coef[r] < 0 ? -sc->lv[k] : sc->lv[k]);
+      int r = sc->pos[k], v = sc->lv[k];
+      /* the coefficient's sign without a branch: signs are a coin toss */
+      int neg = -(coef[r] < 0);
+      level[(r >> log2) * ls + (r & (n - 1))] = (int16_t)((v ^ neg) - neg);
       sc->nz_pos[nz] = (int16_t)r;
-      sum += sc->lv[k];
+      sum += v;
       nz++;
     }
     if (sign_hiding && lastp - first >= 4) {
