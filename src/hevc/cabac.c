@@ -116,8 +116,10 @@ void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
   cb->frac_bits = 0;
   cb->low = 0;
   cb->range = 510;
-  cb->outstanding = 0;
-  cb->first_bit = 1;
+  /* 23: the register's always-zero leading bit falls off the first byte */
+  cb->bits_left = 23;
+  cb->n_held = 0;
+  cb->held = 0xff;
   cb->bw = bw;
 }
 
@@ -129,24 +131,28 @@ void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx) {
   cb->frac_bits = 0;
   cb->low = 0;
   cb->range = 510;
-  cb->outstanding = 0;
-  cb->first_bit = 0;
+  cb->bits_left = 23;
+  cb->n_held = 0;
+  cb->held = 0xff;
   cb->bw = NULL;
 }
 
-void hevc_cabac_put_bit_(hevc_cabac *cb, int b) {
-  /* The first bit out of the coder is the always-zero leading bit of low's
-   * 10-bit register and is not part of the stream. */
-  if (cb->first_bit) {
-    cb->first_bit = 0;
-  } else {
-    hevc_bw_put(cb->bw, (uint32_t)b, 1);
+void hevc_cabac_out_byte_(hevc_cabac *cb) {
+  /* the byte above the free bits, with a possible carry in bit 8 */
+  uint32_t top = cb->low >> (24 - cb->bits_left);
+  cb->bits_left += 8;
+  cb->low &= 0xffffffffu >> cb->bits_left;
+  if (top == 0xff) {
+    cb->n_held++; /* a later carry would turn it to 0x00: hold it */
+    return;
   }
-  while (cb->outstanding > 0) {
-    uint32_t k = cb->outstanding > 24 ? 24 : cb->outstanding;
-    hevc_bw_put(cb->bw, b ? 0 : (1u << k) - 1, (int)k);
-    cb->outstanding -= k;
+  if (cb->n_held) {
+    uint32_t carry = top >> 8;
+    hevc_bw_put(cb->bw, (cb->held + carry) & 0xff, 8);
+    for (; cb->n_held > 1; cb->n_held--) hevc_bw_put(cb->bw, (0xff + carry) & 0xff, 8);
   }
+  cb->n_held = 1;
+  cb->held = top & 0xff;
 }
 
 void hevc_cabac_terminate(hevc_cabac *cb, int bin) {
@@ -155,14 +161,29 @@ void hevc_cabac_terminate(hevc_cabac *cb, int bin) {
     return;
   }
   cb->range -= 2;
-  if (bin) {
-    cb->low += cb->range;
-    /* EncodeFlush: */
-    cb->range = 2;
-    hevc_cabac_renorm_(cb);
-    hevc_cabac_put_bit_(cb, (cb->low >> 9) & 1);
-    hevc_bw_put(cb->bw, ((cb->low >> 7) & 3) | 1, 2);
-  } else {
-    hevc_cabac_renorm_(cb);
+  if (!bin) {
+    if (cb->range < 256) {
+      cb->low <<= 1;
+      cb->range <<= 1;
+      cb->bits_left--;
+      hevc_cabac_out_(cb);
+    }
+    return;
   }
+  /* EncodeFlush: range 2, renormalised by 7 doublings, then every bit of
+   * low down to bit 8 (bit 9 and 8 of the spec's PutBit / WriteBits),
+   * then the rbsp stop bit in place of bit 7 */
+  cb->low = (cb->low + cb->range) << 7;
+  cb->range = 2 << 7;
+  cb->bits_left -= 7;
+  hevc_cabac_out_(cb);
+  uint32_t carry = (cb->low >> (32 - cb->bits_left)) & 1;
+  if (cb->n_held) {
+    hevc_bw_put(cb->bw, (cb->held + carry) & 0xff, 8);
+    for (; cb->n_held > 1; cb->n_held--) hevc_bw_put(cb->bw, (0xff + carry) & 0xff, 8);
+    cb->n_held = 0;
+  }
+  cb->low &= 0xffffffffu >> cb->bits_left;
+  hevc_bw_put(cb->bw, cb->low >> 8, 24 - cb->bits_left);
+  hevc_bw_put(cb->bw, 1, 1);
 }

@@ -47,10 +47,17 @@ typedef struct hevc_cabac {
   hevc_contexts ctx;
   int counting;           /* 1: estimate only, nothing is written */
   uint64_t frac_bits;     /* counting mode: accumulated cost, 1/32768 bit */
-  /* arithmetic coder state (9.3.4.x, encoder side) */
+  /* Arithmetic coder state (9.3.4.x, encoder side), kept so that output
+   * leaves a byte at a time instead of a bit at a time: low is the spec's
+   * 10-bit register with the bits not yet output above it, bits_left counts
+   * the free bits above those, and a byte is taken off the top once fewer
+   * than 12 are free.  A carry out of low can still reach bytes taken
+   * already: the last of them (held) and the run of 0xff bytes before it
+   * (n_held in all) wait until a byte that cannot pass a carry on. */
   uint32_t low, range;
-  uint32_t outstanding;
-  int first_bit;
+  int bits_left;
+  uint32_t n_held;
+  uint32_t held;
   hevc_bitwriter *bw;     /* borrowed; NULL in counting mode */
 } hevc_cabac;
 
@@ -79,22 +86,11 @@ void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw);
 /* Starts a counting coder with the given context states. */
 void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx);
 
-void hevc_cabac_put_bit_(hevc_cabac *cb, int b);
+/* Takes the top byte off low (see hevc_cabac). */
+void hevc_cabac_out_byte_(hevc_cabac *cb);
 
-static inline void hevc_cabac_renorm_(hevc_cabac *cb) {
-  while (cb->range < 256) {
-    if (cb->low < 256) {
-      hevc_cabac_put_bit_(cb, 0);
-    } else if (cb->low >= 512) {
-      cb->low -= 512;
-      hevc_cabac_put_bit_(cb, 1);
-    } else {
-      cb->low -= 256;
-      cb->outstanding++;
-    }
-    cb->range <<= 1;
-    cb->low <<= 1;
-  }
+static inline void hevc_cabac_out_(hevc_cabac *cb) {
+  if (cb->bits_left < 12) hevc_cabac_out_byte_(cb);
 }
 
 static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
@@ -106,10 +102,19 @@ static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
     uint32_t lps = hevc_cabac_lps_range[state][(cb->range >> 6) & 3];
     cb->range -= lps;
     if (bin != mps) {
-      cb->low += cb->range;
-      cb->range = lps;
+      /* RenormE in one step: lps (6..240) shifted up to 256..511 */
+      int sh = __builtin_clz(lps) - 23;
+      cb->low = (cb->low + cb->range) << sh;
+      cb->range = lps << sh;
+      cb->bits_left -= sh;
+      hevc_cabac_out_(cb);
+    } else if (cb->range < 256) {
+      /* the MPS part of a range >= 256 is >= 128: one doubling */
+      cb->low <<= 1;
+      cb->range <<= 1;
+      cb->bits_left--;
+      hevc_cabac_out_(cb);
     }
-    hevc_cabac_renorm_(cb);
   }
   if (bin != mps) {
     if (state == 0) mps = 1 - mps;
@@ -127,15 +132,8 @@ static inline void hevc_cabac_bypass(hevc_cabac *cb, int bin) {
   }
   cb->low <<= 1;
   if (bin) cb->low += cb->range;
-  if (cb->low >= 1024) {
-    hevc_cabac_put_bit_(cb, 1);
-    cb->low -= 1024;
-  } else if (cb->low < 512) {
-    hevc_cabac_put_bit_(cb, 0);
-  } else {
-    cb->low -= 512;
-    cb->outstanding++;
-  }
+  cb->bits_left--;
+  hevc_cabac_out_(cb);
 }
 
 /* n (0..32) bypass bins holding the low bits of v, most significant first. */
@@ -144,7 +142,16 @@ static inline void hevc_cabac_bypass_bits(hevc_cabac *cb, uint32_t v, int n) {
     cb->frac_bits += (uint64_t)32768 * (uint64_t)n;
     return;
   }
-  while (n-- > 0) hevc_cabac_bypass(cb, (v >> n) & 1);
+  /* up to 8 bins at once: low gains the bins' value times range */
+  while (n > 8) {
+    n -= 8;
+    cb->low = (cb->low << 8) + cb->range * ((v >> n) & 255);
+    cb->bits_left -= 8;
+    hevc_cabac_out_(cb);
+  }
+  cb->low = (cb->low << n) + cb->range * (v & ((1u << n) - 1));
+  cb->bits_left -= n;
+  hevc_cabac_out_(cb);
 }
 
 /* end_of_slice_segment_flag and friends; a 1 also flushes the coder

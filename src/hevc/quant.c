@@ -353,13 +353,22 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       int g2 = g1 >= 0 && !g2_used ? g2_ctx : -1;
       int best_l = 0;
       int64_t best_j = is_last ? INT64_MAX : d0 + lambda * s0, best_d = d0;
-      for (int l = lmax; l >= 1 && l >= lmax - 1; l--) {
-        int64_t d = rdoq_dist(a, l, qbits, w8);
-        int64_t j = d + lambda * (s1 + level_bits(cx, l, g1, g2, rice));
-        if (j < best_j) {
-          best_j = j;
-          best_l = l;
-          best_d = d;
+      if (lmax) {
+        /* lmax, then lmax - 1 when that is not 0; selects without branches
+         * (the winner is hard to predict) */
+        int64_t d = rdoq_dist(a, lmax, qbits, w8);
+        int64_t j = d + lambda * (s1 + level_bits(cx, lmax, g1, g2, rice));
+        int take = j < best_j;
+        best_j = take ? j : best_j;
+        best_d = take ? d : best_d;
+        best_l = take ? lmax : 0;
+        if (lmax > 1) {
+          d = rdoq_dist(a, lmax - 1, qbits, w8);
+          j = d + lambda * (s1 + level_bits(cx, lmax - 1, g1, g2, rice));
+          take = j < best_j;
+          best_j = take ? j : best_j;
+          best_d = take ? d : best_d;
+          best_l = take ? lmax - 1 : best_l;
         }
       }
       sc->j_after[k] = jcod;
