@@ -2,8 +2,10 @@
  * CABAC encoder.  SPDX-License-Identifier: BSD-2-Clause
  *
  * The engine mirrors the arithmetic decoding process of 9.3.4.3 the way the
- * informative encoder description of H.264 (9.3.4) does: low is kept with 10
- * bits, carries are resolved through `outstanding` bits.
+ * informative encoder description of H.264 (9.3.4) does, but outputs whole
+ * bytes: low keeps the bits not yet written above its 10-bit register, and
+ * a carry is resolved by holding back the last byte and any 0xff run before
+ * it (hevc_cabac in cabac.h) instead of counting outstanding bits.
  */
 #include "cabac.h"
 
@@ -111,8 +113,8 @@ void hevc_bin_rates_update(hevc_bin_rates *r, hevc_contexts *from, const hevc_co
   }
 }
 
-void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
-  cb->counting = 0;
+/* The arithmetic coder at the start of slice data (9.3.2.5). */
+static void coder_reset(hevc_cabac *cb) {
   cb->frac_bits = 0;
   cb->low = 0;
   cb->range = 510;
@@ -120,6 +122,11 @@ void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
   cb->bits_left = 23;
   cb->n_held = 0;
   cb->held = 0xff;
+}
+
+void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
+  cb->counting = 0;
+  coder_reset(cb);
   cb->bw = bw;
 }
 
@@ -128,13 +135,17 @@ void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx) {
    * contexts twice, and the search starts counters very often */
   cb->ctx = *ctx;
   cb->counting = 1;
-  cb->frac_bits = 0;
-  cb->low = 0;
-  cb->range = 510;
-  cb->bits_left = 23;
-  cb->n_held = 0;
-  cb->held = 0xff;
+  coder_reset(cb);
   cb->bw = NULL;
+}
+
+/* Writes the held bytes, now that carry (0 or 1) is known to be the last
+ * to reach them. */
+static void release_held(hevc_cabac *cb, uint32_t carry) {
+  if (!cb->n_held) return;
+  hevc_bw_put(cb->bw, (cb->held + carry) & 0xff, 8);
+  for (; cb->n_held > 1; cb->n_held--) hevc_bw_put(cb->bw, (0xff + carry) & 0xff, 8);
+  cb->n_held = 0;
 }
 
 void hevc_cabac_out_byte_(hevc_cabac *cb) {
@@ -146,11 +157,7 @@ void hevc_cabac_out_byte_(hevc_cabac *cb) {
     cb->n_held++; /* a later carry would turn it to 0x00: hold it */
     return;
   }
-  if (cb->n_held) {
-    uint32_t carry = top >> 8;
-    hevc_bw_put(cb->bw, (cb->held + carry) & 0xff, 8);
-    for (; cb->n_held > 1; cb->n_held--) hevc_bw_put(cb->bw, (0xff + carry) & 0xff, 8);
-  }
+  release_held(cb, top >> 8);
   cb->n_held = 1;
   cb->held = top & 0xff;
 }
@@ -162,12 +169,7 @@ void hevc_cabac_terminate(hevc_cabac *cb, int bin) {
   }
   cb->range -= 2;
   if (!bin) {
-    if (cb->range < 256) {
-      cb->low <<= 1;
-      cb->range <<= 1;
-      cb->bits_left--;
-      hevc_cabac_out_(cb);
-    }
+    if (cb->range < 256) hevc_cabac_double_(cb);
     return;
   }
   /* EncodeFlush: range 2, renormalised by 7 doublings, then every bit of
@@ -177,12 +179,7 @@ void hevc_cabac_terminate(hevc_cabac *cb, int bin) {
   cb->range = 2 << 7;
   cb->bits_left -= 7;
   hevc_cabac_out_(cb);
-  uint32_t carry = (cb->low >> (32 - cb->bits_left)) & 1;
-  if (cb->n_held) {
-    hevc_bw_put(cb->bw, (cb->held + carry) & 0xff, 8);
-    for (; cb->n_held > 1; cb->n_held--) hevc_bw_put(cb->bw, (0xff + carry) & 0xff, 8);
-    cb->n_held = 0;
-  }
+  release_held(cb, (cb->low >> (32 - cb->bits_left)) & 1);
   cb->low &= 0xffffffffu >> cb->bits_left;
   hevc_bw_put(cb->bw, cb->low >> 8, 24 - cb->bits_left);
   hevc_bw_put(cb->bw, 1, 1);

@@ -93,6 +93,14 @@ static inline void hevc_cabac_out_(hevc_cabac *cb) {
   if (cb->bits_left < 12) hevc_cabac_out_byte_(cb);
 }
 
+/* One step of RenormE: range and low doubled. */
+static inline void hevc_cabac_double_(hevc_cabac *cb) {
+  cb->low <<= 1;
+  cb->range <<= 1;
+  cb->bits_left--;
+  hevc_cabac_out_(cb);
+}
+
 static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
   uint8_t *st = &cb->ctx.s[ctx_idx];
   int state = *st >> 1, mps = *st & 1;
@@ -110,10 +118,7 @@ static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
       hevc_cabac_out_(cb);
     } else if (cb->range < 256) {
       /* the MPS part of a range >= 256 is >= 128: one doubling */
-      cb->low <<= 1;
-      cb->range <<= 1;
-      cb->bits_left--;
-      hevc_cabac_out_(cb);
+      hevc_cabac_double_(cb);
     }
   }
   if (bin != mps) {

@@ -405,7 +405,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       dsel += best_d;
     }
     if (csbf_coded && nzc && jzero + lambda * sb_r0[i] <= jcod + lambda * sb_r1[i]) {
-      for (int p = 0; p < 16; p++) sc->lv[i * 16 + p] = 0;
+      /* the whole sub-block goes: its mask says so, its lv are not read */
       nzc = 0;
       mask = 0;
     }
@@ -460,8 +460,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
     return 0;
   }
   int64_t lrate = best - lambda * rd->cbf_bits[1] - best_d;
-  for (int k = best_k + 1; k <= last_k; k++) sc->lv[k] = 0;
-  last_k = best_k;
+  last_k = best_k; /* no pass reads lv beyond it */
   last_sb = last_k >> 4;
   sb_mask[last_sb] &= (uint16_t)((2u << (last_k & 15)) - 1);
 

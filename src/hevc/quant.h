@@ -36,7 +36,8 @@ typedef struct hevc_rdoq_scratch {
    * (sig_coeff_flag included) and the chosen levels' distortions */
   int64_t d0_after[32 * 32], j_after[32 * 32], dsel_after[32 * 32];
   int32_t sig0[32 * 32], sig1[32 * 32]; /* rates of sig_coeff_flag 0 / 1 (0: not coded) */
-  int16_t lv[32 * 32];    /* chosen absolute level */
+  int16_t lv[32 * 32];    /* absolute level chosen by pass 1 (the per-sub-block masks
+                           * of hevc_quantize_rdoq say which ones are kept) */
   int16_t pos[32 * 32];   /* raster index of scan position */
   int8_t g1[32 * 32];     /* greater1 context used (offset from HEVC_CTX_GT1), -1: none */
   int8_t g2[32 * 32];     /* greater2 context if this would be the first > 1, -1: none */
