@@ -20,14 +20,27 @@ extern "C" {
 
 typedef struct heic_context heic_context;
 
-/* Security limits.  A value of 0 means "use the default" (in brackets). */
+/* Security limits.  A value of 0 means "use the default" (in brackets).
+ * Each bounds the memory or the work a file can cost, and an error caused by
+ * one names it (e.g. "... (max_item_decodes)").  Counts and sizes are checked
+ * before the work they bound is done: a plan of the whole derivation of an
+ * image (tiles, layers, identity inputs, alpha) is made and checked before
+ * its first picture is decoded. */
 typedef struct heic_limits {
-  uint64_t max_pixels;    /* width * height of any image or tile [2^28] */
+  uint64_t max_pixels;    /* width * height of any image, tile or canvas [2^28] */
   uint32_t max_items;     /* items in the file [10000] */
   uint32_t max_box_depth; /* nesting of boxes [16] */
-  uint32_t max_tiles;     /* tiles of one grid or overlay [65536] */
+  uint32_t max_tiles;     /* tiles of one grid, and coded pictures decoded
+                             for one image in all [65536] */
   uint64_t max_memory;    /* bytes this context may have outstanding [2^32] */
   uint64_t max_file_size; /* bytes of input accepted [2^32] */
+  uint32_t max_extents;   /* iloc extents of one item [32] */
+  uint32_t max_overlay_layers; /* inputs of one overlay (iovl) image [256] */
+  uint32_t max_item_decodes;   /* times one coded item may be decoded for one
+                                  image (a grid naming one tile many times) [16] */
+  uint32_t max_decode_ratio;   /* pixels decoded for one image, per pixel of the
+                                  image, beyond an allowance of 2^24 [4] */
+  uint32_t reserved[8];   /* zero */
 } heic_limits;
 
 typedef struct heic_context_config {
@@ -82,6 +95,8 @@ HEIC_API uint32_t heic_context_primary_item(const heic_context *ctx);
 HEIC_API uint32_t heic_context_top_level_count(const heic_context *ctx);
 HEIC_API uint32_t heic_context_top_level_id(const heic_context *ctx, uint32_t index);
 
+/* Strings in heic_item_info stay valid until the next item_info call on the
+ * context (or until it is freed or reads another file). */
 typedef struct heic_item_info {
   uint32_t id;
   char type[5];              /* "hvc1", "grid", "iovl", "iden", "Exif", "mime", ... */
@@ -101,8 +116,15 @@ typedef struct heic_item_info {
   uint32_t auxiliary_of;     /* this item is an auxiliary image of that one */
   const char *aux_type;      /* borrowed auxC URN, "" when none */
   int premultiplied;         /* a 'prem' reference points from this item */
-  int decodable;             /* 0 when decoding is known to fail */
+  int decodable;             /* 0 when decoding is known to fail: checked like a
+                                decode would be, but without decoding any
+                                picture (every input exists and has readable
+                                data, no reference cycle, every limit holds) */
   const char *why_not;       /* borrowed reason when !decodable, else "" */
+  const char *data_error;    /* borrowed: why the item's data cannot be read
+                                (extents past the end of the file, no iloc
+                                entry for a coded image, ...); "" when it can
+                                or the item needs none.  data_size is 0 then. */
   uint32_t reserved[8];
 } heic_item_info;
 
@@ -146,9 +168,14 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_item_nclx(const heic_context *c
 
 /* ---- decoding ---- */
 
-/* Called on the caller's thread before each batch of work (tiles) and once
- * at the end.  Return non-zero to cancel: the decode then fails with
- * HEIC_ERR_CANCELLED, having released everything. */
+/* Progress of a decode, counted in coded pictures: `total` is the number of
+ * coded pictures the image needs (its tiles, overlay layers, alpha, ...),
+ * `done` how many have been decoded.  Called with done = 0 before the first
+ * picture, after each picture, and once more at the end; at every level of a
+ * derived image (the tiles of a grid inside a grid too).  It may be called
+ * from the context's worker threads, but never by two threads at once.
+ * Return non-zero to cancel: the decode then fails with HEIC_ERR_CANCELLED
+ * as soon as the pictures in progress are done, having released everything. */
 typedef int (*heic_progress_fn)(void *opaque, uint32_t done, uint32_t total);
 
 /* How subsampled chroma is brought to full resolution for RGB output. */

@@ -17,6 +17,10 @@
 #define DEFAULT_MAX_TILES 65536u
 #define DEFAULT_MAX_MEMORY (UINT64_C(1) << 32)
 #define DEFAULT_MAX_FILE_SIZE (UINT64_C(1) << 32)
+#define DEFAULT_MAX_EXTENTS 32u
+#define DEFAULT_MAX_OVERLAY_LAYERS 256u
+#define DEFAULT_MAX_ITEM_DECODES 16u
+#define DEFAULT_MAX_DECODE_RATIO 4u
 
 unsigned heic_version_number(void) { return HEIC_VERSION_NUMBER; }
 
@@ -58,6 +62,10 @@ heic_status heic_context_new(heic_context **out, const heic_context_config *cfg)
   if (!lim.max_tiles) lim.max_tiles = DEFAULT_MAX_TILES;
   if (!lim.max_memory) lim.max_memory = DEFAULT_MAX_MEMORY;
   if (!lim.max_file_size) lim.max_file_size = DEFAULT_MAX_FILE_SIZE;
+  if (!lim.max_extents) lim.max_extents = DEFAULT_MAX_EXTENTS;
+  if (!lim.max_overlay_layers) lim.max_overlay_layers = DEFAULT_MAX_OVERLAY_LAYERS;
+  if (!lim.max_item_decodes) lim.max_item_decodes = DEFAULT_MAX_ITEM_DECODES;
+  if (!lim.max_decode_ratio) lim.max_decode_ratio = DEFAULT_MAX_DECODE_RATIO;
 
   heic_context *ctx = hc_allocator_malloc(alloc, sizeof(*ctx));
   if (!ctx) {
@@ -367,9 +375,17 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
   p = hf_item_property(f, it, HF_4CC('p', 'i', 'x', 'i'));
   if (p && p->parsed && p->u.pixi.channels) info->bit_depth = p->u.pixi.depth[0];
   uint64_t size = 0;
-  hc_err ignore;
-  hc_err_clear(&ignore);
-  if (it->has_location && hf_item_data_size(f, it, &size, &ignore) == HEIC_OK) info->data_size = size;
+  hc_err data_err;
+  hc_err_clear(&data_err);
+  info->data_error = "";
+  if (it->has_location) {
+    if (hf_item_data_size(f, it, &size, &data_err) == HEIC_OK) {
+      info->data_size = size;
+    } else {
+      snprintf(ctx->data_why, sizeof(ctx->data_why), "%s", data_err.message);
+      info->data_error = ctx->data_why;
+    }
+  }
   info->alpha_item = hx_find_aux(f, id, hx_is_alpha_urn);
   info->depth_item = hx_find_aux(f, id, hx_is_depth_urn);
   while (heic_context_thumbnail_id(ctx, id, info->thumbnail_count)) info->thumbnail_count++;

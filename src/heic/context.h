@@ -20,6 +20,7 @@ struct heic_context {
   hc_pool *pool;         /* created on first parallel decode */
   hc_err err;            /* last failure, reported by heic_context_last_error */
   char why_not[256];     /* heic_item_info.why_not text of the last item_info call */
+  char data_why[256];    /* heic_item_info.data_error text of the last item_info call */
 
   uint8_t *file_data;    /* owned copy of the input */
   size_t file_size;
