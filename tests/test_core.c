@@ -716,6 +716,67 @@ static void test_thread_pool(void) {
   CHECK(hs.live_blocks == 0);
 }
 
+/* Nested runs: every index of an outer run starts an inner run on the same
+ * pool (as a grid whose tiles are grids does), three levels deep.  The old
+ * single-job pool gave wrong counts with 1 worker and hung with 3: a worker
+ * waited for the busy count to reach zero while counting itself. */
+enum { NEST_OUTER = 6, NEST_MIDDLE = 5, NEST_INNER = 7 };
+
+typedef struct nest_job {
+  hc_pool *pool;
+  atomic_int leaf_hits[NEST_OUTER][NEST_MIDDLE][NEST_INNER];
+} nest_job;
+
+typedef struct nest_frame {
+  nest_job *job;
+  size_t outer, middle;
+} nest_frame;
+
+static void nest_leaf(void *arg, size_t i) {
+  nest_frame *f = arg;
+  atomic_fetch_add(&f->job->leaf_hits[f->outer][f->middle][i], 1);
+}
+
+static void nest_middle(void *arg, size_t i) {
+  nest_frame *outer = arg;
+  nest_frame f = {outer->job, outer->outer, i};
+  hc_pool_run(f.job->pool, NEST_INNER, nest_leaf, &f);
+}
+
+static void nest_outer(void *arg, size_t i) {
+  nest_frame f = {arg, i, 0};
+  hc_pool_run(f.job->pool, NEST_MIDDLE, nest_middle, &f);
+}
+
+static void test_thread_pool_nested(void) {
+  hc_mem mem;
+  heic_allocator *a = NULL;
+  CHECK(heic_allocator_new(&a, NULL) == HEIC_OK);
+  if (!a) return;
+  hc_mem_init(&mem, a, 0);
+  nest_job *job = calloc(1, sizeof(*job));
+  CHECK(job != NULL);
+  for (int workers = 0; job && workers <= 7; workers++) {
+    hc_err err;
+    hc_err_clear(&err);
+    CHECK(hc_pool_new(&job->pool, &mem, workers, &err) == HEIC_OK);
+    int ok = 1;
+    for (int rep = 0; rep < 50; rep++) {
+      memset(job->leaf_hits, 0, sizeof(job->leaf_hits));
+      hc_pool_run(job->pool, NEST_OUTER, nest_outer, job);
+      for (int o = 0; o < NEST_OUTER; o++)
+        for (int m = 0; m < NEST_MIDDLE; m++)
+          for (int l = 0; l < NEST_INNER; l++) ok &= atomic_load(&job->leaf_hits[o][m][l]) == 1;
+    }
+    if (!ok) fprintf(stderr, "nested pool runs with %d workers miscounted\n", workers);
+    CHECK(ok);
+    hc_pool_free(&job->pool);
+  }
+  free(job);
+  CHECK(hc_mem_outstanding(&mem) == 0);
+  heic_allocator_free(&a);
+}
+
 int main(void) {
   test_allocator_accounting();
   test_allocator_fail_at();
@@ -728,6 +789,7 @@ int main(void) {
   test_status_strings();
   test_log();
   test_thread_pool();
+  test_thread_pool_nested();
   printf("test_core: %d checks, %d failed\n", g_checks, g_failures);
   return g_failures ? 1 : 0;
 }

@@ -1,9 +1,21 @@
 /*
  * Thread pool.  SPDX-License-Identifier: BSD-2-Clause
  *
- * One job at a time: hc_pool_run publishes (fn, arg, n), every worker and the
- * caller take indices from a shared counter until none are left, and the
- * caller waits for the last one to finish.  Simple, and enough for tiles.
+ * Every hc_pool_run() call is a job: (fn, arg, n) and a counter of the next
+ * index to claim, on the caller's stack.  The job is pushed on the pool's
+ * list of open jobs; workers and the caller claim indices of it until none
+ * are left, and the caller waits until every claimed index has finished and
+ * no worker still looks at the job.  Workers serve the newest open job
+ * first: it is the most deeply nested one, whose completion unblocks the
+ * threads waiting further out.
+ *
+ * Nested runs (fn calling hc_pool_run, e.g. a grid whose tiles are grids)
+ * never deadlock.  A thread waiting for its job waits only for indices that
+ * other threads have already claimed and are running; those runs may nest
+ * further and wait in turn, but nesting follows the call tree, which is
+ * finite and has no cycles, and the innermost runs wait for nothing.  A
+ * thread never waits for an index nobody has claimed: the caller claims
+ * every unclaimed index itself before it waits.
  */
 #include "thread.h"
 
@@ -11,51 +23,82 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+typedef struct hc_job {
+  void (*fn)(void *, size_t);
+  void *arg;
+  size_t n;
+  atomic_size_t next;   /* next index to claim */
+  size_t finished;      /* indices whose fn returned; guarded by the pool lock */
+  int visitors;         /* workers draining this job; guarded by the pool lock */
+  struct hc_job *below; /* the next older open job */
+  int listed;           /* still on the open list; guarded by the pool lock */
+} hc_job;
+
 struct hc_pool {
   hc_mem *mem;
   pthread_mutex_t lock;
-  pthread_cond_t wake;  /* workers wait for a job or shutdown */
-  pthread_cond_t done;  /* the caller waits for the job to finish */
+  pthread_cond_t wake;  /* workers wait for an open job or shutdown */
+  pthread_cond_t done;  /* callers wait for their job to finish */
   pthread_t *threads;
   int started;          /* threads actually created */
   int lock_ready, wake_ready, done_ready;
   int shutdown;
-  uint64_t generation;  /* bumped per job so workers see each job once */
-  void (*fn)(void *, size_t);
-  void *arg;
-  size_t n;
-  atomic_size_t next;
-  size_t finished;      /* guarded by lock */
-  int busy_workers;     /* workers inside the current job, guarded by lock */
+  hc_job *open;         /* newest open job first; guarded by lock */
 };
 
-/* Takes indices until the job runs out; returns how many it finished. */
-static size_t drain(hc_pool *p) {
+/* Removes job from the open list (lock held): all its indices are claimed,
+ * so no thread should pick it up again. */
+static void unlist(hc_pool *p, hc_job *job) {
+  if (!job->listed) return;
+  for (hc_job **link = &p->open; *link; link = &(*link)->below) {
+    if (*link == job) {
+      *link = job->below;
+      break;
+    }
+  }
+  job->listed = 0;
+}
+
+/* Claims and runs indices of job until none are left; returns how many. */
+static size_t drain(hc_job *job) {
   size_t count = 0;
   for (;;) {
-    size_t i = atomic_fetch_add(&p->next, 1);
-    if (i >= p->n) break;
-    p->fn(p->arg, i);
+    size_t i = atomic_fetch_add(&job->next, 1);
+    if (i >= job->n) break;
+    job->fn(job->arg, i);
     count++;
   }
   return count;
 }
 
+/* The newest open job with indices left (lock held), unlisting the ones
+ * that have none. */
+static hc_job *pick(hc_pool *p) {
+  while (p->open) {
+    hc_job *job = p->open;
+    if (atomic_load(&job->next) < job->n) return job;
+    unlist(p, job);
+  }
+  return NULL;
+}
+
 static void *worker_main(void *opaque) {
   hc_pool *p = opaque;
-  uint64_t seen = 0;
   pthread_mutex_lock(&p->lock);
   for (;;) {
-    while (!p->shutdown && p->generation == seen) pthread_cond_wait(&p->wake, &p->lock);
+    hc_job *job = NULL;
+    while (!p->shutdown && (job = pick(p)) == NULL) pthread_cond_wait(&p->wake, &p->lock);
     if (p->shutdown) break;
-    seen = p->generation;
-    p->busy_workers++;
+    job->visitors++;
     pthread_mutex_unlock(&p->lock);
-    size_t count = drain(p);
+    size_t count = drain(job);
     pthread_mutex_lock(&p->lock);
-    p->finished += count;
-    p->busy_workers--;
-    pthread_cond_broadcast(&p->done);
+    unlist(p, job); /* drain() returned: nothing is left to claim */
+    job->finished += count;
+    job->visitors--;
+    /* The job's owner may be waiting for this; after the broadcast the job
+     * is not touched again (its memory belongs to the owner's stack). */
+    if (job->finished == job->n && job->visitors == 0) pthread_cond_broadcast(&p->done);
   }
   pthread_mutex_unlock(&p->lock);
   return NULL;
@@ -120,25 +163,22 @@ void hc_pool_run(hc_pool *p, size_t n, void (*fn)(void *arg, size_t index), void
     for (size_t i = 0; i < n; i++) fn(arg, i);
     return;
   }
+  hc_job job = {.fn = fn, .arg = arg, .n = n, .listed = 1};
+  atomic_init(&job.next, 0);
   pthread_mutex_lock(&p->lock);
-  p->fn = fn;
-  p->arg = arg;
-  p->n = n;
-  atomic_store(&p->next, 0);
-  p->finished = 0;
-  p->generation++;
+  job.below = p->open;
+  p->open = &job;
   pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
 
-  size_t mine = drain(p);
+  size_t mine = drain(&job);
 
   pthread_mutex_lock(&p->lock);
-  p->finished += mine;
-  /* Wait for all indices and for every worker to have left this job, so the
-   * next job cannot be confused with this one. */
-  while (p->finished < n || p->busy_workers > 0) pthread_cond_wait(&p->done, &p->lock);
-  p->fn = NULL;
-  p->arg = NULL;
+  unlist(p, &job);
+  job.finished += mine;
+  /* Every index is claimed now; wait for the ones other threads run, and
+   * for every worker to have let go of the job before it leaves the stack. */
+  while (job.finished < n || job.visitors > 0) pthread_cond_wait(&p->done, &p->lock);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -146,3 +186,8 @@ int hc_cpu_count(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : (n > 64 ? 64 : (int)n);
 }
+
+void hc_mutex_init(hc_mutex *m) { pthread_mutex_init(&m->m, NULL); }
+void hc_mutex_destroy(hc_mutex *m) { pthread_mutex_destroy(&m->m); }
+void hc_mutex_lock(hc_mutex *m) { pthread_mutex_lock(&m->m); }
+void hc_mutex_unlock(hc_mutex *m) { pthread_mutex_unlock(&m->m); }

@@ -6,10 +6,15 @@
  * returned.  Work items must not depend on the order they run in; results
  * must be written to per-index slots so that output never depends on the
  * thread count.  A pool with 0 workers runs everything on the caller.
+ *
+ * fn may itself call hc_pool_run on the same pool (a grid whose tiles are
+ * grids): nested runs share the workers and never deadlock (thread.c says
+ * why).  Several threads may call hc_pool_run on one pool at once.
  */
 #ifndef HEIC_CORE_THREAD_H
 #define HEIC_CORE_THREAD_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -25,5 +30,14 @@ void hc_pool_run(hc_pool *pool, size_t n, void (*fn)(void *arg, size_t index), v
 
 /* Number of online CPUs (at least 1). */
 int hc_cpu_count(void);
+
+/* A plain mutex, so that code above core needs no pthread.h. */
+typedef struct hc_mutex {
+  pthread_mutex_t m;
+} hc_mutex;
+void hc_mutex_init(hc_mutex *m);
+void hc_mutex_destroy(hc_mutex *m);
+void hc_mutex_lock(hc_mutex *m);
+void hc_mutex_unlock(hc_mutex *m);
 
 #endif
