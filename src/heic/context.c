@@ -146,15 +146,21 @@ int hx_is_depth_urn(const char *urn) {
          !strcmp(urn, "urn:mpeg:mpegB:cicp:systems:auxiliary:depth");
 }
 
+/* The index-th item with a reference of `type` to item (in iref order), 0
+ * when there are fewer. */
+static uint32_t nth_referrer(const hf_file *f, uint32_t item, hf_fourcc type, uint32_t index) {
+  uint32_t n;
+  const hf_ref_edge *e = hf_refs_to(f, hf_find_item(f, item), type, &n);
+  return index < n ? f->refs[e[index].ref].from : 0;
+}
+
 uint32_t hx_find_aux(const hf_file *f, uint32_t master, int (*pred)(const char *)) {
-  for (uint32_t i = 0; i < f->ref_count; i++) {
-    const hf_ref *r = &f->refs[i];
-    if (r->type != HF_4CC('a', 'u', 'x', 'l')) continue;
-    for (uint32_t j = 0; j < r->count; j++) {
-      if (r->to[j] != master) continue;
-      const hf_item *aux = hf_find_item(f, r->from);
-      if (aux && pred(hx_aux_type(f, aux))) return r->from;
-    }
+  uint32_t n;
+  const hf_ref_edge *e = hf_refs_to(f, hf_find_item(f, master), HF_4CC('a', 'u', 'x', 'l'), &n);
+  for (uint32_t i = 0; i < n; i++) {
+    const hf_ref *r = &f->refs[e[i].ref];
+    const hf_item *aux = hf_find_item(f, r->from);
+    if (aux && pred(hx_aux_type(f, aux))) return r->from;
   }
   return 0;
 }
@@ -211,15 +217,10 @@ static heic_status find_top_level(heic_context *ctx, hc_err *err) {
     const hf_item *it = &f->items[i];
     if (it->id == ctx->primary || it->hidden || !hx_is_image_type(it->type)) continue;
     if (hx_thumbnail_of(f, it->id) || hx_auxiliary_of(f, it->id)) continue;
-    int is_input = 0;
-    for (uint32_t r = 0; r < f->ref_count && !is_input; r++) {
-      const hf_ref *ref = &f->refs[r];
-      if (ref->type != HF_4CC('d', 'i', 'm', 'g') && ref->type != HF_4CC('b', 'a', 's', 'e'))
-        continue;
-      for (uint32_t j = 0; j < ref->count; j++)
-        if (ref->to[j] == it->id) is_input = 1;
-    }
-    if (!is_input) ctx->top_level[n++] = it->id;
+    uint32_t dimg, base;
+    (void)hf_refs_to(f, it, HF_4CC('d', 'i', 'm', 'g'), &dimg);
+    (void)hf_refs_to(f, it, HF_4CC('b', 'a', 's', 'e'), &base);
+    if (!dimg && !base) ctx->top_level[n++] = it->id;
   }
   ctx->top_level_count = n;
   return HEIC_OK;
@@ -335,16 +336,14 @@ static heic_status no_item(heic_context *ctx, uint32_t id) {
 }
 
 uint32_t heic_context_thumbnail_id(const heic_context *ctx, uint32_t item, uint32_t index) {
-  if (!ctx) return 0;
-  const hf_file *f = &ctx->file;
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < f->ref_count; i++) {
-    const hf_ref *r = &f->refs[i];
-    if (r->type != HF_4CC('t', 'h', 'm', 'b')) continue;
-    for (uint32_t j = 0; j < r->count; j++)
-      if (r->to[j] == item && n++ == index) return r->from;
-  }
-  return 0;
+  return ctx ? nth_referrer(&ctx->file, item, HF_4CC('t', 'h', 'm', 'b'), index) : 0;
+}
+
+/* How many items have a reference of `type` to item. */
+static uint32_t count_referrers(const hf_file *f, uint32_t item, hf_fourcc type) {
+  uint32_t n;
+  (void)hf_refs_to(f, hf_find_item(f, item), type, &n);
+  return n;
 }
 
 heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_item_info *info) {
@@ -388,7 +387,7 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
   }
   info->alpha_item = hx_find_aux(f, id, hx_is_alpha_urn);
   info->depth_item = hx_find_aux(f, id, hx_is_depth_urn);
-  while (heic_context_thumbnail_id(ctx, id, info->thumbnail_count)) info->thumbnail_count++;
+  info->thumbnail_count = count_referrers(f, id, HF_4CC('t', 'h', 'm', 'b'));
   info->thumbnail_of = hx_thumbnail_of(f, id);
   info->auxiliary_of = hx_auxiliary_of(f, id);
   info->aux_type = hx_aux_type(f, it);
@@ -480,9 +479,8 @@ heic_status heic_context_property(const heic_context *cctx, uint32_t item, uint3
 }
 
 uint32_t heic_context_reference_count(const heic_context *ctx, uint32_t item) {
-  if (!ctx) return 0;
   uint32_t n = 0;
-  for (uint32_t i = 0; i < ctx->file.ref_count; i++) n += ctx->file.refs[i].from == item;
+  if (ctx) (void)hf_refs_from(&ctx->file, hf_find_item(&ctx->file, item), &n);
   return n;
 }
 
@@ -491,17 +489,16 @@ heic_status heic_context_reference(const heic_context *cctx, uint32_t item, uint
   heic_context *ctx = (heic_context *)cctx;
   if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < ctx->file.ref_count; i++) {
-    const hf_ref *r = &ctx->file.refs[i];
-    if (r->from != item || n++ != index) continue;
-    if (type) hf_fourcc_str(r->type, type);
-    if (to) *to = r->to;
-    if (count) *count = r->count;
-    return HEIC_OK;
-  }
-  return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
-                                    "item %u has no reference number %u", item, index));
+  uint32_t n;
+  const uint32_t *list = hf_refs_from(&ctx->file, hf_find_item(&ctx->file, item), &n);
+  if (index >= n)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
+                                      "item %u has no reference number %u", item, index));
+  const hf_ref *r = &ctx->file.refs[list[index]];
+  if (type) hf_fourcc_str(r->type, type);
+  if (to) *to = r->to;
+  if (count) *count = r->count;
+  return HEIC_OK;
 }
 
 /* Derived images (grids above all) often carry colour only on their inputs:
@@ -537,21 +534,11 @@ const hf_hvcc *hx_item_hvcc(const hf_file *f, uint32_t id) {
 /* ---- metadata ---- */
 
 uint32_t heic_context_metadata_count(const heic_context *ctx, uint32_t item) {
-  uint32_t n = 0;
-  while (heic_context_metadata_id(ctx, item, n)) n++;
-  return n;
+  return ctx ? count_referrers(&ctx->file, item, HF_4CC('c', 'd', 's', 'c')) : 0;
 }
 
 uint32_t heic_context_metadata_id(const heic_context *ctx, uint32_t item, uint32_t index) {
-  if (!ctx) return 0;
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < ctx->file.ref_count; i++) {
-    const hf_ref *r = &ctx->file.refs[i];
-    if (r->type != HF_4CC('c', 'd', 's', 'c')) continue;
-    for (uint32_t j = 0; j < r->count; j++)
-      if (r->to[j] == item && n++ == index) return r->from;
-  }
-  return 0;
+  return ctx ? nth_referrer(&ctx->file, item, HF_4CC('c', 'd', 's', 'c'), index) : 0;
 }
 
 heic_status heic_context_item_data(heic_context *ctx, uint32_t item, heic_buffer **out) {

@@ -137,6 +137,13 @@ typedef struct hf_ref {
   uint32_t *to;     /* owned */
 } hf_ref;
 
+/* One target of a reference: refs[ref].to[pos], of type refs[ref].type. */
+typedef struct hf_ref_edge {
+  hf_fourcc type;
+  uint32_t ref;
+  uint32_t pos;
+} hf_ref_edge;
+
 typedef struct hf_group {
   hf_fourcc type;   /* entity group type, e.g. 'ster', 'altr' */
   uint32_t group_id;
@@ -169,6 +176,17 @@ typedef struct hf_file {
   uint32_t group_count;
   hf_group *groups;   /* owned */
   hf_span idat;       /* meta's idat payload ({NULL,0} when none) */
+
+  /* Indexes built by hf_parse, so that no query costs more than a binary
+   * search plus the size of its answer (a file of n items and references
+   * must not cost n^2 to read or describe).  Indexed like items[]. */
+  uint32_t *by_id;     /* item indices sorted by id (owned; item_count) */
+  uint32_t *out_start; /* references from items[i] are out_refs[out_start[i] ..
+                          out_start[i + 1]) (owned; item_count + 1) */
+  uint32_t *out_refs;  /* indices into refs[], in iref order (owned) */
+  uint32_t *in_start;  /* the targets naming items[i] are in_edges[in_start[i] ..
+                          in_start[i + 1]) (owned; item_count + 1) */
+  hf_ref_edge *in_edges; /* by type, then in iref order (owned) */
 } hf_file;
 
 /* Parses data[0..size) into f (which must be zeroed or cleared).  limits may
@@ -185,11 +203,23 @@ heic_status hf_parse(hf_file *f, hc_mem *mem, const uint8_t *data, size_t size,
 /* Frees what f owns and zeroes it.  Safe on a zeroed or half-parsed f. */
 void hf_file_clear(hf_file *f);
 
+/* The item with that id, or NULL (binary search). */
 hf_item *hf_find_item(const hf_file *f, uint32_t id);
+/* Index of item in f->items. */
+static inline uint32_t hf_item_index(const hf_file *f, const hf_item *item) {
+  return (uint32_t)(item - f->items);
+}
 /* First property of the given type associated with item, or NULL. */
 const hf_property *hf_item_property(const hf_file *f, const hf_item *item, hf_fourcc type);
-/* The first reference of the given type from item `from` (NULL when none). */
+/* The first reference of the given type from item `from` (NULL when none).
+ * References from ids that name no item are not found. */
 const hf_ref *hf_find_ref(const hf_file *f, uint32_t from, hf_fourcc type);
+/* The references from item, in iref order: f->refs[list[0 .. *count)]. */
+const uint32_t *hf_refs_from(const hf_file *f, const hf_item *item, uint32_t *count);
+/* The reference targets of the given type naming item, from existing items,
+ * in iref order; type 0: of every type, grouped by type. */
+const hf_ref_edge *hf_refs_to(const hf_file *f, const hf_item *item, hf_fourcc type,
+                              uint32_t *count);
 
 /* Total length of an item's data (sum of extents), bounds-checked against the
  * file / idat: fails with HEIC_ERR_INVALID_INPUT when an extent lies outside. */

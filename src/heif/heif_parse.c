@@ -53,20 +53,12 @@ static const hf_fourcc meta_child_type[M_COUNT] = {
     [M_IPRP] = HF_4CC('i', 'p', 'r', 'p'), [M_GRPL] = HF_4CC('g', 'r', 'p', 'l'),
 };
 
-typedef struct id_slot {
-  uint32_t id;
-  uint32_t index; /* into f->items */
-} id_slot;
-
 typedef struct parser {
   hf_file *f;
   hc_err *err;
   hf_limits lim;
   /* Allocated lengths of the arrays that grow while parsing. */
   uint32_t item_cap, prop_cap, ref_cap, group_cap;
-  /* Items sorted by id, built after iinf: iloc and ipma look items up once
-   * per entry, and a linear search would make those boxes quadratic. */
-  id_slot *by_id;
   /* Allocated length of each item's assocs (indexed like f->items): an item
    * may appear in many ipma entries, and exact-size growth would make a
    * file repeating one item quadratic to read. */
@@ -121,21 +113,21 @@ static heic_status dup_span(parser *p, hf_span s, char **out) {
   return HEIC_OK;
 }
 
-static int cmp_slot(const void *a, const void *b) {
-  uint32_t x = ((const id_slot *)a)->id, y = ((const id_slot *)b)->id;
+/* Item ids and indices packed into one key, so that sorting by it sorts by
+ * id with no comparison callback that needs the items. */
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
 }
 
-static hf_item *lookup(const parser *p, uint32_t id) {
-  size_t lo = 0, hi = p->f->item_count;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (p->by_id[mid].id == id) return &p->f->items[p->by_id[mid].index];
-    if (p->by_id[mid].id < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return NULL;
+static int cmp_edge(const void *a, const void *b) {
+  const hf_ref_edge *x = a, *y = b;
+  if (x->type != y->type) return x->type < y->type ? -1 : 1;
+  if (x->ref != y->ref) return x->ref < y->ref ? -1 : 1;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
+
+static hf_item *lookup(const parser *p, uint32_t id) { return hf_find_item(p->f, id); }
 
 /* ---- ftyp ---- */
 
@@ -257,25 +249,103 @@ static heic_status parse_iinf(parser *p, hf_reader *r) {
   return HEIC_OK;
 }
 
-/* Builds p->by_id and rejects duplicate ids, which would make every later
- * reference to that id ambiguous. */
+/* Builds f->by_id (iloc and ipma look items up once per entry, and a linear
+ * search would make those boxes quadratic) and rejects duplicate ids, which
+ * would make every later reference to that id ambiguous. */
 static heic_status index_items(parser *p) {
   hf_file *f = p->f;
   if (!f->item_count) return HEIC_OK;
-  p->by_id = hc_malloc_array(f->mem, f->item_count, sizeof(*p->by_id));
-  if (!p->by_id) return oom(p);
-  for (uint32_t i = 0; i < f->item_count; i++) {
-    p->by_id[i].id = f->items[i].id;
-    p->by_id[i].index = i;
-  }
-  qsort(p->by_id, f->item_count, sizeof(*p->by_id), cmp_slot);
+  uint64_t *keys = hc_malloc_array(f->mem, f->item_count, sizeof(*keys));
+  f->by_id = hc_malloc_array(f->mem, f->item_count, sizeof(*f->by_id));
   p->assoc_cap = hc_calloc(f->mem, f->item_count, sizeof(*p->assoc_cap));
-  if (!p->assoc_cap) return oom(p);
-  for (uint32_t i = 1; i < f->item_count; i++)
-    if (p->by_id[i].id == p->by_id[i - 1].id)
-      return hc_fail(p->err, HEIC_ERR_INVALID_INPUT, "iinf: item id %u appears twice",
-                     p->by_id[i].id);
-  return HEIC_OK;
+  if (!keys || !f->by_id || !p->assoc_cap) {
+    hc_free(f->mem, keys);
+    return oom(p);
+  }
+  for (uint32_t i = 0; i < f->item_count; i++) keys[i] = (uint64_t)f->items[i].id << 32 | i;
+  qsort(keys, f->item_count, sizeof(*keys), cmp_u64);
+  heic_status st = HEIC_OK;
+  for (uint32_t i = 0; i < f->item_count; i++) {
+    f->by_id[i] = (uint32_t)keys[i];
+    if (i && keys[i] >> 32 == keys[i - 1] >> 32 && st == HEIC_OK)
+      st = hc_fail(p->err, HEIC_ERR_INVALID_INPUT, "iinf: item id %u appears twice",
+                   (uint32_t)(keys[i] >> 32));
+  }
+  hc_free(f->mem, keys);
+  return st;
+}
+
+/* Builds the reference indexes of hf_file (out_start/out_refs and
+ * in_start/in_edges) by counting sort: O(items + references + targets). */
+static heic_status index_refs(parser *p) {
+  hf_file *f = p->f;
+  if (!f->item_count) return HEIC_OK;
+  hc_mem *mem = f->mem;
+  f->out_start = hc_calloc(mem, (size_t)f->item_count + 1, sizeof(uint32_t));
+  f->in_start = hc_calloc(mem, (size_t)f->item_count + 1, sizeof(uint32_t));
+  /* from[r]: index of the item reference r starts at, UINT32_MAX for none */
+  uint32_t *from = hc_malloc_array(mem, f->ref_count ? f->ref_count : 1, sizeof(uint32_t));
+  heic_status st = HEIC_OK;
+  if (!f->out_start || !f->in_start || !from) {
+    st = oom(p);
+    goto done;
+  }
+  uint64_t targets = 0;
+  uint32_t outs = 0;
+  for (uint32_t r = 0; r < f->ref_count; r++) {
+    const hf_item *it = hf_find_item(f, f->refs[r].from);
+    from[r] = it ? hf_item_index(f, it) : UINT32_MAX;
+    if (!it) continue;
+    f->out_start[from[r] + 1]++;
+    outs++;
+    for (uint32_t j = 0; j < f->refs[r].count; j++) {
+      const hf_item *to = hf_find_item(f, f->refs[r].to[j]);
+      if (to) {
+        f->in_start[hf_item_index(f, to) + 1]++;
+        targets++;
+      }
+    }
+  }
+  /* Each target takes 2 or 4 bytes of iref inside the file, so this
+   * cannot exceed what a size_t can count; checked anyway. */
+  if (targets > UINT32_MAX) {
+    st = hc_fail(p->err, HEIC_ERR_LIMIT_EXCEEDED, "iref: %llu reference targets are too many",
+                 (unsigned long long)targets);
+    goto done;
+  }
+  for (uint32_t i = 0; i < f->item_count; i++) {
+    f->out_start[i + 1] += f->out_start[i];
+    f->in_start[i + 1] += f->in_start[i];
+  }
+  f->out_refs = hc_malloc_array(mem, outs ? outs : 1, sizeof(uint32_t));
+  f->in_edges = hc_malloc_array(mem, targets ? (size_t)targets : 1, sizeof(hf_ref_edge));
+  if (!f->out_refs || !f->in_edges) {
+    st = oom(p);
+    goto done;
+  }
+  /* Fill in iref order, using the start of the next slot as a cursor; the
+   * starts are restored afterwards by shifting them back. */
+  for (uint32_t r = 0; r < f->ref_count; r++) {
+    if (from[r] == UINT32_MAX) continue;
+    f->out_refs[f->out_start[from[r]]++] = r;
+    for (uint32_t j = 0; j < f->refs[r].count; j++) {
+      const hf_item *to = hf_find_item(f, f->refs[r].to[j]);
+      if (to) f->in_edges[f->in_start[hf_item_index(f, to)]++] = (hf_ref_edge){f->refs[r].type, r, j};
+    }
+  }
+  for (uint32_t i = f->item_count; i > 0; i--) {
+    f->out_start[i] = f->out_start[i - 1];
+    f->in_start[i] = f->in_start[i - 1];
+  }
+  f->out_start[0] = f->in_start[0] = 0;
+  /* Grouped by type, so that "the n-th thumbnail of X" is a lookup, not a
+   * scan (a thmb box may name its target 65535 times). */
+  for (uint32_t i = 0; i < f->item_count; i++)
+    qsort(f->in_edges + f->in_start[i], f->in_start[i + 1] - f->in_start[i], sizeof(hf_ref_edge),
+          cmp_edge);
+done:
+  hc_free(mem, from);
+  return st;
 }
 
 /* ---- iloc ---- */
@@ -725,6 +795,7 @@ static heic_status parse_meta(parser *p, hf_reader *r) {
   if (st == HEIC_OK && found[M_IREF]) st = parse_iref(p, &child[M_IREF]);
   if (st == HEIC_OK && found[M_IPRP]) st = parse_iprp(p, &child[M_IPRP]);
   if (st == HEIC_OK && found[M_GRPL]) st = parse_grpl(p, &child[M_GRPL]);
+  if (st == HEIC_OK) st = index_refs(p);
   return st;
 }
 
@@ -798,7 +869,6 @@ heic_status hf_parse(hf_file *f, hc_mem *mem, const uint8_t *data, size_t size,
   if (!p.lim.max_box_depth) p.lim.max_box_depth = DEFAULT_MAX_BOX_DEPTH;
   if (!p.lim.max_pixels) p.lim.max_pixels = DEFAULT_MAX_PIXELS;
   heic_status st = parse_file(&p);
-  hc_free(mem, p.by_id);
   hc_free(mem, p.assoc_cap);
   if (st != HEIC_OK) hf_file_clear(f);
   return st;
@@ -839,6 +909,11 @@ void hf_file_clear(hf_file *f) {
     hc_free(mem, f->refs);
     for (uint32_t i = 0; i < f->group_count; i++) hc_free(mem, f->groups[i].entities);
     hc_free(mem, f->groups);
+    hc_free(mem, f->by_id);
+    hc_free(mem, f->out_start);
+    hc_free(mem, f->out_refs);
+    hc_free(mem, f->in_start);
+    hc_free(mem, f->in_edges);
   }
   memset(f, 0, sizeof(*f));
 }
@@ -846,9 +921,15 @@ void hf_file_clear(hf_file *f) {
 /* ---- queries ---- */
 
 hf_item *hf_find_item(const hf_file *f, uint32_t id) {
-  if (!f) return NULL;
-  for (uint32_t i = 0; i < f->item_count; i++)
-    if (f->items[i].id == id) return &f->items[i];
+  if (!f || !f->by_id) return NULL;
+  size_t lo = 0, hi = f->item_count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    hf_item *it = &f->items[f->by_id[mid]];
+    if (it->id == id) return it;
+    if (it->id < id) lo = mid + 1;
+    else hi = mid;
+  }
   return NULL;
 }
 
@@ -861,10 +942,49 @@ const hf_property *hf_item_property(const hf_file *f, const hf_item *item, hf_fo
   return NULL;
 }
 
+const uint32_t *hf_refs_from(const hf_file *f, const hf_item *item, uint32_t *count) {
+  *count = 0;
+  if (!f || !item || !f->out_start) return NULL;
+  uint32_t i = hf_item_index(f, item);
+  *count = f->out_start[i + 1] - f->out_start[i];
+  return f->out_refs + f->out_start[i];
+}
+
+const hf_ref_edge *hf_refs_to(const hf_file *f, const hf_item *item, hf_fourcc type,
+                              uint32_t *count) {
+  *count = 0;
+  if (!f || !item || !f->in_start) return NULL;
+  uint32_t i = hf_item_index(f, item);
+  const hf_ref_edge *e = f->in_edges + f->in_start[i];
+  uint32_t n = f->in_start[i + 1] - f->in_start[i];
+  if (!type) {
+    *count = n;
+    return e;
+  }
+  /* The first edge of the type, then the first of a greater type. */
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (e[mid].type < type) lo = mid + 1;
+    else hi = mid;
+  }
+  uint32_t first = lo;
+  hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (e[mid].type <= type) lo = mid + 1;
+    else hi = mid;
+  }
+  *count = lo - first;
+  return e + first;
+}
+
 const hf_ref *hf_find_ref(const hf_file *f, uint32_t from, hf_fourcc type) {
-  if (!f) return NULL;
-  for (uint32_t i = 0; i < f->ref_count; i++)
-    if (f->refs[i].from == from && f->refs[i].type == type) return &f->refs[i];
+  const hf_item *it = hf_find_item(f, from);
+  uint32_t n;
+  const uint32_t *list = hf_refs_from(f, it, &n);
+  for (uint32_t i = 0; i < n; i++)
+    if (f->refs[list[i]].type == type) return &f->refs[list[i]];
   return NULL;
 }
 
