@@ -5,6 +5,11 @@
 
 #include <string.h>
 
+#include "hevc_sps.h"
+
+/* NAL unit types of H.265 table 7-1 that matter here. */
+enum { NAL_VPS = 32, NAL_SPS = 33, NAL_PPS = 34, NAL_AUD = 35, NAL_PREFIX_SEI = 39 };
+
 /* What the plugin's host callbacks reach through heic_plugin_host.opaque.
  * It lives on hx_decode_hevc's stack, which outlives open() .. close(). */
 typedef struct host_ctx {
@@ -109,6 +114,30 @@ static void rescale_plane(hx_plane *pl, int from, int to) {
   }
 }
 
+/* Whether a NAL unit that follows a picture's slices starts the next
+ * access unit (H.265 7.4.2.4.4): a parameter set, an access unit delimiter,
+ * a prefix SEI, a reserved type of those ranges, or the first slice of
+ * another picture. */
+static int starts_access_unit(const uint8_t *nal, size_t size) {
+  unsigned type = (nal[0] >> 1) & 0x3F;
+  if (type < 32) return size > 2 && (nal[2] & 0x80); /* first_slice_segment_in_pic_flag */
+  return (type >= NAL_VPS && type <= NAL_AUD) || type == NAL_PREFIX_SEI ||
+         (type >= 41 && type <= 44) || (type >= 48 && type <= 55);
+}
+
+/* Refuses an SPS whose picture is over the pixel limit, before the decoder
+ * allocates for it. */
+static heic_status check_sps(const uint8_t *nal, size_t size, uint64_t max_pixels, hc_err *err) {
+  hx_sps_info sps;
+  if (((nal[0] >> 1) & 0x3F) != NAL_SPS || !hx_sps_parse(nal, size, &sps)) return HEIC_OK;
+  if ((uint64_t)sps.width * sps.height > max_pixels)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED,
+                   "the HEVC parameter set describes a %ux%u picture, more than the limit of %llu "
+                   "pixels (max_pixels)",
+                   sps.width, sps.height, (unsigned long long)max_pixels);
+  return HEIC_OK;
+}
+
 static heic_status push(const heic_decoder_plugin *plugin, void *state, host_ctx *hc,
                         const uint8_t *nal, size_t size, hc_err *err) {
   heic_status st = plugin->push_nal(state, nal, size);
@@ -120,7 +149,7 @@ static heic_status push(const heic_decoder_plugin *plugin, void *state, host_ctx
 
 heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem, const hc_log *log,
                            const hf_hvcc *hvcc, const uint8_t *data, size_t size,
-                           hx_picture *out, hc_err *err) {
+                           uint64_t max_pixels, hx_picture *out, hc_err *err) {
   if (out) memset(out, 0, sizeof(*out));
   if (!plugin || !mem || !hvcc || !out || (!data && size))
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hx_decode_hevc: missing argument");
@@ -157,10 +186,13 @@ heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem, const
                      a, arr->nal_type, n);
         goto done;
       }
-      st = push(plugin, state, &hc, arr->nals[n].data, arr->nals[n].size, err);
+      st = check_sps(arr->nals[n].data, arr->nals[n].size, max_pixels, err);
+      if (st == HEIC_OK) st = push(plugin, state, &hc, arr->nals[n].data, arr->nals[n].size, err);
       if (st != HEIC_OK) goto done;
     }
   }
+
+  int seen_slice = 0;
 
   for (size_t off = 0; off < size;) {
     if (size - off < ls) {
@@ -182,7 +214,16 @@ heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem, const
                    (unsigned long long)len, size - body);
       goto done;
     }
-    st = push(plugin, state, &hc, data + body, (size_t)len, err);
+    const uint8_t *nal = data + body;
+    if (seen_slice && starts_access_unit(nal, (size_t)len)) {
+      hc_logf(log, HEIC_LOG_WARNING,
+              "ignoring %zu bytes after the first picture of the item (an image item holds one)",
+              size - off);
+      break;
+    }
+    seen_slice |= ((nal[0] >> 1) & 0x3F) < 32;
+    st = check_sps(nal, (size_t)len, max_pixels, err);
+    if (st == HEIC_OK) st = push(plugin, state, &hc, nal, (size_t)len, err);
     if (st != HEIC_OK) goto done;
     off = body + (size_t)len;
   }

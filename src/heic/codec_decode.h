@@ -24,6 +24,11 @@
  * hvcc:  the item's hvcC (its NAL arrays are pushed first, in order).
  * data:  the item's bytes: NAL units each preceded by a big-endian length of
  *        hvcc->length_size bytes.  Borrowed for the duration of the call.
+ *        An image item holds one picture: NAL units after the end of the
+ *        first access unit are not given to the decoder (a hostile item can
+ *        repeat a picture thousands of times), which is logged.
+ * max_pixels: a sequence parameter set (in hvcC or data) describing a
+ *        larger picture fails with HEIC_ERR_LIMIT_EXCEEDED before decoding.
  * log:   receives the plugin's messages (may be NULL).
  * out:   zeroed by this function on entry.  On success it owns planes from
  *        mem at the decoded size, chroma format and luma bit depth (chroma
@@ -38,7 +43,7 @@
  * allocated through the host outlives the call except *out. */
 HEIC_NODISCARD heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem,
                                           const hc_log *log, const hf_hvcc *hvcc,
-                                          const uint8_t *data, size_t size, hx_picture *out,
-                                          hc_err *err);
+                                          const uint8_t *data, size_t size, uint64_t max_pixels,
+                                          hx_picture *out, hc_err *err);
 
 #endif

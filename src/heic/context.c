@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buffer.h"
+#include "decode_plan.h"
 #include "heif/heif_write.h"
 
 #define DEFAULT_MAX_PIXELS (UINT64_C(1) << 28)
@@ -84,6 +85,7 @@ heic_status heic_context_new(heic_context **out, const heic_context_config *cfg)
 }
 
 static void forget_file(heic_context *ctx) {
+  hx_plan_cache_free(ctx);
   hf_file_clear(&ctx->file);
   HC_FREEP(&ctx->mem, &ctx->file_data);
   ctx->file_size = 0;
@@ -106,6 +108,26 @@ void heic_context_free(heic_context **pctx) {
 
 const char *heic_context_last_error(const heic_context *ctx) {
   return ctx ? ctx->err.message : "no context";
+}
+
+/* ---- item data ---- */
+
+heic_status hx_item_data_check(const heic_context *ctx, const hf_item *it, uint64_t *size, hc_err *err) {
+  *size = 0;
+  if (it->extent_count > ctx->limits.max_extents)
+    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED,
+                   "item %u has %u extents, more than the limit of %u (max_extents)", it->id,
+                   it->extent_count, ctx->limits.max_extents);
+  return hf_item_data_size(&ctx->file, it, size, err);
+}
+
+heic_status hx_item_bytes(heic_context *ctx, const hf_item *it, uint8_t **data, size_t *size,
+                          hc_err *err) {
+  *data = NULL;
+  *size = 0;
+  uint64_t total;
+  heic_status st = hx_item_data_check(ctx, it, &total, err);
+  return st == HEIC_OK ? hf_item_data(&ctx->file, it, data, size, err) : st;
 }
 
 /* ---- relations between items ---- */
@@ -378,12 +400,17 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
   hc_err_clear(&data_err);
   info->data_error = "";
   if (it->has_location) {
-    if (hf_item_data_size(f, it, &size, &data_err) == HEIC_OK) {
+    if (hx_item_data_check(ctx, it, &size, &data_err) == HEIC_OK) {
       info->data_size = size;
     } else {
       snprintf(ctx->data_why, sizeof(ctx->data_why), "%s", data_err.message);
       info->data_error = ctx->data_why;
     }
+  } else if (it->type == HF_4CC('h', 'v', 'c', '1') || it->type == HF_4CC('g', 'r', 'i', 'd') ||
+             it->type == HF_4CC('i', 'o', 'v', 'l')) {
+    /* These are nothing without their data (an identity item has none). */
+    snprintf(ctx->data_why, sizeof(ctx->data_why), "item %u has no data (no iloc entry)", id);
+    info->data_error = ctx->data_why;
   }
   info->alpha_item = hx_find_aux(f, id, hx_is_alpha_urn);
   info->depth_item = hx_find_aux(f, id, hx_is_depth_urn);
@@ -392,11 +419,31 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
   info->auxiliary_of = hx_auxiliary_of(f, id);
   info->aux_type = hx_aux_type(f, it);
   info->premultiplied = hf_find_ref(f, id, HF_4CC('p', 'r', 'e', 'm')) != NULL;
-  /* The reason text lives in the context so that it stays valid without an
-   * allocation; the next item_info call overwrites it. */
-  const char *why = hx_undecodable_reason(f, it, ctx->why_not, sizeof(ctx->why_not));
-  info->decodable = why == NULL;
-  info->why_not = why ? why : "";
+  info->decodable = 0;
+  info->why_not = "";
+  if (info->is_image) {
+    /* Decodable means the whole decode was planned and checked, as
+     * heic_context_decode_item would before decoding anything: the same
+     * answer, from the same code. */
+    hx_plan plan;
+    hc_err why;
+    hc_err_clear(&why);
+    heic_status st = hx_plan_image(ctx, id, 0, &plan, &why);
+    if (st == HEIC_ERR_OUT_OF_MEMORY || st == HEIC_ERR_INTERNAL) {
+      hc_err_merge(&ctx->err, &why);
+      return hx_ctx_result(ctx, st);
+    }
+    info->decodable = st == HEIC_OK;
+    /* The texts live in the context so that they stay valid without an
+     * allocation; the next item_info call overwrites them. */
+    if (st != HEIC_OK) {
+      snprintf(ctx->why_not, sizeof(ctx->why_not), "%s", why.message);
+      info->why_not = ctx->why_not;
+    }
+  } else {
+    const char *why = hx_undecodable_reason(f, it, ctx->why_not, sizeof(ctx->why_not));
+    info->why_not = why ? why : "";
+  }
   return HEIC_OK;
 }
 
@@ -549,7 +596,7 @@ heic_status heic_context_item_data(heic_context *ctx, uint32_t item, heic_buffer
   if (!it) return hx_ctx_result(ctx, no_item(ctx, item));
   uint8_t *data = NULL;
   size_t size = 0;
-  heic_status st = hf_item_data(&ctx->file, it, &data, &size, &ctx->err);
+  heic_status st = hx_item_bytes(ctx, it, &data, &size, &ctx->err);
   if (st == HEIC_OK) {
     *out = hc_buffer_copy(&ctx->mem, data, size);
     if (!*out) st = hc_fail_oom(&ctx->err);

@@ -29,6 +29,8 @@ struct heic_context {
   uint32_t *top_level;   /* owned */
   uint32_t top_level_count;
 
+  struct hx_plan_cache *plan; /* decode_plan.c's caches for this file */
+
   /* Encoding (encode.c) */
   struct hf_writer *writer; /* created by the first encode */
   uint32_t enc_primary;     /* first encoded image item */
@@ -38,6 +40,15 @@ struct heic_context {
 
 /* Records the outcome of a public call: clears ctx->err on success. */
 heic_status hx_ctx_result(heic_context *ctx, heic_status st);
+
+/* The size of an item's data, if it can be read under the context's limits:
+ * no more than max_extents extents, all inside the file (or idat), not
+ * overlapping.  Otherwise err says why (naming the limit where one applies). */
+heic_status hx_item_data_check(const heic_context *ctx, const hf_item *it, uint64_t *size, hc_err *err);
+/* hx_item_data_check(), then the data itself in a new buffer from ctx->mem
+ * (the caller frees it with hc_free). */
+heic_status hx_item_bytes(heic_context *ctx, const hf_item *it, uint8_t **data, size_t *size,
+                          hc_err *err);
 
 /* Relations between items, derived from iref. */
 uint32_t hx_thumbnail_of(const hf_file *f, uint32_t id);

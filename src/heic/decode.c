@@ -3,41 +3,52 @@
  * conversion; transformations.  SPDX-License-Identifier: BSD-2-Clause
  *
  * Pipeline of heic_context_decode_item:
- *   1. decode_content: the item's samples before its own transformations
- *      (YCbCr for coded and grid items, RGB for overlays);
- *   2. alpha: the auxiliary alpha item's luma becomes plane 3;
- *   3. colour: YCbCr -> RGB with the item's nclx (RGB output only);
- *   4. transformations in ipma order (clap, irot, imir for valid files);
- *   5. packing into the caller's heic_image.
+ *   0. plan: the whole graph of inputs is checked and counted first
+ *      (decode_plan.c), so that nothing is decoded for an image that cannot
+ *      be, and progress knows its total;
+ *   1. decode_node: the item's samples before its own transformations
+ *      (YCbCr for coded and grid items, RGB for overlays), with its alpha
+ *      auxiliary as plane 3 where it is shown with alpha;
+ *   2. colour: YCbCr -> RGB with the item's nclx (RGB output only);
+ *   3. transformations in ipma order (clap, irot, imir for valid files);
+ *   4. packing into the caller's heic_image.
  * Every stage owns exactly one hx_picture at a time and clears it on error.
+ *
+ * Grid tiles are decoded on the context's thread pool; a tile that is
+ * itself a grid runs a nested job on the same pool (core/thread.h).  So
+ * everything the decoder shares between threads - progress, cancellation,
+ * the running pixel count - is atomic or behind `lock`.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "codec_decode.h"
 #include "colour.h"
 #include "context.h"
+#include "decode_plan.h"
 #include "hevc_sps.h"
 #include "image.h"
 #include "plugins/decoder_registry.h"
 #include "transform.h"
 
-/* Derived images may reference derived images; this bounds the depth (and
- * so breaks reference cycles in hostile files). */
-#define MAX_DERIVATION_DEPTH 8
-
 #define T_HVC1 HF_4CC('h', 'v', 'c', '1')
 #define T_GRID HF_4CC('g', 'r', 'i', 'd')
 #define T_IOVL HF_4CC('i', 'o', 'v', 'l')
 #define T_IDEN HF_4CC('i', 'd', 'e', 'n')
-#define T_DIMG HF_4CC('d', 'i', 'm', 'g')
 
 typedef struct decoder {
   heic_context *ctx;
   const heic_decode_options *opts;
   hx_upsampling upsampling;
+  hx_plan plan;
+  atomic_uint_fast64_t pictures_done;
+  atomic_uint_fast64_t pixels_done; /* decoded so far, checked against plan.area_budget */
+  atomic_int cancelled;
+  hc_mutex lock;                    /* one progress call at a time */
 } decoder;
 
-static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err);
+static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
+                               hc_err *err);
 static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err);
 
 void heic_decode_options_init(heic_decode_options *opts) {
@@ -59,8 +70,22 @@ static heic_status get_pool(heic_context *ctx, hc_err *err) {
   return hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
 }
 
-static int report_progress(const decoder *d, uint32_t done, uint32_t total) {
-  return d->opts->progress && d->opts->progress(d->opts->progress_opaque, done, total);
+static uint32_t clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+/* Tells the caller's progress callback where the decode stands (one call
+ * at a time, from whichever thread got here) and takes its answer. */
+static void report_progress(decoder *d, uint64_t done) {
+  if (!d->opts->progress) return;
+  hc_mutex_lock(&d->lock);
+  if (!atomic_load(&d->cancelled) &&
+      d->opts->progress(d->opts->progress_opaque, clamp_u32(done), clamp_u32(d->plan.pictures)))
+    atomic_store(&d->cancelled, 1);
+  hc_mutex_unlock(&d->lock);
+}
+
+/* Checked before each piece of work: a cancelled decode starts nothing new. */
+static heic_status check_cancelled(const decoder *d, hc_err *err) {
+  return atomic_load(&d->cancelled) ? hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled") : HEIC_OK;
 }
 
 /* ---- coded items ---- */
@@ -73,13 +98,26 @@ static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, 
     return hc_fail(err, HEIC_ERR_INVALID_INPUT, "HEVC item %u has no hvcC property", it->id);
   const heic_decoder_plugin *plugin = hp_find_decoder(HEIC_CODEC_HEVC);
   if (!plugin) return hc_fail(err, HEIC_ERR_UNSUPPORTED, "no HEVC decoder plugin is available");
+  heic_status st = check_cancelled(d, err);
+  if (st != HEIC_OK) return st;
   uint8_t *data = NULL;
   size_t size = 0;
-  heic_status st = hf_item_data(f, it, &data, &size, err);
-  if (st == HEIC_OK) st = hx_decode_hevc(plugin, &ctx->mem, &ctx->log, &hvcc->u.hvcc, data, size, out, err);
+  st = hx_item_bytes(ctx, it, &data, &size, err);
+  if (st == HEIC_OK)
+    st = hx_decode_hevc(plugin, &ctx->mem, &ctx->log, &hvcc->u.hvcc, data, size,
+                        ctx->limits.max_pixels, out, err);
   hc_free(&ctx->mem, data);
   if (st != HEIC_OK) return st;
   st = check_pixels(ctx, out->width, out->height, "decoded picture", err);
+  /* The plan counted pixels from the parameter sets in hvcC; the item's own
+   * data may carry others, so the budget is held to what was decoded. */
+  uint64_t pixels = atomic_fetch_add(&d->pixels_done, (uint64_t)out->width * out->height) +
+                    (uint64_t)out->width * out->height;
+  if (st == HEIC_OK && pixels > d->plan.area_budget)
+    st = hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED,
+                 "item %u decoded to %ux%u, beyond the %llu pixels its image may decode "
+                 "(max_decode_ratio)",
+                 it->id, out->width, out->height, (unsigned long long)d->plan.area_budget);
   /* ispe gives the image size; a coded picture may be larger (padded to the
    * coding block size without a conformance window), never smaller. */
   const hf_property *ispe = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
@@ -87,44 +125,15 @@ static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, 
       ispe->u.ispe.width <= out->width && ispe->u.ispe.height <= out->height &&
       (ispe->u.ispe.width < out->width || ispe->u.ispe.height < out->height))
     st = hx_crop(out, 0, 0, ispe->u.ispe.width, ispe->u.ispe.height, err);
-  if (st != HEIC_OK) hx_picture_clear(out);
-  return st;
+  if (st != HEIC_OK) {
+    hx_picture_clear(out);
+    return st;
+  }
+  report_progress(d, atomic_fetch_add(&d->pictures_done, 1) + 1);
+  return HEIC_OK;
 }
 
 /* ---- grids ---- */
-
-typedef struct grid_desc {
-  uint32_t rows, cols, width, height;
-} grid_desc;
-
-static heic_status parse_grid(const decoder *d, const hf_item *it, grid_desc *g, hc_err *err) {
-  uint8_t *data = NULL;
-  size_t size = 0;
-  heic_status st = hf_item_data(&d->ctx->file, it, &data, &size, err);
-  if (st != HEIC_OK) return st;
-  if (size < 8 || data[0] != 0) {
-    st = hc_fail(err, size < 8 ? HEIC_ERR_INVALID_INPUT : HEIC_ERR_UNSUPPORTED,
-                 size < 8 ? "grid item %u: description of %zu bytes is too short"
-                          : "grid item %u: unknown grid version", it->id, size);
-  } else {
-    int wide = data[1] & 1;
-    g->rows = data[2] + 1u;
-    g->cols = data[3] + 1u;
-    if (wide && size < 12) {
-      st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u: description too short", it->id);
-    } else if (wide) {
-      g->width = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
-      g->height = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 | (uint32_t)data[10] << 8 | data[11];
-    } else {
-      g->width = (uint32_t)data[4] << 8 | data[5];
-      g->height = (uint32_t)data[6] << 8 | data[7];
-    }
-    if (st == HEIC_OK && (!g->width || !g->height))
-      st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u has a zero output size", it->id);
-  }
-  hc_free(&d->ctx->mem, data);
-  return st;
-}
 
 typedef struct tile_job {
   decoder *d;
@@ -134,17 +143,13 @@ typedef struct tile_job {
   hc_err *errs;
 } tile_job;
 
-static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, hc_err *err);
-
 static void decode_tile_task(void *arg, size_t i) {
   tile_job *job = arg;
   decoder *d = job->d;
   hc_err_clear(&job->errs[i]);
-  if (decode_content(d, job->ids[i], job->depth, &job->pics[i], &job->errs[i]) != HEIC_OK) return;
-  /* Some writers give each tile its own alpha instead of the grid. */
-  uint32_t alpha = d->opts->no_alpha ? 0 : hx_find_aux(&d->ctx->file, job->ids[i], hx_is_alpha_urn);
-  if (alpha && attach_alpha(d, alpha, &job->pics[i], &job->errs[i]) != HEIC_OK)
-    hx_picture_clear(&job->pics[i]);
+  /* Tiles carry their own alpha when their writer gave them one instead
+   * of (or as well as) the grid. */
+  (void)decode_node(d, job->ids[i], !d->opts->no_alpha, job->depth, &job->pics[i], &job->errs[i]);
 }
 
 /* Copies tile (at x0, y0 on the canvas) into canvas, clipped to the canvas. */
@@ -174,18 +179,10 @@ static heic_status place_tile(hx_picture *canvas, const hx_picture *tile, uint32
 
 static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_picture *out, hc_err *err) {
   heic_context *ctx = d->ctx;
-  grid_desc g = {0, 0, 0, 0};
-  heic_status st = parse_grid(d, it, &g, err);
-  if (st != HEIC_OK) return st;
-  const hf_ref *ref = hf_find_ref(&ctx->file, it->id, T_DIMG);
+  hx_grid g;
+  const uint32_t *tiles;
+  heic_status st = hx_grid_describe(ctx, it, &g, &tiles, err);
   uint32_t n = g.rows * g.cols;
-  if (!ref || ref->count < n)
-    return hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u needs %u tiles but references %u",
-                   it->id, n, ref ? ref->count : 0);
-  if (n > ctx->limits.max_tiles)
-    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "grid item %u has %u tiles, more than the limit of %u (max_tiles)",
-                   it->id, n, ctx->limits.max_tiles);
-  st = check_pixels(ctx, g.width, g.height, "grid image", err);
   if (st == HEIC_OK) st = get_pool(ctx, err);
   if (st != HEIC_OK) return st;
 
@@ -201,12 +198,10 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
   }
   uint32_t tile_w = 0, tile_h = 0;
   for (uint32_t first = 0; first < n && st == HEIC_OK; first += batch) {
-    if (report_progress(d, first, n)) {
-      st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled at tile %u of %u", first, n);
-      break;
-    }
+    st = check_cancelled(d, err);
+    if (st != HEIC_OK) break;
     uint32_t count = n - first < batch ? n - first : batch;
-    tile_job job = {d, ref->to + first, depth + 1, pics, errs};
+    tile_job job = {d, tiles + first, depth + 1, pics, errs};
     hc_pool_run(ctx->pool, count, decode_tile_task, &job);
     for (uint32_t i = 0; i < count && st == HEIC_OK; i++) {
       if (errs[i].code != HEIC_OK) {
@@ -232,15 +227,13 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
         if (st != HEIC_OK) break;
       } else if (pics[i].width != tile_w || pics[i].height != tile_h) {
         st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "grid item %u: tile %u is %ux%u, tile 1 is %ux%u",
-                     it->id, ref->to[t], pics[i].width, pics[i].height, tile_w, tile_h);
+                     it->id, tiles[t], pics[i].width, pics[i].height, tile_w, tile_h);
         break;
       }
-      st = place_tile(out, &pics[i], (t % g.cols) * tile_w, (t / g.cols) * tile_h, ref->to[t], err);
+      st = place_tile(out, &pics[i], (t % g.cols) * tile_w, (t / g.cols) * tile_h, tiles[t], err);
     }
     for (uint32_t i = 0; i < count; i++) hx_picture_clear(&pics[i]);
   }
-  if (st == HEIC_OK && report_progress(d, n, n))
-    st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled after the last tile");
 done:
   if (pics)
     for (uint32_t i = 0; i < batch; i++) hx_picture_clear(&pics[i]);
@@ -252,49 +245,20 @@ done:
 
 /* ---- overlays ---- */
 
-static uint32_t read_be(const uint8_t *p, int bytes) {
-  uint32_t v = 0;
-  for (int i = 0; i < bytes; i++) v = v << 8 | p[i];
-  return v;
-}
-
 static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_picture *out, hc_err *err) {
   heic_context *ctx = d->ctx;
-  const hf_ref *ref = hf_find_ref(&ctx->file, it->id, T_DIMG);
-  if (!ref || !ref->count) return hc_fail(err, HEIC_ERR_INVALID_INPUT, "overlay item %u has no inputs", it->id);
-  if (ref->count > ctx->limits.max_tiles)
-    return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "overlay item %u has %u inputs, more than the limit of %u (max_tiles)",
-                   it->id, ref->count, ctx->limits.max_tiles);
-  uint8_t *data = NULL;
-  size_t size = 0;
+  hx_overlay ov;
   hx_picture layer;
   memset(&layer, 0, sizeof(layer));
-  heic_status st = hf_item_data(&ctx->file, it, &data, &size, err);
+  heic_status st = hx_overlay_describe(ctx, it, &ov, err);
   if (st != HEIC_OK) return st;
-  int fb = size >= 2 && (data[1] & 1) ? 4 : 2;
-  size_t need = 2 + 8 + 2 * (size_t)fb + (size_t)ref->count * 2 * (size_t)fb;
-  if (size < need || data[0] != 0) {
-    st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "overlay item %u: description of %zu bytes, need %zu",
-                 it->id, size, need);
-    goto done;
-  }
-  uint16_t fill[4];
-  for (int c = 0; c < 4; c++) fill[c] = (uint16_t)read_be(data + 2 + 2 * c, 2);
-  uint32_t w = read_be(data + 10, fb), h = read_be(data + 10 + fb, fb);
-  if (!w || !h) {
-    st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "overlay item %u has a zero canvas size", it->id);
-    goto done;
-  }
-  st = check_pixels(ctx, w, h, "overlay canvas", err);
-  for (uint32_t k = 0; k < ref->count && st == HEIC_OK; k++) {
-    if (report_progress(d, k, ref->count)) {
-      st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled at overlay input %u", k);
-      break;
-    }
-    const uint8_t *o = data + 10 + 2 * (size_t)fb + (size_t)k * 2 * (size_t)fb;
-    int32_t ox = fb == 4 ? (int32_t)read_be(o, 4) : (int16_t)read_be(o, 2);
-    int32_t oy = fb == 4 ? (int32_t)read_be(o + fb, 4) : (int16_t)read_be(o + fb, 2);
-    st = decode_rgb(d, ref->to[k], depth + 1, &layer, err);
+  uint32_t w = ov.width, h = ov.height;
+  for (uint32_t k = 0; k < ov.layers && st == HEIC_OK; k++) {
+    st = check_cancelled(d, err);
+    if (st != HEIC_OK) break;
+    int32_t ox, oy;
+    hx_overlay_offset(&ov, k, &ox, &oy);
+    st = decode_rgb(d, ov.inputs[k], depth + 1, &layer, err);
     if (st != HEIC_OK) break;
     if (k == 0) {
       /* The canvas takes the first layer's bit depth; fill is 16-bit. */
@@ -302,7 +266,7 @@ static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_p
       if (st != HEIC_OK) break;
       out->is_rgb = 1;
       for (int c = 0; c < 3; c++) {
-        uint16_t v = (uint16_t)(fill[c] >> (16 - out->bit_depth));
+        uint16_t v = (uint16_t)(ov.fill[c] >> (16 - out->bit_depth));
         hx_plane *p = &out->planes[c];
         for (uint32_t r = 0; r < p->h; r++)
           for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = v;
@@ -326,9 +290,8 @@ static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_p
     }
     hx_picture_clear(&layer);
   }
-done:
   hx_picture_clear(&layer);
-  hc_free(&ctx->mem, data);
+  hx_overlay_clear(ctx, &ov);
   if (st != HEIC_OK) hx_picture_clear(out);
   return st;
 }
@@ -365,11 +328,19 @@ static heic_status apply_transforms(decoder *d, const hf_item *it, hx_picture *p
 
 /* ---- dispatch ---- */
 
-static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err) {
+static heic_status attach_alpha(decoder *d, uint32_t alpha_id, int depth, hx_picture *pic, hc_err *err);
+
+/* The item's samples before its own transformations, with its alpha
+ * auxiliary attached when with_alpha.  depth counts every kind of input
+ * alike, so no path through tiles, layers, identity sources and alpha
+ * planes goes deeper than the plan allowed (the plan has refused cycles;
+ * this is the decoder's own guard). */
+static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
+                               hc_err *err) {
   const hf_file *f = &d->ctx->file;
-  if (depth > MAX_DERIVATION_DEPTH)
-    return hc_fail(err, HEIC_ERR_INVALID_INPUT, "derived images nest deeper than %d levels (a reference cycle?)",
-                   MAX_DERIVATION_DEPTH);
+  if (depth > HX_MAX_DERIVATION_DEPTH)
+    return hc_fail(err, HEIC_ERR_INVALID_INPUT, "derived images nest deeper than %d levels",
+                   HX_MAX_DERIVATION_DEPTH);
   const hf_item *it = hf_find_item(f, id);
   if (!it) return hc_fail(err, HEIC_ERR_INVALID_INPUT, "a reference points to item %u, which does not exist", id);
   char why[256];
@@ -377,26 +348,26 @@ static heic_status decode_content(decoder *d, uint32_t id, int depth, hx_picture
   if (reason)
     return hc_fail(err, it->type == T_HVC1 ? HEIC_ERR_INVALID_INPUT : HEIC_ERR_UNSUPPORTED, "%s", reason);
   const hf_property *ispe = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
-  if (ispe && ispe->parsed) {
-    heic_status st = check_pixels(d->ctx, ispe->u.ispe.width, ispe->u.ispe.height, "image", err);
-    if (st != HEIC_OK) return st;
-  }
+  heic_status st = HEIC_OK;
+  if (ispe && ispe->parsed) st = check_pixels(d->ctx, ispe->u.ispe.width, ispe->u.ispe.height, "image", err);
+  if (st != HEIC_OK) return st;
   switch (it->type) {
-    case T_HVC1: return decode_coded(d, it, out, err);
-    case T_GRID: return decode_grid(d, it, depth, out, err);
-    case T_IOVL: return decode_overlay(d, it, depth, out, err);
+    case T_HVC1: st = decode_coded(d, it, out, err); break;
+    case T_GRID: st = decode_grid(d, it, depth, out, err); break;
+    case T_IOVL: st = decode_overlay(d, it, depth, out, err); break;
     case T_IDEN: {
-      const hf_ref *ref = hf_find_ref(f, it->id, T_DIMG);
-      if (!ref || ref->count != 1)
-        return hc_fail(err, HEIC_ERR_INVALID_INPUT, "identity item %u must reference exactly one image", it->id);
-      const hf_item *src = hf_find_item(f, ref->to[0]);
-      heic_status st = decode_content(d, ref->to[0], depth + 1, out, err);
-      if (st == HEIC_OK && src) st = apply_transforms(d, src, out, err);
-      if (st != HEIC_OK) hx_picture_clear(out);
-      return st;
+      uint32_t source;
+      st = hx_iden_source(d->ctx, it, &source, err);
+      if (st == HEIC_OK) st = decode_node(d, source, 0, depth + 1, out, err);
+      if (st == HEIC_OK) st = apply_transforms(d, hf_find_item(f, source), out, err);
+      break;
     }
-    default: return hc_fail(err, HEIC_ERR_UNSUPPORTED, "item %u: unsupported image type", id);
+    default: st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "item %u: unsupported image type", id);
   }
+  uint32_t alpha = with_alpha && st == HEIC_OK ? hx_find_aux(f, id, hx_is_alpha_urn) : 0;
+  if (alpha) st = attach_alpha(d, alpha, depth + 1, out, err);
+  if (st != HEIC_OK) hx_picture_clear(out);
+  return st;
 }
 
 /* Colour of an item: its nclx colr box; failing that the SPS VUI of its
@@ -422,19 +393,19 @@ static heic_status to_rgb(const decoder *d, uint32_t id, hx_picture *pic, hc_err
 
 /* An input of an overlay: content, colour, own transformations. */
 static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err) {
-  heic_status st = decode_content(d, id, depth, out, err);
+  heic_status st = decode_node(d, id, 0, depth, out, err);
   if (st == HEIC_OK) st = to_rgb(d, id, out, err);
   if (st == HEIC_OK && !d->opts->no_transform) st = apply_transforms(d, hf_find_item(&d->ctx->file, id), out, err);
   if (st != HEIC_OK) hx_picture_clear(out);
   return st;
 }
 
-/* Decodes the alpha item and attaches its luma as plane 3 of pic, at pic's
- * bit depth and size. */
-static heic_status attach_alpha(decoder *d, uint32_t alpha_id, hx_picture *pic, hc_err *err) {
+/* Decodes the alpha item (at depth, like any other input) and attaches its
+ * luma as plane 3 of pic, at pic's bit depth and size. */
+static heic_status attach_alpha(decoder *d, uint32_t alpha_id, int depth, hx_picture *pic, hc_err *err) {
   hx_picture a;
   memset(&a, 0, sizeof(a));
-  heic_status st = decode_content(d, alpha_id, 1, &a, err);
+  heic_status st = decode_node(d, alpha_id, 0, depth, &a, err);
   if (st != HEIC_OK) return st;
   hx_plane plane;
   st = hx_plane_alloc(&plane, pic->mem, pic->width, pic->height, err);
@@ -481,23 +452,30 @@ heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const hei
   if (opts->layout != HEIC_LAYOUT_RGB && opts->layout != HEIC_LAYOUT_YCBCR)
     return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "unknown output layout %d",
                                       (int)opts->layout));
-  decoder d = {ctx, opts, pick_upsampling(opts->upsampling)};
+  decoder d;
+  memset(&d, 0, sizeof(d));
+  d.ctx = ctx;
+  d.opts = opts;
+  d.upsampling = pick_upsampling(opts->upsampling);
+  atomic_init(&d.pictures_done, 0);
+  atomic_init(&d.pixels_done, 0);
+  atomic_init(&d.cancelled, 0);
+  hc_mutex_init(&d.lock);
   hc_err *err = &ctx->err;
   hx_picture pic;
   memset(&pic, 0, sizeof(pic));
   const hf_item *it = hf_find_item(&ctx->file, item);
-  heic_status st;
-  if (!it) {
-    st = hc_fail(err, HEIC_ERR_NOT_FOUND, "the file has no item with id %u", item);
-    goto done;
-  }
-  st = decode_content(&d, item, 0, &pic, err);
+  heic_status st = hx_plan_image(ctx, item, opts->no_alpha, &d.plan, err);
   if (st != HEIC_OK) goto done;
-  uint32_t alpha = opts->no_alpha ? 0 : hx_find_aux(&ctx->file, item, hx_is_alpha_urn);
-  if (alpha) {
-    st = attach_alpha(&d, alpha, &pic, err);
-    if (st != HEIC_OK) goto done;
+  report_progress(&d, 0);
+  st = decode_node(&d, item, !opts->no_alpha, 0, &pic, err);
+  if (st == HEIC_OK) report_progress(&d, atomic_load(&d.pictures_done));
+  /* A cancellation wins over whatever a tile failed with meanwhile. */
+  if (atomic_load(&d.cancelled)) {
+    hc_err_clear(err);
+    st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled by the progress callback");
   }
+  if (st != HEIC_OK) goto done;
   heic_nclx nclx = item_nclx(&d, item);
   if (opts->layout == HEIC_LAYOUT_RGB) {
     st = to_rgb(&d, item, &pic, err);
@@ -511,5 +489,6 @@ heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const hei
   }
 done:
   hx_picture_clear(&pic);
+  hc_mutex_destroy(&d.lock);
   return hx_ctx_result(ctx, st);
 }

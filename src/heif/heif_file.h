@@ -222,7 +222,8 @@ const hf_ref_edge *hf_refs_to(const hf_file *f, const hf_item *item, hf_fourcc t
                               uint32_t *count);
 
 /* Total length of an item's data (sum of extents), bounds-checked against the
- * file / idat: fails with HEIC_ERR_INVALID_INPUT when an extent lies outside. */
+ * file / idat: fails with HEIC_ERR_INVALID_INPUT when an extent lies outside
+ * or the extents add up to more than the file / idat (they overlap). */
 heic_status hf_item_data_size(const hf_file *f, const hf_item *item, uint64_t *size, hc_err *err);
 /* Concatenates an item's extents into a new buffer from mem (caller frees
  * with hc_free).  Construction methods 0 and 1; 2 gives HEIC_ERR_UNSUPPORTED. */

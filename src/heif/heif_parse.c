@@ -1049,9 +1049,16 @@ heic_status hf_item_data_size(const hf_file *f, const hf_item *item, uint64_t *s
     hf_span x = {NULL, 0};
     st = extent_bytes(item, e, src, what, &x, err);
     if (st != HEIC_OK) return st;
-    if (x.size > UINT64_MAX - total)
-      return hc_fail(err, HEIC_ERR_INVALID_INPUT, "item %u: total data size overflows", item->id);
     total += x.size;
+    /* Extents of one item cover distinct bytes of their source, so together
+     * they cannot be longer than it; more means they overlap, which a file
+     * uses only to make a small file hand out a lot of data (65,535
+     * extents of one NAL unit). */
+    if (total > src.size)
+      return hc_fail(err, HEIC_ERR_INVALID_INPUT,
+                     "item %u: its %u extents add up to more than the %zu bytes of %s "
+                     "(overlapping extents)",
+                     item->id, item->extent_count, src.size, what);
   }
   *size = total;
   return HEIC_OK;
