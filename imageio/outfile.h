@@ -1,42 +1,45 @@
 /*
- * libheic image I/O: replace-on-success output files.
+ * libheic image I/O: output files that are never seen partial.
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Writers never write to the destination directly: a half-written PNG that
- * looks like a finished one is worse than no file, and a failed run must not
- * destroy what was there before.  They write a temporary file in the
- * destination's directory (so the final rename stays within one file system
- * and is atomic) and rename it over the destination only once everything
- * has been written and flushed without error.  A destination that exists
- * and is not a regular file (/dev/stdout, /dev/null, a FIFO) is written
- * directly: renaming over it would replace the device with a file.
+ * The tools' writers (PNG, Y4M, hevc-enc's streams) write through this
+ * buffer onto src/core/safe_file, the same code the library's
+ * heic_context_write_file uses, so every file the project writes keeps the
+ * promise set out in safe_file.h: after a failure, or a SIGKILL at any
+ * instant, the destination is as it was or complete, never partial; a
+ * destination that exists and is not a regular file (/dev/stdout, a FIFO)
+ * is written directly.
  */
 #ifndef IMAGEIO_OUTFILE_H
 #define IMAGEIO_OUTFILE_H
 
 #include <stddef.h>
-#include <stdio.h>
 
-typedef struct imageio_outfile {
-  FILE *fp;        /* the temporary, open for writing; NULL when closed */
-  char *tmp_path;  /* malloc'd; NULL once renamed or removed */
-  char *dest_path; /* malloc'd copy of the destination */
-  int direct;      /* writing straight to dest: it is a device or a pipe */
-} imageio_outfile;
+/* Asked by the writers between rows: non-zero stops the write, which then
+ * fails with the message "stopped" and leaves nothing behind.  It must be
+ * cheap (it runs once a row). */
+typedef int (*imageio_stop_fn)(void *opaque);
 
-/* Creates the temporary beside dest.  *of must be zeroed by the caller (so
- * that imageio_outfile_abort is safe whatever happens).  Returns 0, or -1
- * with the reason in err (err may be NULL when err_size is 0).  Messages do
- * not repeat the destination's name: the caller prefixes it. */
-int imageio_outfile_open(imageio_outfile *of, const char *dest, char *err, size_t err_size);
+typedef struct imageio_outfile imageio_outfile;
 
-/* Flushes and closes the temporary and renames it to the destination.
- * On failure the temporary is removed and the destination untouched.
- * Either way *of is released (imageio_outfile_abort afterwards is a no-op). */
-int imageio_outfile_commit(imageio_outfile *of, char *err, size_t err_size);
+/* Starts writing dest.  On success *out is the open file; on failure *out
+ * is NULL, nothing was created and err says why (err may be NULL when
+ * err_size is 0).  Messages do not repeat the destination's name: the
+ * caller prefixes it. */
+int imageio_outfile_open(imageio_outfile **out, const char *dest, char *err, size_t err_size);
 
-/* Closes and removes the temporary and releases *of.  Safe on a zeroed,
- * half-opened, committed or already aborted outfile. */
-void imageio_outfile_abort(imageio_outfile *of);
+/* Appends data (buffered).  0, or -1 with the reason in err; the caller
+ * then aborts. */
+int imageio_outfile_write(imageio_outfile *of, const void *data, size_t size, char *err,
+                          size_t err_size);
+
+/* Writes what is buffered and makes the file visible under its name (see
+ * safe_file.h).  On failure nothing is left and the destination is as it
+ * was.  Either way *of is freed and set to NULL. */
+int imageio_outfile_commit(imageio_outfile **of, char *err, size_t err_size);
+
+/* Drops the file (nothing of it remains), frees *of and sets it to NULL.
+ * Accepts NULL and an already released outfile. */
+void imageio_outfile_abort(imageio_outfile **of);
 
 #endif

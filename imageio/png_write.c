@@ -4,7 +4,6 @@
  */
 #include "png_write.h"
 
-#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -19,7 +18,7 @@
 typedef struct png_writer {
   png_structp png;
   png_infop info;
-  imageio_outfile out;
+  imageio_outfile *out;
   uint8_t *row;       /* one converted output row (malloc'd) */
   char error[256];    /* what went wrong ("" while all is well) */
   char note[256];     /* first libpng warning, shown to the user */
@@ -43,10 +42,7 @@ static void on_png_warning(png_structp png, png_const_charp text) {
  * while the user needs to know the disk is full. */
 static void on_png_write(png_structp png, png_bytep data, size_t len) {
   png_writer *w = png_get_io_ptr(png);
-  if (fwrite(data, 1, len, w->out.fp) != len) {
-    snprintf(w->error, sizeof w->error, "error writing: %s", strerror(errno));
-    png_longjmp(png, 1);
-  }
+  if (imageio_outfile_write(w->out, data, len, w->error, sizeof w->error) != 0) png_longjmp(png, 1);
 }
 
 /* Flushing is left to imageio_outfile_commit, which checks the result. */
@@ -133,6 +129,12 @@ static int write_png_body(png_writer *w, const png_job *job) {
 
   const int needs_copy = job->depth != 8 || job->premultiplied;
   for (uint32_t y = 0; y < job->height; y++) {
+    /* A large picture takes seconds to compress: a stop request (a signal,
+     * a deadline) is honoured within a row. */
+    if (o && o->stop && o->stop(o->stop_opaque)) {
+      snprintf(w->error, sizeof w->error, "stopped");
+      return -1;
+    }
     const uint8_t *src = job->pixels + (size_t)y * job->stride;
     if (needs_copy) {
       convert_row(w->row, src, job->width, job->comps, job->depth, job->premultiplied);
@@ -202,7 +204,7 @@ int imageio_png_write(const char *path, const heic_image *img, const imageio_png
     goto done;
   }
   if (write_png_body(&w, &job) != 0) goto done;
-  /* libpng is done with the FILE before the rename. */
+  /* libpng is done with the output before it is committed. */
   png_destroy_write_struct(&w.png, &w.info);
   if (imageio_outfile_commit(&w.out, w.error, sizeof w.error) != 0) goto done;
   rc = 0;

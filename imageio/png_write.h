@@ -10,6 +10,8 @@
 
 #include <heic/heic.h>
 
+#include "outfile.h"
+
 typedef struct imageio_png_options {
   /* ICC profile for an iCCP chunk; NULL or size 0: none.  Borrowed for the
    * duration of the call. */
@@ -20,6 +22,10 @@ typedef struct imageio_png_options {
    * none.  Borrowed for the duration of the call. */
   const uint8_t *exif;
   size_t exif_size;
+  /* Asked between rows; non-zero stops the write (-1, msg "stopped",
+   * nothing written).  NULL: never stop. */
+  imageio_stop_fn stop;
+  void *stop_opaque;
 } imageio_png_options;
 
 /* Writes img (HEIC_LAYOUT_RGB, 3 or 4 components) to path as an 8-bit PNG
@@ -27,8 +33,8 @@ typedef struct imageio_png_options {
  * bit replication.  Premultiplied colour is converted to straight alpha, as
  * PNG requires.  opts may be NULL.
  *
- * The file is written under a temporary name and renamed over path only on
- * success; on failure path is left as it was.
+ * path is never seen partial (see outfile.h): on failure, or if the process
+ * is killed, it is left as it was.
  *
  * Returns 0 on success, with msg holding a note for the user ("" when there
  * is none, e.g. when libpng refused the ICC profile and it was left out), or

@@ -4,7 +4,6 @@
  */
 #include "y4m_write.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +25,28 @@ static int y4m_depth(int depth) {
   return 16;
 }
 
+/* Where the rows go and when to stop. */
+typedef struct y4m_sink {
+  imageio_outfile *out;
+  imageio_stop_fn stop;
+  void *stop_opaque;
+  char *error;
+  size_t error_size;
+} y4m_sink;
+
 /* Writes one plane row by row.  row is a scratch buffer of w * 2 bytes. */
-static int write_plane(FILE *fp, const uint8_t *plane, size_t stride, uint32_t w, uint32_t h,
-                       int depth, int out_depth, uint8_t *row) {
+static int write_plane(const y4m_sink *k, const uint8_t *plane, size_t stride, uint32_t w,
+                       uint32_t h, int depth, int out_depth, uint8_t *row) {
   for (uint32_t y = 0; y < h; y++) {
+    /* Checked a row at a time so that a stop request (a signal, a
+     * deadline) is honoured quickly even on a huge picture. */
+    if (k->stop && k->stop(k->stop_opaque)) {
+      snprintf(k->error, k->error_size, "stopped");
+      return -1;
+    }
     const uint8_t *src = plane + (size_t)y * stride;
     if (depth == 8) {
-      if (fwrite(src, 1, w, fp) != w) return -1;
+      if (imageio_outfile_write(k->out, src, w, k->error, k->error_size) != 0) return -1;
       continue;
     }
     const uint32_t max = (1u << depth) - 1;
@@ -46,12 +60,13 @@ static int write_plane(FILE *fp, const uint8_t *plane, size_t stride, uint32_t w
       row[2 * (size_t)x] = (uint8_t)v;
       row[2 * (size_t)x + 1] = (uint8_t)(v >> 8);
     }
-    if (fwrite(row, 2, w, fp) != w) return -1;
+    if (imageio_outfile_write(k->out, row, 2 * (size_t)w, k->error, k->error_size) != 0) return -1;
   }
   return 0;
 }
 
-int imageio_y4m_write(const char *path, const heic_image *img, char *msg, size_t msg_size) {
+int imageio_y4m_write(const char *path, const heic_image *img, imageio_stop_fn stop,
+                      void *stop_opaque, char *msg, size_t msg_size) {
   if (msg && msg_size) msg[0] = '\0';
   if (!path || !img) return fail(msg, msg_size, "y4m: no image or no file name");
   if (heic_image_layout(img) != HEIC_LAYOUT_YCBCR)
@@ -106,8 +121,7 @@ int imageio_y4m_write(const char *path, const heic_image *img, char *msg, size_t
   snprintf(header, sizeof header, "YUV4MPEG2 W%u H%u F25:1 Ip A1:1 %s XCOLORRANGE=%s\nFRAME\n",
            (unsigned)width, (unsigned)height, ctag, nclx.full_range ? "FULL" : "LIMITED");
 
-  imageio_outfile out;
-  memset(&out, 0, sizeof out);
+  imageio_outfile *out = NULL;
   char error[256] = "";
   uint8_t *row = NULL;
   int rc = -1;
@@ -119,21 +133,19 @@ int imageio_y4m_write(const char *path, const heic_image *img, char *msg, size_t
     }
   }
   if (imageio_outfile_open(&out, path, error, sizeof error) != 0) goto done;
-  if (fputs(header, out.fp) == EOF) goto write_error;
+  y4m_sink sink = {out, stop, stop_opaque, error, sizeof error};
+  if (imageio_outfile_write(out, header, strlen(header), error, sizeof error) != 0) goto done;
   for (int p = 0; p < nplanes; p++) {
-    if (write_plane(out.fp, planes[p], strides[p], p ? cw : width, p ? ch : height, depth,
+    if (write_plane(&sink, planes[p], strides[p], p ? cw : width, p ? ch : height, depth,
                     out_depth, row) != 0)
-      goto write_error;
+      goto done;
   }
   if (imageio_outfile_commit(&out, error, sizeof error) != 0) goto done;
   rc = 0;
   if (out_depth != depth && msg && msg_size)
     snprintf(msg, msg_size, "%d-bit samples written as %d-bit (Y4M has no %d-bit format)", depth,
              out_depth, depth);
-  goto done;
 
-write_error:
-  snprintf(error, sizeof error, "error writing: %s", strerror(errno));
 done:
   imageio_outfile_abort(&out);
   free(row);

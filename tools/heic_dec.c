@@ -4,7 +4,8 @@
  *
  * Uses only the public API.  Exit status: 0 ok, 1 input could not be read or
  * decoded, 2 usage error, 3 output could not be written, 4 libheic leaked
- * memory (the leak canary every test relies on).
+ * memory (the leak canary every test relies on), 124 --timeout passed,
+ * 130 interrupted (see cli.h for when a stop changes the status).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,7 +28,9 @@ enum {
   EXIT_INPUT = 1,
   EXIT_USAGE = 2,
   EXIT_OUTPUT = 3,
-  EXIT_LEAK = 4
+  EXIT_LEAK = 4,
+  EXIT_TIMEOUT = CLI_EXIT_TIMEOUT,
+  EXIT_INTERRUPTED = CLI_EXIT_INTERRUPTED
 };
 
 static const char *const usage_text =
@@ -42,7 +45,9 @@ static const char *const usage_text =
     "        written, Y4M has no place for it\n"
     "By default the primary image is decoded, with its alpha channel and its\n"
     "transformations (clean aperture, rotation, mirroring) applied.\n"
-    "OUT is written under a temporary name and replaced only on success.\n"
+    "OUT is never seen partial: it appears (or replaces the old OUT) only when\n"
+    "complete and on disk, even if heic-dec is killed.  OUT may not be FILE\n"
+    "itself under another name (a link, './FILE'): that is a usage error.\n"
     "\n"
     "Options:\n"
     "  --item ID      decode item ID instead of the primary image\n"
@@ -57,17 +62,22 @@ static const char *const usage_text =
     "                 output (default nearest, as libheif does)\n"
     "  --threads N    worker threads for grid images (0 = one per CPU, the\n"
     "                 default; 1 = decode on the calling thread only)\n"
+    "  --timeout S    stop after S seconds (decimals allowed) with status 124\n"
     "  -q, --quiet    print nothing on success, and no notes or warnings\n"
     "  -h, --help     show this help and exit\n"
     "  -V, --version  show the libheic version and exit\n"
     "  --             end of options (for file names starting with '-')\n"
-    "Options taking a value also accept --item=ID and --threads=N.\n"
+    "Options taking a value also accept --item=ID, --threads=N, --timeout=S.\n"
     "\n"
     "Use heic-info FILE to list the items of a file.\n"
     "\n"
     "Exit status: 0 success, 1 the input could not be read or decoded,\n"
     "2 usage error, 3 the output could not be written, 4 internal error\n"
-    "(libheic leaked memory).\n";
+    "(libheic leaked memory), 124 the --timeout passed, 130 interrupted\n"
+    "(SIGINT, SIGTERM).  A stop keeps the outputs already complete, never\n"
+    "leaves one in progress, and gives 124/130 when some output was left\n"
+    "unwritten (0 when it came after the last one was complete).  A second\n"
+    "Ctrl-C kills at once.\n";
 
 typedef enum out_format { FORMAT_PNG, FORMAT_Y4M } out_format;
 
@@ -78,13 +88,19 @@ typedef struct dec_args {
   uint32_t item; /* 0: not given */
   int thumb, all, no_transform, no_alpha, quiet;
   int threads;
+  double timeout; /* seconds, 0: none */
   heic_upsampling upsampling;
 } dec_args;
 
-/* The state of one run, shared with the log callback. */
+/* The state of one run, shared with the library's callbacks. */
 typedef struct dec_run {
   const dec_args *args;
   heic_context *ctx;
+  /* The stop status a callback answered with (CLI_EXIT_*), 0 while none
+   * has: it tells a failure the stop caused from any other.  The progress
+   * callback runs on worker threads, but never two at once and always
+   * before the decode call returns. */
+  int stopped;
 } dec_run;
 
 /* The extension of path's last component ("" when none), without its dot. */
@@ -132,6 +148,9 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       if (cli_parse_uint(v, 1024, &n) != 0)
         return cli_usage_error("heic-dec", "--threads needs a number from 0 to 1024, not '%s'", v);
       args->threads = (int)n;
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--timeout", &missing)) != NULL) {
+      if (cli_parse_seconds(v, &args->timeout) != 0)
+        return cli_usage_error("heic-dec", "--timeout needs a number of seconds greater than 0, not '%s'", v);
     } else if ((v = cli_option_value(argc, argv, &i, NULL, "--upsampling", &missing)) != NULL) {
       if (strcmp(v, "nearest") == 0)
         args->upsampling = HEIC_UPSAMPLING_NEAREST;
@@ -197,6 +216,23 @@ static void report(const dec_run *run, const char *context, heic_status st) {
           context ? ")" : "");
 }
 
+/* Asked by the library once per coded picture and by the writers once per
+ * row: whether a signal or the deadline says to stop, remembered in the run
+ * so that the failure it causes is told apart from any other. */
+static int should_stop(dec_run *run) {
+  int st = cli_stop_requested();
+  if (st && !run->stopped) run->stopped = st;
+  return st != 0;
+}
+
+static int on_progress(void *opaque, uint32_t done, uint32_t total) {
+  (void)done;
+  (void)total;
+  return should_stop(opaque);
+}
+
+static int on_write_row(void *opaque) { return should_stop(opaque); }
+
 /* OUT with "-<n>" inserted before the extension (malloc'd, NULL on OOM). */
 static char *numbered_path(const char *out, uint32_t n) {
   const char *ext = file_extension(out); /* never "" here: the format needs one */
@@ -244,6 +280,8 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   opts.no_transform = args->no_transform;
   opts.no_alpha = args->no_alpha;
   opts.upsampling = args->upsampling;
+  opts.progress = on_progress;
+  opts.progress_opaque = run;
 
   heic_image *img = NULL;
   heic_buffer *icc = NULL;
@@ -251,6 +289,10 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   double t0 = now_ms();
   st = heic_context_decode_item(run->ctx, id, &opts, &img);
   double elapsed = now_ms() - t0;
+  if (st != HEIC_OK && run->stopped) {
+    rc = run->stopped; /* main says why, once for every output */
+    goto done;
+  }
   if (st != HEIC_OK) {
     report(run, what, st);
     goto done;
@@ -259,7 +301,7 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   char msg[512] = "";
   int write_failed;
   if (args->format == FORMAT_PNG) {
-    imageio_png_options png = {0};
+    imageio_png_options png = {.stop = on_write_row, .stop_opaque = run};
     st = heic_context_item_icc(run->ctx, id, &icc);
     if (st == HEIC_OK) {
       png.icc = heic_buffer_data(icc);
@@ -280,7 +322,11 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     if (heic_image_has_alpha(img) && !args->quiet)
       fprintf(stderr, "heic-dec: %s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)\n",
               args->input, id);
-    write_failed = imageio_y4m_write(out_path, img, msg, sizeof msg) != 0;
+    write_failed = imageio_y4m_write(out_path, img, on_write_row, run, msg, sizeof msg) != 0;
+  }
+  if (write_failed && run->stopped) {
+    rc = run->stopped;
+    goto done;
   }
   if (write_failed) {
     fprintf(stderr, "heic-dec: %s: %s\n", out_path, msg);
@@ -364,25 +410,90 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
   return 0;
 }
 
+/* Refuses (usage error) outputs that are the input under another name or
+ * that are one another: writing them would replace the input, or one
+ * image with the next.  Returns 0 or an exit status. */
+static int refuse_same_files(const char *input, char *const *outs, uint32_t n) {
+  cli_path_id in;
+  cli_path_id *ids = calloc(n, sizeof *ids);
+  int rc = 0;
+  if (!ids || cli_path_id_get(input, &in) != 0) {
+    free(ids);
+    fprintf(stderr, "heic-dec: out of memory\n");
+    return EXIT_INPUT;
+  }
+  for (uint32_t i = 0; i < n && !rc; i++) {
+    if (cli_path_id_get(outs[i], &ids[i]) != 0) {
+      fprintf(stderr, "heic-dec: out of memory\n");
+      rc = EXIT_INPUT;
+    } else if (cli_path_id_same(&ids[i], &in)) {
+      rc = cli_usage_error("heic-dec", "the output %s is the input %s (the same file): it would be lost",
+                           outs[i], input);
+    }
+    for (uint32_t j = 0; j < i && !rc; j++)
+      if (cli_path_id_same(&ids[i], &ids[j]))
+        rc = cli_usage_error("heic-dec", "the outputs %s and %s are the same file", outs[j], outs[i]);
+  }
+  for (uint32_t i = 0; i < n; i++) cli_path_id_clear(&ids[i]);
+  free(ids);
+  cli_path_id_clear(&in);
+  return rc;
+}
+
+/* The output paths for the chosen items (malloc'd array of malloc'd
+ * strings, NULL on OOM). */
+static char **output_paths(const dec_args *args, uint32_t count) {
+  char **outs = calloc(count, sizeof *outs);
+  for (uint32_t i = 0; outs && i < count; i++) {
+    outs[i] = args->all ? numbered_path(args->output, i + 1) : strdup(args->output);
+    if (!outs[i]) {
+      for (uint32_t j = 0; j < i; j++) free(outs[j]);
+      free(outs);
+      return NULL;
+    }
+  }
+  return outs;
+}
+
 int main(int argc, char **argv) {
   /* Past a file size limit (ulimit -f) the default action kills us in the
-   * middle of a write, leaving the temporary behind; ignored, the write
-   * fails with EFBIG and the output error path cleans up. */
+   * middle of a write; ignored, the write fails with EFBIG and the output
+   * error path reports it. */
   signal(SIGXFSZ, SIG_IGN);
+  cli_stop_init("heic-dec");
 
   dec_args args = {0};
   int rc = parse_args(argc, argv, &args);
   if (rc < 0) return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT; /* --help, --version */
   if (rc) return rc;
+  if (args.timeout > 0 && cli_stop_set_deadline(args.timeout) != 0) {
+    fprintf(stderr, "heic-dec: cannot set the --timeout timer: %s\n", strerror(errno));
+    return EXIT_INPUT;
+  }
 
   dec_run run = {.args = &args};
   heic_allocator *alloc = NULL;
-  uint32_t *ids = NULL, count = 0;
+  uint32_t *ids = NULL, count = 0, written = 0, nouts = 0;
+  char **outs = NULL;
+
+  /* Before any work; the numbered outputs of --all are checked as soon as
+   * the file says how many there are. */
+  if (!args.all) {
+    outs = output_paths(&args, 1);
+    if (!outs) {
+      fprintf(stderr, "heic-dec: out of memory\n");
+      return EXIT_INPUT;
+    }
+    nouts = 1;
+    rc = refuse_same_files(args.input, outs, 1);
+    if (rc) goto done;
+  }
 
   heic_status st = heic_allocator_new(&alloc, NULL);
   if (st != HEIC_OK) {
     fprintf(stderr, "heic-dec: %s\n", heic_status_string(st));
-    return EXIT_INPUT;
+    rc = EXIT_INPUT;
+    goto done;
   }
   heic_context_config cfg;
   heic_context_config_init(&cfg);
@@ -404,25 +515,41 @@ int main(int argc, char **argv) {
   }
   rc = choose_items(&run, &ids, &count);
   if (rc) goto done;
-
-  for (uint32_t i = 0; i < count; i++) {
-    char *numbered = NULL;
-    if (args.all) {
-      numbered = numbered_path(args.output, i + 1);
-      if (!numbered) {
-        fprintf(stderr, "heic-dec: out of memory\n");
-        rc = rc > EXIT_INPUT ? rc : EXIT_INPUT;
-        break;
-      }
+  if (args.all) {
+    outs = output_paths(&args, count);
+    if (!outs) {
+      fprintf(stderr, "heic-dec: out of memory\n");
+      rc = EXIT_INPUT;
+      goto done;
     }
+    nouts = count;
+    rc = refuse_same_files(args.input, outs, count);
+    if (rc) goto done;
+  }
+
+  for (; written < count; written++) {
+    if (should_stop(&run)) break;
     /* With --all a failure of one image does not stop the others; the
      * exit status is the worst one seen (output errors outrank input). */
-    int one = decode_one(&run, ids[i], numbered ? numbered : args.output);
-    free(numbered);
+    int one = decode_one(&run, ids[written], outs[written]);
+    if (run.stopped) break;
     if (one > rc) rc = one;
+  }
+  /* A stop that came after the last output was complete changes nothing;
+   * one that left an output unwritten says so, in the status too. */
+  if (run.stopped && written < count) {
+    char why[96];
+    fprintf(stderr, "heic-dec: %s: not written: %s\n", outs[written],
+            cli_stop_reason(run.stopped, why, sizeof why));
+    if (count - written > 1)
+      fprintf(stderr, "heic-dec: nor the %" PRIu32 " output(s) after it\n", count - written - 1);
+    rc = run.stopped;
   }
 
 done:
+  if (outs)
+    for (uint32_t i = 0; i < nouts; i++) free(outs[i]);
+  free(outs);
   free(ids);
   heic_context_free(&run.ctx);
   /* The leak canary: every context and image is gone, so nothing may be

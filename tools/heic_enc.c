@@ -5,7 +5,8 @@
  * Uses only the public API (image files are read by imageio, which is not
  * part of the library).  Exit status: 0 ok, 1 some input could not be read
  * or encoded, 2 usage error, 3 some output could not be written, 4 libheic
- * leaked memory (the leak canary the tests rely on), 130 interrupted.
+ * leaked memory (the leak canary the tests rely on), 130 interrupted (see
+ * cli.h for when a stop changes the status).
  */
 /* madvise() and MADV_DONTNEED are outside POSIX (release_rows). */
 #define _DEFAULT_SOURCE
@@ -37,7 +38,7 @@ enum {
   EXIT_USAGE = 2,
   EXIT_OUTPUT = 3,
   EXIT_LEAK = 4,
-  EXIT_INTERRUPTED = 130 /* 128 + SIGINT, as shells report it */
+  EXIT_INTERRUPTED = CLI_EXIT_INTERRUPTED
 };
 
 enum {
@@ -58,8 +59,10 @@ static const char *const usage_text =
     "                 directory may be given without the trailing '/'\n"
     "  -o A -o B ...  one -o per input, in the same order\n"
     "  (no -o)        write <input without extension>.heic beside each input\n"
-    "Outputs are written under a temporary name and renamed only when\n"
-    "complete: a failed or interrupted run never leaves a partial file.\n"
+    "Outputs are never seen partial: each appears (or replaces the old file)\n"
+    "only when complete and on disk, even if heic-enc is killed.  An output\n"
+    "that is an input under another name (a link, './a.png'), or two\n"
+    "outputs that are one file, are a usage error, found before any work.\n"
     "\n"
     "Options:\n"
     "  -q, --quality N    0 (smallest) .. 100 (best); default 50\n"
@@ -113,8 +116,12 @@ static const char *const usage_text =
     "\n"
     "Exit status: 0 success, 1 some input could not be read or encoded,\n"
     "2 usage error, 3 some output could not be written, 4 internal error\n"
-    "(libheic leaked memory), 130 interrupted.  Later files are still\n"
-    "attempted after a failure; the status is the most serious one seen.\n";
+    "(libheic leaked memory), 130 interrupted (SIGINT, SIGTERM).  Later files\n"
+    "are still attempted after a failure; the status is the most serious one\n"
+    "seen.  An interruption keeps the outputs already complete, never leaves\n"
+    "the one in progress, and gives 130 when some output was left unwritten\n"
+    "(not when it came after the last one was complete).  A second Ctrl-C\n"
+    "kills at once.\n";
 
 typedef struct enc_args {
   const char **inputs; /* argv entries; malloc'd array */
@@ -141,14 +148,11 @@ typedef struct enc_run {
   const enc_args *args;
   const char *input; /* the file being encoded, for messages */
   int progress_shown; /* a tile progress line is on the terminal */
+  /* CLI_EXIT_INTERRUPTED once a signal has stopped the file in progress
+   * (set by the progress callback, which is never called by two threads at
+   * once, and read after the encode call returns). */
+  int stopped;
 } enc_run;
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
 
 static int encoder_exists(const char *name) {
   for (uint32_t i = 0; i < heic_encoder_count(); i++) {
@@ -350,6 +354,45 @@ static char *derived_output(const char *input, const char *dir) {
   return out;
 }
 
+/* Guards against losing data, by what the paths are rather than how they
+ * are spelled (see cli.h): an input replaced by an output (its own or
+ * another's, e.g. "-o ./a.png" or a link to it), or two outputs that are
+ * one file.  Returns 0 or an exit status. */
+static int refuse_collisions(const enc_args *a, char *const *outs) {
+  const size_t n = a->ninputs;
+  cli_path_id *in = calloc(n, sizeof *in), *out = calloc(n, sizeof *out);
+  int rc = 0;
+  if (!in || !out) rc = -1;
+  for (size_t i = 0; i < n && !rc; i++)
+    if (cli_path_id_get(a->inputs[i], &in[i]) != 0 || cli_path_id_get(outs[i], &out[i]) != 0) rc = -1;
+  if (rc) {
+    fputs("heic-enc: out of memory\n", stderr);
+    rc = EXIT_INPUT;
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t j = 0; j < n && !rc; j++) {
+      if (!cli_path_id_same(&out[i], &in[j])) continue;
+      if (i == j)
+        rc = cli_usage_error("heic-enc", "the output %s is the input %s (the same file): it would be "
+                             "lost (choose another output with -o)", outs[i], a->inputs[i]);
+      else
+        rc = cli_usage_error("heic-enc", "the output %s of %s is the input %s (the same file): it "
+                             "would be lost", outs[i], a->inputs[i], a->inputs[j]);
+    }
+    for (size_t j = 0; j < i && !rc; j++)
+      if (cli_path_id_same(&out[i], &out[j]))
+        rc = cli_usage_error("heic-enc", "%s and %s would both be written to one file (%s, %s)",
+                             a->inputs[j], a->inputs[i], outs[j], outs[i]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (in) cli_path_id_clear(&in[i]);
+    if (out) cli_path_id_clear(&out[i]);
+  }
+  free(in);
+  free(out);
+  return rc;
+}
+
 /* Fills outs[i] for every input.  Returns 0 or an exit status. */
 static int plan_outputs(const enc_args *a, char **outs) {
   const char *dir = NULL;
@@ -382,15 +425,8 @@ static int plan_outputs(const enc_args *a, char **outs) {
       fputs("heic-enc: out of memory\n", stderr);
       return EXIT_INPUT;
     }
-    /* Cheap guards against losing data: an input replaced by its own
-     * output, or two inputs whose outputs collide in one directory. */
-    if (strcmp(outs[i], in) == 0)
-      return cli_usage_error("heic-enc", "%s: the output would overwrite the input (use -o)", in);
-    for (size_t j = 0; j < i; j++)
-      if (strcmp(outs[i], outs[j]) == 0)
-        return cli_usage_error("heic-enc", "%s and %s would both be written to %s", a->inputs[j], in, outs[i]);
   }
-  return 0;
+  return refuse_collisions(a, outs);
 }
 
 /* Whether the output's directory accepts new files, checked before a long
@@ -571,7 +607,11 @@ static void on_log(void *opaque, heic_log_level level, const char *message) {
 /* Tile progress, drawn in place on a terminal; also where Ctrl-C cancels. */
 static int on_progress(void *opaque, uint32_t done, uint32_t total) {
   enc_run *run = opaque;
-  if (interrupted) return 1;
+  int stop = cli_stop_requested();
+  if (stop) {
+    run->stopped = stop;
+    return 1;
+  }
   if (run->args->verbose && total > 1 && isatty(STDERR_FILENO)) {
     fprintf(stderr, "\r  %" PRIu32 "/%" PRIu32 " tiles", done, total);
     run->progress_shown = 1;
@@ -626,6 +666,13 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
   t_read = now_seconds() - t_read;
   if (src.warning[0] && !a->quiet) fprintf(stderr, "heic-enc: %s: warning: %s\n", in, src.warning);
+  /* Reading a large file takes a while and cannot be stopped half-way;
+   * encoding would take longer still. */
+  run->stopped = cli_stop_requested();
+  if (run->stopped) {
+    imageio_image_free(&src);
+    return run->stopped;
+  }
 
   heic_encode_options opts;
   heic_encode_options_init(&opts);
@@ -721,11 +768,15 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
    * RGB image and the coded planes are not both held while coding. */
   st = heic_context_encode_image_consume(ctx, &img, &opts, NULL);
   end_progress(run);
+  if (st != HEIC_OK && run->stopped) {
+    rc = run->stopped; /* main says what was not written */
+    goto done;
+  }
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
     fprintf(stderr, "heic-enc: %s: %s%s%s\n", in, heic_status_string(st), detail[0] ? ": " : "",
             detail);
-    rc = st == HEIC_ERR_CANCELLED ? EXIT_INTERRUPTED : EXIT_INPUT;
+    rc = EXIT_INPUT;
     goto done;
   }
   st = heic_context_write_file(ctx, out);
@@ -758,8 +809,8 @@ done:
 
 int main(int argc, char **argv) {
   /* Past a file size limit (ulimit -f) the default action kills us in the
-   * middle of a write, leaving the temporary behind; ignored, the write
-   * fails with EFBIG and the library removes the temporary. */
+   * middle of a write; ignored, the write fails with EFBIG and the library
+   * reports it. */
   signal(SIGXFSZ, SIG_IGN);
 
   enc_args args;
@@ -796,18 +847,15 @@ int main(int argc, char **argv) {
   }
 
   /* Ctrl-C cancels the encode in progress through the progress callback,
-   * so the library can clean up and leave no temporary file.  SA_RESETHAND:
-   * a second Ctrl-C kills at once, for when the user will not wait. */
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sa.sa_flags = SA_RESETHAND;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+   * and the library frees everything; nothing of that output is left. */
+  cli_stop_init("heic-enc");
 
   enc_run run = {.args = &args};
-  for (size_t i = 0; i < args.ninputs && !interrupted; i++) {
+  size_t done_files = 0;
+  int leaked_any = 0;
+  for (; done_files < args.ninputs; done_files++) {
+    size_t i = done_files;
+    if ((run.stopped = cli_stop_requested()) != 0) break;
     if (!args.quiet) {
       printf("[%zu/%zu] %s -> %s\n", i + 1, args.ninputs, args.inputs[i], outs[i]);
       fflush(stdout); /* before the encode, so the line shows while it runs */
@@ -818,16 +866,24 @@ int main(int argc, char **argv) {
     size_t leaked = heic_allocator_outstanding_bytes(alloc);
     if (leaked) {
       fprintf(stderr, "heic-enc: %s: internal error: %zu bytes leaked\n", args.inputs[i], leaked);
-      one = EXIT_LEAK;
+      leaked_any = 1;
     }
-    /* Output trouble outranks input trouble, a leak outranks both; an
-     * interruption ends the run and says so. */
+    if (run.stopped) break;
+    /* Output trouble outranks input trouble. */
     if (one > rc) rc = one;
   }
-  if (interrupted) {
-    fputs("heic-enc: interrupted\n", stderr);
-    rc = EXIT_INTERRUPTED;
+  /* A stop after the last output was complete changes nothing; one that
+   * left an output unwritten says so, in the status too. */
+  if (run.stopped && done_files < args.ninputs) {
+    char why[96];
+    fprintf(stderr, "heic-enc: %s: not written: %s\n", outs[done_files],
+            cli_stop_reason(run.stopped, why, sizeof why));
+    if (args.ninputs - done_files > 1)
+      fprintf(stderr, "heic-enc: nor the %zu output(s) after it\n", args.ninputs - done_files - 1);
+    rc = run.stopped;
   }
+  /* A leak outranks everything: it is a bug in libheic. */
+  if (leaked_any) rc = EXIT_LEAK;
 
 done:
   if (outs)

@@ -3,15 +3,20 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Uses only the public API.  Exit status: 0 all files read, 1 some file
- * could not be read (or described), 2 usage error, 4 libheic leaked memory
- * (the leak canary the test suite relies on).
+ * could not be read (or described, or holds data that cannot be read), 2
+ * usage error, 4 libheic leaked memory (the leak canary the test suite
+ * relies on), 124 --timeout passed, 130 interrupted.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <heic/heic.h>
+
+#include "cli.h"
 
 enum {
   EXIT_READ = 1,
@@ -20,25 +25,33 @@ enum {
 };
 
 static const char *const usage_text =
-    "Usage: heic-info [--help] [--version] FILE...\n"
+    "Usage: heic-info [options] FILE...\n"
     "\n"
     "Describes the structure of each HEIF/HEIC file:\n"
     "  - the major brand, minor version and compatible brands;\n"
     "  - the primary item;\n"
     "  - every item: id, type, name, content type, hidden flag, size of its\n"
-    "    data, and for images width x height, bit depth and chroma format,\n"
-    "    with its properties (essential ones marked) and references;\n"
+    "    data (or why it cannot be read), and for images width x height, bit\n"
+    "    depth and chroma format, with its properties (essential ones marked)\n"
+    "    and references;\n"
     "  - every top-level image with its thumbnails, alpha and depth images,\n"
     "    metadata (Exif, XMP, others) and colour (nclx and/or ICC profile);\n"
     "  - which item heic-dec decodes by default, or why it cannot.\n"
     "\n"
     "Options:\n"
+    "  --timeout S    stop after S seconds (decimals allowed) with status 124\n"
+    "                 (also --timeout=S)\n"
     "  -h, --help     show this help and exit\n"
     "  -V, --version  show the libheic version and exit\n"
     "  --             end of options (for file names starting with '-')\n"
     "\n"
-    "Exit status: 0 every file was read, 1 a file could not be read,\n"
-    "2 usage error, 4 internal error (libheic leaked memory).\n";
+    "Exit status: 0 every file was read, 1 a file could not be read (or some\n"
+    "item's data cannot be), 2 usage error, 4 internal error (libheic leaked\n"
+    "memory), 124 the --timeout passed, 130 interrupted (SIGINT, SIGTERM).\n"
+    "A stop is checked between items and between files: the description in\n"
+    "progress is cut short and the status is 124/130, unless the stop came\n"
+    "after the last file was described (then 0).  A second Ctrl-C kills at\n"
+    "once.\n";
 
 /* Library messages are printed only when they are warnings: errors reach us
  * through the status and last_error, and printing both would repeat them. */
@@ -62,8 +75,17 @@ static const char *chroma_name(heic_chroma chroma) {
 typedef struct info_run {
   const char *path;
   heic_context *ctx;
-  int failed; /* a query failed after the file was read */
+  int failed;  /* a query failed after the file was read */
+  int stopped; /* CLI_EXIT_* when a signal or the deadline cut the description short */
 } info_run;
+
+/* Asked between items: heic-info decodes nothing, so the library has no
+ * progress to report, and a file with very many items is where the time
+ * goes (reading a huge file has no check: the backstop timer covers it). */
+static int should_stop(info_run *run) {
+  if (!run->stopped) run->stopped = cli_stop_requested();
+  return run->stopped != 0;
+}
 
 static void report(info_run *run, const char *what, heic_status st) {
   const char *detail = heic_context_last_error(run->ctx);
@@ -100,7 +122,16 @@ static void print_item(info_run *run, uint32_t id) {
       printf(", bit depth unknown");
     if (!derived) printf(" %s", chroma_name(info.chroma));
   }
-  printf(", %" PRIu64 " bytes of data\n", info.data_size);
+  if (info.data_error && info.data_error[0]) {
+    /* "0 bytes" would hide that the file is damaged: say why, and let the
+     * exit status say the file could not be entirely read. */
+    printf(", data cannot be read: %s\n", info.data_error);
+    fprintf(stderr, "heic-info: %s: item %" PRIu32 ": data cannot be read: %s\n", run->path, id,
+            info.data_error);
+    run->failed = 1;
+  } else {
+    printf(", %" PRIu64 " bytes of data\n", info.data_size);
+  }
   if (info.name[0]) printf("    name: \"%s\"\n", info.name);
   if (info.content_type[0]) printf("    content type: %s\n", info.content_type);
   if (info.thumbnail_of) printf("    thumbnail of item %" PRIu32 "\n", info.thumbnail_of);
@@ -181,7 +212,10 @@ static void print_top_level(info_run *run, uint32_t id) {
     uint32_t tid = heic_context_thumbnail_id(run->ctx, id, i);
     heic_item_info t;
     st = heic_context_item_info(run->ctx, tid, &t);
-    if (st == HEIC_OK) {
+    if (st == HEIC_OK && t.data_error && t.data_error[0]) {
+      printf("    thumbnail: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", data cannot be read\n", tid,
+             t.width, t.height); /* the reason is in the item's own line */
+    } else if (st == HEIC_OK) {
       printf("    thumbnail: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %" PRIu64 " bytes\n", tid,
              t.width, t.height, t.data_size);
     } else {
@@ -211,11 +245,16 @@ static void print_top_level(info_run *run, uint32_t id) {
       continue;
     }
     const char *kind = metadata_kind(&m);
-    if (kind)
-      printf("    metadata: %s, item %" PRIu32 ", %" PRIu64 " bytes\n", kind, mid, m.data_size);
+    char size[48];
+    if (m.data_error && m.data_error[0])
+      snprintf(size, sizeof size, "data cannot be read"); /* why: in the item's own line */
     else
-      printf("    metadata: other (%s%s%s), item %" PRIu32 ", %" PRIu64 " bytes\n", m.type,
-             m.content_type[0] ? " " : "", m.content_type, mid, m.data_size);
+      snprintf(size, sizeof size, "%" PRIu64 " bytes", m.data_size);
+    if (kind)
+      printf("    metadata: %s, item %" PRIu32 ", %s\n", kind, mid, size);
+    else
+      printf("    metadata: other (%s%s%s), item %" PRIu32 ", %s\n", m.type,
+             m.content_type[0] ? " " : "", m.content_type, mid, size);
   }
 
   heic_nclx nclx;
@@ -281,17 +320,25 @@ static void print_file(info_run *run) {
 
   uint32_t nitems = heic_context_item_count(run->ctx);
   printf("items: %" PRIu32 "\n", nitems);
-  for (uint32_t i = 0; i < nitems; i++) print_item(run, heic_context_item_id(run->ctx, i));
+  for (uint32_t i = 0; i < nitems; i++) {
+    if (should_stop(run)) return;
+    print_item(run, heic_context_item_id(run->ctx, i));
+  }
 
   uint32_t ntop = heic_context_top_level_count(run->ctx);
   printf("top-level images: %" PRIu32 "\n", ntop);
-  for (uint32_t i = 0; i < ntop; i++) print_top_level(run, heic_context_top_level_id(run->ctx, i));
+  for (uint32_t i = 0; i < ntop; i++) {
+    if (should_stop(run)) return;
+    print_top_level(run, heic_context_top_level_id(run->ctx, i));
+  }
+  if (should_stop(run)) return;
 
   print_default_decode(run);
 }
 
-/* Describes one file.  Returns the exit status it deserves. */
-static int info_file(const char *path, int first) {
+/* Describes one file.  Returns the exit status it deserves; *stopped is set
+ * to CLI_EXIT_* when a stop cut the description short. */
+static int info_file(const char *path, int first, int *stopped) {
   heic_allocator *alloc = NULL;
   info_run run = {.path = path};
   int rc = 0;
@@ -323,6 +370,13 @@ static int info_file(const char *path, int first) {
   if (!first) printf("\n");
   print_file(&run);
   if (run.failed) rc = EXIT_READ;
+  if (run.stopped) {
+    char why[96];
+    fflush(stdout); /* so that the note follows what was printed */
+    fprintf(stderr, "heic-info: %s: description cut short: %s\n", path,
+            cli_stop_reason(run.stopped, why, sizeof why));
+    *stopped = run.stopped;
+  }
 
 done:
   heic_context_free(&run.ctx);
@@ -338,14 +392,23 @@ done:
   return rc;
 }
 
+/* The value of --timeout when argv[*i] is that option (advancing *i past
+ * a separate value), NULL otherwise; *missing when the value is absent. */
+static const char *timeout_value(int argc, char **argv, int *i, int *missing) {
+  return cli_option_value(argc, argv, i, NULL, "--timeout", missing);
+}
+
 int main(int argc, char **argv) {
   int nfiles = 0;
   int options_done = 0;
+  double timeout = 0;
   /* First pass: options and argument errors, before any output, so that a
    * typo does not leave half a report behind. */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!options_done && a[0] == '-' && a[1]) {
+      int missing = 0;
+      const char *v;
       if (strcmp(a, "--") == 0) {
         options_done = 1;
       } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -354,32 +417,51 @@ int main(int argc, char **argv) {
       } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
         printf("heic-info (libheic) %s\n", heic_version_string());
         return fflush(stdout) == 0 ? 0 : EXIT_READ;
+      } else if ((v = timeout_value(argc, argv, &i, &missing)) != NULL) {
+        if (cli_parse_seconds(v, &timeout) != 0)
+          return cli_usage_error("heic-info", "--timeout needs a number of seconds greater than 0, not '%s'", v);
+      } else if (missing) {
+        return cli_usage_error("heic-info", "%s needs a value", a);
       } else {
-        fprintf(stderr, "heic-info: unknown option '%s'\nTry 'heic-info --help'.\n", a);
-        return EXIT_USAGE;
+        return cli_usage_error("heic-info", "unknown option '%s'", a);
       }
     } else {
       nfiles++;
     }
   }
-  if (!nfiles) {
-    fprintf(stderr, "heic-info: no input file\nTry 'heic-info --help'.\n");
-    return EXIT_USAGE;
+  if (!nfiles) return cli_usage_error("heic-info", "no input file");
+
+  cli_stop_init("heic-info");
+  if (timeout > 0 && cli_stop_set_deadline(timeout) != 0) {
+    fprintf(stderr, "heic-info: cannot set the --timeout timer: %s\n", strerror(errno));
+    return EXIT_READ;
   }
 
-  int rc = 0;
-  int first = 1;
+  int rc = 0, stopped = 0, first = 1;
   options_done = 0;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc && !stopped; i++) {
     const char *a = argv[i];
     if (!options_done && a[0] == '-' && a[1]) {
+      int missing = 0;
       if (strcmp(a, "--") == 0) options_done = 1;
+      (void)timeout_value(argc, argv, &i, &missing); /* skips a separate value */
       continue;
     }
-    int file_rc = info_file(a, first);
+    /* A stop after the last file was described changes nothing; one
+     * before a file leaves it undescribed. */
+    stopped = cli_stop_requested();
+    if (stopped) {
+      char why[96];
+      fflush(stdout);
+      fprintf(stderr, "heic-info: %s: not described: %s\n", a, cli_stop_reason(stopped, why, sizeof why));
+      break;
+    }
+    int file_rc = info_file(a, first, &stopped);
     first = 0;
     if (file_rc > rc) rc = file_rc; /* the leak canary outranks a read failure */
   }
+  /* A leak outranks a stop: it is a bug in libheic. */
+  if (stopped && rc != EXIT_LEAK) rc = stopped;
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "heic-info: error writing the output\n");
     if (rc < EXIT_READ) rc = EXIT_READ;

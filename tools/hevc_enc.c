@@ -80,13 +80,13 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
 }
 
 static int write_stream(const char *path, const hevc_enc_output *out, char *msg, size_t msz) {
-  imageio_outfile of = {0};
+  imageio_outfile *of = NULL;
   if (imageio_outfile_open(&of, path, msg, msz)) return -1;
   static const unsigned char sc[4] = {0, 0, 0, 1};
   for (int i = 0; i < out->count; i++) {
     size_t n = heic_buffer_size(out->nal[i].buf);
-    if (fwrite(sc, 1, 4, of.fp) != 4 || fwrite(heic_buffer_data(out->nal[i].buf), 1, n, of.fp) != n) {
-      snprintf(msg, msz, "%s: write failed", path);
+    if (imageio_outfile_write(of, sc, 4, msg, msz) != 0 ||
+        imageio_outfile_write(of, heic_buffer_data(out->nal[i].buf), n, msg, msz) != 0) {
       imageio_outfile_abort(&of);
       return -1;
     }
@@ -95,12 +95,17 @@ static int write_stream(const char *path, const hevc_enc_output *out, char *msg,
 }
 
 static int write_recon(const char *path, const hevc_enc_recon *r, char *msg, size_t msz) {
-  imageio_outfile of = {0};
+  imageio_outfile *of = NULL;
   if (imageio_outfile_open(&of, path, msg, msz)) return -1;
-  int ok = fprintf(of.fp, "YUV4MPEG2 W%u H%u F25:1 Ip A0:0 %s\nFRAME\n", r->width, r->height,
-                   r->bit_depth > 8 ? "C420p10 XYSCSS=420P10" : "C420jpeg XYSCSS=420JPEG") > 0;
+  char header[128];
+  int len = snprintf(header, sizeof header, "YUV4MPEG2 W%u H%u F25:1 Ip A0:0 %s\nFRAME\n", r->width,
+                     r->height, r->bit_depth > 8 ? "C420p10 XYSCSS=420P10" : "C420jpeg XYSCSS=420JPEG");
+  int ok = imageio_outfile_write(of, header, (size_t)len, msg, msz) == 0;
   unsigned char *row = malloc((size_t)r->plane_w[0] * 2);
-  if (!row) ok = 0;
+  if (!row && ok) {
+    snprintf(msg, msz, "out of memory");
+    ok = 0;
+  }
   for (int c = 0; c < 3 && ok; c++)
     for (uint32_t y = 0; y < r->plane_h[c] && ok; y++) {
       const uint16_t *p = r->planes[c] + (size_t)y * (size_t)r->strides[c];
@@ -109,11 +114,10 @@ static int write_recon(const char *path, const hevc_enc_recon *r, char *msg, siz
         row[n++] = (unsigned char)p[x];
         if (r->bit_depth > 8) row[n++] = (unsigned char)(p[x] >> 8);
       }
-      ok = fwrite(row, 1, n, of.fp) == n;
+      ok = imageio_outfile_write(of, row, n, msg, msz) == 0;
     }
   free(row);
   if (!ok) {
-    snprintf(msg, msz, "%s: write failed", path);
     imageio_outfile_abort(&of);
     return -1;
   }
@@ -267,7 +271,7 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (write_stream(outp, &out, msg, sizeof(msg))) {
-    fprintf(stderr, "hevc-enc: %s\n", msg);
+    fprintf(stderr, "hevc-enc: %s: %s\n", outp, msg);
     rc = EXIT_OUTPUT;
     goto done;
   }
@@ -279,7 +283,7 @@ int main(int argc, char **argv) {
       goto done;
     }
     if (write_recon(recon, &r, msg, sizeof(msg))) {
-      fprintf(stderr, "hevc-enc: %s\n", msg);
+      fprintf(stderr, "hevc-enc: %s: %s\n", recon, msg);
       rc = EXIT_OUTPUT;
       goto done;
     }

@@ -7,7 +7,7 @@
  *   heic_context_new(&ctx, &cfg);
  *   heic_encode_options_init(&opts);  opts.quality = 75;
  *   heic_context_encode_image(ctx, img, &opts, &item);        (encodes now)
- *   heic_context_write_file(ctx, "out.heic");                 (temp + rename)
+ *   heic_context_write_file(ctx, "out.heic");                 (never seen partial)
  *
  * A context used for encoding holds the coded items until it is written or
  * freed; it does not also read a file.
@@ -108,10 +108,19 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image_consume(heic_conte
                                                                       const heic_encode_options *opts,
                                                                       uint32_t *item_id);
 
-/* Writes the encoded file.  To a file: under a temporary name in the same
- * directory, renamed over path only when complete; on failure nothing is
- * left behind and path is untouched.  To memory: on success the caller owns
- * one reference to *out. */
+/* Writes the encoded file.  To a file: path is never seen partial.  The
+ * data goes to an unnamed file in path's directory (Linux O_TMPFILE; where
+ * that is unsupported, a hidden temporary ".<name>.tmp-<pid>-<n>"), which is
+ * fsync'd and only then linked or renamed to path, and the directory is
+ * fsync'd.  Whatever happens, even SIGKILL at any instant, path is either
+ * as it was or the complete new file.  On failure nothing is left and an
+ * existing path is untouched (except that a failing fsync of the directory
+ * is reported after the file is in place).  A process killed while
+ * replacing an existing path (between two system calls), or in the
+ * fallback mode, can leave the hidden temporary: the next write to the same
+ * path removes it.  A path that exists and is not a regular file (a
+ * device, a FIFO) is written directly; a symbolic link is replaced, not
+ * followed.  To memory: on success the caller owns one reference to *out. */
 HEIC_API HEIC_NODISCARD heic_status heic_context_write_file(heic_context *ctx, const char *path);
 HEIC_API HEIC_NODISCARD heic_status heic_context_write_memory(heic_context *ctx, heic_buffer **out);
 

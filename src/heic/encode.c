@@ -15,16 +15,14 @@
  * Coded data reaches us only through the sink callback, which copies it
  * into a coded_image owned here (rule E3).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "colour_encode.h"
 #include "context.h"
 #include "core/buffer.h"
+#include "core/safe_file.h"
 #include "heic/heic_encode.h"
 #include "heic/heic_plugin.h"
 #include "heif/heif_write.h"
@@ -710,8 +708,21 @@ heic_status heic_context_encode_image_consume(heic_context *ctx, heic_image **im
 
 /* ---- writing ---- */
 
+/* The file sink: safe_file writes straight to the descriptor; the writer
+ * hands over whole boxes and item payloads, so there are few calls. */
+typedef struct file_sink {
+  hc_safe_file file;
+  int failed;
+  char why[256]; /* the write error, for the message */
+} file_sink;
+
+/* A write error is kept here and not reported to the writer, which would
+ * take it as its own failure and refuse every later call: a full disk must
+ * not stop the caller from writing the same context elsewhere. */
 static int write_to_file(void *opaque, const uint8_t *data, size_t size) {
-  return fwrite(data, 1, size, (FILE *)opaque) == size ? 0 : -1;
+  file_sink *s = opaque;
+  if (!s->failed && hc_safe_file_write(&s->file, data, size, s->why, sizeof s->why) != 0) s->failed = 1;
+  return 0;
 }
 
 static heic_status check_writable(heic_context *ctx, hc_err *err) {
@@ -732,72 +743,21 @@ heic_status heic_context_write_file(heic_context *ctx, const char *path) {
   hc_err *err = &ctx->err;
   heic_status st = check_writable(ctx, err);
   if (st != HEIC_OK) return hx_ctx_result(ctx, st);
-  /* A target that exists and is not a regular file (a device, a FIFO) is
-   * written directly: renaming over it would replace it with a file. */
-  struct stat sb;
-  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
-    FILE *dev = fopen(path, "wb");
-    if (!dev) return hx_ctx_result(ctx, hc_fail(err, HEIC_ERR_IO, "cannot open '%s': %s", path, strerror(errno)));
-    st = hf_writer_write(ctx->writer, write_to_file, dev, err);
-    int bad = st != HEIC_OK || fflush(dev) != 0 || ferror(dev);
-    int errnum = errno;
-    if (fclose(dev) != 0 && !bad) {
-      bad = 1;
-      errnum = errno;
-    }
-    if (bad) {
-      hc_err_clear(err);
-      st = hc_fail(err, HEIC_ERR_IO, "cannot write '%s': %s", path, strerror(errnum ? errnum : EIO));
-    }
+  /* safe_file (see core/safe_file.h) decides how: an unnamed file linked
+   * in only when complete and synced, or a device written directly. */
+  file_sink sink;
+  sink.failed = 0;
+  sink.why[0] = '\0';
+  if (hc_safe_file_open(&sink.file, path, sink.why, sizeof sink.why) != 0)
+    return hx_ctx_result(ctx, hc_fail(err, HEIC_ERR_IO, "'%s': %s", path, sink.why));
+  st = hf_writer_write(ctx->writer, write_to_file, &sink, err);
+  if (st == HEIC_OK && sink.failed) st = hc_fail(err, HEIC_ERR_IO, "'%s': %s", path, sink.why);
+  if (st != HEIC_OK) {
+    hc_safe_file_abort(&sink.file);
     return hx_ctx_result(ctx, st);
   }
-  /* The temporary lives beside the target so that rename() is atomic. */
-  size_t len = strlen(path);
-  char *tmp = hc_malloc(&ctx->mem, len + 16);
-  if (!tmp) return hx_ctx_result(ctx, hc_fail_oom(err));
-  snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
-  int fd = mkstemp(tmp);
-  FILE *fp = NULL;
-  if (fd < 0) {
-    st = hc_fail(err, HEIC_ERR_IO, "cannot create a file beside '%s': %s", path, strerror(errno));
-    goto done;
-  }
-  fp = fdopen(fd, "wb");
-  if (!fp) {
-    close(fd);
-    st = hc_fail(err, HEIC_ERR_IO, "cannot open '%s': %s", tmp, strerror(errno));
-    goto fail;
-  }
-  st = hf_writer_write(ctx->writer, write_to_file, fp, err);
-  if (st != HEIC_OK) {
-    if (err->code == HEIC_ERR_IO) snprintf(err->message, sizeof(err->message), "cannot write '%s': %s", path, strerror(errno));
-    fclose(fp);
-    goto fail;
-  }
-  if (fflush(fp) != 0 || ferror(fp)) {
-    st = hc_fail(err, HEIC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    fclose(fp);
-    goto fail;
-  }
-  if (fclose(fp) != 0) {
-    st = hc_fail(err, HEIC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    goto fail;
-  }
-  /* mkstemp creates 0600; give the file the usual permissions. */
-  {
-    mode_t mask = umask(0);
-    umask(mask);
-    chmod(tmp, 0666 & ~mask);
-  }
-  if (rename(tmp, path) != 0) {
-    st = hc_fail(err, HEIC_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    goto fail;
-  }
-  goto done;
-fail:
-  unlink(tmp);
-done:
-  hc_free(&ctx->mem, tmp);
+  if (hc_safe_file_commit(&sink.file, sink.why, sizeof sink.why) != 0)
+    st = hc_fail(err, HEIC_ERR_IO, "'%s': %s", path, sink.why);
   return hx_ctx_result(ctx, st);
 }
 
