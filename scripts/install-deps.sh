@@ -45,6 +45,9 @@ heic_missing_packages() {
     # convert alone may be a stand-in, not ImageMagick.
     command -v vipsheader >/dev/null 2>&1 || missing+=(libvips-tools)
     command -v identify >/dev/null 2>&1 || missing+=(imagemagick)
+    # files_on_disk and signals: strace kills, signals and slows the tools
+    # at chosen system calls.
+    command -v strace >/dev/null 2>&1 || missing+=(strace)
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '
