@@ -35,95 +35,9 @@ if [ "${1:-}" = "--budget" ]; then
 fi
 enc=$1 dec=$2 data=$3
 
-if ! command -v strace > /dev/null 2>&1; then
-  echo "skip: strace is not installed (bash scripts/install-deps.sh test installs it)"
-  exit 77
-fi
-if ! strace -f -o /dev/null true > /dev/null 2>&1; then
-  echo "skip: strace cannot trace here (ptrace is not permitted)"
-  exit 77
-fi
-command -v python3 > /dev/null 2>&1 || { echo "skip: python3 is not installed"; exit 77; }
-# LeakSanitizer cannot work under ptrace: in a sanitizer build the traced
-# runs keep ASan and UBSan but not LSan (the tools' own leak canary, exit
-# status 4, still checks every libheic allocation).
-traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/heic-disk-XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM HUP
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-out_of_time() {
-  if [ "$SECONDS" -ge "$budget" ]; then
-    fail "out of time: ${budget}s budget used up (the machine is too slow or something hangs)"
-    exit 1
-  fi
-}
-
-# Reads a strace -ff file of the main thread and checks the order of the
-# output's system calls.  Prints "writes=N tmpfile_openat=K" (K: the
-# index among the openat calls of the O_TMPFILE one, 0 when none) and, on
-# failure, the reasons (exit 1).  MODE is unnamed or named, NAME the
-# destination's last component.
-cat > "$T/order.py" << 'EOF'
-import re, sys
-path, mode, name = sys.argv[1], sys.argv[2], sys.argv[3]
-calls = []
-for line in open(path, errors="replace"):
-    m = re.match(r'^(\w+)\((.*)\)\s+=\s+(-?\d+|\?)', line)
-    if m:
-        calls.append((m.group(1), m.group(2), int(m.group(3)) if m.group(3) != "?" else None))
-problems = []
-writes = sum(1 for c in calls if c[0] == "write")
-openats = [i for i, c in enumerate(calls) if c[0] == "openat"]
-fd = dirfd = None
-k = 0
-for n, i in enumerate(openats, 1):
-    c = calls[i]
-    if mode == "unnamed" and "O_TMPFILE" in c[1] and c[2] is not None and c[2] >= 0:
-        fd, dirfd, k, opened = c[2], c[1].split(",")[0], n, i
-    if (mode == "named" and re.search(r'"\.%s\.tmp-\d+-\d+"' % re.escape(name), c[1])
-            and "O_EXCL" in c[1] and c[2] is not None and c[2] >= 0):
-        fd, dirfd, opened = c[2], c[1].split(",")[0], i
-if fd is None:
-    print("writes=%d tmpfile_openat=0" % writes)
-    print("no %s output file was opened" % mode)
-    sys.exit(1)
-def first(pred, start=0):
-    for i in range(start, len(calls)):
-        if pred(calls[i]):
-            return i
-    return None
-last_write = max([i for i, c in enumerate(calls) if c[0] == "write" and c[1].startswith("%d," % fd)] or [-1])
-fsync_file = first(lambda c: c[0] == "fsync" and c[1] == str(fd), opened)
-if mode == "unnamed":
-    link0 = first(lambda c: c[0] == "linkat" and "/proc/self/fd/%d\"" % fd in c[1], opened)
-    named = first(lambda c: c[0] == "linkat" and "/proc/self/fd/%d\"" % fd in c[1]
-                  and c[1].endswith('"%s", AT_SYMLINK_FOLLOW' % name) and c[2] == 0, opened)
-    gate = link0
-else:
-    named = None
-    gate = first(lambda c: c[0].startswith("rename"), opened)
-renamed = first(lambda c: c[0].startswith("rename") and ('"%s"' % name) in c[1] and c[2] == 0, opened)
-visible = named if named is not None else renamed
-if fsync_file is None:
-    problems.append("the file is never fsync'd")
-elif last_write > fsync_file:
-    problems.append("data written after the fsync")
-if gate is None or visible is None:
-    problems.append("the file is never made visible by link or rename")
-elif fsync_file is not None and fsync_file > gate:
-    problems.append("the file is fsync'd after the %s that exposes it" % calls[gate][0])
-if visible is not None:
-    fsync_dir = first(lambda c: c[0] == "fsync" and c[1] == dirfd, visible)
-    if fsync_dir is None:
-        problems.append("the directory (fd %s) is not fsync'd after the file became visible" % dirfd)
-print("writes=%d tmpfile_openat=%d" % (writes, k))
-for p in problems:
-    print(p)
-sys.exit(1 if problems else 0)
-EOF
+# shellcheck source-path=SCRIPTDIR source=lib/trace.sh
+. "$(dirname "$0")/lib/trace.sh"
+trace_setup disk
 
 # Inputs: a 500x500 RGBA photo for heic-enc (several items: primary, alpha),
 # its HEIC for heic-dec; and an "old destination" to be replaced.
@@ -134,9 +48,6 @@ head -c 150000 /dev/urandom > "$T/old"
 W=$T/w
 TRACE_SET=execve,openat,write,fsync,linkat,renameat,renameat2,rename,close
 
-# The main thread's trace among strace -ff's files: the one with execve.
-main_trace() { grep -l '^execve(' "$1".* 2> /dev/null | head -n1; }
-
 # prepare STATE: an empty W, or W holding the old destination.
 prepare() {
   rm -rf "$W"
@@ -144,6 +55,9 @@ prepare() {
   [ "$1" = replace ] && cp "$T/old" "$W/$OUT"
   return 0
 }
+
+# listing: W's entries on one line.
+listing() { find "$W" -mindepth 1 -printf '%f ' | sed 's/ $//'; }
 
 # check LABEL STATE EXPECT ALLOW_TMP: W holds only $OUT (the old file, or
 # nothing when STATE is new; or the complete new file) and, when ALLOW_TMP
@@ -154,7 +68,9 @@ check() {
   local e kind others="" re
   re="^\.${OUT//./\\.}\.tmp-[0-9]+-[0-9]+\$"
   TMPS=0
-  for e in $(ls -A "$W"); do
+  shopt -s nullglob dotglob
+  for e in "$W"/*; do
+    e=${e##*/}
     if [ "$e" = "$OUT" ]; then
       continue
     elif [[ $e =~ $re ]]; then
@@ -163,6 +79,7 @@ check() {
       others="$others $e"
     fi
   done
+  shopt -u nullglob dotglob
   if [ -e "$W/$OUT" ]; then
     if cmp -s "$W/$OUT" "$REF"; then
       kind=new
@@ -178,9 +95,9 @@ check() {
   fi
   [ -n "$others" ] && fail "$label: unexpected files left:$others"
   if [ "$TMPS" -gt 0 ] && [ "$allow_tmp" -eq 0 ]; then
-    fail "$label: a hidden temporary was left: $(ls -A "$W" | tr '\n' ' ')"
+    fail "$label: a hidden temporary was left: $(listing)"
   elif [ "$TMPS" -gt 1 ]; then
-    fail "$label: $TMPS hidden temporaries left: $(ls -A "$W" | tr '\n' ' ')"
+    fail "$label: $TMPS hidden temporaries left: $(listing)"
   fi
   KIND=$kind
   case $expect in
@@ -236,9 +153,15 @@ variant() {
   # The reference, and proof that it is reproducible (else "byte-identical
   # to a reference run" would mean nothing).
   prepare new
-  "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 && cp "$W/$OUT" "$REF" || { fail "$name: the reference run failed"; return; }
+  if ! "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 || ! cp "$W/$OUT" "$REF"; then
+    fail "$name: the reference run failed"
+    return
+  fi
   prepare new
-  "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 && cmp -s "$W/$OUT" "$REF" || { fail "$name: two runs differ"; return; }
+  if ! "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 || ! cmp -s "$W/$OUT" "$REF"; then
+    fail "$name: two runs differ"
+    return
+  fi
 
   # Traces of normal runs: the order of the calls, the number of writes
   # and which openat is the O_TMPFILE one.
@@ -247,7 +170,7 @@ variant() {
     rm -f "$T/tr".*
     traced -ff -o "$T/tr" -e trace=$TRACE_SET -- "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 || fail "$name: traced run failed"
     tr=$(main_trace "$T/tr")
-    if ! python3 "$T/order.py" "$tr" unnamed "$OUT" > "$T/order.txt"; then
+    if ! trace_query order "$tr" unnamed "$OUT" > "$T/order.txt"; then
       fail "$name ($state): order of system calls: $(tail -n +2 "$T/order.txt" | tr '\n' ';')"
     else
       echo "ok   $name ($state): data fsync'd before the link/rename, directory fsync'd after"
@@ -290,7 +213,7 @@ variant() {
     rm -f "$T/tr".*
     traced -ff -o "$T/tr" -e trace=$TRACE_SET -e "inject=$fb" -- "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 ||
       fail "$name: fallback run failed"
-    if ! python3 "$T/order.py" "$(main_trace "$T/tr")" named "$OUT" > "$T/order.txt"; then
+    if ! trace_query order "$(main_trace "$T/tr")" named "$OUT" > "$T/order.txt"; then
       fail "$name ($state, fallback): $(tail -n +2 "$T/order.txt" | tr '\n' ';')"
     else
       echo "ok   $name ($state, fallback): hidden temporary fsync'd, closed, renamed, directory fsync'd"
@@ -309,7 +232,7 @@ variant() {
   done
 
   # Random instants while every write takes 30 ms.
-  local start elapsed full pidf tracee delay i
+  local start full pidf tracee delay
   pidf=$T/pid
   prepare new
   start=$(date +%s%N)
@@ -318,10 +241,11 @@ variant() {
   echo "     slowed run: ${full} ms; killing at random instants (RANDOM seed $SEED)"
   local before=0 after=0
   for state in new replace; do
-    for i in 1 2 3 4 5 6; do
+    for _ in 1 2 3 4 5 6; do
       out_of_time
       prepare "$state"
       rm -f "$pidf"
+      # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
       traced -f -o /dev/null -e trace=write -e inject=write:delay_enter=30ms -- \
         sh -c 'echo $$ > "$0"; exec "$@"' "$pidf" "${CMD[@]}" "$W/$OUT" > /dev/null 2>&1 &
       local spid=$!

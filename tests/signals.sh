@@ -29,74 +29,16 @@ if [ "${1:-}" = "--budget" ]; then
 fi
 enc=$1 dec=$2 info=$3 data=$4 corpus=${5:-}
 
-if ! command -v strace > /dev/null 2>&1; then
-  echo "skip: strace is not installed (bash scripts/install-deps.sh test installs it)"
-  exit 77
-fi
-if ! strace -f -o /dev/null true > /dev/null 2>&1; then
-  echo "skip: strace cannot trace here (ptrace is not permitted)"
-  exit 77
-fi
-command -v python3 > /dev/null 2>&1 || { echo "skip: python3 is not installed"; exit 77; }
-# LeakSanitizer cannot work under ptrace: in a sanitizer build the traced
-# runs keep ASan and UBSan but not LSan (the tools' own leak canary, exit
-# status 4, still checks every libheic allocation).
-traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/heic-signals-XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM HUP
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source-path=SCRIPTDIR source=lib/trace.sh
+. "$(dirname "$0")/lib/trace.sh"
+trace_setup signals
 ok() { echo "ok   $*"; }
-out_of_time() {
-  if [ "$SECONDS" -ge "$budget" ]; then
-    fail "out of time: ${budget}s budget used up"
-    exit 1
-  fi
-}
 
-# nth.py TRACE close-of PATH: the number (among close calls) of the close
-# of the descriptor the first open of PATH returned.
-# nth.py TRACE last SYSCALL SUBSTRING: the number (among SYSCALL calls) of
-# the last one whose arguments contain SUBSTRING.  nth.py TRACE count
-# SYSCALL: how many there are.
-cat > "$T/nth.py" << 'EOF'
-import re, sys
-path, mode = sys.argv[1], sys.argv[2]
-calls = []
-for line in open(path, errors="replace"):
-    m = re.match(r'^(\w+)\((.*)\)\s+=\s+(-?\d+|\?)', line)
-    if m:
-        calls.append((m.group(1), m.group(2), m.group(3)))
-def number_of(k):
-    return sum(1 for c in calls[:k + 1] if c[0] == calls[k][0])
-if mode == "close-of":
-    target = '"%s"' % sys.argv[3]
-    for i, c in enumerate(calls):
-        if c[0] == "openat" and target in c[1] and not c[2].startswith("-"):
-            fd = c[2]
-            for j in range(i + 1, len(calls)):
-                if calls[j][0] == "close" and calls[j][1] == fd:
-                    print(number_of(j))
-                    sys.exit(0)
-    sys.exit(1)
-if mode == "last":
-    hits = [i for i, c in enumerate(calls) if c[0] == sys.argv[3] and sys.argv[4] in c[1]]
-    if not hits:
-        sys.exit(1)
-    print(number_of(hits[-1]))
-    sys.exit(0)
-if mode == "count":
-    print(sum(1 for c in calls if c[0] == sys.argv[3]))
-    sys.exit(0)
-sys.exit(2)
-EOF
 TRACE_SET=execve,openat,close,write,fsync,newfstatat,linkat,renameat,renameat2
-main_trace() { grep -l '^execve(' "$1".* 2> /dev/null | head -n1; }
 
-# trace_index MODE ARGS... -- CMD...: runs CMD traced (in $W as prepared by
-# the caller) and prints what nth.py finds in the main thread's trace.
+# trace_index QUERY ARGS... -- CMD...: runs CMD traced (in $W as prepared
+# by the caller) and prints what trace_query QUERY finds in the main
+# thread's trace (close-of PATH, last SYSCALL SUBSTRING, count SYSCALL).
 trace_index() {
   local args=()
   while [ "$1" != "--" ]; do
@@ -106,7 +48,7 @@ trace_index() {
   shift
   rm -f "$T/tr".*
   traced -ff -o "$T/tr" -e trace=$TRACE_SET -- "$@" > /dev/null 2>&1
-  python3 "$T/nth.py" "$(main_trace "$T/tr")" "${args[@]}"
+  trace_query "${args[0]}" "$(main_trace "$T/tr")" "${args[@]:1}"
 }
 
 W=$T/w
@@ -115,7 +57,7 @@ reset_w() {
   mkdir "$W"
 }
 # listing: the entries of W, one line.
-listing() { ls -A "$W" | tr '\n' ' ' | sed 's/ $//'; }
+listing() { find "$W" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//'; }
 
 # stopped LABEL RC EXPECTED-LISTING STDERR-PATTERN INJECT... -- CMD...:
 # runs CMD under strace with the injections; checks the status, W's

@@ -86,7 +86,7 @@ static const char *stop_prog = "libheic";
 static char backstop_message[192];
 static size_t backstop_length;
 
-static double monotonic_seconds(void) {
+double cli_now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -120,7 +120,7 @@ void cli_stop_init(const char *prog) {
 
 int cli_stop_set_deadline(double seconds) {
   stop_timeout = seconds;
-  stop_deadline = monotonic_seconds() + seconds;
+  stop_deadline = cli_now_seconds() + seconds;
   int n = snprintf(backstop_message, sizeof backstop_message,
                    "%s: the --timeout of %g s passed and the step in progress did not stop "
                    "within 2 s: exiting now (no partial output is left)\n",
@@ -144,7 +144,7 @@ int cli_stop_set_deadline(double seconds) {
 
 int cli_stop_requested(void) {
   if (stop_signal) return CLI_EXIT_INTERRUPTED;
-  if (stop_deadline > 0 && monotonic_seconds() >= stop_deadline) return CLI_EXIT_TIMEOUT;
+  if (stop_deadline > 0 && cli_now_seconds() >= stop_deadline) return CLI_EXIT_TIMEOUT;
   return 0;
 }
 

@@ -28,6 +28,9 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 const char *cli_option_value(int argc, char **argv, int *i, const char *shortname,
                              const char *longname, int *missing);
 
+/* Seconds on the monotonic clock (for durations: it never jumps). */
+double cli_now_seconds(void);
+
 /* Strict decimal number of seconds for --timeout: digits with at most one
  * '.', greater than 0, at most a year.  0 or -1. */
 int cli_parse_seconds(const char *s, double *out);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <heic/heic.h>
 
@@ -244,12 +243,6 @@ static char *numbered_path(const char *out, uint32_t n) {
   return p;
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Decodes item id and writes it to out_path.  Returns an exit status. */
 static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   const dec_args *args = run->args;
@@ -287,9 +280,9 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   heic_image *img = NULL;
   heic_buffer *icc = NULL;
   int rc = EXIT_INPUT;
-  double t0 = now_ms();
+  double t0 = 1e3 * cli_now_seconds();
   st = heic_context_decode_item(run->ctx, id, &opts, &img);
-  double elapsed = now_ms() - t0;
+  double elapsed = 1e3 * cli_now_seconds() - t0;
   if (st != HEIC_OK && run->stopped) {
     rc = run->stopped; /* main says why, once for every output */
     goto done;

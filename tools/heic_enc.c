@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <heic/heic.h>
@@ -624,12 +623,6 @@ static void end_progress(enc_run *run) {
   run->progress_shown = 0;
 }
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *chroma_name(heic_chroma c) {
   switch (c) {
   case HEIC_CHROMA_400: return "4:0:0";
@@ -659,12 +652,12 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   rc = EXIT_INPUT;
   run->input = in;
 
-  double t_read = now_seconds();
+  double t_read = cli_now_seconds();
   if (imageio_image_read(in, &src, msg, sizeof msg) != 0) {
     fprintf(stderr, "heic-enc: %s: %s\n", in, msg);
     return EXIT_INPUT; /* src is zeroed on failure */
   }
-  t_read = now_seconds() - t_read;
+  t_read = cli_now_seconds() - t_read;
   if (src.warning[0] && !a->quiet) fprintf(stderr, "heic-enc: %s: warning: %s\n", in, src.warning);
   /* Reading a large file takes a while and cannot be stopped half-way;
    * encoding would take longer still. */
@@ -763,7 +756,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     goto done;
   }
 
-  double t0 = now_seconds();
+  double t0 = cli_now_seconds();
   /* The library frees img once it has converted the samples, so that the
    * RGB image and the coded planes are not both held while coding. */
   st = heic_context_encode_image_consume(ctx, &img, &opts, NULL);
@@ -780,7 +773,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     goto done;
   }
   st = heic_context_write_file(ctx, out);
-  double elapsed = now_seconds() - t0;
+  double elapsed = cli_now_seconds() - t0;
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
     fprintf(stderr, "heic-enc: %s: %s%s%s\n", out, heic_status_string(st), detail[0] ? ": " : "",

@@ -232,15 +232,30 @@ int hc_safe_file_write(hc_safe_file *f, const void *data, size_t size, char *err
 
 /* Links the unnamed file under a free hidden name in the directory.  Only
  * for replacing an existing DEST: there is no "link over" system call, so
- * the file needs a name of its own for renameat() to move. */
+ * the file needs a name of its own for renameat() to move.  0 or an errno
+ * value. */
 static int link_hidden(hc_safe_file *f, const char *proc_path) {
-  for (unsigned n = 0; n < TMP_ATTEMPTS; n++) {
+  int errnum = EEXIST;
+  for (unsigned n = 0; n < TMP_ATTEMPTS && errnum == EEXIST; n++) {
     hidden_name(f->tmp, f->name, (long)getpid(), n);
     if (linkat(AT_FDCWD, proc_path, f->dir_fd, f->tmp, AT_SYMLINK_FOLLOW) == 0) return 0;
-    if (errno != EEXIST) break;
+    errnum = errno;
   }
   f->tmp[0] = '\0';
-  return -1;
+  return errnum;
+}
+
+/* Renames the hidden temporary over DEST.  0 or an errno value. */
+static int rename_hidden(hc_safe_file *f) {
+  if (renameat(f->dir_fd, f->tmp, f->dir_fd, f->name) != 0) return errno;
+  f->tmp[0] = '\0';
+  return 0;
+}
+
+/* Drops f (nothing of it is left) and reports why; returns -1. */
+static int abort_with(hc_safe_file *f, char *err, size_t err_size, const char *what, int errnum) {
+  hc_safe_file_abort(f);
+  return fail(err, err_size, "%s: %s", what, strerror(errnum));
 }
 
 int hc_safe_file_commit(hc_safe_file *f, char *err, size_t err_size) {
@@ -251,18 +266,15 @@ int hc_safe_file_commit(hc_safe_file *f, char *err, size_t err_size) {
     int rc = close(f->fd);
     errnum = errno;
     f->fd = -1;
+    if (rc != 0) return abort_with(f, err, err_size, "error writing", errnum);
     hc_safe_file_abort(f);
-    return rc == 0 ? 0 : fail(err, err_size, "error writing: %s", strerror(errnum));
+    return 0;
   }
 
   /* The data must be on disk before the name is: a file system may commit
    * the link or rename first, and a power loss would then leave an empty
    * or partial file under DEST.  A full disk may also show up only here. */
-  if (fsync_retrying(f->fd) != 0) {
-    errnum = errno;
-    hc_safe_file_abort(f);
-    return fail(err, err_size, "error writing: %s", strerror(errnum));
-  }
+  if (fsync_retrying(f->fd) != 0) return abort_with(f, err, err_size, "error writing", errno);
 
   if (f->mode == HC_SAFE_UNNAMED) {
     char proc_path[64];
@@ -271,19 +283,12 @@ int hc_safe_file_commit(hc_safe_file *f, char *err, size_t err_size) {
      * replaced by linkat (EEXIST) and is renamed over from a hidden name. */
     if (linkat(AT_FDCWD, proc_path, f->dir_fd, f->name, AT_SYMLINK_FOLLOW) != 0) {
       errnum = errno;
-      if (errnum != EEXIST || link_hidden(f, proc_path) != 0) {
-        if (errnum == EEXIST) errnum = errno;
-        hc_safe_file_abort(f);
-        return fail(err, err_size, "cannot give the finished file its name: %s", strerror(errnum));
-      }
+      if (errnum == EEXIST) errnum = link_hidden(f, proc_path);
+      if (errnum) return abort_with(f, err, err_size, "cannot give the finished file its name", errnum);
       /* Killed here, the hidden name stays: the documented window, closed
        * by the next open of this DEST. */
-      if (renameat(f->dir_fd, f->tmp, f->dir_fd, f->name) != 0) {
-        errnum = errno;
-        hc_safe_file_abort(f); /* unlinks the hidden name */
-        return fail(err, err_size, "cannot move the finished file into place: %s", strerror(errnum));
-      }
-      f->tmp[0] = '\0';
+      errnum = rename_hidden(f);
+      if (errnum) return abort_with(f, err, err_size, "cannot move the finished file into place", errnum);
     }
     /* The file has its name and fsync has already reported the outcome of
      * every write, so an error closing it changes nothing. */
@@ -295,16 +300,9 @@ int hc_safe_file_commit(hc_safe_file *f, char *err, size_t err_size) {
     int rc = close(f->fd);
     errnum = errno;
     f->fd = -1;
-    if (rc != 0) {
-      hc_safe_file_abort(f);
-      return fail(err, err_size, "error writing: %s", strerror(errnum));
-    }
-    if (renameat(f->dir_fd, f->tmp, f->dir_fd, f->name) != 0) {
-      errnum = errno;
-      hc_safe_file_abort(f);
-      return fail(err, err_size, "cannot move the finished file into place: %s", strerror(errnum));
-    }
-    f->tmp[0] = '\0';
+    if (rc != 0) return abort_with(f, err, err_size, "error writing", errnum);
+    errnum = rename_hidden(f);
+    if (errnum) return abort_with(f, err, err_size, "cannot move the finished file into place", errnum);
   }
 
   /* The new name lives in the directory, which has to reach the disk too
