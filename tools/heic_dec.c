@@ -27,9 +27,7 @@ enum {
   EXIT_INPUT = 1,
   EXIT_USAGE = 2,
   EXIT_OUTPUT = 3,
-  EXIT_LEAK = 4,
-  EXIT_TIMEOUT = CLI_EXIT_TIMEOUT,
-  EXIT_INTERRUPTED = CLI_EXIT_INTERRUPTED
+  EXIT_LEAK = 4 /* 124 and 130 (a stop): CLI_EXIT_* in cli.h */
 };
 
 static const char *const usage_text =

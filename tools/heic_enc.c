@@ -36,8 +36,7 @@ enum {
   EXIT_INPUT = 1,
   EXIT_USAGE = 2,
   EXIT_OUTPUT = 3,
-  EXIT_LEAK = 4,
-  EXIT_INTERRUPTED = CLI_EXIT_INTERRUPTED
+  EXIT_LEAK = 4 /* 130 (interrupted): CLI_EXIT_INTERRUPTED in cli.h */
 };
 
 enum {
