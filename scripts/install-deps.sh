@@ -45,6 +45,9 @@ heic_missing_packages() {
     # convert alone may be a stand-in, not ImageMagick.
     command -v vipsheader >/dev/null 2>&1 || missing+=(libvips-tools)
     command -v identify >/dev/null 2>&1 || missing+=(imagemagick)
+    # tests/hostile.sh measures each run's CPU time and peak RSS with GNU
+    # time (bash's time keyword gives no memory figure).
+    [ -x /usr/bin/time ] || missing+=(time)
     # files_on_disk and signals: strace kills, signals and slows the tools
     # at chosen system calls.
     command -v strace >/dev/null 2>&1 || missing+=(strace)

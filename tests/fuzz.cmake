@@ -11,7 +11,11 @@
 option(HEIC_FUZZ "Build libFuzzer fuzz targets (needs clang; see tests/fuzz/run.sh)" OFF)
 
 set(HEIC_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR}/fuzz)
-set(HEIC_FUZZ_TARGETS decode encode imageio)
+set(HEIC_FUZZ_TARGETS decode encode imageio parse)
+# Sources a target shares with others: parse and decode both make every
+# query heic-info makes.
+set(HEIC_FUZZ_SOURCES_decode ${HEIC_FUZZ_DIR}/fuzz_query.c)
+set(HEIC_FUZZ_SOURCES_parse ${HEIC_FUZZ_DIR}/fuzz_query.c)
 
 function(heic_fuzz_link target what)
   target_include_directories(${target} PRIVATE ${HEIC_FUZZ_DIR})
@@ -25,15 +29,19 @@ function(heic_fuzz_link target what)
 endfunction()
 
 foreach(t ${HEIC_FUZZ_TARGETS})
-  add_executable(fuzz_${t}_replay ${HEIC_FUZZ_DIR}/fuzz_${t}.c ${HEIC_FUZZ_DIR}/replay_main.c)
+  add_executable(fuzz_${t}_replay ${HEIC_FUZZ_DIR}/fuzz_${t}.c ${HEIC_FUZZ_SOURCES_${t}}
+                 ${HEIC_FUZZ_DIR}/replay_main.c)
   heic_fuzz_link(fuzz_${t}_replay ${t})
   # make_seeds.sh builds the seed directory at run time (from the shared
-  # corpus when present, else tests/data), so no corpus file is copied into
-  # the repository and the test follows the corpus as it grows.
+  # corpus when present, else tests/data; for decode and parse also the
+  # hostile files of tests/tools/make_hostile.py, from a donor heic-enc
+  # writes), so no corpus file is copied into the repository and the test
+  # follows the corpus as it grows.
   add_test(NAME fuzz_${t}_replay
            COMMAND ${HEIC_BASH} ${HEIC_FUZZ_DIR}/replay.sh $<TARGET_FILE:fuzz_${t}_replay> ${t}
                    ${HEIC_CORPUS_DIR} ${HEIC_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/fuzz-seeds)
-  set_tests_properties(fuzz_${t}_replay PROPERTIES TIMEOUT 900 LABELS "fuzz")
+  set_tests_properties(fuzz_${t}_replay PROPERTIES TIMEOUT 900 LABELS "fuzz"
+                       ENVIRONMENT "HEIC_FUZZ_HEIC_ENC=$<TARGET_FILE:heic-enc>")
 endforeach()
 
 if(HEIC_FUZZ)
@@ -51,7 +59,7 @@ if(HEIC_FUZZ)
   target_link_options(heic_internal INTERFACE -fsanitize=fuzzer-no-link)
   target_link_options(heic_imageio INTERFACE -fsanitize=fuzzer-no-link)
   foreach(t ${HEIC_FUZZ_TARGETS})
-    add_executable(fuzz_${t} ${HEIC_FUZZ_DIR}/fuzz_${t}.c)
+    add_executable(fuzz_${t} ${HEIC_FUZZ_DIR}/fuzz_${t}.c ${HEIC_FUZZ_SOURCES_${t}})
     heic_fuzz_link(fuzz_${t} ${t})
     target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
     target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)

@@ -1,35 +1,54 @@
 /*
- * Fuzz target: read a HEIF file from memory, query everything and decode
- * every top-level image, its thumbnails and its alpha image.
+ * Fuzz target: read a HEIF file from memory, make every query heic-info
+ * makes and decode every top-level image, its thumbnails and its alpha
+ * image - on one thread, then, for files with derived images, again on two.
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Any status is acceptable (hostile input may be refused); what is checked
  * is memory: the sanitizers watch every access, and after the context and
  * every image are freed the context's private allocator must be back at zero
  * outstanding bytes - the library's central promise (DESIGN.md rule 4).
- * Public API only, so the target sees what an application sees.
+ * The second decode, with a worker thread, puts the thread pool under grids,
+ * grids of grids and overlays of grids (nested use), and must give what the
+ * first gave: the same status and the same pixels.  An image the planning
+ * calls undecodable must fail to decode.  Public API only, so the target
+ * sees what an application sees.
  */
 #include <string.h>
 
 #include <heic/heic.h>
 
 #include "fuzz_common.h"
+#include "fuzz_query.h"
 
-/* Caps on what one input may make us do.  Without them the fuzzer spends
- * its time in a few huge allocations and decodes rather than exploring the
- * parser: 2^22 pixels (2048x2048) is far beyond any interesting structure. */
-#define FUZZ_MAX_PIXELS ((uint64_t)1 << 22)
-#define FUZZ_MAX_MEMORY ((uint64_t)256 << 20)
-#define FUZZ_MAX_ITEMS 1000u
-#define FUZZ_MAX_TILES 1024u
-#define MAX_ITEMS_QUERIED 64u
-#define MAX_PROPS_QUERIED 32u
 #define MAX_TOP_LEVEL 8u
 #define MAX_THUMBS 4u
+/* Decodes of one pass: each top-level image, its thumbnails and alpha. */
+#define MAX_DECODES (MAX_TOP_LEVEL * (MAX_THUMBS + 2))
 
-/* Reads every sample of every plane (see fuzz_touch) and sanity-checks the
- * description against the planes. */
-static void touch_image(const heic_image *img) {
+/* The result of one RGB decode, to compare the passes. */
+typedef struct outcome {
+  uint32_t id;
+  heic_status status;
+  uint32_t width, height;
+  uint64_t digest; /* FNV-1a of the RGB(A) samples */
+} outcome;
+
+/* FNV-1a over a rows x row_bytes block: reads every byte, like fuzz_touch,
+ * and lets the passes compare pixels without keeping the images. */
+static uint64_t digest_block(uint64_t h, const uint8_t *p, size_t stride, size_t row_bytes,
+                             size_t rows) {
+  for (size_t y = 0; y < rows; y++) {
+    const uint8_t *row = p + y * stride;
+    for (size_t x = 0; x < row_bytes; x++) h = (h ^ row[x]) * UINT64_C(0x100000001b3);
+  }
+  return h;
+}
+
+/* Reads every sample of every plane and sanity-checks the description
+ * against the planes.  Returns the digest of the samples. */
+static uint64_t touch_image(const heic_image *img) {
+  uint64_t digest = UINT64_C(0xcbf29ce484222325);
   uint32_t iw = heic_image_width(img), ih = heic_image_height(img);
   int depth = heic_image_bit_depth(img);
   size_t bps = depth > 8 ? 2 : 1;
@@ -47,8 +66,7 @@ static void touch_image(const heic_image *img) {
     fuzz_check(comps == 3 || comps == 4, "%d components", comps);
     fuzz_check(w == iw && h == ih, "plane %ux%u, image %ux%u", w, h, iw, ih);
     fuzz_check(stride >= (size_t)w * comps * bps, "stride %zu too small", stride);
-    fuzz_touch(p, stride, (size_t)w * comps * bps, h);
-    return;
+    return digest_block(digest, p, stride, (size_t)w * comps * bps, h);
   }
   for (int pl = HEIC_PLANE_Y; pl <= HEIC_PLANE_ALPHA; pl++) {
     size_t stride = 0;
@@ -57,16 +75,22 @@ static void touch_image(const heic_image *img) {
     if (!p) continue;
     fuzz_check(w > 0 && h > 0 && w <= iw && h <= ih, "plane %d of %ux%u in %ux%u", pl, w, h, iw, ih);
     fuzz_check(stride >= (size_t)w * bps, "plane %d stride %zu too small", pl, stride);
-    fuzz_touch(p, stride, (size_t)w * bps, h);
+    digest = digest_block(digest, p, stride, (size_t)w * bps, h);
   }
+  return digest;
 }
 
-/* Decodes one item twice (RGB with default options, YCbCr raw with bilinear
- * upsampling and no transform) so both conversion paths run. */
-static void decode_item(heic_context *ctx, uint32_t id) {
+/* Decodes one item as RGB with the default options, recording the outcome;
+ * on the first pass also as YCbCr with bilinear upsampling and no
+ * transform, so both conversion paths run. */
+static void decode_item(heic_context *ctx, uint32_t id, int first_pass, outcome *out) {
+  heic_item_info info;
+  int planned_ok = heic_context_item_info(ctx, id, &info) == HEIC_OK && info.decodable;
   heic_decode_options opts;
   heic_decode_options_init(&opts);
-  for (int pass = 0; pass < 2; pass++) {
+  memset(out, 0, sizeof(*out));
+  out->id = id;
+  for (int pass = 0; pass < (first_pass ? 2 : 1); pass++) {
     heic_image *img = NULL;
     opts.layout = pass ? HEIC_LAYOUT_YCBCR : HEIC_LAYOUT_RGB;
     opts.no_transform = pass;
@@ -74,114 +98,115 @@ static void decode_item(heic_context *ctx, uint32_t id) {
     heic_status st = heic_context_decode_item(ctx, id, &opts, &img);
     if (st == HEIC_OK) {
       fuzz_check(img != NULL, "decode of item %u succeeded without an image", id);
-      touch_image(img);
+      uint64_t digest = touch_image(img);
+      if (!pass) {
+        out->width = heic_image_width(img);
+        out->height = heic_image_height(img);
+        out->digest = digest;
+      }
       heic_image_free(&img);
       fuzz_check(img == NULL, "heic_image_free left the pointer set");
     } else {
       fuzz_check(img == NULL, "failed decode of item %u left an image", id);
       fuzz_check(heic_context_last_error(ctx) != NULL, "no error text");
     }
+    if (!pass) {
+      out->status = st;
+      /* item_info's decodable is the decode's own plan: "known to fail"
+       * must mean the decode fails. */
+      fuzz_check(planned_ok || st != HEIC_OK, "item %u decoded though item_info said: %s", id,
+                 heic_context_item_info(ctx, id, &info) == HEIC_OK ? info.why_not : "?");
+    }
   }
 }
 
-static void query_buffer(heic_status st, heic_buffer **buf) {
-  if (st == HEIC_OK) {
-    fuzz_check(*buf != NULL, "success without a buffer");
-    fuzz_touch(heic_buffer_data(*buf), 0, heic_buffer_size(*buf), 1);
-    heic_buffer_unref(buf);
-  } else {
-    fuzz_check(*buf == NULL, "failure left a buffer");
+/* Decodes every top-level image, its thumbnails and its alpha image;
+ * returns how many decodes were recorded in out. */
+static size_t decode_all(heic_context *ctx, int first_pass, outcome *out) {
+  size_t n = 0;
+  uint32_t top = heic_context_top_level_count(ctx);
+  for (uint32_t t = 0; t < top && t < MAX_TOP_LEVEL; t++) {
+    uint32_t id = heic_context_top_level_id(ctx, t);
+    heic_item_info info;
+    decode_item(ctx, id, first_pass, &out[n++]);
+    if (heic_context_item_info(ctx, id, &info) != HEIC_OK) continue;
+    const uint32_t thumbs = info.thumbnail_count, alpha = info.alpha_item;
+    for (uint32_t k = 0; k < thumbs && k < MAX_THUMBS; k++)
+      decode_item(ctx, heic_context_thumbnail_id(ctx, id, k), first_pass, &out[n++]);
+    if (alpha) decode_item(ctx, alpha, first_pass, &out[n++]);
   }
+  return n;
 }
 
-/* Every per-item query heic-info makes. */
-static void query_item(heic_context *ctx, uint32_t id) {
-  heic_item_info info;
-  if (heic_context_item_info(ctx, id, &info) != HEIC_OK) return;
-  fuzz_touch((const uint8_t *)info.name, 0, strlen(info.name), 1);
-  fuzz_touch((const uint8_t *)info.content_type, 0, strlen(info.content_type), 1);
-  fuzz_touch((const uint8_t *)info.aux_type, 0, strlen(info.aux_type), 1);
-  fuzz_touch((const uint8_t *)info.why_not, 0, strlen(info.why_not), 1);
+/* Whether a second pass with a worker thread can differ from the first:
+ * only derived images (grid, overlay, identity) use the thread pool. */
+static int has_derived_image(heic_context *ctx) {
+  uint32_t items = heic_context_item_count(ctx);
+  for (uint32_t i = 0; i < items; i++) {
+    heic_item_info info;
+    if (heic_context_item_info(ctx, heic_context_item_id(ctx, i), &info) != HEIC_OK) continue;
+    if (!strcmp(info.type, "grid") || !strcmp(info.type, "iovl") || !strcmp(info.type, "iden"))
+      return 1;
+  }
+  return 0;
+}
 
-  uint32_t n = heic_context_property_count(ctx, id);
-  for (uint32_t i = 0; i < n && i < MAX_PROPS_QUERIED; i++) {
-    char type[5], desc[256];
-    int essential = 0;
-    if (heic_context_property(ctx, id, i, type, &essential, desc, sizeof(desc)) == HEIC_OK)
-      fuzz_check(memchr(desc, 0, sizeof(desc)) != NULL, "property description not terminated");
-  }
-  n = heic_context_reference_count(ctx, id);
-  for (uint32_t i = 0; i < n && i < MAX_PROPS_QUERIED; i++) {
-    char type[5];
-    const uint32_t *to = NULL;
-    uint32_t count = 0;
-    if (heic_context_reference(ctx, id, i, type, &to, &count) == HEIC_OK && count)
-      fuzz_touch((const uint8_t *)to, 0, (size_t)count * sizeof(*to), 1);
-  }
-  n = heic_context_metadata_count(ctx, id);
-  for (uint32_t i = 0; i < n && i < MAX_PROPS_QUERIED; i++) {
-    heic_buffer *buf = NULL;
-    query_buffer(heic_context_item_data(ctx, heic_context_metadata_id(ctx, id, i), &buf), &buf);
-  }
-  if (!info.is_image) {
-    heic_buffer *buf = NULL;
-    query_buffer(heic_context_item_data(ctx, id, &buf), &buf);
-  } else {
-    heic_buffer *buf = NULL;
-    heic_nclx nclx;
-    query_buffer(heic_context_item_icc(ctx, id, &buf), &buf);
-    /* Only the call matters (it must not read out of bounds); any answer goes. */
-    if (heic_context_item_nclx(ctx, id, &nclx) == HEIC_OK) fuzz_touch(&nclx.full_range, 0, 1, 1);
-  }
+/* Limits and memory are hit where the work happens to stand, which may
+ * differ with the number of tiles in flight; any other status may not. */
+static int status_may_vary(heic_status st) {
+  return st == HEIC_ERR_LIMIT_EXCEEDED || st == HEIC_ERR_OUT_OF_MEMORY;
+}
+
+/* Reads the input into a new context of `threads` threads; the caller
+ * frees it, and checks the allocator, whatever happened. */
+static heic_status open_input(heic_context **ctx, heic_allocator *alloc, int threads,
+                              const uint8_t *data, size_t size) {
+  heic_context_config cfg;
+  fuzz_config(&cfg, alloc, threads);
+  fuzz_check(heic_context_new(ctx, &cfg) == HEIC_OK, "no context");
+  return heic_context_read_memory(*ctx, data, size);
+}
+
+static void close_input(heic_context **ctx, heic_allocator *alloc) {
+  heic_context_free(ctx);
+  fuzz_check(*ctx == NULL, "heic_context_free left the pointer set");
+  size_t left = heic_allocator_outstanding_bytes(alloc);
+  fuzz_check(left == 0, "%zu bytes outstanding after heic_context_free", left);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   heic_allocator *alloc = NULL;
   heic_context *ctx = NULL;
+  outcome one[MAX_DECODES], two[MAX_DECODES];
+  size_t n_one = 0;
+  int again = 0;
   fuzz_check(heic_allocator_new(&alloc, NULL) == HEIC_OK, "no allocator");
 
-  heic_context_config cfg;
-  heic_context_config_init(&cfg);
-  cfg.allocator = alloc;
-  cfg.limits.max_pixels = FUZZ_MAX_PIXELS;
-  cfg.limits.max_memory = FUZZ_MAX_MEMORY;
-  cfg.limits.max_items = FUZZ_MAX_ITEMS;
-  cfg.limits.max_tiles = FUZZ_MAX_TILES;
-  /* One thread: the fuzzer gets one core, and a crash must reproduce. */
-  cfg.threads = 1;
-  fuzz_check(heic_context_new(&ctx, &cfg) == HEIC_OK, "no context");
-
-  if (heic_context_read_memory(ctx, data, size) == HEIC_OK) {
-    char brand[5];
-    heic_context_major_brand(ctx, brand);
-    (void)heic_context_minor_version(ctx);
-    uint32_t nb = heic_context_brand_count(ctx);
-    for (uint32_t i = 0; i < nb && i < 64; i++) heic_context_brand(ctx, i, brand);
-    (void)heic_context_primary_item(ctx);
-
-    uint32_t items = heic_context_item_count(ctx);
-    for (uint32_t i = 0; i < items && i < MAX_ITEMS_QUERIED; i++)
-      query_item(ctx, heic_context_item_id(ctx, i));
-    /* Ids that exist nowhere must be refused, not looked up out of bounds. */
-    query_item(ctx, 0);
-    query_item(ctx, 0xFFFFFFFFu);
-
-    uint32_t top = heic_context_top_level_count(ctx);
-    for (uint32_t t = 0; t < top && t < MAX_TOP_LEVEL; t++) {
-      uint32_t id = heic_context_top_level_id(ctx, t);
-      heic_item_info info;
-      decode_item(ctx, id);
-      if (heic_context_item_info(ctx, id, &info) != HEIC_OK) continue;
-      for (uint32_t k = 0; k < info.thumbnail_count && k < MAX_THUMBS; k++)
-        decode_item(ctx, heic_context_thumbnail_id(ctx, id, k));
-      if (info.alpha_item) decode_item(ctx, info.alpha_item);
-    }
+  /* One thread first: a crash there reproduces without any scheduling. */
+  if (open_input(&ctx, alloc, 1, data, size) == HEIC_OK) {
+    fuzz_query_file(ctx);
+    n_one = decode_all(ctx, 1, one);
+    again = has_derived_image(ctx);
   }
+  close_input(&ctx, alloc);
 
-  heic_context_free(&ctx);
-  fuzz_check(ctx == NULL, "heic_context_free left the pointer set");
-  size_t left = heic_allocator_outstanding_bytes(alloc);
-  fuzz_check(left == 0, "%zu bytes outstanding after heic_context_free", left);
+  if (again) {
+    fuzz_check(open_input(&ctx, alloc, 2, data, size) == HEIC_OK, "the file read once only");
+    size_t n_two = decode_all(ctx, 0, two);
+    fuzz_check(n_two == n_one, "%zu decodes with two threads, %zu with one", n_two, n_one);
+    for (size_t i = 0; i < n_one; i++) {
+      const outcome *a = &one[i], *b = &two[i];
+      fuzz_check(a->id == b->id, "decode %zu: item %u, then %u", i, a->id, b->id);
+      if (status_may_vary(a->status) || status_may_vary(b->status)) continue;
+      fuzz_check(a->status == b->status, "item %u: %s with one thread, %s with two", a->id,
+                 heic_status_string(a->status), heic_status_string(b->status));
+      if (a->status != HEIC_OK) continue;
+      fuzz_check(a->width == b->width && a->height == b->height && a->digest == b->digest,
+                 "item %u: %ux%u with one thread, %ux%u with two, pixels %s", a->id, a->width,
+                 a->height, b->width, b->height, a->digest == b->digest ? "equal" : "differ");
+    }
+    close_input(&ctx, alloc);
+  }
   heic_allocator_free(&alloc);
   return 0;
 }

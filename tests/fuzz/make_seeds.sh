@@ -4,10 +4,14 @@
 #
 #   make_seeds.sh TARGET CORPUS_DIR DATA_DIR OUT_DIR [MAX_BYTES]
 #
-# TARGET is decode, encode or imageio.  OUT_DIR is emptied and refilled.
-#  decode:  every file under CORPUS_DIR/heif of at most MAX_BYTES (default
+# TARGET is decode, encode, imageio or parse.  OUT_DIR is emptied and refilled.
+#  decode, parse:
+#           every file under CORPUS_DIR/heif of at most MAX_BYTES (default
 #           102400: bigger files slow the fuzzer's mutations down and add
-#           little structure), else DATA_DIR's HEIF/AVIF samples;
+#           little structure), else DATA_DIR's HEIF/AVIF samples; and when
+#           HEIC_FUZZ_HEIC_ENC names a heic-enc binary (and python3 is
+#           there), the hostile files of tests/tools/make_hostile.py of at
+#           most MAX_BYTES, made from a donor that heic-enc writes;
 #  imageio: the small PNG and JPEG files of CORPUS_DIR/inputs (at most
 #           MAX_BYTES, default 65536) - else DATA_DIR/ref's PNGs - plus
 #           small Y4M files made here (the corpus's are megabytes);
@@ -15,10 +19,11 @@
 set -euo pipefail
 
 if [ $# -lt 4 ]; then
-  echo "usage: $0 decode|encode|imageio CORPUS_DIR DATA_DIR OUT_DIR [MAX_BYTES]" >&2
+  echo "usage: $0 decode|encode|imageio|parse CORPUS_DIR DATA_DIR OUT_DIR [MAX_BYTES]" >&2
   exit 2
 fi
 target="$1" corpus="$2" data="$3" out="$4" max="${5:-}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 mkdir -p "$out"
 find "$out" -mindepth 1 -maxdepth 1 -type f -delete
@@ -60,8 +65,32 @@ blob() {
   printf '%b' "$s" >"$out/$name"
 }
 
+# hostile MAX: the generated hostile files up to MAX bytes, named
+# hostile_<case>.heic.  Skipped (with a note) without heic-enc or python3:
+# the seeds are a start for the fuzzer, not a test of their own.
+hostile() {
+  local limit="$1" enc="${HEIC_FUZZ_HEIC_ENC:-}" tmp f
+  if [ -z "$enc" ] || [ ! -x "$enc" ] || ! command -v python3 >/dev/null 2>&1; then
+    echo "make_seeds: no heic-enc (HEIC_FUZZ_HEIC_ENC) or python3: no hostile seeds" >&2
+    return 0
+  fi
+  tmp="$(mktemp -d)"
+  if "$enc" --quiet -q 50 --tile 64 --thumb 48 "$data/wesaturate_tmshre_alpha_500x500.png" \
+       -o "$tmp/donor.heic" &&
+     python3 "$here/../tools/make_hostile.py" --max-bytes "$limit" "$tmp/donor.heic" "$tmp/gen" >/dev/null; then
+    for f in "$tmp"/gen/*.heic; do
+      cat "$f" >"$out/hostile_$(basename "$f")"
+    done
+  else
+    echo "make_seeds: the hostile files could not be made" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  rm -rf "$tmp"
+}
+
 case "$target" in
-  decode)
+  decode | parse)
     if [ -d "$corpus/heif" ]; then
       copy_small "$corpus/heif" "${max:-102400}"
     else
@@ -69,6 +98,7 @@ case "$target" in
         [ -f "$f" ] && cat "$f" >"$out/$(basename "$f")"
       done
     fi
+    hostile "${max:-102400}"
     ;;
   imageio)
     if [ -d "$corpus/inputs" ]; then

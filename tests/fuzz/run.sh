@@ -2,11 +2,12 @@
 # Builds the libFuzzer targets (clang, ASan+UBSan) in their own tree and
 # fuzzes each for a bounded time.
 #
-#   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
+#   bash tests/fuzz/run.sh [SECONDS] [TARGET[:SECONDS]...]
 #
 # SECONDS per target (default 60, libFuzzer's -max_total_time); TARGETs are
-# decode, encode, imageio (default: all three).  Prints the executions of
-# each target (from libFuzzer's final stats) and exits non-zero when any
+# decode, encode, imageio, parse (default: all four); TARGET:SECONDS gives
+# one target its own time.  Prints the executions of each target (from
+# libFuzzer's final stats) and the rate, and exits non-zero when any
 # target found a crash, leak, timeout or out-of-memory; the input is in
 # BUILD/artifacts/TARGET/ - copy it to tests/fuzz/regressions/TARGET/ so the
 # replay tests keep covering it once it is fixed.
@@ -22,9 +23,20 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="${HEIC_FUZZ_SOURCE_DIR:-$(cd "$here/../.." && pwd)}"
 secs="${1:-60}"
 [ $# -gt 0 ] && shift
-targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(decode encode imageio)
-case "$secs" in '' | *[!0-9]*) echo "usage: $0 [SECONDS] [decode|encode|imageio ...]" >&2; exit 2 ;; esac
+specs=("$@")
+[ ${#specs[@]} -eq 0 ] && specs=(decode encode imageio parse)
+usage() { echo "usage: $0 [SECONDS] [decode|encode|imageio|parse[:SECONDS] ...]" >&2; exit 2; }
+case "$secs" in '' | *[!0-9]*) usage ;; esac
+# targets[i] runs for target_secs[i] seconds.
+targets=() target_secs=()
+for spec in "${specs[@]}"; do
+  t="${spec%%:*}" s="$secs"
+  [ "$t" = "$spec" ] || s="${spec#*:}"
+  case "$t" in decode | encode | imageio | parse) ;; *) usage ;; esac
+  case "$s" in '' | *[!0-9]*) usage ;; esac
+  targets+=("$t")
+  target_secs+=("$s")
+done
 
 build="${HEIC_FUZZ_BUILD_DIR:-$root/build-fuzz-libfuzzer}"
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
@@ -51,7 +63,8 @@ fi
 echo "== build ($build)"
 CC=clang cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DHEIC_FUZZ=ON -DHEIC_SANITIZE=ON -DHEIC_CORPUS_DIR="$corpus_dir" >/dev/null
-bins=()
+# heic-enc writes the donor of the hostile seeds (make_seeds.sh).
+bins=(heic-enc)
 for t in "${targets[@]}"; do bins+=("fuzz_$t"); done
 if ! cmake --build "$build" --target "${bins[@]}" -- -j"$jobs"; then
   echo "fuzz: build failed (does tests/CMakeLists.txt include fuzz.cmake?)" >&2
@@ -61,16 +74,20 @@ fi
 # ---- fuzz -----------------------------------------------------------------
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export HEIC_FUZZ_HEIC_ENC="$build/heic-enc"
 status=0
 summary=()
-for t in "${targets[@]}"; do
+for i in "${!targets[@]}"; do
+  t="${targets[$i]}" secs="${target_secs[$i]}"
+  # libFuzzer takes -max_total_time=0 as "no limit": 0 s means skip.
+  [ "$secs" -gt 0 ] || continue
   seeds="$build/seeds/$t" work="$build/corpus/$t" art="$build/artifacts/$t"
   mkdir -p "$work" "$art"
   bash "$here/make_seeds.sh" "$t" "$corpus_dir" "$root/tests/data" "$seeds"
   # Inputs longer than these add nothing the target reads (encode: header +
   # pixels of a small image; imageio: small PNG/JPEG/Y4M) and slow mutation.
   case "$t" in
-    decode) max_len=131072 ;;
+    decode | parse) max_len=131072 ;;
     encode) max_len=4096 ;;
     *) max_len=65536 ;;
   esac
@@ -85,18 +102,20 @@ for t in "${targets[@]}"; do
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"
   [ -n "$execs" ] || execs="$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n1)"
   [ -n "$execs" ] || execs="?"
+  rate=""
+  case "$execs" in '' | *[!0-9]*) ;; *) [ "$secs" -gt 0 ] && rate=" ($((execs / secs))/s over ${secs}s)" ;; esac
   if [ "$rc" -ne 0 ]; then
     status=1
     echo "fuzz_$t: FAILED (exit $rc) after $execs executions"
     grep -E 'ERROR: |SUMMARY: |check failed|Test unit written to' "$log" | head -n 20 || true
-    summary+=("fuzz_$t: $execs executions, FAILED (see $log, inputs in $art)")
+    summary+=("fuzz_$t: $execs executions$rate, FAILED (see $log, inputs in $art)")
   else
-    summary+=("fuzz_$t: $execs executions, no crash")
-    echo "fuzz_$t: $execs executions, no crash"
+    summary+=("fuzz_$t: $execs executions$rate, no crash")
+    echo "fuzz_$t: $execs executions$rate, no crash"
   fi
 done
 
 echo
-echo "== fuzz summary (${secs}s per target)"
+echo "== fuzz summary"
 printf '%s\n' "${summary[@]}"
 exit "$status"
