@@ -9,10 +9,13 @@
  * every image are freed the context's private allocator must be back at zero
  * outstanding bytes - the library's central promise (DESIGN.md rule 4).
  * The second decode, with a worker thread, puts the thread pool under grids,
- * grids of grids and overlays of grids (nested use), and must give what the
- * first gave: the same status and the same pixels.  An image the planning
- * calls undecodable must fail to decode.  Public API only, so the target
- * sees what an application sees.
+ * grids of grids and overlays of grids (nested use), and must end as the
+ * first did: the same status and the same size.  Not the same pixels: on
+ * some damaged streams libde265 leaves samples as its picture buffers held
+ * them (valgrind sees it branch on them too), so they may differ from run
+ * to run whatever the threads; tests/hostile_threads.sh compares the pixels
+ * of valid files.  An image the planning calls undecodable must fail to
+ * decode.  Public API only, so the target sees what an application sees.
  */
 #include <string.h>
 
@@ -31,24 +34,12 @@ typedef struct outcome {
   uint32_t id;
   heic_status status;
   uint32_t width, height;
-  uint64_t digest; /* FNV-1a of the RGB(A) samples */
+  int has_alpha;
 } outcome;
 
-/* FNV-1a over a rows x row_bytes block: reads every byte, like fuzz_touch,
- * and lets the passes compare pixels without keeping the images. */
-static uint64_t digest_block(uint64_t h, const uint8_t *p, size_t stride, size_t row_bytes,
-                             size_t rows) {
-  for (size_t y = 0; y < rows; y++) {
-    const uint8_t *row = p + y * stride;
-    for (size_t x = 0; x < row_bytes; x++) h = (h ^ row[x]) * UINT64_C(0x100000001b3);
-  }
-  return h;
-}
-
-/* Reads every sample of every plane and sanity-checks the description
- * against the planes.  Returns the digest of the samples. */
-static uint64_t touch_image(const heic_image *img) {
-  uint64_t digest = UINT64_C(0xcbf29ce484222325);
+/* Reads every sample of every plane (see fuzz_touch) and sanity-checks the
+ * description against the planes. */
+static void touch_image(const heic_image *img) {
   uint32_t iw = heic_image_width(img), ih = heic_image_height(img);
   int depth = heic_image_bit_depth(img);
   size_t bps = depth > 8 ? 2 : 1;
@@ -66,7 +57,8 @@ static uint64_t touch_image(const heic_image *img) {
     fuzz_check(comps == 3 || comps == 4, "%d components", comps);
     fuzz_check(w == iw && h == ih, "plane %ux%u, image %ux%u", w, h, iw, ih);
     fuzz_check(stride >= (size_t)w * comps * bps, "stride %zu too small", stride);
-    return digest_block(digest, p, stride, (size_t)w * comps * bps, h);
+    fuzz_touch(p, stride, (size_t)w * comps * bps, h);
+    return;
   }
   for (int pl = HEIC_PLANE_Y; pl <= HEIC_PLANE_ALPHA; pl++) {
     size_t stride = 0;
@@ -75,9 +67,8 @@ static uint64_t touch_image(const heic_image *img) {
     if (!p) continue;
     fuzz_check(w > 0 && h > 0 && w <= iw && h <= ih, "plane %d of %ux%u in %ux%u", pl, w, h, iw, ih);
     fuzz_check(stride >= (size_t)w * bps, "plane %d stride %zu too small", pl, stride);
-    digest = digest_block(digest, p, stride, (size_t)w * bps, h);
+    fuzz_touch(p, stride, (size_t)w * bps, h);
   }
-  return digest;
 }
 
 /* Decodes one item as RGB with the default options, recording the outcome;
@@ -98,11 +89,11 @@ static void decode_item(heic_context *ctx, uint32_t id, int first_pass, outcome 
     heic_status st = heic_context_decode_item(ctx, id, &opts, &img);
     if (st == HEIC_OK) {
       fuzz_check(img != NULL, "decode of item %u succeeded without an image", id);
-      uint64_t digest = touch_image(img);
+      touch_image(img);
       if (!pass) {
         out->width = heic_image_width(img);
         out->height = heic_image_height(img);
-        out->digest = digest;
+        out->has_alpha = heic_image_has_alpha(img);
       }
       heic_image_free(&img);
       fuzz_check(img == NULL, "heic_image_free left the pointer set");
@@ -201,9 +192,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fuzz_check(a->status == b->status, "item %u: %s with one thread, %s with two", a->id,
                  heic_status_string(a->status), heic_status_string(b->status));
       if (a->status != HEIC_OK) continue;
-      fuzz_check(a->width == b->width && a->height == b->height && a->digest == b->digest,
-                 "item %u: %ux%u with one thread, %ux%u with two, pixels %s", a->id, a->width,
-                 a->height, b->width, b->height, a->digest == b->digest ? "equal" : "differ");
+      fuzz_check(a->width == b->width && a->height == b->height && a->has_alpha == b->has_alpha,
+                 "item %u: %ux%u%s with one thread, %ux%u%s with two", a->id, a->width,
+                 a->height, a->has_alpha ? " with alpha" : "", b->width, b->height,
+                 b->has_alpha ? " with alpha" : "");
     }
     close_input(&ctx, alloc);
   }

@@ -717,22 +717,16 @@ class Cases:
                   "255x256 grid whose every tile is the same 255x256 grid of one tile: "
                   "4.3e9 tile decodes asked for")
 
-        h = Heif()
         data = d.tiles[5].data
-        it = h.add("hvc1", data, d.tiles[5].props)
-        it.extents = [(0, len(data))] * 65535
-        h.primary = it.id
-        # Data the reader refuses to gather is unreadable data, which
-        # heic-info reports as an error of the file.
-        self.case("iloc_65535_extents", h, "error:max_extents", "error:max_extents",
-                  "one item of 65,535 iloc extents repeating the same NAL unit")
-
-        h = Heif()
-        it = h.add("hvc1", data, d.tiles[5].props)
-        it.extents = [(0, len(data))] * 33
-        h.primary = it.id
-        self.case("iloc_33_extents", h, "error:max_extents", "error:max_extents",
-                  "one item of 33 iloc extents: one past max_extents [32]")
+        for n, what in ((65535, "one item of 65,535 iloc extents repeating the same NAL unit"),
+                        (33, "one item of 33 iloc extents: one past max_extents [32]")):
+            h = Heif()
+            it = h.add("hvc1", data, d.tiles[5].props)
+            it.extents = [(0, len(data))] * n
+            h.primary = it.id
+            # Data the reader refuses to gather is unreadable data, which
+            # heic-info reports as an error of the file.
+            self.case("iloc_%d_extents" % n, h, "error:max_extents", "error:max_extents", what)
 
         h = Heif()
         t = m.coded(h, d.tiles[5], hidden=True)
