@@ -544,6 +544,11 @@ static void test_registry(int expect_x265) {
   CHECK(hp_find_encoder("builtin") == &hp_encoder_builtin);
   CHECK(hp_find_encoder("no-such-encoder") == NULL);
   CHECK(hp_find_encoder("") == NULL);
+  /* The public entry point (what libheif-libheic.so uses) gives the same tables. */
+  CHECK(heic_encoder_plugin_find(NULL) == &hp_encoder_builtin);
+  CHECK(heic_encoder_plugin_find("builtin") == &hp_encoder_builtin);
+  CHECK(heic_encoder_plugin_find("no-such-encoder") == NULL);
+  CHECK(heic_encoder_plugin_find("x265") == hp_find_encoder("x265"));
   CHECK(hp_encoder_at(hp_encoder_count()) == NULL);
   CHECK(hp_encoder_at((size_t)-1) == NULL);
   CHECK((hp_find_encoder("x265") != NULL) == (expect_x265 != 0));

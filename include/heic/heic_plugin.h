@@ -143,6 +143,14 @@ typedef struct heic_encoder_plugin {
   void (*close)(void **state);
 } heic_encoder_plugin;
 
+/* The encoder plugin of libheic called `name` ("builtin", or "x265" in a
+ * build with it; NULL: the default, "builtin"), or NULL when there is none.
+ * For a host that builds its own container from the coded NAL units - the
+ * libheif plugin libheif-libheic.so does - and drives the encoder through
+ * the table under the rules above.  The table is static (rule D4): never
+ * freed, valid for the life of the process. */
+HEIC_API const heic_encoder_plugin *heic_encoder_plugin_find(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,8 @@ const heic_encoder_plugin *hp_find_encoder(const char *name) {
   return NULL;
 }
 
+const heic_encoder_plugin *heic_encoder_plugin_find(const char *name) { return hp_find_encoder(name); }
+
 void hp_plugin_logf(const heic_plugin_host *host, heic_log_level level, const char *fmt, ...) {
   if (!host || !host->log) return;
   /* Messages name a parameter and a value the caller typed; 256 bytes holds
