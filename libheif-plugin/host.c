@@ -23,14 +23,22 @@ static int find(void *lib, const char *name, void *fn_ptr, size_t fn_size) {
 
 #define FIND(lib, name, field) find((lib), (name), &g_host.field, sizeof(g_host.field))
 
+#define LIBHEIF_SONAME "libheif.so.1" /* since libheif 1.0 */
+
 void lp_host_bind(void) {
   memset(&g_host, 0, sizeof(g_host));
-  /* The soname has been libheif.so.1 since libheif 1.0.  RTLD_NOLOAD only
-   * returns a handle when that library is already in the process; without
-   * it (a static libheif in the executable) its exported symbols may still
-   * be in the global scope. */
-  void *lib = dlopen("libheif.so.1", RTLD_LAZY | RTLD_NOLOAD);
+  /* RTLD_NOLOAD only returns a handle when libheif is already in the
+   * process.  A static libheif in the executable may still have its
+   * symbols in the global scope; failing both, we were preloaded. */
+  g_host.origin = LP_HOST_BY_LIBHEIF;
+  void *lib = dlopen(LIBHEIF_SONAME, RTLD_LAZY | RTLD_NOLOAD);
   void *scope = lib ? lib : RTLD_DEFAULT;
+  if (!lib && !dlsym(RTLD_DEFAULT, "heif_get_version_number")) {
+    lib = dlopen(LIBHEIF_SONAME, RTLD_LAZY);
+    scope = lib;
+    g_host.origin = lib ? LP_HOST_PRELOADED : LP_HOST_MISSING;
+    if (!lib) return;
+  }
   uint32_t (*version)(void) = NULL;
   if (find(scope, "heif_get_version_number", &version, sizeof(version))) g_host.version = version();
   int ok = 1;
@@ -43,11 +51,12 @@ void lp_host_bind(void) {
   ok &= FIND(scope, "heif_image_get_plane_readonly", image_get_plane_readonly);
   ok &= FIND(scope, "heif_image_get_nclx_color_profile", image_get_nclx_color_profile);
   ok &= FIND(scope, "heif_nclx_color_profile_free", nclx_color_profile_free);
+  ok &= FIND(scope, "heif_register_encoder_plugin", register_encoder_plugin);
   g_host.complete = ok && g_host.version != 0;
-  /* The functions stay valid after this: the libheif calling into the
-   * plugin is loaded for as long as the plugin is (it unloads its plugins
-   * before itself). */
-  if (lib) dlclose(lib);
+  /* Loaded by libheif: its functions stay valid after this, since libheif
+   * unloads its plugins before itself.  Preloaded: the handle is kept, so
+   * that libheif stays for as long as the process. */
+  if (lib && g_host.origin == LP_HOST_BY_LIBHEIF) dlclose(lib);
 }
 
 const lp_host *lp_host_api(void) { return &g_host; }

@@ -12,6 +12,14 @@
  * dlopen("libheif.so.1", RTLD_NOLOAD) - which loads nothing - or the
  * global scope, and looks the functions up.  After that the table is only
  * read.
+ *
+ * When libheif is not in the process yet, the plugin was loaded before it:
+ * by LD_PRELOAD, the way to reach applications that never call
+ * heif_init() - the only place libheif 1.15 loads plugins; vips 8.14 and
+ * ImageMagick 6 are such applications.  lp_host_bind() then loads
+ * libheif.so.1 itself (the application's later load of it finds this one:
+ * a library is loaded once per process) and keeps it, and the plugin
+ * registers its encoder with heif_register_encoder_plugin() (plugin.c).
  */
 #ifndef LP_HOST_H
 #define LP_HOST_H
@@ -19,8 +27,17 @@
 #include <stdint.h>
 
 #include <libheif/heif.h>
+#include <libheif/heif_plugin.h>
+
+/* How the plugin came to be loaded (see above). */
+typedef enum lp_host_origin {
+  LP_HOST_MISSING = 0, /* no libheif found: encoders are refused */
+  LP_HOST_BY_LIBHEIF,  /* libheif was in the process already */
+  LP_HOST_PRELOADED    /* loaded before libheif, which lp_host_bind() loaded */
+} lp_host_origin;
 
 typedef struct lp_host {
+  lp_host_origin origin;
   /* heif_get_version_number() of the libheif in the process (0: unknown). */
   uint32_t version;
   /* 1 when every function below was found; encoders are refused otherwise. */
@@ -36,6 +53,7 @@ typedef struct lp_host {
   struct heif_error (*image_get_nclx_color_profile)(const struct heif_image *,
                                                     struct heif_color_profile_nclx **out);
   void (*nclx_color_profile_free)(struct heif_color_profile_nclx *);
+  struct heif_error (*register_encoder_plugin)(const struct heif_encoder_plugin *);
 } lp_host;
 
 /* Fills the table (see above).  Called once, from the load-time constructor. */

@@ -24,6 +24,11 @@
  * be found, 3 is announced: libheif 1.21+ then refuses the plugin with its
  * own "needs to be at least version 4" instead of misusing it.
  *
+ * PRELOADING.  libheif 1.15 loads plugins only in heif_init(), which vips
+ * 8.14 and ImageMagick 6 never call.  Loaded with LD_PRELOAD, the plugin
+ * loads libheif itself and registers its table (host.h), so that those
+ * applications find it too.
+ *
  * OWNERSHIP across libheif's boundary - the whole contract:
  *  - new_encoder() allocates one block, the encoder state (parameters,
  *    their descriptors, the error text, the packet queue, all empty).  On
@@ -73,7 +78,9 @@
 
 #define LP_ID_NAME "libheic"
 /* Above x265's and kvazaar's 100: libheif's default HEVC encoder is the one
- * of highest priority. */
+ * of highest priority.  libheif keeps its encoders in a set ordered by
+ * priority alone, so a priority another encoder has would hide one of the
+ * two: no plugin of libheif up to 1.23 uses 110. */
 #define LP_PRIORITY 110
 #define LP_STR(x) #x
 #define LP_XSTR(x) LP_STR(x)
@@ -480,4 +487,11 @@ __attribute__((constructor)) static void lp_load(void) {
   LP_V4(&g_table).end_sequence_encoding = lp_end_sequence;
   LP_V4(&g_table).get_compressed_data2 = lp_get_compressed_data2;
   LP_V4(&g_table).does_indicate_keyframes = 0;
+  /* Preloaded: libheif has not seen us, and may never look for plugins
+   * (host.h); a later load of this file from its plugin directory
+   * registers the same table again, which libheif's set of encoders (keyed
+   * by priority) ignores. */
+  const lp_host *host = lp_host_api();
+  if (host->origin == LP_HOST_PRELOADED && host->complete)
+    (void)host->register_encoder_plugin(&g_table.base);
 }
