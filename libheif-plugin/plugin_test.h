@@ -29,7 +29,9 @@
 LP_EXPORT void heic_libheif_plugin_fail_at(uint64_t n);
 /* Allocation attempts (failed ones included) since the plugin was loaded. */
 LP_EXPORT uint64_t heic_libheif_plugin_allocations(void);
-/* Bytes the plugin has allocated and not yet freed, all encoders together. */
+/* Blocks the plugin has allocated and not yet freed, all encoders
+ * together (blocks, not bytes: mem.c says why; libheic's own byte count is
+ * checked after every picture, libheif-plugin/coder.h). */
 LP_EXPORT size_t heic_libheif_plugin_outstanding(void);
 
 /* The same, as pointer types for dlsym(). */

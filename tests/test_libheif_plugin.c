@@ -219,7 +219,7 @@ static void test_alloc(void) {
   struct heif_error e = scenario(&bytes);
   uint64_t n = g_allocations() - before;
   CHECK(e.code == heif_error_Ok && bytes > 0, "unfailed scenario: %d.%d %s", e.code, e.subcode, e.message);
-  CHECK(g_outstanding() == base, "unfailed scenario left %zu bytes", g_outstanding() - base);
+  CHECK(g_outstanding() == base, "unfailed scenario left %zu blocks", g_outstanding() - base);
   CHECK(n > 10, "the scenario made only %llu allocations", (unsigned long long)n);
   int wrong = 0;
   for (uint64_t k = 1; k <= n; k++) {
@@ -228,7 +228,7 @@ static void test_alloc(void) {
     g_fail_at(0);
     if (e.code != heif_error_Memory_allocation_error || g_outstanding() != base) {
       if (wrong++ < 10)
-        CHECK(0, "allocation %llu of %llu failed: libheif said %d.%d '%s', %zu bytes left",
+        CHECK(0, "allocation %llu of %llu failed: libheif said %d.%d '%s', %zu blocks left",
               (unsigned long long)k, (unsigned long long)n, e.code, e.subcode, e.message ? e.message : "",
               g_outstanding() - base);
       else
@@ -237,7 +237,7 @@ static void test_alloc(void) {
   }
   e = scenario(&bytes);
   CHECK(e.code == heif_error_Ok && bytes > 0, "scenario after the loop: %d.%d %s", e.code, e.subcode, e.message);
-  CHECK(g_outstanding() == base, "%zu bytes left after the loop", g_outstanding() - base);
+  CHECK(g_outstanding() == base, "%zu blocks left after the loop", g_outstanding() - base);
   printf("alloc: %llu allocations, each failed in turn: %s\n", (unsigned long long)n,
          wrong ? "FAILED" : "a libheif error every time, nothing left allocated");
 }
@@ -353,7 +353,7 @@ static void test_table_pictures(void) {
   struct heif_error e = g_table->new_encoder(&enc);
   CHECK(e.code == heif_error_Ok && enc, "new_encoder: %s", e.message);
   g_table->free_encoder(enc);
-  CHECK(g_outstanding() == base, "an unused encoder left %zu bytes", g_outstanding() - base);
+  CHECK(g_outstanding() == base, "an unused encoder left %zu blocks", g_outstanding() - base);
 
   struct heif_image *c = make_planar(65, 33, heif_colorspace_YCbCr, heif_chroma_420, 8);
   struct heif_image *a = make_planar(65, 33, heif_colorspace_monochrome, heif_chroma_monochrome, 12);
@@ -375,7 +375,7 @@ static void test_table_pictures(void) {
   CHECK(e.code == heif_error_Ok, "12-bit monochrome alpha: %s", e.message);
   drain(enc, &l, 64);
   check_picture(&l, "alpha");
-  CHECK(between == state, "between pictures the encoder holds %zu bytes besides its state",
+  CHECK(between == state, "between pictures the encoder holds %zu blocks besides its state",
         between - state);
   /* A picture left half read is dropped by the next one, whose NAL units
    * come out whole from the VPS on. */
@@ -399,7 +399,7 @@ static void test_table_pictures(void) {
   drain(enc, &l, 3);
   g_table->free_encoder(enc);
   enc = NULL;
-  CHECK(g_outstanding() == base, "encoders left %zu bytes", g_outstanding() - base);
+  CHECK(g_outstanding() == base, "encoders left %zu blocks", g_outstanding() - base);
 
   uint32_t ew = 0, eh = 0;
   g_table->query_encoded_size(NULL, 7, 5, &ew, &eh);
@@ -510,7 +510,7 @@ static void test_parameters(void) {
 done:
   heif_encoder_release(enc);
   heif_context_free(ctx);
-  CHECK(g_outstanding() == base, "parameters left %zu bytes", g_outstanding() - base);
+  CHECK(g_outstanding() == base, "parameters left %zu blocks", g_outstanding() - base);
   printf("api: %d parameters, set and read back, bad ones refused\n", listed);
 }
 
@@ -561,7 +561,7 @@ static void test_round_trip(void) {
   heif_image_release(img);
   heif_encoder_release(enc);
   heif_context_free(ctx);
-  CHECK(g_outstanding() == base, "round trip left %zu bytes", g_outstanding() - base);
+  CHECK(g_outstanding() == base, "round trip left %zu blocks", g_outstanding() - base);
 }
 
 int main(int argc, char **argv) {
@@ -602,7 +602,7 @@ int main(int argc, char **argv) {
         g_failed++;
       }
     }
-    CHECK(g_outstanding() == 0, "the plugin holds %zu bytes at the end", g_outstanding());
+    CHECK(g_outstanding() == 0, "the plugin holds %zu blocks at the end", g_outstanding());
   }
   if (lib) dlclose(lib);
   /* Not heif_unload_plugin(info): libheif 1.15 dlclose()s the plugin and
