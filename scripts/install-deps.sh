@@ -51,6 +51,14 @@ heic_missing_packages() {
     # files_on_disk and signals: strace kills, signals and slows the tools
     # at chosen system calls.
     command -v strace >/dev/null 2>&1 || missing+=(strace)
+    # The libheif encoder plugin (libheif-libheic.so) builds against
+    # libheif's headers; its tests run Debian's heif-enc, vips and
+    # ImageMagick through it (packages above).
+    if command -v pkg-config >/dev/null 2>&1; then
+      pkg-config --exists libheif || missing+=(libheif-dev)
+    else
+      missing+=(libheif-dev)
+    fi
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '

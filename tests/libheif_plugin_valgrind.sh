@@ -11,7 +11,9 @@
 #             chroma=444 (refused parameters);
 #   vips      (LD_PRELOAD) copy to .heic, heifsave with alpha, and Q=90,
 #             which asks for 4:4:4 and fails;
-#   ImageMagick (LD_PRELOAD) convert to .heic, colour and with alpha.
+#   ImageMagick (LD_PRELOAD) convert to .heic, colour and with alpha;
+#   --api PROGRAM: tests/test_libheif_plugin.c's checks and its
+#             allocation-failure loop, without any suppression.
 #
 # libheif 1.15 makes no grids (heif-enc has no tiling option before 1.16),
 # so there is no grid case.  The applications' own leaks and keep-until-exit
@@ -23,13 +25,18 @@
 # must be used by those reproducers, so that each one is shown to be the
 # application's, not the plugin's.  Two runs at a time; about two minutes.
 #
-# usage: libheif_plugin_valgrind.sh PLUGIN HEIC_ENC HEIC_DEC IMGCMP CORPUS_DIR
+# usage: libheif_plugin_valgrind.sh [--api TEST_LIBHEIF_PLUGIN] PLUGIN HEIC_ENC HEIC_DEC IMGCMP CORPUS_DIR
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=tests/lib/jobs.sh
 source "$here/lib/jobs.sh"
 
-[ $# -eq 5 ] || { echo "usage: libheif_plugin_valgrind.sh PLUGIN HEIC_ENC HEIC_DEC IMGCMP CORPUS_DIR" >&2; exit 2; }
+api=""
+if [ "${1:-}" = --api ]; then
+  api="${2:?}"
+  shift 2
+fi
+[ $# -eq 5 ] || { echo "usage: libheif_plugin_valgrind.sh [--api TEST_LIBHEIF_PLUGIN] PLUGIN HEIC_ENC HEIC_DEC IMGCMP CORPUS_DIR" >&2; exit 2; }
 plugin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 inputs="$5/inputs/png"
 judge="$here/valgrind_log.py"
@@ -63,9 +70,9 @@ open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(
 EOF
 
 # name|how|status|supps|command...  how: plugin (LIBHEIF_PLUGIN_PATH for
-# heif-enc, LD_PRELOAD for vips and ImageMagick) or none (reproducer);
-# status: the exit status expected (ok: 0, fail: not 0); supps: apps or
-# apps+exit.  Commands write into $T (the case's own directory).
+# heif-enc, LD_PRELOAD for vips and ImageMagick), none (reproducer) or
+# program (loads the plugin itself); status: the exit status expected (ok:
+# 0, fail: not 0); supps: none, apps or apps+exit.  Commands write into $T (the case's own directory).
 cases=(
   "repro heif-enc failed encode (x265, 9 bits)|none|fail|apps|heif-enc -e x265 -b 9 -o \$T/o.heic $deep"
   "repro heif-enc refused parameter (x265)|none|fail|apps+exit|heif-enc -e x265 -p foo=1 -o \$T/o.heic $rgb"
@@ -87,6 +94,7 @@ cases=(
   "ImageMagick convert|plugin|ok|apps|$magick $rgb \$T/o.heic"
   "ImageMagick convert alpha|plugin|ok|apps|$magick $alpha \$T/o.heic"
 )
+[ -n "$api" ] && cases+=("test_libheif_plugin api alloc|program|ok|none|$api $plugin api alloc")
 
 run_case() {
   local n="$1" name how want supps cmd
@@ -94,8 +102,8 @@ run_case() {
   local T="$tmp/c$n" log="$tmp/c$n.vg"
   mkdir -p "$T"
   local vg=(valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=all
-            --show-leak-kinds=all --num-callers=40 -v --log-file="$log"
-            --suppressions="$apps_supp")
+            --show-leak-kinds=all --num-callers=40 -v --log-file="$log")
+  [ "$supps" != none ] && vg+=(--suppressions="$apps_supp")
   [ "$supps" = apps+exit ] && vg+=(--suppressions="$exit_supp")
   local env=(env -u LD_PRELOAD LIBHEIF_PLUGIN_PATH="$tmp/no-plugins")
   if [ "$how" = plugin ]; then
