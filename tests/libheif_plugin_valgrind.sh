@@ -43,15 +43,9 @@ judge="$here/valgrind_log.py"
 apps_supp="$here/valgrind_libheif_apps.supp"
 exit_supp="$here/valgrind_heif_enc_exit.supp"
 
-for tool in valgrind heif-enc vips identify python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not installed"; exit 77; }
-done
-[ -d "$inputs" ] || { echo "SKIP: corpus not found at $inputs"; exit 77; }
-magick="$(dirname "$(command -v identify)")/convert"
-[ -x "$magick" ] || { echo "SKIP: no ImageMagick convert beside identify"; exit 77; }
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib/libheif_plugin.sh
+source "$here/lib/libheif_plugin.sh"
+lhp_setup "$inputs" valgrind heif-enc vips
 mkdir "$tmp/no-plugins"
 pdir="$(dirname "$plugin")"
 rgb="$inputs/wesaturate_tmshre_500x500.png"
@@ -59,15 +53,7 @@ alpha="$inputs/wesaturate_tmshre_alpha_500x500.png"
 grey="$inputs/wesaturate_cvo9xd_gray_500x500.png"
 deep="$inputs/dji_fc6310_64x64_16bit.png"
 odd="$inputs/tiny_7x5_path.png"
-python3 - "$tmp/wide.png" <<'EOF'
-import struct, sys, zlib
-w, h = 16386, 2
-raw = b"".join(b"\0" + bytes((x * 7) & 255 for x in range(w * 3)) for _ in range(h))
-def chunk(t, d):
-    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
-open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-EOF
+lhp_wide_png "$tmp/wide.png"
 
 # name|how|status|supps|command...  how: plugin (LIBHEIF_PLUGIN_PATH for
 # heif-enc, LD_PRELOAD for vips and ImageMagick), none (reproducer) or
