@@ -82,10 +82,12 @@ int lp_params_find(const lp_params *p, const char *name) {
   return -1;
 }
 
-void lp_params_store(lp_params *p, int i, const char *value) {
+int lp_params_store(lp_params *p, int i, const char *value) {
   int ok = 0;
   int v = parse(p->info[i], value, &ok);
-  if (ok) p->value[i] = v;
+  if (!ok) return -1;
+  p->value[i] = v;
+  return 0;
 }
 
 const char *lp_params_format(const lp_params *p, int i, char *buf, size_t size) {

@@ -41,8 +41,10 @@ typedef struct lp_params {
 int lp_params_init(lp_params *p, const heic_encoder_plugin *encoder);
 /* Index of the parameter called name, or -1. */
 int lp_params_find(const lp_params *p, const char *name);
-/* Records value (already accepted by the encoder) for parameter i. */
-void lp_params_store(lp_params *p, int i, const char *value);
+/* Records value (already accepted by the encoder) for parameter i.
+ * Returns 0, or -1 (nothing recorded) for a value the encoder took but
+ * this table cannot read back. */
+int lp_params_store(lp_params *p, int i, const char *value);
 /* The value of parameter i as the encoder's set_param() takes it, written
  * to buf[size]; returns buf. */
 const char *lp_params_format(const lp_params *p, int i, char *buf, size_t size);

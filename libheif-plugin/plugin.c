@@ -230,7 +230,12 @@ static struct heif_error lp_set(void *encoder, const char *name, const char *val
   int i = lp_lookup(s, name, kind);
   if (i < 0) return lp_error(s, HEIC_ERR_NOT_FOUND, LP_PARAM);
   heic_status st = lp_coder_check(s->encoder, name, value, &s->message);
-  if (st == HEIC_OK) lp_params_store(&s->params, i, value);
+  if (st == HEIC_OK && lp_params_store(&s->params, i, value)) {
+    /* The encoder took it, but it could not be given back to the encoder
+     * (or to a get_parameter call) as it was meant: refuse it. */
+    lp_message_set(&s->message, "%s=%s: write the value as a plain number", name, value);
+    st = HEIC_ERR_INVALID_ARGUMENT;
+  }
   return lp_error(s, st, LP_PARAM);
 }
 
