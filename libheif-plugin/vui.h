@@ -2,15 +2,16 @@
  * libheif-libheic.so: the colour description in libheic's SPS.
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Why: libheif writes an nclx colr box only when the image has no ICC
- * profile (libheif 1.15 writes one colr box by default).  With an ICC
- * profile - what vips, ImageMagick and heif-enc pass on from most photos -
- * readers take the range and matrix from the HEVC stream's VUI, and
- * without one they assume limited range: the colours come out wrong
- * (27 dB instead of 40 on a corpus photo).  libheic's encoder writes no VUI
- * yet (a later issue adds the colour description to it), so the plugin adds
- * one to the SPS it returns, as libheif's x265 plugin has x265 do: the
- * range always, the primaries, transfer and matrix for colour images.
+ * Why: libheif 1.15 writes no nclx colr box by default (its macOS
+ * compatibility option, on by default, leaves it out), and later versions
+ * write none when the image has an ICC profile - which vips, ImageMagick
+ * and heif-enc pass on from most photos.  Readers then take the range and
+ * matrix from the HEVC stream's VUI, and without one they assume limited
+ * range: the colours come out wrong (27 dB instead of 40 on a corpus
+ * photo).  libheic's encoder writes no VUI yet (a later issue adds the
+ * colour description to it), so the plugin adds one to the SPS it returns,
+ * as libheif's x265 plugin has x265 do: the range always, the primaries,
+ * transfer and matrix for colour images.
  * When the SPS already has a VUI it is left as it is.
  */
 #ifndef LP_VUI_H

@@ -15,11 +15,11 @@
 #   --api PROGRAM: tests/test_libheif_plugin.c's checks and its
 #             allocation-failure loop, without any suppression.
 #
-# libheif 1.15 makes no grids (heif-enc has no tiling option before 1.16),
-# so there is no grid case.  The applications' own leaks and keep-until-exit
-# habits are suppressed (tests/valgrind_libheif_apps.supp; the exit() path
-# of heif-enc, tests/valgrind_heif_enc_exit.supp, only for the two refused
-# parameters).  Before any of that, the same applications run without the
+# The only grid libheif 1.15 makes is the 1x1 grid it wraps around an odd
+# size (for macOS): the 7x5 cases take that path.  The applications' own
+# leaks and keep-until-exit habits are suppressed
+# (tests/valgrind_libheif_apps.supp; the exit() path of heif-enc,
+# tests/valgrind_heif_enc_exit.supp, only for the two refused parameters).  Before any of that, the same applications run without the
 # plugin (no LIBHEIF_PLUGIN_PATH, no LD_PRELOAD: x265 codes, or nothing is
 # coded) with the suppressions and valgrind -v: every suppression entry
 # must be used by those reproducers, so that each one is shown to be the
