@@ -34,7 +34,10 @@ QPS = {"full": [22, 27, 32, 37], "quick": [27, 37]}
 #   heic-enc  q 60 48 37 25 -> QP 22 27 31 37 (its quality -> QP table)
 #   heif-enc  q 50 40 30 20 -> x265 CRF 25 30 35 40 (libheif: CRF = (100-q)/2)
 #   cjpeg     q 92 80 60 40 -> about the RGB PSNR range of the two above
-QUALITIES = {"heic-enc": [60, 48, 37, 25], "heif-enc": [50, 40, 30, 20], "cjpeg": [92, 80, 60, 40]}
+#   heif-enc -e libheic: the plugin takes libheif's quality as heic-enc does
+#   heif-enc -e kvazaar q 57 47 37 27 -> QP 22 27 32 37 (libheif: QP = ((100-q)*51+50)/100)
+QUALITIES = {"heic-enc": [60, 48, 37, 25], "heif-enc": [50, 40, 30, 20], "cjpeg": [92, 80, 60, 40],
+             "heif-enc-kvazaar": [57, 47, 37, 27]}
 QUICK_PICK = (1, 3)
 
 # Quick mode: a detailed photo from a lossless source (storm_1920x1280, the
@@ -190,9 +193,23 @@ def make_configs(tools, mode, only, workdir, notes):
     configs.append(Config("heic-enc", "heic", "q", pts(QUALITIES["heic-enc"]),
                           lambda q, s, o: [tools["heic-enc"], "--quiet", "--threads", "1", "-q", str(q),
                                            s, "-o", o], "heic"))
+    # -e x265 even for the anchor: with a libheic plugin installed (or in
+    # LIBHEIF_PLUGIN_PATH) heif-enc's default would be libheic.
     configs.append(Config("heif-enc", "heic", "q", pts(QUALITIES["heif-enc"]),
-                          lambda q, s, o: ["heif-enc", "-q", str(q), "-p", "x265:pools=1",
+                          lambda q, s, o: ["heif-enc", "-e", "x265", "-q", str(q), "-p", "x265:pools=1",
                                            "-p", "x265:frame-threads=1", s, "-o", o], "heic"))
+    # The same heif-enc (Debian's libheif) with libheic's encoder loaded as
+    # a plugin from the build: what a vips or ImageMagick user gets.  The
+    # plugin codes on one thread.
+    configs.append(Config("heif-enc-libheic", "heic", "q", pts(QUALITIES["heic-enc"]),
+                          lambda q, s, o: ["env", "LIBHEIF_PLUGIN_PATH=" + tools["plugin-dir"], "heif-enc",
+                                           "-e", "libheic", "-q", str(q), s, "-o", o], "heic"))
+    if tools.get("heif-enc-kvazaar"):
+        # kvazaar as libheif's plugin sets it up: its default preset, and
+        # threads = 0 (no worker threads), so one thread like the others.
+        configs.append(Config("heif-enc-kvazaar", "heic", "q", pts(QUALITIES["heif-enc-kvazaar"]),
+                              lambda q, s, o: [tools["heif-enc-kvazaar"], "-e", "kvazaar", "-q", str(q),
+                                               s, "-o", o], "heic"))
     configs.append(Config("cjpeg", "heic", "q", pts(QUALITIES["cjpeg"]),
                           lambda q, s, o: ["cjpeg", "-quality", str(q), "-outfile", o, s], "jpg"))
 
@@ -446,6 +463,10 @@ def versions(tools, root):
                                                  tools["hevc-enc"]),
             "x265": first(["x265", "--version"], "version").replace("x265 [info]: ", ""),
             "libheif": first(["heif-enc", "--help"], "version").replace("heif-enc  ", ""),
+            "libheif plugin": first(["env", "LIBHEIF_PLUGIN_PATH=" + tools["plugin-dir"], "heif-enc",
+                                     "--list-encoders"], "libheic"),
+            "libheif with kvazaar": (first([tools["heif-enc-kvazaar"], "--version"]) + " (" +
+                                     tools["heif-enc-kvazaar"] + ")") if tools.get("heif-enc-kvazaar") else "not given",
             "ffmpeg": first(["ffmpeg", "-version"]).split(" Copyright")[0],
             "cjpeg": first(["cjpeg", "-version"], "version"),
             "python": "%s, numpy %s" % (platform.python_version(), np.__version__)}
@@ -464,6 +485,8 @@ def main(argv):
     ap.add_argument("--runs", type=int)
     ap.add_argument("--hevc-enc", required=True)
     ap.add_argument("--heic-enc", required=True)
+    ap.add_argument("--libheif-plugin-dir", required=True)
+    ap.add_argument("--heif-enc-kvazaar", default="")
     ap.add_argument("--corpus", default="")
     ap.add_argument("--fallback", required=True)
     ap.add_argument("--root", required=True)
@@ -476,7 +499,8 @@ def main(argv):
     for d in (out, srcdir, tmpdir):
         os.makedirs(d, exist_ok=True)
     notes = []
-    tools = {"hevc-enc": a.hevc_enc, "heic-enc": a.heic_enc, "x265-options": []}
+    tools = {"hevc-enc": a.hevc_enc, "heic-enc": a.heic_enc, "x265-options": [],
+             "plugin-dir": os.path.abspath(a.libheif_plugin_dir), "heif-enc-kvazaar": a.heif_enc_kvazaar}
     started = datetime.datetime.now().astimezone()
     mach = machine()
     try:

@@ -145,7 +145,7 @@ def plot(path, panels):
         pts = sorted((1 / s["speed"], s["bd"], s["config"]) for s in summ
                      if s["bd"] is not None and s["speed"])
         for i, (x, y, name) in enumerate(pts):
-            ax.plot(x, y, "o", color="C3" if name.startswith(("libheic", "heic-enc")) else "C0")
+            ax.plot(x, y, "o", color="C3" if name.startswith(("libheic", "heic-enc", "heif-enc-libheic")) else "C0")
             # Alternate the labels above and below so that neighbours do not overlap.
             ax.annotate(name, (x, y), textcoords="offset points", xytext=(5, 5 if i % 2 == 0 else -12),
                         fontsize=8)

@@ -16,9 +16,12 @@ and writes OUT/report.md, OUT/results.csv and OUT/speed_vs_bdrate.png.
 Configurations: libheic hevc-enc once per preset its --help lists (else
 its default, "libheic-default"); x265 ultrafast, medium, veryslow and
 medium --tune psnr (one thread, one intra picture); heic-enc and libheif's
-heif-enc on PNG input (one thread each); cjpeg.  BD-rates of the HEVC
-encoders are against x265 medium (PSNR-YUV), of the HEIC/JPEG files
-against heif-enc (RGB PSNR).
+heif-enc on PNG input (one thread each): heif-enc with x265 (Debian's
+libheif), heif-enc with libheic through the libheif plugin
+(libheif-libheic.so, built here, loaded by LIBHEIF_PLUGIN_PATH), and with
+--heif-enc-kvazaar, heif-enc with the kvazaar encoder of another libheif;
+cjpeg.  BD-rates of the HEVC encoders are against x265 medium (PSNR-YUV),
+of the HEIC/JPEG files against heif-enc with x265 (RGB PSNR).
 
 Modes:
   --quick          2 photos (flower 2268x1512, wesaturate 500x500), QP 27 37
@@ -36,6 +39,9 @@ Options:
   --hevc-enc PATH  benchmark this hevc-enc instead of build-bench's (e.g.
                    another worktree's build)
   --runs N         timing runs per encode (overrides the mode's 1 or 3)
+  --heif-enc-kvazaar PATH
+                   also benchmark this heif-enc (from a libheif built with
+                   kvazaar; Debian's has none) as "heif-enc-kvazaar"
   -h, --help       show this help and exit
 
 Environment: HEIC_CORPUS (default ../shared/corpus beside the repository;
@@ -53,6 +59,7 @@ out="$root/bench/out"
 only=""
 hevc_enc=""
 runs=""
+heif_kvazaar=""
 command_line="bench/run.sh${*:+ $*}"
 
 need_arg() {
@@ -74,6 +81,8 @@ while [ "$#" -gt 0 ]; do
     --hevc-enc=*) hevc_enc="${1#*=}" ;;
     --runs) need_arg "$@"; runs="$2"; shift ;;
     --runs=*) runs="${1#*=}" ;;
+    --heif-enc-kvazaar) need_arg "$@"; heif_kvazaar="$2"; shift ;;
+    --heif-enc-kvazaar=*) heif_kvazaar="${1#*=}" ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -82,6 +91,16 @@ done
 if [ -n "$runs" ] && ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
   echo "run.sh: --runs needs a positive integer" >&2
   exit 2
+fi
+if [ -n "$heif_kvazaar" ]; then
+  if [ ! -x "$heif_kvazaar" ]; then
+    echo "run.sh: --heif-enc-kvazaar $heif_kvazaar: not an executable file" >&2
+    exit 2
+  fi
+  if ! "$heif_kvazaar" --list-encoders 2>/dev/null | grep -q '^- kvazaar '; then
+    echo "run.sh: --heif-enc-kvazaar $heif_kvazaar: its libheif lists no kvazaar encoder" >&2
+    exit 2
+  fi
 fi
 if [ -n "$hevc_enc" ]; then
   if [ ! -x "$hevc_enc" ]; then
@@ -128,6 +147,8 @@ heic_install_deps build
 missing=()
 command -v x265 >/dev/null 2>&1 || missing+=(x265)
 { command -v heif-enc && command -v heif-convert; } >/dev/null 2>&1 || missing+=(libheif-examples)
+# The libheif plugin is built only where libheif's headers are.
+pkg-config --exists libheif 2>/dev/null || missing+=(libheif-dev)
 { command -v cjpeg && command -v djpeg; } >/dev/null 2>&1 || missing+=(libjpeg-turbo-progs)
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -147,12 +168,12 @@ echo "== build (${build#"$root"/}/, Release)"
 mkdir -p "$build"
 buildlog="$build/bench-build.log"
 if ! { cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release &&
-  cmake --build "$build" --target hevc-enc heic-enc -- -j"${HEIC_BUILD_JOBS:-2}"; } >"$buildlog" 2>&1; then
+  cmake --build "$build" --target hevc-enc heic-enc heif-libheic -- -j"${HEIC_BUILD_JOBS:-2}"; } >"$buildlog" 2>&1; then
   tail -n 40 "$buildlog" >&2
   echo "run.sh: the build failed (log: $buildlog)" >&2
   exit 1
 fi
-echo "built $build/hevc-enc and $build/heic-enc"
+echo "built $build/hevc-enc, $build/heic-enc and $build/libheif-plugin/libheif-libheic.so"
 
 # ---------------------------------------------------------------- run
 corpus="${HEIC_CORPUS:-$root/../shared/corpus}"
@@ -169,4 +190,6 @@ args=(--mode "$mode" --out "$out" --hevc-enc "${hevc_enc:-$build/hevc-enc}" --he
   --root "$root" --command "$command_line")
 [ -z "$only" ] || args+=(--only "$only")
 [ -z "$runs" ] || args+=(--runs "$runs")
+args+=(--libheif-plugin-dir "$build/libheif-plugin")
+[ -z "$heif_kvazaar" ] || args+=(--heif-enc-kvazaar "$heif_kvazaar")
 exec "$python" "$root/bench/bench.py" "${args[@]}"
