@@ -207,9 +207,11 @@ def make_configs(tools, mode, only, workdir, notes):
     if tools.get("heif-enc-kvazaar"):
         # kvazaar as libheif's plugin sets it up: its default preset, and
         # threads = 0 (no worker threads), so one thread like the others.
+        # -b 8: kvazaar is built for 8 bits (its default build), so 16-bit
+        # PNGs are coded at 8 bits where the others code 10.
         configs.append(Config("heif-enc-kvazaar", "heic", "q", pts(QUALITIES["heif-enc-kvazaar"]),
-                              lambda q, s, o: [tools["heif-enc-kvazaar"], "-e", "kvazaar", "-q", str(q),
-                                               s, "-o", o], "heic"))
+                              lambda q, s, o: [tools["heif-enc-kvazaar"], "-e", "kvazaar", "-b", "8",
+                                               "-q", str(q), s, "-o", o], "heic"))
     configs.append(Config("cjpeg", "heic", "q", pts(QUALITIES["cjpeg"]),
                           lambda q, s, o: ["cjpeg", "-quality", str(q), "-outfile", o, s], "jpg"))
 
