@@ -342,7 +342,7 @@ static heic_status build_item(heic_context *ctx, struct hx_plan_cache *c, uint32
       break;
     }
     case T_IDEN: {
-      uint32_t source;
+      uint32_t source = 0;
       st = hx_iden_source(ctx, it, &source, err);
       if (st == HEIC_OK) st = add_kids(ctx, c, &fresh, it, "source", &source, 1, err);
       break; /* its area is its source's, known once the source is planned */
