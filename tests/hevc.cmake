@@ -20,5 +20,12 @@ find_program(HEVC_PYTHON3 python3)
 if(TARGET hevc-enc AND HEVC_FFMPEG AND HEVC_DEC265 AND HEVC_PYTHON3)
   add_test(NAME hevc_conformance_ci
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/hevc_conformance.sh --ci --enc $<TARGET_FILE:hevc-enc>)
-  set_tests_properties(hevc_conformance_ci PROPERTIES TIMEOUT 900)
+  set_tests_properties(hevc_conformance_ci PROPERTIES TIMEOUT 1800)
+endif()
+
+# The output does not depend on the thread count (wavefront rows, grid tiles).
+if(TARGET hevc-enc AND TARGET heic-enc AND HEVC_FFMPEG AND HEVC_PYTHON3)
+  add_test(NAME hevc_threads
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/hevc_threads.sh $<TARGET_FILE:hevc-enc> $<TARGET_FILE:heic-enc>)
+  set_tests_properties(hevc_threads PROPERTIES TIMEOUT 900)
 endif()

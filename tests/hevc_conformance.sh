@@ -5,10 +5,14 @@
 # and libde265-dec265 -c must decode it with the MD5 SEI matching (and the SEI
 # must be present: a stream without one would pass -c trivially).
 #
-# Every stream is also encoded with HEIC_NO_SIMD=1 (C kernels only) and must
-# come out byte-identical: the SIMD kernels may change speed, never output.
+# Every stream is also encoded with HEIC_NO_SIMD=1 (C kernels only) and
+# another thread count, and must come out byte-identical: the SIMD kernels
+# and the threads (wavefront rows) may change speed, never output.
 #
-# usage: hevc_conformance.sh [--ci|--full] [--jobs N] [--enc PATH] [--keep] [--no-simd-check]
+# usage: hevc_conformance.sh [--ci|--full] [--jobs N] [--threads N] [--enc PATH] [--keep]
+#                            [--no-simd-check]
+#   --threads N  threads of the checked encodes (default 2); the C-kernel
+#           encode uses 1 (or 2 when N is 1)
 #   --ci    representative subset, a few minutes on 2 cores (default)
 #   --full  every content x size x depth x QP, the corpus Y4Ms at 8 and 10 bits,
 #           and tool variants (CTU 32, no SAO / deblocking / sign hiding / NxN,
@@ -19,6 +23,7 @@ set -u
 mode=ci
 simd_check=1
 jobs=$(nproc 2>/dev/null || echo 2)
+threads=2
 here=$(cd "$(dirname "$0")" && pwd)
 enc="$here/../build-hevc/hevc-enc"
 keep=0
@@ -27,10 +32,11 @@ while [ $# -gt 0 ]; do
     --ci) mode=ci ;;
     --full) mode=full ;;
     --jobs) jobs=$2; shift ;;
+    --threads) threads=$2; shift ;;
     --enc) enc=$2; shift ;;
     --keep) keep=1 ;;
     --no-simd-check) simd_check=0 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -55,7 +61,7 @@ add_gen() { # kind w h bd
 if [ $mode = full ]; then
   for bd in 8 10; do
     for kind in noise flat gradient edges mixed; do
-      for size in 1x1 8x8 17x9 64x64 65x67 1000x750 1920x1080; do
+      for size in 1x1 8x8 17x9 64x64 65x67 40x300 130x260 1000x750 1920x1080; do
         add_gen $kind ${size%x*} ${size#*x} $bd
       done
     done
@@ -71,6 +77,9 @@ else
   done
   add_gen mixed 1000 750 8
   add_gen edges 1920 1080 10
+  # wavefront corner cases: one CTU column (no CTU to sync from), two
+  add_gen mixed 40 300 8
+  add_gen noise 130 260 10
 fi
 if [ -d "$corpus" ]; then
   for f in "$corpus"/*.y4m; do
@@ -98,9 +107,10 @@ variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--
           "--preset fast" "--preset slow" "--chroma-qp-offset 0" "--chroma-qp-offset 7 --qp-jitter 9"
           "--tu-depth 1" "--tu-depth 4 --rd 2" "--tu-depth 3 --ctu 32 --no-nxn" "--tu-depth 2 --early-exit 0"
           "--rate-est 0" "--rdoq 0" "--early-exit 2 --rd 3"
-          "--transform-skip 1" "--transform-skip 1 --preset slow --qp-jitter 4" "--transform-skip 1 --preset fast --tu-depth 2" "--tu-depth 2 --tu-cand 4" "--preset fast --qp-jitter 3" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5")
+          "--transform-skip 1" "--transform-skip 1 --preset slow --qp-jitter 4" "--transform-skip 1 --preset fast --tu-depth 2" "--tu-depth 2 --tu-cand 4" "--preset fast --qp-jitter 3" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5"
+          "--wpp 0" "--wpp 0 --qp-jitter 5" "--qp-jitter 7 --ctu 32")
 for f in "${inputs[@]}"; do
-  case "$f" in *mixed_64x64*|*mixed_65x67*|*edges_200x120*|*noise_65x67*) ;; *) [ $mode = full ] || continue ;; esac
+  case "$f" in *mixed_64x64*|*mixed_65x67*|*edges_200x120*|*noise_65x67*|*noise_130x260*) ;; *) [ $mode = full ] || continue ;; esac
   case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [ $mode = full ] && [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac
   for v in "${variants[@]}"; do
     for q in 12 37; do echo "$f|$q|$v" >> "$list"; done
@@ -119,15 +129,15 @@ run_one() {
   local s="$work/$id.hevc" r="$work/$id.rec.y4m" d="$work/$id.dec.yuv" ry="$work/$id.rec.yuv"
   local desc="$(basename "$f") qp=$q $opts"
   # shellcheck disable=SC2086
-  if ! "$enc" --qp "$q" $opts --recon "$r" "$f" -o "$s" 2> "$work/$id.err"; then
+  if ! "$enc" --threads "$THREADS" --qp "$q" $opts --recon "$r" "$f" -o "$s" 2> "$work/$id.err"; then
     echo "FAIL encode: $desc: $(head -c 300 "$work/$id.err")"; return
   fi
   if [ "$SIMD_CHECK" = 1 ]; then
     # shellcheck disable=SC2086
-    if ! HEIC_NO_SIMD=1 "$enc" --qp "$q" $opts "$f" -o "$s.c.hevc" 2> "$work/$id.err"; then
+    if ! HEIC_NO_SIMD=1 "$enc" --threads "$THREADS_C" --qp "$q" $opts "$f" -o "$s.c.hevc" 2> "$work/$id.err"; then
       echo "FAIL encode (HEIC_NO_SIMD=1): $desc: $(head -c 300 "$work/$id.err")"; return
     fi
-    if ! cmp -s "$s" "$s.c.hevc"; then echo "FAIL simd-vs-c: $desc"; return; fi
+    if ! cmp -s "$s" "$s.c.hevc"; then echo "FAIL simd-vs-c or threads $THREADS vs $THREADS_C: $desc"; return; fi
     rm -f "$s.c.hevc"
   fi
   local pf=yuv420p
@@ -151,9 +161,11 @@ export -f run_one
 export enc work
 export KEEP=$keep
 export SIMD_CHECK=$simd_check
+export THREADS=$threads
+if [ "$threads" = 1 ]; then export THREADS_C=2; else export THREADS_C=1; fi
 
 n=$(wc -l < "$list")
-echo "hevc conformance ($mode): $n streams, $jobs jobs, work dir $work"
+echo "hevc conformance ($mode): $n streams, $jobs jobs, $threads threads each (C check: $THREADS_C), work dir $work"
 start=$(date +%s)
 tr '\n' '\0' < "$list" | xargs -0 -P "$jobs" -I{} bash -c 'run_one "$1"' _ {} > "$work/results.txt"
 fails=$(grep -c '^FAIL' "$work/results.txt")

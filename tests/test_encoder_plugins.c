@@ -128,7 +128,7 @@ static void host_log(void *opaque, heic_log_level level, const char *message) {
   if (g_verbose) fprintf(stderr, "  [plugin] %s\n", message);
 }
 
-static const heic_plugin_host g_host = {NULL, NULL, host_log, NULL};
+static const heic_plugin_host g_host = {.log = host_log};
 
 static void log_reset(void) {
   g_last_log[0] = 0;
@@ -869,7 +869,7 @@ typedef struct par_job {
 static void *par_worker(void *arg) {
   par_job *job = arg;
   /* A host of its own: the test's log capture is not thread-safe. */
-  static const heic_plugin_host quiet = {NULL, NULL, NULL, NULL};
+  static const heic_plugin_host quiet = {.opaque = NULL};
   static const char *const params[] = {"quality=70", NULL};
   for (int r = 0; r < PAR_RUNS; r++) {
     nal_list nl;

@@ -57,6 +57,11 @@ static const char *const usage_text =
     "  --rate-est 0|1   candidates' residual rates from RDOQ's estimate\n"
     "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
     "                   (at most 3 with --ctu 32)\n"
+    "  --threads N      threads coding the picture (default 0: one per CPU\n"
+    "                   the process may use); the output is the same for any N\n"
+    "  --wpp 0|1        wavefront parallel processing: CTU rows coded two\n"
+    "                   CTUs apart on several threads (default 1); 0 codes\n"
+    "                   one substream, rows one after another\n"
     "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
     "  -v, --verbose    print size, bits per pixel and time\n"
     "  -h, --help       show this help and exit\n"
@@ -207,6 +212,13 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 0, 2, &cfg.early_exit))
         return usage_error("--early-exit: '%s' is not 0..2", val);
+    } else if (!strcmp(a, "--threads")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1024, &cfg.threads))
+        return usage_error("--threads: '%s' is not 0..1024", val);
+    } else if (!strcmp(a, "--wpp")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.wpp)) return usage_error("--wpp: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--qp-jitter")) {
       NEED_VAL();
       if (parse_int(val, 0, 51, &cfg.qp_jitter))
@@ -259,6 +271,8 @@ int main(int argc, char **argv) {
   }
   hc_mem_init(&mem, alloc, 0);
   clock_t t0 = clock();
+  struct timespec w0, w1;
+  clock_gettime(CLOCK_MONOTONIC, &w0);
   hevc_enc_picture pic = {y4m.width, y4m.height, {0}, {0}};
   for (int c = 0; c < 3; c++) {
     pic.planes[c] = y4m.planes[c];
@@ -293,9 +307,11 @@ int main(int argc, char **argv) {
     size_t bytes = 0;
     for (int i = 0; i < out.count; i++) bytes += heic_buffer_size(out.nal[i].buf) + 4;
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    fprintf(stderr, "hevc-enc: %ux%u %d-bit QP %d: %zu bytes, %.4f bpp, %.2f s\n", y4m.width,
-            y4m.height, cfg.bit_depth, cfg.qp, bytes,
-            8.0 * (double)bytes / ((double)y4m.width * y4m.height), secs);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    double wall = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+    fprintf(stderr, "hevc-enc: %ux%u %d-bit QP %d: %zu bytes, %.4f bpp, %.2f s (%.2f s CPU)\n",
+            y4m.width, y4m.height, cfg.bit_depth, cfg.qp, bytes,
+            8.0 * (double)bytes / ((double)y4m.width * y4m.height), wall, secs);
   }
 done:
   hevc_enc_output_clear(&out);

@@ -49,7 +49,8 @@
 extern "C" {
 #endif
 
-#define HEIC_PLUGIN_API_VERSION 1
+/* 2: heic_plugin_host gained parallel, parallel_opaque and threads. */
+#define HEIC_PLUGIN_API_VERSION 2
 
 typedef enum heic_codec {
   HEIC_CODEC_HEVC = 1
@@ -79,6 +80,20 @@ typedef struct heic_plugin_host {
   /* The allocator the host charges work to (may be NULL).  A plugin may
    * draw its own memory from it; it holds no reference beyond close(). */
   heic_allocator *allocator;
+  /* The host's threads (API version 2), so that a plugin's threads and the
+   * host's (grid tiles coded at once) share one pool instead of each
+   * making its own.  parallel(parallel_opaque, n, fn, arg) calls fn(arg, i)
+   * once for every i in [0, n) on the host's threads and the calling one,
+   * and returns when all calls have returned; fn may call parallel again
+   * (nested use never deadlocks) and several threads may call it at once.
+   * NULL: no shared pool.  threads: how many threads a plugin should use
+   * at once - with parallel, at most that many run; without it, 1 means
+   * "the calling thread only" and 0 "the plugin decides" (a zeroed host
+   * struct asks nothing). */
+  void (*parallel)(void *parallel_opaque, size_t n, void (*fn)(void *arg, size_t index),
+                   void *arg);
+  void *parallel_opaque;
+  int threads;
 } heic_plugin_host;
 
 typedef struct heic_decoder_plugin {

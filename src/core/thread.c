@@ -17,9 +17,11 @@
  * thread never waits for an index nobody has claimed: the caller claims
  * every unclaimed index itself before it waits.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "thread.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -183,11 +185,20 @@ void hc_pool_run(hc_pool *p, size_t n, void (*fn)(void *arg, size_t index), void
 }
 
 int hc_cpu_count(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : (n > 64 ? 64 : (int)n);
+  long n = 0;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+  if (n < 1) n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : (n > 1024 ? 1024 : (int)n);
 }
 
 void hc_mutex_init(hc_mutex *m) { pthread_mutex_init(&m->m, NULL); }
 void hc_mutex_destroy(hc_mutex *m) { pthread_mutex_destroy(&m->m); }
 void hc_mutex_lock(hc_mutex *m) { pthread_mutex_lock(&m->m); }
 void hc_mutex_unlock(hc_mutex *m) { pthread_mutex_unlock(&m->m); }
+
+void hc_cond_init(hc_cond *c) { pthread_cond_init(&c->c, NULL); }
+void hc_cond_destroy(hc_cond *c) { pthread_cond_destroy(&c->c); }
+void hc_cond_wait(hc_cond *c, hc_mutex *m) { pthread_cond_wait(&c->c, &m->m); }
+void hc_cond_broadcast(hc_cond *c) { pthread_cond_broadcast(&c->c); }

@@ -28,7 +28,9 @@ void hc_pool_free(hc_pool **pool);
 int hc_pool_workers(const hc_pool *pool);
 void hc_pool_run(hc_pool *pool, size_t n, void (*fn)(void *arg, size_t index), void *arg);
 
-/* Number of online CPUs (at least 1). */
+/* Number of CPUs this process may run on (its affinity mask, so that
+ * taskset, cgroups cpusets and container CPU pinning are respected; the
+ * online CPU count where the mask cannot be read), 1..1024. */
 int hc_cpu_count(void);
 
 /* A plain mutex, so that code above core needs no pthread.h. */
@@ -39,5 +41,14 @@ void hc_mutex_init(hc_mutex *m);
 void hc_mutex_destroy(hc_mutex *m);
 void hc_mutex_lock(hc_mutex *m);
 void hc_mutex_unlock(hc_mutex *m);
+
+/* A condition variable to go with hc_mutex. */
+typedef struct hc_cond {
+  pthread_cond_t c;
+} hc_cond;
+void hc_cond_init(hc_cond *c);
+void hc_cond_destroy(hc_cond *c);
+void hc_cond_wait(hc_cond *c, hc_mutex *m);
+void hc_cond_broadcast(hc_cond *c);
 
 #endif

@@ -149,11 +149,28 @@ static heic_status set_param(const enc_job *job, void *state, const char *name, 
   return HEIC_OK;
 }
 
-/* Codes a YCbCr 4:2:0 picture (even size) with a fresh plugin instance. */
-static heic_status code_picture(const enc_job *job, const hx_picture *pic, coded_image *out, hc_err *err) {
+static void host_parallel(void *pool, size_t n, void (*fn)(void *arg, size_t index), void *arg) {
+  hc_pool_run(pool, n, fn, arg);
+}
+
+/* The context's pool, made on first use when it has more than one thread. */
+static heic_status context_pool(heic_context *ctx, hc_err *err) {
+  if (ctx->threads > 1 && !ctx->pool) return hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
+  return HEIC_OK;
+}
+
+/* Codes a YCbCr 4:2:0 picture (even size) with a fresh plugin instance,
+ * which may use up to `threads` of the context's threads (one pool for
+ * grid tiles and the encoder's own rows). */
+static heic_status code_picture(const enc_job *job, const hx_picture *pic, int threads,
+                                coded_image *out, hc_err *err) {
   heic_context *ctx = job->ctx;
   const heic_encoder_plugin *plugin = job->plugin;
-  heic_plugin_host host = {(void *)&ctx->log, NULL, host_log, ctx->alloc};
+  heic_plugin_host host = {(void *)&ctx->log, NULL, host_log, ctx->alloc, NULL, NULL, threads};
+  if (threads > 1 && ctx->pool) {
+    host.parallel = host_parallel;
+    host.parallel_opaque = ctx->pool;
+  }
   void *state = NULL;
   memset(out, 0, sizeof(*out));
   out->mem = &ctx->mem;
@@ -254,6 +271,7 @@ typedef struct tile_work {
   uint32_t tile, cols, first;
   coded_image *coded; /* per tile of the batch */
   hc_err *errs;
+  int threads;        /* threads each tile's encoder may use */
 } tile_work;
 
 static void tile_task(void *arg, size_t i) {
@@ -264,7 +282,7 @@ static void tile_task(void *arg, size_t i) {
   if (extract(tw->pic, (t % tw->cols) * tw->tile, (t / tw->cols) * tw->tile, tw->tile, tw->tile, &tile,
               &tw->errs[i]) != HEIC_OK)
     return;
-  code_picture(tw->job, &tile, &tw->coded[i], &tw->errs[i]);
+  code_picture(tw->job, &tile, tw->threads, &tw->coded[i], &tw->errs[i]);
   hx_picture_clear(&tile);
 }
 
@@ -303,7 +321,9 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
   heic_status st = HEIC_OK;
   if (!grid) {
     coded_image c;
-    st = code_picture(job, pic, &c, err);
+    st = context_pool(ctx, err);
+    if (st != HEIC_OK) return st;
+    st = code_picture(job, pic, ctx->threads, &c, err);
     if (st == HEIC_OK) st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 0, id, err);
     if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, c.data, c.size, 0, err);
     if (st == HEIC_OK) st = add_coded_props(job, *id, &c, channels, nclx, err);
@@ -324,7 +344,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
                    exact_w, exact_h, cols, rows, ts);
   uint32_t *tile_ids = hc_calloc(&ctx->mem, n, sizeof(uint32_t));
   uint32_t batch = 1;
-  if (ctx->threads > 1 && !ctx->pool) st = hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
+  st = context_pool(ctx, err);
   if (st != HEIC_OK) {
     hc_free(&ctx->mem, tile_ids);
     return st;
@@ -341,7 +361,9 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
       break;
     }
     uint32_t count = n - first < batch ? n - first : batch;
-    tile_work tw = {job, pic, ts, cols, first, coded, errs};
+    /* tiles coded at once share the threads; a lone tile gets them all */
+    int per_tile = ctx->threads / (int)count;
+    tile_work tw = {job, pic, ts, cols, first, coded, errs, per_tile < 1 ? 1 : per_tile};
     hc_pool_run(ctx->pool, count, tile_task, &tw);
     /* Items are added in tile order whatever order the tiles finished in,
      * so the file is the same for any thread count. */

@@ -3,6 +3,7 @@
  */
 #include "bitstream.h"
 
+#include <stdint.h>
 #include <string.h>
 
 void hevc_bw_init(hevc_bitwriter *bw, hc_mem *mem) {
@@ -104,9 +105,13 @@ size_t hevc_nal_size(const uint8_t *rbsp, size_t n) {
 }
 
 void hevc_nal_write(uint8_t *dst, int nal_type, const uint8_t *rbsp, size_t n) {
+  dst[0] = (uint8_t)(nal_type << 1); /* forbidden_zero_bit 0, nuh_layer_id 0 */
+  dst[1] = 1;                        /* nuh_temporal_id_plus1 = 1 */
+  hevc_nal_escape(dst + 2, rbsp, n);
+}
+
+void hevc_nal_escape(uint8_t *dst, const uint8_t *rbsp, size_t n) {
   size_t o = 0, zeros = 0;
-  dst[o++] = (uint8_t)(nal_type << 1); /* forbidden_zero_bit 0, nuh_layer_id 0 */
-  dst[o++] = 1;                        /* nuh_temporal_id_plus1 = 1 */
   for (size_t i = 0; i < n; i++) {
     if (zeros >= 2 && rbsp[i] <= 3) {
       dst[o++] = 3;

@@ -50,5 +50,8 @@ size_t hevc_nal_size(const uint8_t *rbsp, size_t rbsp_size);
 /* Writes the NAL unit header for nal_type (layer 0, temporal id 0) and the
  * escaped rbsp into dst, which holds hevc_nal_size() bytes. */
 void hevc_nal_write(uint8_t *dst, int nal_type, const uint8_t *rbsp, size_t rbsp_size);
+/* Writes rbsp with emulation prevention bytes (hevc_nal_size() - 2 bytes),
+ * as it follows a non-zero byte. */
+void hevc_nal_escape(uint8_t *dst, const uint8_t *rbsp, size_t rbsp_size);
 
 #endif

@@ -2,13 +2,15 @@
  * Internal state of the HEVC encoder shared by its stages.
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Picture pipeline (one CTU row of lag, which is also the shape that
- * wavefront threading will take):
- *   row k:  search + reconstruct every CTU of row k (search.c)
- *           deblock what row k completes (deblock.c)
- *           decide and apply SAO for row k - 1, entropy-code row k - 1
- * so that SAO is decided on deblocked samples while only two CTU rows of
- * decisions and coefficients are ever held.
+ * Picture pipeline (rows.c):
+ *   lanes:  search + reconstruct the CTUs of a row (search.c), each CTU
+ *           once the row above has finished the CTU above-right of it
+ *           (wavefront), or the whole row above (cfg.wpp == 0)
+ *   tail:   deblock row k once it is searched (deblock.c), then decide
+ *           and apply SAO for row k - 1 and entropy-code it (sao.c,
+ *           syntax.c) - in row order, by whichever thread is free
+ * Sample and decision buffers are rings of a few CTU rows, so memory
+ * grows with the width and the number of lanes, not with the picture.
  */
 #ifndef HEIC_HEVC_ENCODER_INT_H
 #define HEIC_HEVC_ENCODER_INT_H
@@ -19,7 +21,10 @@
 #include "cabac.h"
 #include "dsp/dsp.h"
 #include "hevc_encoder.h"
+#include "md5.h"
 #include "tables.h"
+
+typedef struct hevc_search hevc_search;
 
 #define HEVC_MAX_CTU_LOG2 6
 #define HEVC_UNITS 16 /* 4x4 units per CTU side (stride of the CTU maps) */
@@ -63,9 +68,20 @@ typedef struct hevc_ctu {
   /* bit c: transform_skip_flag of component c's 4x4 block whose first unit
    * this is (chroma: the 8x8 luma area's) */
   uint8_t tskip[HEVC_UNITS * HEVC_UNITS];
-  int16_t coef[3][64 * 64]; /* stride 64 for luma, 32 for chroma */
+  int16_t coef_y[64 * 64];     /* levels, stride 64 (hevc_ctu_coef) */
+  int16_t coef_c[2][32 * 32];  /* Cb, Cr levels, stride 32 */
   hevc_sao sao;
 } hevc_ctu;
+
+/* The threads an encoder may use: a parallel-for (same contract as
+ * hc_pool_run: fn(arg, i) for every i in [0, n), returns when all have
+ * returned; may run them all on the caller) and how many threads it runs
+ * at once. */
+typedef struct hevc_parallel {
+  void (*run)(void *opaque, size_t n, void (*fn)(void *arg, size_t index), void *arg);
+  void *opaque;
+  int threads;
+} hevc_parallel;
 
 /* State of the cu_qp_delta syntax while writing a CTU. */
 typedef struct hevc_qp_state {
@@ -89,29 +105,38 @@ struct hevc_encoder {
   int alloc_w, alloc_h;     /* coded size the buffers were allocated for */
   int alloc_ctu_log2;
 
-  /* Sample planes, each a window of whole lines: orig (the padded source)
-   * holds CTU rows k - 1 and k, dbk (deblocked, read by SAO) rows k - 1 and
-   * k plus the last lines of k - 2, recon (unfiltered until SAO of its row
-   * writes the final samples into it) rows k - 1 and k, or the whole
-   * picture when cfg.keep_recon.  A window starts at luma line *_top
-   * (chroma line *_top >> 1, *_top is a multiple of 8) and holds *_lines
-   * luma lines (chroma: half); address samples with hevc_orig_at(),
+  /* Sample planes.  orig (the padded source) and recon (unfiltered until
+   * SAO of its row writes the final samples into it) are rings of
+   * ring_rows CTU rows: luma line y lives at line y % ring_lines, chroma
+   * line y at y % (ring_lines / 2); ring_rows is the whole picture when
+   * cfg.keep_recon (recon) or when the picture is that small.  Lines of
+   * one CTU row are contiguous, lines of two rows may not be: code that
+   * reaches across a CTU row boundary asks for each line.  dbk (deblocked,
+   * read by SAO) belongs to the tail: a window of CTU rows k - 1 and k plus
+   * the last lines of k - 2, starting at luma line dbk_top, slid down as
+   * the tail advances.  Address samples with hevc_orig_at(),
    * hevc_recon_at(), hevc_dbk_at() using picture coordinates. */
   hevc_pixel *orig[3], *recon[3], *dbk[3];
-  int orig_top, recon_top, dbk_top;
-  int orig_lines, recon_lines, dbk_lines;
+  int ring_rows, orig_ring_lines, recon_ring_lines;
+  int dbk_top, dbk_lines;
   ptrdiff_t stride[3];
   int pw[3], ph[3];         /* coded plane sizes */
   hevc_unit *units;         /* units_w * units_h */
-  hevc_ctu *ctus;           /* two CTU rows: row k uses slot k & 1 */
+  hevc_ctu *ctus;           /* ring_rows CTU rows: row k uses slot k % ring_rows */
   int have_recon;
+  hevc_parallel par;        /* threads for the lanes; run NULL: one lane */
+  void *own_pool;           /* hc_pool the encoder made for par, or NULL */
+  hevc_search **searches;   /* search scratch, one per lane */
+  int search_count;
+  hevc_md5 md5[3];          /* decoded picture hash, fed as rows become final */
 
   int slice_qp;
   int cu_qp_delta;          /* pps cu_qp_delta_enabled_flag */
-  int qp_prev;              /* QpY of the last CU decided (qPY_PREV) */
-  hevc_contexts search_ctx; /* context states the RD search estimates with */
 
-  hevc_bitwriter slice_bw;
+  hevc_bitwriter slice_bw;  /* slice header, then the whole slice data */
+  hevc_bitwriter data_bw;   /* slice data, written by the tail */
+  size_t *substream_end;    /* ctu_rows: end of each row's substream in data_bw (WPP) */
+  int substream_alloc;
   hevc_bitwriter tmp_bw;
   hevc_cabac cabac;
 };
@@ -120,16 +145,23 @@ struct hevc_encoder {
 
 static inline int hevc_clip3(int lo, int hi, int v) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* Sample (x, y) of component c (picture coordinates; line y must lie in
- * the plane's current window, see struct hevc_encoder). */
+/* Sample (x, y) of component c (picture coordinates; line y must be in
+ * the plane's ring or window, see struct hevc_encoder). */
 static inline hevc_pixel *hevc_orig_at(const hevc_encoder *e, int c, int x, int y) {
-  return e->orig[c] + (ptrdiff_t)(y - (e->orig_top >> (c ? 1 : 0))) * e->stride[c] + x;
+  int sh = c ? 1 : 0;
+  return e->orig[c] + (ptrdiff_t)(y % (e->orig_ring_lines >> sh)) * e->stride[c] + x;
 }
 static inline hevc_pixel *hevc_recon_at(const hevc_encoder *e, int c, int x, int y) {
-  return e->recon[c] + (ptrdiff_t)(y - (e->recon_top >> (c ? 1 : 0))) * e->stride[c] + x;
+  int sh = c ? 1 : 0;
+  return e->recon[c] + (ptrdiff_t)(y % (e->recon_ring_lines >> sh)) * e->stride[c] + x;
 }
 static inline hevc_pixel *hevc_dbk_at(const hevc_encoder *e, int c, int x, int y) {
   return e->dbk[c] + (ptrdiff_t)(y - (e->dbk_top >> (c ? 1 : 0))) * e->stride[c] + x;
+}
+
+/* The slot of CTU row `row` in the rings. */
+static inline hevc_ctu *hevc_ctu_row(const hevc_encoder *e, int row) {
+  return e->ctus + (size_t)(row % e->ring_rows) * (size_t)e->ctu_cols;
 }
 
 /* Decoding-order key of the 4x4 unit holding luma sample (x, y): CTU raster
@@ -160,9 +192,15 @@ static inline int hevc_uidx(const hevc_ctu *ctu, int x, int y) {
 /* Levels of component c at component position (xc, yc) inside the CTU:
  * hevc_ctu.coef has stride 64 for luma, 32 for chroma. */
 static inline ptrdiff_t hevc_level_stride(int c) { return c ? 32 : 64; }
+static inline int16_t *hevc_ctu_coef(hevc_ctu *ctu, int c) {
+  return c ? ctu->coef_c[c - 1] : ctu->coef_y;
+}
+static inline const int16_t *hevc_ctu_coef_c(const hevc_ctu *ctu, int c) {
+  return c ? ctu->coef_c[c - 1] : ctu->coef_y;
+}
 static inline int16_t *hevc_ctu_levels(hevc_ctu *ctu, int c, int xc, int yc) {
   int sh = c ? 1 : 0;
-  return &ctu->coef[c][(yc - (ctu->y0 >> sh)) * hevc_level_stride(c) + xc - (ctu->x0 >> sh)];
+  return &hevc_ctu_coef(ctu, c)[(yc - (ctu->y0 >> sh)) * hevc_level_stride(c) + xc - (ctu->x0 >> sh)];
 }
 
 /* The three most probable modes for the PU at (x, y) (8.4.2). */

@@ -37,8 +37,12 @@
  *    than 3 whole pictures) and hevc_encoder_recon() fails.
  *
  * Threads: an encoder is used by one thread at a time; separate encoders are
- * independent (no global mutable state).  Output is deterministic: the same
- * input and configuration always give the same bytes.
+ * independent (no global mutable state).  Inside hevc_encoder_encode() the
+ * CTU rows of the picture are coded by up to cfg.threads threads at once
+ * (wavefront parallel processing with cfg.wpp; rows.c): on a pool the
+ * encoder makes for itself, or on the caller's threads given with
+ * hevc_encoder_set_parallel().  Output is deterministic: the same input and
+ * configuration always give the same bytes, whatever the thread count.
  */
 #ifndef HEIC_HEVC_ENCODER_H
 #define HEIC_HEVC_ENCODER_H
@@ -83,6 +87,17 @@ typedef struct hevc_enc_config {
    * check its output (libde265-dec265 -c, the conformance tests); 0: none,
    * as for HEIF items, where it would only cost bytes and time. */
   int picture_hash;
+  /* 1 (the default): wavefront parallel processing - the PPS sets
+   * entropy_coding_sync_enabled_flag, each CTU row is a substream whose
+   * CABAC states start from those after the second CTU of the row above,
+   * so rows can be coded two CTUs apart by several threads.  0: one
+   * substream, each row continuing the row above (a little smaller; rows
+   * are then searched one after another). */
+  int wpp;
+  /* Threads coding one picture: 0 = one per CPU the process may use,
+   * 1 = the caller's only; with hevc_encoder_set_parallel() the most
+   * threads used at once.  Never changes the output. */
+  int threads;
 
   /* ---- search (set by hevc_enc_config_preset) ---- */
   int rd_candidates;  /* luma modes kept after SATD for full RD at 4x4 and
@@ -116,8 +131,8 @@ typedef struct hevc_enc_config {
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
- * chroma QP offset -3, the search of HEVC_PRESET_MEDIUM, no kept
- * reconstruction. */
+ * chroma QP offset -3, WPP, one thread per CPU, the search of
+ * HEVC_PRESET_MEDIUM, no kept reconstruction. */
 void hevc_enc_config_default(hevc_enc_config *cfg);
 
 /* Sets the search fields of cfg to those of preset p (the other fields are
@@ -175,6 +190,20 @@ typedef struct hevc_enc_recon {
 HEIC_NODISCARD heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem,
                                             const hevc_enc_config *cfg, hc_err *err);
 void hevc_encoder_free(hevc_encoder **enc);
+
+/* Codes rows on the caller's threads instead of a pool of the encoder's
+ * own: run(opaque, n, fn, arg) must call fn(arg, i) once for every i in
+ * [0, n), on any threads (all on the calling one is fine), and return when
+ * all calls have returned - hc_pool_run() and heic_plugin_host.parallel
+ * are such functions.  It is called from inside hevc_encoder_encode() only
+ * and may be called from several encoders at once.  threads: how many
+ * threads it runs at once (at least 1; cfg.threads, when not 0, lowers
+ * it).  run and opaque are borrowed until the encoder is freed or this is
+ * called again (run NULL: back to the encoder's own threads). */
+void hevc_encoder_set_parallel(hevc_encoder *enc,
+                               void (*run)(void *opaque, size_t n,
+                                           void (*fn)(void *arg, size_t index), void *arg),
+                               void *opaque, int threads);
 
 /* Encodes one picture into *out (see OWNERSHIP).  *out must be empty. */
 HEIC_NODISCARD heic_status hevc_encoder_encode(hevc_encoder *enc, const hevc_enc_picture *pic,

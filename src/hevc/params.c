@@ -130,7 +130,7 @@ void hevc_write_pps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 0, 1); /* weighted_bipred_flag */
   hevc_bw_put(bw, 0, 1); /* transquant_bypass_enabled_flag */
   hevc_bw_put(bw, 0, 1); /* tiles_enabled_flag */
-  hevc_bw_put(bw, 0, 1); /* entropy_coding_sync_enabled_flag */
+  hevc_bw_put(bw, e->cfg.wpp ? 1 : 0, 1); /* entropy_coding_sync_enabled_flag */
   hevc_bw_put(bw, 0, 1); /* pps_loop_filter_across_slices_enabled_flag */
   /* deblocking_filter_control_present_flag: only to switch deblocking off */
   int ctrl = !e->cfg.deblocking;
@@ -157,6 +157,35 @@ void hevc_write_slice_header(hevc_bitwriter *bw, const hevc_encoder *e) {
     hevc_bw_put(bw, 1, 1); /* slice_sao_chroma_flag */
   }
   hevc_bw_se(bw, 0); /* slice_qp_delta: init_qp carries the slice QP */
+  if (e->cfg.wpp) {
+    /* one entry point per CTU row after the first: the size of each
+     * substream but the last, counted with the emulation prevention bytes
+     * the NAL will hold (7.4.7.1).  Every substream ends in a byte with its
+     * stop bit set, so no zero run crosses from one into the next and each
+     * is counted on its own. */
+    int n = e->ctu_rows - 1;
+    hevc_bw_ue(bw, (uint32_t)n); /* num_entry_point_offsets */
+    if (n > 0) {
+      uint32_t max = 0;
+      size_t start = 0;
+      for (int i = 0; i < n; i++) {
+        size_t end = e->substream_end[i];
+        uint32_t sz = (uint32_t)(hevc_nal_size(e->data_bw.buf + start, end - start) - 2);
+        if (sz - 1 > max) max = sz - 1;
+        start = end;
+      }
+      int len = 1;
+      while (len < 32 && (max >> len)) len++;
+      hevc_bw_ue(bw, (uint32_t)(len - 1)); /* offset_len_minus1 */
+      start = 0;
+      for (int i = 0; i < n; i++) {
+        size_t end = e->substream_end[i];
+        uint32_t sz = (uint32_t)(hevc_nal_size(e->data_bw.buf + start, end - start) - 2);
+        hevc_bw_put(bw, sz - 1, len); /* entry_point_offset_minus1[i] */
+        start = end;
+      }
+    }
+  }
   /* byte_alignment() */
   hevc_bw_put(bw, 1, 1);
   hevc_bw_align_zero(bw);

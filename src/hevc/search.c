@@ -120,7 +120,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     int lx = (x - live->x0) >> sh, ly = (y - live->y0) >> sh, cn = n >> sh;
     int cs = c ? 32 : 64;
     for (int j = 0; j < cn; j++)
-      copy_row(&dst->coef[c][(ly + j) * cs + lx], &src->coef[c][(ly + j) * cs + lx],
+      copy_row(&hevc_ctu_coef(dst, c)[(ly + j) * cs + lx], &hevc_ctu_coef_c(src, c)[(ly + j) * cs + lx],
              (size_t)cn * sizeof(int16_t));
     /* reconstruction, clipped to the coded picture */
     int px = x >> sh, py = y >> sh;
@@ -615,7 +615,7 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
   int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
   for (int c = 1; c < 3; c++)
     if (cbf & (1 << c))
-      hevc_write_residual(cb, &ctu->coef[c][ly * 32 + lx], 32, ct, c, scan,
+      hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[ly * 32 + lx], 32, ct, c, scan,
                           s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, y, ct, c));
   return sse;
 }
@@ -847,7 +847,7 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   return jn;
 }
 
-void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
+void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu, hevc_contexts *ctx) {
   s->e = e;
   s->ctu = ctu;
   for (int c = 0; c < 3; c++) s->refs[c].valid = 0;
@@ -868,16 +868,16 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu) {
   memset(ctu->cbf, 0, sizeof(ctu->cbf));
   memset(ctu->tskip, 0, sizeof(ctu->tskip));
   if (!s->rate_est) {
-    search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &e->search_ctx);
+    search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, ctx);
     return;
   }
   /* The search priced residuals against the CTU's starting states; the
    * next CTU starts from the states the chosen coding really leaves. */
-  hevc_contexts c = e->search_ctx;
+  hevc_contexts c = *ctx;
   search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &c);
   hevc_cabac cb;
-  hevc_cabac_start_count(&cb, &e->search_ctx);
+  hevc_cabac_start_count(&cb, ctx);
   hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
   hevc_write_quadtree(&cb, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
-  e->search_ctx = cb.ctx;
+  *ctx = cb.ctx;
 }

@@ -19,12 +19,15 @@
 
 typedef struct hevc_search hevc_search;
 
-/* Per-encoder scratch of the search (about 1 MB). */
+/* Scratch of one search lane (about 1 MB; one per thread coding rows). */
 heic_status hevc_search_new(hevc_search **out, hc_mem *mem);
 void hevc_search_free(hevc_search **s, hc_mem *mem);
 
 /* Decides and reconstructs the CTU at ctu->x0, ctu->y0 with QP ctu->qp,
- * starting from and updating e->search_ctx. */
-void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu);
+ * estimating rates from the context states *ctx (the row's, as the coder
+ * will have them at this CTU) and moving them past the CTU.  Reads and
+ * writes only this CTU's samples and decisions and reads those of CTUs
+ * already coded, so lanes on other rows may run at the same time. */
+void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu, hevc_contexts *ctx);
 
 #endif

@@ -133,7 +133,7 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   int lx = x0 - ctu->x0, ly = y0 - ctu->y0;
   int sh = e->cfg.sign_hiding;
   if (cbf_y)
-    hevc_write_residual(cb, &ctu->coef[0][ly * 64 + lx], 64, log2, 0,
+    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 0)[ly * 64 + lx], 64, log2, 0,
                         hevc_scan_idx(log2, 0, ctu->luma_mode[u]), sh,
                         hevc_ts_flag(e, ctu, x0, y0, log2, 0));
   int cx, cy, cl;
@@ -152,10 +152,10 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   int scan = hevc_scan_idx(cl, 1, cmode);
   int cxl = (cx << 1) + ctu->x0, cyl = (cy << 1) + ctu->y0; /* luma position of the block */
   if (cbf_cb)
-    hevc_write_residual(cb, &ctu->coef[1][cy * 32 + cx], 32, cl, 1, scan, sh,
+    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 1)[cy * 32 + cx], 32, cl, 1, scan, sh,
                         hevc_ts_flag(e, ctu, cxl, cyl, cl, 1));
   if (cbf_cr)
-    hevc_write_residual(cb, &ctu->coef[2][cy * 32 + cx], 32, cl, 2, scan, sh,
+    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 2)[cy * 32 + cx], 32, cl, 2, scan, sh,
                         hevc_ts_flag(e, ctu, cxl, cyl, cl, 2));
 }
 

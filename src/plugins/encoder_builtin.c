@@ -302,7 +302,13 @@ static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_n
   hevc_encoder *enc = NULL;
   hevc_enc_output out;
   memset(&out, 0, sizeof(out));
+  /* The host's threads: its pool when it lends one; otherwise as many
+   * threads as it asks for (0: one per CPU, on the encoder's own pool). */
+  cfg.threads = s->host && s->host->threads > 0 ? s->host->threads : 0;
+  if (cfg.threads > 1024) cfg.threads = 1024;
   st = hevc_encoder_new(&enc, &s->mem, &cfg, &err);
+  if (st == HEIC_OK && s->host && s->host->parallel)
+    hevc_encoder_set_parallel(enc, s->host->parallel, s->host->parallel_opaque, cfg.threads);
   if (st == HEIC_OK) st = hevc_encoder_encode(enc, &in, &out, &err);
   if (st != HEIC_OK)
     hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": %s",
