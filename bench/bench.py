@@ -61,6 +61,17 @@ X265_CONFIGS = [("x265-ultrafast", ["--preset", "ultrafast"]),
                 ("x265-medium", ["--preset", "medium"]),
                 ("x265-veryslow", ["--preset", "veryslow"]),
                 ("x265-medium-psnr", ["--preset", "medium", "--tune", "psnr"])]
+# kvazaar (with --kvazaar PATH): one thread (--threads 0: everything on the
+# main thread; --owf 0: one frame at a time), one intra picture (-n 1, and
+# -p 1, which also turns off kvazaar's GOP and its intra QP offset, the
+# counterpart of x265's --ipratio 1), no encoder-info SEI and no picture
+# hash (x265 --no-info writes neither; SEI are left out of the rate anyway)
+# and no PSNR computed by the encoder (it would be timed).  WPP stays on, its
+# default, as in x265's streams (both signal entropy_coding_sync).  --preset
+# comes first: kvazaar applies options in order, so the rest override it.
+KVAZAAR_BASE = ["--threads", "0", "--owf", "0", "-n", "1", "-p", "1", "--no-info", "--hash", "none",
+                "--no-psnr"]
+KVAZAAR_PRESETS = ("ultrafast", "medium", "veryslow")
 HEVC_ANCHOR = report.HEVC_ANCHOR
 HEIC_ANCHOR = report.HEIC_ANCHOR
 KNOWN_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
@@ -168,6 +179,23 @@ def probe_x265(workdir, notes):
     return [a for opt in accepted for a in opt]
 
 
+def probe_kvazaar(kvazaar, workdir):
+    """Checks that kvazaar codes a 64x64 test picture with KVAZAAR_BASE;
+    returns the SIMD it reports in use (e.g. 'avx2(55) sse2(1)') or '?'."""
+    probe = os.path.join(workdir, "kvazaar-probe.y4m")
+    planes = [np.full((64, 64), 128, np.uint8), np.full((32, 32), 128, np.uint8),
+              np.full((32, 32), 128, np.uint8)]
+    metrics.write_y4m(probe, 64, 64, planes)
+    out = os.path.join(workdir, "kvazaar-probe.hevc")
+    p = run([kvazaar, "--preset", "veryslow"] + KVAZAAR_BASE + ["--qp", "32", "-i", probe, "-o", out],
+            "kvazaar on a 64x64 test picture")
+    os.unlink(probe)
+    if os.path.exists(out):
+        os.unlink(out)
+    m = re.search(r"^In use: *(.*)$", p.stderr.decode(errors="replace"), re.M)
+    return m.group(1).strip() if m else "?"
+
+
 def make_configs(tools, mode, only, workdir, notes):
     def pts(seq):
         return [seq[i] for i in QUICK_PICK] if mode == "quick" else list(seq)
@@ -187,6 +215,11 @@ def make_configs(tools, mode, only, workdir, notes):
         configs.append(Config(name, "hevc", "qp", qps,
                               lambda q, s, o, opts=opts: ["x265", "--input", s] + opts + X265_BASE
                               + tools["x265-options"] + ["--qp", str(q), "-o", o], "hevc"))
+    if tools.get("kvazaar"):
+        for p in KVAZAAR_PRESETS:
+            configs.append(Config("kvazaar-" + p, "hevc", "qp", qps,
+                                  lambda q, s, o, p=p: [tools["kvazaar"], "--preset", p] + KVAZAAR_BASE
+                                  + ["--qp", str(q), "-i", s, "-o", o], "hevc"))
     # The HEIC paths run on one thread like the HEVC ones (the files are the
     # same for any thread count: heic-enc documents it, and libheif's x265
     # output does not depend on its thread pool).
@@ -229,6 +262,8 @@ def make_configs(tools, mode, only, workdir, notes):
         configs = sorted(chosen, key=lambda c: order.index(c.name))
     if any(c.name.startswith("x265-") for c in configs):
         tools["x265-options"] = probe_x265(workdir, notes)
+    if any(c.name.startswith("kvazaar-") for c in configs):
+        tools["kvazaar-simd"] = probe_kvazaar(tools["kvazaar"], workdir)
     return configs
 
 
@@ -383,7 +418,8 @@ def measure(cfg, point, img, src, streamdir, tmpdir, runs):
     what = "%s %s %s" % (img, cfg.name, cfg.label(point))
     out = os.path.join(streamdir, "%s_%s%d.%s" % (cfg.name, cfg.key, point, cfg.ext))
     if cfg.group == "hevc":
-        inp = src["x265_y4m"] if cfg.name.startswith("x265-") else src["y4m"]
+        # x265 and kvazaar refuse odd 4:2:0 sizes: the even-padded copy.
+        inp = src["x265_y4m"] if cfg.name.startswith(("x265-", "kvazaar-")) else src["y4m"]
     else:
         inp = src["ppm"] if cfg.name == "cjpeg" else src["png"]
     cmd = cfg.argv(point, inp, out)
@@ -399,8 +435,8 @@ def measure(cfg, point, img, src, streamdir, tmpdir, runs):
         raise BenchError("encode %s: no output written\n  command: %s" % (what, shlex.join(cmd)))
     file_bytes = os.path.getsize(out)
     # The rate of a raw HEVC stream leaves out SEI NAL units: hevc-enc writes
-    # an MD5 picture hash (about 56 bytes), x265 --no-info writes none, and
-    # neither is needed to decode the picture.
+    # an MD5 picture hash (about 56 bytes), x265 --no-info and kvazaar
+    # --no-info --hash none write none, and none is needed to decode the picture.
     nbytes = hevc_bytes_without_sei(out) if cfg.group == "hevc" else file_bytes
     w, h = src["w"], src["h"]
     row = {"image": img, "width": w, "height": h, "config": cfg.name, "group": cfg.group,
@@ -469,6 +505,9 @@ def versions(tools, root):
                                      "--list-encoders"], "libheic"),
             "libheif with kvazaar": (first([tools["heif-enc-kvazaar"], "--version"]) + " (" +
                                      tools["heif-enc-kvazaar"] + ")") if tools.get("heif-enc-kvazaar") else "not given",
+            "kvazaar": ("%s (%s; SIMD in use: %s)" % (first([tools["kvazaar"], "--version"]), tools["kvazaar"],
+                                                        tools.get("kvazaar-simd", "?")))
+                       if tools.get("kvazaar") else "not given",
             "ffmpeg": first(["ffmpeg", "-version"]).split(" Copyright")[0],
             "cjpeg": first(["cjpeg", "-version"], "version"),
             "python": "%s, numpy %s" % (platform.python_version(), np.__version__)}
@@ -489,6 +528,7 @@ def main(argv):
     ap.add_argument("--heic-enc", required=True)
     ap.add_argument("--libheif-plugin-dir", required=True)
     ap.add_argument("--heif-enc-kvazaar", default="")
+    ap.add_argument("--kvazaar", default="")
     ap.add_argument("--corpus", default="")
     ap.add_argument("--fallback", required=True)
     ap.add_argument("--root", required=True)
@@ -502,7 +542,8 @@ def main(argv):
         os.makedirs(d, exist_ok=True)
     notes = []
     tools = {"hevc-enc": a.hevc_enc, "heic-enc": a.heic_enc, "x265-options": [],
-             "plugin-dir": os.path.abspath(a.libheif_plugin_dir), "heif-enc-kvazaar": a.heif_enc_kvazaar}
+             "plugin-dir": os.path.abspath(a.libheif_plugin_dir), "heif-enc-kvazaar": a.heif_enc_kvazaar,
+             "kvazaar": a.kvazaar}
     started = datetime.datetime.now().astimezone()
     mach = machine()
     try:

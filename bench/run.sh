@@ -20,8 +20,10 @@ heif-enc on PNG input (one thread each): heif-enc with x265 (Debian's
 libheif), heif-enc with libheic through the libheif plugin
 (libheif-libheic.so, built here, loaded by LIBHEIF_PLUGIN_PATH), and with
 --heif-enc-kvazaar, heif-enc with the kvazaar encoder of another libheif;
-cjpeg.  BD-rates of the HEVC encoders are against x265 medium (PSNR-YUV),
-of the HEIC/JPEG files against heif-enc with x265 (RGB PSNR).
+cjpeg; with --kvazaar, the kvazaar encoder itself at ultrafast, medium and
+veryslow (one thread, one intra picture, x265's Y4M and QPs).  BD-rates of
+the HEVC encoders are against x265 medium (PSNR-YUV), of the HEIC/JPEG
+files against heif-enc with x265 (RGB PSNR).
 
 Modes:
   --quick          2 photos (flower 2268x1512, wesaturate 500x500), QP 27 37
@@ -42,6 +44,9 @@ Options:
   --heif-enc-kvazaar PATH
                    also benchmark this heif-enc (from a libheif built with
                    kvazaar; Debian's has none) as "heif-enc-kvazaar"
+  --kvazaar PATH   also benchmark this kvazaar binary (kvazaar 2.x, not a
+                   Debian package: see docs/benchmarks.md) as
+                   kvazaar-ultrafast, kvazaar-medium and kvazaar-veryslow
   -h, --help       show this help and exit
 
 Environment: HEIC_CORPUS (default ../shared/corpus beside the repository;
@@ -60,6 +65,7 @@ only=""
 hevc_enc=""
 runs=""
 heif_kvazaar=""
+kvazaar=""
 command_line="bench/run.sh${*:+ $*}"
 
 need_arg() {
@@ -83,6 +89,8 @@ while [ "$#" -gt 0 ]; do
     --runs=*) runs="${1#*=}" ;;
     --heif-enc-kvazaar) need_arg "$@"; heif_kvazaar="$2"; shift ;;
     --heif-enc-kvazaar=*) heif_kvazaar="${1#*=}" ;;
+    --kvazaar) need_arg "$@"; kvazaar="$2"; shift ;;
+    --kvazaar=*) kvazaar="${1#*=}" ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -101,6 +109,17 @@ if [ -n "$heif_kvazaar" ]; then
     echo "run.sh: --heif-enc-kvazaar $heif_kvazaar: its libheif lists no kvazaar encoder" >&2
     exit 2
   fi
+fi
+if [ -n "$kvazaar" ]; then
+  if [ ! -f "$kvazaar" ] || [ ! -x "$kvazaar" ]; then
+    echo "run.sh: --kvazaar $kvazaar: not an executable file" >&2
+    exit 2
+  fi
+  if ! "$kvazaar" --version 2>/dev/null | grep -q '^Kvazaar '; then
+    echo "run.sh: --kvazaar $kvazaar: not kvazaar (its --version does not print \"Kvazaar ...\")" >&2
+    exit 2
+  fi
+  kvazaar="$(cd "$(dirname "$kvazaar")" && pwd)/$(basename "$kvazaar")"
 fi
 if [ -n "$hevc_enc" ]; then
   if [ ! -x "$hevc_enc" ]; then
@@ -192,4 +211,5 @@ args=(--mode "$mode" --out "$out" --hevc-enc "${hevc_enc:-$build/hevc-enc}" --he
 [ -z "$runs" ] || args+=(--runs "$runs")
 args+=(--libheif-plugin-dir "$build/libheif-plugin")
 [ -z "$heif_kvazaar" ] || args+=(--heif-enc-kvazaar "$heif_kvazaar")
+[ -z "$kvazaar" ] || args+=(--kvazaar "$kvazaar")
 exec "$python" "$root/bench/bench.py" "${args[@]}"
