@@ -54,6 +54,18 @@ grey="$inputs/wesaturate_cvo9xd_gray_500x500.png"
 deep="$inputs/dji_fc6310_64x64_16bit.png"
 odd="$inputs/tiny_7x5_path.png"
 lhp_wide_png "$tmp/wide.png"
+# vips loads every module it finds at start-up.  The JPEG XL one pulls in
+# libhwy, whose start-up code runs an instruction valgrind 3.19 cannot
+# execute on some CPUs (SIGILL in hwy::platform::TimerResolution, seen on
+# an AVX-512 AMD EPYC), killing every vips run before it starts.  vips looks
+# for its modules under $VIPSHOME, so the vips runs get a home that holds
+# only the HEIF module they use.
+vipshome="$tmp/vipshome"
+moddir="$(find /usr/lib -maxdepth 2 -type d -name 'vips-modules-*' 2>/dev/null | head -n1)"
+if [ -n "$moddir" ] && [ -e "$moddir/vips-heif.so" ]; then
+  mkdir -p "$vipshome/${moddir#/usr/lib/}"
+  ln -s "$moddir/vips-heif.so" "$vipshome/${moddir#/usr/lib/}/"
+fi
 
 # name|how|status|supps|command...  how: plugin (LIBHEIF_PLUGIN_PATH for
 # heif-enc, LD_PRELOAD for vips and ImageMagick), none (reproducer) or
@@ -98,6 +110,7 @@ run_case() {
       *) env=(env LIBHEIF_PLUGIN_PATH="$tmp/no-plugins" LD_PRELOAD="$plugin") ;;
     esac
   fi
+  case "$cmd" in vips*) env+=(VIPSHOME="$vipshome") ;; esac
   local argv
   read -r -a argv <<<"${cmd//\$T/$T}"
   "${env[@]}" "${vg[@]}" "${argv[@]}" >"$T/out.log" 2>&1

@@ -121,7 +121,8 @@ struct hevc_encoder {
   int dbk_top, dbk_lines;
   ptrdiff_t stride[3];
   int pw[3], ph[3];         /* coded plane sizes */
-  hevc_unit *units;         /* units_w * units_h */
+  hevc_unit *units;         /* a ring like orig: unit row y / 4 at y / 4 % unit_ring_rows */
+  int unit_ring_rows;
   hevc_ctu *ctus;           /* ring_rows CTU rows: row k uses slot k % ring_rows */
   int have_recon;
   hevc_parallel par;        /* threads for the lanes; run NULL: one lane */
@@ -178,7 +179,7 @@ static inline uint32_t hevc_zkey(const hevc_encoder *e, int x, int y) {
 /* Luma intra mode and CU depth at luma (x, y), which must be coded already
  * (inside ctu when it belongs to the CTU being decided). */
 static inline const hevc_unit *hevc_unit_at(const hevc_encoder *e, int x, int y) {
-  return &e->units[(y >> 2) * e->units_w + (x >> 2)];
+  return &e->units[(size_t)((y >> 2) % e->unit_ring_rows) * (size_t)e->units_w + (size_t)(x >> 2)];
 }
 
 static inline int hevc_in_ctu(const hevc_ctu *ctu, int ctu_size, int x, int y) {

@@ -75,6 +75,20 @@ void hevc_enc_output_clear(hevc_enc_output *out) {
   out->count = 0;
 }
 
+/* The rings, the deblocking window and the maps (not the substream ends
+ * the slice header still needs, nor a kept reconstruction). */
+static void free_work(hevc_encoder *e) {
+  for (int c = 0; c < 3; c++) {
+    HC_FREEP(e->mem, &e->orig[c]);
+    HC_FREEP(e->mem, &e->dbk[c]);
+    if (!e->cfg.keep_recon) HC_FREEP(e->mem, &e->recon[c]);
+  }
+  HC_FREEP(e->mem, &e->units);
+  HC_FREEP(e->mem, &e->ctus);
+  e->alloc_w = e->alloc_h = 0; /* the next picture allocates afresh */
+  e->ring_rows = 0;
+}
+
 static void free_buffers(hevc_encoder *e) {
   for (int c = 0; c < 3; c++) {
     HC_FREEP(e->mem, &e->orig[c]);
@@ -212,8 +226,8 @@ static heic_status setup_lanes(hevc_encoder *e, int *lanes, hc_err *err) {
   return HEIC_OK;
 }
 
-/* Geometry and buffers for pic, coded by `lanes` lanes: their rows, the
- * row the tail is finishing and the one above it fit in the rings. */
+/* Geometry and buffers for pic, coded by *lanes lanes: their rows, the
+ * row the tail is finishing and the one between fit in the rings. */
 static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, int *lanes,
                                  hc_err *err) {
   e->width = (int)pic->width;
@@ -236,7 +250,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   }
   heic_status st = setup_lanes(e, lanes, err);
   if (st != HEIC_OK) return st;
-  int ring_rows = e->cfg.keep_recon ? e->ctu_rows : *lanes + 3;
+  int ring_rows = e->cfg.keep_recon ? e->ctu_rows : *lanes + 2;
   if (ring_rows > e->ctu_rows) ring_rows = e->ctu_rows;
   e->dbk_top = 0;
   if (e->alloc_w == e->coded_w && e->alloc_h == e->coded_h && e->alloc_ctu_log2 == e->ctu_log2 &&
@@ -262,7 +276,8 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
                                 sizeof(hevc_pixel));
     if (!e->orig[c] || !e->recon[c] || !e->dbk[c]) goto oom;
   }
-  e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->units_h, sizeof(hevc_unit));
+  e->unit_ring_rows = ring_lines >> 2;
+  e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->unit_ring_rows, sizeof(hevc_unit));
   e->ctus = hc_calloc(e->mem, (size_t)ring_rows * (size_t)e->ctu_cols, sizeof(hevc_ctu));
   e->substream_end = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));
   if (!e->units || !e->ctus || !e->substream_end) goto oom;
@@ -327,6 +342,10 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   st = hevc_rows_encode(e, pic, lanes, err);
   if (st != HEIC_OK) return st;
   hevc_bw_align_zero(&e->data_bw);
+  /* The samples and decisions are not needed any more: give them back
+   * before the NAL units are made, so that the two never add up (the next
+   * picture allocates them again).  The kept reconstruction stays. */
+  if (!e->cfg.keep_recon) free_work(e);
   /* the header carries the substreams' entry points, so it is written
    * last; the slice data follows it in the NAL */
   hevc_bw_reset(&e->slice_bw);

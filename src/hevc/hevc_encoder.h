@@ -33,7 +33,8 @@
  *    hevc_encoder_encode() or hevc_encoder_free() on the same encoder.  The
  *    picture is only kept when the encoder was created with
  *    cfg.keep_recon = 1; otherwise the encoder works on a window of a few
- *    CTU rows (memory: about 6 CTU rows of samples besides the input, rather
+ *    CTU rows (memory: about 2 x (lanes + 2) CTU rows of samples, lanes = the
+ *    rows coded at once, besides the input, rather
  *    than 3 whole pictures) and hevc_encoder_recon() fails.
  *
  * Threads: an encoder is used by one thread at a time; separate encoders are

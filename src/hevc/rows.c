@@ -26,8 +26,11 @@
  * stream is the same for any number of threads (tests/hevc_threads.sh).
  *
  * Memory.  A lane starts row r only when the tail has finished row
- * r - ring_rows + 1, so rows [finished - 1, r] fit in the rings (the row
- * above the one being finished is read for SAO merge-up).  That wait
+ * r - ring_rows, so rows [finished, r] fit in the rings (the SAO
+ * parameters of the row above the one being finished, for merge-up, are
+ * kept apart).  With ring_rows = lanes + 2 a lane that completes the
+ * lowest row in flight, m, may start row m + lanes at once: the tail can
+ * finish row m - 1 as soon as row m is deblocked.  That wait
  * cannot deadlock: the lowest row in flight needs only rows below it
  * finished, which the tail can do as all rows before it are searched, and
  * a waiting lane runs the tail itself when nobody else is.
@@ -57,6 +60,7 @@ typedef struct rows_run {
   hevc_contexts *row_ctx;
   int *row_qp;
   hevc_contexts tail_sync;  /* entropy coder states after CTU 1 of the last row finished */
+  hevc_sao *sao_above;      /* ctu_cols: SAO parameters of the last row finished */
 } rows_run;
 
 /* ---- lane stages --------------------------------------------------------- */
@@ -126,7 +130,7 @@ static void finalize_cu(hevc_encoder *e, hevc_ctu *ctu, int *delta_coded, int *q
     for (int i = 0; i < nu; i++) {
       int u = u0 + j * HEVC_UNITS + i;
       int x = x0 + 4 * i, y = y0 + 4 * j;
-      hevc_unit *pu = &e->units[(y >> 2) * e->units_w + (x >> 2)];
+      hevc_unit *pu = (hevc_unit *)hevc_unit_at(e, x, y);
       int ts = 1 << ctu->tu_log2[u];
       pu->depth = (uint8_t)(e->ctu_log2 - log2);
       pu->luma_mode = ctu->luma_mode[u];
@@ -196,7 +200,6 @@ static void md5_row(hevc_encoder *e, int row) {
 static int finish_step(rows_run *rr, int row) {
   hevc_encoder *e = rr->e;
   hevc_ctu *slot = hevc_ctu_row(e, row);
-  const hevc_ctu *above = row > 0 ? hevc_ctu_row(e, row - 1) : NULL;
   int q = hevc_clip3(0, 57, e->cfg.qp);
   int64_t lambda = (int64_t)hevc_lambda_q8[q] << (2 * (e->bit_depth - 8));
   int last_row = row == e->ctu_rows - 1;
@@ -209,8 +212,9 @@ static int finish_step(rows_run *rr, int row) {
   }
   for (int cx = 0; cx < e->ctu_cols; cx++) {
     hevc_ctu *ctu = &slot[cx];
-    hevc_sao_ctu(e, ctu, cx > 0 ? &slot[cx - 1].sao : NULL, above ? &above[cx].sao : NULL, lambda,
-                 hevc_chroma_weight_q8(e, e->cfg.qp));
+    hevc_sao_ctu(e, ctu, cx > 0 ? &slot[cx - 1].sao : NULL, row > 0 ? &rr->sao_above[cx] : NULL,
+                 lambda, hevc_chroma_weight_q8(e, e->cfg.qp));
+    rr->sao_above[cx] = ctu->sao; /* the row above's is not read again */
     if (e->cfg.sao) hevc_write_sao(&e->cabac, e, &ctu->sao, cx, row);
     hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
     hevc_write_quadtree(&e->cabac, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
@@ -347,10 +351,10 @@ static void lane_main(void *arg, size_t index) {
   hc_mutex_lock(&rr->lock);
   while (rr->next_row < e->ctu_rows) {
     int row = rr->next_row++;
-    /* the ring slots of row - ring_rows + 1 and before must be free
-     * (rings that hold the whole picture never wrap; others hold at least
-     * 4 rows: lanes + 3) */
-    if (e->ring_rows < e->ctu_rows) wait_finished(rr, row - e->ring_rows + 2);
+    /* the ring slots of row - ring_rows and before must be free (rings
+     * that hold the whole picture never wrap; others hold at least 3
+     * rows: lanes + 2) */
+    if (e->ring_rows < e->ctu_rows) wait_finished(rr, row - e->ring_rows + 1);
     hc_mutex_unlock(&rr->lock);
     search_row(rr, s, row);
     hc_mutex_lock(&rr->lock);
@@ -376,8 +380,9 @@ heic_status hevc_rows_encode(hevc_encoder *e, const hevc_enc_picture *pic, int l
   rr.searched = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(int));
   rr.row_ctx = hc_malloc_array(e->mem, (size_t)e->ring_rows, sizeof(hevc_contexts));
   rr.row_qp = hc_calloc(e->mem, (size_t)e->ring_rows, sizeof(int));
+  rr.sao_above = hc_calloc(e->mem, (size_t)e->ctu_cols, sizeof(hevc_sao));
   heic_status st = HEIC_OK;
-  if (!rr.searched || !rr.row_ctx || !rr.row_qp) {
+  if (!rr.searched || !rr.row_ctx || !rr.row_qp || !rr.sao_above) {
     st = hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "hevc encoder: out of memory for the row state");
     goto done;
   }
@@ -399,5 +404,6 @@ done:
   hc_free(e->mem, rr.searched);
   hc_free(e->mem, rr.row_ctx);
   hc_free(e->mem, rr.row_qp);
+  hc_free(e->mem, rr.sao_above);
   return st;
 }
