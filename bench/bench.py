@@ -206,11 +206,12 @@ def make_configs(tools, mode, only, workdir, notes):
     if presets:
         for p in presets:
             configs.append(Config("libheic-" + p, "hevc", "qp", qps,
-                                  lambda q, s, o, p=p: [tools["hevc-enc"], "--preset", p, "--qp", str(q),
-                                                        s, "-o", o], "hevc"))
+                                  lambda q, s, o, p=p: [tools["hevc-enc"], "--threads", "1", "--preset", p,
+                                                        "--qp", str(q), s, "-o", o], "hevc"))
     else:
         configs.append(Config("libheic-default", "hevc", "qp", qps,
-                              lambda q, s, o: [tools["hevc-enc"], "--qp", str(q), s, "-o", o], "hevc"))
+                              lambda q, s, o: [tools["hevc-enc"], "--threads", "1", "--qp", str(q), s, "-o", o],
+                              "hevc"))
     for name, opts in X265_CONFIGS:
         configs.append(Config(name, "hevc", "qp", qps,
                               lambda q, s, o, opts=opts: ["x265", "--input", s] + opts + X265_BASE
@@ -232,11 +233,12 @@ def make_configs(tools, mode, only, workdir, notes):
                           lambda q, s, o: ["heif-enc", "-e", "x265", "-q", str(q), "-p", "x265:pools=1",
                                            "-p", "x265:frame-threads=1", s, "-o", o], "heic"))
     # The same heif-enc (Debian's libheif) with libheic's encoder loaded as
-    # a plugin from the build: what a vips or ImageMagick user gets.  The
-    # plugin codes on one thread.
+    # a plugin from the build: what a vips or ImageMagick user gets, on one
+    # thread (threads=1; its default is every CPU).
     configs.append(Config("heif-enc-libheic", "heic", "q", pts(QUALITIES["heic-enc"]),
                           lambda q, s, o: ["env", "LIBHEIF_PLUGIN_PATH=" + tools["plugin-dir"], "heif-enc",
-                                           "-e", "libheic", "-q", str(q), s, "-o", o], "heic"))
+                                           "-e", "libheic", "-p", "threads=1", "-q", str(q), s, "-o", o],
+                          "heic"))
     if tools.get("heif-enc-kvazaar"):
         # kvazaar as libheif's plugin sets it up: its default preset, and
         # threads = 0 (no worker threads), so one thread like the others.

@@ -92,12 +92,14 @@ static heic_status sink(void *opaque, const uint8_t *nal, size_t size) {
 
 /* The SEI text: libheic's version, then quality and preset always (what
  * one asks first of a file) and every other setting that is not the
- * default. */
+ * default - but threads, which never changes the coded picture, so that
+ * the file does not either. */
 static void sei_text(const lp_params *p, char *text, size_t size) {
   size_t n = (size_t)snprintf(text, size, "libheic %s (libheif plugin)", heic_version_string());
   for (unsigned i = 0; i < p->count && n < size; i++) {
     const char *name = p->info[i]->name;
     if (p->value[i] == p->initial[i] && strcmp(name, "quality") && strcmp(name, "preset")) continue;
+    if (!strcmp(name, "threads")) continue;
     char v[64];
     n += (size_t)snprintf(text + n, size - n, " %s=%s", name,
                           lp_params_format(p, (int)i, v, sizeof(v)));

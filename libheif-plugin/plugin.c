@@ -191,8 +191,6 @@ typedef enum lp_kind { LP_ANY, LP_INTEGER, LP_BOOLEAN } lp_kind;
 /* Names users of other HEVC plugins set that mean nothing here, and why. */
 static const char *not_here(const char *name) {
   static const char *const notes[][2] = {
-    {"threads", "libheic's encoder codes a picture on one thread (libheif codes the tiles of "
-                "its grids on threads of its own)"},
     {"tile-size", "libheif makes the grids of large images itself"},
     {"speed", "choose preset=fast, medium or slow"},
   };

@@ -141,7 +141,7 @@ case "$first" in
   *) fail "heif-enc --list-encoders does not list libheic first: '$first'" ;;
 esac
 params="$(heif_enc -e libheic -P "$inputs/tiny_7x5_path.png" 2>&1)"
-for p in quality lossless preset chroma qp sao deblock chroma-qp-offset picture-hash; do
+for p in quality lossless preset chroma qp sao deblock chroma-qp-offset picture-hash threads; do
   printf '%s\n' "$params" | grep -q "^  $p, " || fail "heif-enc -P does not list $p"
 done
 
@@ -341,9 +341,18 @@ if [ "$mode" != sanitizer ]; then
   # here, its own defect under valgrind (libheif_plugin_valgrind.sh).
   expect_error "unknown parameter" "unknown parameter 'no-such'" "$tmp/e.heic" -- \
     heif_enc -p no-such=1 -o "$tmp/e.heic" "$small"
-  expect_error "threads" "one thread" "$tmp/e.heic" -- heif_enc -p threads=4 -o "$tmp/e.heic" "$small"
+  expect_error "threads=2000" "Invalid parameter value" "$tmp/e.heic" -- heif_enc -p threads=2000 -o "$tmp/e.heic" "$small"
   expect_error "preset=ultra" "ultra" "$tmp/e.heic" -- heif_enc -p preset=ultra -o "$tmp/e.heic" "$small"
   expect_error "chroma=444" "4:2:0" "$tmp/e.heic" -- heif_enc -p chroma=444 -o "$tmp/e.heic" "$small"
+fi
+# the thread count never changes the file
+if heif_enc -o "$tmp/t0.heic" "$inputs/flower_2268x1512.png" >/dev/null 2>&1 &&
+   heif_enc -p threads=1 -o "$tmp/t1.heic" "$inputs/flower_2268x1512.png" >/dev/null 2>&1 &&
+   heif_enc -p threads=3 -o "$tmp/t3.heic" "$inputs/flower_2268x1512.png" >/dev/null 2>&1 &&
+   cmp -s "$tmp/t0.heic" "$tmp/t1.heic" && cmp -s "$tmp/t0.heic" "$tmp/t3.heic"; then
+  note "ok   heif-enc -p threads=1, 3 and the default (all CPUs) write the same file"
+else
+  fail "heif-enc -p threads=N: the files differ or an encode failed"
 fi
 lhp_wide_png "$tmp/wide.png"
 expect_error "16386x2 picture" "16386" "$tmp/e.heic" -- heif_enc -o "$tmp/e.heic" "$tmp/wide.png"

@@ -491,8 +491,11 @@ static void test_parameters(void) {
   CHECK(!e.code && !heif_encoder_get_parameter_boolean(enc, "sao", &v).code && v == 0, "sao false -> %d", v);
   expect_error(heif_encoder_set_parameter(enc, "no-such", "1"), heif_error_Usage_error,
                heif_suberror_Unsupported_parameter, "no-such", "unknown parameter");
-  expect_error(heif_encoder_set_parameter(enc, "threads", "4"), heif_error_Usage_error,
-               heif_suberror_Unsupported_parameter, "one thread", "threads");
+  e = heif_encoder_set_parameter(enc, "threads", "1");
+  CHECK(!e.code && !heif_encoder_get_parameter_integer(enc, "threads", &v).code && v == 1,
+        "threads 1 -> %d", v);
+  expect_error(heif_encoder_set_parameter(enc, "threads", "2000"), heif_error_Usage_error,
+               heif_suberror_Invalid_parameter_value, "Invalid", "threads=2000");
   expect_error(heif_encoder_set_parameter(enc, "preset", "ultra"), heif_error_Usage_error,
                heif_suberror_Invalid_parameter_value, "ultra", "preset=ultra");
   expect_error(heif_encoder_set_parameter_string(enc, "chroma", "444"), heif_error_Usage_error,

@@ -44,6 +44,7 @@ typedef enum be_param {
   BP_DEBLOCK,
   BP_CHROMA_QP_OFFSET,
   BP_PICTURE_HASH,
+  BP_THREADS,
   BP_COUNT
 } be_param;
 
@@ -70,13 +71,16 @@ static const heic_param_info k_params[BP_COUNT] = {
                            "QP of Cb and Cr relative to luma (negative: finer chroma)"},
   [BP_PICTURE_HASH] = {"picture-hash", HEIC_PARAM_BOOL, 0, 1, "0", NULL,
                        "MD5 picture hash SEI, for decoders to verify (58 bytes a picture)"},
+  [BP_THREADS] = {"threads", HEIC_PARAM_INT, 0, 1024, "0", NULL,
+                  "most threads coding a picture (0: what the host lends, else one per CPU); "
+                  "never changes the output"},
 };
 
 typedef struct be_state {
   heic_allocator *alloc;        /* the state's own reference */
   hc_mem mem;                   /* account on alloc for the HEVC encoder */
   const heic_plugin_host *host; /* borrowed until close(); may be NULL */
-  int quality, qp, sao, deblock, chroma_qp_offset, picture_hash;
+  int quality, qp, sao, deblock, chroma_qp_offset, picture_hash, threads;
   be_preset preset;
   int used;                     /* encode() was called (at most once per open) */
 } be_state;
@@ -232,6 +236,7 @@ static heic_status be_set_param(void *state, const char *name, const char *value
     case BP_DEBLOCK: s->deblock = v; break;
     case BP_CHROMA_QP_OFFSET: s->chroma_qp_offset = v; break;
     case BP_PICTURE_HASH: s->picture_hash = v; break;
+    case BP_THREADS: s->threads = v; break;
     case BP_COUNT: return HEIC_ERR_INTERNAL;
   }
   return HEIC_OK;
@@ -303,8 +308,11 @@ static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_n
   hevc_enc_output out;
   memset(&out, 0, sizeof(out));
   /* The host's threads: its pool when it lends one; otherwise as many
-   * threads as it asks for (0: one per CPU, on the encoder's own pool). */
+   * threads as it asks for (0: one per CPU, on the encoder's own pool).
+   * The threads parameter lowers that (or sets it for a host that says
+   * nothing, as libheif's plugin host does). */
   cfg.threads = s->host && s->host->threads > 0 ? s->host->threads : 0;
+  if (s->threads > 0 && (cfg.threads == 0 || s->threads < cfg.threads)) cfg.threads = s->threads;
   if (cfg.threads > 1024) cfg.threads = 1024;
   st = hevc_encoder_new(&enc, &s->mem, &cfg, &err);
   if (st == HEIC_OK && s->host && s->host->parallel)
