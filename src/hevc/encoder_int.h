@@ -121,7 +121,8 @@ struct hevc_encoder {
   int dbk_top, dbk_lines;
   ptrdiff_t stride[3];
   int pw[3], ph[3];         /* coded plane sizes */
-  hevc_unit *units;         /* a ring like orig: unit row y / 4 at y / 4 % unit_ring_rows */
+  hevc_unit *units;         /* a ring of ring_rows + 1 CTU rows: unit row y / 4 at
+                             * y / 4 % unit_ring_rows */
   int unit_ring_rows;
   hevc_ctu *ctus;           /* ring_rows CTU rows: row k uses slot k % ring_rows */
   int have_recon;

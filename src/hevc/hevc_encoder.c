@@ -276,7 +276,12 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
                                 sizeof(hevc_pixel));
     if (!e->orig[c] || !e->recon[c] || !e->dbk[c]) goto oom;
   }
-  e->unit_ring_rows = ring_lines >> 2;
+  /* one CTU row more for the unit map: the entropy coder of row k reads
+   * the depths of row k - 1 (split_cu_flag contexts) while row
+   * k - 1 + ring_rows may already be searched */
+  int unit_lines = ring_rows < e->ctu_rows ? (ring_rows + 1) << e->ctu_log2 : e->coded_h;
+  if (unit_lines > e->coded_h) unit_lines = e->coded_h;
+  e->unit_ring_rows = unit_lines >> 2;
   e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->unit_ring_rows, sizeof(hevc_unit));
   e->ctus = hc_calloc(e->mem, (size_t)ring_rows * (size_t)e->ctu_cols, sizeof(hevc_ctu));
   e->substream_end = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));

@@ -26,9 +26,10 @@
  * stream is the same for any number of threads (tests/hevc_threads.sh).
  *
  * Memory.  A lane starts row r only when the tail has finished row
- * r - ring_rows, so rows [finished, r] fit in the rings (the SAO
- * parameters of the row above the one being finished, for merge-up, are
- * kept apart).  With ring_rows = lanes + 2 a lane that completes the
+ * r - ring_rows, so rows [finished, r] fit in the rings.  Of the row
+ * above the one being finished the tail still reads the SAO parameters
+ * (merge-up), kept apart, and the CU depths (split_cu_flag contexts), for
+ * which the unit map holds one row more.  With ring_rows = lanes + 2 a lane that completes the
  * lowest row in flight, m, may start row m + lanes at once: the tail can
  * finish row m - 1 as soon as row m is deblocked.  That wait
  * cannot deadlock: the lowest row in flight needs only rows below it
@@ -37,7 +38,9 @@
  */
 #include "rows.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/thread.h"
 #include "deblock.h"
@@ -61,7 +64,24 @@ typedef struct rows_run {
   int *row_qp;
   hevc_contexts tail_sync;  /* entropy coder states after CTU 1 of the last row finished */
   hevc_sao *sao_above;      /* ctu_cols: SAO parameters of the last row finished */
+  /* Testing aid (HEIC_TEST_SCHEDULE_JITTER=1 in the environment): random
+   * pauses before every CTU and tail step shuffle the order threads reach
+   * things in, so that tests/hevc_threads.sh sees schedules a quiet
+   * machine rarely produces.  Never changes the output. */
+  int jitter;
+  unsigned seed;            /* guarded by lock */
 } rows_run;
+
+/* A pause of 0..255 microseconds when jitter is on. */
+static void jitter(rows_run *rr) {
+  if (!rr->jitter) return;
+  hc_mutex_lock(&rr->lock);
+  rr->seed = rr->seed * 1103515245u + 12345u;
+  unsigned us = (rr->seed >> 16) & 255u;
+  hc_mutex_unlock(&rr->lock);
+  struct timespec ts = {0, (long)us * 1000};
+  nanosleep(&ts, NULL);
+}
 
 /* ---- lane stages --------------------------------------------------------- */
 
@@ -257,6 +277,7 @@ static void run_tail(rows_run *rr) {
   int row, step;
   while ((step = tail_step(rr, &row)) != STEP_NONE) {
     hc_mutex_unlock(&rr->lock);
+    jitter(rr);
     int bad = 0;
     if (step == STEP_DEBLOCK)
       deblock_step(rr->e, row);
@@ -323,6 +344,7 @@ static void search_row(rows_run *rr, hevc_search *s, int row) {
       wait_searched(rr, row - 1, cx + 2 < cols ? cx + 2 : cols);
       hc_mutex_unlock(&rr->lock);
     }
+    jitter(rr);
     hevc_ctu *ctu = &ctus[cx];
     ctu->x0 = cx << e->ctu_log2;
     ctu->y0 = row << e->ctu_log2;
@@ -388,6 +410,9 @@ heic_status hevc_rows_encode(hevc_encoder *e, const hevc_enc_picture *pic, int l
   }
   hc_mutex_init(&rr.lock);
   hc_cond_init(&rr.cond);
+  const char *j = getenv("HEIC_TEST_SCHEDULE_JITTER");
+  rr.jitter = j && *j && strcmp(j, "0");
+  rr.seed = (unsigned)time(NULL);
   if (lanes > 1 && e->par.run)
     e->par.run(e->par.opaque, (size_t)lanes, lane_main, &rr);
   else
