@@ -137,8 +137,8 @@ struct hevc_encoder {
 
   hevc_bitwriter slice_bw;  /* slice header, then the whole slice data */
   hevc_bitwriter data_bw;   /* slice data, written by the tail */
-  size_t *substream_end;    /* ctu_rows: end of each row's substream in data_bw (WPP) */
-  int substream_alloc;
+  size_t *substream_size;   /* ctu_rows: bytes of each row's substream with emulation
+                             * prevention, all rows but the last (WPP entry points) */
   hevc_bitwriter tmp_bw;
   hevc_cabac cabac;
 };

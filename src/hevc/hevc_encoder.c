@@ -90,17 +90,9 @@ static void free_work(hevc_encoder *e) {
 }
 
 static void free_buffers(hevc_encoder *e) {
-  for (int c = 0; c < 3; c++) {
-    HC_FREEP(e->mem, &e->orig[c]);
-    HC_FREEP(e->mem, &e->recon[c]);
-    HC_FREEP(e->mem, &e->dbk[c]);
-  }
-  HC_FREEP(e->mem, &e->units);
-  HC_FREEP(e->mem, &e->ctus);
-  HC_FREEP(e->mem, &e->substream_end);
-  e->substream_alloc = 0;
-  e->alloc_w = e->alloc_h = 0;
-  e->ring_rows = 0;
+  free_work(e);
+  for (int c = 0; c < 3; c++) HC_FREEP(e->mem, &e->recon[c]);
+  HC_FREEP(e->mem, &e->substream_size);
   e->have_recon = 0;
 }
 
@@ -284,8 +276,8 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->unit_ring_rows = unit_lines >> 2;
   e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->unit_ring_rows, sizeof(hevc_unit));
   e->ctus = hc_calloc(e->mem, (size_t)ring_rows * (size_t)e->ctu_cols, sizeof(hevc_ctu));
-  e->substream_end = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));
-  if (!e->units || !e->ctus || !e->substream_end) goto oom;
+  e->substream_size = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));
+  if (!e->units || !e->ctus || !e->substream_size) goto oom;
   e->alloc_w = e->coded_w;
   e->alloc_h = e->coded_h;
   e->alloc_ctu_log2 = e->ctu_log2;

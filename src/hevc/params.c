@@ -158,32 +158,19 @@ void hevc_write_slice_header(hevc_bitwriter *bw, const hevc_encoder *e) {
   }
   hevc_bw_se(bw, 0); /* slice_qp_delta: init_qp carries the slice QP */
   if (e->cfg.wpp) {
-    /* one entry point per CTU row after the first: the size of each
-     * substream but the last, counted with the emulation prevention bytes
-     * the NAL will hold (7.4.7.1).  Every substream ends in a byte with its
-     * stop bit set, so no zero run crosses from one into the next and each
-     * is counted on its own. */
+    /* one entry point per CTU row after the first: the escaped size of
+     * each substream but the last (7.4.7.1), counted by the tail */
     int n = e->ctu_rows - 1;
     hevc_bw_ue(bw, (uint32_t)n); /* num_entry_point_offsets */
     if (n > 0) {
-      uint32_t max = 0;
-      size_t start = 0;
-      for (int i = 0; i < n; i++) {
-        size_t end = e->substream_end[i];
-        uint32_t sz = (uint32_t)(hevc_nal_size(e->data_bw.buf + start, end - start) - 2);
-        if (sz - 1 > max) max = sz - 1;
-        start = end;
-      }
+      size_t max = 0;
+      for (int i = 0; i < n; i++)
+        if (e->substream_size[i] - 1 > max) max = e->substream_size[i] - 1;
       int len = 1;
       while (len < 32 && (max >> len)) len++;
       hevc_bw_ue(bw, (uint32_t)(len - 1)); /* offset_len_minus1 */
-      start = 0;
-      for (int i = 0; i < n; i++) {
-        size_t end = e->substream_end[i];
-        uint32_t sz = (uint32_t)(hevc_nal_size(e->data_bw.buf + start, end - start) - 2);
-        hevc_bw_put(bw, sz - 1, len); /* entry_point_offset_minus1[i] */
-        start = end;
-      }
+      for (int i = 0; i < n; i++)
+        hevc_bw_put(bw, (uint32_t)(e->substream_size[i] - 1), len); /* entry_point_offset_minus1[i] */
     }
   }
   /* byte_alignment() */

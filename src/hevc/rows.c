@@ -63,6 +63,7 @@ typedef struct rows_run {
   hevc_contexts *row_ctx;
   int *row_qp;
   hevc_contexts tail_sync;  /* entropy coder states after CTU 1 of the last row finished */
+  size_t substream_start;   /* where the next row's substream starts in data_bw */
   hevc_sao *sao_above;      /* ctu_cols: SAO parameters of the last row finished */
   /* Testing aid (HEIC_TEST_SCHEDULE_JITTER=1 in the environment): random
    * pauses before every CTU and tail step shuffle the order threads reach
@@ -245,7 +246,14 @@ static int finish_step(rows_run *rr, int row) {
     hevc_cabac_terminate(&e->cabac, 1); /* end_of_subset_one_bit */
     hevc_bw_align_zero(&e->data_bw);     /* byte_alignment() after the stop bit */
   }
-  if (e->cfg.wpp) e->substream_end[row] = e->data_bw.size;
+  if (e->cfg.wpp && !last_row) {
+    /* the entry point counts the bytes the NAL will hold: with emulation
+     * prevention (each substream ends in a non-zero byte, so it is
+     * escaped on its own) */
+    size_t start = rr->substream_start;
+    e->substream_size[row] = hevc_nal_size(e->data_bw.buf + start, e->data_bw.size - start) - 2;
+    rr->substream_start = e->data_bw.size;
+  }
   if (e->cfg.picture_hash) md5_row(e, row);
   return e->data_bw.error ? -1 : 0;
 }
@@ -295,21 +303,11 @@ static void run_tail(rows_run *rr) {
   hc_cond_broadcast(&rr->cond);
 }
 
-/* Waits (lock held) until row `row` has searched `need` CTUs, running tail
- * steps meanwhile when nobody else is. */
-static void wait_searched(rows_run *rr, int row, int need) {
-  while (rr->searched[row] < need) {
-    int r;
-    if (!rr->tail_busy && tail_step(rr, &r) != STEP_NONE)
-      run_tail(rr);
-    else
-      hc_cond_wait(&rr->cond, &rr->lock);
-  }
-}
-
-/* Waits (lock held) until the tail has finished `rows` rows, helping it. */
-static void wait_finished(rows_run *rr, int rows) {
-  while (rr->finished < rows) {
+/* Waits (lock held) until *counter (a row's searched CTUs, or the rows
+ * finished) reaches need, running tail steps meanwhile when nobody else
+ * is. */
+static void wait_for(rows_run *rr, const int *counter, int need) {
+  while (*counter < need) {
     int r;
     if (!rr->tail_busy && tail_step(rr, &r) != STEP_NONE)
       run_tail(rr);
@@ -326,23 +324,24 @@ static void search_row(rows_run *rr, hevc_search *s, int row) {
   hevc_contexts ctx;
   int qp_prev = e->slice_qp;
   load_row(e, rr->pic, row);
-  hc_mutex_lock(&rr->lock);
-  if (row > 0) wait_searched(rr, row - 1, e->cfg.wpp ? (cols < 2 ? cols : 2) : cols);
-  hc_mutex_unlock(&rr->lock);
-  /* WPP: qPY_PREV restarts at SliceQpY in every row (8.6.1); the states
-   * come from CTU 1 of the row above, or are fresh when it has none */
-  if (row == 0 || (e->cfg.wpp && cols < 2)) {
-    hevc_contexts_init(&ctx, e->slice_qp);
-  } else {
-    ctx = rr->row_ctx[prev_slot];
-    if (!e->cfg.wpp) qp_prev = rr->row_qp[prev_slot];
-  }
   hevc_ctu *ctus = hevc_ctu_row(e, row);
   for (int cx = 0; cx < cols; cx++) {
-    if (row > 0 && e->cfg.wpp && cx >= 1) {
+    /* WPP: up to the CTU above-right; otherwise the whole row above */
+    if (row > 0 && (cx == 0 || e->cfg.wpp)) {
       hc_mutex_lock(&rr->lock);
-      wait_searched(rr, row - 1, cx + 2 < cols ? cx + 2 : cols);
+      wait_for(rr, &rr->searched[row - 1], e->cfg.wpp && cx + 2 < cols ? cx + 2 : cols);
       hc_mutex_unlock(&rr->lock);
+    }
+    if (cx == 0) {
+      /* WPP: qPY_PREV restarts at SliceQpY in every row (8.6.1); the
+       * states come from CTU 1 of the row above, or are fresh when it has
+       * none */
+      if (row == 0 || (e->cfg.wpp && cols < 2)) {
+        hevc_contexts_init(&ctx, e->slice_qp);
+      } else {
+        ctx = rr->row_ctx[prev_slot];
+        if (!e->cfg.wpp) qp_prev = rr->row_qp[prev_slot];
+      }
     }
     jitter(rr);
     hevc_ctu *ctu = &ctus[cx];
@@ -376,7 +375,7 @@ static void lane_main(void *arg, size_t index) {
     /* the ring slots of row - ring_rows and before must be free (rings
      * that hold the whole picture never wrap; others hold at least 3
      * rows: lanes + 2) */
-    if (e->ring_rows < e->ctu_rows) wait_finished(rr, row - e->ring_rows + 1);
+    if (e->ring_rows < e->ctu_rows) wait_for(rr, &rr->finished, row - e->ring_rows + 1);
     hc_mutex_unlock(&rr->lock);
     search_row(rr, s, row);
     hc_mutex_lock(&rr->lock);

@@ -14,7 +14,7 @@ int hevc_rows_lanes(const hevc_encoder *e, int threads);
 
 /* Codes the picture set up in e: every CTU row searched, reconstructed,
  * deblocked, SAO-filtered, entropy-coded into e->data_bw (one substream
- * per row with WPP, ends in e->substream_end) and hashed into e->md5.
+ * per row with WPP, their escaped sizes in e->substream_size) and hashed into e->md5.
  * Runs `lanes` lanes through e->par (at most e->search_count). */
 heic_status hevc_rows_encode(hevc_encoder *e, const hevc_enc_picture *pic, int lanes,
                              hc_err *err);
