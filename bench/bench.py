@@ -216,6 +216,18 @@ def make_configs(tools, mode, only, workdir, notes):
         configs.append(Config(name, "hevc", "qp", qps,
                               lambda q, s, o, opts=opts: ["x265", "--input", s] + opts + X265_BASE
                               + tools["x265-options"] + ["--qp", str(q), "-o", o], "hevc"))
+    # --variant NAME=ARGS: hevc-enc (or heic-enc, for a NAME starting with
+    # "heic-enc") with extra options, to judge one change on every photo and
+    # metric beside the shipped settings.
+    for vname, vargs in tools.get("variants", []):
+        if vname.startswith("heic-enc"):
+            configs.append(Config(vname, "heic", "q", pts(QUALITIES["heic-enc"]),
+                                  lambda q, s, o, v=vargs: [tools["heic-enc"], "--quiet", "--threads", "1"] + v
+                                  + ["-q", str(q), s, "-o", o], "heic"))
+        else:
+            configs.append(Config("libheic-" + vname, "hevc", "qp", qps,
+                                  lambda q, s, o, v=vargs: [tools["hevc-enc"], "--threads", "1"] + v
+                                  + ["--qp", str(q), s, "-o", o], "hevc"))
     if tools.get("kvazaar"):
         for p in KVAZAAR_PRESETS:
             configs.append(Config("kvazaar-" + p, "hevc", "qp", qps,
@@ -531,6 +543,7 @@ def main(argv):
     ap.add_argument("--libheif-plugin-dir", required=True)
     ap.add_argument("--heif-enc-kvazaar", default="")
     ap.add_argument("--kvazaar", default="")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS")
     ap.add_argument("--corpus", default="")
     ap.add_argument("--fallback", required=True)
     ap.add_argument("--root", required=True)
@@ -545,7 +558,14 @@ def main(argv):
     notes = []
     tools = {"hevc-enc": a.hevc_enc, "heic-enc": a.heic_enc, "x265-options": [],
              "plugin-dir": os.path.abspath(a.libheif_plugin_dir), "heif-enc-kvazaar": a.heif_enc_kvazaar,
-             "kvazaar": a.kvazaar}
+             "kvazaar": a.kvazaar, "variants": []}
+    for v in a.variant:
+        name, eq, args = v.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
+            print("bench: error: --variant %r: give NAME=ARGS (NAME of letters, digits, _.+-)" % v,
+                  file=sys.stderr)
+            return 2
+        tools["variants"].append((name, shlex.split(args)))
     started = datetime.datetime.now().astimezone()
     mach = machine()
     try:

@@ -8,6 +8,7 @@ report of an earlier run (after changing this file):
 
 import csv
 import json
+import math
 import os
 import sys
 
@@ -33,12 +34,22 @@ def ordered(seq):
     return list(dict.fromkeys(seq))
 
 
+def quality(r, metric):
+    """The row's quality on metric; SSIM as dB, -10 log10(1 - SSIM), whose
+    curves are close to linear in log rate as PSNR's are (the BD-rate fit
+    of raw SSIM, which saturates near 1, is poor)."""
+    if metric == "ssim_db":
+        v = r["ssim_y"]
+        return None if v is None else -10 * math.log10(max(1 - v, 1e-10))
+    return r[metric]
+
+
 def curves(rows, config, metric):
     """{image: [(bytes, quality), ...]} of one configuration."""
     out = {}
     for r in rows:
         if r["config"] == config:
-            out.setdefault(r["image"], []).append((r["bytes"], r[metric]))
+            out.setdefault(r["image"], []).append((r["bytes"], quality(r, metric)))
     return out
 
 
@@ -109,6 +120,22 @@ def config_table(summ, anchor, metric_name, largest):
         lines.append("| %s | %s | %s | %s | %s | %.2f | %.1f | %.1f |"
                      % (s["config"], fmt_pct(s["bd"]), rng, speed_cell(s["speed"]), speed_cell(s["cpu_speed"]),
                         s["time"], s["rss"], s["rss_largest"]))
+    return lines
+
+
+def metrics_table(rows, configs, anchor, metrics):
+    """Mean BD-rate (and range over the photos) of each configuration on
+    each metric: a gain on one metric paid for on another shows here."""
+    lines = ["| configuration | " + " | ".join("BD-rate %s (range)" % label for _, label in metrics) + " |",
+             "|---|" + "---:|" * len(metrics)]
+    tables = [bd_table(rows, configs, anchor, m) for m, _ in metrics]
+    for c in configs:
+        cells = []
+        for bd in tables:
+            vals = [v for v in bd[c].values() if v is not None]
+            cells.append("n/a" if not vals else "%s (%s .. %s)" % (fmt_pct(mean(vals)), fmt_pct(min(vals)),
+                                                                 fmt_pct(max(vals))))
+        lines.append("| %s | %s |" % (c, " | ".join(cells)))
     return lines
 
 
@@ -195,11 +222,14 @@ def write_report(csvpath, outdir, meta):
 
     panels = []
 
-    def section(configs, anchor, metric, label, panel, title, intro):
-        """One group of configurations measured against anchor on metric."""
+    def section(configs, anchor, metric, label, panel, title, intro, every):
+        """One group of configurations measured against anchor on metric,
+        then on every metric of the group."""
         summ, bd, largest = summary(rows, configs, anchor, metric)
         panels.append((panel, anchor, summ))
         return ([title, "", intro, ""] + config_table(summ, anchor, label, largest) + [""] +
+                ["BD-rate against %s on every metric (mean over the photos; SSIM-Y as dB, "
+                 "-10 log10(1 - SSIM)):" % anchor, ""] + metrics_table(rows, configs, anchor, every) + [""] +
                 ["BD-rate per photo:", ""] + image_table(bd, configs, images) + [""] +
                 ["Operating points (means over the photos):", ""] +
                 points_table(rows, configs, metric, label) + [""])
@@ -213,7 +243,8 @@ def write_report(csvpath, outdir, meta):
             "per photo over the QP sweep, then the mean over the photos (negative: fewer bits).  "
             "Speed ratio: total x265-medium encode time / total time of the configuration "
             "(> 1: faster than x265 medium); wall clock, and user+system CPU time (n/a: below the 10 ms "
-            "resolution of `/usr/bin/time`).")
+            "resolution of `/usr/bin/time`).",
+            [("psnr_y", "PSNR-Y"), ("psnr_yuv", "PSNR-YUV"), ("ssim_db", "SSIM-Y")])
     if heic:
         L += section(
             heic, HEIC_ANCHOR, "psnr_rgb", "RGB PSNR",
@@ -222,7 +253,8 @@ def write_report(csvpath, outdir, meta):
             "BD-rate: file bytes at equal RGB PSNR against libheif's `heif-enc` (x265), both decoded "
             "by libheif's `heif-convert`; cjpeg (decoded by djpeg) for context.  Speed ratio: total "
             "heif-enc time / total time of the configuration (CPU: n/a below 10 ms).  SSIM-Y here is on BT.601 luma computed "
-            "from the RGB.")
+            "from the RGB.",
+            [("psnr_rgb", "RGB PSNR"), ("ssim_db", "SSIM-Y (RGB luma)")])
     if panels:
         plot(os.path.join(outdir, "speed_vs_bdrate.png"), panels)
         L += ["![speed vs BD-rate](speed_vs_bdrate.png)", ""]

@@ -47,6 +47,11 @@ Options:
   --kvazaar PATH   also benchmark this kvazaar binary (kvazaar 2.x, not a
                    Debian package: see docs/benchmarks.md) as
                    kvazaar-ultrafast, kvazaar-medium and kvazaar-veryslow
+  --variant NAME=ARGS
+                   also run hevc-enc with these extra options as
+                   "libheic-NAME" (e.g. --variant 'cqp0=--chroma-qp-offset 0');
+                   a NAME starting with "heic-enc" runs heic-enc with them
+                   instead; repeatable
   -h, --help       show this help and exit
 
 Environment: HEIC_CORPUS (default ../shared/corpus beside the repository;
@@ -66,6 +71,7 @@ hevc_enc=""
 runs=""
 heif_kvazaar=""
 kvazaar=""
+variants=()
 command_line="bench/run.sh${*:+ $*}"
 
 need_arg() {
@@ -91,6 +97,8 @@ while [ "$#" -gt 0 ]; do
     --heif-enc-kvazaar=*) heif_kvazaar="${1#*=}" ;;
     --kvazaar) need_arg "$@"; kvazaar="$2"; shift ;;
     --kvazaar=*) kvazaar="${1#*=}" ;;
+    --variant) need_arg "$@"; variants+=(--variant "$2"); shift ;;
+    --variant=*) variants+=(--variant "${1#*=}") ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -212,4 +220,5 @@ args=(--mode "$mode" --out "$out" --hevc-enc "${hevc_enc:-$build/hevc-enc}" --he
 args+=(--libheif-plugin-dir "$build/libheif-plugin")
 [ -z "$heif_kvazaar" ] || args+=(--heif-enc-kvazaar "$heif_kvazaar")
 [ -z "$kvazaar" ] || args+=(--kvazaar "$kvazaar")
+args+=("${variants[@]}")
 exec "$python" "$root/bench/bench.py" "${args[@]}"
