@@ -51,7 +51,7 @@ Options:
                    also run hevc-enc with these extra options as
                    "libheic-NAME" (e.g. --variant 'cqp0=--chroma-qp-offset 0');
                    a NAME starting with "heic-enc" runs heic-enc with them
-                   instead; repeatable
+                   instead; repeatable, and run whatever --only says
   -h, --help       show this help and exit
 
 Environment: HEIC_CORPUS (default ../shared/corpus beside the repository;

@@ -100,6 +100,7 @@ int main(void) {
   CHECK(hevc_enc_preset_from_name("fast") == HEVC_PRESET_FAST);
   CHECK(hevc_enc_preset_from_name("medium") == HEVC_PRESET_MEDIUM);
   CHECK(hevc_enc_preset_from_name("slow") == HEVC_PRESET_SLOW);
+  CHECK(hevc_enc_preset_from_name("veryslow") == HEVC_PRESET_VERYSLOW);
   CHECK(hevc_enc_preset_from_name("ultrafast") == -1);
   CHECK(hevc_enc_preset_from_name(NULL) == -1);
   {

@@ -34,8 +34,9 @@ static const char *const usage_text =
     "  -o FILE          the HEVC stream to write (required)\n"
     "  --qp N           quantisation parameter 0..51 (default 27)\n"
     "  --recon FILE     also write the reconstructed picture as Y4M\n"
-    "  --preset NAME    search effort: fast, medium (default) or slow; the\n"
-    "                   options below override single settings of the preset\n"
+    "  --preset NAME    search effort: fast, medium (default), slow or\n"
+    "                   veryslow; the options below override single settings\n"
+    "                   of the preset\n"
     "  --ctu 32|64      CTU size (default 64)\n"
     "  --rd N           luma modes kept for full RD after SATD, 1..35\n"
     "  --intra-step N   SATD pre-selection tries every Nth angular mode, then\n"
@@ -51,6 +52,8 @@ static const char *const usage_text =
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
     "  --no-sign-hiding disable sign data hiding\n"
+    "  --no-hash        no MD5 picture hash SEI (by default the stream ends\n"
+    "                   with one, for decoders to check their output)\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
     "  --rdoq 0|1       rate-distortion optimised quantisation\n"
     "  --tu-cand N      modes whose transform tree is searched (--tu-depth > 0)\n"
@@ -140,7 +143,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset")) {
       int p = hevc_enc_preset_from_name(argv[i + 1]);
-      if (p < 0) return usage_error("--preset: '%s' is not fast, medium or slow", argv[i + 1]);
+      if (p < 0) return usage_error("--preset: '%s' is not fast, medium, slow or veryslow", argv[i + 1]);
       (void)hevc_enc_config_preset(&cfg, (hevc_enc_preset)p);
       i++;
     }
@@ -227,6 +230,8 @@ int main(int argc, char **argv) {
       cfg.deblocking = 0;
     } else if (!strcmp(a, "--no-sao")) {
       cfg.sao = 0;
+    } else if (!strcmp(a, "--no-hash")) {
+      cfg.picture_hash = 0;
     } else if (!strcmp(a, "--no-sign-hiding")) {
       cfg.sign_hiding = 0;
     } else if (!strcmp(a, "--no-nxn")) {

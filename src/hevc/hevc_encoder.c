@@ -22,10 +22,12 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
   cfg->deblocking = 1;
   cfg->sao = 1;
   cfg->sign_hiding = 1;
-  /* Chroma 3 QP steps finer than luma: chroma costs few bits in photos, and
-   * PSNR-YUV (6Y + Cb + Cr) / 8 per bit improves by ~1% (measured against
-   * offsets 0, -2, -4 and -6 with the matching chroma weight). */
-  cfg->chroma_qp_offset = -3;
+  /* Chroma at the luma QP.  A finer chroma QP buys little PSNR-YUV and
+   * costs luma: on 7 photos, -3 against 0 gave PSNR-YUV -0.2 .. +2.1 % in
+   * BD-rate but PSNR-Y +4.3 .. +5.8 % and SSIM-Y +5.2 .. +5.9 %
+   * (docs/benchmarks.md, "Chroma QP offset").  A HEIC viewed as RGB needs
+   * finer chroma, and the HEIC encoder sets its own offset. */
+  cfg->chroma_qp_offset = 0;
   cfg->qp_jitter = 0;
   cfg->picture_hash = 1;
   cfg->wpp = 1;
@@ -41,7 +43,8 @@ static const struct preset_search {
     /*          rd  step mpm chroma nxn rdoq est tu tucand exit ts */
     [HEVC_PRESET_FAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0},
     [HEVC_PRESET_MEDIUM] = {2, 4, 1, 2, 1, 1, 1, 0, 1, 2, 0},
-    [HEVC_PRESET_SLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 2, 0, 1},
+    [HEVC_PRESET_SLOW] = {4, 2, 3, 2, 1, 1, 0, 1, 1, 1, 0},
+    [HEVC_PRESET_VERYSLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 2, 0, 1},
 };
 
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
@@ -63,7 +66,8 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
 
 int hevc_enc_preset_from_name(const char *name) {
   static const char *const names[HEVC_PRESET_COUNT] = {
-      [HEVC_PRESET_FAST] = "fast", [HEVC_PRESET_MEDIUM] = "medium", [HEVC_PRESET_SLOW] = "slow"};
+      [HEVC_PRESET_FAST] = "fast", [HEVC_PRESET_MEDIUM] = "medium", [HEVC_PRESET_SLOW] = "slow",
+      [HEVC_PRESET_VERYSLOW] = "veryslow"};
   for (int i = 0; name && i < HEVC_PRESET_COUNT; i++)
     if (!strcmp(name, names[i])) return i;
   return -1;

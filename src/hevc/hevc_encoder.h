@@ -64,6 +64,7 @@ typedef enum hevc_enc_preset {
   HEVC_PRESET_FAST = 0,
   HEVC_PRESET_MEDIUM,
   HEVC_PRESET_SLOW,
+  HEVC_PRESET_VERYSLOW,
   HEVC_PRESET_COUNT
 } hevc_enc_preset;
 
@@ -132,7 +133,7 @@ typedef struct hevc_enc_config {
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
- * chroma QP offset -3, WPP, one thread per CPU, the search of
+ * chroma QP offset 0, WPP, one thread per CPU, the search of
  * HEVC_PRESET_MEDIUM, no kept reconstruction. */
 void hevc_enc_config_default(hevc_enc_config *cfg);
 
@@ -140,7 +141,7 @@ void hevc_enc_config_default(hevc_enc_config *cfg);
  * left alone).  Returns 0, or -1 (cfg untouched) for an unknown preset. */
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p);
 
-/* "fast", "medium", "slow" -> HEVC_PRESET_*; -1 for any other name. */
+/* "fast", "medium", "slow", "veryslow" -> HEVC_PRESET_*; -1 for any other name. */
 int hevc_enc_preset_from_name(const char *name);
 
 /* NAL unit types this encoder writes. */

@@ -48,10 +48,11 @@ typedef enum be_param {
   BP_COUNT
 } be_param;
 
-typedef enum be_preset { PRESET_FAST = 0, PRESET_MEDIUM, PRESET_SLOW } be_preset;
+typedef enum be_preset { PRESET_FAST = 0, PRESET_MEDIUM, PRESET_SLOW, PRESET_VERYSLOW } be_preset;
 
 static const char *const k_presets[] = {
-  [PRESET_FAST] = "fast", [PRESET_MEDIUM] = "medium", [PRESET_SLOW] = "slow", NULL};
+  [PRESET_FAST] = "fast", [PRESET_MEDIUM] = "medium", [PRESET_SLOW] = "slow",
+  [PRESET_VERYSLOW] = "veryslow", NULL};
 static const char *const k_chromas[] = {"420", NULL};
 
 static const heic_param_info k_params[BP_COUNT] = {
@@ -276,7 +277,8 @@ static void be_config(const be_state *s, int bit_depth, hevc_enc_config *cfg) {
   cfg->deblocking = s->deblock;
   static const hevc_enc_preset presets[] = {[PRESET_FAST] = HEVC_PRESET_FAST,
                                             [PRESET_MEDIUM] = HEVC_PRESET_MEDIUM,
-                                            [PRESET_SLOW] = HEVC_PRESET_SLOW};
+                                            [PRESET_SLOW] = HEVC_PRESET_SLOW,
+                                            [PRESET_VERYSLOW] = HEVC_PRESET_VERYSLOW};
   (void)hevc_enc_config_preset(cfg, presets[s->preset]);
   cfg->chroma_qp_offset = s->chroma_qp_offset;
   cfg->picture_hash = s->picture_hash;
