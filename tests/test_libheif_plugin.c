@@ -484,9 +484,9 @@ static void test_parameters(void) {
   char s[16] = "";
   CHECK(!e.code && !heif_encoder_get_parameter_string(enc, "preset", s, sizeof(s)).code && !strcmp(s, "slow"),
         "preset slow -> %s", s);
-  e = heif_encoder_set_parameter(enc, "chroma-qp-offset", "-3");
-  CHECK(!e.code && !heif_encoder_get_parameter_integer(enc, "chroma-qp-offset", &v).code && v == -3,
-        "chroma-qp-offset -3 -> %d", v);
+  e = heif_encoder_set_parameter(enc, "chroma-qp-offset", "-5");
+  CHECK(!e.code && !heif_encoder_get_parameter_integer(enc, "chroma-qp-offset", &v).code && v == -5,
+        "chroma-qp-offset -5 -> %d", v);
   e = heif_encoder_set_parameter(enc, "sao", "false");
   CHECK(!e.code && !heif_encoder_get_parameter_boolean(enc, "sao", &v).code && v == 0, "sao false -> %d", v);
   expect_error(heif_encoder_set_parameter(enc, "no-such", "1"), heif_error_Usage_error,

@@ -68,7 +68,7 @@ static const heic_param_info k_params[BP_COUNT] = {
              "quantisation parameter 0..51, overrides quality; -1: from quality"},
   [BP_SAO] = {"sao", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "sample adaptive offset filter"},
   [BP_DEBLOCK] = {"deblock", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "in-loop deblocking filter"},
-  [BP_CHROMA_QP_OFFSET] = {"chroma-qp-offset", HEIC_PARAM_INT, -12, 12, "-6", NULL,
+  [BP_CHROMA_QP_OFFSET] = {"chroma-qp-offset", HEIC_PARAM_INT, -12, 12, "-3", NULL,
                            "QP of Cb and Cr relative to luma (negative: finer chroma)"},
   [BP_PICTURE_HASH] = {"picture-hash", HEIC_PARAM_BOOL, 0, 1, "0", NULL,
                        "MD5 picture hash SEI, for decoders to verify (58 bytes a picture)"},
@@ -162,12 +162,14 @@ heic_status hp_builtin_open_with_allocator(void **state, const heic_plugin_host 
   s->sao = 1;
   s->deblock = 1;
   s->picture_hash = 0;
-  /* -6, not hevc-enc's -3: a HEIC is mostly shown as RGB, where an error
-   * in Cb or Cr (each covering 4 pixels in 4:2:0, and entering R, G, B
-   * with gains up to 1.77) weighs about 4x one in Y, i.e. a chroma step
-   * half the luma one (6 QP).  Measured on corpus photos against heif-enc
-   * (RGB PSNR BD-rate): -3 -> -6 gained 1.7%, -9 lost again. */
-  s->chroma_qp_offset = -6;
+  /* -3, not hevc-enc's 0: a HEIC is mostly shown as RGB, where an error in
+   * Cb or Cr (each covering 4 pixels in 4:2:0, entering R, G, B with gains
+   * up to 1.77) weighs more than one in Y.  Chosen on the ten bench photos
+   * by the mean of the BD-rates on RGB PSNR and on SSIM of the luma, which
+   * the eye resolves finer than colour: against -6 (the old default, best
+   * on RGB PSNR alone), -4 gives +0.8 % / -5.7 %, -3 +2.2 % / -7.8 % and
+   * 0 +8.0 % / -11.7 % (docs/benchmarks.md, "Chroma QP offset"). */
+  s->chroma_qp_offset = -3;
   s->preset = PRESET_MEDIUM;
   *state = s;
   return HEIC_OK;
