@@ -28,23 +28,42 @@
 # One line per encode, then "N passed, N failed, N skipped".  Exit status:
 # 0 all passed, 1 a failure, 77 skipped (no corpus or a missing oracle).
 #
-# The 12 MP photo (anything above 8 MP) runs at -q 75 only.  --quick runs
-# three small photos at -q 75 (alpha, JPEG with an EXIF orientation, odd
-# size), for the sanitizer build.
+# Which photos at which qualities:
 #
-# usage: encode_corpus.sh [--quick] [--encoder NAME] [--jobs N]
+#   default  (ctest's encode_corpus and encode_corpus_x265) every photo up
+#            to 1 MP at all four qualities - every kind of input: 8- and
+#            16-bit, grey, RGBA, JPEG with Exif/XMP/ICC and an EXIF
+#            orientation, Y4M, odd sizes, 1x1; the photos of 1 to 8 MP at
+#            -q 75, and with the builtin encoder at one more quality, 30,
+#            50 and 90 in turn; the 12 MP photo (anything above 8 MP) at
+#            -q 75 with the builtin encoder only.  About 1.5 minutes on 2
+#            cores for each encoder (x265 codes the big photos at its
+#            default preset, slow: the plugin's path is the same at any size).
+#   --full   every photo at all four qualities, and above 8 MP at -q 75 with
+#            both encoders (73 encodes each; about 5 minutes on 2 cores for
+#            the builtin encoder, 7 for x265 at its default preset, slow).
+#            Run it by hand after changing the writer, the tools or an
+#            encoder plugin, e.g.
+#              tests/encode_corpus.sh --full --encoder x265 build-ci/heic-enc \
+#                build-ci/heic-dec build-ci/heic-info build-ci/tests/imgcmp ../shared/corpus
+#   --quick  three small photos at -q 75 (alpha, JPEG with an EXIF
+#            orientation, odd size), for the sanitizer build.
+#
+# usage: encode_corpus.sh [--quick|--full] [--encoder NAME] [--jobs N]
 #                         HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP CORPUS_DIR
 set -uo pipefail
 # shellcheck source=tests/lib/jobs.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/jobs.sh"
 
-usage="usage: encode_corpus.sh [--quick] [--encoder NAME] [--jobs N] HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP CORPUS_DIR"
+usage="usage: encode_corpus.sh [--quick|--full] [--encoder NAME] [--jobs N] HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP CORPUS_DIR"
 quick=0
+full=0
 encoder=builtin
 jobs="${HEIC_ENCODE_JOBS:-2}"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) quick=1; shift ;;
+    --quick) quick=1; full=0; shift ;;
+    --full) full=1; quick=0; shift ;;
     --encoder) encoder="${2:?$usage}"; shift 2 ;;
     --jobs) jobs="${2:?$usage}"; shift 2 ;;
     --) shift; break ;;
@@ -64,6 +83,8 @@ min_psnr_q75=38   # the issue's bar, at -q 75
 min_psnr_any=25   # at every quality: the right picture, the right way up
 min_psnr_dec=40   # heic-dec against heif-convert (two decoders, one file)
 big_pixels=8000000
+mid_pixels=1000000  # above it (and up to big_pixels) -q 75 and one more, unless --full
+mid_extra=(30 50 90)
 quick_inputs=(png/wesaturate_tmshre_alpha_500x500.png
               jpeg/paris_exif_orientation_5.jpg
               png/tiny_63x65_storm.png)
@@ -336,6 +357,7 @@ fi
 # JPEG and for any input with an EXIF orientation other than 1.
 mkdir -p "$tmp/in" "$tmp/out"
 prep_failed=0
+n_mid=0
 job_input=()
 job_q=()
 for i in "${!inputs[@]}"; do
@@ -361,10 +383,22 @@ for i in "${!inputs[@]}"; do
   echo "ref=$ref" >>"$m"
   w="$(mget "$m" w)"
   h="$(mget "$m" h)"
-  for q in "${qualities[@]}"; do
-    if [ $((w * h)) -gt "$big_pixels" ] && [ "$q" -ne 75 ]; then
-      continue
+  px=$((w * h))
+  q_here=("${qualities[@]}")
+  if [ "$px" -gt "$big_pixels" ]; then
+    q_here=(75)
+    if [ "$full" -eq 0 ] && [ "$quick" -eq 0 ] && [ "$encoder" != builtin ]; then
+      echo "note: $rel (${w}x${h}) is left to --full with encoder $encoder"
+      q_here=()
     fi
+  elif [ "$px" -gt "$mid_pixels" ] && [ "$full" -eq 0 ] && [ "$quick" -eq 0 ]; then
+    q_here=(75)
+    if [ "$encoder" = builtin ]; then
+      q_here+=("${mid_extra[$((n_mid % ${#mid_extra[@]}))]}")
+      n_mid=$((n_mid + 1))
+    fi
+  fi
+  for q in "${q_here[@]}"; do
     job_input+=("$i")
     job_q+=("$q")
   done
@@ -602,8 +636,16 @@ check_one() {
 
 # ---- run ----------------------------------------------------------------------
 start="$(date +%s)"
-echo "encode_corpus: encoder $encoder, ${#inputs[@]} inputs, ${#job_input[@]} encodes" \
-     "(qualities ${qualities[*]}; above $big_pixels pixels q75 only), $jobs at a time"
+if [ "$full" -eq 1 ] || [ "$quick" -eq 1 ]; then
+  sel="qualities ${qualities[*]}; above $big_pixels pixels q75 only"
+else
+  if [ "$encoder" = builtin ]; then
+    sel="qualities ${qualities[*]} up to $mid_pixels pixels, q75 and one of ${mid_extra[*]} up to $big_pixels, q75 above"
+  else
+    sel="qualities ${qualities[*]} up to $mid_pixels pixels, q75 up to $big_pixels, above: --full only"
+  fi
+fi
+echo "encode_corpus: encoder $encoder, ${#inputs[@]} inputs, ${#job_input[@]} encodes ($sel), $jobs at a time"
 # Biggest pictures first, so that the slowest encodes do not end the run alone.
 order=()
 while read -r _ n; do

@@ -13,10 +13,26 @@
 #                            [--no-simd-check]
 #   --threads N  threads of the checked encodes (default 2); the C-kernel
 #           encode uses 1 (or 2 when N is 1)
-#   --ci    representative subset, a few minutes on 2 cores (default)
-#   --full  every content x size x depth x QP, the corpus Y4Ms at 8 and 10 bits,
-#           and tool variants (CTU 32, no SAO / deblocking / sign hiding / NxN,
-#           QP jitter for cu_qp_delta, each preset)
+#   --ci    representative subset (default; what ctest's hevc_conformance_ci
+#           runs): 238 streams, about 1 minute on 2 cores (2 under ASan).
+#           Every tool variant below (each preset - fast, slow, veryslow,
+#           and medium, the default, everywhere else -, CTU 32 and 64, WPP on
+#           and off, QP jitter, ...) at QP 12 and 37 on two pictures: one 8-bit
+#           and one 10-bit, taken in turn from the odd-sized and
+#           one-/two-CTU-wide ones, so that each variant meets both depths
+#           and a partial CTU.  The small pictures (1x1 to 200x120, both
+#           depths, every content kind) at QP 0, 22, 37, 51; the one- and
+#           two-CTU-wide wavefront corner cases (40x300, 130x260) too; the
+#           big ones at fewer QPs: 1000x750 8-bit at 1, 27, 45, 1920x1080
+#           10-bit at 27, each corpus Y4M at one of 27, 1, 45 in turn.
+#   --full  every content x size x depth x QP (0 1 12 22 27 32 37 45 51), the
+#           corpus Y4Ms at 8 and 10 bits, and every tool variant on every
+#           picture up to 130x260 and on 1000x750 8-bit: 5,226 streams, about
+#           half an hour on 2 cores (5,080 streams before --preset veryslow
+#           joined the variants: 1,588 s at --threads 5, 2026-12-07).  Run
+#           it after changing the encoder:
+#             tests/hevc_conformance.sh --full --enc build-ci/hevc-enc
+#           Apart from the 200x120 pictures the --ci list is a subset of it.
 # Needs: ffmpeg, libde265-dec265 (Debian libde265-examples), python3.
 # Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
 set -u
@@ -36,7 +52,7 @@ while [ $# -gt 0 ]; do
     --enc) enc=$2; shift ;;
     --keep) keep=1 ;;
     --no-simd-check) simd_check=0 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -u/{/^set -u/d;p}' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -96,11 +112,17 @@ fi
 list="$work/jobs.txt"
 : > "$list"
 if [ $mode = full ]; then qps="0 1 12 22 27 32 37 45 51"; else qps="0 22 37 51"; fi
+big_qps=(27 1 45)  # --ci: the corpus Y4Ms take one each, in turn
+n_corpus=0
 for f in "${inputs[@]}"; do
-  case "$f" in
-    *1920x1080*|*1000x750*|"$corpus"/*) q_here=$([ $mode = full ] && echo "$qps" || echo "1 27 45") ;;
-    *) q_here=$qps ;;
-  esac
+  q_here=$qps
+  if [ $mode != full ]; then
+    case "$f" in
+      *1000x750*) q_here="1 27 45" ;;
+      *1920x1080*) q_here="27" ;;
+      "$corpus"/*) q_here=${big_qps[$((n_corpus % 3))]}; n_corpus=$((n_corpus + 1)) ;;
+    esac
+  fi
   for q in $q_here; do echo "$f|$q|" >> "$list"; done
 done
 variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--qp-jitter 6" "--qp-jitter 30 --ctu 32" "--rd 35"
@@ -108,14 +130,27 @@ variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--
           "--tu-depth 1" "--tu-depth 4 --rd 2" "--tu-depth 3 --ctu 32 --no-nxn" "--tu-depth 2 --early-exit 0"
           "--rate-est 0" "--rdoq 0" "--early-exit 2 --rd 3"
           "--transform-skip 1" "--transform-skip 1 --preset slow --qp-jitter 4" "--transform-skip 1 --preset fast --tu-depth 2" "--tu-depth 2 --tu-cand 4" "--preset fast --qp-jitter 3" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5"
-          "--wpp 0" "--wpp 0 --qp-jitter 5" "--qp-jitter 7 --ctu 32")
-for f in "${inputs[@]}"; do
-  case "$f" in *mixed_64x64*|*mixed_65x67*|*edges_200x120*|*noise_65x67*|*noise_130x260*) ;; *) [ $mode = full ] || continue ;; esac
-  case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [ $mode = full ] && [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac
-  for v in "${variants[@]}"; do
-    for q in 12 37; do echo "$f|$q|$v" >> "$list"; done
+          "--wpp 0" "--wpp 0 --qp-jitter 5" "--qp-jitter 7 --ctu 32" "--preset veryslow")
+if [ $mode = full ]; then
+  for f in "${inputs[@]}"; do
+    case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac
+    for v in "${variants[@]}"; do
+      for q in 12 37; do echo "$f|$q|$v" >> "$list"; done
+    done
   done
-done
+else
+  # Variant i on var8[i % 3] and var10[i % 5]: every variant at both depths
+  # and on at least one picture that ends in a partial CTU.
+  var8=("$work/in_mixed_65x67_8.y4m" "$work/in_edges_200x120_8.y4m" "$work/in_noise_65x67_8.y4m")
+  var10=("$work/in_noise_130x260_10.y4m" "$work/in_mixed_65x67_10.y4m" "$work/in_edges_200x120_10.y4m"
+         "$work/in_noise_65x67_10.y4m" "$work/in_mixed_64x64_10.y4m")
+  for i in "${!variants[@]}"; do
+    for f in "${var8[$((i % ${#var8[@]}))]}" "${var10[$((i % ${#var10[@]}))]}"; do
+      [ -f "$f" ] || { echo "missing variant input $f" >&2; exit 2; }
+      for q in 12 37; do echo "$f|$q|${variants[$i]}" >> "$list"; done
+    done
+  done
+fi
 
 # small pictures first: a run cut short still covers every tool and size
 { grep -v -E '1920x1080|1000x750|/y4m/' "$list"; grep -E '1920x1080|1000x750|/y4m/' "$list"; } > "$list.sorted"

@@ -5,15 +5,36 @@
 # each case exercising a different part of the encoder:
 #
 #   grid    png/odd_1001x667_flower.png   --tile 256: a 4x3 grid of tiles,
-#                                          encoded in parallel (--threads 2);
-#                                          x265: --tile 512, 2x2 tiles
+#                                          encoded in parallel (--threads 2:
+#                                          one pool for tiles and rows)
 #   alpha   png/wesaturate_tmshre_alpha_500x500.png  alpha auxiliary image, ICC
-#   exif    jpeg/paris_exif_orientation_5.jpg  JPEG reader, Exif, irot/imir
+#   exif    jpeg/paris_exif_orientation_5.jpg  JPEG reader, Exif, irot/imir;
+#                                          --threads 2: wavefront rows of one
+#                                          picture on two threads
 #   16bit   png/hdr_room_676x449_16bit.png     16-bit PNG -> 10-bit HEVC
 #   grey    png/wesaturate_cvo9xd_gray_500x500.png  grey PNG, a thumbnail
 #   tiny    png/tiny_7x5_path.png              odd size, clap
 #
-# The x265 cases (-e x265, when the plugin is built) use
+# The builtin cases other than grid and exif run at --threads 1: valgrind
+# serialises threads, so extra threads add time and no coverage there (the
+# thread-count independence of the output is hevc_threads' job).  With x265
+# (-e x265, when the plugin is built):
+#
+#   grid    png/tiny_63x65_storm.png  --tile 64 --threads 2: two x265
+#                                     encoders at once, tiles padded
+#   alpha   png/wesaturate_tmshre_alpha_500x500.png  a second encoder for
+#                                     the alpha plane
+#   16bit   png/dji_fc6310_64x64_16bit.png  libx265's 10-bit library
+#
+# --full adds the cases these replaced (about 10 minutes on 2 cores, more
+# on a loaded machine, against 2 for the default): the builtin alpha, exif,
+# 16bit, grey and tiny cases at the default thread count (one per CPU), and x265
+# on the big pictures - grid on odd_1001x667_flower.png with --tile 512
+# --threads 2 (a 2x2 grid), exif on paris_exif_orientation_5.jpg, 16bit on
+# hdr_room_676x449_16bit.png.  x265 at its default preset (slow) is most of
+# the time: libx265 under valgrind is 20-50x slower than without it.
+#
+# The x265 cases use
 # tests/valgrind_x265.supp and --track-origins=yes: libx265 3.5's own
 # defects (its 1,168-byte leak per encoder, its SIMD kernels' uninitialised
 # reads) are suppressed by frames inside libx265 only, and the one report
@@ -27,10 +48,15 @@
 # read by heic-info afterwards.  Two photos run at a time.  Exit 77
 # (skipped) without valgrind or the corpus.
 #
-# usage: valgrind_encode.sh HEIC_ENC HEIC_INFO CORPUS_DIR
+# usage: valgrind_encode.sh [--full] HEIC_ENC HEIC_INFO CORPUS_DIR
 set -euo pipefail
 
-enc="${1:?usage: valgrind_encode.sh HEIC_ENC HEIC_INFO CORPUS_DIR}"
+full=0
+if [ "${1:-}" = "--full" ]; then
+  full=1
+  shift
+fi
+enc="${1:?usage: valgrind_encode.sh [--full] HEIC_ENC HEIC_INFO CORPUS_DIR}"
 info="${2:?}"
 corpus="${3:?}"
 jobs=2
@@ -42,19 +68,34 @@ source "$here/lib/jobs.sh"
 # name|input (under CORPUS/inputs)|extra heic-enc options
 cases=(
   "grid|png/odd_1001x667_flower.png|--tile 256 --threads 2"
-  "alpha|png/wesaturate_tmshre_alpha_500x500.png|"
-  "exif|jpeg/paris_exif_orientation_5.jpg|"
-  "16bit|png/hdr_room_676x449_16bit.png|"
-  "grey|png/wesaturate_cvo9xd_gray_500x500.png|--thumb 128"
-  "tiny|png/tiny_7x5_path.png|"
+  "alpha|png/wesaturate_tmshre_alpha_500x500.png|--threads 1"
+  "exif|jpeg/paris_exif_orientation_5.jpg|--threads 2"
+  "16bit|png/hdr_room_676x449_16bit.png|--threads 1"
+  "grey|png/wesaturate_cvo9xd_gray_500x500.png|--thumb 128 --threads 1"
+  "tiny|png/tiny_7x5_path.png|--threads 1"
 )
+if [ "$full" -eq 1 ]; then
+  cases+=(
+    "alpha|png/wesaturate_tmshre_alpha_500x500.png|"
+    "exif|jpeg/paris_exif_orientation_5.jpg|"
+    "16bit|png/hdr_room_676x449_16bit.png|"
+    "grey|png/wesaturate_cvo9xd_gray_500x500.png|--thumb 128"
+    "tiny|png/tiny_7x5_path.png|"
+  )
+fi
 if "$enc" --list-encoders 2>/dev/null | grep -q '^ *x265'; then
   cases+=(
-    "grid|png/odd_1001x667_flower.png|-e x265 --tile 512 --threads 2"
+    "grid|png/tiny_63x65_storm.png|-e x265 --tile 64 --threads 2"
     "alpha|png/wesaturate_tmshre_alpha_500x500.png|-e x265"
-    "exif|jpeg/paris_exif_orientation_5.jpg|-e x265"
-    "16bit|png/hdr_room_676x449_16bit.png|-e x265"
+    "16bit|png/dji_fc6310_64x64_16bit.png|-e x265"
   )
+  if [ "$full" -eq 1 ]; then
+    cases+=(
+      "grid|png/odd_1001x667_flower.png|-e x265 --tile 512 --threads 2"
+      "exif|jpeg/paris_exif_orientation_5.jpg|-e x265"
+      "16bit|png/hdr_room_676x449_16bit.png|-e x265"
+    )
+  fi
 fi
 
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -129,8 +170,16 @@ check_one() {
   fi
 }
 
-echo "valgrind $(valgrind --version): heic-enc -q 75, ${#cases[@]} cases, $jobs at a time"
-run_jobs "$jobs" "$tmp" check_one "${!cases[@]}"
+echo "valgrind $(valgrind --version): heic-enc -q 75, ${#cases[@]} cases$([ "$full" -eq 1 ] && echo " (--full)"), $jobs at a time"
+# The x265 cases first: they are the longest.
+order=()
+for i in "${!cases[@]}"; do
+  case "${cases[$i]}" in *"-e x265"*) order+=("$i") ;; esac
+done
+for i in "${!cases[@]}"; do
+  case "${cases[$i]}" in *"-e x265"*) ;; *) order+=("$i") ;; esac
+done
+run_jobs "$jobs" "$tmp" check_one "${order[@]}"
 tally_results "$tmp" "" "${!cases[@]}"
 passed="$TALLY_PASSED"
 failed="$TALLY_FAILED"
