@@ -36,12 +36,14 @@
 #            orientation, Y4M, odd sizes, 1x1; the photos of 1 to 8 MP at
 #            -q 75, and with the builtin encoder at one more quality, 30,
 #            50 and 90 in turn; the 12 MP photo (anything above 8 MP) at
-#            -q 75 with the builtin encoder only.  About 1.5 minutes on 2
-#            cores for each encoder (x265 codes the big photos at its
-#            default preset, slow: the plugin's path is the same at any size).
+#            -q 75 with the builtin encoder only.  About 55 s alone on 2
+#            cores for each encoder, 2 minutes in the suite beside other
+#            tests (x265 codes the big photos at its default preset, slow:
+#            the plugin's path is the same at any size).
 #   --full   every photo at all four qualities, and above 8 MP at -q 75 with
-#            both encoders (73 encodes each; about 5 minutes on 2 cores for
-#            the builtin encoder, 7 for x265 at its default preset, slow).
+#            both encoders (73 encodes each; alone on 2 cores about 80 s for
+#            the builtin encoder, 125 s for x265 at its default preset, slow;
+#            the old default, which took 4.5 and 6 minutes in the suite).
 #            Run it by hand after changing the writer, the tools or an
 #            encoder plugin, e.g.
 #              tests/encode_corpus.sh --full --encoder x265 build-ci/heic-enc \

@@ -24,8 +24,8 @@
 #     heic-info under valgrind (memcheck, every leak kind an error) over
 #     every case that passed step 3 (one that failed there is already
 #     reported).  --full also runs heic-dec --threads 1 under valgrind on
-#     each case (about 3 minutes on 2 cores instead of 2; valgrind's start
-#     is most of each run).
+#     each case (110 s alone on 2 cores instead of 80; valgrind's start is
+#     most of each run).
 #
 # Two cases run at a time.  Exit status 0 when everything passed.
 set -euo pipefail

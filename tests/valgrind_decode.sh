@@ -7,12 +7,12 @@
 # the Sony 10-bit 4:2:2 .HIF, the truncated iPhone file, libheif's example).
 # MAX_BYTES is 300 KB by default (ctest's valgrind_decode: the conformance
 # files, Nokia's, the variants, the fuzz and malformed files, a small grid
-# and the iPhone XS edit; about 2 minutes on 2 cores) and 1 MB with --full,
+# and the iPhone XS edit; 70 s alone on 2 cores) and 1 MB with --full,
 # which adds the full-size decodes of the big grids - the 12 MP iPhone 8
 # Plus photo (48 tiles; decoded in full even if a bigger corpus file), the
 # Xiaomi photo (24 tiles, 192 KB of Exif), C007 (2x2 of 720p), libheif's
-# example.heic - about 4 minutes on 2 cores (their primary images are
-# decoded under ASan by corpus_decode in the sanitizer tree).
+# example.heic - 105 s alone on 2 cores (their primary images are decoded
+# under ASan by corpus_decode in the sanitizer tree).
 #
 # heic-dec may succeed or fail cleanly (exit 0 or 1); any valgrind error,
 # leak, signal or other exit status fails the test.  The one suppression is

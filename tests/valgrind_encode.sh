@@ -26,9 +26,11 @@
 #                                     the alpha plane
 #   16bit   png/dji_fc6310_64x64_16bit.png  libx265's 10-bit library
 #
-# --full adds the cases these replaced (about 10 minutes on 2 cores, more
-# on a loaded machine, against 2 for the default): the builtin alpha, exif,
-# 16bit, grey and tiny cases at the default thread count (one per CPU), and x265
+# --full adds the cases these replaced (130 s alone on 2 cores against 46 s
+# for the default; in the whole suite the old set took 12 minutes: libx265
+# under valgrind slows down far more than the rest when cores are shared):
+# the builtin alpha, exif, 16bit, grey and tiny cases at the default thread
+# count (one per CPU), and x265
 # on the big pictures - grid on odd_1001x667_flower.png with --tile 512
 # --threads 2 (a 2x2 grid), exif on paris_exif_orientation_5.jpg, 16bit on
 # hdr_room_676x449_16bit.png.  x265 at its default preset (slow) is most of
