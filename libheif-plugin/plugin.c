@@ -192,7 +192,7 @@ typedef enum lp_kind { LP_ANY, LP_INTEGER, LP_BOOLEAN } lp_kind;
 static const char *not_here(const char *name) {
   static const char *const notes[][2] = {
     {"tile-size", "libheif makes the grids of large images itself"},
-    {"speed", "choose preset=fast, medium, slow or veryslow"},
+    {"speed", "choose preset=ultrafast, fast, medium, slow or veryslow"},
   };
   for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
     if (!strcmp(name, notes[i][0])) return notes[i][1];

@@ -130,7 +130,8 @@ variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--
           "--tu-depth 1" "--tu-depth 4 --rd 2" "--tu-depth 3 --ctu 32 --no-nxn" "--tu-depth 2 --early-exit 0"
           "--rate-est 0" "--rdoq 0" "--early-exit 2 --rd 3"
           "--transform-skip 1" "--transform-skip 1 --preset slow --qp-jitter 4" "--transform-skip 1 --preset fast --tu-depth 2" "--tu-depth 2 --tu-cand 4" "--preset fast --qp-jitter 3" "--preset fast --ctu 32 --qp-jitter 4" "--preset slow --qp-jitter 5"
-          "--wpp 0" "--wpp 0 --qp-jitter 5" "--qp-jitter 7 --ctu 32" "--preset veryslow")
+          "--wpp 0" "--wpp 0 --qp-jitter 5" "--qp-jitter 7 --ctu 32" "--preset veryslow"
+          "--preset ultrafast" "--cu-sizes 32-64 --qp-jitter 4" "--cu-sizes 16-16 --ctu 32" "--cu-sizes 8-8 --preset slow")
 if [ $mode = full ]; then
   for f in "${inputs[@]}"; do
     case "$f" in *1920x1080*|*1000x750*|"$corpus"/*) [[ "$f" != *mixed_1000x750_8* ]] && continue ;; esac

@@ -97,11 +97,12 @@ int main(void) {
   CHECK(hc_mem_outstanding(&mem) == 0);
 
   /* presets: names, and each one encodes deterministically */
+  CHECK(hevc_enc_preset_from_name("ultrafast") == HEVC_PRESET_ULTRAFAST);
   CHECK(hevc_enc_preset_from_name("fast") == HEVC_PRESET_FAST);
   CHECK(hevc_enc_preset_from_name("medium") == HEVC_PRESET_MEDIUM);
   CHECK(hevc_enc_preset_from_name("slow") == HEVC_PRESET_SLOW);
   CHECK(hevc_enc_preset_from_name("veryslow") == HEVC_PRESET_VERYSLOW);
-  CHECK(hevc_enc_preset_from_name("ultrafast") == -1);
+  CHECK(hevc_enc_preset_from_name("placebo") == -1);
   CHECK(hevc_enc_preset_from_name(NULL) == -1);
   {
     hevc_enc_config pc = cfg;
@@ -132,6 +133,13 @@ int main(void) {
     bad = cfg;
     bad.bit_depth = 12;
     CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+    bad = cfg;
+    bad.cu_min_log2 = 2; /* 4x4 is not a CU size */
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
+    bad = cfg;
+    bad.cu_min_log2 = 5;
+    bad.cu_max_log2 = 4; /* an empty range */
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
     bad = cfg;
     bad.keep_recon = 2;
     CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);

@@ -34,9 +34,9 @@ static const char *const usage_text =
     "  -o FILE          the HEVC stream to write (required)\n"
     "  --qp N           quantisation parameter 0..51 (default 27)\n"
     "  --recon FILE     also write the reconstructed picture as Y4M\n"
-    "  --preset NAME    search effort: fast, medium (default), slow or\n"
-    "                   veryslow; the options below override single settings\n"
-    "                   of the preset\n"
+    "  --preset NAME    search effort: ultrafast, fast, medium (default), slow\n"
+    "                   or veryslow; the options below override single\n"
+    "                   settings of the preset\n"
     "  --ctu 32|64      CTU size (default 64)\n"
     "  --rd N           luma modes kept for full RD after SATD, 1..35\n"
     "  --intra-step N   SATD pre-selection tries every Nth angular mode, then\n"
@@ -47,7 +47,7 @@ static const char *const usage_text =
     "                   code no or few bits, no NxN under 48 bits; 2: also\n"
     "                   64x64 CUs only where the 32x32 quarters stay whole,\n"
     "                   no NxN under 96 bits\n"
-    "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default -3)\n"
+    "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default 0)\n"
     "  --transform-skip 0|1  4x4 blocks may be coded untransformed (needs RDOQ)\n"
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
@@ -60,6 +60,8 @@ static const char *const usage_text =
     "  --rate-est 0|1   candidates' residual rates from RDOQ's estimate\n"
     "  --tu-depth N     transform tree depth below a CU searched by RD, 0..4\n"
     "                   (at most 3 with --ctu 32)\n"
+    "  --cu-sizes MIN-MAX  CU sizes the search tries, of 8, 16, 32, 64 (e.g.\n"
+    "                   16-32; larger CUs are always split)\n"
     "  --threads N      threads coding the picture (default 0: one per CPU\n"
     "                   the process may use); the output is the same for any N\n"
     "  --wpp 0|1        wavefront parallel processing: CTU rows coded two\n"
@@ -86,6 +88,13 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
   if (errno || end == s || *end || v < lo || v > hi) return -1;
   *out = (int)v;
   return 0;
+}
+
+/* log2 of a CU size 8, 16, 32 or 64; -1 for any other value. */
+static int cu_log2_of(int size) {
+  for (int l = 3; l <= 6; l++)
+    if (size == 1 << l) return l;
+  return -1;
 }
 
 static int write_stream(const char *path, const hevc_enc_output *out, char *msg, size_t msz) {
@@ -143,7 +152,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset")) {
       int p = hevc_enc_preset_from_name(argv[i + 1]);
-      if (p < 0) return usage_error("--preset: '%s' is not fast, medium, slow or veryslow", argv[i + 1]);
+      if (p < 0) return usage_error("--preset: '%s' is not ultrafast, fast, medium, slow or veryslow", argv[i + 1]);
       (void)hevc_enc_config_preset(&cfg, (hevc_enc_preset)p);
       i++;
     }
@@ -215,6 +224,14 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 0, 2, &cfg.early_exit))
         return usage_error("--early-exit: '%s' is not 0..2", val);
+    } else if (!strcmp(a, "--cu-sizes")) {
+      int lo, hi, len = 0;
+      NEED_VAL();
+      if (sscanf(val, "%d-%d%n", &lo, &hi, &len) != 2 || val[len] || cu_log2_of(lo) < 0 ||
+          cu_log2_of(hi) < 0 || lo > hi)
+        return usage_error("--cu-sizes: '%s' is not MIN-MAX of 8, 16, 32, 64 (e.g. 8-32)", val);
+      cfg.cu_min_log2 = cu_log2_of(lo);
+      cfg.cu_max_log2 = cu_log2_of(hi);
     } else if (!strcmp(a, "--threads")) {
       NEED_VAL();
       if (parse_int(val, 0, 1024, &cfg.threads))

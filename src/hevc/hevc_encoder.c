@@ -38,13 +38,14 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
 /* The search settings of each preset, in hevc_enc_preset order. */
 static const struct preset_search {
   uint8_t rd_candidates, intra_step, mpm_rd, chroma_candidates, nxn, rdoq, rate_estimate,
-      tu_depth, tu_candidates, early_exit, transform_skip;
+      tu_depth, tu_candidates, early_exit, transform_skip, cu_min_log2, cu_max_log2;
 } k_presets[HEVC_PRESET_COUNT] = {
-    /*          rd  step mpm chroma nxn rdoq est tu tucand exit ts */
-    [HEVC_PRESET_FAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0},
-    [HEVC_PRESET_MEDIUM] = {2, 4, 1, 2, 1, 1, 1, 0, 1, 2, 0},
-    [HEVC_PRESET_SLOW] = {4, 2, 3, 2, 1, 1, 0, 1, 1, 1, 0},
-    [HEVC_PRESET_VERYSLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 2, 0, 1},
+    /*          rd  step mpm chroma nxn rdoq est tu tucand exit ts cu sizes */
+    [HEVC_PRESET_ULTRAFAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0, 4, 5},
+    [HEVC_PRESET_FAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0, 3, 6},
+    [HEVC_PRESET_MEDIUM] = {1, 4, 1, 2, 1, 1, 1, 0, 1, 2, 0, 3, 6},
+    [HEVC_PRESET_SLOW] = {4, 2, 3, 2, 1, 1, 0, 1, 1, 1, 0, 3, 6},
+    [HEVC_PRESET_VERYSLOW] = {8, 1, 3, 5, 1, 1, 0, 3, 2, 0, 1, 3, 6},
 };
 
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
@@ -61,12 +62,15 @@ int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p) {
   cfg->tu_candidates = k->tu_candidates;
   cfg->early_exit = k->early_exit;
   cfg->transform_skip = k->transform_skip;
+  cfg->cu_min_log2 = k->cu_min_log2;
+  cfg->cu_max_log2 = k->cu_max_log2;
   return 0;
 }
 
 int hevc_enc_preset_from_name(const char *name) {
   static const char *const names[HEVC_PRESET_COUNT] = {
-      [HEVC_PRESET_FAST] = "fast", [HEVC_PRESET_MEDIUM] = "medium", [HEVC_PRESET_SLOW] = "slow",
+      [HEVC_PRESET_ULTRAFAST] = "ultrafast", [HEVC_PRESET_FAST] = "fast",
+      [HEVC_PRESET_MEDIUM] = "medium", [HEVC_PRESET_SLOW] = "slow",
       [HEVC_PRESET_VERYSLOW] = "veryslow"};
   for (int i = 0; name && i < HEVC_PRESET_COUNT; i++)
     if (!strcmp(name, names[i])) return i;
@@ -160,6 +164,8 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
       {"transform_skip", cfg->transform_skip, 0, 1},
       {"tu_candidates", cfg->tu_candidates, 1, 35},
       {"early_exit", cfg->early_exit, 0, 2},
+      {"cu_min_log2", cfg->cu_min_log2, 3, 6},
+      {"cu_max_log2", cfg->cu_max_log2, cfg->cu_min_log2, 6},
       {"qp_jitter", cfg->qp_jitter, 0, 51},
       {"keep_recon", cfg->keep_recon, 0, 1},
       {"picture_hash", cfg->picture_hash, 0, 1},

@@ -61,7 +61,8 @@ typedef struct hevc_encoder hevc_encoder;
  * search fields of hevc_enc_config below; a caller may then override any
  * single field. */
 typedef enum hevc_enc_preset {
-  HEVC_PRESET_FAST = 0,
+  HEVC_PRESET_ULTRAFAST = 0,
+  HEVC_PRESET_FAST,
   HEVC_PRESET_MEDIUM,
   HEVC_PRESET_SLOW,
   HEVC_PRESET_VERYSLOW,
@@ -130,6 +131,10 @@ typedef struct hevc_enc_config {
                        * for an 8x8 CU under 48 bits; 2: also 64x64 CUs tried
                        * only when their four 32x32 quarters stay whole, and
                        * no NxN under 96 bits */
+  int cu_min_log2;    /* smallest CU the search tries, 3 (8x8) .. cu_max_log2 */
+  int cu_max_log2;    /* largest CU the search tries, cu_min_log2 .. ctu_log2
+                       * (larger CUs are always split; a value above
+                       * ctu_log2 means the CTU) */
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
@@ -141,7 +146,7 @@ void hevc_enc_config_default(hevc_enc_config *cfg);
  * left alone).  Returns 0, or -1 (cfg untouched) for an unknown preset. */
 int hevc_enc_config_preset(hevc_enc_config *cfg, hevc_enc_preset p);
 
-/* "fast", "medium", "slow", "veryslow" -> HEVC_PRESET_*; -1 for any other name. */
+/* "ultrafast", "fast", "medium", "slow", "veryslow" -> HEVC_PRESET_*; -1 for any other name. */
 int hevc_enc_preset_from_name(const char *name);
 
 /* NAL unit types this encoder writes. */

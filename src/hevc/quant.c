@@ -63,6 +63,16 @@ int hevc_quantize(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, i
   /* Rounding offset 1/3 of a step (typical for intra); the part that was
    * rounded away is kept in delta (in 1/256 step) for sign hiding. */
   int64_t add = (int64_t)171 << (qbits - 9);
+  /* Most blocks of a search quantise to nothing: one pass against the
+   * smallest magnitude that reaches level 1, as one unsigned comparison
+   * (|c| >= min_c) in loops the compiler vectorises. */
+  uint32_t min_c = (uint32_t)((((int64_t)1 << qbits) - add + scale - 1) / scale);
+  uint32_t off = min_c - 1, span = 2 * min_c - 2, any = 0;
+  for (int i = 0; i < n * n; i++) any |= (uint32_t)coef[i] + off > span;
+  if (!any) {
+    for (int y = 0; y < n; y++) memset(level + y * ls, 0, (size_t)n * sizeof(*level));
+    return 0;
+  }
   int32_t delta[32 * 32];
   int nz = 0;
   for (int y = 0; y < n; y++)

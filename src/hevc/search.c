@@ -7,6 +7,7 @@
  */
 #include "search.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "intra.h"
@@ -810,19 +811,23 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   hevc_encoder *e = s->e;
   int n = 1 << log2;
   int inside = x + n <= e->coded_w && y + n <= e->coded_h;
-  if (log2 == 6 && inside && e->cfg.early_exit >= 2) return search_ctu_bottom_up(s, x, y, ctx);
+  /* the configured CU sizes: a CU outside the picture splits whatever they say */
+  int leaf = inside && log2 <= e->cfg.cu_max_log2;
+  int may_split = log2 > HEVC_MIN_CU_LOG2 && (log2 > e->cfg.cu_min_log2 || !inside);
+  if (log2 == 6 && leaf && may_split && e->cfg.early_exit >= 2)
+    return search_ctu_bottom_up(s, x, y, ctx);
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
-  if (inside) jn = search_leaf(s, x, y, log2, depth, &cn);
+  if (leaf) jn = search_leaf(s, x, y, log2, depth, &cn);
   /* A CU coded without any residual, or for a few bits, is predicted well
    * enough that splitting it rarely pays (measured: at under 2^(log2 + 1)
    * bits splits won 0-5% of the tries); NxN likewise (search_leaf). */
-  int try_split = log2 > HEVC_MIN_CU_LOG2 &&
-                  !(inside && e->cfg.early_exit && jn != INT64_MAX &&
+  int try_split = may_split &&
+                  !(leaf && e->cfg.early_exit && jn != INT64_MAX &&
                     (!cu_has_residual(s->ctu, x, y, log2, 7) ||
                      jn < (s->lambda * 32768 << (log2 + 1))));
   if (try_split) {
-    if (inside) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
+    if (leaf) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cs = *ctx;
     int64_t js = 0;
     if (inside) {

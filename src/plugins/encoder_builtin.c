@@ -48,10 +48,10 @@ typedef enum be_param {
   BP_COUNT
 } be_param;
 
-typedef enum be_preset { PRESET_FAST = 0, PRESET_MEDIUM, PRESET_SLOW, PRESET_VERYSLOW } be_preset;
+typedef enum be_preset { PRESET_ULTRAFAST = 0, PRESET_FAST, PRESET_MEDIUM, PRESET_SLOW, PRESET_VERYSLOW } be_preset;
 
 static const char *const k_presets[] = {
-  [PRESET_FAST] = "fast", [PRESET_MEDIUM] = "medium", [PRESET_SLOW] = "slow",
+  [PRESET_ULTRAFAST] = "ultrafast", [PRESET_FAST] = "fast", [PRESET_MEDIUM] = "medium", [PRESET_SLOW] = "slow",
   [PRESET_VERYSLOW] = "veryslow", NULL};
 static const char *const k_chromas[] = {"420", NULL};
 
@@ -277,7 +277,8 @@ static void be_config(const be_state *s, int bit_depth, hevc_enc_config *cfg) {
   cfg->qp = s->qp >= 0 ? s->qp : hp_builtin_quality_to_qp(s->quality);
   cfg->sao = s->sao;
   cfg->deblocking = s->deblock;
-  static const hevc_enc_preset presets[] = {[PRESET_FAST] = HEVC_PRESET_FAST,
+  static const hevc_enc_preset presets[] = {[PRESET_ULTRAFAST] = HEVC_PRESET_ULTRAFAST,
+                                            [PRESET_FAST] = HEVC_PRESET_FAST,
                                             [PRESET_MEDIUM] = HEVC_PRESET_MEDIUM,
                                             [PRESET_SLOW] = HEVC_PRESET_SLOW,
                                             [PRESET_VERYSLOW] = HEVC_PRESET_VERYSLOW};
