@@ -47,7 +47,7 @@ static const char *const usage_text =
     "                   code no or few bits, no NxN under 48 bits; 2: also\n"
     "                   64x64 CUs only where the 32x32 quarters stay whole,\n"
     "                   no NxN under 96 bits\n"
-    "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default -3)\n"
+    "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default 0)\n"
     "  --transform-skip 0|1  4x4 blocks may be coded untransformed (needs RDOQ)\n"
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
