@@ -160,17 +160,17 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "${HEIC_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "HEIF/HEIC image library and tools with its own HEVC encoder")
-set(_licence "BSD-2-Clause")
+set(_licence "BSD-2-Clause.")
 if(HEIC_X265_FOUND)
   # libx265 is linked in: the whole build is covered by the GPL.
-  set(_licence "GPL-2.0-or-later (this build links libx265; libheic itself is BSD-2-Clause)")
+  set(_licence "GPL-2.0-or-later: this build links libx265 (libheic itself is\nBSD-2-Clause).")
 endif()
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
-libheic reads HEIF/HEIC images (decoding HEVC through libde265) and writes
-them with its own HEVC encoder, with memory accounted for on every path.
-This package holds the shared library, its headers, pkg-config file and
-CMake package, and the tools heic-enc, heic-dec, heic-info and hevc-enc
-with their man pages.  Licence: ${_licence}.")
+# The long description, below the summary line.
+set(CPACK_PACKAGE_DESCRIPTION "libheic reads HEIF/HEIC images (decoding HEVC through libde265) and
+writes them with its own HEVC encoder, with memory accounted for on every
+path.  This package holds the shared library, its headers, pkg-config file
+and CMake package, and the tools heic-enc, heic-dec, heic-info and hevc-enc
+with their man pages.\nLicence: ${_licence}")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # CPack then installs with DESTDIR=<staging> and the prefix /usr, instead of

@@ -137,11 +137,13 @@ done
 if [ "$man_built" != "ON" ]; then
   echo "note: the build has no man pages (scdoc was not found when it was configured)"
 fi
+# The package's libheic.so.0, whichever name the loader knows it by (/lib
+# is /usr/lib on a merged-/usr system).
+pkg_so="$(grep -E '/libheic\.so\.0$' "$tmp/contents" | head -n 1)"
 resolved="$(ldd /usr/bin/heic-enc | awk '$1 == "libheic.so.0" { print $3 }')"
-case "$resolved" in
-  /usr/lib/*) ;;
-  *) failed "/usr/bin/heic-enc loads libheic.so.0 from '$resolved'" ;;
-esac
+if [ -z "$pkg_so" ] || [ -z "$resolved" ] || [ "$(readlink -f "$resolved")" != "$(readlink -f "$pkg_so")" ]; then
+  failed "/usr/bin/heic-enc loads libheic.so.0 from '$resolved', not the package's $pkg_so"
+fi
 png="$data/wesaturate_tmshre_alpha_500x500.png"
 if step /usr/bin/heic-enc -q 75 "$png" -o "$tmp/rt.heic" &&
   step /usr/bin/heic-info "$tmp/rt.heic" && step /usr/bin/heic-dec "$tmp/rt.heic" "$tmp/rt.png"; then
