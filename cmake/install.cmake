@@ -20,9 +20,8 @@
 # ---- the static library (optional) ---------------------------------------
 option(HEIC_INSTALL_STATIC "Also build and install the static library libheic.a" OFF)
 
-# What a program linking libheic.a (or libheic.so statically resolved) needs
-# besides libheic: libheic.pc's Libs.private and the CMake package's static
-# target say the same.  The names are pkg-config's (de265, x265), so that an
+# What a program linking libheic.a needs besides libheic: libheic.pc's
+# Libs.private and the CMake package's static target say the same.  The names are pkg-config's (de265, x265), so that an
 # installed libheic needs no pkg-config module of its dependencies to be
 # found: the shared library's users never link them themselves, and no
 # public header includes theirs.
@@ -41,8 +40,9 @@ string(APPEND HEIC_PC_LIBS_PRIVATE " -lm")
 string(STRIP "${HEIC_PC_LIBS_PRIVATE}" HEIC_PC_LIBS_PRIVATE)
 
 if(HEIC_INSTALL_STATIC)
-  # The same objects as libheic.so (hidden visibility changes nothing in an
-  # archive); named libheic.a beside libheic.so.
+  # The same objects as libheic.so, named libheic.a beside it.  Their
+  # internal symbols are hidden, which a static link ignores; a program
+  # still reaches only what the headers declare.
   add_library(heic_static STATIC $<TARGET_OBJECTS:heic_objects>)
   target_include_directories(heic_static PUBLIC
     $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

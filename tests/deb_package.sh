@@ -38,6 +38,7 @@ done
 
 tmp="$(mktemp -d)"
 installed=0
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
   if [ "$installed" -eq 1 ]; then
     echo "== removing the package (dpkg --purge libheic)"
@@ -175,7 +176,7 @@ step dpkg --purge libheic || exit 1
 installed=0
 left=""
 while IFS= read -r p; do
-  [ -n "$p" ] && [ "$p" != "/." ] || continue
+  if [ -z "$p" ] || [ "$p" = "/." ]; then continue; fi
   if [ -d "$p" ] && [ ! -L "$p" ]; then
     grep -qxF "$p" "$dirs_before" || left="$left $p"
   elif [ -e "$p" ] || [ -L "$p" ]; then

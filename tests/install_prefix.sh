@@ -51,6 +51,7 @@ trap 'rm -rf "$tmp"' EXIT
 prefix="$tmp/prefix"
 lib="$prefix/$libdir"
 san_flags=()
+# shellcheck disable=SC2054 # one flag, whose value has commas
 [ "$sanitize" -eq 0 ] || san_flags=(-fsanitize=address,undefined -fno-omit-frame-pointer)
 sample="$src/tests/data/zPug_3.heic"
 

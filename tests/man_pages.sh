@@ -80,11 +80,11 @@ for tool in "$@"; do
   missing="$(comm -23 "$tmp/help.opts" "$tmp/page.opts")"
   extra="$(comm -13 "$tmp/help.opts" "$tmp/page.opts")"
   if [ -n "$missing" ]; then
-    echo "FAIL: $name: in --help but not in the OPTIONS of $page:" $missing
+    echo "FAIL: $name: in --help but not in the OPTIONS of $page: ${missing//$'\n'/ }"
     fail=1
   fi
   if [ -n "$extra" ]; then
-    echo "FAIL: $name: in $page but not in --help:" $extra
+    echo "FAIL: $name: in $page but not in --help: ${extra//$'\n'/ }"
     fail=1
   fi
   if ! grep -q "^$name(1)" "$page"; then
