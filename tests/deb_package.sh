@@ -122,6 +122,13 @@ step dpkg -i "$deb" || exit 1
 echo "== the installed tools"
 # Nothing of the build tree: the tools must find /usr/lib's libheic.so.0.
 unset LD_LIBRARY_PATH
+# Minimal container images tell dpkg not to install man pages at all
+# (path-exclude in /etc/dpkg/dpkg.cfg.d): then there is nothing to find.
+if [ "$man_built" = "ON" ] &&
+  grep -rqsE '^path-exclude[= ]+/usr/share/man' /etc/dpkg/dpkg.cfg /etc/dpkg/dpkg.cfg.d; then
+  echo "note: dpkg is told not to install /usr/share/man here (/etc/dpkg/dpkg.cfg.d): man pages not checked"
+  man_built=EXCLUDED
+fi
 for t in "${tools[@]}"; do
   bin="/usr/bin/$t"
   [ -x "$bin" ] || { failed "$bin not installed"; continue; }
@@ -135,7 +142,7 @@ for t in "${tools[@]}"; do
     MANWIDTH=80 man "$t" 2>/dev/null | grep -q "$t" || failed "man $t shows nothing"
   fi
 done
-if [ "$man_built" != "ON" ]; then
+if [ "$man_built" = "OFF" ]; then
   echo "note: the build has no man pages (scdoc was not found when it was configured)"
 fi
 # The package's libheic.so.0, whichever name the loader knows it by (/lib
