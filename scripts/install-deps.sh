@@ -2,9 +2,10 @@
 # Installs the Debian packages libheic needs, only those that are missing.
 #
 #   bash scripts/install-deps.sh build   what building needs
-#   bash scripts/install-deps.sh test    that plus the test oracles and
+#   bash scripts/install-deps.sh test    that plus the test oracles,
 #                                        libx265 (the tests build the x265
-#                                        encoder plugin)
+#                                        encoder plugin) and what the install
+#                                        and .deb tests use
 #
 # Sourced by scripts/demo.sh and scripts/test.sh.  Needs root (or sudo) only
 # when something is missing.
@@ -58,6 +59,17 @@ heic_missing_packages() {
       pkg-config --exists libheif || missing+=(libheif-dev)
     else
       missing+=(libheif-dev)
+    fi
+    # Installing and packaging (tests/install.cmake): scdoc makes the man
+    # pages at build time and man-db reads them; CPack's .deb needs
+    # dpkg-shlibdeps (dpkg-dev) and file for its Depends; nm and readelf
+    # (binutils) check the installed library's symbols and SONAME.
+    command -v scdoc >/dev/null 2>&1 || missing+=(scdoc)
+    command -v man >/dev/null 2>&1 || missing+=(man-db)
+    command -v dpkg-shlibdeps >/dev/null 2>&1 || missing+=(dpkg-dev)
+    command -v file >/dev/null 2>&1 || missing+=(file)
+    if ! command -v nm >/dev/null 2>&1 || ! command -v readelf >/dev/null 2>&1; then
+      missing+=(binutils)
     fi
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
