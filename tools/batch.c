@@ -331,8 +331,8 @@ static char *clean_rel(const char *path, int keep_dirs) {
   return out;
 }
 
-/* One input named by the user: a file is taken whatever its extension (it
- * was asked for), a directory is read.  0 or -1 (OOM). */
+/* One input named by the user: a file is taken whatever its extension and
+ * type (it was asked for), a directory is read.  0 or -1 (OOM). */
 static int add_named(const batch_config *cfg, batch_list *list, const char *input, int keep_dirs) {
   struct stat st;
   if (stat(input, &st) != 0) {
@@ -343,15 +343,12 @@ static int add_named(const batch_config *cfg, batch_list *list, const char *inpu
     return rc;
   }
   if (S_ISDIR(st.st_mode)) return walk_dir(cfg, list, input, "");
+  /* Anything else named is opened as asked, a FIFO too (bash's <(...)
+   * process substitution hands one over); only directory walks refuse
+   * what is not a regular file. */
   char *rel = clean_rel(input, keep_dirs);
   if (!rel) return -1;
-  int rc;
-  if (!S_ISREG(st.st_mode)) {
-    char *e = format_error("%s: not a regular file", input);
-    rc = e ? list_add(list, input, rel, NULL, e) : -1;
-  } else {
-    rc = list_add(list, input, rel, &st, NULL);
-  }
+  int rc = list_add(list, input, rel, &st, NULL);
   free(rel);
   return rc;
 }
