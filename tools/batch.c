@@ -575,12 +575,40 @@ int batch_plan(const batch_config *cfg, batch_list *list) {
 
 /* ---- running ---- */
 
+/* A file's work, estimated from its size: the pixels are what costs, and
+ * JPEG and HEIF hold about ten times more pixels per byte than PNG and
+ * Y4M photos do (0.1-0.2 bytes against 1.5-2).  Reading every header for
+ * the true size would cost a seek per file of a large library. */
+static double work_cost(const batch_file *f) {
+  static const char *const dense[] = {"jpg", "jpeg", "heic", "heif", "hif", "avif"};
+  const char *ext = extension_of(f->input);
+  double bytes = (double)f->in_bytes;
+  for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++) {
+    const char *a = ext, *b = dense[i];
+    while (*a && *b && tolower((unsigned char)*a) == *b) a++, b++;
+    if (!*a && !*b) return bytes * 10;
+  }
+  return bytes;
+}
+
+/* The files sorted costliest first, ties in list order, so that the big
+ * pictures do not start last and leave one worker running alone at the
+ * end (the longest-processing-time-first rule). */
+static const batch_list *sort_list; /* qsort has no context argument; set under no concurrency */
+static int compare_cost(const void *a, const void *b) {
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  double ci = work_cost(&sort_list->files[i]), cj = work_cost(&sort_list->files[j]);
+  if (ci != cj) return ci > cj ? -1 : 1;
+  return i < j ? -1 : i > j;
+}
+
 struct batch_run {
   const batch_config *cfg;
   batch_list *list;
   batch_convert_fn convert;
   void *opaque;
   int threads; /* per file */
+  int cores, workers;
   pthread_mutex_t lock;
   pthread_cond_t cond; /* a file finished, or a worker left */
   /* Under lock: */
@@ -588,9 +616,11 @@ struct batch_run {
   size_t processed;    /* converted + failed + skipped */
   int workers_left;
   size_t converted, failed, skipped;
-  long long bytes_total;   /* input bytes of the whole list */
-  long long bytes_seen;    /* input bytes of the processed files */
-  long long bytes_worked;  /* ... of those converted or failed (not skipped): the rate */
+  size_t *order;       /* the files, costliest first (see work_cost) */
+  int in_progress;     /* files being converted */
+  double cost_total;   /* work_cost of the whole list */
+  double cost_seen;    /* ... of the processed files */
+  double cost_worked;  /* ... of those converted or failed (not skipped): the rate */
   long long bytes_in, bytes_out; /* converted files only */
   double pixels;
   int stop;            /* a stop's status, once one left a file unconverted */
@@ -635,13 +665,14 @@ static void format_duration(char *buf, size_t size, double s) {
 }
 
 /* The line: files done / total, failures, MP/s, ETA.  The ETA comes from
- * bytes, not files: photo libraries mix thumbnails and 50 MP pictures. */
+ * the files' estimated work, not their count: photo libraries mix
+ * thumbnails and 50 MP pictures. */
 static void draw_progress_locked(batch_run *r) {
   double elapsed = cli_now_seconds() - r->t0;
   char eta[32] = "--:--";
-  if (r->bytes_worked > 0 && elapsed > 0.5) {
-    double rate = (double)r->bytes_worked / elapsed;
-    format_duration(eta, sizeof eta, (double)(r->bytes_total - r->bytes_seen) / rate);
+  if (r->cost_worked > 0 && elapsed > 0.5) {
+    double rate = r->cost_worked / elapsed;
+    format_duration(eta, sizeof eta, (r->cost_total - r->cost_seen) / rate);
   }
   char failed[32] = "";
   if (r->failed) snprintf(failed, sizeof failed, ", %zu failed", r->failed);
@@ -676,7 +707,8 @@ static int make_parents(const char *path) {
 
 /* Converts one file.  Returns its status (0, a failure, a stop) and sets
  * its state. */
-static int process_file(batch_run *r, int worker, batch_file *f, char *err, size_t err_size) {
+static int process_file(batch_run *r, int worker, batch_file *f, int threads, char *err,
+                        size_t err_size) {
   const batch_config *cfg = r->cfg;
   err[0] = '\0';
   if (f->error) return EXIT_INPUT; /* found missing or unreadable when listed */
@@ -695,7 +727,7 @@ static int process_file(batch_run *r, int worker, batch_file *f, char *err, size
     return EXIT_OUTPUT;
   }
   double pixels = 0;
-  int rc = r->convert(r->opaque, r, worker, f, r->threads, &pixels, err, err_size);
+  int rc = r->convert(r->opaque, r, worker, f, threads, &pixels, err, err_size);
   if (rc == CLI_EXIT_INTERRUPTED || rc == CLI_EXIT_TIMEOUT) return rc;
   if (rc) {
     if (!err[0]) snprintf(err, err_size, "%s: failed (status %d)", f->input, rc);
@@ -728,17 +760,26 @@ static void *worker_main(void *opaque) {
     int stop = cli_stop_requested();
     if (stop && !r->stop) r->stop = stop;
     if (r->stop || r->next >= r->list->count) break;
-    batch_file *f = &r->list->files[r->next++];
+    batch_file *f = &r->list->files[r->order[r->next++]];
+    /* The CPU budget: cores / files at once.  Near the end, when fewer
+     * files are left than workers, the last ones get the cores the idle
+     * workers leave (a context's thread count is fixed when it is made). */
+    r->in_progress++;
+    size_t unfinished = r->list->count - r->next + (size_t)r->in_progress;
+    int threads = r->threads;
+    if (r->cfg->threads < 0 && unfinished < (size_t)r->workers)
+      threads = r->cores / (int)unfinished > 1 ? r->cores / (int)unfinished : 1;
     pthread_mutex_unlock(&r->lock);
-    int rc = process_file(r, wa->index, f, err, sizeof err);
+    int rc = process_file(r, wa->index, f, threads, err, sizeof err);
     pthread_mutex_lock(&r->lock);
+    r->in_progress--;
     if (rc == CLI_EXIT_INTERRUPTED || rc == CLI_EXIT_TIMEOUT) {
       if (!r->stop) r->stop = rc;
       continue; /* stays BATCH_PENDING: not converted */
     }
     r->processed++;
-    r->bytes_seen += f->in_bytes;
-    if (f->state != BATCH_SKIPPED) r->bytes_worked += f->in_bytes;
+    r->cost_seen += work_cost(f);
+    if (f->state != BATCH_SKIPPED) r->cost_worked += work_cost(f);
     if (rc) {
       f->state = BATCH_FAILED;
       f->status = rc;
@@ -816,10 +857,21 @@ int batch_run_all(const batch_config *cfg, batch_list *list, batch_convert_fn co
   int workers = batch_workers(cfg, list);
   /* One budget of cores: N files at once, each coded on cores/N threads,
    * unless --threads says otherwise. */
-  r.threads = cfg->threads >= 0 ? cfg->threads : batch_cpu_count() / workers;
+  r.cores = batch_cpu_count();
+  r.workers = workers;
+  r.threads = cfg->threads >= 0 ? cfg->threads : r.cores / workers;
   if (r.threads < 1 && cfg->threads < 0) r.threads = 1;
+  r.order = malloc((list->count ? list->count : 1) * sizeof *r.order);
+  if (!r.order) {
+    fprintf(stderr, "%s: out of memory\n", cfg->prog);
+    return EXIT_INPUT;
+  }
+  for (size_t i = 0; i < list->count; i++) r.order[i] = i;
+  sort_list = list;
+  qsort(r.order, list->count, sizeof *r.order, compare_cost);
+  sort_list = NULL;
   r.tty = !cfg->quiet && isatty(STDERR_FILENO);
-  for (size_t i = 0; i < list->count; i++) r.bytes_total += list->files[i].in_bytes;
+  for (size_t i = 0; i < list->count; i++) r.cost_total += work_cost(&list->files[i]);
   pthread_mutex_init(&r.lock, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -899,6 +951,7 @@ int batch_run_all(const batch_config *cfg, batch_list *list, batch_convert_fn co
   if (!cfg->quiet || r.failed || pending) print_summary(&r, elapsed, pending);
   pthread_cond_destroy(&r.cond);
   pthread_mutex_destroy(&r.lock);
+  free(r.order);
   /* A leak is a bug in libheic, worse than anything the files did. */
   return leak ? EXIT_LEAK : rc;
 }
