@@ -684,7 +684,10 @@ static int run_batch(dec_args *a) {
       *s = c;
       if (!c) break;
     }
-    if (!p) rc = EXIT_INPUT;
+    if (!p) {
+      fputs("heic-dec: out of memory\n", stderr);
+      rc = EXIT_INPUT;
+    }
     free(p);
   }
   dec_batch db = {.args = a};

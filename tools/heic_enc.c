@@ -899,10 +899,14 @@ static const char *const enc_extensions[] = {"png", "jpg", "jpeg", "y4m", NULL};
 /* Whether this command line is a batch: a directory, a list, a batch
  * option, or several files sharing one -o (or none).  One file, and one
  * -o per input, keep their single-file behaviour. */
-static int is_batch(const enc_args *a) {
-  if (a->batch.any || a->batch.files_from) return 1;
+static int any_directory(const enc_args *a) {
   for (size_t i = 0; i < a->ninputs; i++)
     if (is_directory(a->inputs[i])) return 1;
+  return 0;
+}
+
+static int is_batch(const enc_args *a) {
+  if (a->batch.any || a->batch.files_from || any_directory(a)) return 1;
   return a->ninputs > 1 && a->noutputs <= 1;
 }
 
@@ -965,8 +969,7 @@ static int run_batch(enc_args *a) {
     /* Several plain files and -o out.heic is a slip, not a request for a
      * directory called out.heic: as before batches existed, a directory
      * that does not exist yet needs its '/' then. */
-    if (!exists && !ends_with_slash(o) && !cfg->any && !cfg->files_from &&
-        !is_directory(a->inputs[0]))
+    if (!exists && !ends_with_slash(o) && !cfg->any && !cfg->files_from && !any_directory(a))
       return cli_usage_error("heic-enc", "with several inputs, -o must name a directory (end it with '/')");
     cfg->out_dir = o;
   }
