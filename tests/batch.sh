@@ -33,11 +33,15 @@
 #     listed, status 1.
 #  4. --files-from with -0 (find -print0 on stdin) mirrors the listed
 #     paths; two inputs with one output (x.png, x.jpg) are refused with
-#     status 2 before any work; --keep-mtime; the progress line on a
-#     terminal (script(1)) and none off it.
+#     status 2 before any work; --keep-mtime; one file with
+#     --skip-existing and -o OUT.heic; the progress line on a terminal
+#     (script(1)) and none with --quiet.
 #  5. --shard: shards 0/2 and 1/2 are disjoint and together the whole
 #     set; GNU parallel running them on 2 local workers converts each
 #     file exactly once, into outputs identical (cmp) to the single run.
+#  6. the Kubernetes Indexed Job of docs/scale-out.md: its container's
+#     command line, run locally once per JOB_COMPLETION_INDEX, converts the
+#     whole set, identical to the single run (needs python3-yaml).
 # Exit 77 (skipped) without the corpus, or without GNU parallel for part 5
 # (then parts 1-4 still run and decide).
 set -u
@@ -286,6 +290,12 @@ rc=$?
 touch -d '2001-02-03 04:05:06' "$C/x.png"
 "$enc" --keep-mtime --quiet "$C/x.png" -o "$T/mt/" || fail "--keep-mtime run"
 [ "$(stat -c %Y "$T/mt/x.heic")" = "$(stat -c %Y "$C/x.png")" ] && ok "--keep-mtime" || fail "--keep-mtime: mtime differs"
+# One file with a batch option keeps -o OUT.heic as its output name.
+"$enc" --skip-existing --quiet "$C/x.png" -o "$T/one.heic" && [ -f "$T/one.heic" ] || fail "one file, --skip-existing, -o OUT.heic"
+i1=$(stat -c %i "$T/one.heic")
+"$enc" --skip-existing "$C/x.png" -o "$T/one.heic" 2> "$T/one.err" || fail "one file, --skip-existing again"
+[ "$(stat -c %i "$T/one.heic")" = "$i1" ] && grep -q "0 converted, 0 failed, 1 skipped" "$T/one.err" &&
+  ok "one file: --skip-existing -o OUT.heic writes OUT.heic, then skips it" || fail "one file skip: $(cat "$T/one.err")"
 if command -v script >/dev/null 2>&1; then
   script -qec "'$enc' -r -j 2 -q 50 '$R/set1' -o '$T/tty'" /dev/null > "$T/tty.log" 2>&1
   grep -q $'\r'"heic-enc: [0-9]*/$ngood files, .* MP/s, ETA " "$T/tty.log" &&

@@ -415,6 +415,7 @@ void batch_list_free(batch_list *list) {
 /* rel or input with its extension replaced by cfg->out_ext, under out_dir
  * when given (malloc'd, NULL on OOM). */
 static char *output_name(const batch_config *cfg, const batch_file *f) {
+  if (cfg->out_file) return strdup(cfg->out_file);
   const char *src = cfg->out_dir ? f->rel : f->input;
   const char *ext = extension_of(src);
   size_t stem = ext[0] ? (size_t)(ext - src) - 1 : strlen(src);

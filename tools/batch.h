@@ -59,6 +59,8 @@ typedef struct batch_config {
                                    without the dot, NULL-terminated */
   const char *out_ext;          /* the outputs' extension, without the dot */
   const char *out_dir;          /* -o DIR; NULL: beside each input */
+  const char *out_file;         /* the output of a one-file batch (heic-enc
+                                   a.png -o a.heic --skip-existing); NULL: none */
   int recursive;                /* -r */
   const char *files_from;       /* --files-from FILE, "-" = stdin; NULL: none */
   int null_separated;           /* --null / -0 */

@@ -962,16 +962,23 @@ static int run_batch(enc_args *a) {
   if (a->noutputs == 1) {
     const char *o = a->outputs[0];
     struct stat st;
-    int exists = stat(o, &st) == 0;
-    if (exists && !S_ISDIR(st.st_mode))
+    int exists = stat(o, &st) == 0, is_dir = exists && S_ISDIR(st.st_mode);
+    int listing = cfg->files_from || any_directory(a);
+    /* One file with a batch option (--skip-existing, --keep-mtime) and
+     * -o OUT.heic: OUT.heic is its output, as without the option. */
+    int one_file = !listing && a->ninputs == 1 && !is_dir && !ends_with_slash(o);
+    if (exists && !is_dir && !one_file)
       return cli_usage_error("heic-enc", "-o %s: with several inputs or a directory, -o must name a "
                              "directory", o);
     /* Several plain files and -o out.heic is a slip, not a request for a
      * directory called out.heic: as before batches existed, a directory
      * that does not exist yet needs its '/' then. */
-    if (!exists && !ends_with_slash(o) && !cfg->any && !cfg->files_from && !any_directory(a))
+    if (!exists && !ends_with_slash(o) && !listing && a->ninputs > 1 && !cfg->any)
       return cli_usage_error("heic-enc", "with several inputs, -o must name a directory (end it with '/')");
-    cfg->out_dir = o;
+    if (one_file)
+      cfg->out_file = o;
+    else
+      cfg->out_dir = o;
   }
   batch_list list;
   int rc = batch_list_build(cfg, (char *const *)a->inputs, a->ninputs, &list);
