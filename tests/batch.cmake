@@ -8,8 +8,10 @@
 #           resumed with --skip-existing (finished outputs untouched);
 #           heic-dec batches to PNG and JPEG; --files-from -0, collisions,
 #           --keep-mtime, the progress line; --shard 0/2 + 1/2 and GNU
-#           parallel on 2 local workers, identical to the single run.
-#           About 20 s plain, 45 s under the sanitizers, on 2 cores.
+#           parallel on 2 local workers and the Indexed Job of
+#           docs/scale-out.md, identical to the single run; valgrind over a
+#           small batch (plain tree).  About 25 s plain, 45 s under the
+#           sanitizers, on 2 idle cores.
 set(_batch_mode "")
 if(HEIC_SANITIZE)
   set(_batch_mode --sanitizer)

@@ -42,6 +42,8 @@
 #  6. the Kubernetes Indexed Job of docs/scale-out.md: its container's
 #     command line, run locally once per JOB_COMPLETION_INDEX, converts the
 #     whole set, identical to the single run (needs python3-yaml).
+#  7. (plain tree) valgrind --leak-check=full over a small heic-enc batch
+#     with bad files and a heic-dec JPEG batch: no error, no leak.
 # Exit 77 (skipped) without the corpus, or without GNU parallel for part 5
 # (then parts 1-4 still run and decide).
 set -u
@@ -368,6 +370,28 @@ else
   echo "  (skipped: no docs/scale-out.md or no python3-yaml)"
 fi
 lap
+
+# ---- 7. valgrind over a small batch (plain tree) ------------------------------
+# The workers, the list, the failure paths and heic-dec's JPEG writer,
+# without a leak or an invalid access: the two smallest photos, a bad file
+# and the FIFO, two at a time.
+if [ "$sanitizer" = 0 ] && command -v valgrind >/dev/null 2>&1; then
+  echo "== 7. valgrind: heic-enc and heic-dec batches"
+  V=$T/vg
+  mkdir -p "$V/in/sub"
+  cp "$IN/e.png" "$V/in/" && cp "$IN/sub/c.jpg" "$V/in/sub/" && cp "$IN/corrupt.png" "$V/in/"
+  mkfifo "$V/in/fifo.png"
+  vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
+      --error-exitcode=99 --suppressions="$(dirname "$0")/valgrind_libde265.supp")
+  "${vg[@]}" "$enc" -r -j 2 --skip-existing "$V/in" -o "$V/heic" > "$V/e.log" 2>&1
+  rc=$?
+  [ "$rc" = 1 ] && ok "valgrind heic-enc batch: clean (status 1 for the bad files)" ||
+    { fail "valgrind heic-enc batch: status $rc"; tail -20 "$V/e.log"; }
+  "${vg[@]}" "$dec" -r -j 2 -f jpg "$V/heic" -o "$V/jpg" > "$V/d.log" 2>&1
+  rc=$?
+  [ "$rc" = 0 ] && ok "valgrind heic-dec JPEG batch: clean" || { fail "valgrind heic-dec batch: status $rc"; tail -20 "$V/d.log"; }
+  lap
+fi
 
 [ "$sanitizer" = 1 ] && echo "(sanitizer tree)"
 if [ "$fails" -gt 0 ]; then
