@@ -15,7 +15,7 @@ set -eu
 enc=$1 corpus=$2 rounds=${3:-3}
 T=$(mktemp -d "${TMPDIR:-/tmp}/heic-bthr-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-n=$(find "$corpus/inputs" -type f \( -name '*.png' -o -name '*.jpg' -o -name '*.y4m' \) | wc -l)
+n=$(find -L "$corpus/inputs" -type f \( -name '*.png' -o -name '*.jpg' -o -name '*.y4m' \) | wc -l)
 echo "heic-enc $("$enc" --version | awk '{print $NF}'), $n files, $(nproc) CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A best
 for r in $(seq 1 "$rounds"); do
