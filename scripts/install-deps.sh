@@ -52,6 +52,9 @@ heic_missing_packages() {
     # files_on_disk and signals: strace kills, signals and slows the tools
     # at chosen system calls.
     command -v strace >/dev/null 2>&1 || missing+=(strace)
+    # batch: GNU parallel fans heic-enc --shard out over local workers.
+    # (moreutils also has a "parallel": its --version does not say GNU.)
+    parallel --version 2>/dev/null | grep -q "GNU parallel" || missing+=(parallel)
     # The libheif encoder plugin (libheif-libheic.so) builds against
     # libheif's headers; its tests run Debian's heif-enc, vips and
     # ImageMagick through it (packages above).

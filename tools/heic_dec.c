@@ -1,5 +1,5 @@
 /*
- * heic-dec: decode HEIF/HEIC images to PNG or Y4M.
+ * heic-dec: decode HEIF/HEIC images to PNG, JPEG or Y4M.
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Uses only the public API.  Exit status: 0 ok, 1 input could not be read or
@@ -15,11 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <heic/heic.h>
 
+#include "batch.h"
 #include "cli.h"
 
+#include "jpeg_write.h"
 #include "png_write.h"
 #include "y4m_write.h"
 
@@ -31,12 +34,15 @@ enum {
 };
 
 static const char *const usage_text =
-    "Usage: heic-dec [options] FILE OUT.png|OUT.y4m\n"
+    "Usage: heic-dec [options] FILE OUT.png|OUT.jpg|OUT.y4m\n"
+    "       heic-dec [options] [-r] FILE|DIR... [--files-from LIST] -o DIR\n"
     "\n"
     "Decodes an image of the HEIF/HEIC file FILE into OUT.  The output format\n"
-    "follows OUT's extension:\n"
+    "follows OUT's extension (or -f):\n"
     "  .png  RGB(A) PNG, 8-bit for 8-bit images, else 16-bit (samples scaled\n"
     "        up by bit replication); the image's ICC profile goes into iCCP\n"
+    "  .jpg, .jpeg  baseline JPEG (libjpeg-turbo), 8-bit 4:2:0 at -q quality\n"
+    "        (default 90), the ICC profile in APP2; alpha is not written\n"
     "  .y4m  one-frame YUV4MPEG2 with the coded YCbCr samples (4:2:0, 4:2:2,\n"
     "        4:4:4 or mono; 16-bit little-endian above 8 bits); alpha is not\n"
     "        written, Y4M has no place for it\n"
@@ -47,6 +53,10 @@ static const char *const usage_text =
     "itself under another name (a link, './FILE'): that is a usage error.\n"
     "\n"
     "Options:\n"
+    "  -f, --format png|jpg|y4m\n"
+    "                 the output format (jpeg is jpg); with OUT, needed only\n"
+    "                 when OUT's extension does not say it.  Default png\n"
+    "  -q, --quality N  JPEG quality 1..100 (default 90); JPEG output only\n"
     "  --item ID      decode item ID instead of the primary image\n"
     "  --thumb        decode the first thumbnail of the primary image (or of\n"
     "                 the --item image)\n"
@@ -56,43 +66,95 @@ static const char *const usage_text =
     "  --no-alpha     leave out the alpha channel\n"
     "  --upsampling nearest|bilinear\n"
     "                 how 4:2:0/4:2:2 chroma is brought to full size for PNG\n"
-    "                 output (default nearest, as libheif does)\n"
+    "                 and JPEG output (default nearest, as libheif does)\n"
     "  --threads N    worker threads for grid images (0 = one per CPU, the\n"
     "                 default; 1 = decode on the calling thread only)\n"
     "  --timeout S    stop after S seconds (decimals allowed) with status 124\n"
-    "  -q, --quiet    print nothing on success, and no notes or warnings\n"
+    "  --quiet        print nothing on success, and no notes or warnings.\n"
+    "                 -q not followed by a number still means --quiet, as it\n"
+    "                 did before -q N (so -q 90 is a quality, never --quiet\n"
+    "                 and a file called 90)\n"
     "  -h, --help     show this help and exit\n"
     "  -V, --version  show the libheic version and exit\n"
     "  --             end of options (for file names starting with '-')\n"
     "Options taking a value also accept --item=ID, --threads=N,\n"
-    "--upsampling=M and --timeout=S.\n"
+    "--upsampling=M, --timeout=S, --format=F, --quality=N and -qN.\n"
+    "\n"
+    "Batch conversion (-o DIR, --files-from, or any of the options below):\n"
+    "the primary image (or its --thumb) of each file is written to\n"
+    "DIR/<path below the directory given>.<format>, or DIR/<name>.<format>\n"
+    "for a file named on the command line, or DIR/<path as listed> for a\n"
+    "relative --files-from entry without '..' (DIR is created if missing).\n"
+    "A directory gives its .heic, .heif and .hif files (any case), names\n"
+    "starting with '.' left out.  Files are decoded in parallel, a progress\n"
+    "line is shown on a terminal, a bad file does not stop the others, and\n"
+    "every failure is listed at the end with a summary (converted, failed,\n"
+    "skipped, bytes in -> out).  Two inputs with one output name are a usage\n"
+    "error, found before any work.  --item and --all are single-file only.\n"
+    "  -o, --output DIR  the output directory\n"
+    "  -r, --recursive  read directories' subdirectories too (symbolic links\n"
+    "                 to directories are not followed)\n"
+    "  --files-from LIST  also convert the files (or directories) listed in\n"
+    "                 LIST, one a line ('-': standard input)\n"
+    "  -0, --null     LIST entries end with a NUL, not a newline (find -print0)\n"
+    "  -j, --jobs N   files decoded at once (default 0: one per CPU the\n"
+    "                 process may use), the biggest first.  One budget of\n"
+    "                 CPUs: each file's decoder gets max(1, CPUs / N) threads\n"
+    "                 (the last files, once fewer are left than N, CPUs /\n"
+    "                 files left) unless --threads is given\n"
+    "  --skip-existing  leave an output that already exists (outputs only\n"
+    "                 appear complete, so an interrupted run resumes)\n"
+    "  --keep-mtime   give each output its input's access and modification\n"
+    "                 times\n"
+    "  --shard K/N    convert only part K of N (0 <= K < N) of the files:\n"
+    "                 those whose path below their input root hashes (FNV-1a\n"
+    "                 64) to K modulo N, so that N runs (GNU parallel, a\n"
+    "                 Kubernetes Indexed Job) share the work, each writing\n"
+    "                 only its own outputs\n"
+    "  -v, --verbose  in a batch, a line per file\n"
     "\n"
     "Use heic-info FILE to list the items of a file.\n"
     "\n"
-    "Exit status: 0 success, 1 the input could not be read or decoded,\n"
-    "2 usage error, 3 the output could not be written, 4 internal error\n"
-    "(libheic leaked memory), 124 the --timeout passed, 130 interrupted\n"
-    "(SIGINT, SIGTERM).  A stop keeps the outputs already complete, never\n"
-    "leaves one in progress, and gives 124/130 when some output was left\n"
-    "unwritten (0 when it came after the last one was complete).  A second\n"
-    "Ctrl-C kills at once.\n";
+    "Exit status: 0 success (in a batch: every file converted, or skipped by\n"
+    "--skip-existing), 1 an input could not be read or decoded (in a batch:\n"
+    "missing, not a regular file, not HEIF), 2 usage error (nothing\n"
+    "converted), 3 an output could not be written, 4 internal error (libheic\n"
+    "leaked memory), 124 the --timeout passed, 130 interrupted (SIGINT,\n"
+    "SIGTERM).  A stop keeps the outputs already complete, never leaves one\n"
+    "in progress, and gives 124/130 when some output was left unwritten (0\n"
+    "when it came after the last one was complete).  A second Ctrl-C kills\n"
+    "at once.  In a batch the status is the most serious one seen.\n";
 
-typedef enum out_format { FORMAT_PNG, FORMAT_Y4M } out_format;
+typedef enum out_format { FORMAT_NONE, FORMAT_PNG, FORMAT_JPEG, FORMAT_Y4M } out_format;
+
+enum { DEFAULT_JPEG_QUALITY = 90 };
 
 typedef struct dec_args {
   const char *input;
   const char *output;
   out_format format;
+  int quality; /* JPEG, 0: not given */
   uint32_t item; /* 0: not given */
-  int thumb, all, no_transform, no_alpha, quiet;
+  int thumb, all, no_transform, no_alpha, quiet, verbose;
   int threads;
   double timeout; /* seconds, 0: none */
   heic_upsampling upsampling;
+  /* Batches (tools/batch.c): */
+  const char **inputs; /* every positional argument; malloc'd array */
+  size_t ninputs;
+  const char *out_dir; /* -o */
+  int batch_mode;
+  batch_config batch;
 } dec_args;
 
 /* The state of one run, shared with the library's callbacks. */
 typedef struct dec_run {
   const dec_args *args;
+  const char *input;  /* the file being decoded, for messages */
+  batch_run *batch;   /* in a batch: messages go through it; else NULL */
+  char *reason;       /* in a batch: where the failure's message goes */
+  size_t reason_size;
+  double pixels;      /* of the last image decoded */
   heic_context *ctx;
   /* The stop status a callback answered with (CLI_EXIT_*), 0 while none
    * has: it tells a failure the stop caused from any other.  The progress
@@ -116,21 +178,43 @@ static int ascii_equal_nocase(const char *a, const char *b) {
   return *a == *b;
 }
 
+/* The format an extension names, FORMAT_NONE when it names none. */
+static out_format format_of_extension(const char *ext) {
+  if (ascii_equal_nocase(ext, "png")) return FORMAT_PNG;
+  if (ascii_equal_nocase(ext, "jpg") || ascii_equal_nocase(ext, "jpeg")) return FORMAT_JPEG;
+  if (ascii_equal_nocase(ext, "y4m")) return FORMAT_Y4M;
+  return FORMAT_NONE;
+}
+
+static int all_digits(const char *s) {
+  if (!*s) return 0;
+  for (; *s; s++)
+    if (!isdigit((unsigned char)*s)) return 0;
+  return 1;
+}
+
 /* Returns 0 to go on, or an exit status (-1 meaning "exit 0 now"). */
 static int parse_args(int argc, char **argv, dec_args *args) {
-  const char *positional[2];
-  int npos = 0, options_done = 0;
+  int options_done = 0, quality_given = 0;
+  batch_config_init(&args->batch, "heic-dec");
+  /* Every argument is at most one input. */
+  args->inputs = calloc((size_t)argc, sizeof *args->inputs);
+  if (!args->inputs) {
+    fputs("heic-dec: out of memory\n", stderr);
+    return EXIT_INPUT;
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (options_done || a[0] != '-' || !a[1]) {
-      if (npos == 2) return cli_usage_error("heic-dec", "unexpected argument '%s'", a);
-      positional[npos++] = a;
+      args->inputs[args->ninputs++] = a;
       continue;
     }
-    int missing = 0;
+    int missing = 0, rc = 0;
     const char *v;
     unsigned long n;
-    if (strcmp(a, "--") == 0) {
+    if (batch_option(&args->batch, argc, argv, &i, &rc)) {
+      if (rc) return rc;
+    } else if (strcmp(a, "--") == 0) {
       options_done = 1;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       fputs(usage_text, stdout);
@@ -138,6 +222,22 @@ static int parse_args(int argc, char **argv, dec_args *args) {
     } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
       printf("heic-dec (libheic) %s\n", heic_version_string());
       return -1;
+    } else if (strcmp(a, "-q") == 0 && !(i + 1 < argc && all_digits(argv[i + 1]))) {
+      /* Before JPEG output, -q was --quiet; not followed by a number it
+       * still is, so existing scripts keep working. */
+      args->quiet = 1;
+    } else if ((v = cli_option_value(argc, argv, &i, "-q", "--quality", &missing)) != NULL) {
+      if (cli_parse_uint(v, 100, &n) != 0 || n < 1)
+        return cli_usage_error("heic-dec", "--quality needs a JPEG quality from 1 to 100, not '%s'", v);
+      args->quality = (int)n;
+      quality_given = 1;
+    } else if ((v = cli_option_value(argc, argv, &i, "-f", "--format", &missing)) != NULL) {
+      args->format = format_of_extension(v);
+      if (args->format == FORMAT_NONE)
+        return cli_usage_error("heic-dec", "--format takes png, jpg or y4m, not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
+      if (!v[0]) return cli_usage_error("heic-dec", "-o needs a directory name");
+      args->out_dir = v;
     } else if ((v = cli_option_value(argc, argv, &i, NULL, "--item", &missing)) != NULL) {
       if (cli_parse_uint(v, UINT32_MAX, &n) != 0 || n == 0)
         return cli_usage_error("heic-dec", "--item needs an item id (1 .. 4294967295), not '%s'", v);
@@ -146,6 +246,7 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       if (cli_parse_uint(v, 1024, &n) != 0)
         return cli_usage_error("heic-dec", "--threads needs a number from 0 to 1024, not '%s'", v);
       args->threads = (int)n;
+      args->batch.threads = (int)n;
     } else if ((v = cli_option_value(argc, argv, &i, NULL, "--timeout", &missing)) != NULL) {
       if (cli_parse_seconds(v, &args->timeout) != 0)
         return cli_usage_error("heic-dec", "--timeout needs a number of seconds greater than 0, not '%s'", v);
@@ -166,42 +267,99 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       args->no_transform = 1;
     } else if (strcmp(a, "--no-alpha") == 0) {
       args->no_alpha = 1;
-    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+    } else if (strcmp(a, "--quiet") == 0) {
       args->quiet = 1;
+    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+      args->verbose = 1;
     } else {
       return cli_usage_error("heic-dec", "unknown option '%s'", a);
     }
   }
-  if (npos < 2) return cli_usage_error("heic-dec", npos ? "no output file" : "no input file");
-  args->input = positional[0];
-  args->output = positional[1];
   if (args->all && args->item) return cli_usage_error("heic-dec", "--all and --item exclude each other");
   if (args->all && args->thumb) return cli_usage_error("heic-dec", "--all and --thumb exclude each other");
 
-  const char *ext = file_extension(args->output);
-  if (ascii_equal_nocase(ext, "png")) {
-    args->format = FORMAT_PNG;
-  } else if (ascii_equal_nocase(ext, "y4m")) {
-    args->format = FORMAT_Y4M;
+  /* A batch is asked for by its output directory, a list or a batch
+   * option; "FILE OUT" stays the single-file form. */
+  args->batch_mode = args->out_dir || args->batch.any || args->batch.files_from;
+  if (args->batch_mode) {
+    if (!args->out_dir)
+      return cli_usage_error("heic-dec", "converting several files (-r, -j, --files-from, --shard, "
+                             "--skip-existing, --keep-mtime) needs an output directory: -o DIR");
+    if (args->all || args->item)
+      return cli_usage_error("heic-dec", "--all and --item are for one file, not with -o DIR");
+    if (!args->ninputs && !args->batch.files_from) return cli_usage_error("heic-dec", "no input file");
+    if (args->format == FORMAT_NONE) args->format = FORMAT_PNG;
+    args->batch.quiet = args->quiet;
+    args->batch.verbose = args->verbose;
   } else {
-    fprintf(stderr, "heic-dec: %s: ", args->output);
-    if (ext[0])
-      fprintf(stderr, "unknown output format '.%s' (use .png or .y4m)\n", ext);
-    else
-      fprintf(stderr, "no file extension to choose the output format (use .png or .y4m)\n");
-    fputs("Try 'heic-dec --help'.\n", stderr);
-    return EXIT_USAGE;
+    if (args->ninputs > 2) return cli_usage_error("heic-dec", "unexpected argument '%s'", args->inputs[2]);
+    if (args->ninputs < 2)
+      return cli_usage_error("heic-dec", args->ninputs ? "no output file (or -o DIR)" : "no input file");
+    args->input = args->inputs[0];
+    args->output = args->inputs[1];
+    const char *ext = file_extension(args->output);
+    out_format by_ext = format_of_extension(ext);
+    if (args->format != FORMAT_NONE && by_ext != FORMAT_NONE && by_ext != args->format)
+      return cli_usage_error("heic-dec", "%s: the extension says another format than --format", args->output);
+    if (args->format == FORMAT_NONE) args->format = by_ext;
+    if (args->format == FORMAT_NONE) {
+      fprintf(stderr, "heic-dec: %s: ", args->output);
+      if (ext[0])
+        fprintf(stderr, "unknown output format '.%s' (use .png, .jpg or .y4m, or -f)\n", ext);
+      else
+        fprintf(stderr, "no file extension to choose the output format (use .png, .jpg or .y4m, or -f)\n");
+      fputs("Try 'heic-dec --help'.\n", stderr);
+      return EXIT_USAGE;
+    }
+    /* --all numbers its outputs before the extension, so OUT needs one. */
+    if (args->all && !ext[0])
+      return cli_usage_error("heic-dec", "--all needs an extension on OUT for the numbers to go before");
   }
+  if (quality_given && args->format != FORMAT_JPEG)
+    return cli_usage_error("heic-dec", "-q N is a JPEG quality: the output is not JPEG (use --quiet for quiet)");
   return 0;
 }
 
 /* Library warnings are shown unless --quiet; errors are not printed here
  * because they come back through the status and last_error, and printing
  * both would repeat every failure. */
+/* Messages about one file.  Alone, they go to stderr as they come.  In a
+ * batch, a failure's message is handed back to batch.c (which prints it
+ * now without breaking the progress line, and again in the list at the
+ * end), and warnings and notes go through batch_message. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void say_error(const dec_run *run, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (run->batch && run->reason)
+    snprintf(run->reason, run->reason_size, "%s", text);
+  else
+    fprintf(stderr, "heic-dec: %s\n", text);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void say_note(const dec_run *run, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (run->batch)
+    batch_message(run->batch, "heic-dec: %s", text);
+  else
+    fprintf(stderr, "heic-dec: %s\n", text);
+}
+
 static void on_log(void *opaque, heic_log_level level, const char *message) {
   const dec_run *run = opaque;
-  if (level == HEIC_LOG_WARNING && !run->args->quiet)
-    fprintf(stderr, "heic-dec: %s: warning: %s\n", run->args->input, message);
+  if (level == HEIC_LOG_WARNING && !run->args->quiet) say_note(run, "%s: warning: %s", run->input, message);
 }
 
 /* "heic-dec: FILE: status[: detail][ (context)]" for a failed call on ctx.
@@ -209,7 +367,7 @@ static void on_log(void *opaque, heic_log_level level, const char *message) {
  * scripts can match on it; the item, when there is one, goes last. */
 static void report(const dec_run *run, const char *context, heic_status st) {
   const char *detail = heic_context_last_error(run->ctx);
-  fprintf(stderr, "heic-dec: %s: %s%s%s%s%s%s\n", run->args->input, heic_status_string(st),
+  say_error(run, "%s: %s%s%s%s%s%s", run->input, heic_status_string(st),
           detail[0] ? ": " : "", detail, context ? " (" : "", context ? context : "",
           context ? ")" : "");
 }
@@ -254,21 +412,20 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     return EXIT_INPUT;
   }
   if (!info.is_image) {
-    fprintf(stderr, "heic-dec: %s: item %" PRIu32 " is not an image (type %s)\n", args->input, id,
-            info.type);
+    say_error(run, "%s: item %" PRIu32 " is not an image (type %s)", run->input, id, info.type);
     return EXIT_INPUT;
   }
   /* The library knows from the structure alone that this would fail, and
    * why_not says why better than the decoder's error would. */
   if (!info.decodable) {
-    fprintf(stderr, "heic-dec: %s: item %" PRIu32 " cannot be decoded: %s\n", args->input, id,
-            info.why_not[0] ? info.why_not : "unknown reason");
+    say_error(run, "%s: item %" PRIu32 " cannot be decoded: %s", run->input, id,
+              info.why_not[0] ? info.why_not : "unknown reason");
     return EXIT_INPUT;
   }
 
   heic_decode_options opts;
   heic_decode_options_init(&opts);
-  opts.layout = args->format == FORMAT_PNG ? HEIC_LAYOUT_RGB : HEIC_LAYOUT_YCBCR;
+  opts.layout = args->format == FORMAT_Y4M ? HEIC_LAYOUT_YCBCR : HEIC_LAYOUT_RGB;
   opts.no_transform = args->no_transform;
   opts.no_alpha = args->no_alpha;
   opts.upsampling = args->upsampling;
@@ -290,14 +447,16 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     goto done;
   }
 
+  run->pixels = (double)heic_image_width(img) * heic_image_height(img);
   char msg[512] = "";
   int write_failed;
-  if (args->format == FORMAT_PNG) {
-    imageio_png_options png = {.stop = on_write_row, .stop_opaque = run};
+  if (args->format == FORMAT_PNG || args->format == FORMAT_JPEG) {
+    const uint8_t *icc_data = NULL;
+    size_t icc_size = 0;
     st = heic_context_item_icc(run->ctx, id, &icc);
     if (st == HEIC_OK) {
-      png.icc = heic_buffer_data(icc);
-      png.icc_size = heic_buffer_size(icc);
+      icc_data = heic_buffer_data(icc);
+      icc_size = heic_buffer_size(icc);
     } else if (st == HEIC_ERR_OUT_OF_MEMORY || st == HEIC_ERR_LIMIT_EXCEEDED ||
                st == HEIC_ERR_INTERNAL) {
       snprintf(what, sizeof what, "ICC profile of item %" PRIu32, id);
@@ -306,14 +465,22 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     } else if (st != HEIC_ERR_NOT_FOUND && !args->quiet) {
       /* A damaged profile should not cost the user the picture. */
       const char *detail = heic_context_last_error(run->ctx);
-      fprintf(stderr, "heic-dec: %s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s\n",
-              args->input, id, heic_status_string(st), detail[0] ? ": " : "", detail);
+      say_note(run, "%s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s", run->input, id,
+               heic_status_string(st), detail[0] ? ": " : "", detail);
     }
-    write_failed = imageio_png_write(out_path, img, &png, msg, sizeof msg) != 0;
+    if (args->format == FORMAT_PNG) {
+      imageio_png_options png = {.icc = icc_data, .icc_size = icc_size, .stop = on_write_row,
+                                 .stop_opaque = run};
+      write_failed = imageio_png_write(out_path, img, &png, msg, sizeof msg) != 0;
+    } else {
+      imageio_jpeg_options jpg = {.quality = args->quality ? args->quality : DEFAULT_JPEG_QUALITY,
+                                  .icc = icc_data, .icc_size = icc_size, .stop = on_write_row,
+                                  .stop_opaque = run};
+      write_failed = imageio_jpeg_write(out_path, img, &jpg, msg, sizeof msg) != 0;
+    }
   } else {
     if (heic_image_has_alpha(img) && !args->quiet)
-      fprintf(stderr, "heic-dec: %s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)\n",
-              args->input, id);
+      say_note(run, "%s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)", run->input, id);
     write_failed = imageio_y4m_write(out_path, img, on_write_row, run, msg, sizeof msg) != 0;
   }
   if (write_failed && run->stopped) {
@@ -321,14 +488,14 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     goto done;
   }
   if (write_failed) {
-    fprintf(stderr, "heic-dec: %s: %s\n", out_path, msg);
+    say_error(run, "%s: %s", out_path, msg);
     rc = EXIT_OUTPUT;
     goto done;
   }
-  if (msg[0] && !args->quiet) fprintf(stderr, "heic-dec: %s: note: %s\n", out_path, msg);
-  if (!args->quiet)
+  if (msg[0] && !args->quiet) say_note(run, "%s: note: %s", out_path, msg);
+  if (!args->quiet && !run->batch)
     printf("%s: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %d-bit, alpha: %s -> %s (%.1f ms decode)\n",
-           args->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
+           run->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
            heic_image_has_alpha(img) ? "yes" : "no", out_path, elapsed);
   rc = 0;
 
@@ -347,12 +514,12 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
   if (args->all) {
     uint32_t n = heic_context_top_level_count(run->ctx);
     if (!n) {
-      fprintf(stderr, "heic-dec: %s: the file has no top-level images\n", args->input);
+      say_error(run, "%s: the file has no top-level images", run->input);
       return EXIT_INPUT;
     }
     *ids = malloc(sizeof **ids * n);
     if (!*ids) {
-      fprintf(stderr, "heic-dec: out of memory\n");
+      say_error(run, "%s: out of memory", run->input);
       return EXIT_INPUT;
     }
     /* The library lists the primary first; we promise "-1 is the primary",
@@ -372,8 +539,7 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
   if (!id) {
     id = heic_context_primary_item(run->ctx);
     if (!id) {
-      fprintf(stderr, "heic-dec: %s: the file has no primary image (choose one with --item)\n",
-              args->input);
+      say_error(run, "%s: the file has no primary image (choose one with --item)", run->input);
       return EXIT_INPUT;
     }
   }
@@ -387,14 +553,14 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
       return EXIT_INPUT;
     }
     if (!info.thumbnail_count) {
-      fprintf(stderr, "heic-dec: %s: item %" PRIu32 " has no thumbnail\n", args->input, id);
+      say_error(run, "%s: item %" PRIu32 " has no thumbnail", run->input, id);
       return EXIT_INPUT;
     }
     id = heic_context_thumbnail_id(run->ctx, id, 0);
   }
   *ids = malloc(sizeof **ids);
   if (!*ids) {
-    fprintf(stderr, "heic-dec: out of memory\n");
+    say_error(run, "%s: out of memory", run->input);
     return EXIT_INPUT;
   }
   (*ids)[0] = id;
@@ -447,23 +613,105 @@ static char **output_paths(const dec_args *args, uint32_t count) {
   return outs;
 }
 
-int main(int argc, char **argv) {
-  /* Past a file size limit (ulimit -f) the default action kills us in the
-   * middle of a write; ignored, the write fails with EFBIG and the output
-   * error path reports it. */
-  signal(SIGXFSZ, SIG_IGN);
-  cli_stop_init("heic-dec");
+/* ---- batches (tools/batch.c) ---- */
 
-  dec_args args = {0};
-  int rc = parse_args(argc, argv, &args);
-  if (rc < 0) return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT; /* --help, --version */
-  if (rc) return rc;
-  if (args.timeout > 0 && cli_stop_set_deadline(args.timeout) != 0) {
-    fprintf(stderr, "heic-dec: cannot set the --timeout timer: %s\n", strerror(errno));
-    return EXIT_INPUT;
+/* The extensions taken from directories (.hif: Canon's HEIF). */
+static const char *const dec_extensions[] = {"heic", "heif", "hif", NULL};
+
+typedef struct dec_batch {
+  const dec_args *args;
+  heic_allocator **allocs; /* one per worker: each its own leak canary */
+} dec_batch;
+
+/* One file of a batch: its primary image (or --thumb) to f->output. */
+static int dec_convert(void *opaque, batch_run *br, int worker, const batch_file *f, int threads,
+                       double *pixels, char *err, size_t err_size) {
+  dec_batch *db = opaque;
+  heic_allocator *alloc = db->allocs[worker];
+  dec_run run = {.args = db->args, .input = f->input, .batch = br, .reason = err,
+                 .reason_size = err_size};
+  uint32_t *ids = NULL, count = 0;
+  heic_context_config cfg;
+  heic_context_config_init(&cfg);
+  cfg.allocator = alloc;
+  cfg.log = on_log;
+  cfg.log_opaque = &run;
+  cfg.threads = threads;
+  int rc = EXIT_INPUT;
+  heic_status st = heic_context_new(&run.ctx, &cfg);
+  if (st != HEIC_OK) {
+    say_error(&run, "%s: %s", f->input, heic_status_string(st));
+  } else if ((st = heic_context_read_file(run.ctx, f->input)) != HEIC_OK) {
+    report(&run, NULL, st);
+  } else if ((rc = choose_items(&run, &ids, &count)) == 0) {
+    rc = decode_one(&run, ids[0], f->output);
+    if (run.stopped) rc = run.stopped; /* not converted: batch.c says so */
   }
+  free(ids);
+  heic_context_free(&run.ctx);
+  *pixels = run.pixels;
+  size_t leaked = heic_allocator_outstanding_bytes(alloc);
+  if (leaked) {
+    snprintf(err, err_size, "%s: internal error: %zu bytes leaked", f->input, leaked);
+    return EXIT_LEAK;
+  }
+  return rc;
+}
 
-  dec_run run = {.args = &args};
+static int run_batch(dec_args *a) {
+  batch_config *cfg = &a->batch;
+  static const char *const ext_of[] = {[FORMAT_PNG] = "png", [FORMAT_JPEG] = "jpg", [FORMAT_Y4M] = "y4m"};
+  cfg->exts = dec_extensions;
+  cfg->out_ext = ext_of[a->format];
+  cfg->out_dir = a->out_dir;
+  struct stat st;
+  if (stat(a->out_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+    return cli_usage_error("heic-dec", "-o %s: not a directory", a->out_dir);
+  batch_list list;
+  int rc = batch_list_build(cfg, (char *const *)a->inputs, a->ninputs, &list);
+  if (!rc) rc = batch_plan(cfg, &list);
+  if (!rc) {
+    /* mkdir -p of the output directory, before any work. */
+    char *p = strdup(a->out_dir);
+    for (char *s = p ? p + 1 : NULL; s && !rc; s++) {
+      if (*s && *s != '/') continue;
+      char c = *s;
+      *s = '\0';
+      if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "heic-dec: %s: cannot create directory: %s\n", p, strerror(errno));
+        rc = EXIT_OUTPUT;
+      }
+      *s = c;
+      if (!c) break;
+    }
+    if (!p) {
+      fputs("heic-dec: out of memory\n", stderr);
+      rc = EXIT_INPUT;
+    }
+    free(p);
+  }
+  dec_batch db = {.args = a};
+  int workers = batch_workers(cfg, &list);
+  if (!rc) {
+    db.allocs = calloc((size_t)workers, sizeof *db.allocs);
+    if (!db.allocs) rc = EXIT_INPUT;
+    for (int w = 0; w < workers && !rc; w++)
+      if (heic_allocator_new(&db.allocs[w], NULL) != HEIC_OK) rc = EXIT_INPUT;
+    if (rc) fputs("heic-dec: out of memory\n", stderr);
+  }
+  if (!rc) rc = batch_run_all(cfg, &list, dec_convert, &db);
+  if (db.allocs)
+    for (int w = 0; w < workers; w++) heic_allocator_free(&db.allocs[w]);
+  free(db.allocs);
+  batch_list_free(&list);
+  return rc;
+}
+
+/* FILE OUT: the single-file form, as heic-dec always was. */
+static int run_single(dec_args *a) {
+  dec_args args = *a;
+  int rc = 0;
+  dec_run run = {.args = &args, .input = args.input};
   heic_allocator *alloc = NULL;
   uint32_t *ids = NULL, count = 0, written = 0, nouts = 0;
   char **outs = NULL;
@@ -552,6 +800,29 @@ done:
     rc = EXIT_LEAK;
   }
   heic_allocator_free(&alloc);
-  if (fflush(stdout) != 0 && rc == 0) rc = EXIT_OUTPUT;
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  /* Past a file size limit (ulimit -f) the default action kills us in the
+   * middle of a write; ignored, the write fails with EFBIG and the output
+   * error path reports it. */
+  signal(SIGXFSZ, SIG_IGN);
+  cli_stop_init("heic-dec");
+
+  dec_args args = {0};
+  int rc = parse_args(argc, argv, &args);
+  if (rc < 0) {
+    rc = fflush(stdout) == 0 ? 0 : EXIT_OUTPUT; /* --help, --version */
+  } else if (rc == 0) {
+    if (args.timeout > 0 && cli_stop_set_deadline(args.timeout) != 0) {
+      fprintf(stderr, "heic-dec: cannot set the --timeout timer: %s\n", strerror(errno));
+      rc = EXIT_INPUT;
+    } else {
+      rc = args.batch_mode ? run_batch(&args) : run_single(&args);
+    }
+    if (fflush(stdout) != 0 && rc == 0) rc = EXIT_OUTPUT;
+  }
+  free(args.inputs);
   return rc;
 }

@@ -25,8 +25,10 @@
 
 #include <heic/heic.h>
 
-#include "cli.h"
 #include <heic/heic_encode.h>
+
+#include "batch.h"
+#include "cli.h"
 
 #include "exif.h"
 #include "image_read.h"
@@ -48,6 +50,7 @@ enum {
 
 static const char *const usage_text =
     "Usage: heic-enc [options] INPUT... [-o OUT.heic | -o DIR/]\n"
+    "       heic-enc [options] [-r] DIR|FILE... [--files-from LIST] [-o DIR]\n"
     "\n"
     "Encodes PNG, JPEG and Y4M images (recognised by their content) as HEIC.\n"
     "Output names:\n"
@@ -57,6 +60,39 @@ static const char *const usage_text =
     "                 directory may be given without the trailing '/'\n"
     "  -o A -o B ...  one -o per input, in the same order\n"
     "  (no -o)        write <input without extension>.heic beside each input\n"
+    "\n"
+    "Batch conversion (several files, a directory, --files-from, or any of\n"
+    "the options below): the files are encoded in parallel, a progress line\n"
+    "is shown on a terminal, a bad file does not stop the others, and every\n"
+    "failure is listed at the end with a summary (converted, failed,\n"
+    "skipped, bytes in -> out).  A directory gives its .png, .jpg, .jpeg and\n"
+    "(any case) .y4m files, names starting with '.' left out; a named file is\n"
+    "taken whatever its name.  Under -o DIR (created if missing) each output\n"
+    "is DIR/<path below the directory given>.heic, or DIR/<name>.heic for a\n"
+    "file named on the command line, or DIR/<path as listed>.heic for a\n"
+    "relative --files-from entry without '..'; without -o, beside each\n"
+    "input.  Two inputs with one output name (a.png and a.jpg) are a usage\n"
+    "error, found before any work.\n"
+    "  -r, --recursive    read directories' subdirectories too (symbolic\n"
+    "                     links to directories are not followed)\n"
+    "  --files-from LIST  also convert the files (or directories) listed in\n"
+    "                     LIST, one a line ('-': standard input)\n"
+    "  -0, --null         LIST entries end with a NUL, not a newline\n"
+    "                     (find -print0)\n"
+    "  -j, --jobs N       files encoded at once (default 0: one per CPU the\n"
+    "                     process may use), the biggest first.  One budget of\n"
+    "                     CPUs: each file's encoder gets max(1, CPUs / N)\n"
+    "                     threads (the last files, once fewer are left than\n"
+    "                     N, CPUs / files left) unless --threads is given\n"
+    "  --skip-existing    leave an output that already exists (outputs only\n"
+    "                     appear complete, so an interrupted run resumes)\n"
+    "  --keep-mtime       give each output its input's access and\n"
+    "                     modification times\n"
+    "  --shard K/N        convert only part K of N (0 <= K < N) of the files:\n"
+    "                     those whose path below their input root hashes\n"
+    "                     (FNV-1a 64) to K modulo N, so that N runs (GNU\n"
+    "                     parallel, a Kubernetes Indexed Job) share the work,\n"
+    "                     each writing only its own outputs\n"
     "Outputs are never seen partial: each appears (or replaces the old file)\n"
     "only when complete and on disk, even if heic-enc is killed.  An output\n"
     "that is an input under another name (a link, './a.png'), or two\n"
@@ -91,8 +127,10 @@ static const char *const usage_text =
     "                     the process may use, the default; 1 = none); the\n"
     "                     output is the same for any N\n"
     "  -v, --verbose      more detail: metadata, settings, library notes\n"
-    "                     (twice: library debug messages)\n"
-    "  --quiet            print nothing but errors\n"
+    "                     (twice: library debug messages); in a batch, a\n"
+    "                     line per file\n"
+    "  --quiet            print nothing but errors (no progress line, no\n"
+    "                     summary unless something failed)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the libheic version and exit\n"
     "  --                 end of options (for file names starting with '-')\n"
@@ -111,17 +149,19 @@ static const char *const usage_text =
     "  Y4M frames are coded as they are (no RGB round trip), described as\n"
     "  BT.601 with unspecified primaries and transfer, as Y4M says nothing.\n"
     "\n"
-    "For each file a progress line and a summary are printed: dimensions,\n"
-    "input and output bytes, bits per pixel and encode time.\n"
+    "Outside a batch, for each file a progress line and a summary are printed:\n"
+    "dimensions, input and output bytes, bits per pixel and encode time.\n"
     "\n"
-    "Exit status: 0 success, 1 some input could not be read or encoded,\n"
-    "2 usage error, 3 some output could not be written, 4 internal error\n"
-    "(libheic leaked memory), 130 interrupted (SIGINT, SIGTERM).  Later files\n"
-    "are still attempted after a failure; the status is the most serious one\n"
-    "seen.  An interruption keeps the outputs already complete, never leaves\n"
-    "the one in progress, and gives 130 when some output was left unwritten\n"
-    "(not when it came after the last one was complete).  A second Ctrl-C\n"
-    "kills at once.\n";
+    "Exit status: 0 success (every file converted, or skipped by\n"
+    "--skip-existing), 1 some input could not be read or encoded (missing,\n"
+    "not a regular file, not an image), 2 usage error (nothing converted),\n"
+    "3 some output could not be written, 4 internal error (libheic leaked\n"
+    "memory), 130 interrupted (SIGINT, SIGTERM).  Later files are still\n"
+    "attempted after a failure; the status is the most serious one seen.  An\n"
+    "interruption keeps the outputs already complete, never leaves the ones\n"
+    "in progress, and gives 130 when some output was left unwritten (not\n"
+    "when it came after the last one was complete).  A second Ctrl-C kills\n"
+    "at once.\n";
 
 typedef struct enc_args {
   const char **inputs; /* argv entries; malloc'd array */
@@ -141,12 +181,18 @@ typedef struct enc_args {
   int threads;
   int verbose, quiet;
   int list_encoders, list_params;
+  batch_config batch; /* -r, -j, --files-from, ... (batch.h) */
 } enc_args;
 
 /* A run's state, shared with the library callbacks. */
 typedef struct enc_run {
   const enc_args *args;
   const char *input; /* the file being encoded, for messages */
+  int threads;        /* for its encoder: --threads, or a batch's share */
+  batch_run *batch;   /* in a batch: messages go through it; else NULL */
+  char *reason;       /* in a batch: where the failure's message goes */
+  size_t reason_size;
+  double pixels;      /* the picture's size, once read */
   int progress_shown; /* a tile progress line is on the terminal */
   /* CLI_EXIT_INTERRUPTED once a signal has stopped the file in progress
    * (set by the progress callback, which is never called by two threads at
@@ -179,6 +225,7 @@ static int parse_args(int argc, char **argv, enc_args *a) {
   a->quality = DEFAULT_QUALITY;
   a->tile = DEFAULT_TILE;
   a->chroma = HEIC_CHROMA_420;
+  batch_config_init(&a->batch, "heic-enc");
   /* Every argument is at most one input, output or parameter, so argc
    * entries bound each list (plus the NULL that ends params). */
   a->inputs = calloc((size_t)argc, sizeof *a->inputs);
@@ -195,10 +242,12 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       a->inputs[a->ninputs++] = arg;
       continue;
     }
-    int missing = 0;
+    int missing = 0, rc = 0;
     const char *v;
     unsigned long n;
-    if (strcmp(arg, "--") == 0) {
+    if (batch_option(&a->batch, argc, argv, &i, &rc)) {
+      if (rc) return rc;
+    } else if (strcmp(arg, "--") == 0) {
       options_done = 1;
     } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
       fputs(usage_text, stdout);
@@ -262,6 +311,7 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       if (cli_parse_uint(v, 1024, &n) != 0)
         return cli_usage_error("heic-enc", "--threads needs a number from 0 to 1024, not '%s'", v);
       a->threads = (int)n;
+      a->batch.threads = (int)n;
     } else if (missing) {
       return cli_usage_error("heic-enc", "%s needs a value", arg);
     } else {
@@ -280,7 +330,9 @@ static int parse_args(int argc, char **argv, enc_args *a) {
                          a->encoder ? a->encoder : "builtin",
                          (int)(strchr(a->params[k], '=') - a->params[k]), a->params[k]);
   if (a->list_encoders || a->list_params) return 0;
-  if (!a->ninputs) return cli_usage_error("heic-enc", "no input file");
+  if (!a->ninputs && !a->batch.files_from) return cli_usage_error("heic-enc", "no input file");
+  a->batch.quiet = a->quiet;
+  a->batch.verbose = a->verbose;
   if (a->lossless && !a->chroma_given) a->chroma = HEIC_CHROMA_444;
   return 0;
 }
@@ -429,23 +481,59 @@ static int plan_outputs(const enc_args *a, char **outs) {
   return refuse_collisions(a, outs);
 }
 
+/* ---- messages from one file's encode ----
+ * Alone, they go to stderr as they come.  In a batch, a failure's message
+ * is handed back to batch.c (which prints it once now, without breaking
+ * the progress line, and again in the list at the end), and warnings and
+ * notes go through batch_message. */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void say_error(enc_run *run, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (run->batch && run->reason)
+    snprintf(run->reason, run->reason_size, "%s", text);
+  else
+    fprintf(stderr, "heic-enc: %s\n", text);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void say_note(enc_run *run, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (run->batch)
+    batch_message(run->batch, "heic-enc: %s", text);
+  else
+    fprintf(stderr, "heic-enc: %s\n", text);
+}
+
 /* Whether the output's directory accepts new files, checked before a long
  * encode rather than discovered after it.  0, or EXIT_OUTPUT after saying why. */
-static int check_output_dir(const char *out) {
+static int check_output_dir(enc_run *run, const char *out) {
   const char *slash = strrchr(out, '/');
   char *dir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
   if (!dir) {
-    fputs("heic-enc: out of memory\n", stderr);
+    say_error(run, "%s: out of memory", out);
     return EXIT_INPUT;
   }
   int rc = 0;
   struct stat st;
   if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
     /* access() would say "Permission denied" for a file in the way */
-    fprintf(stderr, "heic-enc: %s: cannot write there: %s is not a directory\n", out, dir);
+    say_error(run, "%s: cannot write there: %s is not a directory", out, dir);
     rc = EXIT_OUTPUT;
   } else if (access(dir, W_OK | X_OK) != 0) {
-    fprintf(stderr, "heic-enc: %s: cannot write to directory %s: %s\n", out, dir, strerror(errno));
+    say_error(run, "%s: cannot write to directory %s: %s", out, dir, strerror(errno));
     rc = EXIT_OUTPUT;
   }
   free(dir);
@@ -601,7 +689,7 @@ static void on_log(void *opaque, heic_log_level level, const char *message) {
   static const char *const label[] = {
       [HEIC_LOG_ERROR] = "error", [HEIC_LOG_WARNING] = "warning", [HEIC_LOG_INFO] = "note",
       [HEIC_LOG_DEBUG] = "debug"};
-  fprintf(stderr, "heic-enc: %s: %s: %s\n", run->input, label[level], message);
+  say_note(run, "%s: %s: %s", run->input, label[level], message);
 }
 
 /* Tile progress, drawn in place on a terminal; also where Ctrl-C cancels. */
@@ -612,7 +700,8 @@ static int on_progress(void *opaque, uint32_t done, uint32_t total) {
     run->stopped = stop;
     return 1;
   }
-  if (run->args->verbose && total > 1 && isatty(STDERR_FILENO)) {
+  /* (a batch has its own progress line) */
+  if (run->args->verbose && !run->batch && total > 1 && isatty(STDERR_FILENO)) {
     fprintf(stderr, "\r  %" PRIu32 "/%" PRIu32 " tiles", done, total);
     run->progress_shown = 1;
   }
@@ -648,18 +737,19 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   heic_image *img = NULL;
   heic_context *ctx = NULL;
   char msg[256];
-  int rc = check_output_dir(out);
+  int rc = check_output_dir(run, out);
   if (rc) return rc;
   rc = EXIT_INPUT;
   run->input = in;
 
   double t_read = cli_now_seconds();
   if (imageio_image_read(in, &src, msg, sizeof msg) != 0) {
-    fprintf(stderr, "heic-enc: %s: %s\n", in, msg);
+    say_error(run, "%s: %s", in, msg);
     return EXIT_INPUT; /* src is zeroed on failure */
   }
   t_read = cli_now_seconds() - t_read;
-  if (src.warning[0] && !a->quiet) fprintf(stderr, "heic-enc: %s: warning: %s\n", in, src.warning);
+  run->pixels = (double)src.width * src.height;
+  if (src.warning[0] && !a->quiet) say_note(run, "%s: warning: %s", in, src.warning);
   /* Reading a large file takes a while and cannot be stopped half-way;
    * encoding would take longer still. */
   run->stopped = cli_stop_requested();
@@ -714,19 +804,19 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
         opts.icc = src.icc;
         opts.icc_size = src.icc_size;
       } else if (!a->quiet) {
-        fprintf(stderr, "heic-enc: %s: note: ICC profile left out (%s)\n", in, why);
+        say_note(run, "%s: note: ICC profile left out (%s)", in, why);
       }
     }
   }
 
   if (a->verbose) {
-    fprintf(stderr, "heic-enc: %s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s\n", in,
+    say_note(run, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s", in,
             imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
             src.height, t_read);
-    fprintf(stderr, "heic-enc: %s: Exif %zu bytes, XMP %zu bytes, ICC %zu bytes%s, orientation %d%s\n",
+    say_note(run, "%s: Exif %zu bytes, XMP %zu bytes, ICC %zu bytes%s, orientation %d%s",
             in, src.exif_size, src.xmp_size, src.icc_size, a->no_metadata ? " (not copied)" : "",
             src.orientation, src.orientation > 1 ? " (written as irot/imir)" : "");
-    fprintf(stderr, "heic-enc: %s: encoder %s, %s%d, chroma %s, tiles %s, thumbnail %" PRIu32 "\n",
+    say_note(run, "%s: encoder %s, %s%d, chroma %s, tiles %s, thumbnail %" PRIu32,
             in, a->encoder ? a->encoder : "builtin", a->lossless ? "lossless, quality " : "quality ",
             a->quality, src.format == IMAGEIO_FORMAT_Y4M ? "4:2:0 (Y4M)" : chroma_name(a->chroma),
             a->no_grid ? "off" : "on", opts.thumbnail_size);
@@ -736,7 +826,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
                        ? make_ycbcr_image(alloc, &src, &img)
                        : make_rgb_image(alloc, &src, !a->no_alpha, &img);
   if (st != HEIC_OK) {
-    fprintf(stderr, "heic-enc: %s: cannot prepare the image: %s\n", in, heic_status_string(st));
+    say_error(run, "%s: cannot prepare the image: %s", in, heic_status_string(st));
     goto done;
   }
   /* The decoded samples are in img now; the file's copy can go before the
@@ -750,10 +840,10 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   cfg.allocator = alloc;
   cfg.log = on_log;
   cfg.log_opaque = run;
-  cfg.threads = a->threads;
+  cfg.threads = run->threads;
   st = heic_context_new(&ctx, &cfg);
   if (st != HEIC_OK) {
-    fprintf(stderr, "heic-enc: %s: %s\n", in, heic_status_string(st));
+    say_error(run, "%s: %s", in, heic_status_string(st));
     goto done;
   }
 
@@ -768,7 +858,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
-    fprintf(stderr, "heic-enc: %s: %s%s%s\n", in, heic_status_string(st), detail[0] ? ": " : "",
+    say_error(run, "%s: %s%s%s", in, heic_status_string(st), detail[0] ? ": " : "",
             detail);
     rc = EXIT_INPUT;
     goto done;
@@ -777,13 +867,13 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   double elapsed = cli_now_seconds() - t0;
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
-    fprintf(stderr, "heic-enc: %s: %s%s%s\n", out, heic_status_string(st), detail[0] ? ": " : "",
+    say_error(run, "%s: %s%s%s", out, heic_status_string(st), detail[0] ? ": " : "",
             detail);
     rc = st == HEIC_ERR_IO ? EXIT_OUTPUT : EXIT_INPUT;
     goto done;
   }
 
-  if (!a->quiet) {
+  if (!a->quiet && !run->batch) {
     struct stat in_st, out_st;
     long long in_bytes = stat(in, &in_st) == 0 ? (long long)in_st.st_size : -1;
     long long out_bytes = stat(out, &out_st) == 0 ? (long long)out_st.st_size : -1;
@@ -798,6 +888,122 @@ done:
   heic_image_free(&img);
   heic_context_free(&ctx);
   imageio_image_free(&src);
+  return rc;
+}
+
+/* ---- batches (tools/batch.c) ---- */
+
+/* The extensions taken from directories. */
+static const char *const enc_extensions[] = {"png", "jpg", "jpeg", "y4m", NULL};
+
+/* Whether this command line is a batch: a directory, a list, a batch
+ * option, or several files sharing one -o (or none).  One file, and one
+ * -o per input, keep their single-file behaviour. */
+static int any_directory(const enc_args *a) {
+  for (size_t i = 0; i < a->ninputs; i++)
+    if (is_directory(a->inputs[i])) return 1;
+  return 0;
+}
+
+static int is_batch(const enc_args *a) {
+  if (a->batch.any || a->batch.files_from || any_directory(a)) return 1;
+  return a->ninputs > 1 && a->noutputs <= 1;
+}
+
+typedef struct enc_batch {
+  const enc_args *args;
+  heic_allocator **allocs; /* one per worker: each its own leak canary */
+} enc_batch;
+
+static int enc_convert(void *opaque, batch_run *br, int worker, const batch_file *f, int threads,
+                       double *pixels, char *err, size_t err_size) {
+  enc_batch *eb = opaque;
+  heic_allocator *alloc = eb->allocs[worker];
+  enc_run run = {.args = eb->args, .threads = threads, .batch = br, .reason = err,
+                 .reason_size = err_size};
+  int rc = encode_one(&run, alloc, f->input, f->output);
+  *pixels = run.pixels;
+  size_t leaked = heic_allocator_outstanding_bytes(alloc);
+  if (leaked) {
+    snprintf(err, err_size, "%s: internal error: %zu bytes leaked", f->input, leaked);
+    return EXIT_LEAK;
+  }
+  return rc;
+}
+
+/* mkdir -p: 0, or -1 with errno. */
+static int make_dirs(const char *dir) {
+  char *p = strdup(dir);
+  if (!p) return -1;
+  int rc = 0;
+  for (char *s = p + 1;; s++) {
+    if (*s != '/' && *s) continue;
+    char c = *s;
+    *s = '\0';
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) rc = -1;
+    *s = c;
+    if (rc || !c) break;
+  }
+  free(p);
+  if (rc == 0 && !is_directory(dir)) {
+    errno = ENOTDIR;
+    rc = -1;
+  }
+  return rc;
+}
+
+static int run_batch(enc_args *a) {
+  batch_config *cfg = &a->batch;
+  cfg->exts = enc_extensions;
+  cfg->out_ext = "heic";
+  if (a->noutputs > 1)
+    return cli_usage_error("heic-enc", "one -o per input does not combine with directories, "
+                           "--files-from or batch options: give one -o DIR");
+  if (a->noutputs == 1) {
+    const char *o = a->outputs[0];
+    struct stat st;
+    int exists = stat(o, &st) == 0, is_dir = exists && S_ISDIR(st.st_mode);
+    int listing = cfg->files_from || any_directory(a);
+    /* One file with a batch option (--skip-existing, --keep-mtime) and
+     * -o OUT.heic: OUT.heic is its output, as without the option. */
+    int one_file = !listing && a->ninputs == 1 && !is_dir && !ends_with_slash(o);
+    if (exists && !is_dir && !one_file)
+      return cli_usage_error("heic-enc", "-o %s: with several inputs or a directory, -o must name a "
+                             "directory", o);
+    /* Several plain files and -o out.heic is a slip, not a request for a
+     * directory called out.heic: as before batches existed, a directory
+     * that does not exist yet needs its '/' then. */
+    if (!exists && !ends_with_slash(o) && !listing && a->ninputs > 1 && !cfg->any)
+      return cli_usage_error("heic-enc", "with several inputs, -o must name a directory (end it with '/')");
+    if (one_file)
+      cfg->out_file = o;
+    else
+      cfg->out_dir = o;
+  }
+  batch_list list;
+  int rc = batch_list_build(cfg, (char *const *)a->inputs, a->ninputs, &list);
+  if (!rc) rc = batch_plan(cfg, &list);
+  if (!rc && cfg->out_dir && make_dirs(cfg->out_dir) != 0) {
+    fprintf(stderr, "heic-enc: %s: cannot create directory: %s\n", cfg->out_dir, strerror(errno));
+    rc = EXIT_OUTPUT;
+  }
+  enc_batch eb = {.args = a};
+  int workers = batch_workers(cfg, &list);
+  if (!rc) {
+    eb.allocs = calloc((size_t)workers, sizeof *eb.allocs);
+    if (!eb.allocs) rc = EXIT_INPUT;
+    for (int w = 0; w < workers && !rc; w++)
+      if (heic_allocator_new(&eb.allocs[w], NULL) != HEIC_OK) rc = EXIT_INPUT;
+    if (rc) fputs("heic-enc: out of memory\n", stderr);
+  }
+  if (!rc) {
+    cli_stop_init("heic-enc");
+    rc = batch_run_all(cfg, &list, enc_convert, &eb);
+  }
+  if (eb.allocs)
+    for (int w = 0; w < workers; w++) heic_allocator_free(&eb.allocs[w]);
+  free(eb.allocs);
+  batch_list_free(&list);
   return rc;
 }
 
@@ -823,6 +1029,10 @@ int main(int argc, char **argv) {
     if (fflush(stdout) != 0 && !rc) rc = EXIT_OUTPUT;
     goto done;
   }
+  if (is_batch(&args)) {
+    rc = run_batch(&args);
+    goto done;
+  }
 
   outs = calloc(args.ninputs, sizeof *outs);
   if (!outs) {
@@ -844,7 +1054,7 @@ int main(int argc, char **argv) {
    * and the library frees everything; nothing of that output is left. */
   cli_stop_init("heic-enc");
 
-  enc_run run = {.args = &args};
+  enc_run run = {.args = &args, .threads = args.threads};
   size_t done_files = 0;
   int leaked_any = 0;
   for (; done_files < args.ninputs; done_files++) {
