@@ -37,3 +37,10 @@ if(TARGET heic-enc)
     TIMEOUT 120 LABELS "unit")
   set_tests_properties(heic_enc_help heic_enc_list PROPERTIES TIMEOUT 30 LABELS "unit")
 endif()
+if(TARGET hevc-enc)
+  # every tool reports the library's version the same way
+  add_test(NAME hevc_enc_version COMMAND hevc-enc --version)
+  set_tests_properties(hevc_enc_version PROPERTIES
+    PASS_REGULAR_EXPRESSION "^hevc-enc \\(libheic\\) [0-9]+\\.[0-9]+\\.[0-9]+"
+    TIMEOUT 30 LABELS "unit")
+endif()

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "heic/heic_common.h"
 #include "hevc/hevc_encoder.h"
 #include "outfile.h"
 #include "y4m_read.h"
@@ -70,6 +71,7 @@ static const char *const usage_text =
     "  --qp-jitter N    testing aid: vary the QP by up to +-N from CTU to CTU\n"
     "  -v, --verbose    print size, bits per pixel and time\n"
     "  -h, --help       show this help and exit\n"
+    "  -V, --version    show the libheic version and exit\n"
     "\n"
     "Exit status: 0 success, 1 the input could not be read, 2 usage error,\n"
     "3 an output could not be written, 4 encoder failure (or leaked memory).\n";
@@ -167,6 +169,9 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(usage_text, stdout);
       return 0;
+    } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+      printf("hevc-enc (libheic) %s\n", heic_version_string());
+      return fflush(stdout) == 0 ? 0 : 3;
     } else if (!strcmp(a, "-o")) {
       NEED_VAL();
       outp = val;
