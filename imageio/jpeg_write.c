@@ -12,6 +12,7 @@
 #include <jpeglib.h>
 
 #include "outfile.h"
+#include "samples.h"
 
 enum {
   JPEG_DEFAULT_QUALITY = 90,
@@ -82,13 +83,6 @@ static void on_term_destination(j_compress_ptr cinfo) {
     longjmp(w->jmp, 1);
 }
 
-static inline uint32_t load_sample(const uint8_t *row, size_t i, int depth) {
-  if (depth == 8) return row[i];
-  uint16_t v;
-  memcpy(&v, row + 2 * i, 2); /* rows need not be 2-byte aligned */
-  return v;
-}
-
 /* One source row to 8-bit RGB: straight colour from premultiplied, deeper
  * samples rounded to nearest (v * 255 / max), alpha dropped. */
 static void convert_row(uint8_t *dst, const uint8_t *src, uint32_t width, int comps, int depth,
@@ -96,12 +90,12 @@ static void convert_row(uint8_t *dst, const uint8_t *src, uint32_t width, int co
   const uint32_t max = (1u << depth) - 1;
   for (uint32_t x = 0; x < width; x++) {
     size_t base = (size_t)x * (size_t)comps;
-    uint32_t a = comps == 4 ? load_sample(src, base + 3, depth) : max;
+    uint32_t a = comps == 4 ? imageio_load_sample(src, base + 3, depth) : max;
     if (a > max) a = max;
     for (int c = 0; c < 3; c++) {
-      uint32_t v = load_sample(src, base + (size_t)c, depth);
+      uint32_t v = imageio_load_sample(src, base + (size_t)c, depth);
       if (v > max) v = max;
-      if (premultiplied) v = a == 0 ? 0 : v >= a ? max : (v * max + a / 2) / a;
+      if (premultiplied) v = imageio_unpremultiply(v, a, max);
       dst[(size_t)x * 3 + (size_t)c] = depth == 8 ? (uint8_t)v : (uint8_t)((v * 255u + max / 2) / max);
     }
   }

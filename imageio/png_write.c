@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "outfile.h"
+#include "samples.h"
 
 /* Everything the libpng callbacks and the setjmp-protected body touch lives
  * here, in the caller's frame: locals of the function that calls setjmp
@@ -48,22 +49,6 @@ static void on_png_write(png_structp png, png_bytep data, size_t len) {
 /* Flushing is left to imageio_outfile_commit, which checks the result. */
 static void on_png_flush(png_structp png) { (void)png; }
 
-/* The sample at index i of a row, in the image's own bit depth. */
-static inline uint32_t load_sample(const uint8_t *row, size_t i, int depth) {
-  if (depth == 8) return row[i];
-  uint16_t v;
-  memcpy(&v, row + 2 * i, 2); /* memcpy: rows need not be 2-byte aligned */
-  return v;
-}
-
-/* Straight (unpremultiplied) colour from premultiplied c and alpha a, both
- * 0..max, rounded to nearest.  a == 0 carries no colour at all. */
-static inline uint32_t unpremultiply(uint32_t c, uint32_t a, uint32_t max) {
-  if (a == 0) return 0;
-  if (c >= a) return max;
-  return (c * max + a / 2) / a;
-}
-
 /* Converts one source row into the output row: unpremultiplies if asked,
  * then widens to 16 bits big-endian (PNG's byte order) when depth > 8.
  * Bit replication (v << (16-d) | v >> (2d-16)) maps 0 to 0 and the
@@ -73,12 +58,12 @@ static void convert_row(uint8_t *dst, const uint8_t *src, uint32_t width, int co
   const uint32_t max = (1u << depth) - 1;
   for (uint32_t x = 0; x < width; x++) {
     size_t base = (size_t)x * (size_t)comps;
-    uint32_t a = comps == 4 ? load_sample(src, base + 3, depth) : max;
+    uint32_t a = comps == 4 ? imageio_load_sample(src, base + 3, depth) : max;
     if (a > max) a = max;
     for (int c = 0; c < comps; c++) {
-      uint32_t v = load_sample(src, base + (size_t)c, depth);
+      uint32_t v = imageio_load_sample(src, base + (size_t)c, depth);
       if (v > max) v = max; /* out-of-range input must not spill into other bits */
-      if (premultiplied && c < 3) v = unpremultiply(v, a, max);
+      if (premultiplied && c < 3) v = imageio_unpremultiply(v, a, max);
       if (depth == 8) {
         dst[base + (size_t)c] = (uint8_t)v;
       } else {

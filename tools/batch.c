@@ -656,6 +656,27 @@ void batch_message(batch_run *run, const char *fmt, ...) {
   va_end(ap);
 }
 
+void batch_say_error(const batch_voice *v, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (v->batch && v->reason)
+    snprintf(v->reason, v->reason_size, "%s", text);
+  else
+    fprintf(stderr, "%s: %s\n", v->prog, text);
+}
+
+void batch_say_note(const batch_voice *v, const char *fmt, ...) {
+  char text[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  batch_message(v->batch, "%s: %s", v->prog, text); /* NULL batch: straight to stderr */
+}
+
 static void format_duration(char *buf, size_t size, double s) {
   if (s < 0) s = 0;
   long t = (long)(s + 0.5);

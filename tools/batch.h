@@ -129,6 +129,30 @@ void batch_message(batch_run *run, const char *fmt, ...)
 #endif
     ;
 
+/* Where the messages about one file go, in heic-enc and heic-dec alike.
+ * Alone (batch NULL), each line goes to stderr as it comes.  In a batch, a
+ * failure's text is copied into reason (batch.c prints it once at once,
+ * without breaking the progress line, and again in the list of failures
+ * at the end) and a warning or note goes through batch_message.  Every
+ * line starts with "prog: ".  Borrows all of its pointers. */
+typedef struct batch_voice {
+  const char *prog;
+  batch_run *batch;
+  char *reason;
+  size_t reason_size;
+} batch_voice;
+
+void batch_say_error(const batch_voice *v, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void batch_say_note(const batch_voice *v, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 void batch_list_free(batch_list *list);
 
 /* FNV-1a 64 of s's bytes: the shard of a file is this of its rel modulo N. */

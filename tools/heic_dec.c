@@ -151,9 +151,7 @@ typedef struct dec_args {
 typedef struct dec_run {
   const dec_args *args;
   const char *input;  /* the file being decoded, for messages */
-  batch_run *batch;   /* in a batch: messages go through it; else NULL */
-  char *reason;       /* in a batch: where the failure's message goes */
-  size_t reason_size;
+  batch_voice say;    /* where its messages go (in a batch: through it) */
   double pixels;      /* of the last image decoded */
   heic_context *ctx;
   /* The stop status a callback answered with (CLI_EXIT_*), 0 while none
@@ -323,43 +321,10 @@ static int parse_args(int argc, char **argv, dec_args *args) {
 /* Library warnings are shown unless --quiet; errors are not printed here
  * because they come back through the status and last_error, and printing
  * both would repeat every failure. */
-/* Messages about one file.  Alone, they go to stderr as they come.  In a
- * batch, a failure's message is handed back to batch.c (which prints it
- * now without breaking the progress line, and again in the list at the
- * end), and warnings and notes go through batch_message. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void say_error(const dec_run *run, const char *fmt, ...) {
-  char text[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  if (run->batch && run->reason)
-    snprintf(run->reason, run->reason_size, "%s", text);
-  else
-    fprintf(stderr, "heic-dec: %s\n", text);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void say_note(const dec_run *run, const char *fmt, ...) {
-  char text[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  if (run->batch)
-    batch_message(run->batch, "heic-dec: %s", text);
-  else
-    fprintf(stderr, "heic-dec: %s\n", text);
-}
-
 static void on_log(void *opaque, heic_log_level level, const char *message) {
   const dec_run *run = opaque;
-  if (level == HEIC_LOG_WARNING && !run->args->quiet) say_note(run, "%s: warning: %s", run->input, message);
+  if (level == HEIC_LOG_WARNING && !run->args->quiet)
+    batch_say_note(&run->say, "%s: warning: %s", run->input, message);
 }
 
 /* "heic-dec: FILE: status[: detail][ (context)]" for a failed call on ctx.
@@ -367,9 +332,9 @@ static void on_log(void *opaque, heic_log_level level, const char *message) {
  * scripts can match on it; the item, when there is one, goes last. */
 static void report(const dec_run *run, const char *context, heic_status st) {
   const char *detail = heic_context_last_error(run->ctx);
-  say_error(run, "%s: %s%s%s%s%s%s", run->input, heic_status_string(st),
-          detail[0] ? ": " : "", detail, context ? " (" : "", context ? context : "",
-          context ? ")" : "");
+  batch_say_error(&run->say, "%s: %s%s%s%s%s%s", run->input, heic_status_string(st),
+                  detail[0] ? ": " : "", detail, context ? " (" : "", context ? context : "",
+                  context ? ")" : "");
 }
 
 /* Asked by the library once per coded picture and by the writers once per
@@ -412,14 +377,15 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     return EXIT_INPUT;
   }
   if (!info.is_image) {
-    say_error(run, "%s: item %" PRIu32 " is not an image (type %s)", run->input, id, info.type);
+    batch_say_error(&run->say, "%s: item %" PRIu32 " is not an image (type %s)", run->input, id,
+                    info.type);
     return EXIT_INPUT;
   }
   /* The library knows from the structure alone that this would fail, and
    * why_not says why better than the decoder's error would. */
   if (!info.decodable) {
-    say_error(run, "%s: item %" PRIu32 " cannot be decoded: %s", run->input, id,
-              info.why_not[0] ? info.why_not : "unknown reason");
+    batch_say_error(&run->say, "%s: item %" PRIu32 " cannot be decoded: %s", run->input, id,
+                    info.why_not[0] ? info.why_not : "unknown reason");
     return EXIT_INPUT;
   }
 
@@ -465,8 +431,8 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     } else if (st != HEIC_ERR_NOT_FOUND && !args->quiet) {
       /* A damaged profile should not cost the user the picture. */
       const char *detail = heic_context_last_error(run->ctx);
-      say_note(run, "%s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s", run->input, id,
-               heic_status_string(st), detail[0] ? ": " : "", detail);
+      batch_say_note(&run->say, "%s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s",
+                     run->input, id, heic_status_string(st), detail[0] ? ": " : "", detail);
     }
     if (args->format == FORMAT_PNG) {
       imageio_png_options png = {.icc = icc_data, .icc_size = icc_size, .stop = on_write_row,
@@ -480,7 +446,9 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     }
   } else {
     if (heic_image_has_alpha(img) && !args->quiet)
-      say_note(run, "%s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)", run->input, id);
+      batch_say_note(&run->say,
+                     "%s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)",
+                     run->input, id);
     write_failed = imageio_y4m_write(out_path, img, on_write_row, run, msg, sizeof msg) != 0;
   }
   if (write_failed && run->stopped) {
@@ -488,12 +456,13 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
     goto done;
   }
   if (write_failed) {
-    say_error(run, "%s: %s", out_path, msg);
+    batch_say_error(&run->say, "%s: %s", out_path, msg);
     rc = EXIT_OUTPUT;
     goto done;
   }
-  if (msg[0] && !args->quiet) say_note(run, "%s: note: %s", out_path, msg);
-  if (!args->quiet && !run->batch)
+  if (msg[0] && !args->quiet)
+    batch_say_note(&run->say, "%s: note: %s", out_path, msg);
+  if (!args->quiet && !run->say.batch)
     printf("%s: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %d-bit, alpha: %s -> %s (%.1f ms decode)\n",
            run->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
            heic_image_has_alpha(img) ? "yes" : "no", out_path, elapsed);
@@ -514,12 +483,12 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
   if (args->all) {
     uint32_t n = heic_context_top_level_count(run->ctx);
     if (!n) {
-      say_error(run, "%s: the file has no top-level images", run->input);
+      batch_say_error(&run->say, "%s: the file has no top-level images", run->input);
       return EXIT_INPUT;
     }
     *ids = malloc(sizeof **ids * n);
     if (!*ids) {
-      say_error(run, "%s: out of memory", run->input);
+      batch_say_error(&run->say, "%s: out of memory", run->input);
       return EXIT_INPUT;
     }
     /* The library lists the primary first; we promise "-1 is the primary",
@@ -539,7 +508,8 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
   if (!id) {
     id = heic_context_primary_item(run->ctx);
     if (!id) {
-      say_error(run, "%s: the file has no primary image (choose one with --item)", run->input);
+      batch_say_error(&run->say, "%s: the file has no primary image (choose one with --item)",
+                      run->input);
       return EXIT_INPUT;
     }
   }
@@ -553,14 +523,14 @@ static int choose_items(dec_run *run, uint32_t **ids, uint32_t *count) {
       return EXIT_INPUT;
     }
     if (!info.thumbnail_count) {
-      say_error(run, "%s: item %" PRIu32 " has no thumbnail", run->input, id);
+      batch_say_error(&run->say, "%s: item %" PRIu32 " has no thumbnail", run->input, id);
       return EXIT_INPUT;
     }
     id = heic_context_thumbnail_id(run->ctx, id, 0);
   }
   *ids = malloc(sizeof **ids);
   if (!*ids) {
-    say_error(run, "%s: out of memory", run->input);
+    batch_say_error(&run->say, "%s: out of memory", run->input);
     return EXIT_INPUT;
   }
   (*ids)[0] = id;
@@ -628,8 +598,7 @@ static int dec_convert(void *opaque, batch_run *br, int worker, const batch_file
                        double *pixels, char *err, size_t err_size) {
   dec_batch *db = opaque;
   heic_allocator *alloc = db->allocs[worker];
-  dec_run run = {.args = db->args, .input = f->input, .batch = br, .reason = err,
-                 .reason_size = err_size};
+  dec_run run = {.args = db->args, .input = f->input, .say = {"heic-dec", br, err, err_size}};
   uint32_t *ids = NULL, count = 0;
   heic_context_config cfg;
   heic_context_config_init(&cfg);
@@ -640,7 +609,7 @@ static int dec_convert(void *opaque, batch_run *br, int worker, const batch_file
   int rc = EXIT_INPUT;
   heic_status st = heic_context_new(&run.ctx, &cfg);
   if (st != HEIC_OK) {
-    say_error(&run, "%s: %s", f->input, heic_status_string(st));
+    batch_say_error(&run.say, "%s: %s", f->input, heic_status_string(st));
   } else if ((st = heic_context_read_file(run.ctx, f->input)) != HEIC_OK) {
     report(&run, NULL, st);
   } else if ((rc = choose_items(&run, &ids, &count)) == 0) {
@@ -711,7 +680,7 @@ static int run_batch(dec_args *a) {
 static int run_single(dec_args *a) {
   dec_args args = *a;
   int rc = 0;
-  dec_run run = {.args = &args, .input = args.input};
+  dec_run run = {.args = &args, .input = args.input, .say = {"heic-dec", NULL, NULL, 0}};
   heic_allocator *alloc = NULL;
   uint32_t *ids = NULL, count = 0, written = 0, nouts = 0;
   char **outs = NULL;

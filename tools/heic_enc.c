@@ -189,9 +189,7 @@ typedef struct enc_run {
   const enc_args *args;
   const char *input; /* the file being encoded, for messages */
   int threads;        /* for its encoder: --threads, or a batch's share */
-  batch_run *batch;   /* in a batch: messages go through it; else NULL */
-  char *reason;       /* in a batch: where the failure's message goes */
-  size_t reason_size;
+  batch_voice say;    /* where its messages go (in a batch: through it) */
   double pixels;      /* the picture's size, once read */
   int progress_shown; /* a tile progress line is on the terminal */
   /* CLI_EXIT_INTERRUPTED once a signal has stopped the file in progress
@@ -481,59 +479,23 @@ static int plan_outputs(const enc_args *a, char **outs) {
   return refuse_collisions(a, outs);
 }
 
-/* ---- messages from one file's encode ----
- * Alone, they go to stderr as they come.  In a batch, a failure's message
- * is handed back to batch.c (which prints it once now, without breaking
- * the progress line, and again in the list at the end), and warnings and
- * notes go through batch_message. */
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void say_error(enc_run *run, const char *fmt, ...) {
-  char text[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  if (run->batch && run->reason)
-    snprintf(run->reason, run->reason_size, "%s", text);
-  else
-    fprintf(stderr, "heic-enc: %s\n", text);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void say_note(enc_run *run, const char *fmt, ...) {
-  char text[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  if (run->batch)
-    batch_message(run->batch, "heic-enc: %s", text);
-  else
-    fprintf(stderr, "heic-enc: %s\n", text);
-}
-
 /* Whether the output's directory accepts new files, checked before a long
  * encode rather than discovered after it.  0, or EXIT_OUTPUT after saying why. */
 static int check_output_dir(enc_run *run, const char *out) {
   const char *slash = strrchr(out, '/');
   char *dir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
   if (!dir) {
-    say_error(run, "%s: out of memory", out);
+    batch_say_error(&run->say, "%s: out of memory", out);
     return EXIT_INPUT;
   }
   int rc = 0;
   struct stat st;
   if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
     /* access() would say "Permission denied" for a file in the way */
-    say_error(run, "%s: cannot write there: %s is not a directory", out, dir);
+    batch_say_error(&run->say, "%s: cannot write there: %s is not a directory", out, dir);
     rc = EXIT_OUTPUT;
   } else if (access(dir, W_OK | X_OK) != 0) {
-    say_error(run, "%s: cannot write to directory %s: %s", out, dir, strerror(errno));
+    batch_say_error(&run->say, "%s: cannot write to directory %s: %s", out, dir, strerror(errno));
     rc = EXIT_OUTPUT;
   }
   free(dir);
@@ -689,7 +651,7 @@ static void on_log(void *opaque, heic_log_level level, const char *message) {
   static const char *const label[] = {
       [HEIC_LOG_ERROR] = "error", [HEIC_LOG_WARNING] = "warning", [HEIC_LOG_INFO] = "note",
       [HEIC_LOG_DEBUG] = "debug"};
-  say_note(run, "%s: %s: %s", run->input, label[level], message);
+  batch_say_note(&run->say, "%s: %s: %s", run->input, label[level], message);
 }
 
 /* Tile progress, drawn in place on a terminal; also where Ctrl-C cancels. */
@@ -701,7 +663,7 @@ static int on_progress(void *opaque, uint32_t done, uint32_t total) {
     return 1;
   }
   /* (a batch has its own progress line) */
-  if (run->args->verbose && !run->batch && total > 1 && isatty(STDERR_FILENO)) {
+  if (run->args->verbose && !run->say.batch && total > 1 && isatty(STDERR_FILENO)) {
     fprintf(stderr, "\r  %" PRIu32 "/%" PRIu32 " tiles", done, total);
     run->progress_shown = 1;
   }
@@ -744,12 +706,13 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
 
   double t_read = cli_now_seconds();
   if (imageio_image_read(in, &src, msg, sizeof msg) != 0) {
-    say_error(run, "%s: %s", in, msg);
+    batch_say_error(&run->say, "%s: %s", in, msg);
     return EXIT_INPUT; /* src is zeroed on failure */
   }
   t_read = cli_now_seconds() - t_read;
   run->pixels = (double)src.width * src.height;
-  if (src.warning[0] && !a->quiet) say_note(run, "%s: warning: %s", in, src.warning);
+  if (src.warning[0] && !a->quiet)
+    batch_say_note(&run->say, "%s: warning: %s", in, src.warning);
   /* Reading a large file takes a while and cannot be stopped half-way;
    * encoding would take longer still. */
   run->stopped = cli_stop_requested();
@@ -804,29 +767,31 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
         opts.icc = src.icc;
         opts.icc_size = src.icc_size;
       } else if (!a->quiet) {
-        say_note(run, "%s: note: ICC profile left out (%s)", in, why);
+        batch_say_note(&run->say, "%s: note: ICC profile left out (%s)", in, why);
       }
     }
   }
 
   if (a->verbose) {
-    say_note(run, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s", in,
-            imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
-            src.height, t_read);
-    say_note(run, "%s: Exif %zu bytes, XMP %zu bytes, ICC %zu bytes%s, orientation %d%s",
-            in, src.exif_size, src.xmp_size, src.icc_size, a->no_metadata ? " (not copied)" : "",
-            src.orientation, src.orientation > 1 ? " (written as irot/imir)" : "");
-    say_note(run, "%s: encoder %s, %s%d, chroma %s, tiles %s, thumbnail %" PRIu32,
-            in, a->encoder ? a->encoder : "builtin", a->lossless ? "lossless, quality " : "quality ",
-            a->quality, src.format == IMAGEIO_FORMAT_Y4M ? "4:2:0 (Y4M)" : chroma_name(a->chroma),
-            a->no_grid ? "off" : "on", opts.thumbnail_size);
+    batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s", in,
+                   imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
+                   src.height, t_read);
+    batch_say_note(&run->say,
+                   "%s: Exif %zu bytes, XMP %zu bytes, ICC %zu bytes%s, orientation %d%s", in,
+                   src.exif_size, src.xmp_size, src.icc_size, a->no_metadata ? " (not copied)" : "",
+                   src.orientation, src.orientation > 1 ? " (written as irot/imir)" : "");
+    batch_say_note(&run->say, "%s: encoder %s, %s%d, chroma %s, tiles %s, thumbnail %" PRIu32, in,
+                   a->encoder ? a->encoder : "builtin",
+                   a->lossless ? "lossless, quality " : "quality ", a->quality,
+                   src.format == IMAGEIO_FORMAT_Y4M ? "4:2:0 (Y4M)" : chroma_name(a->chroma),
+                   a->no_grid ? "off" : "on", opts.thumbnail_size);
   }
 
   heic_status st = src.format == IMAGEIO_FORMAT_Y4M
                        ? make_ycbcr_image(alloc, &src, &img)
                        : make_rgb_image(alloc, &src, !a->no_alpha, &img);
   if (st != HEIC_OK) {
-    say_error(run, "%s: cannot prepare the image: %s", in, heic_status_string(st));
+    batch_say_error(&run->say, "%s: cannot prepare the image: %s", in, heic_status_string(st));
     goto done;
   }
   /* The decoded samples are in img now; the file's copy can go before the
@@ -843,7 +808,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   cfg.threads = run->threads;
   st = heic_context_new(&ctx, &cfg);
   if (st != HEIC_OK) {
-    say_error(run, "%s: %s", in, heic_status_string(st));
+    batch_say_error(&run->say, "%s: %s", in, heic_status_string(st));
     goto done;
   }
 
@@ -858,8 +823,8 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
-    say_error(run, "%s: %s%s%s", in, heic_status_string(st), detail[0] ? ": " : "",
-            detail);
+    batch_say_error(&run->say, "%s: %s%s%s", in, heic_status_string(st), detail[0] ? ": " : "",
+                    detail);
     rc = EXIT_INPUT;
     goto done;
   }
@@ -867,13 +832,13 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   double elapsed = cli_now_seconds() - t0;
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
-    say_error(run, "%s: %s%s%s", out, heic_status_string(st), detail[0] ? ": " : "",
-            detail);
+    batch_say_error(&run->say, "%s: %s%s%s", out, heic_status_string(st), detail[0] ? ": " : "",
+                    detail);
     rc = st == HEIC_ERR_IO ? EXIT_OUTPUT : EXIT_INPUT;
     goto done;
   }
 
-  if (!a->quiet && !run->batch) {
+  if (!a->quiet && !run->say.batch) {
     struct stat in_st, out_st;
     long long in_bytes = stat(in, &in_st) == 0 ? (long long)in_st.st_size : -1;
     long long out_bytes = stat(out, &out_st) == 0 ? (long long)out_st.st_size : -1;
@@ -919,8 +884,7 @@ static int enc_convert(void *opaque, batch_run *br, int worker, const batch_file
                        double *pixels, char *err, size_t err_size) {
   enc_batch *eb = opaque;
   heic_allocator *alloc = eb->allocs[worker];
-  enc_run run = {.args = eb->args, .threads = threads, .batch = br, .reason = err,
-                 .reason_size = err_size};
+  enc_run run = {.args = eb->args, .threads = threads, .say = {"heic-enc", br, err, err_size}};
   int rc = encode_one(&run, alloc, f->input, f->output);
   *pixels = run.pixels;
   size_t leaked = heic_allocator_outstanding_bytes(alloc);
@@ -1054,7 +1018,7 @@ int main(int argc, char **argv) {
    * and the library frees everything; nothing of that output is left. */
   cli_stop_init("heic-enc");
 
-  enc_run run = {.args = &args, .threads = args.threads};
+  enc_run run = {.args = &args, .threads = args.threads, .say = {"heic-enc", NULL, NULL, 0}};
   size_t done_files = 0;
   int leaked_any = 0;
   for (; done_files < args.ninputs; done_files++) {

@@ -154,7 +154,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset")) {
       int p = hevc_enc_preset_from_name(argv[i + 1]);
-      if (p < 0) return usage_error("--preset: '%s' is not ultrafast, fast, medium, slow or veryslow", argv[i + 1]);
+      if (p < 0)
+        return usage_error("--preset: '%s' is not ultrafast, fast, medium, slow or veryslow",
+                           argv[i + 1]);
       (void)hevc_enc_config_preset(&cfg, (hevc_enc_preset)p);
       i++;
     }

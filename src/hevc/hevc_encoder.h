@@ -132,9 +132,9 @@ typedef struct hevc_enc_config {
                        * only when their four 32x32 quarters stay whole, and
                        * no NxN under 96 bits */
   int cu_min_log2;    /* smallest CU the search tries, 3 (8x8) .. cu_max_log2 */
-  int cu_max_log2;    /* largest CU the search tries, cu_min_log2 .. ctu_log2
-                       * (larger CUs are always split; a value above
-                       * ctu_log2 means the CTU) */
+  int cu_max_log2;    /* largest CU the search tries, cu_min_log2 .. 6; larger
+                       * CUs are always split, CUs crossing the picture's edge
+                       * too, and either value above ctu_log2 means the CTU */
 } hevc_enc_config;
 
 /* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,

@@ -7,7 +7,6 @@
  */
 #include "search.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "intra.h"
