@@ -25,6 +25,10 @@ cd "$root"
 source "$root/scripts/install-deps.sh"
 
 jobs="${HEIC_TEST_JOBS:-2}"
+# Multiplies every test's TIMEOUT (an integer): the timeouts leave room for
+# this project's 2-core machine with two other CPU-bound processes beside
+# the run; a slower or busier machine sets HEIC_TEST_TIMEOUT_SCALE=2 or more.
+timeout_scale="${HEIC_TEST_TIMEOUT_SCALE:-1}"
 # Build trees (relative to the source root); overridable for side-by-side runs.
 plain_dir="${HEIC_CI_PLAIN_DIR:-build-ci}"
 asan_dir="${HEIC_CI_ASAN_DIR:-build-ci-asan}"
@@ -44,7 +48,10 @@ fi
 # four minutes of one core): it builds in the background at a lower
 # priority, in its own process group, while the other trees build and
 # test, and the fuzzing at the end waits for it.
-fuzz_build_log="$(mktemp)"
+# (Its log goes into the plain tree, like every other file the run writes:
+# nothing of a run is ever left in /tmp, even when it is killed.)
+mkdir -p "$root/$plain_dir"
+fuzz_build_log="$root/$plain_dir/fuzz-build.log"
 fuzz_build_pid=""
 cleanup() {
   if [ -n "$fuzz_build_pid" ] && kill -0 "$fuzz_build_pid" 2>/dev/null; then
@@ -82,8 +89,21 @@ run_ctest() {
   local dir="$1"
   local log="$root/$dir/ctest-summary.log"
   local rc=0
+  # Every test's TMPDIR is $dir/test-tmp (tests/CMakeLists.txt): emptied
+  # first, so that what a killed test of an earlier run left is not
+  # counted against this one, and it must be empty again at the end.
+  local scratch="$root/$dir/test-tmp"
+  rm -rf "$scratch"
+  mkdir -p "$scratch"
   echo "+ (cd $dir && ctest --output-on-failure -j$jobs)"
   (cd "$root/$dir" && ctest --output-on-failure -j"$jobs") 2>&1 | tee "$log" || rc=$?
+  if [ -n "$(ls -A "$scratch")" ]; then
+    echo "$dir: tests left files in their TMPDIR ($dir/test-tmp), counted as a failure:" >&2
+    ls -A "$scratch" | head -n 20 >&2
+    rm -rf "${scratch:?}"/* "${scratch:?}"/.[!.]* 2>/dev/null || true
+    total_failed=$((total_failed + 1))
+    status=1
+  fi
   # "NN% tests passed, F tests failed out of T"; skipped tests are listed
   # under "The following tests did not run:".
   local line total failed skipped
@@ -109,14 +129,14 @@ echo
 echo "== plain build ($plain_dir)"
 t0="$(date +%s)"
 configure_and_build "$plain_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEIC_WERROR=ON -DHEIC_SANITIZE=OFF \
-  -DHEIC_WITH_X265=ON
+  -DHEIC_WITH_X265=ON -DHEIC_TEST_TIMEOUT_SCALE="$timeout_scale"
 times+=("plain build $(since "$t0") s")
 
 echo
 echo "== sanitizer build ($asan_dir)"
 t0="$(date +%s)"
 configure_and_build "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEIC_SANITIZE=ON \
-  -DHEIC_WERROR=ON -DHEIC_WITH_X265=ON
+  -DHEIC_WERROR=ON -DHEIC_WITH_X265=ON -DHEIC_TEST_TIMEOUT_SCALE="$timeout_scale"
 times+=("sanitizer build $(since "$t0") s")
 
 export ASAN_OPTIONS="detect_leaks=1"
@@ -157,7 +177,7 @@ if [ "$fuzz_build_rc" -ne 0 ]; then
   status=1
 else
   t0="$(date +%s)"
-  if HEIC_FUZZ_BUILD_JOBS="${HEIC_FUZZ_BUILD_JOBS:-2}" HEIC_FUZZ_PARALLEL="${HEIC_FUZZ_PARALLEL:-1}" \
+  if TMPDIR="$root/$plain_dir/test-tmp" HEIC_FUZZ_BUILD_JOBS="${HEIC_FUZZ_BUILD_JOBS:-2}" HEIC_FUZZ_PARALLEL="${HEIC_FUZZ_PARALLEL:-1}" \
     bash "$root/tests/fuzz/run.sh" "$fuzz_secs" \
     decode "parse:$fuzz_share" "encode:$fuzz_share" "imageio:$fuzz_share"; then
     total_passed=$((total_passed + 1))

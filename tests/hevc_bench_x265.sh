@@ -46,7 +46,7 @@ done
 py=python3
 /usr/bin/python3 -c 'import numpy' 2>/dev/null && py=/usr/bin/python3
 mkdir -p "$cache"
-work=$(mktemp -d /tmp/hevc_bench.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/hevc_bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # cpu_time OUTFILE cmd...: runs cmd, appends "user+sys" seconds to OUTFILE

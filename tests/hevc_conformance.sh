@@ -62,7 +62,7 @@ for tool in ffmpeg libde265-dec265 python3; do
 done
 [ -x "$enc" ] || { echo "encoder not found: $enc" >&2; exit 2; }
 enc=$(cd "$(dirname "$enc")" && pwd)/$(basename "$enc")
-work=$(mktemp -d /tmp/hevc_conf.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/hevc_conf.XXXXXX")
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 corpus="$here/../../shared/corpus/inputs/y4m"
 gen="$here/hevc_gen_y4m.py"

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 for tool in python3 ffmpeg; do
   command -v $tool >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
-work=$(mktemp -d /tmp/hevc_threads.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/hevc_threads.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail=0
 # Pictures: one CTU wide, two CTUs wide, wide and short, and a photo-like

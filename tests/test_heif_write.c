@@ -1480,7 +1480,10 @@ static void test_libheif(void) {
   }
   /* HEIF_WRITE_KEEP=1 keeps the files written, to look at with other readers. */
   int keep = getenv("HEIF_WRITE_KEEP") != NULL;
-  char dir[] = "/tmp/heic_write_XXXXXX";
+  /* TMPDIR: ctest points it into the build tree (tests/CMakeLists.txt). */
+  const char *tmp = getenv("TMPDIR");
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/heic_write_XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(dir)) {
     fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
     failures++;

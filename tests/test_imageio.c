@@ -944,7 +944,8 @@ static void test_sniffing(void) {
 }
 
 int main(int argc, char **argv) {
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/test_imageio.XXXXXX");
+  const char *base = getenv("TMPDIR"); /* the build tree's, under ctest */
+  snprintf(tmpdir, sizeof tmpdir, "%s/test_imageio.XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(tmpdir)) {
     fprintf(stderr, "test_imageio: mkdtemp: %s\n", strerror(errno));
     return 1;
