@@ -328,6 +328,7 @@ static int refuse_conflicts(enc_args *a) {
                            pl && !same_value(pl, "0") ? "-p lossless=1" : "-L (--lossless)",
                            a->quality_given ? "-q " : qp_set ? "-p qp=" : "-p quality=",
                            a->quality_given ? own : qp_set ? qp : pq);
+  int chroma_by_param = 0;
   if (pc) {
     if (a->chroma_given && strcmp(pc, chroma_option(a->chroma)) != 0)
       return cli_usage_error("heic-enc", "--chroma %s and -p chroma=%s ask for different chroma formats",
@@ -335,15 +336,16 @@ static int refuse_conflicts(enc_args *a) {
     /* -p chroma is the coded format; the picture handed to the encoder
      * must be in it, which is what --chroma chooses. */
     if (!strcmp(pc, "420") || !strcmp(pc, "422") || !strcmp(pc, "444")) {
+      chroma_by_param = !a->chroma_given;
       a->chroma = !strcmp(pc, "420") ? HEIC_CHROMA_420 : !strcmp(pc, "422") ? HEIC_CHROMA_422 : HEIC_CHROMA_444;
       a->chroma_given = 1;
     }
   }
   /* The library codes lossless pictures in 4:4:4 whatever else is asked. */
   if (a->lossless && a->chroma_given && a->chroma != HEIC_CHROMA_444)
-    return cli_usage_error("heic-enc", "%s and --chroma %s: lossless coding is 4:4:4",
+    return cli_usage_error("heic-enc", "%s and %s%s: lossless coding is 4:4:4",
                            pl && !same_value(pl, "0") ? "-p lossless=1" : "-L (--lossless)",
-                           chroma_option(a->chroma));
+                           chroma_by_param ? "-p chroma=" : "--chroma ", chroma_option(a->chroma));
   if (pt && a->threads_given) {
     snprintf(own, sizeof own, "%d", a->threads);
     if (!same_value(pt, own))
