@@ -227,7 +227,10 @@ expect 2 "-o g.png (the input)" "-o g.png is the input g.png (the same file)" "g
 cp "$W/g.png" "$W/pic.heic"
 expect 2 "a PNG named pic.heic, no -o" "the output pic.heic is the input pic.heic" "name another output with -o" -- \
   "${E[@]}" pic.heic
-rm -f "$W/pic.heic"
+mkdir "$W/d" && cp "$W/g.png" "$W/d/pic.heic"
+expect 2 "a PNG named d/pic.heic, -o d/" "the output d/pic.heic is the input d/pic.heic" "name another output with -o" -- \
+  "${E[@]}" d/pic.heic -o d/
+rm -rf "$W/pic.heic" "$W/d"
 
 # ---- 7. heif-enc's -t and -P ----
 expect 0 "-t 32" -- "${E[@]}" -t 32 g.png -o t.heic

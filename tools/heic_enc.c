@@ -182,14 +182,14 @@ static const char *const usage_text =
     "\n"
     "Exit status: 0 success (every file converted, or skipped by\n"
     "--skip-existing), 1 some input could not be read or encoded (missing,\n"
-    "not a regular file, not an image, damaged), 2 usage error (nothing converted),\n"
-    "3 some output could not be written, 4 internal error (libheic leaked\n"
-    "memory), 130 interrupted (SIGINT, SIGTERM).  Later files are still\n"
-    "attempted after a failure; the status is the most serious one seen.  An\n"
-    "interruption keeps the outputs already complete, never leaves the ones\n"
-    "in progress, and gives 130 when some output was left unwritten (not\n"
-    "when it came after the last one was complete).  A second Ctrl-C kills\n"
-    "at once.\n";
+    "not a regular file, not an image, truncated or corrupt), 2 usage error\n"
+    "(nothing converted), 3 some output could not be written, 4 internal\n"
+    "error (libheic leaked memory), 130 interrupted (SIGINT, SIGTERM).  Later\n"
+    "files are still attempted after a failure; the status is the most\n"
+    "serious one seen.  An interruption keeps the outputs already complete,\n"
+    "never leaves the ones in progress, and gives 130 when some output was\n"
+    "left unwritten (not when it came after the last one was complete).  A\n"
+    "second Ctrl-C kills at once.\n";
 
 typedef struct enc_args {
   const char **inputs; /* argv entries; malloc'd array */
@@ -312,6 +312,8 @@ static int refuse_conflicts(enc_args *a) {
   snprintf(own, sizeof own, "%d", a->quality);
   if (a->quality_given && pq && !same_value(pq, own))
     return cli_usage_error("heic-enc", "-q %d and -p quality=%s ask for different qualities", a->quality, pq);
+  /* -p quality alone is the quality, for the settings shown with -v too. */
+  if (!a->quality_given && pq && canonical_value(pq, &n) && n >= 0 && n <= 100) a->quality = (int)n;
   /* qp (-1: from quality) replaces the quality when set. */
   int qp_set = qp && !(canonical_value(qp, &n) && n == -1);
   if (qp_set && (a->quality_given || pq))
@@ -648,9 +650,13 @@ static int refuse_collisions(const enc_args *a, char *const *outs) {
   for (size_t i = 0; i < n && !rc; i++) {
     for (size_t j = 0; j < n && !rc; j++) {
       if (!cli_path_id_same(&out[i], &in[j])) continue;
-      /* Without -o the output was derived from the input's name (a PNG
-       * called a.heic): -o is the way out.  With -o, the user named it. */
-      if (i == j && a->noutputs == 0)
+      /* Without -o (or with -o DIR) the output was derived from the
+       * input's name (a PNG called a.heic): -o is the way out.  With -o
+       * FILE, the user named it. */
+      int named = a->noutputs > 1 ? !is_directory(a->outputs[i])
+                                  : a->noutputs == 1 && !ends_with_slash(a->outputs[0]) &&
+                                        !is_directory(a->outputs[0]);
+      if (i == j && !named)
         rc = cli_usage_error("heic-enc", "the output %s is the input %s (the same file): it would be "
                              "lost (name another output with -o)", outs[i], a->inputs[i]);
       else if (i == j)
