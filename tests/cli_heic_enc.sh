@@ -14,8 +14,9 @@
 #     naming both; the same value twice is accepted.
 #  3. JPEG extended XMP is reported as left out, and the kept XMP no longer
 #     claims it (xmpNote:HasExtendedXMP removed, as attribute or element).
-#  4. A truncated JPEG or PNG is an error (exit 1, "truncated") unless
-#     --allow-truncated; the corpus JPEGs still encode.
+#  4. A truncated JPEG or PNG, or a corrupt JPEG scan, is an error (exit 1,
+#     "truncated" / "corrupt data") unless --allow-truncated; stray bytes
+#     before a marker are only a warning, and the corpus JPEGs still encode.
 #  5. A failed run or a usage error creates no -o directory (single file
 #     and batch); a successful one does.
 #  6. -o naming the input says so, whatever its extension.
@@ -192,6 +193,23 @@ for f in cut.jpg cut.png; do
   [ -s "$W/cut.heic" ] || fail "$f --allow-truncated: no output"
   rm -f "$W/cut.heic"
 done
+# Corrupt scan data (a marker in the middle of it) is damage too; stray
+# bytes before a marker are harmless (libjpeg says "Corrupt JPEG data" for
+# both) and only shown.
+python3 - "$W/j.jpg" "$W/bad.jpg" "$W/stray.jpg" << 'EOF' || fail "cannot write the corrupt test JPEGs"
+import sys
+d = open(sys.argv[1], 'rb').read()
+sos = d.index(b'\xff\xda')
+start = sos + 2 + d[sos + 2] * 256 + d[sos + 3]
+mid = (start + len(d) - 2) // 2
+open(sys.argv[2], 'wb').write(d[:mid] + b'\xff\xd5' + d[mid + 2:])
+open(sys.argv[3], 'wb').write(d[:sos] + b'\x12\x34\x56' + d[sos:])
+EOF
+expect 1 "corrupt JPEG scan" "heic-enc: bad.jpg: corrupt data (libjpeg: Corrupt JPEG data" "--allow-truncated" -- \
+  "${E[@]}" bad.jpg -o cut.heic
+expect 0 "stray bytes before a JPEG marker (a harmless warning)" \
+  "stray.jpg: warning: libjpeg: Corrupt JPEG data: 3 extraneous bytes" -- "$enc" --threads 1 stray.jpg -o cut.heic
+rm -f "$W/cut.heic" "$W/bad.jpg" "$W/stray.jpg"
 expect 1 "PNG cut in its header, even with --allow-truncated" "head.png: the file is truncated" -- \
   "${E[@]}" --allow-truncated head.png -o cut.heic
 expect 1 "truncated JPEG in a batch" "cut.jpg: the file is truncated" -- "${E[@]}" -j 1 cut.jpg -o batch/
