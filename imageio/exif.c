@@ -3,6 +3,7 @@
  */
 #include "exif.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum {
@@ -132,4 +133,64 @@ int imageio_xmp_reset_orientation(uint8_t *xmp, size_t size) {
     i = p;
   }
   return rewritten;
+}
+
+static int is_name_char(uint8_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.' || c == ':';
+}
+
+/* The index just past the first `what` at or after `from`; 0 when absent
+ * (a match never ends at 0). */
+static size_t find_after(const uint8_t *buf, size_t size, size_t from, const char *what, size_t n) {
+  for (size_t i = from; i + n <= size; i++)
+    if (memcmp(buf + i, what, n) == 0) return i + n;
+  return 0;
+}
+
+int imageio_xmp_remove_extended_note(uint8_t *xmp, size_t size) {
+  static const char key[] = ":HasExtendedXMP";
+  const size_t klen = sizeof key - 1;
+  int removed = 0;
+  if (!xmp) return 0;
+  for (size_t i = 0; i + klen <= size; i++) {
+    if (memcmp(xmp + i, key, klen) != 0) continue;
+    size_t end = i + klen; /* just past the qualified name */
+    if (end < size && is_name_char(xmp[end])) continue; /* a longer name */
+    size_t start = i;
+    while (start > 0 && is_name_char(xmp[start - 1]) && xmp[start - 1] != ':') start--;
+    if (start == i || start == 0) continue; /* no prefix */
+    size_t stop = 0; /* one past the last byte to blank; 0: no well-formed end */
+    if (is_xml_space(xmp[start - 1])) {
+      /* An attribute: prefix:HasExtendedXMP="GUID" */
+      size_t p = end;
+      while (p < size && is_xml_space(xmp[p])) p++;
+      if (p >= size || xmp[p] != '=') continue;
+      p++;
+      while (p < size && is_xml_space(xmp[p])) p++;
+      if (p >= size || (xmp[p] != '"' && xmp[p] != '\'')) continue;
+      const char quote = (char)xmp[p];
+      stop = find_after(xmp, size, p + 1, &quote, 1);
+    } else if (xmp[start - 1] == '<') {
+      /* An element: <prefix:HasExtendedXMP>GUID</prefix:HasExtendedXMP>,
+       * or one closed in its own tag. */
+      start--;
+      size_t gt = find_after(xmp, size, end, ">", 1);
+      if (gt >= 2 && xmp[gt - 2] == '/') {
+        stop = gt;
+      } else if (gt) {
+        char close[128];
+        int n = snprintf(close, sizeof close, "</%.*s>", (int)(end - start - 1),
+                         (const char *)xmp + start + 1);
+        if (n > 0 && (size_t)n < sizeof close) stop = find_after(xmp, size, gt, close, (size_t)n);
+      }
+    }
+    /* Otherwise a closing tag, text that merely mentions the name, or a
+     * packet too broken to edit safely: left as it is. */
+    if (!stop) continue;
+    memset(xmp + start, ' ', stop - start);
+    removed++;
+    i = stop - 1;
+  }
+  return removed;
 }

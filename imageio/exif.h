@@ -41,4 +41,12 @@ int imageio_exif_reset_orientation(uint8_t *exif, size_t size);
  * values rewritten. */
 int imageio_xmp_reset_orientation(uint8_t *xmp, size_t size);
 
+/* The main XMP packet of a JPEG says, with xmpNote:HasExtendedXMP (an
+ * attribute or an element, under any prefix), that more of it is in
+ * extended XMP segments.  Where that extension is not carried along, the
+ * claim would point at data that is absent: each one is blanked in place
+ * with spaces (the packet keeps its length and stays well-formed XML).
+ * Returns the number removed. */
+int imageio_xmp_remove_extended_note(uint8_t *xmp, size_t size);
+
 #endif

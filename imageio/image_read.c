@@ -87,6 +87,7 @@ int imageio_image_read(const char *path, imageio_image *out, char *err, size_t e
     out->exif_size = png.exif_size;
     out->xmp = png.xmp;
     out->xmp_size = png.xmp_size;
+    snprintf(out->damage, sizeof out->damage, "%s", png.damage);
     memset(&png, 0, sizeof png);
     break;
   }
@@ -105,7 +106,10 @@ int imageio_image_read(const char *path, imageio_image *out, char *err, size_t e
     out->exif_size = jpg.exif_size;
     out->xmp = jpg.xmp;
     out->xmp_size = jpg.xmp_size;
+    out->xmp_extended_segments = jpg.xmp_extended_segments;
+    out->xmp_extended_bytes = jpg.xmp_extended_bytes;
     snprintf(out->warning, sizeof out->warning, "%s", jpg.warning);
+    snprintf(out->damage, sizeof out->damage, "%s", jpg.damage);
     memset(&jpg, 0, sizeof jpg);
     break;
   }

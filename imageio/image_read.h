@@ -43,12 +43,21 @@ typedef struct imageio_image {
   size_t exif_size;
   uint8_t *xmp;
   size_t xmp_size;
+  /* JPEG extended XMP (APP1 "http://ns.adobe.com/xmp/extension/"): the
+   * segments and their payload bytes, counted but not read (0 when none). */
+  unsigned xmp_extended_segments;
+  size_t xmp_extended_bytes;
   /* EXIF Orientation 1..8 from exif (1 when there is no Exif or no valid
    * tag).  The samples are as stored, not rotated. */
   int orientation;
   /* A problem that did not stop the read (truncated JPEG data, metadata
    * left out); "" when none. */
   char warning[200];
+  /* Pixels were lost: "the file is truncated (...)", "corrupt data (...)";
+   * "" when the picture was read whole.  The samples are still there (the
+   * missing part grey for JPEG, black for PNG) for a caller that accepts
+   * a damaged picture. */
+  char damage[200];
 } imageio_image;
 
 /* Static name of a format ("PNG", "JPEG", "Y4M", "unknown"). */

@@ -18,6 +18,11 @@
 static const char exif_header[6] = {'E', 'x', 'i', 'f', 0, 0};
 static const char xmp_header[29] = "http://ns.adobe.com/xap/1.0/"; /* with its NUL: 29 bytes */
 static const char icc_header[12] = "ICC_PROFILE";                  /* likewise: 12 bytes */
+/* Extended XMP (XMP spec part 3, 1.1.3.1): a packet too large for one
+ * segment continues in APP1 segments with this header, then a 32-byte GUID,
+ * the full length and an offset (4 bytes each). */
+static const char xmp_ext_header[35] = "http://ns.adobe.com/xmp/extension/"; /* 35 with its NUL */
+enum { XMP_EXT_PREFIX = 35 + 32 + 4 + 4 };
 enum { ICC_CHUNK_HEADER = 14 }; /* "ICC_PROFILE\0", sequence number, chunk count */
 
 /* libjpeg reports fatal errors by calling error_exit, which must not return.
@@ -51,15 +56,34 @@ static void on_jpeg_error(j_common_ptr cinfo) {
   longjmp(r->jmp, 1);
 }
 
+/* Whether a libjpeg warning means pixels were lost: the scan data ends
+ * early or cannot be decoded, and libjpeg made up what was missing (grey).
+ * Others are harmless to the picture: stray bytes before a marker (common
+ * in camera files), an unknown JFIF revision or Adobe transform, a bad ICC
+ * marker (the profile is checked on its own). */
+static int loses_pixels(int code) {
+  return code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER || code == JWRN_HUFF_BAD_CODE ||
+         code == JWRN_ARITH_BAD_CODE || code == JWRN_MUST_RESYNC || code == JWRN_BOGUS_PROGRESSION;
+}
+
 /* level -1 is a warning about the data; higher levels are trace output,
  * which a reader has no use for.  Only the first warning is kept: a broken
- * stream tends to produce a cascade of them. */
+ * stream tends to produce a cascade of them.  Damage is kept apart, with
+ * truncation named as such even when a corrupt-data warning came first
+ * (a cut scan often shows as "premature end of data segment" too). */
 static void on_jpeg_message(j_common_ptr cinfo, int level) {
   jpeg_reader *r = cinfo->client_data;
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) r->saw_eof = 1;
-  if (level >= 0 || r->out->warning[0]) return;
+  if (level >= 0) return;
+  int code = cinfo->err->msg_code;
   char text[JMSG_LENGTH_MAX];
   cinfo->err->format_message(cinfo, text);
+  if (code == JWRN_JPEG_EOF && !r->saw_eof) {
+    r->saw_eof = 1;
+    snprintf(r->out->damage, sizeof r->out->damage, "the file is truncated (libjpeg: %.150s)", text);
+  } else if (loses_pixels(code) && !r->out->damage[0]) {
+    snprintf(r->out->damage, sizeof r->out->damage, "corrupt data (libjpeg: %.150s)", text);
+  }
+  if (r->out->warning[0]) return;
   /* Precision keeps gcc from warning that a 200-byte message could be cut. */
   snprintf(r->out->warning, sizeof r->out->warning, "libjpeg: %.180s", text);
 }
@@ -127,8 +151,8 @@ static int copy_payload(jpeg_saved_marker_ptr m, size_t skip, uint8_t **data, si
 }
 
 /* Exif, XMP and ICC from the saved APP1/APP2 markers; the first segment of
- * each kind wins, as in every reader we know.  Returns 0, or -1 when out of
- * memory. */
+ * each kind wins, as in every reader we know.  Extended XMP is counted, not
+ * kept (see jpeg_read.h).  Returns 0, or -1 when out of memory. */
 static int collect_metadata(jpeg_reader *r) {
   imageio_jpeg_image *out = r->out;
   for (jpeg_saved_marker_ptr m = r->cinfo.marker_list; m; m = m->next) {
@@ -139,6 +163,9 @@ static int collect_metadata(jpeg_reader *r) {
     } else if (!out->xmp && has_prefix(m, xmp_header, sizeof xmp_header) &&
                m->data_length > sizeof xmp_header) {
       if (copy_payload(m, sizeof xmp_header, &out->xmp, &out->xmp_size) != 0) return -1;
+    } else if (has_prefix(m, xmp_ext_header, sizeof xmp_ext_header)) {
+      out->xmp_extended_segments++;
+      if (m->data_length > XMP_EXT_PREFIX) out->xmp_extended_bytes += m->data_length - XMP_EXT_PREFIX;
     }
   }
   return collect_icc(r);

@@ -25,9 +25,12 @@ typedef struct imageio_jpeg_image {
   size_t exif_size;
   /* The first APP1 XMP packet without its "http://ns.adobe.com/xap/1.0/\0"
    * header; malloc'd, NULL when none.  Extended XMP (the continuation
-   * segments a large packet is split into) is not joined to it. */
+   * segments a large packet is split into) is not joined to it: it is only
+   * counted here, so that the caller can say it is left out. */
   uint8_t *xmp;
   size_t xmp_size;
+  unsigned xmp_extended_segments; /* APP1 "http://ns.adobe.com/xmp/extension/" */
+  size_t xmp_extended_bytes;      /* their payload, without the headers */
   /* 1 when the file was CMYK/YCCK and was converted to RGB without colour
    * management (the CMYK profile, if any, is then left out of icc). */
   int converted_from_cmyk;
@@ -35,13 +38,19 @@ typedef struct imageio_jpeg_image {
    * a corrupt marker it skipped), or about metadata left out; "" when none.
    * The image is usable, but the caller may want to tell the user. */
   char warning[200];
+  /* Set when pixels were lost: "the file is truncated (libjpeg: ...)" or
+   * "corrupt data (libjpeg: ...)"; the missing part is grey.  "" when the
+   * scan decoded whole (harmless warnings, such as stray bytes before a
+   * marker, leave it empty). */
+  char damage[200];
 } imageio_jpeg_image;
 
 /* Reads path into *out: greyscale JPEGs as 1 channel, all others as RGB
  * (libjpeg's YCbCr conversion; CMYK by a naive formula).  Corrupt data that
  * libjpeg can recover from (a truncated scan) is accepted as it does, with
  * the missing part grey, and noted in warning; anything it cannot recover
- * from is an error.
+ * from is an error.  Recovered damage is also described in damage, for
+ * callers that refuse such a picture.
  * Returns 0, or -1 with the reason in err (err may be NULL when err_size is
  * 0) and *out zeroed.  The reason does not repeat path: callers prefix it.
  * On success the caller releases *out with imageio_jpeg_image_free. */

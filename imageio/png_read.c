@@ -22,6 +22,7 @@ typedef struct png_reader {
   png_infop info;
   FILE *fp;
   png_bytep *rows; /* row pointers into out->data (malloc'd) */
+  int in_pixels;   /* the headers are read: a truncation is damage, not failure */
   imageio_png_image *out;
   char error[256];
 } png_reader;
@@ -48,6 +49,9 @@ static void on_png_read(png_structp png, png_bytep data, size_t len) {
   if (fread(data, 1, len, r->fp) == len) return;
   if (ferror(r->fp))
     snprintf(r->error, sizeof r->error, "read error: %s", strerror(errno));
+  else if (r->in_pixels)
+    snprintf(r->out->damage, sizeof r->out->damage, "the file is truncated (%s)",
+             r->in_pixels == 1 ? "inside the image data" : "after the image data");
   else
     snprintf(r->error, sizeof r->error, "the file is truncated");
   png_longjmp(png, 1);
@@ -188,7 +192,14 @@ static int collect_metadata(png_reader *r) {
 
 static int read_png_body(png_reader *r) {
   imageio_png_image *out = r->out;
-  if (setjmp(png_jmpbuf(r->png))) return -1;
+  /* A file cut short after its pixels began keeps what was read (zeroed
+   * data beyond it), and its metadata from before the cut. */
+  if (setjmp(png_jmpbuf(r->png))) {
+    if (!out->damage[0]) return -1;
+    if (collect_metadata(r) == 0) return 0;
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
 
   png_set_read_fn(r->png, r, on_png_read);
   png_set_sig_bytes(r->png, 8);
@@ -199,7 +210,7 @@ static int read_png_body(png_reader *r) {
   png_set_expand(r->png); /* palette -> RGB, grey < 8 -> 8, tRNS -> alpha */
   if (png_get_bit_depth(r->png, r->info) == 16 && host_is_little_endian())
     png_set_swap(r->png); /* PNG stores big-endian; callers want uint16_t */
-  png_set_interlace_handling(r->png);
+  int passes = png_set_interlace_handling(r->png);
   png_read_update_info(r->png, r->info);
 
   out->width = png_get_image_width(r->png, r->info);
@@ -222,17 +233,23 @@ static int read_png_body(png_reader *r) {
     snprintf(r->error, sizeof r->error, "PNG too large for memory");
     return -1;
   }
-  out->data = malloc(out->stride * out->height);
+  /* Zeroed: rows a truncated file never reaches are black, not garbage. */
+  out->data = calloc(out->height, out->stride);
   r->rows = calloc(out->height, sizeof(png_bytep)); /* calloc checks the product */
   if (!out->data || !r->rows) {
     snprintf(r->error, sizeof r->error, "out of memory");
     return -1;
   }
   for (uint32_t y = 0; y < out->height; y++) r->rows[y] = out->data + (size_t)y * out->stride;
-  png_read_image(r->png, r->rows);
+  /* png_read_image(), a row at a time, so that a truncation keeps the
+   * rows before it. */
+  r->in_pixels = 1;
+  for (int pass = 0; pass < passes; pass++)
+    for (uint32_t y = 0; y < out->height; y++) png_read_row(r->png, r->rows[y], NULL);
 
   /* iCCP, eXIf and text may come after IDAT; png_read_end collects the
    * trailing chunks into the same info struct. */
+  r->in_pixels = 2;
   png_read_end(r->png, r->info);
   if (collect_metadata(r) != 0) {
     snprintf(r->error, sizeof r->error, "out of memory");

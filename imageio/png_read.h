@@ -34,13 +34,21 @@ typedef struct imageio_png_image {
    * the iTXt chunk "XML:com.adobe.xmp", else "Raw profile type xmp". */
   uint8_t *xmp;
   size_t xmp_size;
+  /* Set when the file ends early: "the file is truncated ..." (""
+   * otherwise).  Cut inside the image data, the rows read are kept and
+   * the rest are zero (black, transparent); cut after it, the pixels are
+   * whole and only later chunks are lost.  Cut before the image data, the
+   * read fails instead. */
+  char damage[200];
 } imageio_png_image;
 
 /* Reads path into *out.  Palette images are expanded to RGB(A), grey below
  * 8 bits to 8 bits, and a tRNS chunk to an alpha channel; sample values are
  * otherwise as stored (no gamma or sBIT adjustment).  Metadata that is
  * damaged (an ICC profile libpng rejects, bad hex in a text chunk) is left
- * out rather than failing the read: the pixels are what matters.
+ * out rather than failing the read: the pixels are what matters.  A file
+ * cut short once its pixels have started is read as far as it goes and
+ * described in damage, for the caller to refuse or accept.
  * Returns 0, or -1 with the reason in err (err may be NULL when err_size is
  * 0) and *out zeroed.  The reason does not repeat path: callers prefix it.
  * On success the caller releases *out with imageio_png_image_free. */

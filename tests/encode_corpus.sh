@@ -602,11 +602,13 @@ check_one() {
       h_icc="$(mget "$hm" icc)"
       if [ "$h_icc" = 0 ] && grep -q 'note: ICC profile left out (libpng:' "$o.enc.log"; then
         # documented: a profile libpng refuses would stop libheif's tools
-        # writing PNG; heic-enc says so, and the nclx colour stands in
+        # writing PNG; heic-enc says so, and the nclx colour stands in:
+        # sRGB, stated in the HEVC VUI, and in a colr box only when it is
+        # not what readers assume without one (--nclx auto)
         if grep -q 'colour: nclx' "$o.info.log"; then
           notes+=("icc $in_icc left out (libpng refuses it), nclx")
         else
-          fails+=("the ICC profile was left out and there is no nclx colour either")
+          notes+=("icc $in_icc left out (libpng refuses it), sRGB in the VUI")
         fi
       elif [ "$h_icc" = 0 ]; then
         fails+=("the input's ICC profile ($in_icc bytes) is lost")

@@ -59,6 +59,7 @@
 #include "core/error.h"
 #include "core/mem.h"
 #include "heic/codec_decode.h"
+#include "heic/hevc_sps.h"
 #include "heic/picture.h"
 #include "plugins/decoder_registry.h"
 #include "plugins/encoder_registry.h"
@@ -827,6 +828,61 @@ static void test_encodes(const heic_encoder_plugin *p, heic_allocator *alloc) {
   }
 }
 
+/* set_colour (API 3): the SPS VUI states the colour given, the stream
+ * still decodes; without the call the VUI says nothing about colour
+ * (H.265's inferred values: unspecified, limited range). */
+static void test_colour_vui(const heic_encoder_plugin *p, heic_allocator *alloc) {
+  CHECKF(p->api_version >= 3 && p->set_colour, "%s: no set_colour", p->name);
+  if (!p->set_colour) return;
+  const heic_nclx cases[] = {{1, 13, 6, 1}, {9, 16, 9, 0}, {2, 2, 2, 0}, {12, 13, 5, 1}};
+  for (size_t k = 0; k <= sizeof cases / sizeof cases[0]; k++) {
+    const heic_nclx *want = k < sizeof cases / sizeof cases[0] ? &cases[k] : NULL;
+    test_pic t;
+    if (test_pic_make(&t, 65, 67, HEIC_CHROMA_420, 8, 7)) return;
+    nal_list nl;
+    memset(&nl, 0, sizeof(nl));
+    void *state = NULL;
+    heic_status st = p->open(&state, &g_host);
+    if (st == HEIC_OK && want) st = p->set_colour(state, want);
+    if (st == HEIC_OK) st = p->encode(state, &t.pic, collect_sink, &nl);
+    if (state) p->close(&state);
+    CHECKF(st == HEIC_OK, "%s: encode with colour %zu: %s", p->name, k, heic_status_string(st));
+    hx_sps_info sps;
+    int found = 0;
+    for (int i = 0; i < nl.count && !found; i++)
+      if (nal_type(&nl, i) == 33) found = hx_sps_parse(nl.bytes + nl.off[i], nl.len[i], &sps);
+    CHECKF(found, "%s: no readable SPS", p->name);
+    const heic_nclx none = {2, 2, 2, 0};
+    const heic_nclx *expect = want ? want : &none;
+    if (found && strcmp(p->name, "x265") == 0 && !want) expect = NULL; /* x265's own defaults */
+    if (found && expect)
+      CHECKF(sps.nclx.colour_primaries == expect->colour_primaries &&
+                 sps.nclx.transfer_characteristics == expect->transfer_characteristics &&
+                 sps.nclx.matrix_coefficients == expect->matrix_coefficients &&
+                 sps.nclx.full_range == expect->full_range,
+             "%s: the VUI says %u/%u/%u/%u, expected %u/%u/%u/%u", p->name, sps.nclx.colour_primaries,
+             sps.nclx.transfer_characteristics, sps.nclx.matrix_coefficients, sps.nclx.full_range,
+             expect->colour_primaries, expect->transfer_characteristics, expect->matrix_coefficients,
+             expect->full_range);
+    if (st == HEIC_OK) {
+      hc_mem mem;
+      hc_mem_init(&mem, alloc, 0);
+      hx_picture dec;
+      CHECKF(decode_nals(&nl, &mem, &dec) == HEIC_OK, "%s: the stream with a VUI does not decode", p->name);
+      hx_picture_clear(&dec);
+    }
+    nal_list_free(&nl);
+    test_pic_free(&t);
+  }
+  /* Code points the VUI's 8 bits cannot hold are refused. */
+  void *state = NULL;
+  if (p->open(&state, &g_host) == HEIC_OK) {
+    const heic_nclx big = {300, 13, 6, 1};
+    CHECK(p->set_colour(state, &big) == HEIC_ERR_INVALID_ARGUMENT);
+    p->close(&state);
+  }
+}
+
 /* A sink failing at call k, for every k: encode returns the sink's error,
  * the sink is not called again, and nothing stays allocated. */
 static void test_sink_failure(const heic_encoder_plugin *p, heic_allocator *alloc) {
@@ -1197,6 +1253,7 @@ int main(int argc, char **argv) {
     test_params(&p);
     test_bad_pictures(&p);
     test_encodes(&p, alloc);
+    test_colour_vui(&p, alloc);
     test_sink_failure(&p, alloc);
     test_parallel(real);
     if (!strcmp(real->name, "x265")) test_x265_leak_budget(&p);

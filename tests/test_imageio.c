@@ -220,6 +220,26 @@ static void test_exif(void) {
   CHECK(strstr(xmp, "tiff:Orientation = '1'") != NULL);
   char cut[] = "tiff:Orientation=\"6";
   CHECK(imageio_xmp_reset_orientation((uint8_t *)cut, strlen(cut)) == 0);
+
+  /* xmpNote:HasExtendedXMP, attribute and element, under any prefix, is
+   * blanked with the length kept; mentions, longer names and a packet cut
+   * short are left alone. */
+  char ext[] = "<rdf:Description xmpNote:HasExtendedXMP=\"ABC\" dc:x='1'>"
+               "<n:HasExtendedXMP>ABC</n:HasExtendedXMP><n:HasExtendedXMP2>k</n:HasExtendedXMP2>"
+               "<m:HasExtendedXMP/>text :HasExtendedXMP</rdf:Description>";
+  size_t ext_len = strlen(ext);
+  CHECK(imageio_xmp_remove_extended_note((uint8_t *)ext, ext_len) == 3);
+  CHECK(strlen(ext) == ext_len);
+  CHECK(strstr(ext, "xmpNote:HasExtendedXMP") == NULL && strstr(ext, "ABC") == NULL);
+  CHECK(strstr(ext, "<n:HasExtendedXMP>") == NULL && strstr(ext, "<m:HasExtendedXMP/>") == NULL);
+  CHECK(strstr(ext, "dc:x='1'") != NULL);
+  CHECK(strstr(ext, "<n:HasExtendedXMP2>k</n:HasExtendedXMP2>") != NULL);
+  CHECK(strstr(ext, "text :HasExtendedXMP<") != NULL);
+  char ext_cut[] = "<a xmpNote:HasExtendedXMP=\"AB";
+  CHECK(imageio_xmp_remove_extended_note((uint8_t *)ext_cut, strlen(ext_cut)) == 0);
+  char elem_cut[] = "<n:HasExtendedXMP>AB</n:HasExt";
+  CHECK(imageio_xmp_remove_extended_note((uint8_t *)elem_cut, strlen(elem_cut)) == 0);
+  CHECK(imageio_xmp_remove_extended_note(NULL, 0) == 0);
 }
 
 /* ---- PNG via libpng ---------------------------------------------------- */
@@ -578,6 +598,61 @@ static void test_png_kinds(void) {
 }
 
 /* imageio's own writer (heic_image in, PNG out) read back by the reader. */
+/* A PNG cut short: before its pixels a failure; inside them the rows read
+ * so far and damage saying so (interlaced too, whatever the passes left);
+ * after them the whole picture, with damage. */
+static void test_png_truncated(void) {
+  /* Several IDAT chunks (libpng reads a whole one at a time), so that a
+   * cut in the middle leaves rows decoded before it. */
+  enum { W = 128, H = 96 };
+  uint16_t *samples = malloc((size_t)W * H * 3 * sizeof *samples);
+  REQUIRE(samples != NULL, "allocating test samples");
+  uint32_t seed = 12345;
+  for (size_t i = 0; i < (size_t)W * H * 3; i++) {
+    seed = seed * 1103515245u + 12345u; /* noise: the data must not compress away */
+    samples[i] = (uint16_t)(seed >> 24);
+  }
+  for (int interlace = 0; interlace <= 1; interlace++) {
+    char path[128], cut_path[128], err[256];
+    temp_path(path, sizeof path, "whole.png");
+    temp_path(cut_path, sizeof cut_path, "cut.png");
+    png_spec spec = {.width = W, .height = H, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8,
+                     .interlace = interlace, .samples = samples};
+    REQUIRE(write_png(path, &spec) == 0, "writing the test PNG");
+    size_t size = 0;
+    uint8_t *whole = read_whole(path, &size);
+    REQUIRE(whole != NULL && size > 4000, "reading back the test PNG");
+    size_t cuts[] = {30, size / 2, size - 12};
+    for (size_t k = 0; k < 3; k++) {
+      CHECK(write_whole(cut_path, whole, cuts[k]) == 0);
+      imageio_png_image img;
+      int rc = imageio_png_read(cut_path, &img, err, sizeof err);
+      if (k == 0) {
+        CHECK(rc == -1 && strstr(err, "truncated") != NULL && img.data == NULL);
+      } else {
+        CHECK(rc == 0);
+        CHECK(strstr(img.damage, k == 1 ? "inside the image data" : "after the image data") != NULL);
+        if (rc == 0 && (k == 2 || !interlace)) {
+          /* The first row (all of them when only IEND is missing) as written. */
+          int bad = 0;
+          for (uint32_t y = 0; y < (k == 2 ? (uint32_t)H : 1u); y++)
+            for (uint32_t x = 0; x < W; x++)
+              for (int c = 0; c < 3; c++)
+                if (read_sample(&img, x, y, c) != samples[((size_t)y * W + x) * 3 + (size_t)c]) bad++;
+          if (bad) fprintf(stderr, "truncated PNG (interlace %d, cut %zu of %zu): %d samples differ\n", interlace,
+                           cuts[k], size, bad);
+          CHECK(bad == 0);
+        }
+      }
+      imageio_png_image_free(&img);
+    }
+    free(whole);
+    unlink(path);
+    unlink(cut_path);
+  }
+  free(samples);
+}
+
 static void test_png_writer_round_trip(void) {
   char path[128], msg[256];
   temp_path(path, sizeof path, "rt.png");
@@ -769,7 +844,7 @@ static void test_jpeg_made(void) {
     CHECK(j.exif && j.exif_size == tiff_size && !memcmp(j.exif, tiff, tiff_size));
     CHECK(j.xmp && j.xmp_size == sizeof xmp_packet - 1 && !memcmp(j.xmp, xmp_packet, j.xmp_size));
     CHECK(j.icc && j.icc_size == sizeof icc && !memcmp(j.icc, icc, sizeof icc));
-    CHECK(j.warning[0] == '\0');
+    CHECK(j.warning[0] == '\0' && j.damage[0] == '\0');
     imageio_jpeg_image_free(&j);
 
     imageio_image any;
@@ -815,6 +890,8 @@ static void test_jpeg_made(void) {
     if (cuts[i] > sos) {
       CHECK(rc == 0);
       CHECK(j.warning[0] != '\0');
+      /* Pixels were made up: the caller is told it is damage. */
+      CHECK(strstr(j.damage, "the file is truncated") != NULL);
     } else {
       CHECK(rc == -1);
       CHECK(err[0] != '\0');
@@ -952,6 +1029,7 @@ int main(int argc, char **argv) {
   }
   test_exif();
   test_png_kinds();
+  test_png_truncated();
   test_png_writer_round_trip();
   test_jpeg_made();
   test_sniffing();

@@ -744,7 +744,7 @@ static int process_file(batch_run *r, int worker, batch_file *f, int threads, ch
       return 0;
     }
   }
-  if (cfg->out_dir && make_parents(f->output) != 0) {
+  if (cfg->out_dir && !cfg->defer_dirs && make_parents(f->output) != 0) {
     snprintf(err, err_size, "%s: cannot create its directory: %s", f->output, strerror(errno));
     return EXIT_OUTPUT;
   }

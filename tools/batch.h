@@ -70,6 +70,10 @@ typedef struct batch_config {
   int quiet, verbose;
   int threads;                  /* --threads given to the tool, -1 when not */
   int any;                      /* some batch option was given */
+  int defer_dirs;               /* the tool creates each output's directories
+                                   itself, just before writing it (so that a
+                                   failed file leaves none); 0: batch_run_all
+                                   creates them before the conversion */
 } batch_config;
 
 /* Sets the defaults (threads -1: not given). */

@@ -26,6 +26,7 @@
 #include <heic/heic.h>
 
 #include <heic/heic_encode.h>
+#include <heic/heic_plugin.h> /* parameter ranges and choices for --params */
 
 #include "batch.h"
 #include "cli.h"
@@ -56,10 +57,17 @@ static const char *const usage_text =
     "Output names:\n"
     "  -o OUT.heic    with one input: write OUT.heic\n"
     "  -o DIR/        write DIR/<input name without extension>.heic for each\n"
-    "                 input; DIR is created if it does not exist.  An existing\n"
-    "                 directory may be given without the trailing '/'\n"
+    "                 input; DIR is created (when the first output is\n"
+    "                 written: a run that fails leaves none) if it does not\n"
+    "                 exist.  An existing directory may be given without the\n"
+    "                 trailing '/'\n"
     "  -o A -o B ...  one -o per input, in the same order\n"
     "  (no -o)        write <input without extension>.heic beside each input\n"
+    "The output is always HEIF/HEIC: an output file named for another image\n"
+    "format (.jpg, .jpeg, .png, .y4m, .avif, .webp, .tif, .gif, ... in any\n"
+    "case) is a usage error, found before any work (heic-dec writes JPEG, PNG\n"
+    "and Y4M).  .heic, .heif and .hif are taken in any case, and so is a name\n"
+    "without an extension or with one of no image format (/dev/null, out.tmp).\n"
     "\n"
     "Batch conversion (several files, a directory, --files-from, or any of\n"
     "the options below): the files are encoded in parallel, a progress line\n"
@@ -100,17 +108,18 @@ static const char *const usage_text =
     "\n"
     "Options:\n"
     "  -q, --quality N    0 (smallest) .. 100 (best); default 50\n"
-    "  -L, --lossless     lossless coding where the encoder supports it\n"
-    "                     (implies --chroma 444 unless given)\n"
+    "  -L, --lossless     lossless coding where the encoder supports it (4:4:4;\n"
+    "                     implies --chroma 444)\n"
     "  -e, --encoder NAME encoder plugin (default: builtin); see --list-encoders\n"
     "  -p, --param NAME=VALUE\n"
     "                     set an encoder parameter (repeatable); see --params\n"
     "  --list-encoders    list the encoder plugins and exit\n"
-    "  --params           list the chosen encoder's parameters and exit\n"
+    "  -P, --params       list the chosen encoder's parameters (type, range or\n"
+    "                     choices, default) and exit (-P as in heif-enc)\n"
     "  --chroma 420|422|444\n"
     "                     chroma subsampling for RGB input (default 420; Y4M\n"
     "                     input keeps its own 4:2:0)\n"
-    "  --thumb SIZE       add a thumbnail whose longest side is SIZE pixels;\n"
+    "  -t, --thumb SIZE   add a thumbnail whose longest side is SIZE pixels;\n"
     "                     0 = none, the default (as libheif's heif-enc).\n"
     "                     Cameras use about 320; images no larger than SIZE\n"
     "                     get none\n"
@@ -122,6 +131,16 @@ static const char *const usage_text =
     "  --no-alpha         drop the input's alpha channel\n"
     "  --no-metadata      do not copy Exif, XMP or the ICC profile (the EXIF\n"
     "                     orientation is still honoured)\n"
+    "  --allow-truncated  encode a truncated or corrupt input as far as it\n"
+    "                     could be read (JPEG: the rest grey; PNG: black),\n"
+    "                     with a warning; without it such an input is an\n"
+    "                     error (status 1) and nothing is written\n"
+    "  --nclx auto|always where the colour description (nclx) goes: always\n"
+    "                     in the coded image (HEVC VUI); a colr nclx box too\n"
+    "                     with 'always', or with 'auto' (the default) only\n"
+    "                     when it says more than the default that readers\n"
+    "                     assume without one (sRGB, BT.601 matrix, full\n"
+    "                     range) or an ICC profile is stored\n"
     "  --threads N        threads coding the image: one pool for grid tiles\n"
     "                     and the CTU rows of each picture (0 = one per CPU\n"
     "                     the process may use, the default; 1 = none); the\n"
@@ -135,6 +154,10 @@ static const char *const usage_text =
     "  -V, --version      show the libheic version and exit\n"
     "  --                 end of options (for file names starting with '-')\n"
     "Options taking a value also accept --opt=VALUE and -qVALUE.\n"
+    "One setting given two ways with different values (-q and -p quality or\n"
+    "-p qp, -L and -p lossless, -q or --chroma 420 with -L, --chroma and\n"
+    "-p chroma, --threads and -p threads, one -p NAME twice) is a usage\n"
+    "error naming both; the same value twice is fine.\n"
     "\n"
     "Input handling:\n"
     "  16-bit PNG is stored as 10-bit HEVC (the encoders code 8 or 10 bits);\n"
@@ -148,20 +171,25 @@ static const char *const usage_text =
     "  converting the HEIC to PNG; the nclx colour (sRGB) stands in for it.\n"
     "  Y4M frames are coded as they are (no RGB round trip), described as\n"
     "  BT.601 with unspecified primaries and transfer, as Y4M says nothing.\n"
+    "  JPEG extended XMP (the APP1 segments a large packet continues in) is\n"
+    "  not carried: a note says so, and the kept XMP loses its\n"
+    "  xmpNote:HasExtendedXMP reference, so that it claims nothing absent.\n"
+    "  A truncated or corrupt JPEG or PNG is refused unless --allow-truncated\n"
+    "  (harmless libjpeg warnings, such as stray bytes, are only shown).\n"
     "\n"
     "Outside a batch, for each file a progress line and a summary are printed:\n"
     "dimensions, input and output bytes, bits per pixel and encode time.\n"
     "\n"
     "Exit status: 0 success (every file converted, or skipped by\n"
     "--skip-existing), 1 some input could not be read or encoded (missing,\n"
-    "not a regular file, not an image), 2 usage error (nothing converted),\n"
-    "3 some output could not be written, 4 internal error (libheic leaked\n"
-    "memory), 130 interrupted (SIGINT, SIGTERM).  Later files are still\n"
-    "attempted after a failure; the status is the most serious one seen.  An\n"
-    "interruption keeps the outputs already complete, never leaves the ones\n"
-    "in progress, and gives 130 when some output was left unwritten (not\n"
-    "when it came after the last one was complete).  A second Ctrl-C kills\n"
-    "at once.\n";
+    "not a regular file, not an image, truncated or corrupt), 2 usage error\n"
+    "(nothing converted), 3 some output could not be written, 4 internal\n"
+    "error (libheic leaked memory), 130 interrupted (SIGINT, SIGTERM).  Later\n"
+    "files are still attempted after a failure; the status is the most\n"
+    "serious one seen.  An interruption keeps the outputs already complete,\n"
+    "never leaves the ones in progress, and gives 130 when some output was\n"
+    "left unwritten (not when it came after the last one was complete).  A\n"
+    "second Ctrl-C kills at once.\n";
 
 typedef struct enc_args {
   const char **inputs; /* argv entries; malloc'd array */
@@ -172,6 +200,7 @@ typedef struct enc_args {
   size_t nparams;
   const char *encoder; /* NULL: the library's default */
   int quality;
+  int quality_given; /* -q was given: a -p quality or qp must agree with it */
   int lossless;
   int chroma_given;
   heic_chroma chroma;
@@ -179,6 +208,9 @@ typedef struct enc_args {
   uint32_t tile;
   int no_grid, no_alpha, no_metadata;
   int threads;
+  int threads_given;
+  int allow_truncated; /* encode a damaged input as far as it could be read */
+  int nclx_always;     /* --nclx always: a colr nclx box even when it says the default */
   int verbose, quiet;
   int list_encoders, list_params;
   batch_config batch; /* -r, -j, --files-from, ... (batch.h) */
@@ -190,6 +222,8 @@ typedef struct enc_run {
   const char *input; /* the file being encoded, for messages */
   int threads;        /* for its encoder: --threads, or a batch's share */
   batch_voice say;    /* where its messages go (in a batch: through it) */
+  int create_dirs;    /* the output's directory is made if missing (-o DIR/,
+                         a batch's -o DIR); else it must exist */
   double pixels;      /* the picture's size, once read */
   int progress_shown; /* a tile progress line is on the terminal */
   /* CLI_EXIT_INTERRUPTED once a signal has stopped the file in progress
@@ -216,6 +250,111 @@ static int encoder_has_param(const char *encoder, const char *setting) {
       return 0;
     if (name && strlen(name) == len && strncmp(name, setting, len) == 0) return 1;
   }
+}
+
+/* ---- settings given twice ----
+ *
+ * A setting given two ways (-q and -p quality, --chroma and -p chroma, -L
+ * and -p lossless, --threads and -p threads, one -p NAME twice) used to be
+ * settled silently by the order the library applies them in; a user who
+ * wrote both meant something, and only one of them could happen.  So
+ * different values are a usage error naming both; the same value twice is
+ * harmless and accepted. */
+
+/* The value of the last -p NAME=..., or NULL. */
+static const char *param_value(const enc_args *a, const char *name) {
+  const char *found = NULL;
+  size_t len = strlen(name);
+  for (size_t k = 0; k < a->nparams; k++)
+    if (strncmp(a->params[k], name, len) == 0 && a->params[k][len] == '=') found = a->params[k] + len + 1;
+  return found;
+}
+
+/* Values compared as the encoders read them: numbers by value ("050" is
+ * 50), booleans by meaning ("true" is 1), anything else as written. */
+static int canonical_value(const char *v, long *out) {
+  if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+    *out = v[0] == 't';
+    return 1;
+  }
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (!v[0] || *end || errno) return 0;
+  *out = n;
+  return 1;
+}
+
+static int same_value(const char *x, const char *y) {
+  long a, b;
+  if (canonical_value(x, &a) && canonical_value(y, &b)) return a == b;
+  return strcmp(x, y) == 0;
+}
+
+static const char *chroma_option(heic_chroma c) {
+  return c == HEIC_CHROMA_422 ? "422" : c == HEIC_CHROMA_444 ? "444" : "420";
+}
+
+static int refuse_conflicts(enc_args *a) {
+  for (size_t j = 0; j < a->nparams; j++)
+    for (size_t k = 0; k < j; k++) {
+      size_t len = (size_t)(strchr(a->params[k], '=') - a->params[k]);
+      if (strncmp(a->params[j], a->params[k], len + 1) == 0 &&
+          !same_value(a->params[j] + len + 1, a->params[k] + len + 1))
+        return cli_usage_error("heic-enc", "-p %s and -p %s set one parameter to different values",
+                               a->params[k], a->params[j]);
+    }
+  const char *pq = param_value(a, "quality"), *qp = param_value(a, "qp");
+  const char *pl = param_value(a, "lossless"), *pc = param_value(a, "chroma");
+  const char *pt = param_value(a, "threads");
+  char own[16];
+  long n;
+  snprintf(own, sizeof own, "%d", a->quality);
+  if (a->quality_given && pq && !same_value(pq, own))
+    return cli_usage_error("heic-enc", "-q %d and -p quality=%s ask for different qualities", a->quality, pq);
+  /* -p quality alone is the quality, for the settings shown with -v too. */
+  if (!a->quality_given && pq && canonical_value(pq, &n) && n >= 0 && n <= 100) a->quality = (int)n;
+  /* qp (-1: from quality) replaces the quality when set. */
+  int qp_set = qp && !(canonical_value(qp, &n) && n == -1);
+  if (qp_set && (a->quality_given || pq))
+    return cli_usage_error("heic-enc", "-p qp=%s and %s%s both set the compression (qp overrides the "
+                           "quality): give one", qp, a->quality_given ? "-q " : "-p quality=",
+                           a->quality_given ? own : pq);
+  if (pl && canonical_value(pl, &n)) {
+    if (a->lossless && n == 0)
+      return cli_usage_error("heic-enc", "-L (--lossless) and -p lossless=%s contradict each other", pl);
+    if (n == 1) a->lossless = 1; /* the same request: it implies 4:4:4 likewise */
+  }
+  if (a->lossless && (a->quality_given || pq || qp_set))
+    return cli_usage_error("heic-enc", "%s and %s%s: lossless coding has no quality to set",
+                           pl && !same_value(pl, "0") ? "-p lossless=1" : "-L (--lossless)",
+                           a->quality_given ? "-q " : qp_set ? "-p qp=" : "-p quality=",
+                           a->quality_given ? own : qp_set ? qp : pq);
+  int chroma_by_param = 0;
+  if (pc) {
+    if (a->chroma_given && strcmp(pc, chroma_option(a->chroma)) != 0)
+      return cli_usage_error("heic-enc", "--chroma %s and -p chroma=%s ask for different chroma formats",
+                             chroma_option(a->chroma), pc);
+    /* -p chroma is the coded format; the picture handed to the encoder
+     * must be in it, which is what --chroma chooses. */
+    if (!strcmp(pc, "420") || !strcmp(pc, "422") || !strcmp(pc, "444")) {
+      chroma_by_param = !a->chroma_given;
+      a->chroma = !strcmp(pc, "420") ? HEIC_CHROMA_420 : !strcmp(pc, "422") ? HEIC_CHROMA_422 : HEIC_CHROMA_444;
+      a->chroma_given = 1;
+    }
+  }
+  /* The library codes lossless pictures in 4:4:4 whatever else is asked. */
+  if (a->lossless && a->chroma_given && a->chroma != HEIC_CHROMA_444)
+    return cli_usage_error("heic-enc", "%s and %s%s: lossless coding is 4:4:4",
+                           pl && !same_value(pl, "0") ? "-p lossless=1" : "-L (--lossless)",
+                           chroma_by_param ? "-p chroma=" : "--chroma ", chroma_option(a->chroma));
+  if (pt && a->threads_given) {
+    snprintf(own, sizeof own, "%d", a->threads);
+    if (!same_value(pt, own))
+      return cli_usage_error("heic-enc", "--threads %d and -p threads=%s ask for different thread counts",
+                             a->threads, pt);
+  }
+  return 0;
 }
 
 /* Returns 0 to go on, or an exit status (-1 meaning "exit 0 now"). */
@@ -263,8 +402,11 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       a->quiet = 1;
     } else if (strcmp(arg, "--list-encoders") == 0) {
       a->list_encoders = 1;
-    } else if (strcmp(arg, "--params") == 0) {
+    } else if (strcmp(arg, "-P") == 0 || strcmp(arg, "--params") == 0) {
+      /* -P as in libheif's heif-enc, so that its users' habit works. */
       a->list_params = 1;
+    } else if (strcmp(arg, "--allow-truncated") == 0) {
+      a->allow_truncated = 1;
     } else if (strcmp(arg, "--no-alpha") == 0) {
       a->no_alpha = 1;
     } else if (strcmp(arg, "--no-metadata") == 0) {
@@ -275,6 +417,7 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       if (cli_parse_uint(v, 100, &n) != 0)
         return cli_usage_error("heic-enc", "--quality needs a number from 0 to 100, not '%s'", v);
       a->quality = (int)n;
+      a->quality_given = 1;
     } else if ((v = cli_option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
       if (!v[0]) return cli_usage_error("heic-enc", "-o needs a file or directory name");
       a->outputs[a->noutputs++] = v;
@@ -294,7 +437,15 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       else
         return cli_usage_error("heic-enc", "--chroma takes 420, 422 or 444, not '%s'", v);
       a->chroma_given = 1;
-    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--thumb", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--nclx", &missing)) != NULL) {
+      if (strcmp(v, "always") == 0)
+        a->nclx_always = 1;
+      else if (strcmp(v, "auto") == 0)
+        a->nclx_always = 0;
+      else
+        return cli_usage_error("heic-enc", "--nclx takes always or auto, not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, "-t", "--thumb", &missing)) != NULL) {
+      /* -t as in libheif's heif-enc (its --thumb too). */
       if (cli_parse_uint(v, MAX_TILE, &n) != 0)
         return cli_usage_error("heic-enc", "--thumb needs a size from 0 to %d pixels, not '%s'", MAX_TILE, v);
       a->thumb = (uint32_t)n;
@@ -309,6 +460,7 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       if (cli_parse_uint(v, 1024, &n) != 0)
         return cli_usage_error("heic-enc", "--threads needs a number from 0 to 1024, not '%s'", v);
       a->threads = (int)n;
+      a->threads_given = 1;
       a->batch.threads = (int)n;
     } else if (missing) {
       return cli_usage_error("heic-enc", "%s needs a value", arg);
@@ -329,6 +481,8 @@ static int parse_args(int argc, char **argv, enc_args *a) {
                          (int)(strchr(a->params[k], '=') - a->params[k]), a->params[k]);
   if (a->list_encoders || a->list_params) return 0;
   if (!a->ninputs && !a->batch.files_from) return cli_usage_error("heic-enc", "no input file");
+  int rc = refuse_conflicts(a);
+  if (rc) return rc;
   a->batch.quiet = a->quiet;
   a->batch.verbose = a->verbose;
   if (a->lossless && !a->chroma_given) a->chroma = HEIC_CHROMA_444;
@@ -346,23 +500,47 @@ static int list_encoders(void) {
   return 0;
 }
 
+/* What -p accepts for one parameter: "int 0..100", "bool (0|1)",
+ * "a|b|c". */
+static void param_kind(const heic_param_info *p, char *buf, size_t size) {
+  if (p->type == HEIC_PARAM_INT) {
+    snprintf(buf, size, "int %d..%d", p->min, p->max);
+  } else if (p->type == HEIC_PARAM_BOOL) {
+    snprintf(buf, size, "bool (0|1)");
+  } else {
+    size_t at = 0;
+    buf[0] = '\0';
+    for (const char *const *c = p->choices; c && *c && at < size; c++) {
+      int n = snprintf(buf + at, size - at, "%s%s", c == p->choices ? "" : "|", *c);
+      if (n < 0) break;
+      at += (size_t)n;
+    }
+  }
+}
+
+/* -P / --params: every parameter of the encoder with what it accepts and
+ * its default, as libheif's heif-enc -P lists its encoder's. */
 static int list_params(const char *encoder) {
   const char *name = encoder ? encoder : "builtin";
-  printf("Parameters of encoder '%s' (set with -p NAME=VALUE):\n", name);
-  for (uint32_t i = 0;; i++) {
-    const char *pname = NULL, *type = NULL, *def = NULL, *help = NULL;
-    heic_status st = heic_encoder_param(name, i, &pname, &type, &def, &help);
-    if (st == HEIC_ERR_NOT_FOUND) {
-      if (i == 0) printf("  (none)\n");
-      break;
-    }
-    if (st != HEIC_OK) {
-      fprintf(stderr, "heic-enc: encoder '%s': %s\n", name, heic_status_string(st));
-      return EXIT_INPUT;
-    }
-    printf("  %-16s %-24s default %-8s %s\n", pname ? pname : "?", type ? type : "",
-           def && def[0] ? def : "-", help ? help : "");
+  const heic_encoder_plugin *plugin = heic_encoder_plugin_find(name);
+  if (!plugin || !plugin->param_info) {
+    fprintf(stderr, "heic-enc: encoder '%s': %s\n", name, heic_status_string(HEIC_ERR_NOT_FOUND));
+    return EXIT_INPUT;
   }
+  printf("Parameters of encoder '%s' (set with -p NAME=VALUE):\n", name);
+  uint32_t i = 0;
+  for (const heic_param_info *p; (p = plugin->param_info(i)) != NULL; i++) {
+    char kind[512];
+    param_kind(p, kind, sizeof kind);
+    const char *def = p->default_value && p->default_value[0] ? p->default_value : "-";
+    /* A long list of choices gets a line of its own. */
+    if (strlen(kind) > 20)
+      printf("  %-16s %-20s default %-8s %s\n  %16s one of: %s\n", p->name ? p->name : "?", "choice", def,
+             p->help ? p->help : "", "", kind);
+    else
+      printf("  %-16s %-20s default %-8s %s\n", p->name ? p->name : "?", kind, def, p->help ? p->help : "");
+  }
+  if (i == 0) printf("  (none)\n");
   return 0;
 }
 
@@ -404,6 +582,56 @@ static char *derived_output(const char *input, const char *dir) {
   return out;
 }
 
+/* An output file's name says what it is: a.jpg written as HEIC would be
+ * mistaken for a JPEG by every program that trusts the name (and the
+ * user would not find out until one of them failed), so a name that
+ * claims another image format is refused rather than written.  The HEIF
+ * extensions are taken in any case; a name without an extension, or with
+ * one that names no image format (out.tmp, "-", /dev/null), is written as
+ * asked: it makes no claim. */
+static const struct {
+  const char *ext, *format;
+  int heic_dec_writes; /* heic-dec can make this format from a HEIC */
+} foreign_extensions[] = {
+    {"jpg", "JPEG", 1},  {"jpeg", "JPEG", 1}, {"jpe", "JPEG", 1},     {"jfif", "JPEG", 1},
+    {"png", "PNG", 1},   {"y4m", "Y4M", 1},   {"yuv", "YUV", 0},      {"avif", "AVIF", 0},
+    {"webp", "WebP", 0}, {"tif", "TIFF", 0},  {"tiff", "TIFF", 0},    {"gif", "GIF", 0},
+    {"bmp", "BMP", 0},   {"jxl", "JPEG XL", 0}, {"jp2", "JPEG 2000", 0}, {"ppm", "PPM", 0},
+    {"pgm", "PGM", 0},   {"pnm", "PNM", 0},   {"exr", "OpenEXR", 0},  {"dng", "DNG", 0},
+    {"heics", "a HEIF image sequence", 0}, {"avifs", "an AVIF sequence", 0},
+};
+
+/* The extension of path's last component ("" when none; a leading dot
+ * starts a hidden name, not an extension). */
+static const char *extension_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  const char *dot = strrchr(base, '.');
+  return dot && dot != base ? dot + 1 : "";
+}
+
+static int ext_is(const char *ext, const char *want) {
+  size_t i = 0;
+  for (; ext[i] && want[i]; i++)
+    if (tolower((unsigned char)ext[i]) != want[i]) return 0;
+  return !ext[i] && !want[i];
+}
+
+/* 0, or a usage error when out names another image format. */
+static int refuse_foreign_name(const char *out) {
+  const char *ext = extension_of(out);
+  for (size_t i = 0; i < sizeof foreign_extensions / sizeof foreign_extensions[0]; i++) {
+    if (!ext_is(ext, foreign_extensions[i].ext)) continue;
+    if (foreign_extensions[i].heic_dec_writes)
+      return cli_usage_error("heic-enc", "%s: heic-enc writes HEIF/HEIC (.heic, .heif, .hif), not %s; use "
+                             "heic-dec to write %s (from a HEIC)", out, foreign_extensions[i].format,
+                             foreign_extensions[i].format);
+    return cli_usage_error("heic-enc", "%s: heic-enc writes HEIF/HEIC (.heic, .heif, .hif), not %s; "
+                           "name the output .heic", out, foreign_extensions[i].format);
+  }
+  return 0;
+}
+
 /* Guards against losing data, by what the paths are rather than how they
  * are spelled (see cli.h): an input replaced by an output (its own or
  * another's, e.g. "-o ./a.png" or a link to it), or two outputs that are
@@ -422,9 +650,18 @@ static int refuse_collisions(const enc_args *a, char *const *outs) {
   for (size_t i = 0; i < n && !rc; i++) {
     for (size_t j = 0; j < n && !rc; j++) {
       if (!cli_path_id_same(&out[i], &in[j])) continue;
-      if (i == j)
+      /* Without -o (or with -o DIR) the output was derived from the
+       * input's name (a PNG called a.heic): -o is the way out.  With -o
+       * FILE, the user named it. */
+      int named = a->noutputs > 1 ? !is_directory(a->outputs[i])
+                                  : a->noutputs == 1 && !ends_with_slash(a->outputs[0]) &&
+                                        !is_directory(a->outputs[0]);
+      if (i == j && !named)
         rc = cli_usage_error("heic-enc", "the output %s is the input %s (the same file): it would be "
-                             "lost (choose another output with -o)", outs[i], a->inputs[i]);
+                             "lost (name another output with -o)", outs[i], a->inputs[i]);
+      else if (i == j)
+        rc = cli_usage_error("heic-enc", "-o %s is the input %s (the same file): it would be lost "
+                             "(give -o another name, such as a .heic one)", outs[i], a->inputs[i]);
       else
         rc = cli_usage_error("heic-enc", "the output %s of %s is the input %s (the same file): it "
                              "would be lost", outs[i], a->inputs[i], a->inputs[j]);
@@ -447,13 +684,9 @@ static int refuse_collisions(const enc_args *a, char *const *outs) {
 static int plan_outputs(const enc_args *a, char **outs) {
   const char *dir = NULL;
   if (a->noutputs == 1 && (ends_with_slash(a->outputs[0]) || is_directory(a->outputs[0]))) {
+    /* Created (when missing) only once an output is about to be written
+     * there (write_output): a run that fails writes nothing, not even it. */
     dir = a->outputs[0];
-    if (!is_directory(dir)) {
-      if (mkdir(dir, 0777) != 0) {
-        fprintf(stderr, "heic-enc: %s: cannot create directory: %s\n", dir, strerror(errno));
-        return EXIT_OUTPUT;
-      }
-    }
   } else if (a->noutputs > 1 && a->noutputs != a->ninputs) {
     return cli_usage_error("heic-enc", "%zu input(s) but %zu -o options (give one per input, or one directory)",
                        a->ninputs, a->noutputs);
@@ -476,20 +709,46 @@ static int plan_outputs(const enc_args *a, char **outs) {
       return EXIT_INPUT;
     }
   }
-  return refuse_collisions(a, outs);
+  int rc = refuse_collisions(a, outs);
+  /* After the collisions: "-o a.png is the input" says more than "not a
+   * HEIC name". */
+  for (size_t i = 0; i < a->ninputs && !rc; i++)
+    if (!(a->noutputs > 1 && is_directory(a->outputs[i])) && !(dir && a->noutputs == 1))
+      rc = refuse_foreign_name(outs[i]);
+  return rc;
+}
+
+/* The directory part of out ("." when none); malloc'd, NULL when out of
+ * memory. */
+static char *output_dir(const char *out) {
+  const char *slash = strrchr(out, '/');
+  return slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
 }
 
 /* Whether the output's directory accepts new files, checked before a long
- * encode rather than discovered after it.  0, or EXIT_OUTPUT after saying why. */
+ * encode rather than discovered after it.  A directory that does not exist
+ * yet (-o new/) is judged by its nearest existing parent, where it will be
+ * created.  0, or EXIT_OUTPUT after saying why. */
 static int check_output_dir(enc_run *run, const char *out) {
-  const char *slash = strrchr(out, '/');
-  char *dir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
+  char *dir = output_dir(out);
   if (!dir) {
     batch_say_error(&run->say, "%s: out of memory", out);
     return EXIT_INPUT;
   }
   int rc = 0;
   struct stat st;
+  /* Up to the first component that exists, when it will be created. */
+  while (run->create_dirs) {
+    if (stat(dir, &st) == 0 || errno != ENOENT) break;
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+      strcpy(dir, ".");
+    } else {
+      while (slash > dir && slash[-1] == '/') slash--;
+      if (slash == dir) slash++; /* "/" */
+      *slash = '\0';
+    }
+  }
   if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
     /* access() would say "Permission denied" for a file in the way */
     batch_say_error(&run->say, "%s: cannot write there: %s is not a directory", out, dir);
@@ -500,6 +759,53 @@ static int check_output_dir(enc_run *run, const char *out) {
   }
   free(dir);
   return rc;
+}
+
+/* mkdir -p of out's directory, just before out is written.  *created gets
+ * the outermost directory made (malloc'd; NULL when none was needed), so
+ * that a failed write can take them away again.  0, or -1 with errno.
+ * Workers of a batch create the same directories at once: EEXIST is
+ * success. */
+static int make_output_dirs(const char *out, char **created) {
+  *created = NULL;
+  char *p = output_dir(out);
+  if (!p) return -1;
+  int rc = 0;
+  for (char *s = p + 1;; s++) {
+    if (*s != '/' && *s) continue;
+    char c = *s;
+    *s = '\0';
+    if (mkdir(p, 0777) == 0) {
+      if (!*created && !(*created = strdup(p))) rc = -1;
+    } else if (errno != EEXIST) {
+      rc = -1;
+    }
+    *s = c;
+    if (rc || !c) break;
+  }
+  if (rc == 0 && !is_directory(p)) {
+    errno = ENOTDIR;
+    rc = -1;
+  }
+  int saved = errno;
+  free(p);
+  errno = saved;
+  return rc;
+}
+
+/* After a failed write: removes the directories make_output_dirs made for
+ * out, innermost first, as far as they are empty (another worker may have
+ * written beside it meanwhile). */
+static void remove_output_dirs(const char *out, const char *created) {
+  char *p = output_dir(out);
+  if (!p) return;
+  size_t top = strlen(created);
+  while (strlen(p) >= top && rmdir(p) == 0) {
+    char *slash = strrchr(p, '/');
+    if (!slash || strlen(p) == top) break;
+    *slash = '\0';
+  }
+  free(p);
 }
 
 /* ---- pictures ---- */
@@ -711,7 +1017,19 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
   t_read = cli_now_seconds() - t_read;
   run->pixels = (double)src.width * src.height;
-  if (src.warning[0] && !a->quiet)
+  /* A damaged picture (a cut or corrupt file: part of it made up by the
+   * decoder) is not what the user has; it is encoded only on request. */
+  if (src.damage[0] && !a->allow_truncated) {
+    batch_say_error(&run->say, "%s: %s; not encoded (--allow-truncated encodes what could be read)", in,
+                    src.damage);
+    imageio_image_free(&src);
+    return EXIT_INPUT;
+  }
+  if (src.damage[0] && !a->quiet)
+    batch_say_note(&run->say, "%s: warning: %s; encoding what could be read (--allow-truncated)", in,
+                   src.damage);
+  /* libjpeg's first warning is the damage itself when there is some. */
+  if (src.warning[0] && !a->quiet && !(src.damage[0] && strncmp(src.warning, "libjpeg:", 8) == 0))
     batch_say_note(&run->say, "%s: warning: %s", in, src.warning);
   /* Reading a large file takes a while and cannot be stopped half-way;
    * encoding would take longer still. */
@@ -739,6 +1057,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   opts.orientation = src.orientation;
   opts.progress = on_progress;
   opts.progress_opaque = run;
+  opts.nclx_box = a->nclx_always ? HEIC_NCLX_ALWAYS : HEIC_NCLX_AUTO;
 
   if (!a->no_metadata) {
     if (src.exif) {
@@ -748,11 +1067,27 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
       opts.exif = src.exif;
       opts.exif_size = src.exif_size;
     }
+    int unclaimed = 0; /* xmpNote:HasExtendedXMP references removed */
     if (src.xmp) {
       imageio_xmp_reset_orientation(src.xmp, src.xmp_size);
+      /* Extended XMP is not carried (see below), so the packet must not
+       * promise it: readers would look for data that is not there. */
+      unclaimed = imageio_xmp_remove_extended_note(src.xmp, src.xmp_size);
       opts.xmp = src.xmp;
       opts.xmp_size = src.xmp_size;
     }
+    /* Joining extended XMP back into the main packet (XMP part 3: GUID
+     * check, reassembly, merging two RDF trees) is not done; what is lost
+     * is said, rather than lost silently. */
+    if (src.xmp_extended_segments && !a->quiet)
+      batch_say_note(&run->say,
+                     "%s: note: extended XMP left out (%zu bytes in %u APP1 segment(s)): heic-enc keeps "
+                     "only the main XMP packet%s",
+                     in, src.xmp_extended_bytes, src.xmp_extended_segments,
+                     unclaimed ? ", without its xmpNote:HasExtendedXMP reference" : "");
+    else if (unclaimed && a->verbose)
+      batch_say_note(&run->say, "%s: note: the XMP names extended XMP that the file does not have; "
+                     "that xmpNote:HasExtendedXMP reference is left out", in);
     if (src.icc) {
       char why[256] = ""; /* set when the profile is left out */
       if (!icc_is_rgb(src.icc, src.icc_size))
@@ -828,8 +1163,17 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     rc = EXIT_INPUT;
     goto done;
   }
+  /* The output's directories appear only now, with the output. */
+  char *created = NULL;
+  if (run->create_dirs && make_output_dirs(out, &created) != 0) {
+    batch_say_error(&run->say, "%s: cannot create its directory: %s", out, strerror(errno));
+    rc = EXIT_OUTPUT;
+    goto done;
+  }
   st = heic_context_write_file(ctx, out);
   double elapsed = cli_now_seconds() - t0;
+  if (st != HEIC_OK && created) remove_output_dirs(out, created);
+  free(created);
   if (st != HEIC_OK) {
     const char *detail = heic_context_last_error(ctx);
     batch_say_error(&run->say, "%s: %s%s%s", out, heic_status_string(st), detail[0] ? ": " : "",
@@ -877,6 +1221,7 @@ static int is_batch(const enc_args *a) {
 
 typedef struct enc_batch {
   const enc_args *args;
+  int create_dirs; /* under -o DIR */
   heic_allocator **allocs; /* one per worker: each its own leak canary */
 } enc_batch;
 
@@ -884,34 +1229,14 @@ static int enc_convert(void *opaque, batch_run *br, int worker, const batch_file
                        double *pixels, char *err, size_t err_size) {
   enc_batch *eb = opaque;
   heic_allocator *alloc = eb->allocs[worker];
-  enc_run run = {.args = eb->args, .threads = threads, .say = {"heic-enc", br, err, err_size}};
+  enc_run run = {.args = eb->args, .threads = threads, .say = {"heic-enc", br, err, err_size},
+                 .create_dirs = eb->create_dirs};
   int rc = encode_one(&run, alloc, f->input, f->output);
   *pixels = run.pixels;
   size_t leaked = heic_allocator_outstanding_bytes(alloc);
   if (leaked) {
     snprintf(err, err_size, "%s: internal error: %zu bytes leaked", f->input, leaked);
     return EXIT_LEAK;
-  }
-  return rc;
-}
-
-/* mkdir -p: 0, or -1 with errno. */
-static int make_dirs(const char *dir) {
-  char *p = strdup(dir);
-  if (!p) return -1;
-  int rc = 0;
-  for (char *s = p + 1;; s++) {
-    if (*s != '/' && *s) continue;
-    char c = *s;
-    *s = '\0';
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) rc = -1;
-    *s = c;
-    if (rc || !c) break;
-  }
-  free(p);
-  if (rc == 0 && !is_directory(dir)) {
-    errno = ENOTDIR;
-    rc = -1;
   }
   return rc;
 }
@@ -947,11 +1272,12 @@ static int run_batch(enc_args *a) {
   batch_list list;
   int rc = batch_list_build(cfg, (char *const *)a->inputs, a->ninputs, &list);
   if (!rc) rc = batch_plan(cfg, &list);
-  if (!rc && cfg->out_dir && make_dirs(cfg->out_dir) != 0) {
-    fprintf(stderr, "heic-enc: %s: cannot create directory: %s\n", cfg->out_dir, strerror(errno));
-    rc = EXIT_OUTPUT;
-  }
-  enc_batch eb = {.args = a};
+  /* After the collisions, as for a single file (plan_outputs). */
+  if (!rc && cfg->out_file) rc = refuse_foreign_name(cfg->out_file);
+  /* DIR and its subdirectories appear with the first output written in
+   * each (encode_one): a batch whose files all fail leaves nothing. */
+  cfg->defer_dirs = 1;
+  enc_batch eb = {.args = a, .create_dirs = cfg->out_dir != NULL};
   int workers = batch_workers(cfg, &list);
   if (!rc) {
     eb.allocs = calloc((size_t)workers, sizeof *eb.allocs);
@@ -1018,7 +1344,11 @@ int main(int argc, char **argv) {
    * and the library frees everything; nothing of that output is left. */
   cli_stop_init("heic-enc");
 
-  enc_run run = {.args = &args, .threads = args.threads, .say = {"heic-enc", NULL, NULL, 0}};
+  /* -o DIR/ (one output for all inputs, and a directory) is created when
+   * missing; a file's directory must exist, as for any other tool. */
+  int to_dir = args.noutputs == 1 && (ends_with_slash(args.outputs[0]) || is_directory(args.outputs[0]));
+  enc_run run = {.args = &args, .threads = args.threads, .say = {"heic-enc", NULL, NULL, 0},
+                 .create_dirs = to_dir};
   size_t done_files = 0;
   int leaked_any = 0;
   for (; done_files < args.ninputs; done_files++) {

@@ -83,8 +83,19 @@ typedef struct heic_encode_options {
   const uint8_t *icc;  size_t icc_size;
   heic_progress_fn progress;
   void *progress_opaque;
-  uint32_t reserved[8];
+  /* Where the colour description (nclx) goes.  It is always stated in the
+   * coded image (the HEVC VUI).  HEIC_NCLX_AUTO (0, the default): a colr
+   * nclx box only when it says more than what readers assume without one
+   * - sRGB primaries and transfer, a BT.601 matrix, full range (1/13/6 or
+   * 1/13/5, full) - or when an ICC profile is stored too; a box that only
+   * repeats the default makes some readers (libvips 8.14) warn that they
+   * ignore it, and libheif's own encoder leaves it out likewise.
+   * HEIC_NCLX_ALWAYS: the box in every case. */
+  int nclx_box;
+  uint32_t reserved[7];
 } heic_encode_options;
+
+enum { HEIC_NCLX_AUTO = 0, HEIC_NCLX_ALWAYS = 1 };
 
 HEIC_API void heic_encode_options_init(heic_encode_options *opts);
 

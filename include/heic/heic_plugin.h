@@ -49,8 +49,9 @@
 extern "C" {
 #endif
 
-/* 2: heic_plugin_host gained parallel, parallel_opaque and threads. */
-#define HEIC_PLUGIN_API_VERSION 2
+/* 2: heic_plugin_host gained parallel, parallel_opaque and threads.
+ * 3: heic_encoder_plugin gained set_colour. */
+#define HEIC_PLUGIN_API_VERSION 3
 
 typedef enum heic_codec {
   HEIC_CODEC_HEVC = 1
@@ -156,6 +157,13 @@ typedef struct heic_encoder_plugin {
                         void *sink_opaque);
   /* E1. */
   void (*close)(void **state);
+  /* API version 3; may be NULL.  Between open() and encode(): the colour
+   * description of the picture's samples, for the encoder to state in the
+   * stream (the SPS VUI: colour primaries, transfer, matrix, full range),
+   * so that readers that look only at the coded image, or at a container
+   * without a colour box, know it.  *nclx is borrowed for the call.  Not
+   * called: the stream says nothing about colour. */
+  heic_status (*set_colour)(void *state, const heic_nclx *nclx);
 } heic_encoder_plugin;
 
 /* The encoder plugin of libheic called `name` ("builtin", or "x265" in a

@@ -162,8 +162,8 @@ static heic_status context_pool(heic_context *ctx, hc_err *err) {
 /* Codes a YCbCr 4:2:0 picture (even size) with a fresh plugin instance,
  * which may use up to `threads` of the context's threads (one pool for
  * grid tiles and the encoder's own rows). */
-static heic_status code_picture(const enc_job *job, const hx_picture *pic, int threads,
-                                coded_image *out, hc_err *err) {
+static heic_status code_picture(const enc_job *job, const hx_picture *pic, const heic_nclx *nclx,
+                                int threads, coded_image *out, hc_err *err) {
   heic_context *ctx = job->ctx;
   const heic_encoder_plugin *plugin = job->plugin;
   heic_plugin_host host = {(void *)&ctx->log, NULL, host_log, ctx->alloc, NULL, NULL, threads};
@@ -194,6 +194,15 @@ static heic_status code_picture(const enc_job *job, const hx_picture *pic, int t
     memcpy(name, *p, n);
     name[n] = 0;
     st = set_param(job, state, name, eq + 1, err);
+  }
+  /* The colour in the stream too, whatever the container says: readers
+   * that find no colr box read the VUI (libheic, libheif), and without one
+   * H.265 implies limited range. */
+  if (st == HEIC_OK && nclx && plugin->api_version >= 3 && plugin->set_colour) {
+    st = plugin->set_colour(state, nclx);
+    if (st != HEIC_OK)
+      hc_fail(err, st, "encoder '%s' rejected the colour %u/%u/%u", plugin->name, nclx->colour_primaries,
+              nclx->transfer_characteristics, nclx->matrix_coefficients);
   }
   if (st == HEIC_OK) {
     heic_plugin_picture pp;
@@ -272,6 +281,7 @@ typedef struct tile_work {
   coded_image *coded; /* per tile of the batch */
   hc_err *errs;
   int threads;        /* threads each tile's encoder may use */
+  const heic_nclx *nclx; /* for the VUI */
 } tile_work;
 
 static void tile_task(void *arg, size_t i) {
@@ -282,7 +292,7 @@ static void tile_task(void *arg, size_t i) {
   if (extract(tw->pic, (t % tw->cols) * tw->tile, (t / tw->cols) * tw->tile, tw->tile, tw->tile, &tile,
               &tw->errs[i]) != HEIC_OK)
     return;
-  code_picture(tw->job, &tile, tw->threads, &tw->coded[i], &tw->errs[i]);
+  code_picture(tw->job, &tile, tw->nclx, tw->threads, &tw->coded[i], &tw->errs[i]);
   hx_picture_clear(&tile);
 }
 
@@ -308,12 +318,14 @@ static heic_status add_coded_props(const enc_job *job, uint32_t id, const coded_
 }
 
 /* Codes pic (YCbCr 4:2:0, even size) and adds it as an image item - a grid
- * when larger than the tile size - with its hvcC/ispe/pixi/nclx.  *id gets
- * the image item.  exact_w/h: the size to show: a grid's output size, or,
- * for a single item when with_clap is set, a clap window. */
+ * when larger than the tile size - with its hvcC/ispe/pixi and, when
+ * colr_box is set, its colr nclx (the coded data states nclx in any case).
+ * *id gets the image item.  exact_w/h: the size to show: a grid's output
+ * size, or, for a single item when with_clap is set, a clap window. */
 static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t exact_w, uint32_t exact_h,
-                             int channels, const heic_nclx *nclx, int allow_grid, int with_clap,
-                             uint32_t *id, hc_err *err) {
+                             int channels, const heic_nclx *nclx, int colr_box, int allow_grid,
+                             int with_clap, uint32_t *id, hc_err *err) {
+  const heic_nclx *box = colr_box ? nclx : NULL;
   heic_context *ctx = job->ctx;
   uint32_t ts = job->opts->tile_size ? job->opts->tile_size : DEFAULT_TILE;
   ts = (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
@@ -323,10 +335,10 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
     coded_image c;
     st = context_pool(ctx, err);
     if (st != HEIC_OK) return st;
-    st = code_picture(job, pic, ctx->threads, &c, err);
+    st = code_picture(job, pic, nclx, ctx->threads, &c, err);
     if (st == HEIC_OK) st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 0, id, err);
     if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, c.data, c.size, 0, err);
-    if (st == HEIC_OK) st = add_coded_props(job, *id, &c, channels, nclx, err);
+    if (st == HEIC_OK) st = add_coded_props(job, *id, &c, channels, box, err);
     if (st == HEIC_OK && with_clap && (exact_w != c.width || exact_h != c.height)) {
       /* The coded size is even; clap shows the exact one.  The window is
        * anchored top-left: offset = (exact - coded) / 2 from the centre. */
@@ -363,7 +375,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
     uint32_t count = n - first < batch ? n - first : batch;
     /* tiles coded at once share the threads; a lone tile gets them all */
     int per_tile = ctx->threads / (int)count;
-    tile_work tw = {job, pic, ts, cols, first, coded, errs, per_tile < 1 ? 1 : per_tile};
+    tile_work tw = {job, pic, ts, cols, first, coded, errs, per_tile < 1 ? 1 : per_tile, nclx};
     hc_pool_run(ctx->pool, count, tile_task, &tw);
     /* Items are added in tile order whatever order the tiles finished in,
      * so the file is the same for any thread count. */
@@ -376,7 +388,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
       uint32_t tid = 0;
       st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 1, &tid, err);
       if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, tid, coded[i].data, coded[i].size, 0, err);
-      if (st == HEIC_OK) st = add_coded_props(job, tid, &coded[i], channels, nclx, err);
+      if (st == HEIC_OK) st = add_coded_props(job, tid, &coded[i], channels, box, err);
       tile_ids[first + i] = tid;
     }
     for (uint32_t i = 0; i < count; i++) coded_clear(&coded[i]);
@@ -403,7 +415,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
     if (st == HEIC_OK) st = hf_writer_add_ref(job->w, HF_4CC('d', 'i', 'm', 'g'), *id, tile_ids, n, err);
     if (st == HEIC_OK) st = hf_writer_add_ispe(job->w, *id, exact_w, exact_h, err);
     if (st == HEIC_OK) st = hf_writer_add_pixi(job->w, *id, (uint8_t)channels, depths, err);
-    if (st == HEIC_OK && nclx) st = hf_writer_add_colr_nclx(job->w, *id, nclx, err);
+    if (st == HEIC_OK && box) st = hf_writer_add_colr_nclx(job->w, *id, box, err);
   }
   if (coded)
     for (uint32_t i = 0; i < batch; i++) coded_clear(&coded[i]);
@@ -550,6 +562,15 @@ static void image_row(const void *src, uint32_t y, uint16_t *r, uint16_t *g, uin
   }
 }
 
+/* What readers assume for an image without a colr nclx box: libheif's
+ * default (sRGB primaries and transfer, BT.601 matrix, full range), which
+ * the VUI this encoder writes also says.  Matrix 5 and 6 are the same
+ * BT.601 coefficients. */
+static int nclx_is_default(const heic_nclx *n) {
+  return n->colour_primaries == 1 && n->transfer_characteristics == 13 &&
+         (n->matrix_coefficients == 6 || n->matrix_coefficients == 5) && n->full_range;
+}
+
 /* owned: the caller's handle when the image is ours to free (as soon as its
  * samples are taken, to lower the peak memory), else NULL. */
 static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_image **owned,
@@ -625,7 +646,12 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   if (owned) heic_image_free(owned);
   img = NULL;
   if (st == HEIC_OK) st = make_even(&pic, err);
-  if (st == HEIC_OK) st = add_image(&job, &pic, w, h, 3, &nclx, 1, 1, &master, err);
+  /* The nclx box when it says more than readers assume without one (see
+   * heic_encode_options.nclx_box), or beside an ICC profile (the two
+   * together tell readers that can use only one of them both ways). */
+  int nclx_box = opts->nclx_box == HEIC_NCLX_ALWAYS || (opts->icc && opts->icc_size) ||
+                 !nclx_is_default(&nclx);
+  if (st == HEIC_OK) st = add_image(&job, &pic, w, h, 3, &nclx, nclx_box, 1, 1, &master, err);
   if (st == HEIC_OK && opts->icc && opts->icc_size)
     st = hf_writer_add_colr_icc(job.w, master, opts->icc, opts->icc_size, err);
   if (st == HEIC_OK) st = add_orientation(&job, master, opts->orientation, err);
@@ -633,7 +659,7 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
     /* Alpha samples are full range; without saying so, readers (libheif)
      * take the HEVC default of limited range and stretch them. */
     heic_nclx alpha_nclx = {2, 2, 6, 1};
-    st = add_image(&job, &alpha, w, h, 1, &alpha_nclx, 1, 1, &alpha_id, err);
+    st = add_image(&job, &alpha, w, h, 1, &alpha_nclx, 1, 1, 1, &alpha_id, err);
     /* The alpha image carries the master's transformations too: readers
      * (libheif) drop an alpha whose displayed size differs from the image's. */
     if (st == HEIC_OK) st = add_orientation(&job, alpha_id, opts->orientation, err);
@@ -643,7 +669,7 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
       st = hf_writer_add_ref(job.w, HF_4CC('p', 'r', 'e', 'm'), master, &alpha_id, 1, err);
   }
   if (st == HEIC_OK && thumb.planes[0].data) {
-    st = add_image(&job, &thumb, thumb.width, thumb.height, 3, &nclx, 0, 1, &thumb_id, err);
+    st = add_image(&job, &thumb, thumb.width, thumb.height, 3, &nclx, nclx_box, 0, 1, &thumb_id, err);
     if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('t', 'h', 'm', 'b'), thumb_id, &master, 1, err);
   }
   if (st == HEIC_OK && opts->exif && opts->exif_size) {

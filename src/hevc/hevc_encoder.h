@@ -101,6 +101,13 @@ typedef struct hevc_enc_config {
    * 1 = the caller's only; with hevc_encoder_set_parallel() the most
    * threads used at once.  Never changes the output. */
   int threads;
+  /* 1: the SPS carries a VUI with the colour description below
+   * (video_signal_type and colour_description, E.2.1), so that a decoder
+   * knows the colour from the stream alone; 0 (the default): no VUI, and
+   * a decoder infers unspecified colour in limited range. */
+  int vui_colour;
+  int colour_primaries, transfer_characteristics, matrix_coefficients; /* 0..255 */
+  int full_range; /* video_full_range_flag */
 
   /* ---- search (set by hevc_enc_config_preset) ---- */
   int rd_candidates;  /* luma modes kept after SATD for full RD at 4x4 and

@@ -102,7 +102,26 @@ void hevc_write_sps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 0, 1); /* long_term_ref_pics_present_flag */
   hevc_bw_put(bw, 0, 1); /* sps_temporal_mvp_enabled_flag */
   hevc_bw_put(bw, 1, 1); /* strong_intra_smoothing_enabled_flag */
-  hevc_bw_put(bw, 0, 1); /* vui_parameters_present_flag */
+  hevc_bw_put(bw, e->cfg.vui_colour ? 1 : 0, 1); /* vui_parameters_present_flag */
+  if (e->cfg.vui_colour) {
+    /* vui_parameters() with only the colour description (E.2.1). */
+    hevc_bw_put(bw, 0, 1); /* aspect_ratio_info_present_flag */
+    hevc_bw_put(bw, 0, 1); /* overscan_info_present_flag */
+    hevc_bw_put(bw, 1, 1); /* video_signal_type_present_flag */
+    hevc_bw_put(bw, 5, 3); /* video_format: unspecified */
+    hevc_bw_put(bw, e->cfg.full_range ? 1 : 0, 1); /* video_full_range_flag */
+    hevc_bw_put(bw, 1, 1); /* colour_description_present_flag */
+    hevc_bw_put(bw, (uint32_t)e->cfg.colour_primaries & 0xff, 8);
+    hevc_bw_put(bw, (uint32_t)e->cfg.transfer_characteristics & 0xff, 8);
+    hevc_bw_put(bw, (uint32_t)e->cfg.matrix_coefficients & 0xff, 8); /* matrix_coeffs */
+    hevc_bw_put(bw, 0, 1); /* chroma_loc_info_present_flag */
+    hevc_bw_put(bw, 0, 1); /* neutral_chroma_indication_flag */
+    hevc_bw_put(bw, 0, 1); /* field_seq_flag */
+    hevc_bw_put(bw, 0, 1); /* frame_field_info_present_flag */
+    hevc_bw_put(bw, 0, 1); /* default_display_window_flag */
+    hevc_bw_put(bw, 0, 1); /* vui_timing_info_present_flag */
+    hevc_bw_put(bw, 0, 1); /* bitstream_restriction_flag */
+  }
   hevc_bw_put(bw, 0, 1); /* sps_extension_present_flag */
   hevc_bw_trailing(bw);
 }

@@ -83,6 +83,8 @@ typedef struct be_state {
   const heic_plugin_host *host; /* borrowed until close(); may be NULL */
   int quality, qp, sao, deblock, chroma_qp_offset, picture_hash, threads;
   be_preset preset;
+  int has_colour;               /* set_colour() was called: the SPS gets a VUI */
+  heic_nclx colour;
   int used;                     /* encode() was called (at most once per open) */
 } be_state;
 
@@ -285,6 +287,26 @@ static void be_config(const be_state *s, int bit_depth, hevc_enc_config *cfg) {
   (void)hevc_enc_config_preset(cfg, presets[s->preset]);
   cfg->chroma_qp_offset = s->chroma_qp_offset;
   cfg->picture_hash = s->picture_hash;
+  cfg->vui_colour = s->has_colour;
+  cfg->colour_primaries = s->colour.colour_primaries;
+  cfg->transfer_characteristics = s->colour.transfer_characteristics;
+  cfg->matrix_coefficients = s->colour.matrix_coefficients;
+  cfg->full_range = s->colour.full_range;
+}
+
+static heic_status be_set_colour(void *state, const heic_nclx *nclx) {
+  be_state *s = state;
+  if (!s || !nclx) return HEIC_ERR_INVALID_ARGUMENT;
+  /* The VUI codes each as 8 bits. */
+  if (nclx->colour_primaries > 255 || nclx->transfer_characteristics > 255 ||
+      nclx->matrix_coefficients > 255) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": colour %u/%u/%u does not fit the VUI",
+                   nclx->colour_primaries, nclx->transfer_characteristics, nclx->matrix_coefficients);
+    return HEIC_ERR_INVALID_ARGUMENT;
+  }
+  s->colour = *nclx;
+  s->has_colour = 1;
+  return HEIC_OK;
 }
 
 static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_nal_sink sink,
@@ -348,4 +370,5 @@ const heic_encoder_plugin hp_encoder_builtin = {
   .set_param = be_set_param,
   .encode = be_encode,
   .close = be_close,
+  .set_colour = be_set_colour,
 };

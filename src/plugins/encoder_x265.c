@@ -108,6 +108,8 @@ typedef struct xe_state {
   int quality, lossless, qp;
   int preset, tune, chroma;     /* indices into the choice lists */
   int chroma_set;               /* "chroma" was set explicitly */
+  int has_colour;               /* set_colour() was called: the VUI states it */
+  heic_nclx colour;
   int used;                     /* encode() was called (at most once per open) */
 } xe_state;
 
@@ -373,6 +375,16 @@ static heic_status xe_configure(const xe_state *s, const x265_api *api, x265_par
     param->rc.rfConstant = (100 - s->quality) / 2.0;
   }
 
+  if (s->has_colour) {
+    param->vui.bEnableVideoSignalTypePresentFlag = 1;
+    param->vui.videoFormat = 5; /* unspecified */
+    param->vui.bEnableVideoFullRangeFlag = s->colour.full_range ? 1 : 0;
+    param->vui.bEnableColorDescriptionPresentFlag = 1;
+    param->vui.colorPrimaries = s->colour.colour_primaries;
+    param->vui.transferCharacteristics = s->colour.transfer_characteristics;
+    param->vui.matrixCoeffs = s->colour.matrix_coefficients;
+  }
+
   const char *profile = xe_profile(pic->chroma, pic->bit_depth_luma);
   if (!profile || api->param_apply_profile(param, profile) < 0) {
     hp_plugin_logf(s->host, HEIC_LOG_ERROR,
@@ -509,6 +521,20 @@ done:
   return st;
 }
 
+static heic_status xe_set_colour(void *state, const heic_nclx *nclx) {
+  xe_state *s = state;
+  if (!s || !nclx) return HEIC_ERR_INVALID_ARGUMENT;
+  if (nclx->colour_primaries > 255 || nclx->transfer_characteristics > 255 ||
+      nclx->matrix_coefficients > 255) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, X265_PLUGIN_NAME ": colour %u/%u/%u does not fit the VUI",
+                   nclx->colour_primaries, nclx->transfer_characteristics, nclx->matrix_coefficients);
+    return HEIC_ERR_INVALID_ARGUMENT;
+  }
+  s->colour = *nclx;
+  s->has_colour = 1;
+  return HEIC_OK;
+}
+
 const heic_encoder_plugin hp_encoder_x265 = {
   .api_version = HEIC_PLUGIN_API_VERSION,
   .name = X265_PLUGIN_NAME,
@@ -520,4 +546,5 @@ const heic_encoder_plugin hp_encoder_x265 = {
   .set_param = xe_set_param,
   .encode = xe_encode,
   .close = xe_close,
+  .set_colour = xe_set_colour,
 };
