@@ -225,7 +225,9 @@ fi
 
 # ---- 5. no directory from a failed run ----
 expect 1 "missing input -o newdir/" "missing.png" -- "${E[@]}" missing.png -o newdir/
-expect 3 "missing input -o newdir/x.heic" "newdir" -- "${E[@]}" missing.png -o newdir/x.heic
+# the missing input is said first, not the missing directory
+expect 1 "missing input -o newdir/x.heic" "missing.png: cannot open" -- "${E[@]}" missing.png -o newdir/x.heic
+expect 3 "-o newdir/x.heic" "cannot write to directory newdir" -- "${E[@]}" g.png -o newdir/x.heic
 expect 1 "batch of missing inputs -o newdir/" "missing1.png" -- "${E[@]}" missing1.png missing2.png -o newdir/
 expect 2 "batch usage error -o newdir/" "--shard" -- "${E[@]}" --shard 5/2 g.png big.png -o newdir/
 expect 2 "usage error -o newdir/" "--tile" -- "${E[@]}" --tile 7 g.png -o newdir/

@@ -1005,6 +1005,12 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   heic_image *img = NULL;
   heic_context *ctx = NULL;
   char msg[256];
+  /* A missing input is the first thing to say (before a missing output
+   * directory): it is what the user has to fix first. */
+  if (strcmp(in, "-") != 0 && access(in, R_OK) != 0) {
+    batch_say_error(&run->say, "%s: cannot open: %s", in, strerror(errno));
+    return EXIT_INPUT;
+  }
   int rc = check_output_dir(run, out);
   if (rc) return rc;
   rc = EXIT_INPUT;
