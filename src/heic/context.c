@@ -11,6 +11,7 @@
 #include "core/buffer.h"
 #include "decode_plan.h"
 #include "heif/heif_write.h"
+#include "transform.h"
 
 #define DEFAULT_MAX_PIXELS (UINT64_C(1) << 28)
 #define DEFAULT_MAX_ITEMS 10000u
@@ -368,6 +369,45 @@ static uint32_t count_referrers(const hf_file *f, uint32_t item, hf_fourcc type)
   return n;
 }
 
+/* The size heic_context_decode_item gives an image item: its samples (its
+ * ispe; for an identity item, its source as decoded) through its own clap,
+ * irot and imir in ipma order, as the decoder's apply_transforms takes
+ * them.  0 x 0 when that cannot be known (no ispe, a clean aperture that
+ * does not fit, a broken identity chain): the decode then fails or finds
+ * the size in the coded data. */
+static void displayed_size(const hf_file *f, const hf_item *it, int depth, uint32_t *w, uint32_t *h) {
+  *w = *h = 0;
+  if (it->type == HF_4CC('i', 'd', 'e', 'n')) {
+    const hf_ref *ref = hf_find_ref(f, it->id, HF_4CC('d', 'i', 'm', 'g'));
+    const hf_item *src = ref && ref->count == 1 ? hf_find_item(f, ref->to[0]) : NULL;
+    if (!src || depth >= HX_MAX_DERIVATION_DEPTH) return;
+    displayed_size(f, src, depth + 1, w, h);
+  } else {
+    const hf_property *p = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
+    if (p && p->parsed) {
+      *w = p->u.ispe.width;
+      *h = p->u.ispe.height;
+    }
+  }
+  for (uint32_t i = 0; i < it->assoc_count && *w && *h; i++) {
+    const hf_property *p = &f->props[it->assocs[i].index];
+    if (!p->parsed) continue;
+    if (p->type == HF_4CC('c', 'l', 'a', 'p')) {
+      uint32_t x, y, cw = 0, ch = 0;
+      hc_err err;
+      hc_err_clear(&err);
+      if (hx_clap_rect(&p->u.clap, *w, *h, &x, &y, &cw, &ch, &err) != HEIC_OK) cw = ch = 0;
+      *w = cw;
+      *h = ch;
+    } else if (p->type == HF_4CC('i', 'r', 'o', 't') && (p->u.irot.angle & 1)) {
+      uint32_t t = *w;
+      *w = *h;
+      *h = t;
+    }
+  }
+  if (!*w || !*h) *w = *h = 0;
+}
+
 heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_item_info *info) {
   heic_context *ctx = (heic_context *)cctx; /* only the error record changes */
   if (!ctx || !info) return HEIC_ERR_INVALID_ARGUMENT;
@@ -388,6 +428,7 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
     info->width = p->u.ispe.width;
     info->height = p->u.ispe.height;
   }
+  if (hx_is_image_type(it->type)) displayed_size(f, it, 0, &info->display_width, &info->display_height);
   const hf_hvcc *hvcc = hx_item_hvcc(f, id); /* a grid's format is its tiles' */
   if (hvcc) {
     info->bit_depth = hvcc->bit_depth_luma;
