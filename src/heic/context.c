@@ -119,7 +119,17 @@ heic_status hx_item_data_check(const heic_context *ctx, const hf_item *it, uint6
     return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED,
                    "item %u has %u extents, more than the limit of %u (max_extents)", it->id,
                    it->extent_count, ctx->limits.max_extents);
-  return hf_item_data_size(&ctx->file, it, size, err);
+  heic_status st = hf_item_data_size(&ctx->file, it, size, err);
+  /* A coded picture, a grid or an overlay is nothing without its data: an
+   * iloc entry giving no bytes (no extents, or an extent "to the end" that
+   * starts at the end of a truncated file) is data missing, as much as an
+   * extent past the end is. */
+  if (st == HEIC_OK && *size == 0 &&
+      (it->type == HF_4CC('h', 'v', 'c', '1') || it->type == HF_4CC('g', 'r', 'i', 'd') ||
+       it->type == HF_4CC('i', 'o', 'v', 'l')))
+    st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "item %u has no data (its iloc entry gives 0 bytes)",
+                 it->id);
+  return st;
 }
 
 heic_status hx_item_bytes(heic_context *ctx, const hf_item *it, uint8_t **data, size_t *size,
