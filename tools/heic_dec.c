@@ -291,7 +291,7 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       if (args->format == FORMAT_NONE)
         return cli_usage_error("heic-dec", "--format takes png, jpg or y4m, not '%s'", v);
     } else if ((v = cli_option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
-      if (!v[0]) return cli_usage_error("heic-dec", "-o needs a directory name");
+      if (!v[0]) return cli_usage_error("heic-dec", "-o needs an output file or directory name");
       args->out_dir = v;
     } else if ((v = cli_option_value(argc, argv, &i, NULL, "--item", &missing)) != NULL) {
       if (cli_parse_uint(v, UINT32_MAX, &n) != 0 || n == 0)
