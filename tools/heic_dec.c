@@ -211,7 +211,7 @@ static int names_a_file(const char *o) {
 }
 
 /* Whether -o OUT is the output file of one input (heic-dec FILE -o
- * OUT.png, as heic-enc and ffmpeg read -o) rather than a batch's
+ * OUT.png, as heic-enc and most converters read -o) rather than a batch's
  * directory: one input that is not a directory, nothing listed, and OUT
  * naming a file. */
 static int output_is_one_file(const dec_args *args) {
