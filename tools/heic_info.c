@@ -85,7 +85,6 @@ static const char *chroma_name(heic_chroma chroma) {
  * while ctx is alive and reads no other file. */
 typedef struct info_run {
   const char *path;
-  int verbose; /* the box-level description, not the summary */
   heic_context *ctx;
   int failed;  /* a query failed after the file was read */
   int stopped; /* CLI_EXIT_* when a signal or the deadline cut the description short */
@@ -668,7 +667,7 @@ static void print_file(info_run *run) {
  * to CLI_EXIT_* when a stop cut the description short. */
 static int info_file(const char *path, int verbose, int first, int *stopped) {
   heic_allocator *alloc = NULL;
-  info_run run = {.path = path, .verbose = verbose};
+  info_run run = {.path = path};
   int rc = 0;
 
   heic_status st = heic_allocator_new(&alloc, NULL);
