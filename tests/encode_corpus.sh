@@ -462,7 +462,7 @@ check_one() {
   bpp="$(awk -v b="$bytes" -v p="$((w * h))" 'BEGIN { printf "%.2f", b * 8 / p }')"
 
   # our reader, libheif's, libheif's converter
-  run info "$info" "$heic"
+  run info "$info" --verbose "$heic"
   [ "$rc" -eq 0 ] || fails+=("heic-info exit $rc")
   run heifinfo heif-info "$heic"
   [ "$rc" -eq 0 ] || fails+=("heif-info exit $rc")

@@ -208,30 +208,30 @@ fi
 # ==== heic-info ====
 echo "== heic-info"
 reset_w
-"$info" "$multi" > "$T/info-full.txt" || fail "heic-info $multi failed"
-c=$(trace_index close-of "$multi" -- "$info" "$multi")
-w=$(trace_index count write -- "$info" "$multi")
+"$info" --verbose "$multi" > "$T/info-full.txt" || fail "heic-info $multi failed"
+c=$(trace_index close-of "$multi" -- "$info" --verbose "$multi")
+w=$(trace_index count write -- "$info" --verbose "$multi")
 if [ -z "$c" ] || [ -z "$w" ]; then
   fail "heic-info: cannot find the close of the input or the writes in a trace"
 else
   stopped "heic-info SIGINT once the file is read" 130 "" "description cut short: interrupted by SIGINT" \
-    "close:signal=SIGINT:when=$c" -- "$info" "$multi"
+    "close:signal=SIGINT:when=$c" -- "$info" --verbose "$multi"
   grep -q "^default decode" "$T/out" && fail "heic-info SIGINT: the description was not cut short"
   stopped "heic-info --timeout 0.3, the deadline passing while the file is read" 124 "" \
     "description cut short: the --timeout of 0.3 s passed" \
-    "close:delay_enter=1s:when=$c" -- "$info" --timeout 0.3 "$multi"
+    "close:delay_enter=1s:when=$c" -- "$info" --verbose --timeout 0.3 "$multi"
   grep -q "did not stop within" "$T/err" && fail "heic-info --timeout 0.3: stopped by the backstop, not by the checks"
   stopped "heic-info --timeout=0.2, a step longer than the deadline + 2 s (the backstop)" 124 "" \
-    "did not stop within 2 s" "close:delay_enter=3s:when=$c" -- "$info" --timeout=0.2 "$multi"
+    "did not stop within 2 s" "close:delay_enter=3s:when=$c" -- "$info" --verbose --timeout=0.2 "$multi"
   # The last write is the final flush of stdout: the description is complete.
   stopped "heic-info SIGINT after the last file was described" 0 "" "" \
-    "write:signal=SIGINT:when=$w" -- "$info" "$multi"
+    "write:signal=SIGINT:when=$w" -- "$info" --verbose "$multi"
   cmp -s "$T/out" "$T/info-full.txt" || fail "heic-info SIGINT after the description: the output differs"
   # Two files, stopped while the second is read: the first is complete.
   cp "$multi" "$T/second.heic"
-  c2=$(trace_index close-of "$T/second.heic" -- "$info" "$multi" "$T/second.heic")
+  c2=$(trace_index close-of "$T/second.heic" -- "$info" --verbose "$multi" "$T/second.heic")
   stopped "heic-info SIGTERM during the second of two files" 130 "" "second.heic: description cut short: interrupted by SIGTERM" \
-    "close:signal=SIGTERM:when=$c2" -- "$info" "$multi" "$T/second.heic"
+    "close:signal=SIGTERM:when=$c2" -- "$info" --verbose "$multi" "$T/second.heic"
   head -n "$(wc -l < "$T/info-full.txt")" "$T/out" | cmp -s - "$T/info-full.txt" ||
     fail "heic-info SIGTERM during the second file: the first file's description is not complete"
 fi

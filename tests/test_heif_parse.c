@@ -959,6 +959,11 @@ static void body_moov(wbuf *b) {
   box_end(b);
   box_end(b);
 }
+static void body_mini(wbuf *b) {
+  box_begin(b, "mini");
+  put(b, "\x00\x01\x02\x03\x04\x05\x06\x07", 8);
+  box_end(b);
+}
 static void body_dup_ids(wbuf *b) {
   meta_begin(b);
   fullbox_begin(b, "iinf", 0, 0);
@@ -1343,6 +1348,10 @@ static void test_structure_errors(void) {
   CHECK_MSG(err, "file has no 'meta' box (not a HEIF still image)");
   CHECK(parse_built(body_moov, 1, &err) == HEIC_ERR_UNSUPPORTED);
   CHECK_MSG(err, "image sequences without a still image are not supported");
+  /* The compact form (ISO/IEC 23008-12 amendment): a 'mini' box where
+   * 'meta' would be, refused by name rather than as "no 'meta' box". */
+  CHECK(parse_built(body_mini, 1, &err) == HEIC_ERR_UNSUPPORTED);
+  CHECK_MSG(err, "compact ('mini' box, brand mif3) HEIF files are not supported");
   CHECK(parse_built(body_dup_ids, 1, &err) == HEIC_ERR_INVALID_INPUT);
   CHECK_MSG(err, "item id 7 appears twice");
   CHECK(parse_built(body_ipma_range, 1, &err) == HEIC_ERR_INVALID_INPUT);
@@ -1355,6 +1364,40 @@ static void test_structure_errors(void) {
   CHECK_MSG(err, "iloc: offset_size 3 is not 0, 4 or 8");
   CHECK(parse_built(body_too_many_declared, 1, &err) == HEIC_ERR_LIMIT_EXCEEDED);
   CHECK_MSG(err, "(max_items)");
+
+  /* Other image formats are named, not called "no 'ftyp' box". */
+  {
+    static const struct {
+      const char *bytes;
+      size_t size;
+      const char *says;
+    } other[] = {
+        {"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "this is a PNG file, not a HEIF file"},
+        {"\xff\xd8\xff\xe0\0\x10JFIF\0", 11, "this is a JPEG file, not a HEIF file"},
+        {"GIF89a\x01\0\x01\0", 10, "this is a GIF file, not a HEIF file"},
+        {"RIFF\x24\0\0\0WEBPVP8 ", 16, "this is a WebP file, not a HEIF file"},
+        {"II*\0\x08\0\0\0", 8, "this is a TIFF file, not a HEIF file"},
+        {"MM\0*\0\0\0\x08", 8, "this is a TIFF file, not a HEIF file"},
+        {"YUV4MPEG2 W2 H2 F25:1\n", 22, "this is a Y4M (YUV4MPEG2) file, not a HEIF file"},
+        {"\xff\x0a\xfa\x1f", 4, "this is a JPEG XL file, not a HEIF file"},
+        {"\0\0\0\x0cJXL \r\n\x87\n\0\0\0\x14" "ftypjxl ", 24,
+         "this is a JPEG XL file, not a HEIF file"},
+        /* RIFF that is not WebP (a WAV file): no name to give */
+        {"RIFF\x24\0\0\0WAVEfmt ", 16, "no 'ftyp' box"},
+    };
+    for (size_t k = 0; k < sizeof(other) / sizeof(other[0]); k++) {
+      env e;
+      env_init(&e);
+      hf_file f;
+      uint8_t *copy;
+      CHECK(parse_copy(&e, &f, (const uint8_t *)other[k].bytes, other[k].size, NULL, &err, &copy) ==
+            HEIC_ERR_INVALID_INPUT);
+      CHECK_MSG(err, other[k].says);
+      hf_file_clear(&f);
+      free(copy);
+      env_done(&e);
+    }
+  }
 
   /* an empty file */
   {

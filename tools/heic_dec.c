@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <heic/heic.h>
 
@@ -34,7 +35,8 @@ enum {
 };
 
 static const char *const usage_text =
-    "Usage: heic-dec [options] FILE OUT.png|OUT.jpg|OUT.y4m\n"
+    "Usage: heic-dec [options] FILE OUT.png|OUT.jpg|OUT.y4m|-\n"
+    "       heic-dec [options] FILE -o OUT.png|OUT.jpg|OUT.y4m|-\n"
     "       heic-dec [options] [-r] FILE|DIR... [--files-from LIST] -o DIR\n"
     "\n"
     "Decodes an image of the HEIF/HEIC file FILE into OUT.  The output format\n"
@@ -51,6 +53,15 @@ static const char *const usage_text =
     "OUT is never seen partial: it appears (or replaces the old OUT) only when\n"
     "complete and on disk, even if heic-dec is killed.  OUT may not be FILE\n"
     "itself under another name (a link, './FILE'): that is a usage error.\n"
+    "\n"
+    "-o OUT is the same as OUT when there is one input FILE (not a directory,\n"
+    "no -r or --files-from) and OUT names a file: it ends in .png, .jpg,\n"
+    ".jpeg or .y4m (any case), is '-', or exists and is not a directory.\n"
+    "Otherwise -o names the output directory of a batch (below); a trailing\n"
+    "'/' or an existing directory always does.\n"
+    "OUT '-' is standard output: the format is -f's (default png), one image\n"
+    "(not --all), refused when standard output is a terminal.  The image is\n"
+    "decoded whole before a byte is written, so a failure writes nothing.\n"
     "\n"
     "Options:\n"
     "  -f, --format png|jpg|y4m\n"
@@ -91,7 +102,8 @@ static const char *const usage_text =
     "every failure is listed at the end with a summary (converted, failed,\n"
     "skipped, bytes in -> out).  Two inputs with one output name are a usage\n"
     "error, found before any work.  --item and --all are single-file only.\n"
-    "  -o, --output DIR  the output directory\n"
+    "  -o, --output OUT|DIR  the output file of one input (see above), or\n"
+    "                 the output directory\n"
     "  -r, --recursive  read directories' subdirectories too (symbolic links\n"
     "                 to directories are not followed)\n"
     "  --files-from LIST  also convert the files (or directories) listed in\n"
@@ -113,7 +125,8 @@ static const char *const usage_text =
     "                 only its own outputs\n"
     "  -v, --verbose  in a batch, a line per file\n"
     "\n"
-    "Use heic-info FILE to list the items of a file.\n"
+    "heic-info FILE shows the images of a file; heic-info -v FILE its items\n"
+    "(the ids --item takes).\n"
     "\n"
     "Exit status: 0 success (in a batch: every file converted, or skipped by\n"
     "--skip-existing), 1 an input could not be read or decoded (in a batch:\n"
@@ -142,7 +155,9 @@ typedef struct dec_args {
   /* Batches (tools/batch.c): */
   const char **inputs; /* every positional argument; malloc'd array */
   size_t ninputs;
-  const char *out_dir; /* -o */
+  const char *out_dir; /* -o DIR */
+  const char *out_file; /* -o OUT.png with one input and batch options */
+  int to_stdout;        /* OUT is '-' */
   int batch_mode;
   batch_config batch;
 } dec_args;
@@ -182,6 +197,48 @@ static out_format format_of_extension(const char *ext) {
   if (ascii_equal_nocase(ext, "jpg") || ascii_equal_nocase(ext, "jpeg")) return FORMAT_JPEG;
   if (ascii_equal_nocase(ext, "y4m")) return FORMAT_Y4M;
   return FORMAT_NONE;
+}
+
+/* Whether -o's value names a file rather than a directory: '-', an
+ * existing non-directory, or a new name with an image extension and no
+ * trailing '/'. */
+static int names_a_file(const char *o) {
+  if (strcmp(o, "-") == 0) return 1;
+  if (o[strlen(o) - 1] == '/') return 0;
+  struct stat st;
+  if (stat(o, &st) == 0) return !S_ISDIR(st.st_mode);
+  return format_of_extension(file_extension(o)) != FORMAT_NONE;
+}
+
+/* Whether -o OUT is the output file of one input (heic-dec FILE -o
+ * OUT.png, as heic-enc and most converters read -o) rather than a batch's
+ * directory: one input that is not a directory, nothing listed, and OUT
+ * naming a file. */
+static int output_is_one_file(const dec_args *args) {
+  if (args->ninputs != 1 || args->batch.files_from || args->batch.recursive) return 0;
+  struct stat st;
+  if (stat(args->inputs[0], &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+  return names_a_file(args->out_dir);
+}
+
+/* The format of the output file out: -f, else its extension; both given
+ * must agree.  Returns 0 or the usage error's status, after saying why. */
+static int choose_file_format(dec_args *args, const char *out) {
+  const char *ext = file_extension(out);
+  out_format by_ext = format_of_extension(ext);
+  if (args->format != FORMAT_NONE && by_ext != FORMAT_NONE && by_ext != args->format)
+    return cli_usage_error("heic-dec", "%s: the extension says another format than --format", out);
+  if (args->format == FORMAT_NONE) args->format = by_ext;
+  if (args->format == FORMAT_NONE) {
+    fprintf(stderr, "heic-dec: %s: ", out);
+    if (ext[0])
+      fprintf(stderr, "unknown output format '.%s' (use .png, .jpg or .y4m, or -f)\n", ext);
+    else
+      fprintf(stderr, "no file extension to choose the output format (use .png, .jpg or .y4m, or -f)\n");
+    fputs("Try 'heic-dec --help'.\n", stderr);
+    return EXIT_USAGE;
+  }
+  return 0;
 }
 
 static int all_digits(const char *s) {
@@ -234,7 +291,7 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       if (args->format == FORMAT_NONE)
         return cli_usage_error("heic-dec", "--format takes png, jpg or y4m, not '%s'", v);
     } else if ((v = cli_option_value(argc, argv, &i, "-o", "--output", &missing)) != NULL) {
-      if (!v[0]) return cli_usage_error("heic-dec", "-o needs a directory name");
+      if (!v[0]) return cli_usage_error("heic-dec", "-o needs an output file or directory name");
       args->out_dir = v;
     } else if ((v = cli_option_value(argc, argv, &i, NULL, "--item", &missing)) != NULL) {
       if (cli_parse_uint(v, UINT32_MAX, &n) != 0 || n == 0)
@@ -276,42 +333,73 @@ static int parse_args(int argc, char **argv, dec_args *args) {
   if (args->all && args->item) return cli_usage_error("heic-dec", "--all and --item exclude each other");
   if (args->all && args->thumb) return cli_usage_error("heic-dec", "--all and --thumb exclude each other");
 
+  /* -o OUT naming a file, with one input, is that input's output: the
+   * single-file form (FILE OUT), or a one-file batch when batch options
+   * come with it (--skip-existing).  Otherwise -o names a batch's
+   * directory, created if missing. */
+  const char *o = args->out_dir;
+  if (o && output_is_one_file(args)) {
+    args->out_dir = NULL;
+    if (!args->batch.any)
+      args->inputs[args->ninputs++] = o;
+    else if (strcmp(o, "-") == 0)
+      return cli_usage_error("heic-dec", "-o -: standard output is not for a batch (-j, --shard, "
+                             "--skip-existing, --keep-mtime)");
+    else
+      args->out_file = o;
+  } else if (o && strcmp(o, "-") == 0) {
+    return cli_usage_error("heic-dec", "-o -: standard output takes the image of one input file, "
+                           "not of several, a directory or a list (those need -o DIR)");
+  } else if (o && o[strlen(o) - 1] != '/' && access(o, F_OK) != 0 &&
+             format_of_extension(file_extension(o)) != FORMAT_NONE) {
+    /* Several inputs and -o out.png is a slip, not a request for a
+     * directory called out.png: such a directory needs its '/'. */
+    return cli_usage_error("heic-dec", "-o %s: with several inputs, a directory or a list, -o names a "
+                           "directory (write %s/ if that is what you want)", o, o);
+  }
+
   /* A batch is asked for by its output directory, a list or a batch
    * option; "FILE OUT" stays the single-file form. */
-  args->batch_mode = args->out_dir || args->batch.any || args->batch.files_from;
+  args->batch_mode = args->out_dir || args->out_file || args->batch.any || args->batch.files_from;
   if (args->batch_mode) {
-    if (!args->out_dir)
+    if (!args->out_dir && !args->out_file)
       return cli_usage_error("heic-dec", "converting several files (-r, -j, --files-from, --shard, "
                              "--skip-existing, --keep-mtime) needs an output directory: -o DIR");
     if (args->all || args->item)
-      return cli_usage_error("heic-dec", "--all and --item are for one file, not with -o DIR");
+      return cli_usage_error("heic-dec", "--all and --item are for one file, not with -o DIR or "
+                             "batch options");
     if (!args->ninputs && !args->batch.files_from) return cli_usage_error("heic-dec", "no input file");
+    if (args->out_file) {
+      int rc = choose_file_format(args, args->out_file);
+      if (rc) return rc;
+    }
     if (args->format == FORMAT_NONE) args->format = FORMAT_PNG;
     args->batch.quiet = args->quiet;
     args->batch.verbose = args->verbose;
   } else {
     if (args->ninputs > 2) return cli_usage_error("heic-dec", "unexpected argument '%s'", args->inputs[2]);
     if (args->ninputs < 2)
-      return cli_usage_error("heic-dec", args->ninputs ? "no output file (or -o DIR)" : "no input file");
+      return cli_usage_error("heic-dec", args->ninputs ? "no output file (give OUT, -o OUT or -o DIR)"
+                                                       : "no input file");
     args->input = args->inputs[0];
     args->output = args->inputs[1];
-    const char *ext = file_extension(args->output);
-    out_format by_ext = format_of_extension(ext);
-    if (args->format != FORMAT_NONE && by_ext != FORMAT_NONE && by_ext != args->format)
-      return cli_usage_error("heic-dec", "%s: the extension says another format than --format", args->output);
-    if (args->format == FORMAT_NONE) args->format = by_ext;
-    if (args->format == FORMAT_NONE) {
-      fprintf(stderr, "heic-dec: %s: ", args->output);
-      if (ext[0])
-        fprintf(stderr, "unknown output format '.%s' (use .png, .jpg or .y4m, or -f)\n", ext);
-      else
-        fprintf(stderr, "no file extension to choose the output format (use .png, .jpg or .y4m, or -f)\n");
-      fputs("Try 'heic-dec --help'.\n", stderr);
-      return EXIT_USAGE;
+    if (strcmp(args->output, "-") == 0) {
+      /* Standard output: the format is -f's (PNG by default), as there is
+       * no extension to read it from. */
+      args->to_stdout = 1;
+      if (args->format == FORMAT_NONE) args->format = FORMAT_PNG;
+      if (args->all)
+        return cli_usage_error("heic-dec", "--all writes several images: not to standard output ('-')");
+      if (isatty(STDOUT_FILENO))
+        return cli_usage_error("heic-dec", "refusing to write binary image data to a terminal "
+                               "(redirect standard output, or give an output file)");
+    } else {
+      int rc = choose_file_format(args, args->output);
+      if (rc) return rc;
+      /* --all numbers its outputs before the extension, so OUT needs one. */
+      if (args->all && !file_extension(args->output)[0])
+        return cli_usage_error("heic-dec", "--all needs an extension on OUT for the numbers to go before");
     }
-    /* --all numbers its outputs before the extension, so OUT needs one. */
-    if (args->all && !ext[0])
-      return cli_usage_error("heic-dec", "--all needs an extension on OUT for the numbers to go before");
   }
   if (quality_given && args->format != FORMAT_JPEG)
     return cli_usage_error("heic-dec", "-q N is a JPEG quality: the output is not JPEG (use --quiet for quiet)");
@@ -364,6 +452,28 @@ static char *numbered_path(const char *out, uint32_t n) {
   return p;
 }
 
+/* Whether item id is composed in RGB: an overlay (iovl), or an identity
+ * item (iden) showing one.  Such an image has no YCbCr samples for Y4M. */
+static int composed_in_rgb(heic_context *ctx, uint32_t id) {
+  for (int depth = 0; depth < 16 && id; depth++) {
+    heic_item_info info;
+    if (heic_context_item_info(ctx, id, &info) != HEIC_OK) return 0;
+    if (strcmp(info.type, "iovl") == 0) return 1;
+    if (strcmp(info.type, "iden") != 0) return 0;
+    uint32_t next = 0, nrefs = heic_context_reference_count(ctx, id);
+    for (uint32_t i = 0; i < nrefs; i++) {
+      char type[5];
+      const uint32_t *to = NULL;
+      uint32_t count = 0;
+      if (heic_context_reference(ctx, id, i, type, &to, &count) == HEIC_OK &&
+          strcmp(type, "dimg") == 0 && count == 1)
+        next = to[0];
+    }
+    id = next;
+  }
+  return 0;
+}
+
 /* Decodes item id and writes it to out_path.  Returns an exit status. */
 static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   const dec_args *args = run->args;
@@ -386,6 +496,16 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   if (!info.decodable) {
     batch_say_error(&run->say, "%s: item %" PRIu32 " cannot be decoded: %s", run->input, id,
                     info.why_not[0] ? info.why_not : "unknown reason");
+    return EXIT_INPUT;
+  }
+
+  /* Said in the user's terms before any work: the library's refusal
+   * speaks of its API (an RGB layout). */
+  if (args->format == FORMAT_Y4M && composed_in_rgb(run->ctx, id)) {
+    batch_say_error(&run->say,
+                    "%s: item %" PRIu32 " is an overlay, composed in RGB, and Y4M holds YCbCr "
+                    "samples: write .png or .jpg instead (or -f png, -f jpg)",
+                    run->input, id);
     return EXIT_INPUT;
   }
 
@@ -414,6 +534,10 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   }
 
   run->pixels = (double)heic_image_width(img) * heic_image_height(img);
+  /* The image is decoded whole before a byte is written, and standard
+   * output gets it only once written whole (imageio_stdout): a failure
+   * leaves the pipe empty. */
+  if (args->to_stdout) out_path = imageio_stdout;
   char msg[512] = "";
   int write_failed;
   if (args->format == FORMAT_PNG || args->format == FORMAT_JPEG) {
@@ -462,10 +586,12 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   }
   if (msg[0] && !args->quiet)
     batch_say_note(&run->say, "%s: note: %s", out_path, msg);
+  /* With the image on standard output, the line goes to stderr. */
   if (!args->quiet && !run->say.batch)
-    printf("%s: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %d-bit, alpha: %s -> %s (%.1f ms decode)\n",
-           run->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
-           heic_image_has_alpha(img) ? "yes" : "no", out_path, elapsed);
+    fprintf(args->to_stdout ? stderr : stdout,
+            "%s: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %d-bit, alpha: %s -> %s (%.1f ms decode)\n",
+            run->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
+            heic_image_has_alpha(img) ? "yes" : "no", out_path, elapsed);
   rc = 0;
 
 done:
@@ -633,13 +759,14 @@ static int run_batch(dec_args *a) {
   cfg->exts = dec_extensions;
   cfg->out_ext = ext_of[a->format];
   cfg->out_dir = a->out_dir;
+  cfg->out_file = a->out_file;
   struct stat st;
-  if (stat(a->out_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+  if (a->out_dir && stat(a->out_dir, &st) == 0 && !S_ISDIR(st.st_mode))
     return cli_usage_error("heic-dec", "-o %s: not a directory", a->out_dir);
   batch_list list;
   int rc = batch_list_build(cfg, (char *const *)a->inputs, a->ninputs, &list);
   if (!rc) rc = batch_plan(cfg, &list);
-  if (!rc) {
+  if (!rc && a->out_dir) {
     /* mkdir -p of the output directory, before any work. */
     char *p = strdup(a->out_dir);
     for (char *s = p ? p + 1 : NULL; s && !rc; s++) {
@@ -694,7 +821,7 @@ static int run_single(dec_args *a) {
       return EXIT_INPUT;
     }
     nouts = 1;
-    rc = refuse_same_files(args.input, outs, 1);
+    rc = args.to_stdout ? 0 : refuse_same_files(args.input, outs, 1);
     if (rc) goto done;
   }
 

@@ -27,18 +27,29 @@ enum {
 static const char *const usage_text =
     "Usage: heic-info [options] FILE...\n"
     "\n"
-    "Describes the structure of each HEIF/HEIC file:\n"
-    "  - the major brand, minor version and compatible brands;\n"
-    "  - the primary item;\n"
-    "  - every item: id, type, name, content type, hidden flag, size of its\n"
-    "    data (or why it cannot be read), and for images width x height, bit\n"
-    "    depth and chroma format, with its properties (essential ones marked)\n"
-    "    and references;\n"
-    "  - every top-level image with its thumbnails, alpha and depth images,\n"
-    "    metadata (Exif, XMP, others) and colour (nclx and/or ICC profile);\n"
-    "  - which item heic-dec decodes by default, or why it cannot.\n"
+    "Describes each HEIF/HEIC file.  By default, a short summary: the brand,\n"
+    "then a paragraph per top-level image with\n"
+    "  - its size as shown (clean aperture, rotation and mirroring applied),\n"
+    "    and the coded size where it differs;\n"
+    "  - its coding, bit depth and chroma format; alpha and depth images;\n"
+    "  - grid tiles (columns x rows of W x H) or overlay layers;\n"
+    "  - its transformations; its thumbnails' sizes;\n"
+    "  - metadata (Exif, XMP, others) with their sizes;\n"
+    "  - colour: nclx values (with their names) and/or the ICC profile's size;\n"
+    "  - why heic-dec cannot decode it, when it cannot.\n"
+    "With --verbose, the structure box by box: brands; the primary item;\n"
+    "every item (id, type, name, content type, hidden flag, size of its data\n"
+    "or why it cannot be read, and for images width x height, bit depth and\n"
+    "chroma format, with its properties, essential ones marked, and\n"
+    "references); every top-level image with its thumbnails, alpha and depth\n"
+    "images, metadata and colour; which item heic-dec decodes by default, or\n"
+    "why it cannot.\n"
+    "An item whose data cannot be read (past the end of a truncated file)\n"
+    "is named on stderr, and the exit status is 1, in either form.  A PNG,\n"
+    "JPEG, GIF, WebP, TIFF, Y4M or JPEG XL file is named as not HEIF.\n"
     "\n"
     "Options:\n"
+    "  -v, --verbose  describe every item, property and reference\n"
     "  --timeout S    stop after S seconds (decimals allowed) with status 124\n"
     "                 (also --timeout=S)\n"
     "  -h, --help     show this help and exit\n"
@@ -188,6 +199,20 @@ static const char *metadata_kind(const heic_item_info *info) {
   return NULL;
 }
 
+/* "W x H" as shown, with the coded size when the transformations change
+ * it: what a viewer shows comes first. */
+static void image_size(const heic_item_info *info, char *buf, size_t size) {
+  if (!info->width && !info->height) {
+    snprintf(buf, size, "size unknown (no ispe)");
+  } else if (!info->display_width ||
+             (info->display_width == info->width && info->display_height == info->height)) {
+    snprintf(buf, size, "%" PRIu32 "x%" PRIu32, info->width, info->height);
+  } else {
+    snprintf(buf, size, "%" PRIu32 "x%" PRIu32 " (coded %" PRIu32 "x%" PRIu32 ")", info->display_width,
+             info->display_height, info->width, info->height);
+  }
+}
+
 static void print_top_level(info_run *run, uint32_t id) {
   heic_item_info info;
   heic_status st = heic_context_item_info(run->ctx, id, &info);
@@ -198,8 +223,9 @@ static void print_top_level(info_run *run, uint32_t id) {
     report(run, what, st);
     return;
   }
-  printf("  image %" PRIu32 "%s: %" PRIu32 "x%" PRIu32 "\n", id, info.is_primary ? " (primary)" : "",
-         info.width, info.height);
+  char shown[64];
+  image_size(&info, shown, sizeof shown);
+  printf("  image %" PRIu32 "%s: %s\n", id, info.is_primary ? " (primary)" : "", shown);
 
   /* Everything needed from info is copied out first: the calls below for
    * other items reuse the context's storage behind its strings. */
@@ -279,6 +305,307 @@ static void print_top_level(info_run *run, uint32_t id) {
   heic_buffer_unref(&icc);
 }
 
+/* ---- the summary (the default) ---- */
+
+/* What an image item's type is called, for people. */
+static const char *coding_name(const char *type) {
+  static const char *const names[][2] = {
+      {"hvc1", "HEVC"}, {"grid", "grid"}, {"iovl", "overlay"}, {"iden", "identity (a transformed copy)"},
+      {"av01", "AV1"}, {"jpeg", "JPEG"}, {"unci", "uncompressed"}, {"vvc1", "VVC"},
+      {"lhv1", "layered HEVC"}, {"hvt1", "HEVC tile"},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(type, names[i][0]) == 0) return names[i][1];
+  return type;
+}
+
+/* Names of the common code points of ITU-T H.273 ("" for the others). */
+static const char *primaries_name(unsigned v) {
+  switch (v) {
+  case 1: return "BT.709";
+  case 2: return "unspecified";
+  case 5: case 6: return "BT.601";
+  case 9: return "BT.2020";
+  case 11: return "DCI-P3";
+  case 12: return "Display P3";
+  }
+  return "";
+}
+
+static const char *transfer_name(unsigned v) {
+  switch (v) {
+  case 1: case 6: case 14: case 15: return "BT.709";
+  case 2: return "unspecified";
+  case 8: return "linear";
+  case 13: return "sRGB";
+  case 16: return "PQ";
+  case 18: return "HLG";
+  }
+  return "";
+}
+
+static const char *matrix_name(unsigned v) {
+  switch (v) {
+  case 0: return "identity (RGB)";
+  case 1: return "BT.709";
+  case 2: return "unspecified";
+  case 5: case 6: return "BT.601";
+  case 9: return "BT.2020";
+  }
+  return "";
+}
+
+/* "1 (BT.709)" or "7" into buf. */
+static const char *code_point(unsigned v, const char *name, char *buf, size_t size) {
+  if (name[0])
+    snprintf(buf, size, "%u (%s)", v, name);
+  else
+    snprintf(buf, size, "%u", v);
+  return buf;
+}
+
+/* The first reference of `type` from item id: its targets (borrowed) and
+ * their count, or 0. */
+static uint32_t references_of(const info_run *run, uint32_t id, const char *type, const uint32_t **to) {
+  uint32_t nrefs = heic_context_reference_count(run->ctx, id);
+  for (uint32_t i = 0; i < nrefs; i++) {
+    char t[5];
+    uint32_t count = 0;
+    if (heic_context_reference(run->ctx, id, i, t, to, &count) == HEIC_OK && strcmp(t, type) == 0)
+      return count;
+  }
+  *to = NULL;
+  return 0;
+}
+
+/* A grid's layout: "C columns x R rows of W x H tiles", from its
+ * description (ISO/IEC 23008-12 ImageGrid: version, flags, rows - 1,
+ * columns - 1, ...) and its first tile. */
+static void print_grid(info_run *run, uint32_t id) {
+  const uint32_t *tiles = NULL;
+  uint32_t ntiles = references_of(run, id, "dimg", &tiles);
+  char tile[64] = "";
+  heic_item_info t;
+  if (ntiles && heic_context_item_info(run->ctx, tiles[0], &t) == HEIC_OK)
+    snprintf(tile, sizeof tile, " of %" PRIu32 "x%" PRIu32 " %s", t.width, t.height, coding_name(t.type));
+  heic_buffer *desc = NULL;
+  if (heic_context_item_data(run->ctx, id, &desc) == HEIC_OK && heic_buffer_size(desc) >= 4) {
+    const uint8_t *d = heic_buffer_data(desc);
+    printf("  grid: %u columns x %u rows%s tiles\n", d[3] + 1u, d[2] + 1u, tile);
+  } else {
+    printf("  grid: %" PRIu32 "%s tiles\n", ntiles, tile);
+  }
+  heic_buffer_unref(&desc);
+}
+
+/* Clean aperture, rotation and mirroring, in the order they apply. */
+static void print_transformations(info_run *run, uint32_t id) {
+  uint32_t nprops = heic_context_property_count(run->ctx, id);
+  int n = 0;
+  printf("  transformations:");
+  for (uint32_t i = 0; i < nprops; i++) {
+    char type[5] = "", describe[256] = "";
+    int essential = 0;
+    if (heic_context_property(run->ctx, id, i, type, &essential, describe, sizeof describe) != HEIC_OK)
+      continue;
+    /* The descriptions start with the box type: "irot 90 degrees ...". */
+    const char *rest = strlen(describe) > 5 ? describe + 5 : "";
+    if (strcmp(type, "irot") == 0 && strncmp(rest, "0 ", 2) != 0) /* 0 degrees: none */
+      printf("%s rotation %s", n++ ? "," : "", rest);
+    else if (strcmp(type, "imir") == 0)
+      printf("%s mirror, %s", n++ ? "," : "", rest);
+    else if (strcmp(type, "clap") == 0)
+      printf("%s crop (clean aperture %s)", n++ ? "," : "", rest);
+  }
+  printf("%s\n", n ? "" : " none");
+}
+
+static void print_thumbnails(info_run *run, uint32_t id, uint32_t count) {
+  printf("  thumbnails:%s", count ? "" : " none");
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t tid = heic_context_thumbnail_id(run->ctx, id, i);
+    heic_item_info t;
+    char size[64];
+    if (heic_context_item_info(run->ctx, tid, &t) != HEIC_OK) {
+      printf("%s item %" PRIu32 " (cannot be described)", i ? "," : "", tid);
+      continue;
+    }
+    image_size(&t, size, sizeof size);
+    printf("%s %s%s", i ? "," : "", size, t.data_error[0] ? " (data cannot be read)" : "");
+  }
+  printf("\n");
+}
+
+static void print_metadata(info_run *run, uint32_t id) {
+  uint32_t nmeta = heic_context_metadata_count(run->ctx, id);
+  printf("  metadata:%s", nmeta ? "" : " none");
+  for (uint32_t i = 0; i < nmeta; i++) {
+    uint32_t mid = heic_context_metadata_id(run->ctx, id, i);
+    heic_item_info m;
+    if (heic_context_item_info(run->ctx, mid, &m) != HEIC_OK) {
+      printf("%s item %" PRIu32 " (cannot be described)", i ? "," : "", mid);
+      continue;
+    }
+    const char *kind = metadata_kind(&m);
+    if (kind)
+      printf("%s %s", i ? "," : "", kind);
+    else
+      printf("%s %s%s%s", i ? "," : "", m.type, m.content_type[0] ? " " : "", m.content_type);
+    if (m.data_error[0])
+      printf(" (data cannot be read)");
+    else
+      printf(" %" PRIu64 " bytes", m.data_size);
+  }
+  printf("\n");
+}
+
+static void print_colour(info_run *run, uint32_t id) {
+  printf("  colour:");
+  heic_nclx nclx;
+  heic_status st = heic_context_item_nclx(run->ctx, id, &nclx);
+  int any = 0;
+  if (st == HEIC_OK) {
+    char p[48], t[48], m[48];
+    printf(" nclx primaries %s, transfer %s, matrix %s, %s range",
+           code_point(nclx.colour_primaries, primaries_name(nclx.colour_primaries), p, sizeof p),
+           code_point(nclx.transfer_characteristics, transfer_name(nclx.transfer_characteristics), t,
+                      sizeof t),
+           code_point(nclx.matrix_coefficients, matrix_name(nclx.matrix_coefficients), m, sizeof m),
+           nclx.full_range ? "full" : "limited");
+    any = 1;
+  } else if (st != HEIC_ERR_NOT_FOUND) {
+    report(run, "nclx", st);
+  }
+  heic_buffer *icc = NULL;
+  st = heic_context_item_icc(run->ctx, id, &icc);
+  if (st == HEIC_OK) {
+    printf("%s ICC profile, %zu bytes", any ? ";" : "", heic_buffer_size(icc));
+    any = 1;
+  } else if (st != HEIC_ERR_NOT_FOUND) {
+    report(run, "ICC profile", st);
+  }
+  heic_buffer_unref(&icc);
+  /* Without either, decoders take the coded stream's own signalling. */
+  printf("%s\n", any ? "" : " none in the file (the coded stream's is used)");
+}
+
+/* The type of the coded item behind an image: itself, or the first input
+ * of a grid or identity item (their format is that input's). */
+static void coded_type(info_run *run, uint32_t id, char type[5]) {
+  for (int depth = 0; depth < 8; depth++) {
+    heic_item_info info;
+    if (heic_context_item_info(run->ctx, id, &info) != HEIC_OK) break;
+    memcpy(type, info.type, 5);
+    const uint32_t *to = NULL;
+    if ((strcmp(type, "grid") != 0 && strcmp(type, "iden") != 0) ||
+        !references_of(run, id, "dimg", &to))
+      return;
+    id = to[0];
+  }
+  type[0] = '\0';
+}
+
+static void summarize_image(info_run *run, uint32_t id) {
+  heic_item_info info;
+  heic_status st = heic_context_item_info(run->ctx, id, &info);
+  if (st != HEIC_OK) {
+    printf("image %" PRIu32 ": (cannot be described)\n", id);
+    char what[48];
+    snprintf(what, sizeof what, "item %" PRIu32, id);
+    report(run, what, st);
+    return;
+  }
+  /* Copied out before the calls for other items reuse the strings'
+   * storage. */
+  char type[5], why_not[512], size[64];
+  memcpy(type, info.type, sizeof type);
+  snprintf(why_not, sizeof why_not, "%s", info.decodable ? "" : info.why_not[0] ? info.why_not : "(no reason given)");
+  image_size(&info, size, sizeof size);
+  const uint32_t nthumbs = info.thumbnail_count, alpha = info.alpha_item, depth = info.depth_item;
+  const int premultiplied = info.premultiplied, bit_depth = info.bit_depth;
+  const heic_chroma chroma = info.chroma;
+  const int grid = strcmp(type, "grid") == 0, overlay = strcmp(type, "iovl") == 0;
+
+  printf("image %" PRIu32 "%s: %s\n", id, info.is_primary ? " (primary)" : "", size);
+  printf("  coding: %s", coding_name(type));
+  /* The chroma format comes from an hvcC box: other codings have none. */
+  char coded[5];
+  coded_type(run, id, coded);
+  if (overlay)
+    printf(", composed in RGB");
+  else if (bit_depth && strcmp(coded, "hvc1") == 0)
+    printf(", %d-bit %s", bit_depth, chroma_name(chroma));
+  else if (bit_depth)
+    printf(", %d-bit", bit_depth);
+  printf("\n");
+  if (grid) print_grid(run, id);
+  if (overlay) {
+    const uint32_t *layers = NULL;
+    printf("  overlay: %" PRIu32 " layers\n", references_of(run, id, "dimg", &layers));
+  }
+  if (alpha)
+    printf("  alpha: item %" PRIu32 "%s\n", alpha, premultiplied ? ", premultiplied" : "");
+  else
+    printf("  alpha: none\n");
+  if (depth) {
+    heic_item_info d;
+    char dsize[64] = "";
+    if (heic_context_item_info(run->ctx, depth, &d) == HEIC_OK) image_size(&d, dsize, sizeof dsize);
+    printf("  depth: item %" PRIu32 "%s%s\n", depth, dsize[0] ? ", " : "", dsize);
+  }
+  print_transformations(run, id);
+  print_thumbnails(run, id, nthumbs);
+  print_metadata(run, id);
+  print_colour(run, id);
+  if (why_not[0]) printf("  cannot be decoded: %s\n", why_not);
+}
+
+/* The summary's exit status is the verbose form's: every item's data is
+ * checked, and the first unreadable one named on stderr (the verbose form
+ * names each). */
+static void check_item_data(info_run *run) {
+  uint32_t nitems = heic_context_item_count(run->ctx), bad = 0, first = 0;
+  char why[512] = "";
+  for (uint32_t i = 0; i < nitems; i++) {
+    if (should_stop(run)) return;
+    uint32_t id = heic_context_item_id(run->ctx, i);
+    heic_item_info info;
+    if (heic_context_item_info(run->ctx, id, &info) != HEIC_OK || !info.data_error[0]) continue;
+    if (!bad++) {
+      first = id;
+      snprintf(why, sizeof why, "%s", info.data_error);
+    }
+  }
+  if (!bad) return;
+  fflush(stdout); /* after the description it concerns */
+  fprintf(stderr, "heic-info: %s: item %" PRIu32 ": data cannot be read: %s\n", run->path, first, why);
+  if (bad > 1)
+    fprintf(stderr, "heic-info: %s: the data of %" PRIu32 " items cannot be read in all (--verbose names each)\n",
+            run->path, bad);
+  run->failed = 1;
+}
+
+static void print_summary(info_run *run) {
+  char brand[5];
+  heic_context_major_brand(run->ctx, brand);
+  printf("file: %s\n", run->path);
+  printf("brand: %s", brand);
+  uint32_t nbrands = heic_context_brand_count(run->ctx);
+  for (uint32_t i = 0; i < nbrands; i++) {
+    heic_context_brand(run->ctx, i, brand);
+    printf("%s%s", i ? ", " : " (compatible: ", brand);
+  }
+  printf("%s\n", nbrands ? ")" : "");
+  uint32_t ntop = heic_context_top_level_count(run->ctx);
+  if (!ntop) printf("images: none\n");
+  for (uint32_t i = 0; i < ntop; i++) {
+    if (should_stop(run)) return;
+    printf("\n");
+    summarize_image(run, heic_context_top_level_id(run->ctx, i));
+  }
+  check_item_data(run);
+}
+
 /* Mirrors heic-dec's choice: the primary item, nothing else. */
 static void print_default_decode(info_run *run) {
   uint32_t primary = heic_context_primary_item(run->ctx);
@@ -338,7 +665,7 @@ static void print_file(info_run *run) {
 
 /* Describes one file.  Returns the exit status it deserves; *stopped is set
  * to CLI_EXIT_* when a stop cut the description short. */
-static int info_file(const char *path, int first, int *stopped) {
+static int info_file(const char *path, int verbose, int first, int *stopped) {
   heic_allocator *alloc = NULL;
   info_run run = {.path = path};
   int rc = 0;
@@ -368,7 +695,10 @@ static int info_file(const char *path, int first, int *stopped) {
     goto done;
   }
   if (!first) printf("\n");
-  print_file(&run);
+  if (verbose)
+    print_file(&run);
+  else
+    print_summary(&run);
   if (run.failed) rc = EXIT_READ;
   if (run.stopped) {
     char why[96];
@@ -399,7 +729,7 @@ static const char *timeout_value(int argc, char **argv, int *i, int *missing) {
 }
 
 int main(int argc, char **argv) {
-  int nfiles = 0;
+  int nfiles = 0, verbose = 0;
   int options_done = 0;
   double timeout = 0;
   /* First pass: options and argument errors, before any output, so that a
@@ -417,6 +747,8 @@ int main(int argc, char **argv) {
       } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
         printf("heic-info (libheic) %s\n", heic_version_string());
         return fflush(stdout) == 0 ? 0 : EXIT_READ;
+      } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+        verbose = 1;
       } else if ((v = timeout_value(argc, argv, &i, &missing)) != NULL) {
         if (cli_parse_seconds(v, &timeout) != 0)
           return cli_usage_error("heic-info", "--timeout needs a number of seconds greater than 0, not '%s'", v);
@@ -456,7 +788,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "heic-info: %s: not described: %s\n", a, cli_stop_reason(stopped, why, sizeof why));
       break;
     }
-    int file_rc = info_file(a, first, &stopped);
+    int file_rc = info_file(a, verbose, first, &stopped);
     first = 0;
     if (file_rc > rc) rc = file_rc; /* the leak canary outranks a read failure */
   }

@@ -125,7 +125,12 @@ typedef struct heic_item_info {
                                 (extents past the end of the file, no iloc
                                 entry for a coded image, ...); "" when it can
                                 or the item needs none.  data_size is 0 then. */
-  uint32_t reserved[8];
+  /* The size heic_context_decode_item gives the image, its transformations
+   * applied (clean aperture, rotation, mirroring, in their order): what a
+   * viewer shows, while width x height is the coded size (ispe).  0 x 0
+   * when unknown (no ispe, a clean aperture outside the image). */
+  uint32_t display_width, display_height;
+  uint32_t reserved[6];
 } heic_item_info;
 
 HEIC_API HEIC_NODISCARD heic_status heic_context_item_info(const heic_context *ctx, uint32_t id,

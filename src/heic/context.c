@@ -11,6 +11,7 @@
 #include "core/buffer.h"
 #include "decode_plan.h"
 #include "heif/heif_write.h"
+#include "transform.h"
 
 #define DEFAULT_MAX_PIXELS (UINT64_C(1) << 28)
 #define DEFAULT_MAX_ITEMS 10000u
@@ -118,7 +119,17 @@ heic_status hx_item_data_check(const heic_context *ctx, const hf_item *it, uint6
     return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED,
                    "item %u has %u extents, more than the limit of %u (max_extents)", it->id,
                    it->extent_count, ctx->limits.max_extents);
-  return hf_item_data_size(&ctx->file, it, size, err);
+  heic_status st = hf_item_data_size(&ctx->file, it, size, err);
+  /* A coded picture, a grid or an overlay is nothing without its data: an
+   * iloc entry giving no bytes (no extents, or an extent "to the end" that
+   * starts at the end of a truncated file) is data missing, as much as an
+   * extent past the end is. */
+  if (st == HEIC_OK && *size == 0 &&
+      (it->type == HF_4CC('h', 'v', 'c', '1') || it->type == HF_4CC('g', 'r', 'i', 'd') ||
+       it->type == HF_4CC('i', 'o', 'v', 'l')))
+    st = hc_fail(err, HEIC_ERR_INVALID_INPUT, "item %u has no data (its iloc entry gives 0 bytes)",
+                 it->id);
+  return st;
 }
 
 heic_status hx_item_bytes(heic_context *ctx, const hf_item *it, uint8_t **data, size_t *size,
@@ -368,6 +379,45 @@ static uint32_t count_referrers(const hf_file *f, uint32_t item, hf_fourcc type)
   return n;
 }
 
+/* The size heic_context_decode_item gives an image item: its samples (its
+ * ispe; for an identity item, its source as decoded) through its own clap,
+ * irot and imir in ipma order, as the decoder's apply_transforms takes
+ * them.  0 x 0 when that cannot be known (no ispe, a clean aperture that
+ * does not fit, a broken identity chain): the decode then fails or finds
+ * the size in the coded data. */
+static void displayed_size(const hf_file *f, const hf_item *it, int depth, uint32_t *w, uint32_t *h) {
+  *w = *h = 0;
+  if (it->type == HF_4CC('i', 'd', 'e', 'n')) {
+    const hf_ref *ref = hf_find_ref(f, it->id, HF_4CC('d', 'i', 'm', 'g'));
+    const hf_item *src = ref && ref->count == 1 ? hf_find_item(f, ref->to[0]) : NULL;
+    if (!src || depth >= HX_MAX_DERIVATION_DEPTH) return;
+    displayed_size(f, src, depth + 1, w, h);
+  } else {
+    const hf_property *p = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
+    if (p && p->parsed) {
+      *w = p->u.ispe.width;
+      *h = p->u.ispe.height;
+    }
+  }
+  for (uint32_t i = 0; i < it->assoc_count && *w && *h; i++) {
+    const hf_property *p = &f->props[it->assocs[i].index];
+    if (!p->parsed) continue;
+    if (p->type == HF_4CC('c', 'l', 'a', 'p')) {
+      uint32_t x, y, cw = 0, ch = 0;
+      hc_err err;
+      hc_err_clear(&err);
+      if (hx_clap_rect(&p->u.clap, *w, *h, &x, &y, &cw, &ch, &err) != HEIC_OK) cw = ch = 0;
+      *w = cw;
+      *h = ch;
+    } else if (p->type == HF_4CC('i', 'r', 'o', 't') && (p->u.irot.angle & 1)) {
+      uint32_t t = *w;
+      *w = *h;
+      *h = t;
+    }
+  }
+  if (!*w || !*h) *w = *h = 0;
+}
+
 heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_item_info *info) {
   heic_context *ctx = (heic_context *)cctx; /* only the error record changes */
   if (!ctx || !info) return HEIC_ERR_INVALID_ARGUMENT;
@@ -388,6 +438,7 @@ heic_status heic_context_item_info(const heic_context *cctx, uint32_t id, heic_i
     info->width = p->u.ispe.width;
     info->height = p->u.ispe.height;
   }
+  if (hx_is_image_type(it->type)) displayed_size(f, it, 0, &info->display_width, &info->display_height);
   const hf_hvcc *hvcc = hx_item_hvcc(f, id); /* a grid's format is its tiles' */
   if (hvcc) {
     info->bit_depth = hvcc->bit_depth_luma;

@@ -43,7 +43,8 @@ heic_status hx_ctx_result(heic_context *ctx, heic_status st);
 
 /* The size of an item's data, if it can be read under the context's limits:
  * no more than max_extents extents, all inside the file (or idat), not
- * overlapping.  Otherwise err says why (naming the limit where one applies). */
+ * overlapping, and at least one byte for a coded image, grid or overlay.
+ * Otherwise err says why (naming the limit where one applies). */
 heic_status hx_item_data_check(const heic_context *ctx, const hf_item *it, uint64_t *size, hc_err *err);
 /* hx_item_data_check(), then the data itself in a new buffer from ctx->mem
  * (the caller frees it with hc_free). */

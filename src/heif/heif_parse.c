@@ -26,6 +26,7 @@
 #define T_FTYP HF_4CC('f', 't', 'y', 'p')
 #define T_META HF_4CC('m', 'e', 't', 'a')
 #define T_MOOV HF_4CC('m', 'o', 'o', 'v')
+#define T_MINI HF_4CC('m', 'i', 'n', 'i')
 #define T_INFE HF_4CC('i', 'n', 'f', 'e')
 #define T_IPCO HF_4CC('i', 'p', 'c', 'o')
 #define T_IPMA HF_4CC('i', 'p', 'm', 'a')
@@ -801,9 +802,51 @@ static heic_status parse_meta(parser *p, hf_reader *r) {
 
 /* ---- top level ---- */
 
+/* The image format whose signature starts data, for a file that does not
+ * begin with an ftyp box: a PNG given to a HEIF reader deserves "this is
+ * a PNG file", not "no 'ftyp' box", which means nothing to most users.
+ * NULL when none is recognised.  The JPEG XL container is an ISOBMFF file
+ * itself, with a 'JXL ' box before its ftyp. */
+static const char *other_format(const uint8_t *d, size_t n) {
+  static const struct {
+    const char *name;
+    size_t size;
+    const char *magic;
+    size_t at; /* a second signature at this offset, for RIFF files */
+    const char *then;
+  } known[] = {
+      {"PNG", 8, "\x89PNG\r\n\x1a\n", 0, NULL},
+      {"JPEG", 3, "\xff\xd8\xff", 0, NULL},
+      {"GIF", 6, "GIF87a", 0, NULL},
+      {"GIF", 6, "GIF89a", 0, NULL},
+      {"WebP", 4, "RIFF", 8, "WEBP"},
+      {"TIFF", 4, "II*\0", 0, NULL},
+      {"TIFF", 4, "MM\0*", 0, NULL},
+      {"BigTIFF", 4, "II+\0", 0, NULL},
+      {"BigTIFF", 4, "MM\0+", 0, NULL},
+      {"Y4M (YUV4MPEG2)", 10, "YUV4MPEG2 ", 0, NULL},
+      {"JPEG XL", 2, "\xff\x0a", 0, NULL},
+      {"JPEG XL", 12, "\0\0\0\x0cJXL \r\n\x87\n", 0, NULL},
+  };
+  for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+    if (n < known[k].size || memcmp(d, known[k].magic, known[k].size) != 0) continue;
+    if (known[k].then && (n < known[k].at + 4 || memcmp(d + known[k].at, known[k].then, 4) != 0))
+      continue;
+    return known[k].name;
+  }
+  return NULL;
+}
+
 static heic_status parse_file(parser *p) {
   hf_file *f = p->f;
   if (f->size == 0) return hc_fail(p->err, HEIC_ERR_INVALID_INPUT, "file is empty");
+  /* Every HEIF file starts with its ftyp box; only when it does not can the
+   * file be another format's. */
+  const char *other = f->size >= 8 && memcmp(f->data + 4, "ftyp", 4) == 0
+                          ? NULL
+                          : other_format(f->data, f->size);
+  if (other)
+    return hc_fail(p->err, HEIC_ERR_INVALID_INPUT, "this is a %s file, not a HEIF file", other);
   hf_reader r, meta;
   hf_reader_init(&r, f->data, f->size);
   memset(&meta, 0, sizeof(meta));
@@ -812,7 +855,7 @@ static heic_status parse_file(parser *p) {
    * the end; the items whose data is missing are named when that data is
    * asked for (hf_item_data).  Boxes we read must be whole. */
   r.clip_at_end = 1;
-  int have_meta = 0;
+  int have_meta = 0, have_mini = 0;
   while (hf_reader_remaining(&r)) {
     hf_box box;
     hf_reader body;
@@ -836,6 +879,8 @@ static heic_status parse_file(parser *p) {
       meta = body;
     } else if (box.type == T_MOOV) {
       f->has_moov = 1;
+    } else if (box.type == T_MINI) {
+      have_mini = 1;
     }
     if (st != HEIC_OK) return st;
   }
@@ -843,6 +888,11 @@ static heic_status parse_file(parser *p) {
     return hc_fail(p->err, HEIC_ERR_INVALID_INPUT,
                    "file has no 'ftyp' box (not an ISO base media file)");
   if (!have_meta) {
+    /* The compact form of ISO/IEC 23008-12 (its 2024 amendment) puts a
+     * 'mini' box where 'meta' would be; reading it is a reader of its own. */
+    if (have_mini || f->major_brand == HF_4CC('m', 'i', 'f', '3'))
+      return hc_fail(p->err, HEIC_ERR_UNSUPPORTED,
+                     "compact ('mini' box, brand mif3) HEIF files are not supported");
     if (f->has_moov)
       return hc_fail(p->err, HEIC_ERR_UNSUPPORTED,
                      "image sequences without a still image are not supported");
