@@ -254,7 +254,7 @@ rm -rf "$W/pic.heic" "$W/d"
 
 # ---- 7. heif-enc's -t and -P ----
 expect 0 "-t 32" -- "${E[@]}" -t 32 g.png -o t.heic
-"$info" "$W/t.heic" > "$T/out.txt" 2>&1
+"$info" --verbose "$W/t.heic" > "$T/out.txt" 2>&1
 grep -q "thmb" "$T/out.txt" && ok "-t 32: a thumbnail" || fail "-t 32: no thumbnail: $(grep -i thumb "$T/out.txt")"
 rm -f "$W/t.heic"
 "$enc" -P > "$T/out.txt" 2> "$T/err.txt"
@@ -270,9 +270,9 @@ fi
 for src in g.png j.jpg; do
   "${E[@]}" "$W/$src" -o "$T/auto.heic" && "${E[@]}" --nclx always "$W/$src" -o "$T/always.heic" ||
     fail "$src: cannot encode"
-  "$info" "$T/auto.heic" > "$T/out.txt" 2>&1
+  "$info" --verbose "$T/auto.heic" > "$T/out.txt" 2>&1
   grep -q "colr nclx" "$T/out.txt" && fail "$src: a colr nclx box that only says the default"
-  "$info" "$T/always.heic" > "$T/out.txt" 2>&1
+  "$info" --verbose "$T/always.heic" > "$T/out.txt" 2>&1
   grep -q "colr nclx primaries 1 transfer 13 matrix 6 full range" "$T/out.txt" ||
     fail "$src --nclx always: no colr nclx box"
   "$dec" "$T/auto.heic" "$T/auto.png" > /dev/null 2>&1 && "$dec" "$T/always.heic" "$T/always.png" > /dev/null 2>&1 &&
@@ -293,7 +293,7 @@ for src in g.png j.jpg; do
   rm -f "$T"/auto.* "$T"/always.*
 done
 # An ICC profile keeps the nclx box beside it.
-"${E[@]}" "$W/icc.png" -o "$T/icc.heic" && "$info" "$T/icc.heic" > "$T/out.txt" 2>&1
+"${E[@]}" "$W/icc.png" -o "$T/icc.heic" && "$info" --verbose "$T/icc.heic" > "$T/out.txt" 2>&1
 grep -q "colr nclx primaries 1 transfer 13 matrix 6" "$T/out.txt" && grep -q "colr ICC" "$T/out.txt" &&
   ok "ICC input: nclx and ICC boxes" || fail "ICC input: not both colr boxes: $(grep colr "$T/out.txt")"
 rm -f "$T/icc.heic"

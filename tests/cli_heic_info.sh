@@ -77,6 +77,26 @@ else
   ok "--verbose of pic.heic: $(wc -l < "$T/verbose") lines, every kind of line"
 fi
 "$info" -v "$T/pic.heic" | cmp -s - "$T/verbose" && ok "-v is --verbose" || fail "-v differs from --verbose"
+# A picture without ICC: heic-enc leaves the default colour to the coded
+# stream's VUI, and the summary reads it from there.
+python3 - "$T/noicc.png" << 'EOF' || fail "cannot write a PNG"
+import struct, sys, zlib
+w, h = 64, 48
+raw = b''.join(b'\0' + bytes((x * 4 + y) % 256 for x in range(w * 3)) for y in range(h))
+def chunk(t, d):
+    return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) +
+                              chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+EOF
+"$enc" --quiet --threads 1 -q 30 "$T/noicc.png" -o "$T/vui.heic" || fail "cannot make a HEIC without ICC"
+"$enc" --quiet --threads 1 -q 30 --nclx always "$T/noicc.png" -o "$T/box.heic" || fail "cannot make a HEIC with a colr box"
+if "$info" "$T/vui.heic" | grep -qE '^  colour: primaries [0-9]+ .*, (full|limited) range \(in the coded stream\)$' &&
+   "$info" "$T/box.heic" | grep -qE '^  colour: nclx primaries [0-9]+ .*range$'; then
+  ok "colour from the colr box, or from the coded stream without one"
+else
+  fail "colour: $("$info" "$T/vui.heic" | grep colour) / $("$info" "$T/box.heic" | grep colour)"
+fi
+rm -f "$T/noicc.png" "$T/vui.heic" "$T/box.heic"
 "$info" --help > "$T/help"
 grep -qE '^  -v, --verbose  ' "$T/help" && ok "--help lists -v, --verbose" || fail "--help does not list -v, --verbose"
 

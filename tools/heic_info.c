@@ -36,6 +36,7 @@ static const char *const usage_text =
     "  - its transformations; its thumbnails' sizes;\n"
     "  - metadata (Exif, XMP, others) with their sizes;\n"
     "  - colour: nclx values (with their names) and/or the ICC profile's size;\n"
+    "    without either, the colour the coded stream (HEVC VUI) describes;\n"
     "  - why heic-dec cannot decode it, when it cannot.\n"
     "With --verbose, the structure box by box: brands; the primary item;\n"
     "every item (id, type, name, content type, hidden flag, size of its data\n"
@@ -391,7 +392,8 @@ static void print_grid(info_run *run, uint32_t id) {
   heic_buffer *desc = NULL;
   if (heic_context_item_data(run->ctx, id, &desc) == HEIC_OK && heic_buffer_size(desc) >= 4) {
     const uint8_t *d = heic_buffer_data(desc);
-    printf("  grid: %u columns x %u rows%s tiles\n", d[3] + 1u, d[2] + 1u, tile);
+    printf("  grid: %u column%s x %u row%s%s tiles\n", d[3] + 1u, d[3] ? "s" : "", d[2] + 1u,
+           d[2] ? "s" : "", tile);
   } else {
     printf("  grid: %" PRIu32 "%s tiles\n", ntiles, tile);
   }
@@ -485,8 +487,25 @@ static void print_colour(info_run *run, uint32_t id) {
     report(run, "ICC profile", st);
   }
   heic_buffer_unref(&icc);
-  /* Without either, decoders take the coded stream's own signalling. */
-  printf("%s\n", any ? "" : " none in the file (the coded stream's is used)");
+  if (!any) {
+    /* Without a colr box, decoders take the coded stream's own VUI (the
+     * way heic-enc writes the default colour, which vips warns about as a
+     * box). */
+    st = heic_context_item_stream_nclx(run->ctx, id, &nclx);
+    if (st == HEIC_OK) {
+      char p[48], t[48], m[48];
+      printf(" primaries %s, transfer %s, matrix %s, %s range (in the coded stream)",
+             code_point(nclx.colour_primaries, primaries_name(nclx.colour_primaries), p, sizeof p),
+             code_point(nclx.transfer_characteristics, transfer_name(nclx.transfer_characteristics),
+                        t, sizeof t),
+             code_point(nclx.matrix_coefficients, matrix_name(nclx.matrix_coefficients), m, sizeof m),
+             nclx.full_range ? "full" : "limited");
+      any = 1;
+    } else if (st != HEIC_ERR_NOT_FOUND) {
+      report(run, "coded colour", st);
+    }
+  }
+  printf("%s\n", any ? "" : " not described (decoded as BT.601, limited range: what H.265 infers)");
 }
 
 /* The type of the coded item behind an image: itself, or the first input

@@ -170,6 +170,14 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_item_icc(heic_context *ctx, uin
  * there is none: decoding then uses the HEVC stream's VUI). */
 HEIC_API HEIC_NODISCARD heic_status heic_context_item_nclx(const heic_context *ctx, uint32_t item,
                                                            heic_nclx *out);
+/* The colour the coded stream itself describes: the VUI of the SPS in the
+ * item's hvcC (for a grid or identity item, its first input's), which is
+ * what decoding uses when heic_context_item_nclx() finds no colr box.
+ * HEIC_ERR_NOT_FOUND when the stream signals neither range nor colour
+ * description (nor has an SPS to read); a stream that gives the range only
+ * reports code points 2 (unspecified) for the rest. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_item_stream_nclx(const heic_context *ctx,
+                                                                  uint32_t item, heic_nclx *out);
 
 /* ---- decoding ---- */
 

@@ -10,6 +10,7 @@
 
 #include "core/buffer.h"
 #include "decode_plan.h"
+#include "hevc_sps.h"
 #include "heif/heif_write.h"
 #include "transform.h"
 
@@ -680,4 +681,22 @@ heic_status heic_context_item_nclx(const heic_context *cctx, uint32_t item, heic
     return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND, "item %u has no nclx colour", item));
   *out = *n;
   return HEIC_OK;
+}
+
+heic_status heic_context_item_stream_nclx(const heic_context *cctx, uint32_t item, heic_nclx *out) {
+  heic_context *ctx = (heic_context *)cctx;
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  if (!hf_find_item(&ctx->file, item)) return hx_ctx_result(ctx, no_item(ctx, item));
+  const hf_hvcc *hvcc = hx_item_hvcc(&ctx->file, item);
+  for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
+    for (uint32_t i = 0; i < hvcc->arrays[a].count; i++) {
+      hx_sps_info sps;
+      if (!hx_sps_parse(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &sps)) continue;
+      if (!sps.colour_signalled) break;
+      *out = sps.nclx;
+      return HEIC_OK;
+    }
+  return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
+                                    "item %u: its coded stream does not describe its colour", item));
 }

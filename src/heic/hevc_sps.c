@@ -169,6 +169,7 @@ int hx_sps_parse(const uint8_t *nal, size_t size, hx_sps_info *out) {
 
   /* Values inferred when the VUI or its parts are absent (E.3.1). */
   heic_nclx nclx = {2, 2, 2, 0};
+  int signalled = 0;
   if (get_bit(&b)) { /* vui_parameters_present_flag */
     if (get_bit(&b)) { /* aspect_ratio_info_present_flag */
       if (get_bits(&b, 8) == 255) skip_bits(&b, 32);
@@ -177,10 +178,12 @@ int hx_sps_parse(const uint8_t *nal, size_t size, hx_sps_info *out) {
     if (get_bit(&b)) {                 /* video_signal_type_present_flag */
       skip_bits(&b, 3);                /* video_format */
       nclx.full_range = (uint8_t)get_bit(&b);
+      signalled = 1;
       if (get_bit(&b)) {
         nclx.colour_primaries = (uint16_t)get_bits(&b, 8);
         nclx.transfer_characteristics = (uint16_t)get_bits(&b, 8);
         nclx.matrix_coefficients = (uint16_t)get_bits(&b, 8);
+        signalled = 2;
       }
     }
   }
@@ -189,5 +192,6 @@ int hx_sps_parse(const uint8_t *nal, size_t size, hx_sps_info *out) {
   out->height = height - (uint32_t)crop_h;
   out->chroma_format_idc = (int)chroma;
   out->nclx = nclx;
+  out->colour_signalled = signalled;
   return 1;
 }

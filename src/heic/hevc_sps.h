@@ -23,6 +23,9 @@ typedef struct hx_sps_info {
   /* VUI colour; fields the VUI leaves out get the values H.265 infers
    * (unspecified code points, limited range). */
   heic_nclx nclx;
+  /* 1 when the VUI says the range (video_signal_type_present_flag), 2 when
+   * it also gives primaries, transfer and matrix; 0 when all is inferred. */
+  int colour_signalled;
 } hx_sps_info;
 
 /* Parses one SPS NAL unit (with its 2-byte NAL header, emulation prevention
