@@ -15,8 +15,8 @@
  *            streaming form fails too.  The bands themselves are checked:
  *            start once before them, consecutive rows, each within
  *            max_band_rows, the planes' rows consecutive and complete.
- * synthetic  Grids written here with the library's own encoder (RGBA, 5x4
- *            tiles of 64 whose last column and row overhang the canvas,
+ * synthetic  Grids written here with the library's own encoder (RGBA, 3x2
+ *            tiles of 128 whose last column and row overhang the canvas,
  *            a grid alpha image) and rewritten with hf_writer to carry
  *            every EXIF orientation (irot 90/180/270, imir on both axes),
  *            clap before and after a rotation, at even and odd offsets
@@ -342,6 +342,26 @@ static int compare_item(heic_context *ctx, const char *label, uint32_t id, const
   return ok;
 }
 
+/* The combinations worth running on item id (bit k: k_combos[k]): without
+ * transformations only when it has some, without alpha only when it has
+ * alpha, and on pictures over 6 MP only RGB with bilinear chroma, which
+ * reads across every tile seam (the small ones cover the rest, and the
+ * peak test compares the default on the 12 MP grid; a big one costs
+ * seconds a decode). */
+static unsigned pick_combos(heic_context *ctx, uint32_t id) {
+  heic_item_info info;
+  if (heic_context_item_info(ctx, id, &info) != HEIC_OK) return 1;
+  int xf = 0;
+  for (uint32_t i = 0; i < heic_context_property_count(ctx, id); i++) {
+    char type[5] = "", desc[128];
+    int essential;
+    if (heic_context_property(ctx, id, i, type, &essential, desc, sizeof desc) == HEIC_OK)
+      xf |= !strcmp(type, "irot") || !strcmp(type, "imir") || !strcmp(type, "clap");
+  }
+  if ((uint64_t)info.width * info.height > 6000000) return 2;
+  return 7u | (xf ? 8u | 16u : 0u) | (info.alpha_item ? 32u : 0u);
+}
+
 /* Every image of a file: top-level, their thumbnails and alpha images. */
 static void compare_file(const char *label, const uint8_t *data, size_t size, int threads, tally *t) {
   heic_context_config cfg;
@@ -368,14 +388,9 @@ static void compare_file(const char *label, const uint8_t *data, size_t size, in
     if (info.alpha_item && n < 63) ids[n++] = info.alpha_item;
   }
   for (uint32_t i = 0; i < n; i++) {
-    heic_item_info info;
-    int big = heic_context_item_info(ctx, ids[i], &info) == HEIC_OK &&
-              (uint64_t)info.width * info.height > 4000000;
-    for (size_t k = 0; k < N_COMBOS; k++) {
-      /* A big picture: RGB both ways and YCbCr, with its transformations. */
-      if (big && k >= 3) break;
-      compare_item(ctx, label, ids[i], &k_combos[k], t);
-    }
+    unsigned mask = pick_combos(ctx, ids[i]);
+    for (size_t k = 0; k < N_COMBOS; k++)
+      if (mask >> k & 1) compare_item(ctx, label, ids[i], &k_combos[k], t);
   }
   heic_context_free(&ctx);
 }
@@ -484,8 +499,9 @@ typedef struct xform {
 typedef struct rewrite {
   const xform *xf; /* replace the primary's transformations with these, in order */
   int nxf;
-  int odd_tiles;     /* ispe of the primary's tiles one smaller: 63x63 tiles */
+  int odd_tiles;     /* ispe of the primary's tiles one smaller: tiles of odd size */
   int thumb_alpha;   /* the thumbnail (not a grid, another size) becomes the primary's alpha */
+  uint32_t one_row;  /* > 0: the primary grid keeps only its first row of tiles, this high */
 } rewrite;
 
 /* A clap of w x h whose top-left corner is at (x, y) of a W x H image. */
@@ -556,10 +572,17 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
     int is_tile = 0;
     for (uint32_t k = 0; dimg && k < dimg->count; k++) is_tile |= dimg->to[k] == it->id;
     TRY(hf_writer_add_item(w, it->type, it->name, it->hidden, &map[i], &err));
+    if (it->type == HF_4CC('m', 'i', 'm', 'e'))
+      TRY(hf_writer_set_content_type(w, map[i], it->content_type, &err));
     if (it->has_location) {
       uint8_t *d = NULL;
       size_t n = 0;
       TRY(hf_item_data(&f, it, &d, &n, &err));
+      if (rw->one_row && it->id == primary && n == 8) {
+        d[2] = 0; /* rows - 1 */
+        d[6] = (uint8_t)(rw->one_row >> 8);
+        d[7] = (uint8_t)rw->one_row;
+      }
       st = hf_writer_set_item_data(w, map[i], d, n, it->construction_method == 1, &err);
       hc_free(&mem, d);
       if (st != HEIC_OK) goto done;
@@ -570,7 +593,8 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
       switch (p->type) {
         case HF_4CC('i', 's', 'p', 'e'): {
           uint32_t sub = rw->odd_tiles && is_tile ? 1 : 0;
-          TRY(hf_writer_add_ispe(w, map[i], p->u.ispe.width - sub, p->u.ispe.height - sub, &err));
+          uint32_t h = rw->one_row && it->id == primary ? rw->one_row : p->u.ispe.height - sub;
+          TRY(hf_writer_add_ispe(w, map[i], p->u.ispe.width - sub, h, &err));
           break;
         }
         case HF_4CC('p', 'i', 'x', 'i'):
@@ -648,9 +672,10 @@ done:
   return out.d;
 }
 
-/* Compares the primary image of a rewritten file in every combination. */
+/* Compares the primary image of a rewritten file in the combinations of
+ * mask (0: those pick_combos() chooses). */
 static void compare_rewrite(const char *label, const uint8_t *data, size_t size, const rewrite *rw,
-                            tally *t, int threads) {
+                            tally *t, int threads, unsigned mask) {
   size_t n = 0;
   uint8_t *file = rewrite_file(data, size, rw, &n);
   if (!file) return;
@@ -660,14 +685,10 @@ static void compare_rewrite(const char *label, const uint8_t *data, size_t size,
   heic_context *ctx = NULL;
   if (heic_context_new(&ctx, &cfg) == HEIC_OK && heic_context_read_memory(ctx, file, n) == HEIC_OK) {
     uint32_t id = heic_context_primary_item(ctx);
-    heic_item_info info;
-    int big = heic_context_item_info(ctx, id, &info) == HEIC_OK &&
-              (uint64_t)info.width * info.height > 4000000;
+    if (!mask) mask = pick_combos(ctx, id);
     int ok = 0;
-    for (size_t k = 0; k < N_COMBOS; k++) {
-      if (big && k >= 3) break;
-      ok += compare_item(ctx, label, id, &k_combos[k], t);
-    }
+    for (size_t k = 0; k < N_COMBOS; k++)
+      if (mask >> k & 1) ok += compare_item(ctx, label, id, &k_combos[k], t);
     if (!ok) FAIL("%s: the rewritten file does not decode: %s", label, heic_context_last_error(ctx));
   } else {
     FAIL("%s: the rewritten file does not read", label);
@@ -678,8 +699,10 @@ static void compare_rewrite(const char *label, const uint8_t *data, size_t size,
 
 static void test_synthetic(const char *corpus, tally *t) {
   size_t size = 0;
-  /* 301x203: 5x4 tiles of 64, the last column and row overhanging. */
-  uint8_t *grid = make_grid_file(301, 203, 64, &size);
+  /* 301x203: 3x2 tiles of 128, the last column and row overhanging.
+   * (Tiles no smaller: libde265 builds its tables anew for every decoder
+   * instance, i.e. every tile, which makes small tiles slow to decode.) */
+  uint8_t *grid = make_grid_file(301, 203, 128, &size);
   if (!grid) return;
   char label[128];
   /* Every EXIF orientation: irot and imir as cameras write them. */
@@ -695,14 +718,14 @@ static void test_synthetic(const char *corpus, tally *t) {
   };
   static const int orient_n[8] = {1, 1, 1, 2, 1, 2, 1, 2};
   for (int o = 0; o < 8; o++) {
-    rewrite rw = {orient[o], orient_n[o], 0, 0};
+    rewrite rw = {orient[o], orient_n[o], 0, 0, 0};
     snprintf(label, sizeof label, "grid orientation %d", o + 2);
-    compare_rewrite(label, grid, size, &rw, t, o & 1 ? 1 : 2);
+    compare_rewrite(label, grid, size, &rw, t, o & 1 ? 1 : 2, 0);
   }
   /* clap: even offsets (keeps 4:2:0 chroma), leaving out the first tile
    * column and the last tile row; odd offsets (YCbCr re-sites chroma);
    * clap after a quarter turn; clap, turn and mirror. */
-  xform c_even = clap_at(301, 203, 70, 10, 200, 120);
+  xform c_even = clap_at(301, 203, 130, 10, 160, 100);
   xform c_odd = clap_at(301, 203, 65, 3, 171, 99);
   xform c_rot = clap_at(203, 301, 8, 64, 131, 173); /* in the turned picture */
   xform c_tiny = clap_at(301, 203, 130, 70, 1, 1);
@@ -716,32 +739,32 @@ static void test_synthetic(const char *corpus, tally *t) {
     const char *name;
     rewrite rw;
   } cases[] = {
-      {"grid clap even", {set1, 1, 0, 0}},
-      {"grid clap odd", {set2, 1, 0, 0}},
-      {"grid irot 90 then clap", {set3, 2, 0, 0}},
-      {"grid clap odd, irot 270, imir 1", {set4, 3, 0, 0}},
-      {"grid clap even, irot 180, imir 0", {set5, 3, 0, 0}},
-      {"grid clap 1x1, irot 90", {set6, 2, 0, 0}},
-      {"grid of odd tiles", {NULL, 0, 1, 0}},
-      {"grid of odd tiles, irot 90", {orient[6], 1, 1, 0}},
-      {"grid with a non-grid alpha of another size", {NULL, 0, 0, 1}},
-      {"grid with a non-grid alpha, irot 270, imir 0", {orient[5], 2, 0, 1}},
+      {"grid clap even", {set1, 1, 0, 0, 0}},
+      {"grid clap odd", {set2, 1, 0, 0, 0}},
+      {"grid irot 90 then clap", {set3, 2, 0, 0, 0}},
+      {"grid clap odd, irot 270, imir 1", {set4, 3, 0, 0, 0}},
+      {"grid clap even, irot 180, imir 0", {set5, 3, 0, 0, 0}},
+      {"grid clap 1x1, irot 90", {set6, 2, 0, 0, 0}},
+      {"grid of odd tiles", {NULL, 0, 1, 0, 0}},
+      {"grid of odd tiles, irot 90", {orient[6], 1, 1, 0, 0}},
+      {"grid with a non-grid alpha of another size", {NULL, 0, 0, 1, 0}},
+      {"grid with a non-grid alpha, irot 270, imir 0", {orient[5], 2, 0, 1, 0}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    compare_rewrite(cases[i].name, grid, size, &cases[i].rw, t, 2);
+    compare_rewrite(cases[i].name, grid, size, &cases[i].rw, t, 2, 0);
   free(grid);
 
-  /* The camera grid: 2x2 tiles of 2176x1472, 10-bit 4:2:2, the canvas
-   * cutting into the right and bottom tiles; turned a quarter each way
-   * (4:2:2 YCbCr output then re-sites chroma: the fallback) and mirrored. */
+  /* The camera grid, 10-bit 4:2:2, cut to its first row of tiles (two of
+   * 2176x1472, the canvas 4240x1000 cutting into the right one): turned a
+   * quarter and mirrored it is walked by columns of tiles across the seam;
+   * in YCbCr the quarter turn re-sites 4:2:2 chroma (the fallback). */
   char path[4096];
   snprintf(path, sizeof path, "%s/heif/camera/sony_a7s3_10bit_4240x2832.hif", corpus ? corpus : "");
   uint8_t *cam = corpus && !g_quick ? read_whole_file(path, &size) : NULL;
   if (cam) {
-    const xform r1[] = {{'r', 1, {0}}}, r3m[] = {{'r', 3, {0}}, {'m', 0, {0}}};
-    rewrite a = {r1, 1, 0, 0}, b = {r3m, 2, 0, 0};
-    compare_rewrite("camera 4:2:2 grid irot 90", cam, size, &a, t, 2);
-    compare_rewrite("camera 4:2:2 grid irot 270 imir 0", cam, size, &b, t, 2);
+    const xform r1m[] = {{'r', 1, {0}}, {'m', 1, {0}}};
+    rewrite a = {r1m, 2, 0, 0, 1000};
+    compare_rewrite("camera 4:2:2 grid row, irot 90, imir 1", cam, size, &a, t, 2, 2u | 4u);
     free(cam);
   }
 }
@@ -799,7 +822,7 @@ static void test_alloc(void) {
   const xform turn[] = {{'r', 1, {0}}};
   xform c = clap_at(150, 100, 66, 2, 60, 90);
   const xform crop[] = {c, {'m', 1, {0}}};
-  rewrite r1 = {turn, 1, 0, 0}, r2 = {crop, 2, 0, 0};
+  rewrite r1 = {turn, 1, 0, 0, 0}, r2 = {crop, 2, 0, 0, 0};
   size_t n1 = 0, n2 = 0;
   uint8_t *f1 = rewrite_file(grid, size, &r1, &n1), *f2 = rewrite_file(grid, size, &r2, &n2);
   alloc_case cases[2];
@@ -853,10 +876,10 @@ static int progress_cb(void *opaque, uint32_t done, uint32_t total) {
 
 static void test_cancel(void) {
   size_t size = 0;
-  uint8_t *grid = make_grid_file(301, 203, 64, &size);
+  uint8_t *grid = make_grid_file(301, 203, 128, &size);
   if (!grid) return;
   const xform turn[] = {{'r', 3, {0}}};
-  rewrite rw = {turn, 1, 0, 0};
+  rewrite rw = {turn, 1, 0, 0, 0};
   size_t n = 0;
   uint8_t *file = rewrite_file(grid, size, &rw, &n);
   heic_allocator *alloc = NULL;
@@ -922,18 +945,31 @@ static void test_cancel(void) {
 /* peak                                                                 */
 /* ------------------------------------------------------------------ */
 
-/* A sink that only reads the samples. */
-static int sink_touch(void *opaque, const heic_rows_band *b) {
-  uint64_t *sum = opaque;
+/* A sink that hashes the interleaved rows (FNV-1a), as image_hash does. */
+static int sink_hash(void *opaque, const heic_rows_band *b) {
+  uint64_t *h = opaque;
   size_t bytes = (size_t)b->plane_width[0] * (size_t)b->info->components * (b->info->bit_depth > 8 ? 2 : 1);
-  for (uint32_t r = 0; r < b->plane_rows[0]; r++) *sum += b->planes[0][r * b->strides[0] + bytes / 2];
+  for (uint32_t r = 0; r < b->plane_rows[0]; r++)
+    for (size_t x = 0; x < bytes; x++) *h = (*h ^ b->planes[0][r * b->strides[0] + x]) * 1099511628211ULL;
   return 0;
 }
 
+static uint64_t image_hash(const heic_image *img) {
+  uint64_t h = 1469598103934665603ULL;
+  size_t stride = 0;
+  uint32_t w = 0, rows = 0;
+  const uint8_t *p = heic_image_plane(img, HEIC_PLANE_INTERLEAVED, &stride, &w, &rows);
+  size_t bytes = (size_t)w * (size_t)heic_image_components(img) * (heic_image_bit_depth(img) > 8 ? 2 : 1);
+  for (uint32_t r = 0; p && r < rows; r++)
+    for (size_t x = 0; x < bytes; x++) h = (h ^ p[r * stride + x]) * 1099511628211ULL;
+  return h;
+}
+
 /* The context allocator's peak over reading the file and decoding its
- * primary image whole (with the image) or streamed. */
+ * primary image (RGB) whole (with the image) or streamed; *hash gets a
+ * hash of the output. */
 static size_t measure_peak(const uint8_t *data, size_t size, int streamed, const heic_decode_options *o,
-                           double *seconds) {
+                           double *seconds, uint64_t *hash) {
   heic_allocator *alloc = NULL;
   heic_context *ctx = NULL;
   heic_image *img = NULL;
@@ -945,13 +981,14 @@ static size_t measure_peak(const uint8_t *data, size_t size, int streamed, const
   double t0 = now_seconds();
   heic_status st = heic_context_new(&ctx, &cfg);
   if (st == HEIC_OK) st = heic_context_read_memory(ctx, data, size);
-  uint64_t sum = 0;
-  heic_rows_sink sink = {NULL, sink_touch, &sum};
+  *hash = 1469598103934665603ULL;
+  heic_rows_sink sink = {NULL, sink_hash, hash};
   if (st == HEIC_OK)
     st = streamed ? heic_context_decode_item_rows(ctx, heic_context_primary_item(ctx), o, &sink)
                   : heic_context_decode_item(ctx, heic_context_primary_item(ctx), o, &img);
   if (st != HEIC_OK) FAIL("peak: decode failed: %s: %s", heic_status_string(st), heic_context_last_error(ctx));
   *seconds = now_seconds() - t0;
+  if (img) *hash = image_hash(img);
   heic_image_free(&img);
   heic_context_free(&ctx);
   size_t peak = heic_allocator_peak_bytes(alloc);
@@ -972,8 +1009,10 @@ static void test_peak(const char *corpus) {
   heic_decode_options o;
   heic_decode_options_init(&o);
   double tw = 0, ts = 0;
-  size_t whole = measure_peak(data, size, 0, &o, &tw);
-  size_t streamed = measure_peak(data, size, 1, &o, &ts);
+  uint64_t hw = 0, hs = 0;
+  size_t whole = measure_peak(data, size, 0, &o, &tw, &hw);
+  size_t streamed = measure_peak(data, size, 1, &o, &ts, &hs);
+  CHECK(hw == hs); /* the default decode, the same both ways */
   printf("peak: 12 MP iPhone grid to RGB: whole %.1f MB (%.2f s), streamed %.1f MB (%.2f s); file %.1f MB\n",
          whole / mb, tw, streamed / mb, ts, size / mb);
   CHECK(streamed > 0 && streamed < 40 * 1024 * 1024);
@@ -981,12 +1020,12 @@ static void test_peak(const char *corpus) {
   /* Bilinear and turned a quarter (the walk along columns of tiles). */
   if (!g_quick) {
     const xform turn[] = {{'r', 1, {0}}};
-    rewrite rw = {turn, 1, 0, 0};
+    rewrite rw = {turn, 1, 0, 0, 0};
     size_t n = 0;
     uint8_t *file = rewrite_file(data, size, &rw, &n);
     o.upsampling = HEIC_UPSAMPLING_BILINEAR;
     if (file) {
-      streamed = measure_peak(file, n, 1, &o, &ts);
+      streamed = measure_peak(file, n, 1, &o, &ts, &hs);
       printf("peak: the same turned a quarter, bilinear: streamed %.1f MB (%.2f s)\n", streamed / mb, ts);
       CHECK(streamed > 0 && streamed < 40 * 1024 * 1024);
     }
