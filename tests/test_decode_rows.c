@@ -227,6 +227,13 @@ static heic_status stream(heic_context *ctx, uint32_t id, const heic_decode_opti
   return heic_context_decode_item_rows(ctx, id, o, &sink);
 }
 
+/* Field by field: the struct has padding. */
+static int nclx_equal(const heic_nclx *a, const heic_nclx *b) {
+  return a->colour_primaries == b->colour_primaries &&
+         a->transfer_characteristics == b->transfer_characteristics &&
+         a->matrix_coefficients == b->matrix_coefficients && a->full_range == b->full_range;
+}
+
 /* Whether the collected bands are img, row for row; describes the first
  * difference in why. */
 static int same_as_image(const collect *c, const heic_image *img, char *why, size_t why_size) {
@@ -245,14 +252,17 @@ static int same_as_image(const collect *c, const heic_image *img, char *why, siz
       in->bit_depth != heic_image_bit_depth(img) || in->has_alpha != heic_image_has_alpha(img) ||
       in->premultiplied != heic_image_alpha_premultiplied(img) ||
       in->components != heic_image_components(img) ||
-      memcmp(&in->nclx, &n, sizeof(n)) != 0) {
+      !nclx_equal(&in->nclx, &n)) {
     snprintf(why, why_size,
-             "info %ux%u layout %d chroma %d depth %d alpha %d prem %d comps %d, image %ux%u layout %d "
-             "chroma %d depth %d alpha %d prem %d comps %d",
+             "info %ux%u layout %d chroma %d depth %d alpha %d prem %d comps %d nclx %u/%u/%u/%u, "
+             "image %ux%u layout %d chroma %d depth %d alpha %d prem %d comps %d nclx %u/%u/%u/%u",
              in->width, in->height, in->layout, in->chroma, in->bit_depth, in->has_alpha,
-             in->premultiplied, in->components, heic_image_width(img), heic_image_height(img),
-             heic_image_layout(img), heic_image_chroma(img), heic_image_bit_depth(img),
-             heic_image_has_alpha(img), heic_image_alpha_premultiplied(img), heic_image_components(img));
+             in->premultiplied, in->components, in->nclx.colour_primaries,
+             in->nclx.transfer_characteristics, in->nclx.matrix_coefficients, in->nclx.full_range,
+             heic_image_width(img), heic_image_height(img), heic_image_layout(img),
+             heic_image_chroma(img), heic_image_bit_depth(img), heic_image_has_alpha(img),
+             heic_image_alpha_premultiplied(img), heic_image_components(img), n.colour_primaries,
+             n.transfer_characteristics, n.matrix_coefficients, n.full_range);
     return 0;
   }
   for (int i = 0; i < 4; i++) {
