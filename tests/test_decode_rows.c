@@ -450,15 +450,20 @@ static void compare_dir(const char *dir, size_t max_size, tally *t, int *files) 
 
 static const char *const k_fast[] = {"preset=fast", NULL};
 
-/* An RGBA picture with gradients, texture and a varying alpha, encoded as
- * a grid of tiles of `tile` (with a grid alpha image and a thumbnail). */
-static uint8_t *make_grid_file(uint32_t w, uint32_t h, uint32_t tile, size_t *size) {
+/* A picture with gradients, texture and (RGBA) a varying alpha, encoded as
+ * a grid of tiles of `tile` (with a grid alpha image and a thumbnail):
+ * 8-bit RGBA when chroma is 4:4:4, else YCbCr input of that chroma and
+ * depth (kept as it is by the encoder, no alpha). */
+static uint8_t *make_grid_file_fmt(uint32_t w, uint32_t h, uint32_t tile, heic_chroma chroma, int depth,
+                                   size_t *size) {
   heic_image *img = NULL;
   heic_context *ctx = NULL;
   heic_buffer *file = NULL;
   uint8_t *copy = NULL;
-  heic_status st = heic_image_new(&img, NULL, w, h, HEIC_LAYOUT_RGB, HEIC_CHROMA_444, 8, 1);
-  if (st == HEIC_OK) {
+  int rgb = chroma == HEIC_CHROMA_444;
+  heic_status st = heic_image_new(&img, NULL, w, h, rgb ? HEIC_LAYOUT_RGB : HEIC_LAYOUT_YCBCR, chroma,
+                                  depth, rgb);
+  if (st == HEIC_OK && rgb) {
     size_t stride = 0;
     uint8_t *p = heic_image_plane_mut(img, HEIC_PLANE_INTERLEAVED, &stride);
     for (uint32_t y = 0; y < h; y++)
@@ -471,6 +476,23 @@ static uint8_t *make_grid_file(uint32_t w, uint32_t h, uint32_t tile, size_t *si
         px[2] = (uint8_t)((x * 7 + y * 13) & 255);
         px[3] = (uint8_t)(y * 255 / h);
       }
+  } else if (st == HEIC_OK) {
+    uint32_t maxv = (1u << depth) - 1;
+    for (int i = 0; i < 3; i++) {
+      size_t stride = 0;
+      uint8_t *p = heic_image_plane_mut(img, (heic_plane_id)i, &stride);
+      if (!p) continue;
+      uint32_t pw = i && chroma != HEIC_CHROMA_444 ? (w + 1) / 2 : w;
+      uint32_t ph = i && chroma == HEIC_CHROMA_420 ? (h + 1) / 2 : h;
+      for (uint32_t y = 0; y < ph; y++)
+        for (uint32_t x = 0; x < pw; x++) {
+          uint32_t v = i == 0 ? (x * 5 + y * 3) % (maxv + 1) : (((x / 2 + y / 3) & 1) ? maxv * 7 / 8 : maxv / 8);
+          if (depth > 8) ((uint16_t *)(void *)(p + y * stride))[x] = (uint16_t)v;
+          else p[y * stride + x] = (uint8_t)v;
+        }
+    }
+  }
+  if (st == HEIC_OK) {
     heic_context_config cfg;
     heic_context_config_init(&cfg);
     cfg.threads = 2;
@@ -499,6 +521,10 @@ static uint8_t *make_grid_file(uint32_t w, uint32_t h, uint32_t tile, size_t *si
   return copy;
 }
 
+static uint8_t *make_grid_file(uint32_t w, uint32_t h, uint32_t tile, size_t *size) {
+  return make_grid_file_fmt(w, h, tile, HEIC_CHROMA_444, 8, size);
+}
+
 /* A transformation to write. */
 typedef struct xform {
   char kind; /* 'c' clap, 'r' irot, 'm' imir */
@@ -512,6 +538,7 @@ typedef struct rewrite {
   int odd_tiles;     /* ispe of the primary's tiles one smaller: tiles of odd size */
   int thumb_alpha;   /* the thumbnail (not a grid, another size) becomes the primary's alpha */
   uint32_t one_row;  /* > 0: the primary grid keeps only its first row of tiles, this high */
+  uint32_t alpha_w, alpha_h; /* > 0: the canvas of the grid alpha image (then scaled) */
 } rewrite;
 
 /* A clap of w x h whose top-left corner is at (x, y) of a W x H image. */
@@ -593,6 +620,12 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
         d[6] = (uint8_t)(rw->one_row >> 8);
         d[7] = (uint8_t)rw->one_row;
       }
+      if (rw->alpha_w && it->id == old_alpha && n == 8) {
+        d[4] = (uint8_t)(rw->alpha_w >> 8);
+        d[5] = (uint8_t)rw->alpha_w;
+        d[6] = (uint8_t)(rw->alpha_h >> 8);
+        d[7] = (uint8_t)rw->alpha_h;
+      }
       st = hf_writer_set_item_data(w, map[i], d, n, it->construction_method == 1, &err);
       hc_free(&mem, d);
       if (st != HEIC_OK) goto done;
@@ -603,8 +636,10 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
       switch (p->type) {
         case HF_4CC('i', 's', 'p', 'e'): {
           uint32_t sub = rw->odd_tiles && is_tile ? 1 : 0;
-          uint32_t h = rw->one_row && it->id == primary ? rw->one_row : p->u.ispe.height - sub;
-          TRY(hf_writer_add_ispe(w, map[i], p->u.ispe.width - sub, h, &err));
+          uint32_t wd = p->u.ispe.width - sub, h = p->u.ispe.height - sub;
+          if (rw->one_row && it->id == primary) h = rw->one_row;
+          if (rw->alpha_w && it->id == old_alpha) wd = rw->alpha_w, h = rw->alpha_h;
+          TRY(hf_writer_add_ispe(w, map[i], wd, h, &err));
           break;
         }
         case HF_4CC('p', 'i', 'x', 'i'):
@@ -728,7 +763,7 @@ static void test_synthetic(const char *corpus, tally *t) {
   };
   static const int orient_n[8] = {1, 1, 1, 2, 1, 2, 1, 2};
   for (int o = 0; o < 8; o++) {
-    rewrite rw = {orient[o], orient_n[o], 0, 0, 0};
+    rewrite rw = {.xf = orient[o], .nxf = orient_n[o]};
     snprintf(label, sizeof label, "grid orientation %d", o + 2);
     compare_rewrite(label, grid, size, &rw, t, o & 1 ? 1 : 2, 0);
   }
@@ -749,20 +784,41 @@ static void test_synthetic(const char *corpus, tally *t) {
     const char *name;
     rewrite rw;
   } cases[] = {
-      {"grid clap even", {set1, 1, 0, 0, 0}},
-      {"grid clap odd", {set2, 1, 0, 0, 0}},
-      {"grid irot 90 then clap", {set3, 2, 0, 0, 0}},
-      {"grid clap odd, irot 270, imir 1", {set4, 3, 0, 0, 0}},
-      {"grid clap even, irot 180, imir 0", {set5, 3, 0, 0, 0}},
-      {"grid clap 1x1, irot 90", {set6, 2, 0, 0, 0}},
-      {"grid of odd tiles", {NULL, 0, 1, 0, 0}},
-      {"grid of odd tiles, irot 90", {orient[6], 1, 1, 0, 0}},
-      {"grid with a non-grid alpha of another size", {NULL, 0, 0, 1, 0}},
-      {"grid with a non-grid alpha, irot 270, imir 0", {orient[5], 2, 0, 1, 0}},
+      {"grid clap even", {.xf = set1, .nxf = 1}},
+      {"grid clap odd", {.xf = set2, .nxf = 1}},
+      {"grid irot 90 then clap", {.xf = set3, .nxf = 2}},
+      {"grid clap odd, irot 270, imir 1", {.xf = set4, .nxf = 3}},
+      {"grid clap even, irot 180, imir 0", {.xf = set5, .nxf = 3}},
+      {"grid clap 1x1, irot 90", {.xf = set6, .nxf = 2}},
+      {"grid of odd tiles", {.odd_tiles = 1}},
+      {"grid of odd tiles, irot 90", {.xf = orient[6], .nxf = 1, .odd_tiles = 1}},
+      {"grid with a non-grid alpha of another size", {.thumb_alpha = 1}},
+      {"grid with a non-grid alpha, irot 270, imir 0", {.xf = orient[5], .nxf = 2, .thumb_alpha = 1}},
+      {"grid with a grid alpha of another size", {.alpha_w = 250, .alpha_h = 170}},
+      {"grid with a grid alpha of another size, irot 90, clap",
+       {.xf = set3, .nxf = 2, .alpha_w = 310, .alpha_h = 220}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     compare_rewrite(cases[i].name, grid, size, &cases[i].rw, t, 2, 0);
   free(grid);
+
+  /* 10-bit, from YCbCr input (the builtin encoder codes 4:2:0 only: 4:2:2
+   * comes from the camera grid below, 4:0:0 and 4:4:4 from the samples). */
+  static const struct {
+    heic_chroma chroma;
+    int depth;
+    const char *name;
+  } fmts[] = {{HEIC_CHROMA_420, 10, "10-bit 4:2:0"}};
+  for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+    uint8_t *g = make_grid_file_fmt(301, 203, 128, fmts[f].chroma, fmts[f].depth, &size);
+    if (!g) continue;
+    rewrite a = {.xf = set5, .nxf = 3}, b = {.xf = set4, .nxf = 3};
+    snprintf(label, sizeof label, "%s grid, clap even, irot 180, imir 0", fmts[f].name);
+    compare_rewrite(label, g, size, &a, t, 2, 0);
+    snprintf(label, sizeof label, "%s grid, clap odd, irot 270, imir 1", fmts[f].name);
+    compare_rewrite(label, g, size, &b, t, 2, 0);
+    free(g);
+  }
 
   /* The camera grid, 10-bit 4:2:2, cut to its first row of tiles (two of
    * 2176x1472, the canvas 4240x1000 cutting into the right one): turned a
@@ -773,7 +829,7 @@ static void test_synthetic(const char *corpus, tally *t) {
   uint8_t *cam = corpus && !g_quick ? read_whole_file(path, &size) : NULL;
   if (cam) {
     const xform r1m[] = {{'r', 1, {0}}, {'m', 1, {0}}};
-    rewrite a = {r1m, 2, 0, 0, 1000};
+    rewrite a = {.xf = r1m, .nxf = 2, .one_row = 1000};
     compare_rewrite("camera 4:2:2 grid row, irot 90, imir 1", cam, size, &a, t, 2, 2u | 4u);
     free(cam);
   }
@@ -832,7 +888,7 @@ static void test_alloc(void) {
   const xform turn[] = {{'r', 1, {0}}};
   xform c = clap_at(150, 100, 66, 2, 60, 90);
   const xform crop[] = {c, {'m', 1, {0}}};
-  rewrite r1 = {turn, 1, 0, 0, 0}, r2 = {crop, 2, 0, 0, 0};
+  rewrite r1 = {.xf = turn, .nxf = 1}, r2 = {.xf = crop, .nxf = 2};
   size_t n1 = 0, n2 = 0;
   uint8_t *f1 = rewrite_file(grid, size, &r1, &n1), *f2 = rewrite_file(grid, size, &r2, &n2);
   alloc_case cases[2];
@@ -889,7 +945,7 @@ static void test_cancel(void) {
   uint8_t *grid = make_grid_file(301, 203, 128, &size);
   if (!grid) return;
   const xform turn[] = {{'r', 3, {0}}};
-  rewrite rw = {turn, 1, 0, 0, 0};
+  rewrite rw = {.xf = turn, .nxf = 1};
   size_t n = 0;
   uint8_t *file = rewrite_file(grid, size, &rw, &n);
   heic_allocator *alloc = NULL;
@@ -1030,7 +1086,7 @@ static void test_peak(const char *corpus) {
   /* Bilinear and turned a quarter (the walk along columns of tiles). */
   if (!g_quick) {
     const xform turn[] = {{'r', 1, {0}}};
-    rewrite rw = {turn, 1, 0, 0, 0};
+    rewrite rw = {.xf = turn, .nxf = 1};
     size_t n = 0;
     uint8_t *file = rewrite_file(data, size, &rw, &n);
     o.upsampling = HEIC_UPSAMPLING_BILINEAR;
