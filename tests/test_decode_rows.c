@@ -3,6 +3,11 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * usage: test_decode_rows [--quick] DATA_DIR [CORPUS_DIR]
+ *        test_decode_rows --peak-big[-whole] CORPUS_DIR
+ *
+ * (--peak-big: not a ctest; the iPhone grid's tiles named over and over
+ * as a 200 MP grid, the streamed peak printed, and with -whole the whole
+ * decode's, which needs 2.4 GB.)
  *
  * same       Every image (top-level, thumbnails, alpha) of every sample in
  *            DATA_DIR and of every HEIF file under CORPUS_DIR/heif (when
@@ -539,6 +544,9 @@ typedef struct rewrite {
   int thumb_alpha;   /* the thumbnail (not a grid, another size) becomes the primary's alpha */
   uint32_t one_row;  /* > 0: the primary grid keeps only its first row of tiles, this high */
   uint32_t alpha_w, alpha_h; /* > 0: the canvas of the grid alpha image (then scaled) */
+  /* > 0: the primary grid becomes big_cols x big_rows tiles, its tiles
+   * named over and over, for a canvas of big_w x big_h */
+  uint32_t big_cols, big_rows, big_w, big_h;
 } rewrite;
 
 /* A clap of w x h whose top-left corner is at (x, y) of a W x H image. */
@@ -620,6 +628,14 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
         d[6] = (uint8_t)(rw->one_row >> 8);
         d[7] = (uint8_t)rw->one_row;
       }
+      if (rw->big_cols && it->id == primary && n == 8) {
+        d[2] = (uint8_t)(rw->big_rows - 1);
+        d[3] = (uint8_t)(rw->big_cols - 1);
+        d[4] = (uint8_t)(rw->big_w >> 8);
+        d[5] = (uint8_t)rw->big_w;
+        d[6] = (uint8_t)(rw->big_h >> 8);
+        d[7] = (uint8_t)rw->big_h;
+      }
       if (rw->alpha_w && it->id == old_alpha && n == 8) {
         d[4] = (uint8_t)(rw->alpha_w >> 8);
         d[5] = (uint8_t)rw->alpha_w;
@@ -639,6 +655,7 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
           uint32_t wd = p->u.ispe.width - sub, h = p->u.ispe.height - sub;
           if (rw->one_row && it->id == primary) h = rw->one_row;
           if (rw->alpha_w && it->id == old_alpha) wd = rw->alpha_w, h = rw->alpha_h;
+          if (rw->big_cols && it->id == primary) wd = rw->big_w, h = rw->big_h;
           TRY(hf_writer_add_ispe(w, map[i], wd, h, &err));
           break;
         }
@@ -689,11 +706,15 @@ static uint8_t *rewrite_file(const uint8_t *data, size_t size, const rewrite *rw
     if (rw->thumb_alpha && ((ref->type == HF_4CC('a', 'u', 'x', 'l') && ref->from == old_alpha) ||
                             (ref->type == HF_4CC('t', 'h', 'm', 'b') && ref->from == thumb)))
       continue;
-    uint32_t to[512];
-    if (ref->count > 512) abort();
+    static uint32_t to[65536];
+    uint32_t count = ref->count;
+    if (rw->big_cols && ref->from == primary && ref->type == HF_4CC('d', 'i', 'm', 'g'))
+      count = rw->big_cols * rw->big_rows;
+    if (count > 65536) abort();
     const hf_item *from = hf_find_item(&f, ref->from);
-    for (uint32_t k = 0; k < ref->count; k++) to[k] = map[hf_item_index(&f, hf_find_item(&f, ref->to[k]))];
-    TRY(hf_writer_add_ref(w, ref->type, map[hf_item_index(&f, from)], to, ref->count, &err));
+    for (uint32_t k = 0; k < count; k++)
+      to[k] = map[hf_item_index(&f, hf_find_item(&f, ref->to[k % ref->count]))];
+    TRY(hf_writer_add_ref(w, ref->type, map[hf_item_index(&f, from)], to, count, &err));
   }
   if (rw->thumb_alpha) {
     uint32_t to = map[hf_item_index(&f, hf_find_item(&f, primary))];
@@ -1044,6 +1065,9 @@ static size_t measure_peak(const uint8_t *data, size_t size, int streamed, const
   heic_context_config_init(&cfg);
   cfg.allocator = alloc;
   cfg.threads = 2;
+  /* --peak-big names each tile many times; and needs 2.4 GB whole. */
+  cfg.limits.max_item_decodes = 1000;
+  cfg.limits.max_memory = (uint64_t)8 << 30;
   double t0 = now_seconds();
   heic_status st = heic_context_new(&ctx, &cfg);
   if (st == HEIC_OK) st = heic_context_read_memory(ctx, data, size);
@@ -1138,8 +1162,42 @@ static void test_arguments(const char *data_dir) {
   heic_context_free(&ctx);
 }
 
+/* Not part of the ctest: the iPhone grid's tiles repeated into a 200 MP
+ * grid (32x24 tiles, 16384x12288), its peak streamed and whole. */
+static void test_peak_big(const char *corpus, int whole_too) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/heif/iphone/iphone13promax_4032x3024.heic", corpus);
+  size_t size = 0, n = 0;
+  uint8_t *data = read_whole_file(path, &size);
+  if (!data) {
+    FAIL("%s not found", path);
+    return;
+  }
+  rewrite rw = {.big_cols = 32, .big_rows = 24, .big_w = 16384, .big_h = 12288};
+  uint8_t *file = rewrite_file(data, size, &rw, &n);
+  const double mb = 1024.0 * 1024.0;
+  heic_decode_options o;
+  heic_decode_options_init(&o);
+  double ts = 0, tw = 0;
+  uint64_t hs = 0, hw = 0;
+  size_t streamed = file ? measure_peak(file, n, 1, &o, &ts, &hs) : 0;
+  printf("peak: 200 MP grid (16384x12288, 768 tiles) to RGB: streamed %.1f MB (%.1f s)\n", streamed / mb, ts);
+  if (whole_too && file) {
+    size_t whole = measure_peak(file, n, 0, &o, &tw, &hw);
+    printf("peak: 200 MP grid to RGB: whole %.1f MB (%.1f s); %s\n", whole / mb, tw,
+           hw == hs ? "same output" : "OUTPUTS DIFFER");
+    CHECK(hw == hs);
+  }
+  free(file);
+  free(data);
+}
+
 int main(int argc, char **argv) {
   int a = 1;
+  if (a + 1 < argc && !strncmp(argv[a], "--peak-big", 10)) {
+    test_peak_big(argv[a + 1], !strcmp(argv[a], "--peak-big-whole"));
+    return g_failures ? 1 : 0;
+  }
   if (a < argc && !strcmp(argv[a], "--quick")) {
     g_quick = 1;
     a++;
