@@ -779,14 +779,20 @@ static heic_status init_maps(rows_dec *j) {
   j->ccw = j->cch = 0;
   if (!s->is_rgb && s->chroma != HEIC_CHROMA_400) {
     hx_chroma_size(s->chroma, s->width, s->height, &j->ccw, &j->cch);
-    /* A whole picture's chroma planes must be the size its format says,
-     * as hx_ycbcr_to_rgb() requires. */
     if (!s->grid) {
+      /* A whole picture's chroma planes as they are (what packing a YCbCr
+       * image copies); RGB output needs them the size the format says, as
+       * hx_ycbcr_to_rgb() does. */
       const hx_plane *cb = &s->strips[0].pic.planes[HX_CB], *cr = &s->strips[0].pic.planes[HX_CR];
-      if (!cb->data || !cr->data || cb->w != j->ccw || cb->h != j->cch || cr->w != j->ccw ||
-          cr->h != j->cch)
+      int fit = cb->data && cr->data && cb->w == j->ccw && cb->h == j->cch && cr->w == j->ccw &&
+                cr->h == j->cch;
+      if (j->rgb_out && !fit)
         return hc_fail(j->err, HEIC_ERR_INVALID_ARGUMENT,
                        "colour conversion: chroma planes are not %ux%u", j->ccw, j->cch);
+      if (!fit && (!cb->data || !cr->data || cb->w != cr->w || cb->h != cr->h))
+        return hc_fail(j->err, HEIC_ERR_INTERNAL, "item %u: chroma planes of different sizes", s->item);
+      j->ccw = cb->w;
+      j->cch = cb->h;
     }
   }
   ps_init(&j->chroma, j->ccw ? j->ccw : s->width, j->cch ? j->cch : s->height);
