@@ -17,13 +17,16 @@
  * of valid files.  An image the planning calls undecodable must fail to
  * decode.  On the first pass every decode is also made by the streaming
  * form (heic_context_decode_item_rows): its bands must be well formed
- * (start once, consecutive rows, each plane's rows complete) and, where
- * both forms succeed, describe the same image with the same samples - a
- * difference counts only where decoding whole again reproduces the whole
- * image, for the reason above.  The streaming form may succeed where the
- * whole one fails (tiles outside a clean aperture are never decoded), but
- * not fail where it succeeds, limits and memory aside.  Public API only,
- * so the target sees what an application sees.
+ * (start once, consecutive rows, each plane's rows complete, every sample
+ * readable) and, where both forms succeed, describe the same image.  Not
+ * the same samples, for the reason above: a damaged tile's samples are
+ * whatever libde265's buffers held, which differs between the two decodes
+ * (valgrind traces them to libde265's picture allocations), even when two
+ * whole decodes in a row happen to agree; tests/test_decode_rows.c
+ * compares the samples of valid files.  The streaming form may succeed
+ * where the whole one fails (tiles outside a clean aperture are never
+ * decoded), but not fail where it succeeds, limits and memory aside.
+ * Public API only, so the target sees what an application sees.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +148,7 @@ static int bands_rows(void *opaque, const heic_rows_band *band) {
                    band->plane_first_row[i] + band->plane_rows[i] <= b->rows[i],
                "plane %d: rows %u+%u of %u, expected row %u", i, band->plane_first_row[i],
                band->plane_rows[i], b->rows[i], b->next[i]);
+    fuzz_touch(band->planes[i], band->strides[i], b->row_bytes[i], band->plane_rows[i]);
     for (uint32_t r = 0; r < band->plane_rows[i]; r++)
       memcpy(b->planes[i] + (size_t)(band->plane_first_row[i] + r) * b->row_bytes[i],
              band->planes[i] + r * band->strides[i], b->row_bytes[i]);
@@ -159,33 +163,6 @@ static int nclx_equal(const heic_nclx *a, const heic_nclx *b) {
   return a->colour_primaries == b->colour_primaries &&
          a->transfer_characteristics == b->transfer_characteristics &&
          a->matrix_coefficients == b->matrix_coefficients && a->full_range == b->full_range;
-}
-
-/* Whether the bands hold img's samples (the description was compared). */
-static int bands_same_samples(const bands *b, const heic_image *img) {
-  for (int i = 0; i < 4; i++) {
-    size_t stride = 0;
-    uint32_t w = 0, h = 0;
-    const uint8_t *p = heic_image_plane(img, (heic_plane_id)i, &stride, &w, &h);
-    if (!p) continue;
-    for (uint32_t y = 0; y < h; y++)
-      if (memcmp(p + y * stride, b->planes[i] + y * b->row_bytes[i], b->row_bytes[i])) return 0;
-  }
-  return 1;
-}
-
-static int images_same(const heic_image *a, const heic_image *b) {
-  for (int i = 0; i < 4; i++) {
-    size_t sa = 0, sb = 0;
-    uint32_t wa = 0, ha = 0, wb = 0, hb = 0;
-    const uint8_t *pa = heic_image_plane(a, (heic_plane_id)i, &sa, &wa, &ha);
-    const uint8_t *pb = heic_image_plane(b, (heic_plane_id)i, &sb, &wb, &hb);
-    if (!pa != !pb || wa != wb || ha != hb) return 0;
-    size_t bytes = (size_t)wa * (size_t)heic_image_components(a) * (heic_image_bit_depth(a) > 8 ? 2 : 1);
-    for (uint32_t y = 0; pa && y < ha; y++)
-      if (memcmp(pa + y * sa, pb + y * sb, bytes)) return 0;
-  }
-  return 1;
 }
 
 static int status_may_vary(heic_status st);
@@ -222,12 +199,10 @@ static void stream_item(heic_context *ctx, uint32_t id, const heic_decode_option
                "item %u: streamed %ux%u depth %d alpha %d, whole %ux%u depth %d alpha %d", id,
                in->width, in->height, in->bit_depth, in->has_alpha, heic_image_width(img),
                heic_image_height(img), heic_image_bit_depth(img), heic_image_has_alpha(img));
-    if (!bands_same_samples(&b, img)) {
-      /* A bug only if the whole decode is itself reproducible. */
-      heic_image *again = NULL;
-      if (heic_context_decode_item(ctx, id, opts, &again) == HEIC_OK)
-        fuzz_check(!images_same(img, again), "item %u: the streamed samples differ from the whole image's", id);
-      heic_image_free(&again);
+    for (int i = 0; i < 4; i++) {
+      uint32_t w = 0, h = 0;
+      (void)heic_image_plane(img, (heic_plane_id)i, NULL, &w, &h);
+      fuzz_check(h == b.rows[i], "item %u plane %d: %u rows streamed, %u whole", id, i, b.rows[i], h);
     }
   }
   bands_free(&b);
