@@ -6,6 +6,7 @@
  *   heic_image.h   decoded pictures
  *   heic_context.h reading files, items, metadata, decoding
  *   heic_encode.h  encoding images and writing files
+ *   heic_stream.h  decoding an image in bands of rows
  *   heic_plugin.h  the codec plugin interface (for plugin authors)
  */
 #ifndef HEIC_HEIC_H
@@ -15,5 +16,6 @@
 #include "heic_image.h"
 #include "heic_context.h"
 #include "heic_encode.h"
+#include "heic_stream.h"
 
 #endif

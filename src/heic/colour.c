@@ -16,13 +16,6 @@
 #define FRAC 32
 #define CUNIT 8 /* upsampled chroma carries 3 fraction bits */
 
-typedef struct conv {
-  int64_t m[3][3]; /* rows R, G, B; columns Y, Cb8, Cr8 */
-  int64_t off[3];
-  int64_t mono_m, mono_off; /* 4:0:0: grey = range-expanded luma */
-  int32_t maxv;
-} conv;
-
 typedef struct kr_kb {
   double kr, kb;
 } kr_kb;
@@ -57,7 +50,10 @@ static int64_t to_fixed(double v) {
   return (int64_t)(s < 0 ? s - 0.5 : s + 0.5);
 }
 
-static void conv_init(conv *cv, const heic_nclx *nclx, int depth) {
+void hx_rgb_conv_init(hx_rgb_conv *cv, const heic_nclx *nclx, int depth, heic_chroma chroma,
+                      hx_upsampling up) {
+  cv->chroma = chroma;
+  cv->up = up;
   double maxv = (double)((1u << depth) - 1);
   double s = (double)(1u << (depth - 8));
   double mid = (double)(1u << (depth - 1));
@@ -98,6 +94,36 @@ static void conv_init(conv *cv, const heic_nclx *nclx, int depth) {
   cv->maxv = (int32_t)maxv;
 }
 
+void hx_rgb_conv_rows(const hx_rgb_conv *cv, uint32_t y, uint32_t ch, uint32_t *near, uint32_t *far) {
+  if (cv->chroma != HEIC_CHROMA_420) {
+    *near = *far = y;
+    return;
+  }
+  uint32_t cy = y >> 1;
+  *near = *far = cy;
+  if (cv->up == HX_UPSAMPLE_BILINEAR) {
+    /* Chroma rows sit between luma rows 2cy and 2cy+1: an even luma row
+     * is 1/4 of the way towards the row above, an odd one towards the
+     * row below. */
+    if (y & 1) *far = cy + 1 < ch ? cy + 1 : cy;
+    else *far = cy > 0 ? cy - 1 : 0;
+  }
+}
+
+void hx_rgb_conv_cols(const hx_rgb_conv *cv, uint32_t x0, uint32_t x1, uint32_t cw, uint32_t *c0,
+                      uint32_t *c1) {
+  if (cv->chroma == HEIC_CHROMA_444 || cv->chroma == HEIC_CHROMA_400) {
+    *c0 = x0;
+    *c1 = x1;
+    return;
+  }
+  *c0 = x0 >> 1;
+  uint32_t last = (x1 - 1) >> 1;
+  /* Bilinear odd columns also read the chroma column to their right. */
+  if (cv->up == HX_UPSAMPLE_BILINEAR && last + 1 < cw) last++;
+  *c1 = last + 1;
+}
+
 static inline uint16_t clamp_out(int64_t v, int32_t maxv) {
   /* Test the sign before shifting: a right shift of a negative value is
    * implementation-defined in C. */
@@ -106,48 +132,48 @@ static inline uint16_t clamp_out(int64_t v, int32_t maxv) {
   return (uint16_t)(v > maxv ? maxv : v);
 }
 
-/* Chroma row y of plane c at luma resolution, in 1/8 units, into out[0..w).
- * vtmp holds c->w entries. */
-static void upsample_row(const hx_plane *c, heic_chroma chroma, hx_upsampling up, uint32_t y,
-                         uint32_t w, int32_t *vtmp, int32_t *out) {
-  uint32_t cw = c->w;
+/* Chroma of luma columns [x0, x1) at luma resolution, in 1/8 units, into
+ * out[0 .. x1 - x0).  near/far: the chroma rows hx_rgb_conv_rows() named,
+ * element 0 being chroma column c0; vtmp holds c1 - c0 entries. */
+static void upsample_span(const hx_rgb_conv *cv, const uint16_t *near, const uint16_t *far,
+                          uint32_t c0, uint32_t c1, uint32_t cw, uint32_t x0, uint32_t x1,
+                          int32_t *vtmp, int32_t *out) {
   /* Vertical step, into 1/4 units. */
-  if (chroma == HEIC_CHROMA_420) {
-    uint32_t cy = y >> 1;
-    const uint16_t *r0 = c->data + (size_t)cy * c->stride;
-    if (up == HX_UPSAMPLE_BILINEAR) {
-      /* Chroma rows sit between luma rows 2cy and 2cy+1: an even luma row
-       * is 1/4 of the way towards the row above, an odd one towards the
-       * row below. */
-      uint32_t ny;
-      if (y & 1) ny = cy + 1 < c->h ? cy + 1 : cy;
-      else ny = cy > 0 ? cy - 1 : 0;
-      const uint16_t *r1 = c->data + (size_t)ny * c->stride;
-      for (uint32_t x = 0; x < cw; x++) vtmp[x] = 3 * (int32_t)r0[x] + (int32_t)r1[x];
-    } else {
-      for (uint32_t x = 0; x < cw; x++) vtmp[x] = 4 * (int32_t)r0[x];
-    }
+  if (cv->chroma == HEIC_CHROMA_420 && cv->up == HX_UPSAMPLE_BILINEAR) {
+    for (uint32_t j = 0; j < c1 - c0; j++) vtmp[j] = 3 * (int32_t)near[j] + (int32_t)far[j];
   } else {
-    const uint16_t *r0 = c->data + (size_t)y * c->stride;
-    for (uint32_t x = 0; x < cw; x++) vtmp[x] = 4 * (int32_t)r0[x];
+    for (uint32_t j = 0; j < c1 - c0; j++) vtmp[j] = 4 * (int32_t)near[j];
   }
   /* Horizontal step, into 1/8 units. */
-  if (chroma == HEIC_CHROMA_444) {
-    for (uint32_t x = 0; x < w; x++) out[x] = 2 * vtmp[x];
-  } else if (up == HX_UPSAMPLE_NEAREST) {
-    for (uint32_t x = 0; x < w; x++) out[x] = 2 * vtmp[x >> 1];
+  if (cv->chroma == HEIC_CHROMA_444) {
+    for (uint32_t x = x0; x < x1; x++) out[x - x0] = 2 * vtmp[x - c0];
+  } else if (cv->up == HX_UPSAMPLE_NEAREST) {
+    for (uint32_t x = x0; x < x1; x++) out[x - x0] = 2 * vtmp[(x >> 1) - c0];
   } else {
     /* Co-sited with even columns: odd columns are the mean of both sides. */
-    for (uint32_t x = 0; x < w; x++) {
+    for (uint32_t x = x0; x < x1; x++) {
       uint32_t cx = x >> 1;
-      if (!(x & 1)) out[x] = 2 * vtmp[cx];
-      else out[x] = vtmp[cx] + vtmp[cx + 1 < cw ? cx + 1 : cx];
+      if (!(x & 1)) out[x - x0] = 2 * vtmp[cx - c0];
+      else out[x - x0] = vtmp[cx - c0] + vtmp[(cx + 1 < cw ? cx + 1 : cx) - c0];
     }
   }
 }
 
-static void convert_row(const conv *cv, const uint16_t *yr, const int32_t *cb, const int32_t *cr,
-                        uint16_t *r, uint16_t *g, uint16_t *b, uint32_t w) {
+void hx_rgb_conv_span(const hx_rgb_conv *cv, const uint16_t *yr, const uint16_t *cb_near,
+                      const uint16_t *cb_far, const uint16_t *cr_near, const uint16_t *cr_far,
+                      uint32_t cw, uint32_t x0, uint32_t x1, int32_t *tmp, uint16_t *r, uint16_t *g,
+                      uint16_t *b) {
+  uint32_t w = x1 - x0;
+  if (cv->chroma == HEIC_CHROMA_400) {
+    for (uint32_t x = 0; x < w; x++)
+      r[x] = g[x] = b[x] = clamp_out(cv->mono_m * yr[x] + cv->mono_off, cv->maxv);
+    return;
+  }
+  uint32_t c0, c1;
+  hx_rgb_conv_cols(cv, x0, x1, cw, &c0, &c1);
+  int32_t *vt = tmp, *cb = tmp + (c1 - c0), *cr = cb + w;
+  upsample_span(cv, cb_near, cb_far, c0, c1, cw, x0, x1, vt, cb);
+  upsample_span(cv, cr_near, cr_far, c0, c1, cw, x0, x1, vt, cr);
   for (uint32_t x = 0; x < w; x++) {
     int64_t Y = yr[x], U = cb[x], V = cr[x];
     r[x] = clamp_out(cv->m[0][0] * Y + cv->m[0][1] * U + cv->m[0][2] * V + cv->off[0], cv->maxv);
@@ -181,8 +207,8 @@ heic_status hx_ycbcr_to_rgb(hx_picture *pic, const heic_nclx *nclx, hx_upsamplin
                      "colour conversion: chroma planes are not %ux%u", cw, ch);
   }
 
-  conv cv;
-  conv_init(&cv, nclx, pic->bit_depth);
+  hx_rgb_conv cv;
+  hx_rgb_conv_init(&cv, nclx, pic->bit_depth, pic->chroma, up);
   hx_plane rgb[3];
   memset(rgb, 0, sizeof(rgb));
   int32_t *tmp = NULL;
@@ -199,21 +225,24 @@ heic_status hx_ycbcr_to_rgb(hx_picture *pic, const heic_nclx *nclx, hx_upsamplin
     }
   }
 
-  const hx_plane *py = &pic->planes[HX_Y];
+  /* Row by row through the same span conversion the streaming decoder
+   * (decode_rows.c) uses on bands, so that both give identical samples. */
+  const hx_plane *py = &pic->planes[HX_Y], *pb = &pic->planes[HX_CB], *pr = &pic->planes[HX_CR];
   for (uint32_t y = 0; y < h; y++) {
     const uint16_t *yr = py->data + (size_t)y * py->stride;
     uint16_t *r = rgb[HX_R].data + (size_t)y * rgb[HX_R].stride;
     uint16_t *g = rgb[HX_G].data + (size_t)y * rgb[HX_G].stride;
     uint16_t *b = rgb[HX_B].data + (size_t)y * rgb[HX_B].stride;
-    if (mono) {
-      for (uint32_t x = 0; x < w; x++)
-        r[x] = g[x] = b[x] = clamp_out(cv.mono_m * yr[x] + cv.mono_off, cv.maxv);
-    } else {
-      int32_t *vt = tmp, *cbr = tmp + cw, *crr = tmp + cw + w;
-      upsample_row(&pic->planes[HX_CB], pic->chroma, up, y, w, vt, cbr);
-      upsample_row(&pic->planes[HX_CR], pic->chroma, up, y, w, vt, crr);
-      convert_row(&cv, yr, cbr, crr, r, g, b, w);
+    const uint16_t *bn = NULL, *bf = NULL, *rn = NULL, *rf = NULL;
+    if (!mono) {
+      uint32_t near, far;
+      hx_rgb_conv_rows(&cv, y, ch, &near, &far);
+      bn = pb->data + (size_t)near * pb->stride;
+      bf = pb->data + (size_t)far * pb->stride;
+      rn = pr->data + (size_t)near * pr->stride;
+      rf = pr->data + (size_t)far * pr->stride;
     }
+    hx_rgb_conv_span(&cv, yr, bn, bf, rn, rf, cw, 0, w, tmp, r, g, b);
   }
 
   for (int i = 0; i < 3; i++) {

@@ -44,6 +44,42 @@ typedef enum hx_upsampling { HX_UPSAMPLE_NEAREST, HX_UPSAMPLE_BILINEAR } hx_upsa
 HEIC_NODISCARD heic_status hx_ycbcr_to_rgb(hx_picture *pic, const heic_nclx *nclx,
                                            hx_upsampling up, hc_err *err);
 
+/* ---- row by row ----
+ * The conversion of hx_ycbcr_to_rgb() one span of a row at a time, for the
+ * streaming decoder (decode_rows.c), which holds only bands of a picture:
+ * hx_ycbcr_to_rgb() itself runs through these, so both give identical
+ * samples, including bilinear chroma read across tile seams (the caller
+ * hands over the chroma rows and columns of the whole picture that a span
+ * reads, wherever it keeps them). */
+typedef struct hx_rgb_conv {
+  int64_t m[3][3]; /* rows R, G, B; columns Y, Cb8, Cr8 (chroma in 1/8 units) */
+  int64_t off[3];
+  int64_t mono_m, mono_off; /* 4:0:0: grey = range-expanded luma */
+  int32_t maxv;
+  heic_chroma chroma;
+  hx_upsampling up;
+} hx_rgb_conv;
+
+/* For pictures of bit depth 8..16 in chroma format `chroma` (4:0:0 too). */
+void hx_rgb_conv_init(hx_rgb_conv *cv, const heic_nclx *nclx, int depth, heic_chroma chroma,
+                      hx_upsampling up);
+/* The chroma rows luma row y reads, in a picture with ch chroma rows: near
+ * and far (equal unless 4:2:0 bilinear). */
+void hx_rgb_conv_rows(const hx_rgb_conv *cv, uint32_t y, uint32_t ch, uint32_t *near, uint32_t *far);
+/* The chroma columns [*c0, *c1) that luma columns [x0, x1) (x0 < x1) read,
+ * in a picture with cw chroma columns. */
+void hx_rgb_conv_cols(const hx_rgb_conv *cv, uint32_t x0, uint32_t x1, uint32_t cw, uint32_t *c0,
+                      uint32_t *c1);
+/* Converts luma columns [x0, x1) of one row into r, g, b[0 .. x1 - x0).
+ * yr[0] is the luma sample of column x0; the four chroma rows are those
+ * hx_rgb_conv_rows() named, element 0 of each being chroma column c0 of
+ * hx_rgb_conv_cols() (all four unused, may be NULL, for 4:0:0).  tmp holds
+ * (c1 - c0) + 2 * (x1 - x0) entries. */
+void hx_rgb_conv_span(const hx_rgb_conv *cv, const uint16_t *yr, const uint16_t *cb_near,
+                      const uint16_t *cb_far, const uint16_t *cr_near, const uint16_t *cr_far,
+                      uint32_t cw, uint32_t x0, uint32_t x1, int32_t *tmp, uint16_t *r, uint16_t *g,
+                      uint16_t *b);
+
 /* Luma weights Kr, Kb of a matrix_coefficients value (BT.601 for unknown
  * ones; for 0, identity, the BT.601 weights too - callers handle identity). */
 void hx_matrix_kr_kb(uint16_t matrix, double *kr, double *kb);

@@ -25,6 +25,7 @@
 #include "codec_decode.h"
 #include "colour.h"
 #include "context.h"
+#include "decode.h"
 #include "decode_plan.h"
 #include "hevc_sps.h"
 #include "image.h"
@@ -36,19 +37,8 @@
 #define T_IOVL HF_4CC('i', 'o', 'v', 'l')
 #define T_IDEN HF_4CC('i', 'd', 'e', 'n')
 
-typedef struct decoder {
-  heic_context *ctx;
-  const heic_decode_options *opts;
-  hx_upsampling upsampling;
-  hx_plan plan;
-  atomic_uint_fast64_t pictures_done;
-  atomic_uint_fast64_t pixels_done; /* decoded so far, checked against plan.area_budget */
-  atomic_int cancelled;
-  hc_mutex lock;                    /* one progress call at a time */
-} decoder;
+typedef hx_decoder decoder;
 
-static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
-                               hc_err *err);
 static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err);
 
 void heic_decode_options_init(heic_decode_options *opts) {
@@ -65,7 +55,7 @@ static heic_status check_pixels(const heic_context *ctx, uint64_t w, uint64_t h,
   return HEIC_OK;
 }
 
-static heic_status get_pool(heic_context *ctx, hc_err *err) {
+heic_status hx_decoder_pool(heic_context *ctx, hc_err *err) {
   if (ctx->pool || ctx->threads <= 1) return HEIC_OK;
   return hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
 }
@@ -74,7 +64,7 @@ static uint32_t clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (ui
 
 /* Tells the caller's progress callback where the decode stands (one call
  * at a time, from whichever thread got here) and takes its answer. */
-static void report_progress(decoder *d, uint64_t done) {
+void hx_decoder_progress(decoder *d, uint64_t done) {
   if (!d->opts->progress) return;
   hc_mutex_lock(&d->lock);
   if (!atomic_load(&d->cancelled) &&
@@ -84,7 +74,7 @@ static void report_progress(decoder *d, uint64_t done) {
 }
 
 /* Checked before each piece of work: a cancelled decode starts nothing new. */
-static heic_status check_cancelled(const decoder *d, hc_err *err) {
+heic_status hx_decoder_check_cancelled(const decoder *d, hc_err *err) {
   return atomic_load(&d->cancelled) ? hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled") : HEIC_OK;
 }
 
@@ -98,7 +88,7 @@ static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, 
     return hc_fail(err, HEIC_ERR_INVALID_INPUT, "HEVC item %u has no hvcC property", it->id);
   const heic_decoder_plugin *plugin = hp_find_decoder(HEIC_CODEC_HEVC);
   if (!plugin) return hc_fail(err, HEIC_ERR_UNSUPPORTED, "no HEVC decoder plugin is available");
-  heic_status st = check_cancelled(d, err);
+  heic_status st = hx_decoder_check_cancelled(d, err);
   if (st != HEIC_OK) return st;
   uint8_t *data = NULL;
   size_t size = 0;
@@ -129,7 +119,7 @@ static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, 
     hx_picture_clear(out);
     return st;
   }
-  report_progress(d, atomic_fetch_add(&d->pictures_done, 1) + 1);
+  hx_decoder_progress(d, atomic_fetch_add(&d->pictures_done, 1) + 1);
   return HEIC_OK;
 }
 
@@ -149,12 +139,12 @@ static void decode_tile_task(void *arg, size_t i) {
   hc_err_clear(&job->errs[i]);
   /* Tiles carry their own alpha when their writer gave them one instead
    * of (or as well as) the grid. */
-  (void)decode_node(d, job->ids[i], !d->opts->no_alpha, job->depth, &job->pics[i], &job->errs[i]);
+  (void)hx_decode_node(d, job->ids[i], !d->opts->no_alpha, job->depth, &job->pics[i], &job->errs[i]);
 }
 
 /* Copies tile (at x0, y0 on the canvas) into canvas, clipped to the canvas. */
-static heic_status place_tile(hx_picture *canvas, const hx_picture *tile, uint32_t x0, uint32_t y0,
-                              uint32_t id, hc_err *err) {
+heic_status hx_place_tile(hx_picture *canvas, const hx_picture *tile, uint32_t x0, uint32_t y0,
+                          uint32_t id, hc_err *err) {
   if (tile->chroma != canvas->chroma || tile->bit_depth != canvas->bit_depth || tile->is_rgb)
     return hc_fail(err, HEIC_ERR_INVALID_INPUT,
                    "grid tile %u has a different chroma format or bit depth from the first tile", id);
@@ -183,7 +173,7 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
   const uint32_t *tiles;
   heic_status st = hx_grid_describe(ctx, it, &g, &tiles, err);
   uint32_t n = g.rows * g.cols;
-  if (st == HEIC_OK) st = get_pool(ctx, err);
+  if (st == HEIC_OK) st = hx_decoder_pool(ctx, err);
   if (st != HEIC_OK) return st;
 
   /* Tiles are decoded in batches of one per thread and copied into the
@@ -198,7 +188,7 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
   }
   uint32_t tile_w = 0, tile_h = 0;
   for (uint32_t first = 0; first < n && st == HEIC_OK; first += batch) {
-    st = check_cancelled(d, err);
+    st = hx_decoder_check_cancelled(d, err);
     if (st != HEIC_OK) break;
     uint32_t count = n - first < batch ? n - first : batch;
     tile_job job = {d, tiles + first, depth + 1, pics, errs};
@@ -230,7 +220,7 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
                      it->id, tiles[t], pics[i].width, pics[i].height, tile_w, tile_h);
         break;
       }
-      st = place_tile(out, &pics[i], (t % g.cols) * tile_w, (t / g.cols) * tile_h, tiles[t], err);
+      st = hx_place_tile(out, &pics[i], (t % g.cols) * tile_w, (t / g.cols) * tile_h, tiles[t], err);
     }
     for (uint32_t i = 0; i < count; i++) hx_picture_clear(&pics[i]);
   }
@@ -254,7 +244,7 @@ static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_p
   if (st != HEIC_OK) return st;
   uint32_t w = ov.width, h = ov.height;
   for (uint32_t k = 0; k < ov.layers && st == HEIC_OK; k++) {
-    st = check_cancelled(d, err);
+    st = hx_decoder_check_cancelled(d, err);
     if (st != HEIC_OK) break;
     int32_t ox, oy;
     hx_overlay_offset(&ov, k, &ox, &oy);
@@ -298,7 +288,7 @@ static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_p
 
 /* ---- transformations ---- */
 
-static heic_status apply_transforms(decoder *d, const hf_item *it, hx_picture *pic, hc_err *err) {
+heic_status hx_apply_transforms(decoder *d, const hf_item *it, hx_picture *pic, hc_err *err) {
   const hf_file *f = &d->ctx->file;
   heic_status st = HEIC_OK;
   for (uint32_t i = 0; i < it->assoc_count && st == HEIC_OK; i++) {
@@ -328,16 +318,11 @@ static heic_status apply_transforms(decoder *d, const hf_item *it, hx_picture *p
 
 /* ---- dispatch ---- */
 
-static heic_status attach_alpha(decoder *d, uint32_t alpha_id, int depth, hx_picture *pic, hc_err *err);
 
-/* The item's samples before its own transformations, with its alpha
- * auxiliary attached when with_alpha.  depth counts every kind of input
- * alike, so no path through tiles, layers, identity sources and alpha
- * planes goes deeper than the plan allowed (the plan has refused cycles;
- * this is the decoder's own guard). */
-static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
-                               hc_err *err) {
+heic_status hx_decode_check_item(decoder *d, uint32_t id, int depth, const hf_item **out_it,
+                                 hc_err *err) {
   const hf_file *f = &d->ctx->file;
+  *out_it = NULL;
   if (depth > HX_MAX_DERIVATION_DEPTH)
     return hc_fail(err, HEIC_ERR_INVALID_INPUT, "derived images nest deeper than %d levels",
                    HX_MAX_DERIVATION_DEPTH);
@@ -350,6 +335,20 @@ static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int dept
   const hf_property *ispe = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
   heic_status st = HEIC_OK;
   if (ispe && ispe->parsed) st = check_pixels(d->ctx, ispe->u.ispe.width, ispe->u.ispe.height, "image", err);
+  if (st == HEIC_OK) *out_it = it;
+  return st;
+}
+
+/* The item's samples before its own transformations, with its alpha
+ * auxiliary attached when with_alpha.  depth counts every kind of input
+ * alike, so no path through tiles, layers, identity sources and alpha
+ * planes goes deeper than the plan allowed (the plan has refused cycles;
+ * this is the decoder's own guard). */
+heic_status hx_decode_node(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
+                           hc_err *err) {
+  const hf_file *f = &d->ctx->file;
+  const hf_item *it;
+  heic_status st = hx_decode_check_item(d, id, depth, &it, err);
   if (st != HEIC_OK) return st;
   switch (it->type) {
     case T_HVC1: st = decode_coded(d, it, out, err); break;
@@ -358,14 +357,14 @@ static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int dept
     case T_IDEN: {
       uint32_t source;
       st = hx_iden_source(d->ctx, it, &source, err);
-      if (st == HEIC_OK) st = decode_node(d, source, 0, depth + 1, out, err);
-      if (st == HEIC_OK) st = apply_transforms(d, hf_find_item(f, source), out, err);
+      if (st == HEIC_OK) st = hx_decode_node(d, source, 0, depth + 1, out, err);
+      if (st == HEIC_OK) st = hx_apply_transforms(d, hf_find_item(f, source), out, err);
       break;
     }
     default: st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "item %u: unsupported image type", id);
   }
   uint32_t alpha = with_alpha && st == HEIC_OK ? hx_find_aux(f, id, hx_is_alpha_urn) : 0;
-  if (alpha) st = attach_alpha(d, alpha, depth + 1, out, err);
+  if (alpha) st = hx_attach_alpha(d, alpha, depth + 1, out, err);
   if (st != HEIC_OK) hx_picture_clear(out);
   return st;
 }
@@ -373,7 +372,7 @@ static heic_status decode_node(decoder *d, uint32_t id, int with_alpha, int dept
 /* Colour of an item: its nclx colr box; failing that the SPS VUI of its
  * coded data (as libheif does); failing that what H.265 infers for a
  * stream without VUI: unspecified matrix (treated as BT.601), limited range. */
-static heic_nclx item_nclx(const decoder *d, uint32_t id) {
+heic_nclx hx_decoder_nclx(const decoder *d, uint32_t id) {
   const heic_nclx *n = hx_item_nclx(&d->ctx->file, id);
   if (n) return *n;
   heic_nclx nclx = {2, 2, 2, 0};
@@ -387,25 +386,25 @@ static heic_nclx item_nclx(const decoder *d, uint32_t id) {
 
 static heic_status to_rgb(const decoder *d, uint32_t id, hx_picture *pic, hc_err *err) {
   if (pic->is_rgb) return HEIC_OK;
-  heic_nclx nclx = item_nclx(d, id);
+  heic_nclx nclx = hx_decoder_nclx(d, id);
   return hx_ycbcr_to_rgb(pic, &nclx, d->upsampling, err);
 }
 
 /* An input of an overlay: content, colour, own transformations. */
 static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err) {
-  heic_status st = decode_node(d, id, 0, depth, out, err);
+  heic_status st = hx_decode_node(d, id, 0, depth, out, err);
   if (st == HEIC_OK) st = to_rgb(d, id, out, err);
-  if (st == HEIC_OK && !d->opts->no_transform) st = apply_transforms(d, hf_find_item(&d->ctx->file, id), out, err);
+  if (st == HEIC_OK && !d->opts->no_transform) st = hx_apply_transforms(d, hf_find_item(&d->ctx->file, id), out, err);
   if (st != HEIC_OK) hx_picture_clear(out);
   return st;
 }
 
 /* Decodes the alpha item (at depth, like any other input) and attaches its
  * luma as plane 3 of pic, at pic's bit depth and size. */
-static heic_status attach_alpha(decoder *d, uint32_t alpha_id, int depth, hx_picture *pic, hc_err *err) {
+heic_status hx_attach_alpha(decoder *d, uint32_t alpha_id, int depth, hx_picture *pic, hc_err *err) {
   hx_picture a;
   memset(&a, 0, sizeof(a));
-  heic_status st = decode_node(d, alpha_id, 0, depth, &a, err);
+  heic_status st = hx_decode_node(d, alpha_id, 0, depth, &a, err);
   if (st != HEIC_OK) return st;
   hx_plane plane;
   st = hx_plane_alloc(&plane, pic->mem, pic->width, pic->height, err);
@@ -439,6 +438,19 @@ static hx_upsampling pick_upsampling(heic_upsampling u) {
   return u == HEIC_UPSAMPLING_BILINEAR ? HX_UPSAMPLE_BILINEAR : HX_UPSAMPLE_NEAREST;
 }
 
+void hx_decoder_init(decoder *d, heic_context *ctx, const heic_decode_options *opts) {
+  memset(d, 0, sizeof(*d));
+  d->ctx = ctx;
+  d->opts = opts;
+  d->upsampling = pick_upsampling(opts->upsampling);
+  atomic_init(&d->pictures_done, 0);
+  atomic_init(&d->pixels_done, 0);
+  atomic_init(&d->cancelled, 0);
+  hc_mutex_init(&d->lock);
+}
+
+void hx_decoder_destroy(decoder *d) { hc_mutex_destroy(&d->lock); }
+
 heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const heic_decode_options *opts,
                                      heic_image **out) {
   if (out) *out = NULL;
@@ -453,42 +465,35 @@ heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const hei
     return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "unknown output layout %d",
                                       (int)opts->layout));
   decoder d;
-  memset(&d, 0, sizeof(d));
-  d.ctx = ctx;
-  d.opts = opts;
-  d.upsampling = pick_upsampling(opts->upsampling);
-  atomic_init(&d.pictures_done, 0);
-  atomic_init(&d.pixels_done, 0);
-  atomic_init(&d.cancelled, 0);
-  hc_mutex_init(&d.lock);
+  hx_decoder_init(&d, ctx, opts);
   hc_err *err = &ctx->err;
   hx_picture pic;
   memset(&pic, 0, sizeof(pic));
   const hf_item *it = hf_find_item(&ctx->file, item);
   heic_status st = hx_plan_image(ctx, item, opts->no_alpha, &d.plan, err);
   if (st != HEIC_OK) goto done;
-  report_progress(&d, 0);
-  st = decode_node(&d, item, !opts->no_alpha, 0, &pic, err);
-  if (st == HEIC_OK) report_progress(&d, atomic_load(&d.pictures_done));
+  hx_decoder_progress(&d, 0);
+  st = hx_decode_node(&d, item, !opts->no_alpha, 0, &pic, err);
+  if (st == HEIC_OK) hx_decoder_progress(&d, atomic_load(&d.pictures_done));
   /* A cancellation wins over whatever a tile failed with meanwhile. */
   if (atomic_load(&d.cancelled)) {
     hc_err_clear(err);
     st = hc_fail(err, HEIC_ERR_CANCELLED, "decoding cancelled by the progress callback");
   }
   if (st != HEIC_OK) goto done;
-  heic_nclx nclx = item_nclx(&d, item);
+  heic_nclx nclx = hx_decoder_nclx(&d, item);
   if (opts->layout == HEIC_LAYOUT_RGB) {
     st = to_rgb(&d, item, &pic, err);
   } else if (pic.is_rgb) {
     st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "item %u is composed in RGB (overlay); ask for RGB output", item);
   }
-  if (st == HEIC_OK && !opts->no_transform) st = apply_transforms(&d, it, &pic, err);
+  if (st == HEIC_OK && !opts->no_transform) st = hx_apply_transforms(&d, it, &pic, err);
   if (st == HEIC_OK) {
     int prem = hf_find_ref(&ctx->file, item, HF_4CC('p', 'r', 'e', 'm')) != NULL;
     st = hx_image_from_picture(&pic, opts->layout, ctx->alloc, &nclx, prem, out, err);
   }
 done:
   hx_picture_clear(&pic);
-  hc_mutex_destroy(&d.lock);
+  hx_decoder_destroy(&d);
   return hx_ctx_result(ctx, st);
 }
