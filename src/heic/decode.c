@@ -447,9 +447,13 @@ void hx_decoder_init(decoder *d, heic_context *ctx, const heic_decode_options *o
   atomic_init(&d->pixels_done, 0);
   atomic_init(&d->cancelled, 0);
   hc_mutex_init(&d->lock);
+  d->decoders_held = hp_decoders_hold();
 }
 
-void hx_decoder_destroy(decoder *d) { hc_mutex_destroy(&d->lock); }
+void hx_decoder_destroy(decoder *d) {
+  if (d->decoders_held) hp_decoders_release();
+  hc_mutex_destroy(&d->lock);
+}
 
 heic_status heic_context_decode_item(heic_context *ctx, uint32_t item, const heic_decode_options *opts,
                                      heic_image **out) {

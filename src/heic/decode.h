@@ -25,6 +25,7 @@ typedef struct hx_decoder {
   const heic_decode_options *opts;
   hx_upsampling upsampling;
   hx_plan plan;
+  int decoders_held;                /* hp_decoders_hold() succeeded: release at the end */
   atomic_uint_fast64_t pictures_done;
   atomic_uint_fast64_t pixels_done; /* decoded so far, checked against plan.area_budget */
   atomic_int cancelled;

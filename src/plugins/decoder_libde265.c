@@ -235,6 +235,13 @@ static void de_close(void **state) {
   *state = NULL;
 }
 
+/* de265_init() counts its callers under libde265's own lock and builds
+ * the tables on the first; de265_free() frees them with the last.  Only a
+ * successful init may be paired with a free. */
+int hp_libde265_hold(void) { return de265_init() == DE265_OK; }
+
+void hp_libde265_release(void) { (void)de265_free(); }
+
 const heic_decoder_plugin hp_decoder_libde265 = {
   .api_version = HEIC_PLUGIN_API_VERSION,
   .name = "libde265",

@@ -24,3 +24,7 @@ const heic_decoder_plugin *hp_find_decoder(heic_codec codec) {
     if (k_decoders[i]->codec == codec) return k_decoders[i];
   return NULL;
 }
+
+int hp_decoders_hold(void) { return hp_libde265_hold(); }
+
+void hp_decoders_release(void) { hp_libde265_release(); }
