@@ -17,8 +17,11 @@
 # another thread count, and must come out byte-identical: the SIMD kernels
 # and the threads (wavefront rows) may change speed, never output.
 #
-# usage: hevc_conformance.sh [--ci|--full] [--jobs N] [--threads N] [--enc PATH] [--keep]
-#                            [--no-simd-check]
+# usage: hevc_conformance.sh [--ci|--full] [--formats LIST] [--jobs N] [--threads N]
+#                            [--enc PATH] [--keep] [--no-simd-check]
+#   --formats LIST  --full only: the generated pictures' formats, comma-separated
+#           of 8, 10, 12 (4:2:0) and 8m, 10m, 12m (4:0:0); default all six
+#           (the corpus Y4Ms come with 8 or 10 in the list)
 #   --threads N  threads of the checked encodes (default 2); the C-kernel
 #           encode uses 1 (or 2 when N is 1)
 #   --ci    representative subset (default; what ctest's hevc_conformance_ci
@@ -56,6 +59,7 @@
 # Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
 set -u
 mode=ci
+formats="8 10 12 8m 10m 12m"
 simd_check=1
 jobs=$(nproc 2>/dev/null || echo 2)
 threads=2
@@ -66,6 +70,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --ci) mode=ci ;;
     --full) mode=full ;;
+    --formats) formats=${2//,/ }; shift ;;
     --jobs) jobs=$2; shift ;;
     --threads) threads=$2; shift ;;
     --enc) enc=$2; shift ;;
@@ -95,7 +100,7 @@ add_gen() { # kind w h bd [mono]
   inputs+=("$f")
 }
 if [ $mode = full ]; then
-  for fmt in 8 10 12 8m 10m 12m; do
+  for fmt in $formats; do
     bd=${fmt%m}
     mono=${fmt#$bd}
     for kind in noise flat gradient edges mixed; do
@@ -133,7 +138,9 @@ else
   add_gen noise 130 260 12
 fi
 grey_corpus=
-if [ -d "$corpus" ]; then
+with_corpus=1
+[ $mode = full ] && [[ " $formats " != *" 8 "* && " $formats " != *" 10 "* ]] && with_corpus=0
+if [ -d "$corpus" ] && [ $with_corpus = 1 ]; then
   for f in "$corpus"/*.y4m; do
     [ -f "$f" ] || continue
     inputs+=("$f")

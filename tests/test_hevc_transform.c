@@ -131,8 +131,8 @@ static void test_rdoq(void) {
       cnt += l != 0;
       /* (RDOQ weighs errors in 1/256 level: within that of the half way
        * the two levels tie, and the lower one may stay) */
-      int64_t past_half = a - ((int64_t)(lmax - 1) << qbits) - ((int64_t)1 << (qbits - 1));
-      int tie = lmax > 0 && past_half < ((int64_t)1 << (qbits - 8));
+      int tie = lmax > 0 && a - ((int64_t)(lmax - 1) << qbits) - ((int64_t)1 << (qbits - 1)) <
+                                ((int64_t)1 << (qbits - 8));
       if (lambda == 0 && !sh) ok &= l == lmax || (tie && l == lmax - 1);
       ok &= l == 0 || (l >= lmax - 1 - sh && l <= lmax + sh);
       if (l && coef[i] && !sh) ok &= (lev[i] < 0) == (coef[i] < 0);
