@@ -190,10 +190,27 @@ int main(void) {
     opts.lossless = 1;
     heic_buffer *file = NULL;
     char msg[512];
-    CHECK(img && encode(img, &opts, &file, msg, sizeof(msg)) == HEIC_ERR_UNSUPPORTED);
-    if (!strstr(msg, "lossless") || !strstr(msg, "4:4:4")) fprintf(stderr, "unclear message: %s\n", msg);
-    CHECK(strstr(msg, "lossless") && strstr(msg, "4:4:4"));
-    CHECK(file == NULL);
+    /* (4:0:0 asked for changes nothing: lossless colour is not its luma) */
+    for (int k = 0; k < 2; k++) {
+      opts.chroma = k ? HEIC_CHROMA_400 : HEIC_CHROMA_420;
+      CHECK(img && encode(img, &opts, &file, msg, sizeof(msg)) == HEIC_ERR_UNSUPPORTED);
+      if (!strstr(msg, "lossless") || !strstr(msg, "4:4:4")) fprintf(stderr, "unclear message: %s\n", msg);
+      CHECK(strstr(msg, "lossless") && strstr(msg, "4:4:4"));
+      CHECK(file == NULL);
+    }
+    /* lossy with 4:0:0 asked for: the luma alone, a grey image */
+    opts.lossless = 0;
+    heic_status st = img ? encode(img, &opts, &file, msg, sizeof(msg)) : HEIC_ERR_OUT_OF_MEMORY;
+    CHECK(st == HEIC_OK);
+    if (st == HEIC_OK) {
+      heic_item_info info;
+      heic_image *dec = NULL;
+      char brand[5] = "";
+      CHECK(decode(file, HEIC_LAYOUT_RGB, &info, brand, &dec) == HEIC_OK);
+      CHECK(info.chroma == HEIC_CHROMA_400);
+      heic_image_free(&dec);
+    }
+    heic_buffer_unref(&file);
     heic_image_free(&img);
   }
 

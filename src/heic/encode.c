@@ -646,7 +646,10 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
     int grey = 0;
     heic_status st = image_is_grey(img, &ctx->mem, &grey, err);
     if (st != HEIC_OK) return st;
-    if (grey) chroma = HEIC_CHROMA_400;
+    if (grey)
+      chroma = HEIC_CHROMA_400;
+    else if (chroma == HEIC_CHROMA_400)
+      chroma = HEIC_CHROMA_444; /* lossless colour is not its luma alone */
   }
   int grey_rgb = heic_image_layout(img) == HEIC_LAYOUT_RGB && chroma == HEIC_CHROMA_400;
   if (heic_image_layout(img) == HEIC_LAYOUT_RGB) {
