@@ -29,8 +29,9 @@
 #   --threads N  threads of the checked encodes (default 2); the C-kernel
 #           encode uses 1 (or 2 when N is 1)
 #   --ci    representative subset (default; what ctest's hevc_conformance_ci
-#           runs): 496 streams (254 before 12-bit, 4:0:0 and lossless joined:
-#           +38 s of CPU time, 86 s in all, 2026-12-07).
+#           runs): 496 streams, 49 s on 2 cores beside a load of 2.6 (254
+#           streams and 24 s before 12-bit, 4:0:0 and lossless joined;
+#           86 s of CPU time against 40, 2026-12-07).
 #           Every tool variant below (each preset - fast, slow, veryslow,
 #           and medium, the default, everywhere else -, CTU 32 and 64, WPP on
 #           and off, QP jitter, ...) at QP 12 and 37 on two pictures: one 8-bit
