@@ -227,6 +227,22 @@ static struct heif_error lp_set(void *encoder, const char *name, const char *val
   lp_message_clear(&s->message);
   int i = lp_lookup(s, name, kind);
   if (i < 0) return lp_error(s, HEIC_ERR_NOT_FOUND, LP_PARAM);
+  /* What the encoder codes, but not for pictures libheif hands over: RGB
+   * comes as YCbCr 4:2:0 (lossless RGB would need 4:4:4, which it does not
+   * code), monochrome as it is. */
+  if (!strcmp(name, "lossless") && (!strcmp(value, "1") || !strcmp(value, "true"))) {
+    lp_message_set(&s->message,
+                   "lossless=%s: not through libheif - libheif hands libheic's encoder YCbCr 4:2:0, "
+                   "and lossless RGB needs 4:4:4, which it does not code (heic-enc --lossless "
+                   "codes grey and YCbCr 4:2:0 input losslessly)",
+                   value);
+    return lp_error(s, HEIC_ERR_INVALID_ARGUMENT, LP_PARAM);
+  }
+  if (!strcmp(name, "chroma") && strcmp(value, "420") != 0) {
+    lp_message_set(&s->message, "chroma=%s: through libheif the pictures are YCbCr 4:2:0 (and "
+                   "monochrome ones as they are)", value);
+    return lp_error(s, HEIC_ERR_INVALID_ARGUMENT, LP_PARAM);
+  }
   heic_status st = lp_coder_check(s->encoder, name, value, &s->message);
   if (st == HEIC_OK && lp_params_store(&s->params, i, value)) {
     /* The encoder took it, but it could not be given back to the encoder
@@ -481,8 +497,9 @@ LP_EXPORT struct heif_plugin_info plugin_info = {1, heif_plugin_type_encoder, &g
 
 __attribute__((constructor)) static void lp_load(void) {
   lp_host_bind();
-  const heic_encoder_plugin *builtin = heic_encoder_plugin_find("builtin");
-  g_table.base.supports_lossless_compression = builtin && builtin->supports_lossless;
+  /* The encoder codes lossless 4:2:0 and 4:0:0, but libheif wants lossless
+   * for RGB, which needs 4:4:4 (see lp_set). */
+  g_table.base.supports_lossless_compression = 0;
   g_table.base.plugin_api_version = lp_host_api()->version >= LP_FIRST_V4_LIBHEIF ? 4 : 3;
   LP_V4(&g_table).minimum_required_libheif_version = LP_FIRST_V4_LIBHEIF;
   LP_V4(&g_table).start_sequence_encoding = lp_start_sequence;

@@ -21,6 +21,12 @@ endif()
 add_test(NAME encoder_plugins COMMAND test_encoder_plugins ${ENCPLUG_ARGS})
 set_tests_properties(encoder_plugins PROPERTIES TIMEOUT 600 LABELS "unit;encode")
 
+# Grey, monochrome and lossless images through the public encode API.
+add_executable(test_encode_grey ${CMAKE_CURRENT_LIST_DIR}/test_encode_grey.c)
+target_link_libraries(test_encode_grey PRIVATE heic_internal)
+add_test(NAME encode_grey COMMAND test_encode_grey)
+set_tests_properties(encode_grey PROPERTIES TIMEOUT 120 LABELS "unit;encode")
+
 if(HEIC_X265_FOUND)
   # libx265 3.5 loses 1,168 bytes per encoder inside x265_encoder_open() (not
   # ours: see tests/lsan_x265.supp).  Tests that open x265 encoders get that
@@ -29,7 +35,7 @@ if(HEIC_X265_FOUND)
   set(ENCPLUG_LSAN "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/lsan_x265.supp"
                    ":fast_unwind_on_malloc=0:print_suppressions=1")
   string(REPLACE ";" "" ENCPLUG_LSAN "${ENCPLUG_LSAN}")
-  set_tests_properties(encoder_plugins PROPERTIES ENVIRONMENT "${ENCPLUG_LSAN}")
+  set_tests_properties(encoder_plugins encode_grey PROPERTIES ENVIRONMENT "${ENCPLUG_LSAN}")
   if(HEIC_SANITIZE)
     # The minimal reproducer: 3 encoders opened and closed with libx265's API
     # alone.  Without the suppression LSan must report exactly 3 x 1,168

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes a synthetic one-frame 4:2:0 Y4M for the HEVC conformance test.
+"""Writes a synthetic one-frame Y4M for the HEVC conformance test.
 
-usage: hevc_gen_y4m.py KIND WIDTH HEIGHT BITDEPTH OUT.y4m
+usage: hevc_gen_y4m.py KIND WIDTH HEIGHT BITDEPTH OUT.y4m [mono]
 KIND: noise | flat | gradient | edges | mixed
+BITDEPTH: 8, 10 or 12; mono: monochrome (Cmono*), else 4:2:0.
 Deterministic (fixed seed) so that failures reproduce.
 """
 import random
@@ -39,10 +40,16 @@ def plane(kind, w, h, maxv, seed):
 
 def main():
     kind, w, h, bd, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    mono = len(sys.argv) > 6 and sys.argv[6] == "mono"
     maxv = (1 << bd) - 1
     cw, ch = (w + 1) // 2, (h + 1) // 2
-    planes = [plane(kind, w, h, maxv, 1), plane(kind, cw, ch, maxv, 2), plane(kind, cw, ch, maxv, 3)]
-    cs = "C420jpeg" if bd == 8 else "C420p10"
+    planes = [plane(kind, w, h, maxv, 1)]
+    if not mono:
+        planes += [plane(kind, cw, ch, maxv, 2), plane(kind, cw, ch, maxv, 3)]
+    if mono:
+        cs = "Cmono" if bd == 8 else "Cmono%d" % bd
+    else:
+        cs = "C420jpeg" if bd == 8 else "C420p%d" % bd
     with open(path, "wb") as f:
         f.write(("YUV4MPEG2 W%d H%d F25:1 Ip A0:0 %s\nFRAME\n" % (w, h, cs)).encode())
         for p in planes:

@@ -1,7 +1,7 @@
 /*
  * Kernel test: every SIMD kernel the CPU can run against its C version, on
  * random and extreme inputs (random strides, full-range samples at 8 and 10
- * bits, maximal residuals, full-range and sparse coefficients, all sizes,
+ * bits - and 12 for the kernels a 12-bit table keeps -, maximal residuals, full-range and sparse coefficients, all sizes,
  * all 35 intra modes with and without the edge filters).  Any difference
  * fails.  Bytes around each output are checked too, so a kernel that writes
  * outside its block fails as well.
@@ -32,6 +32,14 @@ static int rnd_range(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi -
 
 static int failures;
 static const char *tier_name;
+
+/* The bit depths the cases cycle through: 8 and 10, and 12 when testing a
+ * table limited to what is exact at 12 bits (hevc_dsp_limit_depth). */
+static int depth_count = 2;
+static int test_depth(int it) {
+  static const int depths[3] = {8, 10, 12};
+  return depths[it % depth_count];
+}
 
 #define FAIL(...)                                       \
   do {                                                  \
@@ -67,7 +75,7 @@ static void test_distortion(const hevc_dsp *c, const hevc_dsp *s, int iters) {
     }
     int bad_satd = 0, bad_sse = 0;
     for (int it = 0; it < iters; it++) {
-      int bd = it & 1 ? 10 : 8;
+      int bd = test_depth(it);
       int pat = (it >> 1) % PAT_COUNT;
       ptrdiff_t sa = rnd_range(n, 96), sb = rnd_range(n, 96);
       int oa = rnd_range(0, 7), ob = rnd_range(0, 7); /* any alignment */
@@ -148,7 +156,7 @@ static void test_transforms(const hevc_dsp *c, const hevc_dsp *s, int iters) {
     else {
       int bad = 0;
       for (int it = 0; it < iters; it++) {
-        int bd = it & 1 ? 10 : 8;
+        int bd = test_depth(it);
         ptrdiff_t stride = rnd_range(n, 64);
         fill_residual(res, 64 * 64, bd, it);
         for (int i = 0; i < n * n + GUARD; i++) out0[i] = out1[i] = (int32_t)0x5a5a5a5a;
@@ -168,7 +176,7 @@ static void test_transforms(const hevc_dsp *c, const hevc_dsp *s, int iters) {
     else {
       int bad = 0;
       for (int it = 0; it < iters; it++) {
-        int bd = it & 1 ? 10 : 8;
+        int bd = test_depth(it);
         fill_coefs(coef, n, it);
         for (int i = 0; i < n * n + GUARD; i++) r0[i] = r1[i] = 0x5a5a;
         ic(coef, r0, bd);
@@ -229,7 +237,7 @@ static void test_intra(const hevc_dsp *c, const hevc_dsp *s, int iters) {
   for (int log2 = 2; log2 <= 5; log2++) {
     int n = 1 << log2;
     for (int it = 0; it < iters / 8 + 1; it++) {
-      int bd = it & 1 ? 10 : 8;
+      int bd = test_depth(it);
       fill_refs(top, left, n, bd, it);
       for (int mode = 0; mode < 35; mode++) {
         int k = mode < 2 ? mode : 2;
@@ -279,7 +287,7 @@ static void test_residual(const hevc_dsp *c, const hevc_dsp *s, int iters) {
     }
     int bad = 0;
     for (int it = 0; it < iters; it++) {
-      int bd = it & 1 ? 10 : 8, pat = (it >> 1) % PAT_COUNT;
+      int bd = test_depth(it), pat = (it >> 1) % PAT_COUNT;
       ptrdiff_t sa = rnd_range(n, 96), sb = rnd_range(n, 96);
       int oa = rnd_range(0, 7), ob = rnd_range(0, 7);
       for (int i = 0; i < PLANE; i++) {
@@ -322,7 +330,7 @@ static void test_sao(const hevc_dsp *c, const hevc_dsp *s, int iters) {
   /* neighbour offsets of the four edge classes, and their negations */
   int bad = 0;
   for (int it = 0; it < iters; it++) {
-    int bd = it & 1 ? 10 : 8, pat = (it >> 1) % PAT_COUNT;
+    int bd = test_depth(it), pat = (it >> 1) % PAT_COUNT;
     for (int i = 0; i < W * H; i++) {
       d[i] = (hevc_pixel)sample(pat, bd, i, 0);
       o[i] = (hevc_pixel)sample(pat, bd, i, 1);
@@ -494,7 +502,7 @@ int main(int argc, char **argv) {
     const char *old = getenv("HEIC_NO_SIMD");
     setenv("HEIC_NO_SIMD", "1", 1);
     hevc_dsp d;
-    hevc_dsp_init(&d);
+    hevc_dsp_init(&d, 8);
     if (memcmp(&d, &c, sizeof(d))) {
       tier_name = "HEIC_NO_SIMD";
       FAIL("hevc_dsp_init installed non-C kernels although HEIC_NO_SIMD=1");
@@ -528,6 +536,27 @@ int main(int argc, char **argv) {
       test_intra(&c, &s, iters);
       test_sao(&c, &s, iters);
       test_residual(&c, &s, iters);
+      /* The table for 12 bits keeps only the SIMD kernels that are exact
+       * there: those, on 8-, 10- and 12-bit cases. */
+      hevc_dsp s12 = s;
+      hevc_dsp_limit_depth(&s12, 12);
+      char name12[64];
+      snprintf(name12, sizeof(name12), "%s, 12-bit table", tiers[k].name);
+      tier_name = name12;
+      printf("%s:\n", tier_name);
+      depth_count = 3;
+      test_distortion(&c, &s12, iters);
+      test_transforms(&c, &s12, iters);
+      test_intra(&c, &s12, iters);
+      test_sao(&c, &s12, iters);
+      test_residual(&c, &s12, iters);
+      depth_count = 2;
+      /* what the encoder gets for 12 bits is that table (all tiers) */
+      if (k + 1 == sizeof(tiers) / sizeof(tiers[0]) && !hevc_dsp_simd_disabled()) {
+        hevc_dsp d12;
+        hevc_dsp_init(&d12, 12);
+        if (memcmp(&d12, &s12, sizeof(d12))) FAIL("hevc_dsp_init(12) differs from the limited table");
+      }
     }
     tested++;
   }

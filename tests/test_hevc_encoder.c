@@ -59,6 +59,128 @@ static heic_status encode(hc_mem *mem, const hevc_enc_config *cfg, hevc_enc_outp
   return st;
 }
 
+/* The parameter sets as a decoder reads them: profile_idc, the nine range
+ * extensions constraint flags, chroma_format_idc, bit depths. */
+typedef struct sps_facts {
+  int profile, rext, chroma, depth_y, depth_c;
+} sps_facts;
+
+typedef struct rd {
+  const uint8_t *p;
+  size_t n, bit;
+} rd;
+static unsigned rd_bit(rd *r) {
+  size_t byte = r->bit >> 3;
+  unsigned v = byte < r->n ? (r->p[byte] >> (7 - (r->bit & 7))) & 1 : 0;
+  r->bit++;
+  return v;
+}
+static unsigned rd_bits(rd *r, int n) {
+  unsigned v = 0;
+  while (n--) v = v << 1 | rd_bit(r);
+  return v;
+}
+static unsigned rd_ue(rd *r) {
+  int z = 0;
+  while (!rd_bit(r) && z < 32) z++;
+  return (1u << z) - 1 + rd_bits(r, z);
+}
+
+/* SPS fields, from the RBSP (emulation prevention bytes dropped). */
+static sps_facts parse_sps(const hevc_enc_output *out) {
+  sps_facts f = {-1, -1, -1, -1, -1};
+  for (int i = 0; i < out->count; i++) {
+    if (out->nal[i].type != 33) continue;
+    const uint8_t *p = heic_buffer_data(out->nal[i].buf);
+    size_t n = heic_buffer_size(out->nal[i].buf), m = 0;
+    uint8_t rbsp[256];
+    for (size_t j = 2, zeros = 0; j < n && m < sizeof(rbsp); j++) {
+      if (zeros >= 2 && p[j] == 3) {
+        zeros = 0;
+        continue;
+      }
+      zeros = p[j] ? 0 : zeros + 1;
+      rbsp[m++] = p[j];
+    }
+    rd r = {rbsp, m, 0};
+    rd_bits(&r, 8);                 /* vps id, max sub layers, nesting */
+    rd_bits(&r, 3);                 /* profile space, tier */
+    f.profile = (int)rd_bits(&r, 5);
+    rd_bits(&r, 32);                /* compatibility */
+    rd_bits(&r, 4);                 /* source flags */
+    f.rext = (int)rd_bits(&r, 9);
+    rd_bits(&r, 35);
+    rd_bits(&r, 8);                 /* level */
+    rd_ue(&r);                      /* sps id */
+    f.chroma = (int)rd_ue(&r);
+    rd_ue(&r);
+    rd_ue(&r);
+    if (rd_bit(&r))
+      for (int k = 0; k < 4; k++) rd_ue(&r);
+    f.depth_y = 8 + (int)rd_ue(&r);
+    f.depth_c = 8 + (int)rd_ue(&r);
+  }
+  return f;
+}
+
+/* 4:0:0 and 12 bits, lossy and lossless: the profile in the SPS, the
+ * reconstruction's shape, and lossless reconstructions equal to the input. */
+static void test_formats(hc_mem *mem, const hevc_enc_config *base) {
+  static const struct {
+    int chroma, depth, profile, rext;
+  } k[] = {{1, 8, 1, 0},      {1, 10, 2, 0},     {1, 12, 4, 0x131}, /* Main 12: 100110001 */
+           {0, 8, 4, 0x1f9},  /* Monochrome: 111111001 */
+           {0, 10, 4, 0x1b9}, /* Monochrome 10: 110111001 */
+           {0, 12, 4, 0x139}}; /* Monochrome 12: 100111001 */
+  static uint16_t in[3][W * H];
+  for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+    for (int lossless = 0; lossless <= 1; lossless++) {
+      int max = (1 << k[i].depth) - 1;
+      for (int c = 0; c < 3; c++)
+        for (int j = 0; j < W * H; j++) in[c][j] = (uint16_t)((planes[c][j] * 37u + (unsigned)j) & (unsigned)max);
+      hevc_enc_config cfg = *base;
+      cfg.chroma_format = k[i].chroma;
+      cfg.bit_depth = k[i].depth;
+      cfg.lossless = lossless;
+      cfg.keep_recon = 1;
+      hc_err err;
+      hc_err_clear(&err);
+      hevc_encoder *enc = NULL;
+      hevc_enc_output out = {0};
+      /* 4:0:0 reads no chroma plane */
+      hevc_enc_picture pic = {W, H, {in[0], k[i].chroma ? in[1] : NULL, k[i].chroma ? in[2] : NULL},
+                              {W, (W + 1) / 2, (W + 1) / 2}};
+      CHECK(hevc_encoder_new(&enc, mem, &cfg, &err) == HEIC_OK);
+      if (!enc) continue;
+      heic_status st = hevc_encoder_encode(enc, &pic, &out, &err);
+      if (st != HEIC_OK) fprintf(stderr, "format %zu lossless %d: %s\n", i, lossless, err.message);
+      CHECK(st == HEIC_OK);
+      sps_facts f = parse_sps(&out);
+      CHECK(f.profile == k[i].profile && f.rext == k[i].rext && f.chroma == k[i].chroma);
+      CHECK(f.depth_y == k[i].depth && f.depth_c == k[i].depth);
+      /* the MD5 SEI carries one hash per plane */
+      CHECK(out.count == 5 && heic_buffer_size(out.nal[4].buf) == 2 + 2 + 1 + 16u * (k[i].chroma ? 3 : 1) + 1);
+      hevc_enc_recon rec;
+      CHECK(hevc_encoder_recon(enc, &rec) == HEIC_OK);
+      CHECK(rec.chroma_format == k[i].chroma && rec.bit_depth == k[i].depth);
+      /* 4:0:0 crops the exact (odd) size, 4:2:0 an even one */
+      CHECK(rec.width == (k[i].chroma ? W + 1u : (uint32_t)W));
+      CHECK(rec.height == (k[i].chroma ? H + 1u : (uint32_t)H));
+      CHECK(!k[i].chroma == (rec.planes[1] == NULL && rec.planes[2] == NULL));
+      if (lossless && st == HEIC_OK) {
+        int same = 1;
+        for (int c = 0; c < (k[i].chroma ? 3 : 1); c++) {
+          int pw = c ? (W + 1) / 2 : W, ph = c ? (H + 1) / 2 : H;
+          for (int y = 0; y < ph; y++)
+            for (int x = 0; x < pw; x++) same &= rec.planes[c][y * rec.strides[c] + x] == in[c][y * pw + x];
+        }
+        CHECK(same);
+      }
+      hevc_enc_output_clear(&out);
+      hevc_encoder_free(&enc);
+    }
+}
+
 int main(void) {
   srand(9);
   for (int c = 0; c < 3; c++)
@@ -131,8 +253,36 @@ int main(void) {
     bad.qp = 52;
     CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
     bad = cfg;
-    bad.bit_depth = 12;
+    bad.bit_depth = 14;
+    hc_err_clear(&err);
     CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+    CHECK(strstr(err.message, "bit depth 14") != NULL);
+    bad.bit_depth = 9;
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+    /* 4:2:2 and 4:4:4 are valid formats this encoder cannot code: refused
+     * as unsupported, naming the format, whether lossless or not */
+    for (int lossless = 0; lossless <= 1; lossless++) {
+      bad = cfg;
+      bad.lossless = lossless;
+      bad.chroma_format = 3;
+      hc_err_clear(&err);
+      CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+      CHECK(strstr(err.message, "4:4:4") != NULL);
+      bad.chroma_format = 2;
+      hc_err_clear(&err);
+      CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_UNSUPPORTED && !enc);
+      CHECK(strstr(err.message, "4:2:2") != NULL);
+    }
+    bad = cfg;
+    bad.chroma_format = 4; /* no such format */
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
+    bad.chroma_format = -1;
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
+    bad = cfg;
+    bad.lossless = 2;
+    hc_err_clear(&err);
+    CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
+    CHECK(strstr(err.message, "lossless") != NULL);
     bad = cfg;
     bad.cu_min_log2 = 2; /* 4x4 is not a CU size */
     CHECK(hevc_encoder_new(&enc, &mem, &bad, &err) == HEIC_ERR_INVALID_ARGUMENT && !enc);
@@ -150,6 +300,9 @@ int main(void) {
     hevc_encoder_free(&enc);
     hevc_encoder_free(&enc);
   }
+  CHECK(hc_mem_outstanding(&mem) == 0);
+
+  test_formats(&mem, &cfg);
   CHECK(hc_mem_outstanding(&mem) == 0);
 
   /* allocation failure at every point */

@@ -75,11 +75,11 @@ static int pred_ref(int mode, int n, int x, int y, int cidx, int bd) {
 
 int main(void) {
   hevc_dsp dsp;
-  hevc_dsp_init(&dsp);
   srand(5);
-  for (int bd = 8; bd <= 10; bd += 2)
+  for (int bd = 8; bd <= 12; bd += 2)
     for (int log2 = 2; log2 <= 5; log2++)
       for (int t = 0; t < 40; t++) {
+        hevc_dsp_init(&dsp, bd);
         int n = 1 << log2, max = (1 << bd) - 1;
         hevc_refs refs;
         /* random, smooth and flat-with-steps references */

@@ -17,23 +17,29 @@
 #include "core/mem.h"
 #include "heic/heic_common.h"
 #include "hevc/hevc_encoder.h"
+#include "hevc_y4m.h"
 #include "outfile.h"
-#include "y4m_read.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3, EXIT_INTERNAL = 4 };
 
 static const char *const usage_text =
     "Usage: hevc-enc [options] IN.y4m -o OUT.hevc\n"
     "\n"
-    "Encodes the first frame of IN.y4m (4:2:0, 8 or 10 bits) as one HEVC IDR\n"
-    "picture (Main or Main 10 profile) in an Annex-B byte stream.  Odd sizes are\n"
-    "coded padded to even ones (4:2:0 cannot signal odd cropping).  Outputs are\n"
-    "never seen partial: each is written unnamed, fsync'd and given its name\n"
-    "only when complete, even if the encoder is killed.\n"
+    "Encodes the first frame of IN.y4m (4:2:0 or monochrome - C420*, Cmono* -\n"
+    "at 8, 10 or 12 bits) as one HEVC IDR picture in an Annex-B byte stream:\n"
+    "Main, Main 10 or Main 12 profile for 4:2:0, Monochrome, Monochrome 10 or\n"
+    "Monochrome 12 for 4:0:0.  Odd 4:2:0 sizes are coded padded to even ones\n"
+    "(4:2:0 cannot signal odd cropping).  Outputs are never seen partial: each\n"
+    "is written unnamed, fsync'd and given its name only when complete, even\n"
+    "if the encoder is killed.\n"
     "\n"
     "Options:\n"
     "  -o FILE          the HEVC stream to write (required)\n"
     "  --qp N           quantisation parameter 0..51 (default 27)\n"
+    "  --lossless       lossless coding (transquant bypass in every CU): the\n"
+    "                   decoded picture is the input; --qp and the filter,\n"
+    "                   sign hiding, RDOQ and transform skip settings are\n"
+    "                   then moot\n"
     "  --recon FILE     also write the reconstructed picture as Y4M\n"
     "  --preset NAME    search effort: ultrafast, fast, medium (default), slow\n"
     "                   or veryslow; the options below override single\n"
@@ -117,9 +123,17 @@ static int write_stream(const char *path, const hevc_enc_output *out, char *msg,
 static int write_recon(const char *path, const hevc_enc_recon *r, char *msg, size_t msz) {
   imageio_outfile *of = NULL;
   if (imageio_outfile_open(&of, path, msg, msz)) return -1;
-  char header[128];
+  char header[128], cs[40];
+  if (r->chroma_format == HEVC_CHROMA_400 && r->bit_depth > 8)
+    snprintf(cs, sizeof cs, "Cmono%d", r->bit_depth);
+  else if (r->chroma_format == HEVC_CHROMA_400)
+    snprintf(cs, sizeof cs, "Cmono");
+  else if (r->bit_depth > 8)
+    snprintf(cs, sizeof cs, "C420p%d XYSCSS=420P%d", r->bit_depth, r->bit_depth);
+  else
+    snprintf(cs, sizeof cs, "C420jpeg XYSCSS=420JPEG");
   int len = snprintf(header, sizeof header, "YUV4MPEG2 W%u H%u F25:1 Ip A0:0 %s\nFRAME\n", r->width,
-                     r->height, r->bit_depth > 8 ? "C420p10 XYSCSS=420P10" : "C420jpeg XYSCSS=420JPEG");
+                     r->height, cs);
   int ok = imageio_outfile_write(of, header, (size_t)len, msg, msz) == 0;
   unsigned char *row = malloc((size_t)r->plane_w[0] * 2);
   if (!row && ok) {
@@ -127,7 +141,7 @@ static int write_recon(const char *path, const hevc_enc_recon *r, char *msg, siz
     ok = 0;
   }
   for (int c = 0; c < 3 && ok; c++)
-    for (uint32_t y = 0; y < r->plane_h[c] && ok; y++) {
+    for (uint32_t y = 0; r->planes[c] && y < r->plane_h[c] && ok; y++) {
       const uint16_t *p = r->planes[c] + (size_t)y * (size_t)r->strides[c];
       size_t n = 0;
       for (uint32_t x = 0; x < r->plane_w[c]; x++) {
@@ -250,6 +264,8 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 0, 51, &cfg.qp_jitter))
         return usage_error("--qp-jitter: '%s' is not 0..51", val);
+    } else if (!strcmp(a, "--lossless")) {
+      cfg.lossless = 1;
     } else if (!strcmp(a, "--no-deblock")) {
       cfg.deblocking = 0;
     } else if (!strcmp(a, "--no-sao")) {
@@ -274,17 +290,18 @@ int main(int argc, char **argv) {
   if (!outp) return usage_error("%s", "no output file (-o OUT.hevc)");
 
   char msg[512];
-  imageio_y4m y4m;
-  if (imageio_y4m_read(in, &y4m, msg, sizeof(msg))) {
+  hevc_y4m y4m;
+  if (hevc_y4m_read(in, &y4m, msg, sizeof(msg))) {
     fprintf(stderr, "hevc-enc: %s\n", msg);
     return EXIT_INPUT;
   }
   if (y4m.width > 16384 || y4m.height > 16384) {
     fprintf(stderr, "hevc-enc: %s: %ux%u is larger than 16384x16384\n", in, y4m.width, y4m.height);
-    imageio_y4m_free(&y4m);
+    hevc_y4m_free(&y4m);
     return EXIT_INPUT;
   }
   cfg.bit_depth = y4m.bit_depth;
+  cfg.chroma_format = y4m.mono ? HEVC_CHROMA_400 : HEVC_CHROMA_420;
 
   int rc = 0;
   heic_allocator *alloc = NULL;
@@ -295,7 +312,7 @@ int main(int argc, char **argv) {
   hc_err_clear(&err);
   if (heic_allocator_new(&alloc, NULL) != HEIC_OK) {
     fprintf(stderr, "hevc-enc: out of memory\n");
-    imageio_y4m_free(&y4m);
+    hevc_y4m_free(&y4m);
     return EXIT_INTERNAL;
   }
   hc_mem_init(&mem, alloc, 0);
@@ -338,8 +355,11 @@ int main(int argc, char **argv) {
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     clock_gettime(CLOCK_MONOTONIC, &w1);
     double wall = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
-    fprintf(stderr, "hevc-enc: %ux%u %d-bit QP %d: %zu bytes, %.4f bpp, %.2f s (%.2f s CPU)\n",
-            y4m.width, y4m.height, cfg.bit_depth, cfg.qp, bytes,
+    char qp[16];
+    snprintf(qp, sizeof(qp), "QP %d", cfg.qp);
+    fprintf(stderr, "hevc-enc: %ux%u %s %d-bit %s: %zu bytes, %.4f bpp, %.2f s (%.2f s CPU)\n",
+            y4m.width, y4m.height, y4m.mono ? "4:0:0" : "4:2:0", cfg.bit_depth,
+            cfg.lossless ? "lossless" : qp, bytes,
             8.0 * (double)bytes / ((double)y4m.width * y4m.height), wall, secs);
   }
 done:
@@ -350,6 +370,6 @@ done:
     rc = EXIT_INTERNAL;
   }
   heic_allocator_free(&alloc);
-  imageio_y4m_free(&y4m);
+  hevc_y4m_free(&y4m);
   return rc;
 }

@@ -35,6 +35,7 @@ struct heic_context {
   struct hf_writer *writer; /* created by the first encode */
   uint32_t enc_primary;     /* first encoded image item */
   int enc_max_depth;        /* deepest coded bit depth, for the brand */
+  int enc_primary_rext;     /* the primary is not 4:2:0 (a range extensions profile: 'heix') */
   hc_err enc_failed;        /* set when an encode failed part-way: no writing */
 };
 

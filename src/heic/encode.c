@@ -7,10 +7,14 @@
  *   1-2. RGB -> YCbCr 4:2:0 at 8 or 10 bits (the encoders' formats) with
  *      the nclx that is written to the file, read a row at a time straight
  *      from the caller's image (YCbCr input is unpacked into an hx_picture);
- *      heic_context_encode_image_consume() then frees the caller's image;
+ *      heic_context_encode_image_consume() then frees the caller's image.
+ *      Grey goes as 4:0:0 (luma only) to a plugin that codes it - RGB
+ *      input whose every pixel has R = G = B, and YCbCr 4:0:0 input -, else
+ *      as 4:2:0 with neutral chroma;
  *   3. code the picture - as one item, or as a grid of tiles coded in
  *      parallel, each by its own plugin instance (rule E1);
- *   4. the same for alpha (4:2:0 with neutral chroma) and a thumbnail;
+ *   4. the same for alpha (4:0:0 where the plugin codes it, else 4:2:0 with
+ *      neutral chroma) and a thumbnail;
  *   5. add items, properties and references to the context's writer.
  * Coded data reaches us only through the sink callback, which copies it
  * into a coded_image owned here (rule E3).
@@ -331,6 +335,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
   ts = (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
   int grid = allow_grid && !job->opts->no_grid && (pic->width > ts || pic->height > ts);
   heic_status st = HEIC_OK;
+  if (pic->chroma == HEIC_CHROMA_400) channels = 1; /* pixi: one channel, grey */
   if (!grid) {
     coded_image c;
     st = context_pool(ctx, err);
@@ -485,10 +490,10 @@ static heic_status downscale(hx_rgb_row_fn row, const void *src, uint32_t w, uin
 /* Pads a picture to the sizes its chroma format can code (even width for
  * 4:2:0 and 4:2:2, even height for 4:2:0) by repeating the last column/row;
  * clap crops the padding again. */
-static heic_status make_even(hx_picture *pic, hc_err *err) {
+static heic_status pad_as(hx_picture *pic, heic_chroma like, hc_err *err) {
   uint32_t w = pic->width, h = pic->height;
-  if (pic->chroma == HEIC_CHROMA_420 || pic->chroma == HEIC_CHROMA_422) w = (w + 1) & ~1u;
-  if (pic->chroma == HEIC_CHROMA_420) h = (h + 1) & ~1u;
+  if (like == HEIC_CHROMA_420 || like == HEIC_CHROMA_422) w = (w + 1) & ~1u;
+  if (like == HEIC_CHROMA_420) h = (h + 1) & ~1u;
   if (w == pic->width && h == pic->height) return HEIC_OK;
   hx_picture padded;
   heic_status st = extract(pic, 0, 0, w, h, &padded, err);
@@ -499,26 +504,84 @@ static heic_status make_even(hx_picture *pic, hc_err *err) {
   return st;
 }
 
-/* The image's alpha as a 4:2:0 picture at depth: luma = alpha, chroma
- * neutral; read straight from the image, so that alpha is never held at
- * full size twice. */
-static heic_status alpha_picture(const heic_image *img, hc_mem *mem, int depth, hx_picture *out,
-                                 hc_err *err) {
+static heic_status make_even(hx_picture *pic, hc_err *err) { return pad_as(pic, pic->chroma, err); }
+
+/* The image's alpha as a picture at depth: 4:0:0 (luma = alpha) when mono
+ * is set, else 4:2:0 with neutral chroma; read straight from the image, so
+ * that alpha is never held at full size twice.  It is padded as the colour
+ * picture is (the master's chroma format: master), so that the two share
+ * their coded size and clap - readers that attach alpha before the
+ * transformations (ours) need the sizes equal. */
+static heic_status alpha_picture(const heic_image *img, hc_mem *mem, int depth, int mono,
+                                 heic_chroma master, hx_picture *out, hc_err *err) {
   memset(out, 0, sizeof(*out));
   uint32_t w = heic_image_width(img), h = heic_image_height(img);
-  heic_status st = hx_picture_alloc(out, mem, w, h, HEIC_CHROMA_420, depth, err);
+  heic_status st = hx_picture_alloc(out, mem, w, h, mono ? HEIC_CHROMA_400 : HEIC_CHROMA_420, depth, err);
   if (st != HEIC_OK) return st;
   hx_plane *a = &out->planes[0];
   for (uint32_t r = 0; r < h; r++) {
     hx_image_alpha_row(img, r, a->data + r * a->stride);
     hx_rescale_row(a->data + r * a->stride, w, heic_image_bit_depth(img), depth);
   }
-  for (int i = 1; i < 3; i++) {
+  for (int i = 1; i < 3 && !mono; i++) {
     hx_plane *p = &out->planes[i];
     for (uint32_t r = 0; r < p->h; r++)
       for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = (uint16_t)(1u << (depth - 1));
   }
-  return make_even(out, err);
+  return pad_as(out, mono ? master : HEIC_CHROMA_420, err);
+}
+
+/* 1 when the plugin's "chroma" parameter offers the chroma format format
+ * ("400", "444", ...); def when it has no such parameter. */
+static int plugin_codes(const heic_encoder_plugin *plugin, const char *format, int def) {
+  for (uint32_t i = 0;; i++) {
+    const heic_param_info *pi = plugin->param_info(i);
+    if (!pi) return def;
+    if (strcmp(pi->name, "chroma") || pi->type != HEIC_PARAM_CHOICE || !pi->choices) continue;
+    for (int c = 0; pi->choices[c]; c++)
+      if (!strcmp(pi->choices[c], format)) return 1;
+    return 0;
+  }
+}
+
+/* 1 when every pixel of an RGB image has R = G = B: a grey picture stored
+ * as RGB (as grey PNG and JPEG input arrives), coded exactly as its luma. */
+static heic_status image_is_grey(const heic_image *img, hc_mem *mem, int *grey, hc_err *err) {
+  uint32_t w = heic_image_width(img), h = heic_image_height(img);
+  uint16_t *rgb = hc_malloc_array(mem, (size_t)w * 3, sizeof(uint16_t));
+  if (!rgb) return hc_fail_oom(err);
+  *grey = 1;
+  for (uint32_t y = 0; y < h && *grey; y++) {
+    uint16_t *r = rgb, *g = rgb + w, *b = rgb + 2 * (size_t)w;
+    hx_image_rgb_row(img, y, r, g, b);
+    for (uint32_t x = 0; x < w; x++)
+      if (r[x] != g[x] || g[x] != b[x]) {
+        *grey = 0;
+        break;
+      }
+  }
+  hc_free(mem, rgb);
+  return HEIC_OK;
+}
+
+/* A 4:0:0 picture as 4:2:0 with neutral chroma, for a plugin that codes no
+ * 4:0:0 (in place; on failure pic is unchanged). */
+static heic_status mono_to_420(hx_picture *pic, hc_err *err) {
+  hx_picture out;
+  memset(&out, 0, sizeof(out));
+  heic_status st = hx_picture_alloc(&out, pic->mem, pic->width, pic->height, HEIC_CHROMA_420,
+                                    pic->bit_depth, err);
+  if (st != HEIC_OK) return st;
+  const hx_plane *s = &pic->planes[0];
+  hx_plane *d = &out.planes[0];
+  for (uint32_t r = 0; r < s->h; r++) memcpy(d->data + r * d->stride, s->data + r * s->stride, s->w * sizeof(uint16_t));
+  for (int i = 1; i < 3; i++) {
+    hx_plane *p = &out.planes[i];
+    for (uint32_t r = 0; r < p->h; r++)
+      for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = (uint16_t)(1u << (pic->bit_depth - 1));
+  }
+  hx_picture_move(pic, &out);
+  return HEIC_OK;
 }
 
 /* EXIF orientation -> irot (quarter turns anticlockwise) then imir, the
@@ -591,18 +654,45 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   enc_job job = {ctx, opts, plugin, ctx->writer, heic_image_bit_depth(img) > 8 ? 10 : 8};
   heic_nclx nclx = heic_image_nclx(img);
   heic_chroma chroma = opts->chroma;
+  int mono_ok = plugin_codes(plugin, "400", 0);
+  if (heic_image_layout(img) == HEIC_LAYOUT_RGB && mono_ok && !opts->lossless &&
+      chroma == HEIC_CHROMA_400) {
+    /* asked for: the luma alone (a grey rendering of the colours) */
+  } else if (heic_image_layout(img) == HEIC_LAYOUT_RGB && mono_ok &&
+             (chroma == HEIC_CHROMA_420 || opts->lossless)) {
+    /* Grey RGB - every pixel R = G = B - is its luma exactly (full range,
+     * any matrix: the coefficients sum to 1): coded as 4:0:0, smaller, and
+     * lossless with a lossless plugin.  An explicit 4:2:2 / 4:4:4 keeps its
+     * chroma. */
+    int grey = 0;
+    heic_status st = image_is_grey(img, &ctx->mem, &grey, err);
+    if (st != HEIC_OK) return st;
+    if (grey)
+      chroma = HEIC_CHROMA_400;
+    else if (chroma == HEIC_CHROMA_400)
+      chroma = HEIC_CHROMA_444; /* lossless colour is not its luma alone */
+  }
+  int grey_rgb = heic_image_layout(img) == HEIC_LAYOUT_RGB && chroma == HEIC_CHROMA_400;
   if (heic_image_layout(img) == HEIC_LAYOUT_RGB) {
     /* What libheif writes for sRGB input, so files look the same in every
      * reader: BT.601 matrix, full range, sRGB primaries and transfer.
      * Lossless means no loss in the colour conversion either: GBR (the
      * identity matrix) at 4:4:4. */
-    int def = opts->lossless ? 0 : 6;
+    /* (Grey is coded as its luma, exact with any matrix: the default one,
+     * BT.601, even when lossless.) */
+    int def = opts->lossless && !grey_rgb ? 0 : 6;
     nclx.matrix_coefficients = opts->matrix_coefficients ? (uint16_t)opts->matrix_coefficients : (uint16_t)def;
     nclx.full_range = 1;
-    if (opts->lossless) chroma = HEIC_CHROMA_444;
-    if (chroma != HEIC_CHROMA_420 && chroma != HEIC_CHROMA_422 && chroma != HEIC_CHROMA_444)
-      return hc_fail(err, HEIC_ERR_UNSUPPORTED, "chroma format %d is not supported for RGB input (use 4:2:0, 4:2:2 or 4:4:4)",
-                     (int)chroma);
+    if (opts->lossless && !grey_rgb) chroma = HEIC_CHROMA_444;
+    if (opts->lossless && !grey_rgb && !plugin_codes(plugin, "444", 1))
+      return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                     "lossless RGB is coded as 4:4:4 (GBR), which encoder '%s' does not code%s",
+                     plugin->name,
+                     mono_ok ? " (it codes grey input and YCbCr 4:2:0 input losslessly)" : "");
+    if (chroma != HEIC_CHROMA_420 && chroma != HEIC_CHROMA_422 && chroma != HEIC_CHROMA_444 && !grey_rgb)
+      return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                     "chroma format %d is not supported for RGB input (use 4:2:0, 4:2:2 or 4:4:4%s)",
+                     (int)chroma, mono_ok ? ", or 4:0:0 for grey" : "");
   }
   uint32_t w = heic_image_width(img), h = heic_image_height(img);
   hx_picture pic, thumb, alpha;
@@ -619,12 +709,13 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
      * even size it is coded at. */
     if (opts->thumbnail_size && (w > opts->thumbnail_size || h > opts->thumbnail_size)) {
       st = downscale(hx_image_rgb_row, img, w, h, in_depth, &ctx->mem, opts->thumbnail_size, &thumb, err);
-      if (st == HEIC_OK) st = hx_rgb_to_ycbcr(&thumb, &nclx, HEIC_CHROMA_420, job.depth, err);
+      if (st == HEIC_OK)
+        st = hx_rgb_to_ycbcr(&thumb, &nclx, grey_rgb ? HEIC_CHROMA_400 : HEIC_CHROMA_420, job.depth, err);
       if (st == HEIC_OK) st = make_even(&thumb, err);
     }
     /* Alpha before the colour, which may give the image's rows back. */
     if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
-      st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
+      st = alpha_picture(img, &ctx->mem, job.depth, mono_ok, chroma, &alpha, err);
     uint32_t released = 0;
     image_rows rows = {img, owned ? *owned : NULL, &released};
     if (st == HEIC_OK)
@@ -636,11 +727,11 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
       /* YCbCr input is coded in its own chroma format; the plugin says if
        * it cannot. */
       hx_picture_set_depth(&pic, job.depth);
-      if (pic.chroma == HEIC_CHROMA_400)
-        st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "monochrome (4:0:0) input is not supported yet");
+      /* 4:0:0 to a plugin without it: neutral chroma added */
+      if (pic.chroma == HEIC_CHROMA_400 && !mono_ok) st = mono_to_420(&pic, err);
     }
     if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
-      st = alpha_picture(img, &ctx->mem, job.depth, &alpha, err);
+      st = alpha_picture(img, &ctx->mem, job.depth, mono_ok, pic.chroma, &alpha, err);
   }
   /* Every sample the encode needs has been taken from the image. */
   if (owned) heic_image_free(owned);
@@ -697,6 +788,7 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   if (st == HEIC_OK && !ctx->enc_primary) {
     st = hf_writer_set_primary(job.w, master, err);
     if (st == HEIC_OK) ctx->enc_primary = master;
+    if (st == HEIC_OK) ctx->enc_primary_rext = pic.chroma != HEIC_CHROMA_420;
   }
   if (st == HEIC_OK) {
     if (job.depth > ctx->enc_max_depth) ctx->enc_max_depth = job.depth;
@@ -780,7 +872,10 @@ static heic_status check_writable(heic_context *ctx, hc_err *err) {
   }
   if (!ctx->writer || !ctx->enc_primary)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "nothing has been encoded into this context");
-  hf_fourcc brand = ctx->enc_max_depth > 8 ? HF_4CC('h', 'e', 'i', 'x') : HF_4CC('h', 'e', 'i', 'c');
+  /* 'heic' is Main / Main Still Picture only; Main 10 and the range
+   * extensions profiles (4:0:0 Monochrome, 4:2:2, 4:4:4) are 'heix' */
+  hf_fourcc brand = ctx->enc_max_depth > 8 || ctx->enc_primary_rext ? HF_4CC('h', 'e', 'i', 'x')
+                                                                     : HF_4CC('h', 'e', 'i', 'c');
   hf_fourcc compat[3] = {HF_4CC('m', 'i', 'f', '1'), brand, HF_4CC('m', 'i', 'a', 'f')};
   return hf_writer_set_brands(ctx->writer, brand, compat, 3, err);
 }

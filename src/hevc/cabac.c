@@ -80,7 +80,8 @@ static const uint8_t init_values[HEVC_NUM_CTX] = {
     140, 92, 137, 138, 140, 152, 138, 139, 153, 74, 149, 92, 139, 107, 122, 152, 140, 179, 166,
     182, 140, 227, 122, 197,
     /* coeff_abs_level_greater2_flag */ 138, 153, 136, 167, 152, 152,
-    /* transform_skip_flag */ 139, 139};
+    /* transform_skip_flag */ 139, 139,
+    /* cu_transquant_bypass_flag */ 154};
 
 void hevc_contexts_init(hevc_contexts *c, int qp) {
   int q = qp < 0 ? 0 : qp > 51 ? 51 : qp;

@@ -35,7 +35,8 @@ enum {
   HEVC_CTX_GT1 = HEVC_CTX_SIG + 42,
   HEVC_CTX_GT2 = HEVC_CTX_GT1 + 24,
   HEVC_CTX_TSKIP = HEVC_CTX_GT2 + 6, /* transform_skip_flag: luma, chroma */
-  HEVC_NUM_CTX = HEVC_CTX_TSKIP + 2
+  HEVC_CTX_TQ_BYPASS = HEVC_CTX_TSKIP + 2, /* cu_transquant_bypass_flag */
+  HEVC_NUM_CTX = HEVC_CTX_TQ_BYPASS + 1
 };
 
 /* A context state is (pStateIdx << 1) | valMps. */

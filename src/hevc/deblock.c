@@ -4,7 +4,9 @@
  * Intra-only pictures make boundary strength simple: every transform or
  * prediction block edge on the 8x8 grid has bS = 2 (both sides intra), all
  * other edges 0.  Chroma (4:2:0) is filtered on edges that lie on its own
- * 8x8 grid, i.e. luma edges at multiples of 16.
+ * 8x8 grid, i.e. luma edges at multiples of 16; 4:0:0 has none.  Lossless
+ * pictures are not deblocked at all (every CU bypasses transform and
+ * quantisation, and 8.7.2.5.7 leaves such samples as they are).
  */
 #include "deblock.h"
 
@@ -120,13 +122,13 @@ void hevc_deblock_row(hevc_encoder *e, int row) {
       if (!(hevc_unit_at(e, x, y)->edges & HEVC_EDGE_LEFT)) continue;
       edge_luma(e, x, y, 1);
       /* chroma segments are 4 chroma lines = 8 luma lines long */
-      if ((x & 15) == 0 && (y & 7) == 0) edge_chroma(e, x, y, 1);
+      if (e->ncomp > 1 && (x & 15) == 0 && (y & 7) == 0) edge_chroma(e, x, y, 1);
     }
   /* horizontal edges: the row's top boundary and those inside it */
   for (int y = y0 > 0 ? y0 : 8; y < y1; y += 8)
     for (int x = 0; x < e->coded_w; x += 4) {
       if (!(hevc_unit_at(e, x, y)->edges & HEVC_EDGE_TOP)) continue;
       edge_luma(e, x, y, 0);
-      if ((y & 15) == 0 && (x & 7) == 0) edge_chroma(e, x, y, 0);
+      if (e->ncomp > 1 && (y & 15) == 0 && (x & 7) == 0) edge_chroma(e, x, y, 0);
     }
 }

@@ -47,7 +47,7 @@ typedef struct hevc_sao {
   uint8_t type[3];     /* 0 off, 1 band, 2 edge; type[2] == type[1] */
   uint8_t eo_class[3]; /* eo_class[2] == eo_class[1] */
   uint8_t band_pos[3];
-  int8_t offset[3][4]; /* SaoOffsetVal[1..4] (before any bit-depth shift) */
+  int8_t offset[3][4]; /* SaoOffsetVal[1..4] (log2_sao_offset_scale is 0 at every depth) */
 } hevc_sao;
 
 /* Decisions and coefficients of one CTU.  Maps are per 4x4 unit, stride
@@ -101,9 +101,12 @@ struct hevc_encoder {
   int coded_w, coded_h;     /* multiples of 8 */
   int ctu_log2, ctu_size, ctu_cols, ctu_rows;
   int bit_depth;
+  int chroma;               /* chroma_format_idc: HEVC_CHROMA_420 or _400 */
+  int ncomp;                /* colour components coded: 3, or 1 for 4:0:0 */
   int units_w, units_h;
   int alloc_w, alloc_h;     /* coded size the buffers were allocated for */
   int alloc_ctu_log2;
+  int alloc_ncomp;          /* planes the buffers were allocated for */
 
   /* Sample planes.  orig (the padded source) and recon (unfiltered until
    * SAO of its row writes the final samples into it) are rings of

@@ -18,6 +18,8 @@ void hevc_enc_config_default(hevc_enc_config *cfg) {
   memset(cfg, 0, sizeof(*cfg));
   cfg->qp = 27;
   cfg->bit_depth = 8;
+  cfg->chroma_format = HEVC_CHROMA_420;
+  cfg->lossless = 0;
   cfg->ctu_log2 = 6;
   cfg->deblocking = 1;
   cfg->sao = 1;
@@ -171,10 +173,18 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
       {"picture_hash", cfg->picture_hash, 0, 1},
       {"wpp", cfg->wpp, 0, 1},
       {"threads", cfg->threads, 0, 1024},
+      {"lossless", cfg->lossless, 0, 1},
   };
-  if (cfg->bit_depth != 8 && cfg->bit_depth != 10)
-    return hc_fail(err, HEIC_ERR_UNSUPPORTED, "hevc encoder: bit depth %d (8 or 10 supported)",
-                   cfg->bit_depth);
+  if (cfg->bit_depth != 8 && cfg->bit_depth != 10 && cfg->bit_depth != 12)
+    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                   "hevc encoder: bit depth %d (8, 10 or 12 supported)", cfg->bit_depth);
+  if (cfg->chroma_format == 2 || cfg->chroma_format == 3)
+    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                   "hevc encoder: chroma format %s is not supported (4:2:0 and 4:0:0 are)",
+                   cfg->chroma_format == 2 ? "4:2:2" : "4:4:4");
+  if (cfg->chroma_format != HEVC_CHROMA_400 && cfg->chroma_format != HEVC_CHROMA_420)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
+                   "hevc encoder: chroma_format %d (0 for 4:0:0, 1 for 4:2:0)", cfg->chroma_format);
   if (cfg->ctu_log2 != 5 && cfg->ctu_log2 != 6)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: CTU size 1 << %d (32 or 64)",
                    cfg->ctu_log2);
@@ -189,7 +199,19 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (!e) return hc_fail_oom(err);
   e->mem = mem;
   e->cfg = *cfg;
-  hevc_dsp_init(&e->dsp);
+  if (cfg->lossless) {
+    /* Every CU bypasses transform and quantisation: the loop filters would
+     * leave its samples alone (so they are not even signalled), no sign is
+     * hidden in a bypass block (7.3.8.11), and there is nothing for RDOQ or
+     * transform skip to choose.  Rates are counted, not estimated. */
+    e->cfg.deblocking = 0;
+    e->cfg.sao = 0;
+    e->cfg.sign_hiding = 0;
+    e->cfg.rdoq = 0;
+    e->cfg.rate_estimate = 0;
+    e->cfg.transform_skip = 0;
+  }
+  hevc_dsp_init(&e->dsp, cfg->bit_depth);
   hevc_bw_init(&e->slice_bw, mem);
   hevc_bw_init(&e->data_bw, mem);
   hevc_bw_init(&e->tmp_bw, mem);
@@ -234,8 +256,12 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
                                  hc_err *err) {
   e->width = (int)pic->width;
   e->height = (int)pic->height;
-  e->out_w = (e->width + 1) & ~1;
-  e->out_h = (e->height + 1) & ~1;
+  e->chroma = e->cfg.chroma_format;
+  e->ncomp = e->chroma == HEVC_CHROMA_400 ? 1 : 3;
+  /* 4:2:0 crops in chroma samples (even sizes only), 4:0:0 in luma samples */
+  int even = e->chroma == HEVC_CHROMA_420;
+  e->out_w = even ? (e->width + 1) & ~1 : e->width;
+  e->out_h = even ? (e->height + 1) & ~1 : e->height;
   e->coded_w = (e->width + 7) & ~7;
   e->coded_h = (e->height + 7) & ~7;
   e->bit_depth = e->cfg.bit_depth;
@@ -246,8 +272,8 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->units_w = e->coded_w >> 2;
   e->units_h = e->coded_h >> 2;
   for (int c = 0; c < 3; c++) {
-    e->pw[c] = c ? e->coded_w >> 1 : e->coded_w;
-    e->ph[c] = c ? e->coded_h >> 1 : e->coded_h;
+    e->pw[c] = c >= e->ncomp ? 0 : c ? e->coded_w >> 1 : e->coded_w;
+    e->ph[c] = c >= e->ncomp ? 0 : c ? e->coded_h >> 1 : e->coded_h;
     e->stride[c] = e->pw[c];
   }
   heic_status st = setup_lanes(e, lanes, err);
@@ -256,7 +282,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   if (ring_rows > e->ctu_rows) ring_rows = e->ctu_rows;
   e->dbk_top = 0;
   if (e->alloc_w == e->coded_w && e->alloc_h == e->coded_h && e->alloc_ctu_log2 == e->ctu_log2 &&
-      e->ring_rows == ring_rows)
+      e->ring_rows == ring_rows && e->alloc_ncomp == e->ncomp)
     return HEIC_OK;
   free_buffers(e);
   /* rings of ring_rows CTU rows (the whole picture when that is smaller),
@@ -268,7 +294,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->recon_ring_lines = e->cfg.keep_recon ? e->coded_h : ring_lines;
   int two_rows = 2 * e->ctu_size;
   e->dbk_lines = e->coded_h < two_rows + 8 ? e->coded_h : two_rows + 8;
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < e->ncomp; c++) {
     int sh = c ? 1 : 0;
     e->orig[c] = hc_malloc_array(e->mem, (size_t)e->pw[c] * (size_t)(e->orig_ring_lines >> sh),
                                  sizeof(hevc_pixel));
@@ -291,6 +317,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->alloc_w = e->coded_w;
   e->alloc_h = e->coded_h;
   e->alloc_ctu_log2 = e->ctu_log2;
+  e->alloc_ncomp = e->ncomp;
   return HEIC_OK;
 oom:
   free_buffers(e);
@@ -332,7 +359,8 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
     return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                    "hevc encoder: picture size %ux%u outside 1x1..16384x16384", pic->width,
                    pic->height);
-  for (int c = 0; c < 3; c++) {
+  int ncomp = e->cfg.chroma_format == HEVC_CHROMA_400 ? 1 : 3;
+  for (int c = 0; c < ncomp; c++) {
     uint32_t w = c ? (pic->width + 1) / 2 : pic->width;
     if (!pic->planes[c] || pic->strides[c] < (ptrdiff_t)w)
       return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: plane %d missing or stride too small", c);
@@ -341,7 +369,7 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   heic_status st = setup_picture(e, pic, &lanes, err);
   if (st != HEIC_OK) return st;
   e->have_recon = 0;
-  for (int c = 0; c < 3; c++) hevc_md5_init(&e->md5[c]);
+  for (int c = 0; c < e->ncomp; c++) hevc_md5_init(&e->md5[c]);
   e->slice_qp = e->cfg.qp;
   e->cu_qp_delta = e->cfg.qp_jitter != 0;
 
@@ -372,8 +400,8 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   if (st == HEIC_OK) st = add_nal2(e, &o, HEVC_NAL_IDR_W_RADL, &e->slice_bw, &e->data_bw, err);
   if (st == HEIC_OK && e->cfg.picture_hash) {
     uint8_t md5[3][16];
-    for (int c = 0; c < 3; c++) hevc_md5_final(&e->md5[c], md5[c]);
-    hevc_write_md5_sei(&e->tmp_bw, md5);
+    for (int c = 0; c < e->ncomp; c++) hevc_md5_final(&e->md5[c], md5[c]);
+    hevc_write_md5_sei(&e->tmp_bw, md5, e->ncomp);
     st = add_nal(e, &o, HEVC_NAL_SUFFIX_SEI, &e->tmp_bw, err);
   }
   if (st != HEIC_OK) {
@@ -390,11 +418,13 @@ heic_status hevc_encoder_recon(const hevc_encoder *e, hevc_enc_recon *rec) {
   rec->width = (uint32_t)e->out_w;
   rec->height = (uint32_t)e->out_h;
   rec->bit_depth = e->bit_depth;
+  rec->chroma_format = e->chroma;
   for (int c = 0; c < 3; c++) {
-    rec->planes[c] = e->recon[c];
-    rec->strides[c] = e->stride[c];
-    rec->plane_w[c] = (uint32_t)(c ? e->out_w / 2 : e->out_w);
-    rec->plane_h[c] = (uint32_t)(c ? e->out_h / 2 : e->out_h);
+    int on = c < e->ncomp;
+    rec->planes[c] = on ? e->recon[c] : NULL;
+    rec->strides[c] = on ? e->stride[c] : 0;
+    rec->plane_w[c] = (uint32_t)(!on ? 0 : c ? e->out_w / 2 : e->out_w);
+    rec->plane_h[c] = (uint32_t)(!on ? 0 : c ? e->out_h / 2 : e->out_h);
   }
   return HEIC_OK;
 }

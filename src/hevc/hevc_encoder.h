@@ -1,18 +1,28 @@
 /*
  * libheic's HEVC intra encoder.  SPDX-License-Identifier: BSD-2-Clause
  *
- * Encodes one picture (8- or 10-bit 4:2:0, 1x1 .. 16384x16384) as an IDR
- * access unit: VPS, SPS, PPS, one I slice, and a suffix SEI carrying the
- * MD5 decoded picture hash.  Main profile for 8 bits, Main 10 for 10 bits.
+ * Encodes one picture (4:2:0 or 4:0:0 (monochrome), 8, 10 or 12 bits,
+ * 1x1 .. 16384x16384, lossy or lossless) as an IDR access unit: VPS, SPS,
+ * PPS, one I slice, and a suffix SEI carrying the MD5 decoded picture hash.
+ * Profiles (A.3): 4:2:0 8 bits Main, 10 bits Main 10, 12 bits Main 12;
+ * 4:0:0 Monochrome, Monochrome 10, Monochrome 12 (the last four are format
+ * range extensions profiles, general_profile_idc 4, told apart by the
+ * constraint flags of Table A.2).  No range extension tool is used.
  *
  * Sizes.  4:2:0 cannot signal an odd cropped width or height (the conformance
  * window counts in chroma samples), so the encoder codes the picture padded
  * to even dimensions by replicating the last column / row, and the decoded
  * (cropped) size it reports is out_width x out_height = the input size
  * rounded up to even.  A container that needs the exact odd size crops the
- * rest (HEIF: ispe carries the even size, clap the exact one).  Internally
- * the coded size is further padded to a multiple of 8 (the minimum CU) and
- * cropped by the conformance window.
+ * rest (HEIF: ispe carries the even size, clap the exact one).  4:0:0 crops
+ * in luma samples: its decoded size is the input size.  Internally the coded
+ * size is further padded to a multiple of 8 (the minimum CU) and cropped by
+ * the conformance window.
+ *
+ * Lossless (cfg.lossless): every CU is coded with cu_transquant_bypass_flag
+ * (the residual as it is, no transform or quantisation), so the decoded
+ * picture equals the input (its padding aside); modes are chosen by their
+ * bits alone.
  *
  * OWNERSHIP
  *  - hevc_encoder_new() creates the encoder; hevc_encoder_free(&enc) destroys
@@ -69,9 +79,21 @@ typedef enum hevc_enc_preset {
   HEVC_PRESET_COUNT
 } hevc_enc_preset;
 
+/* Chroma formats (chroma_format_idc) the encoder codes. */
+enum { HEVC_CHROMA_400 = 0, HEVC_CHROMA_420 = 1 };
+
 typedef struct hevc_enc_config {
-  int qp;             /* 0..51 */
-  int bit_depth;      /* 8 or 10 */
+  int qp;             /* 0..51 (ignored when lossless, but for the slice QP) */
+  int bit_depth;      /* 8, 10 or 12, luma and chroma alike */
+  int chroma_format;  /* HEVC_CHROMA_420 (the default) or HEVC_CHROMA_400
+                       * (monochrome: no chroma planes at all); 4:2:2 and
+                       * 4:4:4 are refused as unsupported */
+  /* 1: lossless - the PPS enables transquant bypass and every CU sets
+   * cu_transquant_bypass_flag.  Deblocking and SAO would leave such CUs
+   * untouched (8.7.2.5.7, 8.7.3), so they are off; sign hiding, RDOQ and
+   * transform skip have nothing to act on: the fields below that set them
+   * are ignored. */
+  int lossless;
   int ctu_log2;       /* 5 (32x32) or 6 (64x64) */
   int deblocking;     /* 1: in-loop deblocking filter on */
   int sao;            /* 1: sample adaptive offset on */
@@ -144,7 +166,7 @@ typedef struct hevc_enc_config {
                        * too, and either value above ctu_log2 means the CTU */
 } hevc_enc_config;
 
-/* Fills cfg with the defaults: QP 27, 8 bits, 64x64 CTUs, every tool on,
+/* Fills cfg with the defaults: QP 27, 8 bits, 4:2:0, lossy, 64x64 CTUs, every tool on,
  * chroma QP offset 0, WPP, one thread per CPU, the search of
  * HEVC_PRESET_MEDIUM, no kept reconstruction. */
 void hevc_enc_config_default(hevc_enc_config *cfg);
@@ -181,10 +203,11 @@ typedef struct hevc_enc_output {
 /* Releases every NAL buffer and empties *out.  Safe on an empty output. */
 void hevc_enc_output_clear(hevc_enc_output *out);
 
-/* Input picture: samples are uint16_t for both bit depths (values must be
+/* Input picture: samples are uint16_t for every bit depth (values must be
  * below 1 << bit_depth; larger values are clipped), strides in samples.
  * planes[1], planes[2] are the 4:2:0 chroma planes of (width + 1) / 2 x
- * (height + 1) / 2 samples. */
+ * (height + 1) / 2 samples; with HEVC_CHROMA_400 they are not read (may be
+ * NULL). */
 typedef struct hevc_enc_picture {
   uint32_t width, height;
   const uint16_t *planes[3];
@@ -195,6 +218,7 @@ typedef struct hevc_enc_picture {
 typedef struct hevc_enc_recon {
   uint32_t width, height;       /* out_width x out_height */
   int bit_depth;
+  int chroma_format;            /* HEVC_CHROMA_*; 4:0:0: planes[1], [2] NULL, sizes 0 */
   const uint16_t *planes[3];
   ptrdiff_t strides[3];         /* in samples */
   uint32_t plane_w[3], plane_h[3];

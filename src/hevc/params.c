@@ -23,21 +23,43 @@ int hevc_level_idc(int w, int h) {
   return 186;
 }
 
+int hevc_profile_idc(int chroma_format, int bit_depth, uint32_t *rext_flags) {
+  *rext_flags = 0;
+  if (chroma_format == 1 && bit_depth <= 10) return bit_depth > 8 ? 2 : 1;
+  /* Format range extensions (A.3.5): the profile is told by nine constraint
+   * flags (Table A.2) - max_12bit, max_10bit, max_8bit, max_422chroma,
+   * max_420chroma, max_monochrome, intra, one_picture_only,
+   * lower_bit_rate.  Main 12 is 1 0 0 1 1 0 0 0 1; Monochrome, Monochrome
+   * 10 and Monochrome 12 are 1 1 1 / 1 1 0 / 1 0 0, then 1 1 1 0 0 1. */
+  uint32_t f = 1u << 8;                              /* max_12bit */
+  if (bit_depth <= 10) f |= 1u << 7;                 /* max_10bit */
+  if (bit_depth <= 8) f |= 1u << 6;                  /* max_8bit */
+  f |= 1u << 5 | 1u << 4;                            /* max_422chroma, max_420chroma */
+  if (chroma_format == 0) f |= 1u << 3;              /* max_monochrome */
+  f |= 1u;                                           /* lower_bit_rate */
+  *rext_flags = f;
+  return 4;
+}
+
 static void profile_tier_level(hevc_bitwriter *bw, const hevc_encoder *e) {
-  int main10 = e->bit_depth > 8;
+  uint32_t rext;
+  int idc = hevc_profile_idc(e->chroma, e->bit_depth, &rext);
   hevc_bw_put(bw, 0, 2);               /* general_profile_space */
   hevc_bw_put(bw, 0, 1);               /* general_tier_flag: Main tier */
-  hevc_bw_put(bw, main10 ? 2 : 1, 5);  /* general_profile_idc */
+  hevc_bw_put(bw, (uint32_t)idc, 5);   /* general_profile_idc */
   /* general_profile_compatibility_flag[32]: Main streams are also Main 10
-   * streams. */
-  uint32_t compat = main10 ? (1u << (31 - 2)) : (1u << (31 - 1)) | (1u << (31 - 2));
+   * streams; range extensions streams set their own flag only. */
+  uint32_t compat = idc == 1 ? (1u << (31 - 1)) | (1u << (31 - 2)) : 1u << (31 - idc);
   hevc_bw_put(bw, compat, 32);
   hevc_bw_put(bw, 1, 1); /* general_progressive_source_flag */
   hevc_bw_put(bw, 0, 1); /* general_interlaced_source_flag */
   hevc_bw_put(bw, 0, 1); /* general_non_packed_constraint_flag */
   hevc_bw_put(bw, 1, 1); /* general_frame_only_constraint_flag */
-  hevc_bw_put(bw, 0, 32); /* general_reserved_zero_43bits ... */
-  hevc_bw_put(bw, 0, 11);
+  /* the nine range extensions flags (0 for Main and Main 10), then
+   * general_reserved_zero_34bits and general_inbld_flag */
+  hevc_bw_put(bw, rext, 9);
+  hevc_bw_put(bw, 0, 32);
+  hevc_bw_put(bw, 0, 2);
   hevc_bw_put(bw, 0, 1); /* general_inbld_flag / reserved */
   hevc_bw_put(bw, (uint32_t)hevc_level_idc(e->coded_w, e->coded_h), 8);
 }
@@ -69,13 +91,14 @@ void hevc_write_sps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 1, 1); /* sps_temporal_id_nesting_flag */
   profile_tier_level(bw, e);
   hevc_bw_ue(bw, 0); /* sps_seq_parameter_set_id */
-  hevc_bw_ue(bw, 1); /* chroma_format_idc: 4:2:0 */
+  hevc_bw_ue(bw, (uint32_t)e->chroma); /* chroma_format_idc: 1 (4:2:0) or 0 (4:0:0) */
   hevc_bw_ue(bw, (uint32_t)e->coded_w);
   hevc_bw_ue(bw, (uint32_t)e->coded_h);
-  int crop_r = (e->coded_w - e->out_w) / 2, crop_b = (e->coded_h - e->out_h) / 2;
+  int sub = e->chroma == HEVC_CHROMA_420 ? 2 : 1; /* SubWidthC = SubHeightC */
+  int crop_r = (e->coded_w - e->out_w) / sub, crop_b = (e->coded_h - e->out_h) / sub;
   hevc_bw_put(bw, crop_r || crop_b, 1); /* conformance_window_flag */
   if (crop_r || crop_b) {
-    /* offsets count chroma samples (SubWidthC = SubHeightC = 2) */
+    /* offsets count chroma samples (SubWidthC, SubHeightC), luma ones in 4:0:0 */
     hevc_bw_ue(bw, 0);
     hevc_bw_ue(bw, (uint32_t)crop_r);
     hevc_bw_ue(bw, 0);
@@ -133,7 +156,7 @@ void hevc_write_pps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 0, 1); /* dependent_slice_segments_enabled_flag */
   hevc_bw_put(bw, 0, 1); /* output_flag_present_flag */
   hevc_bw_put(bw, 0, 3); /* num_extra_slice_header_bits */
-  hevc_bw_put(bw, e->cfg.sign_hiding ? 1 : 0, 1); /* sign_data_hiding_enabled_flag */
+  hevc_bw_put(bw, e->cfg.sign_hiding ? 1 : 0, 1); /* sign_data_hiding_enabled_flag (0 when lossless) */
   hevc_bw_put(bw, 0, 1); /* cabac_init_present_flag */
   hevc_bw_ue(bw, 0);     /* num_ref_idx_l0_default_active_minus1 */
   hevc_bw_ue(bw, 0);     /* num_ref_idx_l1_default_active_minus1 */
@@ -147,7 +170,7 @@ void hevc_write_pps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 0, 1); /* pps_slice_chroma_qp_offsets_present_flag */
   hevc_bw_put(bw, 0, 1); /* weighted_pred_flag */
   hevc_bw_put(bw, 0, 1); /* weighted_bipred_flag */
-  hevc_bw_put(bw, 0, 1); /* transquant_bypass_enabled_flag */
+  hevc_bw_put(bw, e->cfg.lossless ? 1 : 0, 1); /* transquant_bypass_enabled_flag */
   hevc_bw_put(bw, 0, 1); /* tiles_enabled_flag */
   hevc_bw_put(bw, e->cfg.wpp ? 1 : 0, 1); /* entropy_coding_sync_enabled_flag */
   hevc_bw_put(bw, 0, 1); /* pps_loop_filter_across_slices_enabled_flag */
@@ -173,7 +196,7 @@ void hevc_write_slice_header(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_ue(bw, 2);     /* slice_type: I */
   if (e->cfg.sao) {
     hevc_bw_put(bw, 1, 1); /* slice_sao_luma_flag */
-    hevc_bw_put(bw, 1, 1); /* slice_sao_chroma_flag */
+    if (e->chroma != HEVC_CHROMA_400) hevc_bw_put(bw, 1, 1); /* slice_sao_chroma_flag */
   }
   hevc_bw_se(bw, 0); /* slice_qp_delta: init_qp carries the slice QP */
   if (e->cfg.wpp) {
@@ -197,12 +220,12 @@ void hevc_write_slice_header(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_align_zero(bw);
 }
 
-void hevc_write_md5_sei(hevc_bitwriter *bw, const uint8_t md5[3][16]) {
+void hevc_write_md5_sei(hevc_bitwriter *bw, const uint8_t md5[3][16], int planes) {
   hevc_bw_reset(bw);
   hevc_bw_put(bw, 132, 8); /* payloadType: decoded_picture_hash */
-  hevc_bw_put(bw, 49, 8);  /* payloadSize: hash_type + 3 x 16 bytes */
+  hevc_bw_put(bw, (uint32_t)(1 + 16 * planes), 8); /* payloadSize: hash_type + 16 bytes a plane */
   hevc_bw_put(bw, 0, 8);   /* hash_type 0: MD5 */
-  for (int c = 0; c < 3; c++)
+  for (int c = 0; c < planes; c++)
     for (int i = 0; i < 16; i++) hevc_bw_put(bw, md5[c][i], 8);
   hevc_bw_trailing(bw);
 }

@@ -210,11 +210,15 @@ static void last_prefix_bits(const hevc_bin_rates *ctx, int ctx_base, int log2, 
 /* Squared error (SSE << 23 of the reconstruction) of level l for a
  * coefficient whose scaled magnitude is a: the transform is orthonormal up
  * to the scale 2^tshift, so the error of the coefficient, divided by that
- * scale, is the error in the samples.  w8 folds the quantiser step in. */
-static inline int64_t rdoq_dist(int64_t a, int l, int qbits, uint64_t w8) {
+ * scale, is the error in the samples.  w8 folds the quantiser step in; the
+ * error is taken in 1/256 level.  Above 10 bits the weight is 2^(2
+ * (BitDepth - 10)) larger: ws = 4 drops the low bits of w8 before the
+ * product (still 17 significant ones) so that it stays below 2^61 for any
+ * 16-bit coefficient, and gives them back after; ws = 0 up to 10 bits. */
+static inline int64_t rdoq_dist(int64_t a, int l, int qbits, uint64_t w8, int ws) {
   int64_t e = a - ((int64_t)l << qbits);
   int64_t e8 = (e + ((int64_t)1 << (qbits - 9))) >> (qbits - 8); /* 1/256 level */
-  return (int64_t)(((uint64_t)(e8 * e8) * w8) >> 8);
+  return (int64_t)(((uint64_t)(e8 * e8) * (w8 >> ws)) >> (8 - ws));
 }
 
 int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int log2, int qp,
@@ -233,8 +237,13 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
    * level error (in 1/256), times 256 */
   /* the two divisions depend on the QP only: computed once, 0 = not yet */
   uint64_t *w8p = &sc->w8_cache[qp / 6][qp % 6];
-  if (!*w8p) *w8p = (((uint64_t)1 << (40 + 2 * (qp / 6))) / (uint64_t)(scale * scale)) << 3;
+  if (!*w8p) {
+    /* 2^(40 + 2 (qp / 6)) passes 2^62 at Qp' 72 and up (12 bits) */
+    int sh = 40 + 2 * (qp / 6), over = sh > 62 ? sh - 62 : 0;
+    *w8p = (((uint64_t)1 << (sh - over)) / (uint64_t)(scale * scale)) << (3 + over);
+  }
   uint64_t w8 = *w8p;
+  int ws = bit_depth > 10 ? 4 : 0;
   int64_t half = (int64_t)1 << (qbits - 1);
 
   /* rows of constant size, inlined rather than a library call per row */
@@ -297,7 +306,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       int64_t z = 0;
       for (int p = 0; p < 16; p++) {
         int32_t cv = coef[base + off4[p]];
-        z += rdoq_dist((int64_t)(cv < 0 ? -cv : cv) * scale, 0, qbits, w8);
+        z += rdoq_dist((int64_t)(cv < 0 ? -cv : cv) * scale, 0, qbits, w8, ws);
       }
       sb_zero[i] = z;
       continue;
@@ -350,7 +359,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       int64_t a = sc->a[k];
       int64_t lm = (a + half) >> qbits;
       int lmax = lm > 32767 ? 32767 : (int)lm;
-      int64_t d0 = rdoq_dist(a, 0, qbits, w8);
+      int64_t d0 = rdoq_dist(a, 0, qbits, w8, ws);
       int is_last = k == last_k;
       int32_t s0 = 0, s1 = 0;
       /* sig_coeff_flag is not coded at the last position, nor at the DC of
@@ -366,14 +375,14 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
       if (lmax) {
         /* lmax, then lmax - 1 when that is not 0; selects without branches
          * (the winner is hard to predict) */
-        int64_t d = rdoq_dist(a, lmax, qbits, w8);
+        int64_t d = rdoq_dist(a, lmax, qbits, w8, ws);
         int64_t j = d + lambda * (s1 + level_bits(cx, lmax, g1, g2, rice));
         int take = j < best_j;
         best_j = take ? j : best_j;
         best_d = take ? d : best_d;
         best_l = take ? lmax : 0;
         if (lmax > 1) {
-          d = rdoq_dist(a, lmax - 1, qbits, w8);
+          d = rdoq_dist(a, lmax - 1, qbits, w8, ws);
           j = d + lambda * (s1 + level_bits(cx, lmax - 1, g1, g2, rice));
           take = j < best_j;
           best_j = take ? j : best_j;
@@ -491,12 +500,12 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
         int k = i * 16 + p;
         int l = sc->lv[k];
         int64_t a = sc->a[k];
-        int64_t dl = rdoq_dist(a, l, qbits, w8);
+        int64_t dl = rdoq_dist(a, l, qbits, w8, ws);
         if (l > 0) {
           int32_t rl = level_bits(cx, l, sc->g1[k], sc->g2[k], sc->rice[k]);
           if (l < 32767) {
             int64_t r = lambda * (level_bits(cx, l + 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
-            int64_t j = rdoq_dist(a, l + 1, qbits, w8) - dl + r;
+            int64_t j = rdoq_dist(a, l + 1, qbits, w8, ws) - dl + r;
             if (j < bj) {
               bj = j;
               br = r;
@@ -510,7 +519,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
               r = lambda * (level_bits(cx, l - 1, sc->g1[k], sc->g2[k], sc->rice[k]) - rl);
             else
               r = lambda * (sc->sig0[k] - sc->sig1[k] - rl);
-            int64_t j = rdoq_dist(a, l - 1, qbits, w8) - dl + r;
+            int64_t j = rdoq_dist(a, l - 1, qbits, w8, ws) - dl + r;
             if (j < bj) {
               bj = j;
               br = r;
@@ -523,7 +532,7 @@ int hevc_quantize_rdoq(const int32_t *coef, int16_t *level, ptrdiff_t ls, int lo
           if (p < first && (coef[sc->pos[k]] < 0) != neg) continue;
           int64_t r = lambda * (sc->sig1[k] - sc->sig0[k] +
                                 level_bits(cx, 1, sc->g1[k], sc->g2[k], sc->rice[k]));
-          int64_t j = rdoq_dist(a, 1, qbits, w8) - dl + r;
+          int64_t j = rdoq_dist(a, 1, qbits, w8, ws) - dl + r;
           if (j < bj) {
             bj = j;
             br = r;

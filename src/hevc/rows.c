@@ -98,7 +98,7 @@ static void row_lines(const hevc_encoder *e, int c, int row, int *y0, int *y1) {
  * last column and row into the padding and clipping out-of-range samples. */
 static void load_row(hevc_encoder *e, const hevc_enc_picture *pic, int row) {
   int max = (1 << e->bit_depth) - 1;
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < e->ncomp; c++) {
     int sw = c ? (e->width + 1) / 2 : e->width;
     int sh = c ? (e->height + 1) / 2 : e->height;
     int y0, y1;
@@ -171,7 +171,7 @@ static void deblock_step(hevc_encoder *e, int row) {
   int prev = row > 0 ? (row - 1) << e->ctu_log2 : 0;
   int top = prev >= 8 ? prev - 8 : 0;
   if (top > e->dbk_top) {
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < e->ncomp; c++) {
       int sh = c ? 1 : 0;
       int d = (top - e->dbk_top) >> sh, keep = (e->dbk_lines >> sh) - d;
       if (keep > 0)
@@ -180,7 +180,7 @@ static void deblock_step(hevc_encoder *e, int row) {
     }
     e->dbk_top = top;
   }
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < e->ncomp; c++) {
     int y0, y1;
     row_lines(e, c, row, &y0, &y1);
     memcpy(hevc_dbk_at(e, c, 0, y0), hevc_recon_at(e, c, 0, y0),
@@ -192,7 +192,7 @@ static void deblock_step(hevc_encoder *e, int row) {
 /* Feeds the final samples of CTU row `row` into the picture hash: each
  * plane is hashed on its own, in raster order. */
 static void md5_row(hevc_encoder *e, int row) {
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < e->ncomp; c++) {
     hevc_md5 *m = &e->md5[c];
     uint8_t line[2 * 8192];
     int y0, y1;

@@ -215,6 +215,60 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
   }
 }
 
+/* Chroma SAO of a CTU: type and class shared by Cb and Cr, band positions
+ * per component; sets them in *best (whose luma part is decided) and
+ * returns their cost. */
+static int64_t decide_chroma(hevc_sao *best, const sao_stats st[3], int64_t lambda, int cmax,
+                             int64_t cw_q8) {
+  int64_t bjc = param_cost(best, 1, &st[1], lambda, cmax, 1, cw_q8) +
+                param_cost(best, 2, &st[2], lambda, cmax, 0, cw_q8);
+  hevc_sao cbest = *best;
+  for (int k = 0; k < 4; k++) {
+    hevc_sao cand = *best;
+    best_for(&cand, 1, 2, k, &st[1], cmax, lambda, cw_q8);
+    best_for(&cand, 2, 2, k, &st[2], cmax, lambda, cw_q8);
+    int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4, cw_q8) +
+                param_cost(&cand, 2, &st[2], lambda, cmax, 0, cw_q8);
+    if (j < bjc) {
+      bjc = j;
+      cbest = cand;
+    }
+  }
+  {
+    /* band: positions chosen per component */
+    hevc_sao cand = *best;
+    int64_t j = 0;
+    for (int c = 1; c < 3; c++) {
+      int64_t bb = INT64_MAX;
+      hevc_sao tmp = cand;
+      for (int k = 0; k < 32; k++) {
+        hevc_sao t2 = cand;
+        best_for(&t2, c, 1, k, &st[c], cmax, lambda, cw_q8);
+        int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0, cw_q8);
+        if (jj < bb) {
+          bb = jj;
+          tmp = t2;
+        }
+      }
+      cand = tmp;
+      j += bb;
+    }
+    if (j < bjc) {
+      bjc = j;
+      cbest = cand;
+    }
+  }
+  best->type[1] = cbest.type[1];
+  best->type[2] = cbest.type[2];
+  best->eo_class[1] = best->eo_class[2] = cbest.eo_class[1];
+  best->band_pos[1] = cbest.band_pos[1];
+  best->band_pos[2] = cbest.band_pos[2];
+  memcpy(best->offset[1], cbest.offset[1], 4);
+  memcpy(best->offset[2], cbest.offset[2], 4);
+  if (best->type[1] == 2) best->eo_class[2] = best->eo_class[1];
+  return bjc;
+}
+
 void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const hevc_sao *up,
                   int64_t lambda, int64_t cw_q8) {
   hevc_sao *p = &ctu->sao;
@@ -223,7 +277,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
     int bd = e->bit_depth < 10 ? e->bit_depth : 10;
     int cmax = (1 << (bd - 5)) - 1;
     sao_stats st[3];
-    for (int c = 0; c < 3; c++) gather(e, ctu, c, &st[c]);
+    for (int c = 0; c < e->ncomp; c++) gather(e, ctu, c, &st[c]);
 
     /* luma */
     hevc_sao best = {0};
@@ -238,53 +292,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
           best = cand;
         }
       }
-    /* chroma: type and class shared by Cb and Cr */
-    int64_t bjc = param_cost(&best, 1, &st[1], lambda, cmax, 1, cw_q8) +
-                  param_cost(&best, 2, &st[2], lambda, cmax, 0, cw_q8);
-    hevc_sao cbest = best;
-    for (int k = 0; k < 4; k++) {
-      hevc_sao cand = best;
-      best_for(&cand, 1, 2, k, &st[1], cmax, lambda, cw_q8);
-      best_for(&cand, 2, 2, k, &st[2], cmax, lambda, cw_q8);
-      int64_t j = param_cost(&cand, 1, &st[1], lambda, cmax, 4, cw_q8) +
-                  param_cost(&cand, 2, &st[2], lambda, cmax, 0, cw_q8);
-      if (j < bjc) {
-        bjc = j;
-        cbest = cand;
-      }
-    }
-    {
-      /* band: positions chosen per component */
-      hevc_sao cand = best;
-      int64_t j = 0;
-      for (int c = 1; c < 3; c++) {
-        int64_t bb = INT64_MAX;
-        hevc_sao tmp = cand;
-        for (int k = 0; k < 32; k++) {
-          hevc_sao t2 = cand;
-          best_for(&t2, c, 1, k, &st[c], cmax, lambda, cw_q8);
-          int64_t jj = param_cost(&t2, c, &st[c], lambda, cmax, c == 1 ? 2 : 0, cw_q8);
-          if (jj < bb) {
-            bb = jj;
-            tmp = t2;
-          }
-        }
-        cand = tmp;
-        j += bb;
-      }
-      if (j < bjc) {
-        bjc = j;
-        cbest = cand;
-      }
-    }
-    best.type[1] = cbest.type[1];
-    best.type[2] = cbest.type[2];
-    best.eo_class[1] = best.eo_class[2] = cbest.eo_class[1];
-    best.band_pos[1] = cbest.band_pos[1];
-    best.band_pos[2] = cbest.band_pos[2];
-    memcpy(best.offset[1], cbest.offset[1], 4);
-    memcpy(best.offset[2], cbest.offset[2], 4);
-    if (best.type[1] == 2) best.eo_class[2] = best.eo_class[1];
+    int64_t bjc = e->ncomp > 1 ? decide_chroma(&best, st, lambda, cmax, cw_q8) : 0;
     int64_t jnew = bj + bjc + lambda * ((int64_t)(!!left + !!up) << 15);
 
     /* merge candidates */
@@ -294,7 +302,7 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
       if (!merge[m]) continue;
       /* a merge sends one flag (two for up) and no parameters */
       int64_t j = lambda * ((int64_t)(m + 1) << 15);
-      for (int c = 0; c < 3; c++) j += param_cost(merge[m], c, &st[c], 0, cmax, 0, c ? cw_q8 : 256);
+      for (int c = 0; c < e->ncomp; c++) j += param_cost(merge[m], c, &st[c], 0, cmax, 0, c ? cw_q8 : 256);
       if (j < jnew) {
         jnew = j;
         chosen = m;
@@ -309,5 +317,5 @@ void hevc_sao_ctu(hevc_encoder *e, hevc_ctu *ctu, const hevc_sao *left, const he
     }
     *p = best;
   }
-  for (int c = 0; c < 3; c++) apply(e, ctu, p, c);
+  for (int c = 0; c < e->ncomp; c++) apply(e, ctu, p, c);
 }

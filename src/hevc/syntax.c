@@ -15,7 +15,7 @@ void hevc_write_sao(hevc_cabac *cb, const hevc_encoder *e, const hevc_sao *sao, 
   if (sao->merge_up) return;
   int bd = e->bit_depth < 10 ? e->bit_depth : 10;
   int cmax = (1 << (bd - 5)) - 1;
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < e->ncomp; c++) {
     int type = sao->type[c];
     if (c < 2) {
       hevc_cabac_bin(cb, HEVC_CTX_SAO_TYPE, type != 0);
@@ -113,7 +113,7 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   if (log2 <= HEVC_MAX_TU_LOG2 && log2 > 2 && depth < max_depth && !(nxn && depth == 0))
     hevc_cabac_bin(cb, HEVC_CTX_SPLIT_TF + 5 - log2, split);
   int cbf_cb = pcb, cbf_cr = pcr;
-  if (log2 > 2) {
+  if (log2 > 2 && e->ncomp > 1) {
     cbf_cb = pcb || depth == 0 ? node_cbf(ctu, x0, y0, log2, 1) : 0;
     cbf_cr = pcr || depth == 0 ? node_cbf(ctu, x0, y0, log2, 2) : 0;
     if (depth == 0 || pcb) hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cb);
@@ -137,7 +137,9 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
                         hevc_scan_idx(log2, 0, ctu->luma_mode[u]), sh,
                         hevc_ts_flag(e, ctu, x0, y0, log2, 0));
   int cx, cy, cl;
-  if (log2 > 2) {
+  if (e->ncomp == 1) {
+    return;
+  } else if (log2 > 2) {
     cx = lx >> 1;
     cy = ly >> 1;
     cl = log2 - 1;
@@ -163,6 +165,8 @@ void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
                    hevc_qp_state *qs, int x0, int y0, int log2) {
   int u = hevc_uidx(ctu, x0, y0);
   int nxn = ctu->nxn[u];
+  /* lossless: every CU bypasses transform and quantisation */
+  if (e->cfg.lossless) hevc_cabac_bin(cb, HEVC_CTX_TQ_BYPASS, 1);
   if (log2 == HEVC_MIN_CU_LOG2) hevc_cabac_bin(cb, HEVC_CTX_PART_MODE, !nxn);
   int npu = nxn ? 4 : 1, h = 1 << (log2 - 1);
   int idx[4], rem[4];
@@ -184,7 +188,7 @@ void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
       hevc_cabac_bypass_bits(cb, (uint32_t)rem[i], 5);
     }
   }
-  hevc_write_chroma_sel(cb, ctu->chroma_sel[u]);
+  if (e->ncomp > 1) hevc_write_chroma_sel(cb, ctu->chroma_sel[u]);
   write_tt(cb, e, ctu, qs, x0, y0, x0, y0, log2, 0, 0, nxn, 0, 0);
 }
 

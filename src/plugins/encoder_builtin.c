@@ -17,11 +17,15 @@
  *    encoder, the sink or nothing failed (E3): the caller can never be left
  *    holding, or forget, a chunk of coded data.
  *
- * Picture contract: 4:2:0, 8 or 10 bits (luma and chroma alike), 1x1 ..
- * 16384x16384.  Odd sizes are coded padded to even by the HEVC encoder (4:2:0
- * cannot crop an odd column), so the decoded size is the input size rounded
- * up to even and the container crops the rest (clap).  There is no 4:0:0
- * coding yet: the host sends alpha as 4:2:0 with neutral chroma.
+ * Picture contract: 4:2:0 or 4:0:0 (monochrome: planes[1], planes[2] are
+ * not read), 8, 10 or 12 bits (luma and chroma alike), 1x1 .. 16384x16384,
+ * lossy or lossless ("lossless": transquant bypass in every CU, so the
+ * decoded picture is the input).  Odd 4:2:0 sizes are coded padded to even
+ * by the HEVC encoder (4:2:0 cannot crop an odd column), so the decoded size
+ * is the input size rounded up to even and the container crops the rest
+ * (clap); 4:0:0 is coded at its exact size.  4:2:2 and 4:4:4 are refused as
+ * unsupported - also for lossless RGB, which hosts code as 4:4:4 GBR.  The
+ * "chroma" parameter, when set, must match the picture.
  */
 #include <stdint.h>
 #include <string.h>
@@ -53,17 +57,19 @@ typedef enum be_preset { PRESET_ULTRAFAST = 0, PRESET_FAST, PRESET_MEDIUM, PRESE
 static const char *const k_presets[] = {
   [PRESET_ULTRAFAST] = "ultrafast", [PRESET_FAST] = "fast", [PRESET_MEDIUM] = "medium", [PRESET_SLOW] = "slow",
   [PRESET_VERYSLOW] = "veryslow", NULL};
-static const char *const k_chromas[] = {"420", NULL};
+static const char *const k_chromas[] = {"420", "400", NULL};
+static const heic_chroma k_chroma_values[] = {HEIC_CHROMA_420, HEIC_CHROMA_400};
 
 static const heic_param_info k_params[BP_COUNT] = {
   [BP_QUALITY] = {"quality", HEIC_PARAM_INT, 0, 100, "50", NULL,
                   "0 (smallest) .. 100 (best); mapped to QP, 50 -> 26, 90 -> 9"},
   [BP_LOSSLESS] = {"lossless", HEIC_PARAM_BOOL, 0, 1, "0", NULL,
-                   "not available in this encoder yet (only 0 is accepted)"},
+                   "mathematically lossless (transquant bypass, 4:2:0 or 4:0:0 only); "
+                   "overrides quality and qp"},
   [BP_PRESET] = {"preset", HEIC_PARAM_CHOICE, 0, 0, "medium", k_presets,
                  "speed / compression trade-off of the mode search"},
   [BP_CHROMA] = {"chroma", HEIC_PARAM_CHOICE, 0, 0, "420", k_chromas,
-                 "coded chroma format (4:2:0 only)"},
+                 "coded chroma format, 4:2:0 or 4:0:0 (monochrome); when set, the picture must be in it"},
   [BP_QP] = {"qp", HEIC_PARAM_INT, -1, 51, "-1", NULL,
              "quantisation parameter 0..51, overrides quality; -1: from quality"},
   [BP_SAO] = {"sao", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "sample adaptive offset filter"},
@@ -82,6 +88,8 @@ typedef struct be_state {
   hc_mem mem;                   /* account on alloc for the HEVC encoder */
   const heic_plugin_host *host; /* borrowed until close(); may be NULL */
   int quality, qp, sao, deblock, chroma_qp_offset, picture_hash, threads;
+  int lossless;
+  int chroma, chroma_set;       /* index into k_chromas; "chroma" was set */
   be_preset preset;
   int has_colour;               /* set_colour() was called: the SPS gets a VUI */
   heic_nclx colour;
@@ -95,8 +103,8 @@ typedef struct be_state {
  *
  * Roughly 0.45 QP per step from 0 to 90 (QP 6 doubles the step size, so that
  * is about one size-halving per 13 quality steps), then a steep last decile
- * so that 100 reaches QP 0 (the finest quantiser, still lossy: there is no
- * transquant bypass yet).  Anchors chosen by the project: 50 ~ QP 26,
+ * so that 100 reaches QP 0 (the finest quantiser, still lossy: lossless is
+ * the "lossless" parameter).  Anchors chosen by the project: 50 ~ QP 26,
  * 75 ~ QP 15-16 (where 4:2:0 itself, not the quantiser, limits the RGB PSNR
  * of saturated photos to about 38 dB), 90 ~ QP 9.
  *
@@ -213,11 +221,10 @@ static heic_status be_set_param(void *state, const char *name, const char *value
   be_param id = (be_param)(info - k_params);
   /* Valid chroma formats this encoder cannot code are "unsupported", not
    * "invalid": the request makes sense, the capability is missing. */
-  if (id == BP_CHROMA && (!strcmp(value, "400") || !strcmp(value, "422") ||
-                          !strcmp(value, "444"))) {
+  if (id == BP_CHROMA && (!strcmp(value, "422") || !strcmp(value, "444"))) {
     hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                   BUILTIN_NAME ": chroma=%s: this encoder codes 4:2:0 only (x265 codes "
-                   "4:2:2 and 4:4:4)",
+                   BUILTIN_NAME ": chroma=%s: this encoder codes 4:2:0 and 4:0:0 only (x265 "
+                   "codes 4:2:2 and 4:4:4)",
                    value);
     return HEIC_ERR_UNSUPPORTED;
   }
@@ -226,16 +233,12 @@ static heic_status be_set_param(void *state, const char *name, const char *value
   if (st != HEIC_OK) return st;
   switch (id) {
     case BP_QUALITY: s->quality = v; break;
-    case BP_LOSSLESS:
-      if (v) {
-        hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                       BUILTIN_NAME ": lossless coding is not implemented in libheic's "
-                       "encoder yet (the x265 encoder has it)");
-        return HEIC_ERR_UNSUPPORTED;
-      }
-      break;
+    case BP_LOSSLESS: s->lossless = v; break;
     case BP_PRESET: s->preset = (be_preset)v; break;
-    case BP_CHROMA: break; /* "420", the only choice */
+    case BP_CHROMA:
+      s->chroma = v;
+      s->chroma_set = 1;
+      break;
     case BP_QP: s->qp = v; break;
     case BP_SAO: s->sao = v; break;
     case BP_DEBLOCK: s->deblock = v; break;
@@ -251,17 +254,33 @@ static heic_status be_set_param(void *state, const char *name, const char *value
  * by every encoder follow in hp_check_picture(), so that a host bug is
  * reported here instead of becoming an out-of-bounds read in the encoder. */
 static heic_status be_check_picture(const be_state *s, const heic_plugin_picture *pic) {
-  if (pic->chroma != HEIC_CHROMA_420) {
-    hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                   BUILTIN_NAME ": %s pictures are not supported (4:2:0 only)",
-                   hp_chroma_name(pic->chroma));
+  if (pic->chroma != HEIC_CHROMA_420 && pic->chroma != HEIC_CHROMA_400) {
+    if (s->lossless && pic->chroma == HEIC_CHROMA_444)
+      hp_plugin_logf(s->host, HEIC_LOG_ERROR,
+                     BUILTIN_NAME ": lossless %s is not supported: this encoder codes 4:2:0 and "
+                     "4:0:0 only (lossless RGB needs 4:4:4; grey or YCbCr 4:2:0 input can be "
+                     "lossless here, or use the x265 encoder)",
+                     hp_chroma_name(pic->chroma));
+    else
+      hp_plugin_logf(s->host, HEIC_LOG_ERROR,
+                     BUILTIN_NAME ": %s pictures are not supported (4:2:0 and 4:0:0 only)",
+                     hp_chroma_name(pic->chroma));
     return HEIC_ERR_UNSUPPORTED;
   }
-  if (pic->bit_depth_luma != pic->bit_depth_chroma ||
-      (pic->bit_depth_luma != 8 && pic->bit_depth_luma != 10)) {
+  /* an explicit "chroma" that disagrees with the picture: the host and the
+   * caller disagree about what is coded */
+  if (s->chroma_set && pic->chroma != k_chroma_values[s->chroma]) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": the picture is %s but chroma=%s was set",
+                   hp_chroma_name(pic->chroma), k_chromas[s->chroma]);
+    return HEIC_ERR_INVALID_ARGUMENT;
+  }
+  /* (4:0:0 has no chroma: its chroma depth is not looked at) */
+  int mono = pic->chroma == HEIC_CHROMA_400;
+  if ((!mono && pic->bit_depth_luma != pic->bit_depth_chroma) ||
+      (pic->bit_depth_luma != 8 && pic->bit_depth_luma != 10 && pic->bit_depth_luma != 12)) {
     hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                   BUILTIN_NAME ": bit depth %d/%d (luma/chroma) is not supported (8 or 10 bits, "
-                   "the same for luma and chroma)",
+                   BUILTIN_NAME ": bit depth %d/%d (luma/chroma) is not supported (8, 10 or 12 "
+                   "bits, the same for luma and chroma)",
                    pic->bit_depth_luma, pic->bit_depth_chroma);
     return HEIC_ERR_UNSUPPORTED;
   }
@@ -273,9 +292,11 @@ static heic_status be_check_picture(const be_state *s, const heic_plugin_picture
   return hp_check_picture(s->host, BUILTIN_NAME, pic);
 }
 
-static void be_config(const be_state *s, int bit_depth, hevc_enc_config *cfg) {
+static void be_config(const be_state *s, const heic_plugin_picture *pic, hevc_enc_config *cfg) {
   hevc_enc_config_default(cfg);
-  cfg->bit_depth = bit_depth;
+  cfg->bit_depth = pic->bit_depth_luma;
+  cfg->chroma_format = pic->chroma == HEIC_CHROMA_400 ? HEVC_CHROMA_400 : HEVC_CHROMA_420;
+  cfg->lossless = s->lossless;
   cfg->qp = s->qp >= 0 ? s->qp : hp_builtin_quality_to_qp(s->quality);
   cfg->sao = s->sao;
   cfg->deblocking = s->deblock;
@@ -323,12 +344,14 @@ static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_n
   if (st != HEIC_OK) return st;
 
   hevc_enc_config cfg;
-  be_config(s, pic->bit_depth_luma, &cfg);
-  /* Same sample type on both sides (uint16_t); only the stride type differs. */
+  be_config(s, pic, &cfg);
+  /* Same sample type on both sides (uint16_t); only the stride type differs.
+   * 4:0:0: the chroma planes are not read. */
+  int mono = pic->chroma == HEIC_CHROMA_400;
   hevc_enc_picture in = {pic->width, pic->height,
-                         {pic->planes[0], pic->planes[1], pic->planes[2]},
-                         {(ptrdiff_t)pic->strides[0], (ptrdiff_t)pic->strides[1],
-                          (ptrdiff_t)pic->strides[2]}};
+                         {pic->planes[0], mono ? NULL : pic->planes[1], mono ? NULL : pic->planes[2]},
+                         {(ptrdiff_t)pic->strides[0], mono ? 0 : (ptrdiff_t)pic->strides[1],
+                          mono ? 0 : (ptrdiff_t)pic->strides[2]}};
   hc_err err;
   hc_err_clear(&err);
   hevc_encoder *enc = NULL;
@@ -362,9 +385,9 @@ static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_n
 const heic_encoder_plugin hp_encoder_builtin = {
   .api_version = HEIC_PLUGIN_API_VERSION,
   .name = BUILTIN_NAME,
-  .description = "libheic HEVC intra encoder (Main/Main 10, 4:2:0, 8/10 bits)",
+  .description = "libheic HEVC intra encoder (4:2:0 and 4:0:0, 8/10/12 bits, lossless)",
   .codec = HEIC_CODEC_HEVC,
-  .supports_lossless = 0,
+  .supports_lossless = 1,
   .param_info = be_param_info,
   .open = be_open,
   .set_param = be_set_param,

@@ -11,9 +11,12 @@
  * Size index t is log2(block size) - 2: 0 = 4x4 ... 3 = 32x32.
  *
  * Input ranges the kernels may rely on (the SIMD versions keep 16-bit
- * intermediates where these make that exact): samples have at most 10 bits,
- * residuals r satisfy |r| < 2^bit_depth, and the coefficients given to the
- * inverse transforms lie in [-32768, 32767] (8.6.2 clips them so).
+ * intermediates where these make that exact): samples have at most
+ * bit_depth bits, residuals r satisfy |r| < 2^bit_depth, and the
+ * coefficients given to the inverse transforms lie in [-32768, 32767]
+ * (8.6.2 clips them so).  Most SIMD kernels are exact up to 10 bits only:
+ * a table made for 12 bits keeps the C versions but for those that are
+ * exact at any depth (hevc_dsp_init).
  *
  * Setting the environment variable HEIC_NO_SIMD to anything but "" or "0"
  * makes hevc_dsp_init() keep the C versions (the SIMD ones are bit-identical,
@@ -69,7 +72,14 @@ typedef struct hevc_dsp {
                          int h, ptrdiff_t off0, ptrdiff_t off1, int64_t sum[4], int64_t cnt[4]);
 } hevc_dsp;
 
-void hevc_dsp_init(hevc_dsp *dsp);
+/* The kernels for samples of bit_depth (8..12) bits: the fastest this CPU
+ * has that are exact at that depth. */
+void hevc_dsp_init(hevc_dsp *dsp, int bit_depth);
+
+/* Puts back the C version of every entry of dsp whose SIMD version is not
+ * exact at bit_depth (above 10 bits: all but the inverse transforms,
+ * residual and reconstruction, whose 16-bit lanes hold any 12-bit value). */
+void hevc_dsp_limit_depth(hevc_dsp *dsp, int bit_depth);
 
 /* Non-zero when HEIC_NO_SIMD asks for the C kernels only. */
 int hevc_dsp_simd_disabled(void);
