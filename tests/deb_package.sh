@@ -65,7 +65,12 @@ failed() {
   fail=1
 }
 
-exec 9>"${TMPDIR:-/tmp}/libheic-deb-package-test.lock"
+# The package is installed machine-wide, so the lock is machine-wide too
+# (not in the per-tree TMPDIR ctest gives, which the test must leave empty):
+# /run/lock, the system's place for lock files, as root.
+lockdir=/run/lock
+[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=/tmp
+exec 9>"$lockdir/libheic-deb-package-test.lock"
 flock -w 600 9 || { echo "FAIL: another libheic .deb test held the lock for 10 minutes"; exit 1; }
 
 # The package's state in dpkg's database: empty or not-installed when absent
