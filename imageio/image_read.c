@@ -119,6 +119,13 @@ int imageio_image_read(const char *path, imageio_image *out, char *err, size_t e
       copy_without_path(msg, sizeof msg, ymsg, path);
       goto fail;
     }
+    /* heic-enc codes Y4M as it comes: 4:2:0 at 8 or 10 bits (hevc-enc,
+     * which codes monochrome and 12 bits too, reads Y4M directly). */
+    if (out->yuv.mono || out->yuv.bit_depth > 10) {
+      snprintf(msg, sizeof msg, "%s%d-bit Y4M not supported (4:2:0 at 8 or 10 bits only)",
+               out->yuv.mono ? "monochrome " : "", out->yuv.bit_depth);
+      goto fail;
+    }
     out->width = out->yuv.width;
     out->height = out->yuv.height;
     out->bit_depth = out->yuv.bit_depth;

@@ -39,6 +39,14 @@ static int read_line(FILE *fp, char *buf, size_t cap) {
   return ch == '\n' ? 0 : -1;
 }
 
+/* The colour spaces taken: name (after 'C'), monochrome, bit depth. */
+static const struct {
+  const char *name;
+  int mono, depth;
+} k_spaces[] = {{"420", 0, 8},     {"420jpeg", 0, 8}, {"420paldv", 0, 8}, {"420mpeg2", 0, 8},
+                {"420p10", 0, 10}, {"420p12", 0, 12}, {"mono", 1, 8},     {"mono10", 1, 10},
+                {"mono12", 1, 12}};
+
 int imageio_y4m_read(const char *path, imageio_y4m *img, char *msg, size_t msg_size) {
   memset(img, 0, sizeof(*img));
   if (msg && msg_size) msg[0] = 0;
@@ -48,35 +56,32 @@ int imageio_y4m_read(const char *path, imageio_y4m *img, char *msg, size_t msg_s
   if (read_line(fp, line, sizeof(line)) || strncmp(line, "YUV4MPEG2", 9) != 0)
     return fail(img, fp, msg, msg_size, "%s: not a YUV4MPEG2 file", path);
   long w = 0, h = 0;
-  const char *cs = "420jpeg"; /* the format's default colour space */
-  char csbuf[32] = "";
+  char cs[32] = "420jpeg"; /* the format's default colour space */
   for (char *tok = strtok(line + 9, " "); tok; tok = strtok(NULL, " ")) {
     if (tok[0] == 'W') w = strtol(tok + 1, NULL, 10);
     if (tok[0] == 'H') h = strtol(tok + 1, NULL, 10);
-    if (tok[0] == 'C') {
-      snprintf(csbuf, sizeof(csbuf), "%s", tok + 1);
-      cs = csbuf;
-    }
+    if (tok[0] == 'C') snprintf(cs, sizeof(cs), "%s", tok + 1);
     if (!strcmp(tok, "XCOLORRANGE=FULL")) img->full_range = 1;
   }
   if (w < 1 || h < 1 || w > 65536 || h > 65536)
     return fail(img, fp, msg, msg_size, "%s: missing or invalid size W%ld H%ld", path, w, h);
-  int depth;
-  if (!strcmp(cs, "420") || !strcmp(cs, "420jpeg") || !strcmp(cs, "420paldv") ||
-      !strcmp(cs, "420mpeg2"))
-    depth = 8;
-  else if (!strcmp(cs, "420p10"))
-    depth = 10;
-  else
+  int found = -1;
+  for (size_t i = 0; i < sizeof(k_spaces) / sizeof(k_spaces[0]); i++)
+    if (!strcmp(cs, k_spaces[i].name)) found = (int)i;
+  if (found < 0)
     return fail(img, fp, msg, msg_size,
-                "%s: colour space C%s not supported (4:2:0 at 8 or 10 bits only)", path, cs);
+                "%s: colour space C%s not supported (C420, C420jpeg, C420paldv, C420mpeg2, "
+                "C420p10, C420p12, Cmono, Cmono10, Cmono12)",
+                path, cs);
   if (read_line(fp, line, sizeof(line)) || strncmp(line, "FRAME", 5) != 0)
     return fail(img, fp, msg, msg_size, "%s: no frame", path);
   img->width = (uint32_t)w;
   img->height = (uint32_t)h;
-  img->bit_depth = depth;
-  int bytes = depth > 8 ? 2 : 1;
-  for (int c = 0; c < 3; c++) {
+  img->mono = k_spaces[found].mono;
+  img->bit_depth = k_spaces[found].depth;
+  int bytes = img->bit_depth > 8 ? 2 : 1;
+  int planes = img->mono ? 1 : 3;
+  for (int c = 0; c < planes; c++) {
     uint32_t pw = c ? (img->width + 1) / 2 : img->width;
     uint32_t ph = c ? (img->height + 1) / 2 : img->height;
     img->plane_w[c] = pw;

@@ -8,21 +8,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A 4:2:0 picture with samples widened to uint16_t whatever the file's
- * depth.  The planes are malloc'd and owned by the struct: release them with
- * imageio_y4m_free(). */
+/* A 4:2:0 or monochrome picture with samples widened to uint16_t whatever
+ * the file's depth.  The planes are malloc'd and owned by the struct:
+ * release them with imageio_y4m_free().  Monochrome pictures have
+ * planes[1] and planes[2] NULL. */
 typedef struct imageio_y4m {
   uint32_t width, height;
-  int bit_depth;            /* 8 or 10 */
+  int bit_depth;            /* 8, 10 or 12 */
+  int mono;                 /* 1: Cmono* (4:0:0), 0: 4:2:0 */
   uint16_t *planes[3];      /* Y, Cb, Cr */
   size_t strides[3];        /* in samples */
   uint32_t plane_w[3], plane_h[3];
   int full_range;           /* XCOLORRANGE=FULL was given */
 } imageio_y4m;
 
-/* Reads the first frame of path.  Accepts the 4:2:0 colour spaces C420,
- * C420jpeg, C420paldv, C420mpeg2 (8 bits) and C420p10 (10 bits, 16-bit
- * little-endian samples).  Returns 0, or -1 with a message naming the
+/* Reads the first frame of path.  Accepts C420, C420jpeg, C420paldv,
+ * C420mpeg2 and Cmono (8 bits), C420p10 and Cmono10, C420p12 and Cmono12
+ * (16-bit little-endian samples); a caller that codes less refuses the
+ * rest itself.  Returns 0, or -1 with a message naming the
  * problem in msg (and *img left empty). */
 int imageio_y4m_read(const char *path, imageio_y4m *img, char *msg, size_t msg_size);
 

@@ -17,7 +17,7 @@
 #include "core/mem.h"
 #include "heic/heic_common.h"
 #include "hevc/hevc_encoder.h"
-#include "hevc_y4m.h"
+#include "y4m_read.h"
 #include "outfile.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3, EXIT_INTERNAL = 4 };
@@ -290,14 +290,14 @@ int main(int argc, char **argv) {
   if (!outp) return usage_error("%s", "no output file (-o OUT.hevc)");
 
   char msg[512];
-  hevc_y4m y4m;
-  if (hevc_y4m_read(in, &y4m, msg, sizeof(msg))) {
+  imageio_y4m y4m;
+  if (imageio_y4m_read(in, &y4m, msg, sizeof(msg))) {
     fprintf(stderr, "hevc-enc: %s\n", msg);
     return EXIT_INPUT;
   }
   if (y4m.width > 16384 || y4m.height > 16384) {
     fprintf(stderr, "hevc-enc: %s: %ux%u is larger than 16384x16384\n", in, y4m.width, y4m.height);
-    hevc_y4m_free(&y4m);
+    imageio_y4m_free(&y4m);
     return EXIT_INPUT;
   }
   cfg.bit_depth = y4m.bit_depth;
@@ -312,7 +312,7 @@ int main(int argc, char **argv) {
   hc_err_clear(&err);
   if (heic_allocator_new(&alloc, NULL) != HEIC_OK) {
     fprintf(stderr, "hevc-enc: out of memory\n");
-    hevc_y4m_free(&y4m);
+    imageio_y4m_free(&y4m);
     return EXIT_INTERNAL;
   }
   hc_mem_init(&mem, alloc, 0);
@@ -370,6 +370,6 @@ done:
     rc = EXIT_INTERNAL;
   }
   heic_allocator_free(&alloc);
-  hevc_y4m_free(&y4m);
+  imageio_y4m_free(&y4m);
   return rc;
 }
