@@ -461,19 +461,25 @@ static void print_metadata(info_run *run, uint32_t id) {
   printf("\n");
 }
 
+/* " primaries N (name), transfer N (name), matrix N (name), full|limited
+ * range", for the summary's colour line. */
+static void print_nclx(const heic_nclx *n) {
+  char p[48], t[48], m[48];
+  printf(" primaries %s, transfer %s, matrix %s, %s range",
+         code_point(n->colour_primaries, primaries_name(n->colour_primaries), p, sizeof p),
+         code_point(n->transfer_characteristics, transfer_name(n->transfer_characteristics), t, sizeof t),
+         code_point(n->matrix_coefficients, matrix_name(n->matrix_coefficients), m, sizeof m),
+         n->full_range ? "full" : "limited");
+}
+
 static void print_colour(info_run *run, uint32_t id) {
   printf("  colour:");
   heic_nclx nclx;
   heic_status st = heic_context_item_nclx(run->ctx, id, &nclx);
   int any = 0;
   if (st == HEIC_OK) {
-    char p[48], t[48], m[48];
-    printf(" nclx primaries %s, transfer %s, matrix %s, %s range",
-           code_point(nclx.colour_primaries, primaries_name(nclx.colour_primaries), p, sizeof p),
-           code_point(nclx.transfer_characteristics, transfer_name(nclx.transfer_characteristics), t,
-                      sizeof t),
-           code_point(nclx.matrix_coefficients, matrix_name(nclx.matrix_coefficients), m, sizeof m),
-           nclx.full_range ? "full" : "limited");
+    printf(" nclx");
+    print_nclx(&nclx);
     any = 1;
   } else if (st != HEIC_ERR_NOT_FOUND) {
     report(run, "nclx", st);
@@ -493,13 +499,8 @@ static void print_colour(info_run *run, uint32_t id) {
      * box). */
     st = heic_context_item_stream_nclx(run->ctx, id, &nclx);
     if (st == HEIC_OK) {
-      char p[48], t[48], m[48];
-      printf(" primaries %s, transfer %s, matrix %s, %s range (in the coded stream)",
-             code_point(nclx.colour_primaries, primaries_name(nclx.colour_primaries), p, sizeof p),
-             code_point(nclx.transfer_characteristics, transfer_name(nclx.transfer_characteristics),
-                        t, sizeof t),
-             code_point(nclx.matrix_coefficients, matrix_name(nclx.matrix_coefficients), m, sizeof m),
-             nclx.full_range ? "full" : "limited");
+      print_nclx(&nclx);
+      printf(" (in the coded stream)");
       any = 1;
     } else if (st != HEIC_ERR_NOT_FOUND) {
       report(run, "coded colour", st);

@@ -630,6 +630,20 @@ const hf_hvcc *hx_item_hvcc(const hf_file *f, uint32_t id) {
   return p ? &p->u.hvcc : NULL;
 }
 
+int hx_item_stream_colour(const hf_file *f, uint32_t id, heic_nclx *out) {
+  const heic_nclx inferred = {2, 2, 2, 0};
+  *out = inferred;
+  const hf_hvcc *hvcc = hx_item_hvcc(f, id);
+  for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
+    for (uint32_t i = 0; i < hvcc->arrays[a].count; i++) {
+      hx_sps_info sps;
+      if (!hx_sps_parse(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &sps)) continue;
+      *out = sps.nclx;
+      return sps.colour_signalled;
+    }
+  return -1;
+}
+
 /* ---- metadata ---- */
 
 uint32_t heic_context_metadata_count(const heic_context *ctx, uint32_t item) {
@@ -688,15 +702,11 @@ heic_status heic_context_item_stream_nclx(const heic_context *cctx, uint32_t ite
   if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
   if (!hf_find_item(&ctx->file, item)) return hx_ctx_result(ctx, no_item(ctx, item));
-  const hf_hvcc *hvcc = hx_item_hvcc(&ctx->file, item);
-  for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
-    for (uint32_t i = 0; i < hvcc->arrays[a].count; i++) {
-      hx_sps_info sps;
-      if (!hx_sps_parse(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &sps)) continue;
-      if (!sps.colour_signalled) break;
-      *out = sps.nclx;
-      return HEIC_OK;
-    }
+  heic_nclx nclx;
+  if (hx_item_stream_colour(&ctx->file, item, &nclx) > 0) {
+    *out = nclx;
+    return HEIC_OK;
+  }
   return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
                                     "item %u: its coded stream does not describe its colour", item));
 }

@@ -69,6 +69,12 @@ const hf_property *hx_inherited_property(const hf_file *f, uint32_t id, hf_fourc
 /* nclx colour / hvcC of an item or of its first input; NULL if none. */
 const heic_nclx *hx_item_nclx(const hf_file *f, uint32_t id);
 const hf_hvcc *hx_item_hvcc(const hf_file *f, uint32_t id);
+/* The colour the item's coded stream gives: the VUI of the first SPS in its
+ * (inherited) hvcC.  *out always gets a value - what H.265 infers where the
+ * VUI is silent (code points 2, limited range).  Returns hx_sps_info's
+ * colour_signalled (0 none, 1 range, 2 range and code points), or -1 when
+ * there is no SPS to read. */
+int hx_item_stream_colour(const hf_file *f, uint32_t id, heic_nclx *out);
 /* Why the item cannot be decoded (NULL when it can, as far as the structure
  * tells); the text is static or written into buf. */
 const char *hx_undecodable_reason(const hf_file *f, const hf_item *item, char *buf, size_t size);

@@ -27,7 +27,6 @@
 #include "context.h"
 #include "decode.h"
 #include "decode_plan.h"
-#include "hevc_sps.h"
 #include "image.h"
 #include "plugins/decoder_registry.h"
 #include "transform.h"
@@ -375,12 +374,8 @@ heic_status hx_decode_node(decoder *d, uint32_t id, int with_alpha, int depth, h
 heic_nclx hx_decoder_nclx(const decoder *d, uint32_t id) {
   const heic_nclx *n = hx_item_nclx(&d->ctx->file, id);
   if (n) return *n;
-  heic_nclx nclx = {2, 2, 2, 0};
-  hx_sps_info sps;
-  const hf_hvcc *hvcc = hx_item_hvcc(&d->ctx->file, id);
-  for (uint32_t a = 0; hvcc && a < hvcc->array_count; a++)
-    for (uint32_t i = 0; i < hvcc->arrays[a].count; i++)
-      if (hx_sps_parse(hvcc->arrays[a].nals[i].data, hvcc->arrays[a].nals[i].size, &sps)) return sps.nclx;
+  heic_nclx nclx;
+  (void)hx_item_stream_colour(&d->ctx->file, id, &nclx);
   return nclx;
 }
 
