@@ -608,8 +608,10 @@ struct batch_run {
   batch_list *list;
   batch_convert_fn convert;
   void *opaque;
+  const batch_helping *help; /* NULL: each file on threads of its own */
   int threads; /* per file */
-  int cores, workers;
+  int cores, workers; /* workers: threads taking files */
+  int released;        /* help->release() was called; under lock */
   pthread_mutex_t lock;
   pthread_cond_t cond; /* a file finished, or a worker left */
   /* Under lock: */
@@ -771,12 +773,23 @@ static int process_file(batch_run *r, int worker, batch_file *f, int threads, ch
   return 0;
 }
 
+/* With a shared budget of threads: once no file is left to start and none
+ * is in progress, the threads lent to the files are no longer needed. */
+static void release_if_done_locked(batch_run *r) {
+  if (r->help && !r->released && r->in_progress == 0 &&
+      (r->stop || r->next >= r->list->count)) {
+    r->released = 1;
+    r->help->release(r->help->opaque);
+  }
+}
+
 static void *worker_main(void *opaque) {
   worker_arg *wa = opaque;
   batch_run *r = wa->run;
   char err[1024];
   pthread_mutex_lock(&r->lock);
-  for (;;) {
+  /* Threads of the budget beyond one per file only help (below). */
+  for (; wa->index < r->workers;) {
     /* A stop lets the files in progress end (their conversions hear of it
      * too) and starts no new one. */
     int stop = cli_stop_requested();
@@ -789,7 +802,7 @@ static void *worker_main(void *opaque) {
     r->in_progress++;
     size_t unfinished = r->list->count - r->next + (size_t)r->in_progress;
     int threads = r->threads;
-    if (r->cfg->threads < 0 && unfinished < (size_t)r->workers)
+    if (!r->help && r->cfg->threads < 0 && unfinished < (size_t)r->workers)
       threads = r->cores / (int)unfinished > 1 ? r->cores / (int)unfinished : 1;
     pthread_mutex_unlock(&r->lock);
     int rc = process_file(r, wa->index, f, threads, err, sizeof err);
@@ -830,6 +843,15 @@ static void *worker_main(void *opaque) {
     }
     pthread_cond_broadcast(&r->cond);
   }
+  if (r->help) {
+    /* No file left to start: this thread helps the ones in progress (the
+     * last big picture of a batch gets the threads the others leave)
+     * until the last of them is done. */
+    release_if_done_locked(r);
+    pthread_mutex_unlock(&r->lock);
+    r->help->serve(r->help->opaque);
+    pthread_mutex_lock(&r->lock);
+  }
   r->workers_left--;
   pthread_cond_broadcast(&r->cond);
   pthread_mutex_unlock(&r->lock);
@@ -869,20 +891,31 @@ static void print_summary(const batch_run *r, double elapsed, size_t pending) {
 }
 
 int batch_run_all(const batch_config *cfg, batch_list *list, batch_convert_fn convert,
-                  void *opaque) {
+                  void *opaque, const batch_helping *help) {
   batch_run r;
   memset(&r, 0, sizeof r);
   r.cfg = cfg;
   r.list = list;
   r.convert = convert;
   r.opaque = opaque;
+  r.help = help;
   int workers = batch_workers(cfg, list);
-  /* One budget of cores: N files at once, each coded on cores/N threads,
-   * unless --threads says otherwise. */
   r.cores = batch_cpu_count();
   r.workers = workers;
-  r.threads = cfg->threads >= 0 ? cfg->threads : r.cores / workers;
-  if (r.threads < 1 && cfg->threads < 0) r.threads = 1;
+  int threads_started = workers;
+  if (help) {
+    /* One budget of -j threads: a file on each while files are left, every
+     * file's work open to all of them (its picture on up to the whole
+     * budget, or --threads), and the threads without a file helping. */
+    int budget = cfg->jobs > 0 ? cfg->jobs : r.cores;
+    threads_started = budget > workers ? budget : workers;
+    r.threads = cfg->threads > 0 && cfg->threads < budget ? cfg->threads : budget;
+  } else {
+    /* N files at once, each coded on cores/N threads of its own, unless
+     * --threads says otherwise. */
+    r.threads = cfg->threads >= 0 ? cfg->threads : r.cores / workers;
+    if (r.threads < 1 && cfg->threads < 0) r.threads = 1;
+  }
   r.order = malloc((list->count ? list->count : 1) * sizeof *r.order);
   if (!r.order) {
     fprintf(stderr, "%s: out of memory\n", cfg->prog);
@@ -902,12 +935,12 @@ int batch_run_all(const batch_config *cfg, batch_list *list, batch_convert_fn co
   pthread_condattr_destroy(&ca);
   r.t0 = cli_now_seconds();
 
-  pthread_t *tids = calloc((size_t)workers, sizeof *tids);
-  worker_arg *args = calloc((size_t)workers, sizeof *args);
+  pthread_t *tids = calloc((size_t)threads_started, sizeof *tids);
+  worker_arg *args = calloc((size_t)threads_started, sizeof *args);
   int started = 0;
   if (tids && args) {
     pthread_mutex_lock(&r.lock);
-    for (int w = 0; w < workers; w++) {
+    for (int w = 0; w < threads_started; w++) {
       args[w].run = &r;
       args[w].index = w;
       r.workers_left++;

@@ -112,16 +112,29 @@ typedef struct batch_run batch_run;
 typedef int (*batch_convert_fn)(void *opaque, batch_run *run, int worker, const batch_file *file,
                                 int threads, double *pixels, char *err, size_t err_size);
 
+/* A budget of threads shared by the files (libheic's heic_thread_pool):
+ * with it, -j N is N threads in all - a file on each while files are left,
+ * and a thread with no file left lends itself to the files in progress
+ * (serve) until the last one is done (release). */
+typedef struct batch_helping {
+  void (*serve)(void *opaque);   /* runs the files' parallel work until release */
+  void (*release)(void *opaque); /* ends every serve, present and future */
+  void *opaque;
+} batch_helping;
+
 /* Converts the list with min(jobs, files) workers; each gets its worker
  * index (0 .. jobs-1), so that the caller can keep per-worker state in an
- * array of batch_workers(cfg, list) entries.  Shows the progress line,
+ * array of batch_workers(cfg, list) entries.  help may be NULL (each
+ * file's conversion then gets cores / workers threads of its own, and the
+ * last files the cores idle workers leave); with it, threads beyond the
+ * workers' (up to -j) only help.  Shows the progress line,
  * then every failure and the summary.  Returns the exit status: 0, or the
  * most serious failure (1 < 3 < 4), the stop's status when a stop left
  * files unconverted, 4 whenever a leak was reported. */
 int batch_run_all(const batch_config *cfg, batch_list *list, batch_convert_fn convert,
-                  void *opaque);
+                  void *opaque, const batch_helping *help);
 
-/* The number of workers batch_run_all will start. */
+/* The number of workers (threads that take files) batch_run_all starts. */
 int batch_workers(const batch_config *cfg, const batch_list *list);
 
 /* A line on stderr from a conversion in progress (a warning, a note),

@@ -21,6 +21,7 @@
 #include <heic/heic.h>
 
 #include "batch.h"
+#include "batch_pool.h"
 #include "cli.h"
 
 #include "jpeg_write.h"
@@ -79,7 +80,8 @@ static const char *const usage_text =
     "                 how 4:2:0/4:2:2 chroma is brought to full size for PNG\n"
     "                 and JPEG output (default nearest, as libheif does)\n"
     "  --threads N    worker threads for grid images (0 = one per CPU, the\n"
-    "                 default; 1 = decode on the calling thread only)\n"
+    "                 default; 1 = decode on the calling thread only).  In a\n"
+    "                 batch: at most N of the -j budget on one picture\n"
     "  --timeout S    stop after S seconds (decimals allowed) with status 124\n"
     "  --quiet        print nothing on success, and no notes or warnings.\n"
     "                 -q not followed by a number still means --quiet, as it\n"
@@ -109,11 +111,11 @@ static const char *const usage_text =
     "  --files-from LIST  also convert the files (or directories) listed in\n"
     "                 LIST, one a line ('-': standard input)\n"
     "  -0, --null     LIST entries end with a NUL, not a newline (find -print0)\n"
-    "  -j, --jobs N   files decoded at once (default 0: one per CPU the\n"
-    "                 process may use), the biggest first.  One budget of\n"
-    "                 CPUs: each file's decoder gets max(1, CPUs / N) threads\n"
-    "                 (the last files, once fewer are left than N, CPUs /\n"
-    "                 files left) unless --threads is given\n"
+    "  -j, --jobs N   threads in all (default 0: one per CPU the process may\n"
+    "                 use): up to N files decoded at once, the biggest first,\n"
+    "                 and threads with no file left helping the files in\n"
+    "                 progress; one picture uses at most N threads (or\n"
+    "                 --threads)\n"
     "  --skip-existing  leave an output that already exists (outputs only\n"
     "                 appear complete, so an interrupted run resumes)\n"
     "  --keep-mtime   give each output its input's access and modification\n"
@@ -717,6 +719,7 @@ static const char *const dec_extensions[] = {"heic", "heif", "hif", NULL};
 typedef struct dec_batch {
   const dec_args *args;
   heic_allocator **allocs; /* one per worker: each its own leak canary */
+  heic_thread_pool *pool;  /* the batch's threads, shared by the files */
 } dec_batch;
 
 /* One file of a batch: its primary image (or --thumb) to f->output. */
@@ -734,6 +737,7 @@ static int dec_convert(void *opaque, batch_run *br, int worker, const batch_file
   cfg.threads = threads;
   int rc = EXIT_INPUT;
   heic_status st = heic_context_new(&run.ctx, &cfg);
+  if (st == HEIC_OK && db->pool) st = heic_context_set_thread_pool(run.ctx, db->pool, threads);
   if (st != HEIC_OK) {
     batch_say_error(&run.say, "%s: %s", f->input, heic_status_string(st));
   } else if ((st = heic_context_read_file(run.ctx, f->input)) != HEIC_OK) {
@@ -795,7 +799,13 @@ static int run_batch(dec_args *a) {
       if (heic_allocator_new(&db.allocs[w], NULL) != HEIC_OK) rc = EXIT_INPUT;
     if (rc) fputs("heic-dec: out of memory\n", stderr);
   }
-  if (!rc) rc = batch_run_all(cfg, &list, dec_convert, &db);
+  if (!rc) {
+    batch_pool bp;
+    const batch_helping *help = batch_pool_open(&bp);
+    db.pool = bp.pool;
+    rc = batch_run_all(cfg, &list, dec_convert, &db, help);
+    batch_pool_close(&bp);
+  }
   if (db.allocs)
     for (int w = 0; w < workers; w++) heic_allocator_free(&db.allocs[w]);
   free(db.allocs);

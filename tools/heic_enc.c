@@ -29,6 +29,7 @@
 #include <heic/heic_plugin.h> /* parameter ranges and choices for --params */
 
 #include "batch.h"
+#include "batch_pool.h"
 #include "cli.h"
 
 #include "exif.h"
@@ -87,11 +88,11 @@ static const char *const usage_text =
     "                     LIST, one a line ('-': standard input)\n"
     "  -0, --null         LIST entries end with a NUL, not a newline\n"
     "                     (find -print0)\n"
-    "  -j, --jobs N       files encoded at once (default 0: one per CPU the\n"
-    "                     process may use), the biggest first.  One budget of\n"
-    "                     CPUs: each file's encoder gets max(1, CPUs / N)\n"
-    "                     threads (the last files, once fewer are left than\n"
-    "                     N, CPUs / files left) unless --threads is given\n"
+    "  -j, --jobs N       threads in all (default 0: one per CPU the process\n"
+    "                     may use): up to N files encoded at once, the\n"
+    "                     biggest first, and threads with no file left\n"
+    "                     helping the files in progress; one picture uses at\n"
+    "                     most N threads (or --threads)\n"
     "  --skip-existing    leave an output that already exists (outputs only\n"
     "                     appear complete, so an interrupted run resumes)\n"
     "  --keep-mtime       give each output its input's access and\n"
@@ -145,7 +146,8 @@ static const char *const usage_text =
     "  --threads N        threads coding the image: one pool for grid tiles\n"
     "                     and the CTU rows of each picture (0 = one per CPU\n"
     "                     the process may use, the default; 1 = none); the\n"
-    "                     output is the same for any N\n"
+    "                     output is the same for any N.  In a batch: at most\n"
+    "                     N of the -j budget on one picture\n"
     "  -v, --verbose      more detail: metadata, settings, library notes\n"
     "                     (twice: library debug messages); in a batch, a\n"
     "                     line per file\n"
@@ -222,6 +224,7 @@ typedef struct enc_run {
   const enc_args *args;
   const char *input; /* the file being encoded, for messages */
   int threads;        /* for its encoder: --threads, or a batch's share */
+  heic_thread_pool *pool; /* a batch's budget of threads (borrowed); NULL: its own */
   batch_voice say;    /* where its messages go (in a batch: through it) */
   int create_dirs;    /* the output's directory is made if missing (-o DIR/,
                          a batch's -o DIR); else it must exist */
@@ -1149,6 +1152,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   cfg.log_opaque = run;
   cfg.threads = run->threads;
   st = heic_context_new(&ctx, &cfg);
+  if (st == HEIC_OK && run->pool) st = heic_context_set_thread_pool(ctx, run->pool, run->threads);
   if (st != HEIC_OK) {
     batch_say_error(&run->say, "%s: %s", in, heic_status_string(st));
     goto done;
@@ -1230,14 +1234,15 @@ typedef struct enc_batch {
   const enc_args *args;
   int create_dirs; /* under -o DIR */
   heic_allocator **allocs; /* one per worker: each its own leak canary */
+  heic_thread_pool *pool;  /* the batch's threads, shared by the files */
 } enc_batch;
 
 static int enc_convert(void *opaque, batch_run *br, int worker, const batch_file *f, int threads,
                        double *pixels, char *err, size_t err_size) {
   enc_batch *eb = opaque;
   heic_allocator *alloc = eb->allocs[worker];
-  enc_run run = {.args = eb->args, .threads = threads, .say = {"heic-enc", br, err, err_size},
-                 .create_dirs = eb->create_dirs};
+  enc_run run = {.args = eb->args, .threads = threads, .pool = eb->pool,
+                 .say = {"heic-enc", br, err, err_size}, .create_dirs = eb->create_dirs};
   int rc = encode_one(&run, alloc, f->input, f->output);
   *pixels = run.pixels;
   size_t leaked = heic_allocator_outstanding_bytes(alloc);
@@ -1295,7 +1300,11 @@ static int run_batch(enc_args *a) {
   }
   if (!rc) {
     cli_stop_init("heic-enc");
-    rc = batch_run_all(cfg, &list, enc_convert, &eb);
+    batch_pool bp;
+    const batch_helping *help = batch_pool_open(&bp);
+    eb.pool = bp.pool;
+    rc = batch_run_all(cfg, &list, enc_convert, &eb, help);
+    batch_pool_close(&bp);
   }
   if (eb.allocs)
     for (int w = 0; w < workers; w++) heic_allocator_free(&eb.allocs[w]);

@@ -7,6 +7,7 @@
  *   heic_context.h reading files, items, metadata, decoding
  *   heic_encode.h  encoding images and writing files
  *   heic_stream.h  decoding an image in bands of rows
+ *   heic_threads.h one budget of threads shared by several contexts
  *   heic_plugin.h  the codec plugin interface (for plugin authors)
  */
 #ifndef HEIC_HEIC_H
@@ -17,5 +18,6 @@
 #include "heic_context.h"
 #include "heic_encode.h"
 #include "heic_stream.h"
+#include "heic_threads.h"
 
 #endif

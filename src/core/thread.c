@@ -16,6 +16,12 @@
  * finite and has no cycles, and the innermost runs wait for nothing.  A
  * thread never waits for an index nobody has claimed: the caller claims
  * every unclaimed index itself before it waits.
+ *
+ * Servers.  A servable pool also takes threads that are lent to it for a
+ * while (hc_pool_serve until hc_pool_release): heic-enc's batch workers,
+ * once no file is left to start, help the files still being coded.  A
+ * server runs jobs exactly as a worker does, so the argument above holds
+ * for it too; it only leaves between jobs.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "thread.h"
@@ -45,6 +51,8 @@ struct hc_pool {
   int started;          /* threads actually created */
   int lock_ready, wake_ready, done_ready;
   int shutdown;
+  int servable;         /* threads may join through hc_pool_serve() */
+  int released;         /* hc_pool_release() was called; guarded by lock */
   hc_job *open;         /* newest open job first; guarded by lock */
 };
 
@@ -84,13 +92,15 @@ static hc_job *pick(hc_pool *p) {
   return NULL;
 }
 
-static void *worker_main(void *opaque) {
-  hc_pool *p = opaque;
+/* Runs open jobs until shutdown (a worker) or, for a server (a thread lent
+ * through hc_pool_serve), until the pool is released. */
+static void serve_jobs(hc_pool *p, int server) {
   pthread_mutex_lock(&p->lock);
   for (;;) {
     hc_job *job = NULL;
-    while (!p->shutdown && (job = pick(p)) == NULL) pthread_cond_wait(&p->wake, &p->lock);
-    if (p->shutdown) break;
+    while (!p->shutdown && !(server && p->released) && (job = pick(p)) == NULL)
+      pthread_cond_wait(&p->wake, &p->lock);
+    if (p->shutdown || (server && p->released)) break;
     job->visitors++;
     pthread_mutex_unlock(&p->lock);
     size_t count = drain(job);
@@ -103,18 +113,30 @@ static void *worker_main(void *opaque) {
     if (job->finished == job->n && job->visitors == 0) pthread_cond_broadcast(&p->done);
   }
   pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker_main(void *opaque) {
+  serve_jobs(opaque, 0);
   return NULL;
 }
 
 heic_status hc_pool_new(hc_pool **out, hc_mem *mem, int workers, hc_err *err) {
+  return hc_pool_new_servable(out, mem, workers, 0, err);
+}
+
+heic_status hc_pool_new_servable(hc_pool **out, hc_mem *mem, int workers, int servable,
+                                 hc_err *err) {
   *out = NULL;
   if (workers < 0) workers = 0;
   hc_pool *p = hc_calloc(mem, 1, sizeof(*p));
   if (!p) return hc_fail_oom(err);
   p->mem = mem;
-  if (workers) {
-    p->threads = hc_calloc(mem, (size_t)workers, sizeof(pthread_t));
-    if (!p->threads) goto oom;
+  p->servable = servable != 0;
+  if (workers || servable) {
+    if (workers) {
+      p->threads = hc_calloc(mem, (size_t)workers, sizeof(pthread_t));
+      if (!p->threads) goto oom;
+    }
     if (pthread_mutex_init(&p->lock, NULL)) goto thread_fail;
     p->lock_ready = 1;
     if (pthread_cond_init(&p->wake, NULL)) goto thread_fail;
@@ -143,7 +165,7 @@ void hc_pool_free(hc_pool **pool) {
   if (!pool || !*pool) return;
   hc_pool *p = *pool;
   *pool = NULL;
-  if (p->started) {
+  if (p->lock_ready) {
     pthread_mutex_lock(&p->lock);
     p->shutdown = 1;
     pthread_cond_broadcast(&p->wake);
@@ -161,7 +183,9 @@ int hc_pool_workers(const hc_pool *pool) { return pool ? pool->started : 0; }
 
 void hc_pool_run(hc_pool *p, size_t n, void (*fn)(void *arg, size_t index), void *arg) {
   if (!n) return;
-  if (!p || !p->started || n == 1) {
+  /* A servable pool takes the job even without workers of its own: a
+   * thread lent later may still help with it. */
+  if (!p || (!p->started && !p->servable) || n == 1) {
     for (size_t i = 0; i < n; i++) fn(arg, i);
     return;
   }
@@ -181,6 +205,18 @@ void hc_pool_run(hc_pool *p, size_t n, void (*fn)(void *arg, size_t index), void
   /* Every index is claimed now; wait for the ones other threads run, and
    * for every worker to have let go of the job before it leaves the stack. */
   while (job.finished < n || job.visitors > 0) pthread_cond_wait(&p->done, &p->lock);
+  pthread_mutex_unlock(&p->lock);
+}
+
+void hc_pool_serve(hc_pool *p) {
+  if (p && p->servable) serve_jobs(p, 1);
+}
+
+void hc_pool_release(hc_pool *p) {
+  if (!p || !p->servable) return;
+  pthread_mutex_lock(&p->lock);
+  p->released = 1;
+  pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
 }
 

@@ -25,6 +25,20 @@ typedef struct hc_pool hc_pool;
 /* workers: extra threads besides the caller (0 = run inline). */
 heic_status hc_pool_new(hc_pool **out, hc_mem *mem, int workers, hc_err *err);
 void hc_pool_free(hc_pool **pool);
+/* A pool that threads of the caller's may join (hc_pool_serve): besides
+ * its own workers (possibly none), every thread serving it runs its jobs.
+ * Its hc_pool_run always publishes the job, so that a thread lent later
+ * still helps with a run that has started. */
+heic_status hc_pool_new_servable(hc_pool **out, hc_mem *mem, int workers, int servable,
+                                 hc_err *err);
+/* The calling thread runs the pool's jobs, as one more worker, until
+ * hc_pool_release() (at once if it was called already).  Only for a
+ * servable pool (else returns at once).  Every serving thread must have
+ * returned before hc_pool_free(). */
+void hc_pool_serve(hc_pool *pool);
+/* Ends every hc_pool_serve(), now and later: threads serving finish the
+ * index they run and return. */
+void hc_pool_release(hc_pool *pool);
 int hc_pool_workers(const hc_pool *pool);
 void hc_pool_run(hc_pool *pool, size_t n, void (*fn)(void *arg, size_t index), void *arg);
 

@@ -82,6 +82,7 @@ heic_status heic_context_new(heic_context **out, const heic_context_config *cfg)
   ctx->log.opaque = cfg->log_opaque;
   ctx->limits = lim;
   ctx->threads = cfg->threads > 0 ? cfg->threads : hc_cpu_count();
+  ctx->own_threads = ctx->threads;
   *out = ctx;
   return HEIC_OK;
 }
@@ -102,7 +103,10 @@ void heic_context_free(heic_context **pctx) {
   *pctx = NULL;
   forget_file(ctx);
   hf_writer_free(&ctx->writer);
-  hc_pool_free(&ctx->pool);
+  if (ctx->pool_borrowed)
+    ctx->pool = NULL;
+  else
+    hc_pool_free(&ctx->pool);
   heic_allocator *alloc = ctx->alloc;
   hc_allocator_free(alloc, ctx);
   hc_allocator_unref(alloc);

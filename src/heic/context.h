@@ -17,7 +17,9 @@ struct heic_context {
   hc_log log;
   heic_limits limits;    /* resolved: no zeros */
   int threads;           /* resolved: >= 1 */
-  hc_pool *pool;         /* created on first parallel decode */
+  int own_threads;       /* the config's, for heic_context_set_thread_pool(NULL) */
+  hc_pool *pool;         /* created on first parallel work, or borrowed */
+  int pool_borrowed;     /* pool is a heic_thread_pool's (threads.c) */
   hc_err err;            /* last failure, reported by heic_context_last_error */
   char why_not[256];     /* heic_item_info.why_not text of the last item_info call */
   char data_why[256];    /* heic_item_info.data_error text of the last item_info call */
@@ -78,5 +80,12 @@ int hx_item_stream_colour(const hf_file *f, uint32_t id, heic_nclx *out);
 /* Why the item cannot be decoded (NULL when it can, as far as the structure
  * tells); the text is static or written into buf. */
 const char *hx_undecodable_reason(const hf_file *f, const hf_item *item, char *buf, size_t size);
+
+/* How many pieces of one picture's work (grid tiles) to have in flight at
+ * once: the threads that may run them.  A borrowed pool's threads come and
+ * go (heic_thread_pool_serve), so there it is the context's thread count. */
+static inline int hx_parallel_width(const heic_context *ctx) {
+  return ctx->pool_borrowed ? ctx->threads : hc_pool_workers(ctx->pool) + 1;
+}
 
 #endif

@@ -177,7 +177,7 @@ static heic_status decode_grid(decoder *d, const hf_item *it, int depth, hx_pict
 
   /* Tiles are decoded in batches of one per thread and copied into the
    * canvas as each batch completes, so at most `batch` tiles are alive. */
-  uint32_t batch = (uint32_t)(hc_pool_workers(ctx->pool) + 1);
+  uint32_t batch = (uint32_t)hx_parallel_width(ctx);
   if (batch > n) batch = n;
   hx_picture *pics = hc_calloc(&ctx->mem, batch, sizeof(*pics));
   hc_err *errs = hc_calloc(&ctx->mem, batch, sizeof(*errs));

@@ -276,7 +276,7 @@ static heic_status source_init_grid(source *s, const hf_item *it, int depth, int
    * last tile placed wins: only assembling every tile in order gives that. */
   s->whole_canvas = !luma_only && ((s->chroma == HEIC_CHROMA_420 && ((s->tw | s->th) & 1)) ||
                                    (s->chroma == HEIC_CHROMA_422 && (s->tw & 1)));
-  s->batch = (uint32_t)hc_pool_workers(ctx->pool) + 1;
+  s->batch = (uint32_t)hx_parallel_width(ctx);
   s->pics = hc_calloc(&ctx->mem, s->batch, sizeof(*s->pics));
   s->errs = hc_calloc(&ctx->mem, s->batch, sizeof(*s->errs));
   return s->pics && s->errs ? HEIC_OK : hc_fail_oom(err);

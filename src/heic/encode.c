@@ -366,7 +366,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
     hc_free(&ctx->mem, tile_ids);
     return st;
   }
-  batch = (uint32_t)hc_pool_workers(ctx->pool) + 1;
+  batch = (uint32_t)hx_parallel_width(ctx);
   if (batch > n) batch = n;
   coded_image *coded = hc_calloc(&ctx->mem, batch, sizeof(*coded));
   hc_err *errs = hc_calloc(&ctx->mem, batch, sizeof(*errs));
