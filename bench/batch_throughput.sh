@@ -5,12 +5,12 @@
 #
 #   bench/batch_throughput.sh HEIC-ENC CORPUS-DIR [ROUNDS]
 #
-# Each round runs, in turn: -j 1 (one file at a time, its encoder on every
-# CPU: the default thread budget), -j 1 --threads 1 (one core), -j 2 (two
-# files at once, one thread each on a 2-core machine).  Prints each run's
-# wall time, files/s and CPU time, the best round of each, and the load
-# average before and after (the machine may be shared: say so with the
-# figures).
+# Each round runs, in turn: -j 1 (one thread in all: one file at a time,
+# coded on one thread) and -j 2 (a budget of two threads: two files at
+# once, and the thread with no file left helping the other).  Prints each
+# run's wall time, files/s and CPU time, the best round of each, and the
+# load average before and after (the machine may be shared: say so with
+# the figures).
 set -eu
 enc=$1 corpus=$2 rounds=${3:-3}
 T=$(mktemp -d "${TMPDIR:-/tmp}/heic-bthr-XXXXXX")
@@ -19,7 +19,7 @@ n=$(find -L "$corpus/inputs" -type f \( -name '*.png' -o -name '*.jpg' -o -name 
 echo "heic-enc $("$enc" --version | awk '{print $NF}'), $n files, $(nproc) CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A best
 for r in $(seq 1 "$rounds"); do
-  for cfg in "-j 1" "-j 1 --threads 1" "-j 2"; do
+  for cfg in "-j 1" "-j 2"; do
     rm -rf "$T/out"
     # shellcheck disable=SC2086 # cfg holds several options
     /usr/bin/time -f "%e %U %S" -o "$T/time" "$enc" -r $cfg --quiet "$corpus/inputs" -o "$T/out"
@@ -33,6 +33,5 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-for cfg in "-j 1" "-j 1 --threads 1" "-j 2"; do printf 'best %-18s %s files/s\n' "$cfg" "${best[$cfg]}"; done
-awk -v a="${best[-j 2]}" -v b="${best[-j 1]}" -v c="${best[-j 1 --threads 1]}" \
-  'BEGIN { printf "-j 2 / -j 1: %.2fx;  -j 2 / (-j 1 --threads 1): %.2fx\n", a / b, a / c }'
+for cfg in "-j 1" "-j 2"; do printf 'best %-18s %s files/s\n' "$cfg" "${best[$cfg]}"; done
+awk -v a="${best[-j 2]}" -v b="${best[-j 1]}" 'BEGIN { printf "-j 2 / -j 1: %.2fx\n", a / b }'

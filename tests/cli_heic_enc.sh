@@ -20,7 +20,9 @@
 #  5. A failed run or a usage error creates no -o directory (single file
 #     and batch); a successful one does.
 #  6. -o naming the input says so, whatever its extension.
-#  7. -t is --thumb, -P lists the parameters with their ranges.
+#  7. -t is --thumb, -P lists the parameters with their ranges; the
+#     thumbnail of a photo with an EXIF orientation is turned as the photo
+#     (heic-info, heic-dec --thumb, heif-info).
 #  8. No colr nclx box when it would only say the default (the HEVC VUI
 #     states the colour): every reader decodes the same RGB with and
 #     without it, and vips (when installed) prints no warning.
@@ -257,6 +259,28 @@ expect 0 "-t 32" -- "${E[@]}" -t 32 g.png -o t.heic
 "$info" --verbose "$W/t.heic" > "$T/out.txt" 2>&1
 grep -q "thmb" "$T/out.txt" && ok "-t 32: a thumbnail" || fail "-t 32: no thumbnail: $(grep -i thumb "$T/out.txt")"
 rm -f "$W/t.heic"
+# The thumbnail of a photo with an EXIF orientation carries the same irot /
+# imir: shown upright as the photo is (403x302, orientation 5: 302x403).
+oj=${corpus:+$corpus/inputs/jpeg/paris_exif_orientation_5.jpg}
+if [ -n "$oj" ] && [ -f "$oj" ]; then
+  "${E[@]}" -t 128 "$oj" -o "$T/o5.heic" > /dev/null 2>&1 || fail "orientation 5 with -t 128: cannot encode"
+  "$info" "$T/o5.heic" > "$T/out.txt" 2>&1
+  if grep -q "302x403 (coded 404x302)" "$T/out.txt" && grep -q "thumbnails: 96x128 (coded 128x96)" "$T/out.txt"; then
+    ok "orientation 5: the thumbnail is turned as its photo (96x128)"
+  else
+    fail "orientation 5: photo and thumbnail: $(grep -E 'primary|thumbnails' "$T/out.txt")"
+  fi
+  "$dec" --quiet --thumb "$T/o5.heic" -o "$T/o5t.png" ||
+    fail "orientation 5: heic-dec --thumb failed"
+  size=$(python3 -c 'import struct,sys; print("%dx%d" % struct.unpack(">II", open(sys.argv[1], "rb").read()[16:24]))' "$T/o5t.png" 2>/dev/null)
+  [ "$size" = 96x128 ] && ok "orientation 5: heic-dec --thumb writes 96x128" ||
+    fail "orientation 5: heic-dec --thumb wrote $size, not 96x128"
+  if command -v heif-info > /dev/null; then
+    heif-info "$T/o5.heic" > "$T/out.txt" 2>&1
+    grep -q "thumbnail: 96x128" "$T/out.txt" && ok "orientation 5: heif-info sees a 96x128 thumbnail" ||
+      fail "orientation 5: heif-info: $(grep -i thumbnail "$T/out.txt")"
+  fi
+fi
 "$enc" -P > "$T/out.txt" 2> "$T/err.txt"
 rc=$?
 if [ $rc -eq 0 ] && grep -q "quality *int 0..100 *default 50" "$T/out.txt" &&

@@ -761,6 +761,9 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   }
   if (st == HEIC_OK && thumb.planes[0].data) {
     st = add_image(&job, &thumb, thumb.width, thumb.height, 3, &nclx, nclx_box, 0, 1, &thumb_id, err);
+    /* Readers show a thumbnail through its own transformations, not its
+     * master's: without them a rotated photo gets a sideways thumbnail. */
+    if (st == HEIC_OK) st = add_orientation(&job, thumb_id, opts->orientation, err);
     if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('t', 'h', 'm', 'b'), thumb_id, &master, 1, err);
   }
   if (st == HEIC_OK && opts->exif && opts->exif_size) {
