@@ -4,7 +4,7 @@
 # nothing behind.
 # SPDX-License-Identifier: BSD-2-Clause
 #
-#   cli_heic_enc.sh HEIC-ENC HEIC-DEC HEIC-INFO DATA-DIR [CORPUS-DIR]
+#   cli_heic_enc.sh HEIC-ENC HEIC-DEC HEIC-INFO DATA-DIR IMGCMP [CORPUS-DIR]
 #
 #  1. -o with another format's extension (out.jpg, OUT.PNG, out.avif) is a
 #     usage error before any work; .heic/.heif/.hif in any case, names
@@ -26,9 +26,13 @@
 #  8. No colr nclx box when it would only say the default (the HEVC VUI
 #     states the colour): every reader decodes the same RGB with and
 #     without it, and vips (when installed) prints no warning.
+#  9. --primaries, --transfer, --matrix (H.273 names or numbers), --range,
+#     --clli, --mdcv and --bit-depth: a 12-bit PQ BT.2020 HEIC from a 16-bit
+#     PNG whose nclx box and VUI agree, read by heic-info and heif-info,
+#     decoded alike by heic-dec and heif-convert; bad values refused.
 # Python 3 writes the test images (no PIL needed).
 set -u
-enc=$1 dec=$2 info=$3 data=$4 corpus=${5:-}
+enc=$1 dec=$2 info=$3 data=$4 imgcmp=$5 corpus=${6:-}
 skip=77
 command -v python3 > /dev/null || { echo "SKIP: python3 is needed to write the test images"; exit $skip; }
 fails=0
@@ -321,6 +325,87 @@ done
 grep -q "colr nclx primaries 1 transfer 13 matrix 6" "$T/out.txt" && grep -q "colr ICC" "$T/out.txt" &&
   ok "ICC input: nclx and ICC boxes" || fail "ICC input: not both colr boxes: $(grep colr "$T/out.txt")"
 rm -f "$T/icc.heic"
+
+# ---- 9. colour and HDR on the command line (issue 16) ----
+# A 16-bit PNG of PQ-coded BT.2020 values, said to be so: the nclx box and
+# the HEVC VUI carry the same description, the clli and mdcv properties
+# are there (heic-info, and libheif's heif-info), 12 bits are coded, and
+# heic-dec and heif-convert decode the same 16-bit RGB.
+python3 - "$T/pq16.png" << 'EOF2' || fail "cannot write a 16-bit PNG"
+import struct, sys, zlib
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+w, h = 96, 64
+rows = b''.join(b'\0' + b''.join(struct.pack('>HHH', 8000 + x * 400, 12000 + y * 500, 20000 + (x + y) * 150)
+                                for x in range(w)) for y in range(h))
+open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 16, 2, 0, 0, 0)) +
+                              chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b''))
+EOF2
+mdcv='G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)'
+if "${E[@]}" "$T/pq16.png" --primaries bt2020 --transfer pq --matrix bt2020 --range limited --clli 1000,400 \
+     --mdcv "$mdcv" --bit-depth 12 -o "$T/pq.heic" > /dev/null 2> "$T/err.txt"; then
+  "$info" --verbose "$T/pq.heic" > "$T/out.txt" 2>&1
+  grep -q "colour: nclx primaries 9, transfer 16, matrix 9, limited range" "$T/out.txt" &&
+    grep -q "colour: in the coded stream primaries 9, transfer 16, matrix 9, limited range" "$T/out.txt" &&
+    ok "PQ: the nclx box and the VUI say BT.2020 / PQ / BT.2020, limited" ||
+    fail "PQ: colour: $(grep 'colour:' "$T/out.txt")"
+  "$info" "$T/pq.heic" > "$T/out.txt" 2>&1
+  grep -q "12-bit 4:2:0" "$T/out.txt" && grep -q "content light level 1000 cd/m2 (frame average 400)" "$T/out.txt" &&
+    grep -qF "mastering display $mdcv" "$T/out.txt" && ok "PQ: 12 bits, clli and mdcv" ||
+    fail "PQ: $(grep -E 'coding|HDR' "$T/out.txt")"
+  "$dec" --quiet "$T/pq.heic" -o "$T/pq_dec.png" || fail "PQ: heic-dec failed"
+  if command -v heif-info > /dev/null; then
+    heif-info "$T/pq.heic" > "$T/out.txt" 2>&1
+    grep -q "max content light level: 1000" "$T/out.txt" && grep -q "max pic average light level: 400" "$T/out.txt" &&
+      grep -q "white point (x,y): (0.3127;0.329)" "$T/out.txt" && ok "PQ: heif-info reads clli and mdcv" ||
+      fail "PQ: heif-info: $(grep -A3 -E 'clli|mdcv' "$T/out.txt" | head -n 8)"
+    heif-convert "$T/pq.heic" "$T/pq_lh.png" > /dev/null 2>&1 || fail "PQ: heif-convert failed"
+    "$imgcmp" "$T/pq_dec.png" "$T/pq_lh.png" 60 > "$T/out.txt" 2>&1 &&
+      ok "PQ: heic-dec and heif-convert agree ($(head -n1 "$T/out.txt"))" ||
+      fail "PQ: heic-dec and heif-convert differ: $(cat "$T/out.txt")"
+  fi
+  "$imgcmp" "$T/pq16.png" "$T/pq_dec.png" 40 > "$T/out.txt" 2>&1 &&
+    ok "PQ: the round trip keeps the samples ($(head -n1 "$T/out.txt"))" ||
+    fail "PQ: round trip: $(cat "$T/out.txt")"
+else
+  fail "PQ: heic-enc failed: $(head -c 300 "$T/err.txt")"
+fi
+rm -f "$T"/pq*
+cp "$W/g.png" "$T/c.png"
+expect 2 "--transfer foo" "--transfer takes a number from 0 to 255 or one of" "pq (16)" -- "${E[@]}" --transfer foo g.png -o c.heic
+expect 2 "--range half" "--range takes full (1) or limited (0)" -- "${E[@]}" --range half g.png -o c.heic
+expect 2 "--clli 5" "--clli takes MAXCLL,MAXFALL" -- "${E[@]}" --clli 5 g.png -o c.heic
+expect 2 "--mdcv junk" "--mdcv takes G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)" -- "${E[@]}" --mdcv junk g.png -o c.heic
+expect 2 "--bit-depth 9" "--bit-depth takes 8, 10 or 12" -- "${E[@]}" --bit-depth 9 g.png -o c.heic
+expect 2 "--matrix identity without 4:4:4" "--matrix identity (0, GBR) needs --chroma 444 or -L" -- \
+  "${E[@]}" --matrix identity g.png -o c.heic
+expect 1 "--matrix ycgco" "matrix coefficients 8: libheic converts RGB with matrix 1" -- \
+  "${E[@]}" --matrix ycgco g.png -o c.heic
+expect 2 "-L --matrix bt709" "-L codes RGB through the identity matrix" -- "${E[@]}" -L --matrix bt709 g.png -o c.heic
+# Names and numbers are the same thing; BT.709 with limited range decodes
+# close to the input (the range and matrix are used, not only stated: a
+# smooth picture, where converting with one matrix and stating another
+# would cost far more than coding does).
+python3 - "$T/smooth.png" << 'EOF2' || fail "cannot write smooth.png"
+import struct, sys, zlib
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+w, h = 96, 64
+rows = b''.join(b'\0' + bytes(v for x in range(w) for v in (40 + x * 2, 200 - y * 2, 60 + (x + y))) for y in range(h))
+open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) +
+                              chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b''))
+EOF2
+"${E[@]}" --matrix bt709 --range limited --primaries display-p3 -q 90 "$T/smooth.png" -o "$T/c1.heic" > /dev/null 2>&1 &&
+  "${E[@]}" --matrix 1 --range 0 --primaries 12 -q 90 "$T/smooth.png" -o "$T/c2.heic" > /dev/null 2>&1 &&
+  cmp -s "$T/c1.heic" "$T/c2.heic" && ok "--matrix bt709 --range limited --primaries display-p3 = 1, 0, 12" ||
+  fail "colour names and numbers give different files"
+"$dec" --quiet "$T/c1.heic" -o "$T/c1.png" && "$imgcmp" "$T/smooth.png" "$T/c1.png" 40 > "$T/out.txt" 2>&1 &&
+  ok "BT.709 limited range: decodes close to the input ($(head -n1 "$T/out.txt"))" ||
+  fail "BT.709 limited range: $(cat "$T/out.txt")"
+if command -v heif-convert > /dev/null; then
+  heif-convert "$T/c1.heic" "$T/c1lh.png" > /dev/null 2>&1 && "$imgcmp" "$T/smooth.png" "$T/c1lh.png" 40 > "$T/out.txt" 2>&1 &&
+    ok "BT.709 limited range: heif-convert too ($(head -n1 "$T/out.txt"))" ||
+    fail "BT.709 limited range, heif-convert: $(cat "$T/out.txt")"
+fi
+rm -f "$T"/c1* "$T"/c2.* "$T/c.png" "$T/smooth.png"
 
 # Nothing may be left but the inputs.
 left=$(cd "$W" && ls -A | grep -v -x -e g.png -e big.png -e xmp.png -e j.jpg -e icc.png)

@@ -31,6 +31,7 @@
 #include "batch.h"
 #include "batch_pool.h"
 #include "cli.h"
+#include "h273.h"
 
 #include "exif.h"
 #include "image_read.h"
@@ -143,6 +144,25 @@ static const char *const usage_text =
     "                     when it says more than the default that readers\n"
     "                     assume without one (sRGB, BT.601 matrix, full\n"
     "                     range) or an ICC profile is stored\n"
+    "  --primaries P      colour primaries of the input (ITU-T H.273 number or\n"
+    "                     name: bt709, bt2020, display-p3, ...; default bt709,\n"
+    "                     sRGB's), stated in the nclx and the HEVC VUI\n"
+    "  --transfer T       transfer characteristics (srgb, the default; bt709,\n"
+    "                     linear, pq, hlg, ... or a number): samples are not\n"
+    "                     converted, so a PQ or HLG 16-bit PNG is coded as\n"
+    "                     it is, at 10 bits or with --bit-depth 12\n"
+    "  --matrix M         RGB -> YCbCr matrix (bt601, the default; bt709,\n"
+    "                     bt2020, fcc, smpte240m, or identity with 4:4:4 /\n"
+    "                     -L; or a number)\n"
+    "  --range full|limited  sample range of the coded image (default full)\n"
+    "  --clli CLL,FALL    HDR content light levels in cd/m2 (a clli property)\n"
+    "  --mdcv G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)\n"
+    "                     HDR mastering display (an mdcv property), as x265's\n"
+    "                     --master-display: x, y in 0.00002, L in 0.0001 cd/m2\n"
+    "  --bit-depth 8|10|12  bits per coded sample (default 8 for 8-bit input,\n"
+    "                     10 for deeper input)\n"
+    "  --premultiplied-alpha  the input's colour is premultiplied by its\n"
+    "                     alpha (written with a 'prem' reference)\n"
     "  --threads N        threads coding the image: one pool for grid tiles\n"
     "                     and the CTU rows of each picture (0 = one per CPU\n"
     "                     the process may use, the default; 1 = none); the\n"
@@ -214,6 +234,10 @@ typedef struct enc_args {
   int threads_given;
   int allow_truncated; /* encode a damaged input as far as it could be read */
   int nclx_always;     /* --nclx always: a colr nclx box even when it says the default */
+  int primaries, transfer, matrix, range; /* --primaries ...: H.273 code points; -1: not given */
+  heic_hdr hdr;        /* --clli, --mdcv */
+  int bit_depth;       /* --bit-depth; 0: 8 for 8-bit input, else 10 */
+  int premultiplied;   /* --premultiplied-alpha */
   int verbose, quiet;
   int list_encoders, list_params;
   batch_config batch; /* -r, -j, --files-from, ... (batch.h) */
@@ -362,10 +386,34 @@ static int refuse_conflicts(enc_args *a) {
 }
 
 /* Returns 0 to go on, or an exit status (-1 meaning "exit 0 now"). */
+/* x265's --master-display form: G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min), the
+ * mdcv fields in their own units, primaries in the order given. */
+static int parse_mdcv(const char *s, heic_hdr *hdr) {
+  unsigned v[10];
+  char end;
+  if (sscanf(s, "G(%u,%u)B(%u,%u)R(%u,%u)WP(%u,%u)L(%u,%u)%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+             &v[5], &v[6], &v[7], &v[8], &v[9], &end) != 10)
+    return -1;
+  for (int k = 0; k < 8; k++)
+    if (v[k] > 50000) return -1; /* chromaticity above 1.0 */
+  if (v[9] >= v[8] && v[8]) return -1; /* the minimum below the maximum */
+  for (int c = 0; c < 3; c++) {
+    hdr->primaries_x[c] = (uint16_t)v[2 * c];
+    hdr->primaries_y[c] = (uint16_t)v[2 * c + 1];
+  }
+  hdr->white_x = (uint16_t)v[6];
+  hdr->white_y = (uint16_t)v[7];
+  hdr->max_luminance = v[8];
+  hdr->min_luminance = v[9];
+  hdr->has_mdcv = 1;
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, enc_args *a) {
   a->quality = DEFAULT_QUALITY;
   a->tile = DEFAULT_TILE;
   a->chroma = HEIC_CHROMA_420;
+  a->primaries = a->transfer = a->matrix = a->range = -1;
   batch_config_init(&a->batch, "heic-enc");
   /* Every argument is at most one input, output or parameter, so argc
    * entries bound each list (plus the NULL that ends params). */
@@ -417,6 +465,8 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       a->no_metadata = 1;
     } else if (strcmp(arg, "--no-grid") == 0) {
       a->no_grid = 1;
+    } else if (strcmp(arg, "--premultiplied-alpha") == 0) {
+      a->premultiplied = 1;
     } else if ((v = cli_option_value(argc, argv, &i, "-q", "--quality", &missing)) != NULL) {
       if (cli_parse_uint(v, 100, &n) != 0)
         return cli_usage_error("heic-enc", "--quality needs a number from 0 to 100, not '%s'", v);
@@ -448,6 +498,46 @@ static int parse_args(int argc, char **argv, enc_args *a) {
         a->nclx_always = 0;
       else
         return cli_usage_error("heic-enc", "--nclx takes always or auto, not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--primaries", &missing)) != NULL ||
+               (v = cli_option_value(argc, argv, &i, NULL, "--transfer", &missing)) != NULL ||
+               (v = cli_option_value(argc, argv, &i, NULL, "--matrix", &missing)) != NULL) {
+      /* which of the three: the option before its value */
+      const char *opt = strncmp(arg, "--primaries", 11) == 0 ? "--primaries"
+                        : strncmp(arg, "--transfer", 10) == 0 ? "--transfer" : "--matrix";
+      h273_kind kind = opt[2] == 'p' ? H273_PRIMARIES : opt[2] == 't' ? H273_TRANSFER : H273_MATRIX;
+      unsigned code;
+      if (h273_parse(kind, v, &code) != 0) {
+        char choices[700];
+        return cli_usage_error("heic-enc", "%s takes a number from 0 to 255 or one of %s; not '%s'", opt,
+                               h273_choices(kind, choices, sizeof choices), v);
+      }
+      int *field = kind == H273_PRIMARIES ? &a->primaries : kind == H273_TRANSFER ? &a->transfer : &a->matrix;
+      *field = (int)code;
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--range", &missing)) != NULL) {
+      if (strcmp(v, "full") == 0 || strcmp(v, "1") == 0)
+        a->range = 1;
+      else if (strcmp(v, "limited") == 0 || strcmp(v, "0") == 0)
+        a->range = 0;
+      else
+        return cli_usage_error("heic-enc", "--range takes full (1) or limited (0), not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--clli", &missing)) != NULL) {
+      unsigned cll, fall;
+      char end;
+      if (sscanf(v, "%u,%u%c", &cll, &fall, &end) != 2 || cll > 65535 || fall > 65535)
+        return cli_usage_error("heic-enc", "--clli takes MAXCLL,MAXFALL in cd/m2 (0..65535 each), "
+                               "e.g. 1000,400; not '%s'", v);
+      a->hdr.has_clli = 1;
+      a->hdr.max_cll = (uint16_t)cll;
+      a->hdr.max_fall = (uint16_t)fall;
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--mdcv", &missing)) != NULL) {
+      if (parse_mdcv(v, &a->hdr) != 0)
+        return cli_usage_error("heic-enc", "--mdcv takes G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min) as x265's "
+                               "--master-display does (chromaticities in 0.00002, luminance in "
+                               "0.0001 cd/m2); not '%s'", v);
+    } else if ((v = cli_option_value(argc, argv, &i, NULL, "--bit-depth", &missing)) != NULL) {
+      if (strcmp(v, "8") != 0 && strcmp(v, "10") != 0 && strcmp(v, "12") != 0)
+        return cli_usage_error("heic-enc", "--bit-depth takes 8, 10 or 12, not '%s'", v);
+      a->bit_depth = atoi(v);
     } else if ((v = cli_option_value(argc, argv, &i, "-t", "--thumb", &missing)) != NULL) {
       /* -t as in libheif's heif-enc (its --thumb too). */
       if (cli_parse_uint(v, MAX_TILE, &n) != 0)
@@ -490,6 +580,14 @@ static int parse_args(int argc, char **argv, enc_args *a) {
   a->batch.quiet = a->quiet;
   a->batch.verbose = a->verbose;
   if (a->lossless && !a->chroma_given) a->chroma = HEIC_CHROMA_444;
+  if (a->matrix == 0 && a->chroma != HEIC_CHROMA_444)
+    return cli_usage_error("heic-enc", "--matrix identity (0, GBR) needs --chroma 444 or -L (H.265 allows "
+                           "it with 4:4:4 only)");
+  if (a->lossless && a->range == 0)
+    return cli_usage_error("heic-enc", "-L keeps every sample; --range limited would round them");
+  if (a->lossless && a->matrix > 0)
+    return cli_usage_error("heic-enc", "-L codes RGB through the identity matrix; --matrix %d would round "
+                           "the colours", a->matrix);
   return 0;
 }
 
@@ -1003,6 +1101,21 @@ static const char *channels_name(const imageio_image *img) {
 /* ---- one file ---- */
 
 /* Encodes one input to out.  Returns 0 or an exit status. */
+/* --primaries, --transfer, --matrix, --range, --clli, --mdcv and
+ * --premultiplied-alpha on the image: what the input's samples are.  The
+ * samples are not converted: a 16-bit PNG of PQ-coded values is said to be
+ * PQ with --transfer pq (PNG itself cannot say so to libpng 1.6). */
+static void apply_colour_options(const enc_args *a, heic_image *img) {
+  heic_nclx n = heic_image_nclx(img);
+  if (a->primaries >= 0) n.colour_primaries = (uint16_t)a->primaries;
+  if (a->transfer >= 0) n.transfer_characteristics = (uint16_t)a->transfer;
+  if (a->matrix >= 0) n.matrix_coefficients = (uint16_t)a->matrix;
+  if (a->range >= 0) n.full_range = (uint8_t)a->range;
+  heic_image_set_nclx(img, &n);
+  if (a->hdr.has_clli || a->hdr.has_mdcv) heic_image_set_hdr(img, &a->hdr);
+  if (a->premultiplied && heic_image_has_alpha(img)) heic_image_set_premultiplied(img, 1);
+}
+
 static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const char *out) {
   const enc_args *a = run->args;
   imageio_image src;
@@ -1068,6 +1181,11 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   opts.progress = on_progress;
   opts.progress_opaque = run;
   opts.nclx_box = a->nclx_always ? HEIC_NCLX_ALWAYS : HEIC_NCLX_AUTO;
+  opts.bit_depth = a->bit_depth;
+  /* RGB input is converted with the matrix asked for (the library refuses
+   * one it cannot convert with); Y4M input is YCbCr already, and the
+   * matrix only says how it was made. */
+  if (a->matrix >= 0 && src.format != IMAGEIO_FORMAT_Y4M) opts.matrix_coefficients = a->matrix;
 
   if (!a->no_metadata) {
     if (src.exif) {
@@ -1139,6 +1257,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     batch_say_error(&run->say, "%s: cannot prepare the image: %s", in, heic_status_string(st));
     goto done;
   }
+  apply_colour_options(a, img);
   /* The decoded samples are in img now; the file's copy can go before the
    * encoder starts allocating (metadata stays: opts points into it). */
   free(src.data);

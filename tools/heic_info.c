@@ -17,6 +17,7 @@
 #include <heic/heic.h>
 
 #include "cli.h"
+#include "h273.h"
 
 enum {
   EXIT_READ = 1,
@@ -294,6 +295,17 @@ static void print_top_level(info_run *run, uint32_t id) {
     printf("    colour: no nclx\n");
   else
     report(run, "nclx", st);
+  /* The coded stream's own description (VUI): what a reader without the
+   * box uses, and what should agree with the box. */
+  st = heic_context_item_stream_nclx(run->ctx, id, &nclx);
+  if (st == HEIC_OK)
+    printf("    colour: in the coded stream primaries %u, transfer %u, matrix %u, %s range\n",
+           (unsigned)nclx.colour_primaries, (unsigned)nclx.transfer_characteristics,
+           (unsigned)nclx.matrix_coefficients, nclx.full_range ? "full" : "limited");
+  else if (st == HEIC_ERR_NOT_FOUND)
+    printf("    colour: none in the coded stream\n");
+  else
+    report(run, "coded colour", st);
 
   heic_buffer *icc = NULL;
   st = heic_context_item_icc(run->ctx, id, &icc);
@@ -318,42 +330,6 @@ static const char *coding_name(const char *type) {
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcmp(type, names[i][0]) == 0) return names[i][1];
   return type;
-}
-
-/* Names of the common code points of ITU-T H.273 ("" for the others). */
-static const char *primaries_name(unsigned v) {
-  switch (v) {
-  case 1: return "BT.709";
-  case 2: return "unspecified";
-  case 5: case 6: return "BT.601";
-  case 9: return "BT.2020";
-  case 11: return "DCI-P3";
-  case 12: return "Display P3";
-  }
-  return "";
-}
-
-static const char *transfer_name(unsigned v) {
-  switch (v) {
-  case 1: case 6: case 14: case 15: return "BT.709";
-  case 2: return "unspecified";
-  case 8: return "linear";
-  case 13: return "sRGB";
-  case 16: return "PQ";
-  case 18: return "HLG";
-  }
-  return "";
-}
-
-static const char *matrix_name(unsigned v) {
-  switch (v) {
-  case 0: return "identity (RGB)";
-  case 1: return "BT.709";
-  case 2: return "unspecified";
-  case 5: case 6: return "BT.601";
-  case 9: return "BT.2020";
-  }
-  return "";
 }
 
 /* "1 (BT.709)" or "7" into buf. */
@@ -466,10 +442,31 @@ static void print_metadata(info_run *run, uint32_t id) {
 static void print_nclx(const heic_nclx *n) {
   char p[48], t[48], m[48];
   printf(" primaries %s, transfer %s, matrix %s, %s range",
-         code_point(n->colour_primaries, primaries_name(n->colour_primaries), p, sizeof p),
-         code_point(n->transfer_characteristics, transfer_name(n->transfer_characteristics), t, sizeof t),
-         code_point(n->matrix_coefficients, matrix_name(n->matrix_coefficients), m, sizeof m),
+         code_point(n->colour_primaries, h273_name(H273_PRIMARIES, n->colour_primaries), p, sizeof p),
+         code_point(n->transfer_characteristics, h273_name(H273_TRANSFER, n->transfer_characteristics), t, sizeof t),
+         code_point(n->matrix_coefficients, h273_name(H273_MATRIX, n->matrix_coefficients), m, sizeof m),
          n->full_range ? "full" : "limited");
+}
+
+/* The clli / mdcv properties, when the image has them, in the units of
+ * x265's --max-cll and --master-display (which heic-enc's --clli and --mdcv
+ * take too). */
+static void print_hdr(info_run *run, uint32_t id) {
+  heic_hdr h;
+  heic_status st = heic_context_item_hdr(run->ctx, id, &h);
+  if (st == HEIC_ERR_NOT_FOUND) return;
+  if (st != HEIC_OK) {
+    report(run, "HDR metadata", st);
+    return;
+  }
+  printf("  HDR:");
+  if (h.has_clli)
+    printf(" content light level %u cd/m2 (frame average %u)", h.max_cll, h.max_fall);
+  if (h.has_mdcv)
+    printf("%s mastering display G(%u,%u)B(%u,%u)R(%u,%u)WP(%u,%u)L(%u,%u)", h.has_clli ? ";" : "",
+           h.primaries_x[0], h.primaries_y[0], h.primaries_x[1], h.primaries_y[1], h.primaries_x[2],
+           h.primaries_y[2], h.white_x, h.white_y, h.max_luminance, h.min_luminance);
+  printf("\n");
 }
 
 static void print_colour(info_run *run, uint32_t id) {
@@ -577,6 +574,7 @@ static void summarize_image(info_run *run, uint32_t id) {
   print_thumbnails(run, id, nthumbs);
   print_metadata(run, id);
   print_colour(run, id);
+  print_hdr(run, id);
   if (why_not[0]) printf("  cannot be decoded: %s\n", why_not);
 }
 

@@ -178,6 +178,10 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_item_nclx(const heic_context *c
  * reports code points 2 (unspecified) for the rest. */
 HEIC_API HEIC_NODISCARD heic_status heic_context_item_stream_nclx(const heic_context *ctx,
                                                                   uint32_t item, heic_nclx *out);
+/* HDR metadata of an image item: its 'clli' and 'mdcv' properties (has_clli
+ * and has_mdcv say which it has).  HEIC_ERR_NOT_FOUND when it has neither. */
+HEIC_API HEIC_NODISCARD heic_status heic_context_item_hdr(const heic_context *ctx, uint32_t item,
+                                                          heic_hdr *out);
 
 /* ---- decoding ---- */
 

@@ -49,6 +49,9 @@ HEIC_API uint8_t *heic_image_plane_mut(heic_image *img, heic_plane_id plane, siz
  * for RGB input: the nclx to write, default sRGB 1/13/6 full). */
 HEIC_API void heic_image_set_nclx(heic_image *img, const heic_nclx *nclx);
 HEIC_API void heic_image_set_premultiplied(heic_image *img, int premultiplied);
+/* HDR metadata to store with the image ('clli' and/or 'mdcv' properties, as
+ * has_clli / has_mdcv say); NULL: none.  Copied. */
+HEIC_API void heic_image_set_hdr(heic_image *img, const heic_hdr *hdr);
 
 /* ---- options ---- */
 
@@ -92,7 +95,11 @@ typedef struct heic_encode_options {
    * ignore it, and libheif's own encoder leaves it out likewise.
    * HEIC_NCLX_ALWAYS: the box in every case. */
   int nclx_box;
-  uint32_t reserved[7];
+  /* Bits per sample of the coded image: 8, 10 or 12 where the plugin codes
+   * it; 0 (the default) = 8 for 8-bit input, 10 for deeper input.  Input
+   * deeper than asked is rounded, shallower scaled up. */
+  int bit_depth;
+  uint32_t reserved[6];
 } heic_encode_options;
 
 enum { HEIC_NCLX_AUTO = 0, HEIC_NCLX_ALWAYS = 1 };

@@ -46,6 +46,22 @@ typedef struct heic_nclx {
   uint8_t full_range;                /* 1 = full range, 0 = limited ("video") */
 } heic_nclx;
 
+/* HDR metadata: the content light level ('clli') and mastering display
+ * colour volume ('mdcv') properties of ISO/IEC 23008-12, with the fields
+ * and units of H.265's SEI messages (D.2.28, D.2.35). */
+typedef struct heic_hdr {
+  int has_clli;
+  uint16_t max_cll;            /* maximum content light level, cd/m2 */
+  uint16_t max_fall;           /* maximum frame-average light level, cd/m2 */
+  int has_mdcv;
+  /* Display primaries, in the order given (H.265 suggests G, B, R), and
+   * white point: CIE 1931 x and y in units of 0.00002. */
+  uint16_t primaries_x[3], primaries_y[3];
+  uint16_t white_x, white_y;
+  uint32_t max_luminance;      /* units of 0.0001 cd/m2 */
+  uint32_t min_luminance;      /* units of 0.0001 cd/m2 */
+} heic_hdr;
+
 typedef struct heic_image heic_image;
 
 HEIC_API void heic_image_free(heic_image **img);

@@ -701,6 +701,35 @@ heic_status heic_context_item_nclx(const heic_context *cctx, uint32_t item, heic
   return HEIC_OK;
 }
 
+heic_status heic_context_item_hdr(const heic_context *cctx, uint32_t item, heic_hdr *out) {
+  heic_context *ctx = (heic_context *)cctx;
+  if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;
+  hc_err_clear(&ctx->err);
+  memset(out, 0, sizeof(*out));
+  const hf_item *it = hf_find_item(&ctx->file, item);
+  if (!it) return hx_ctx_result(ctx, no_item(ctx, item));
+  const hf_property *p = hf_item_property(&ctx->file, it, HF_4CC('c', 'l', 'l', 'i'));
+  if (p && p->parsed) {
+    out->has_clli = 1;
+    out->max_cll = p->u.clli.max_cll;
+    out->max_fall = p->u.clli.max_fall;
+  }
+  p = hf_item_property(&ctx->file, it, HF_4CC('m', 'd', 'c', 'v'));
+  if (p && p->parsed) {
+    heic_hdr m = p->u.mdcv;
+    memcpy(out->primaries_x, m.primaries_x, sizeof(m.primaries_x));
+    memcpy(out->primaries_y, m.primaries_y, sizeof(m.primaries_y));
+    out->white_x = m.white_x;
+    out->white_y = m.white_y;
+    out->max_luminance = m.max_luminance;
+    out->min_luminance = m.min_luminance;
+    out->has_mdcv = 1;
+  }
+  if (out->has_clli || out->has_mdcv) return HEIC_OK;
+  return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_NOT_FOUND,
+                                    "item %u has no HDR metadata (clli, mdcv)", item));
+}
+
 heic_status heic_context_item_stream_nclx(const heic_context *cctx, uint32_t item, heic_nclx *out) {
   heic_context *ctx = (heic_context *)cctx;
   if (!ctx || !out) return HEIC_ERR_INVALID_ARGUMENT;

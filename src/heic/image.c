@@ -21,6 +21,7 @@ struct heic_image {
   heic_chroma chroma;
   int bit_depth, has_alpha, premultiplied, components;
   heic_nclx nclx;
+  heic_hdr hdr; /* for encoding: what heic_image_set_hdr gave */
   uint8_t *planes[4];
   size_t strides[4];
   uint32_t pw[4], ph[4];
@@ -227,6 +228,20 @@ void heic_image_set_nclx(heic_image *img, const heic_nclx *nclx) {
 
 void heic_image_set_premultiplied(heic_image *img, int premultiplied) {
   if (img && img->writable) img->premultiplied = premultiplied != 0;
+}
+
+void heic_image_set_hdr(heic_image *img, const heic_hdr *hdr) {
+  if (!img || !img->writable) return;
+  if (hdr)
+    img->hdr = *hdr;
+  else
+    memset(&img->hdr, 0, sizeof(img->hdr));
+}
+
+heic_hdr hx_image_hdr(const heic_image *img) {
+  heic_hdr none;
+  memset(&none, 0, sizeof(none));
+  return img ? img->hdr : none;
 }
 
 static uint16_t sample_at(const uint8_t *row, size_t index, int wide) {

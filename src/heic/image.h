@@ -33,4 +33,7 @@ void hx_image_alpha_row(const heic_image *img, uint32_t y, uint16_t *a);
  * grow. */
 void hx_image_release_rows(heic_image *img, uint32_t rows);
 
+/* The HDR metadata given with heic_image_set_hdr (zeroed when none). */
+heic_hdr hx_image_hdr(const heic_image *img);
+
 #endif

@@ -92,6 +92,8 @@ typedef struct hf_property {
       hf_span icc;     /* kind == ICC: the profile bytes */
     } colr;
     hf_hvcc hvcc;
+    struct { uint16_t max_cll, max_fall; } clli;  /* content light levels, cd/m2 */
+    heic_hdr mdcv;                   /* the mastering display fields only */
     struct { uint8_t angle; } irot;  /* anticlockwise, units of 90 degrees (0..3) */
     struct { uint8_t axis; } imir;   /* 0: top-bottom exchanged, 1: left-right (23008-12:2022) */
     hf_clap clap;

@@ -43,6 +43,8 @@
 #define T_NCLX HF_4CC('n', 'c', 'l', 'x')
 #define T_PROF HF_4CC('p', 'r', 'o', 'f')
 #define T_RICC HF_4CC('r', 'I', 'C', 'C')
+#define T_CLLI HF_4CC('c', 'l', 'l', 'i')
+#define T_MDCV HF_4CC('m', 'd', 'c', 'v')
 
 /* The children of 'meta' that we read, each at most once. */
 enum meta_child { M_HDLR, M_PITM, M_IINF, M_ILOC, M_IDAT, M_IREF, M_IPRP, M_GRPL, M_COUNT };
@@ -572,6 +574,24 @@ static heic_status parse_property(parser *p, hf_reader *r, hf_property *prop) {
     case T_HVCC: {
       heic_status st = parse_hvcc(p, r, &prop->u.hvcc);
       if (st != HEIC_OK) return st;
+      prop->parsed = 1;
+      break;
+    }
+    case T_CLLI:
+      prop->u.clli.max_cll = hf_read_u16(r);
+      prop->u.clli.max_fall = hf_read_u16(r);
+      prop->parsed = 1;
+      break;
+    case T_MDCV: {
+      heic_hdr *m = &prop->u.mdcv;
+      for (int c = 0; c < 3; c++) {
+        m->primaries_x[c] = hf_read_u16(r);
+        m->primaries_y[c] = hf_read_u16(r);
+      }
+      m->white_x = hf_read_u16(r);
+      m->white_y = hf_read_u16(r);
+      m->max_luminance = hf_read_u32(r);
+      m->min_luminance = hf_read_u32(r);
       prop->parsed = 1;
       break;
     }
