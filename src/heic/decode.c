@@ -38,7 +38,8 @@
 
 typedef hx_decoder decoder;
 
-static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err);
+static heic_status decode_rgb(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
+                              hc_err *err);
 
 void heic_decode_options_init(heic_decode_options *opts) {
   if (opts) memset(opts, 0, sizeof(*opts));
@@ -234,6 +235,41 @@ done:
 
 /* ---- overlays ---- */
 
+/* A sample of a layer at the canvas's bit depth. */
+static uint32_t to_depth(uint32_t v, int shift) { return shift >= 0 ? v << shift : v >> -shift; }
+
+/* Places layer on the canvas at (ox, oy), clipped to it.  A layer with
+ * alpha is blended by it - canvas = (layer a + canvas (max - a)) / max, in
+ * integers, at the canvas's depth: libheif's formula, so that 8-bit files
+ * decode to the same samples - and one without covers what is below. */
+static void blend_layer(hx_picture *out, const hx_picture *layer, int32_t ox, int32_t oy) {
+  int shift = out->bit_depth - layer->bit_depth;
+  uint32_t max = (1u << out->bit_depth) - 1;
+  const hx_plane *alpha = layer->has_alpha ? &layer->planes[3] : NULL;
+  for (int c = 0; c < 3; c++) {
+    hx_plane *dst = &out->planes[c];
+    const hx_plane *src = &layer->planes[c];
+    for (uint32_t r = 0; r < src->h; r++) {
+      int64_t y = (int64_t)oy + r;
+      if (y < 0 || y >= (int64_t)out->height) continue;
+      uint16_t *drow = dst->data + (size_t)y * dst->stride;
+      const uint16_t *srow = src->data + (size_t)r * src->stride;
+      const uint16_t *arow = alpha ? alpha->data + (size_t)r * alpha->stride : NULL;
+      for (uint32_t x = 0; x < src->w; x++) {
+        int64_t cx = (int64_t)ox + x;
+        if (cx < 0 || cx >= (int64_t)out->width) continue;
+        uint32_t v = to_depth(srow[x], shift);
+        if (arow) {
+          uint32_t a = to_depth(arow[x], shift);
+          if (a > max) a = max;
+          v = (uint32_t)(((uint64_t)v * a + (uint64_t)drow[cx] * (max - a)) / max);
+        }
+        drow[cx] = (uint16_t)v;
+      }
+    }
+  }
+}
+
 static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_picture *out, hc_err *err) {
   heic_context *ctx = d->ctx;
   hx_overlay ov;
@@ -247,7 +283,8 @@ static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_p
     if (st != HEIC_OK) break;
     int32_t ox, oy;
     hx_overlay_offset(&ov, k, &ox, &oy);
-    st = decode_rgb(d, ov.inputs[k], depth + 1, &layer, err);
+    /* With its alpha, as the plan says (decode_plan.c). */
+    st = decode_rgb(d, ov.inputs[k], 1, depth + 1, &layer, err);
     if (st != HEIC_OK) break;
     if (k == 0) {
       /* The canvas takes the first layer's bit depth; fill is 16-bit. */
@@ -261,22 +298,7 @@ static heic_status decode_overlay(decoder *d, const hf_item *it, int depth, hx_p
           for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = v;
       }
     }
-    int shift = out->bit_depth - layer.bit_depth;
-    for (int c = 0; c < 3; c++) {
-      hx_plane *dst = &out->planes[c];
-      const hx_plane *src = &layer.planes[c];
-      for (uint32_t r = 0; r < src->h; r++) {
-        int64_t y = (int64_t)oy + r;
-        if (y < 0 || y >= (int64_t)h) continue;
-        for (uint32_t x = 0; x < src->w; x++) {
-          int64_t cx = (int64_t)ox + x;
-          if (cx < 0 || cx >= (int64_t)w) continue;
-          uint32_t v = src->data[r * src->stride + x];
-          dst->data[(size_t)y * dst->stride + (size_t)cx] =
-              (uint16_t)(shift >= 0 ? v << shift : v >> -shift);
-        }
-      }
-    }
+    blend_layer(out, &layer, ox, oy);
     hx_picture_clear(&layer);
   }
   hx_picture_clear(&layer);
@@ -386,8 +408,9 @@ static heic_status to_rgb(const decoder *d, uint32_t id, hx_picture *pic, hc_err
 }
 
 /* An input of an overlay: content, colour, own transformations. */
-static heic_status decode_rgb(decoder *d, uint32_t id, int depth, hx_picture *out, hc_err *err) {
-  heic_status st = hx_decode_node(d, id, 0, depth, out, err);
+static heic_status decode_rgb(decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
+                              hc_err *err) {
+  heic_status st = hx_decode_node(d, id, with_alpha, depth, out, err);
   if (st == HEIC_OK) st = to_rgb(d, id, out, err);
   if (st == HEIC_OK && !d->opts->no_transform) st = hx_apply_transforms(d, hf_find_item(&d->ctx->file, id), out, err);
   if (st != HEIC_OK) hx_picture_clear(out);

@@ -2,8 +2,9 @@
  * The decode plan (see decode_plan.h).  SPDX-License-Identifier: BSD-2-Clause
  *
  * Nodes of the graph are (item, with_alpha) pairs: the same item is decoded
- * with its alpha auxiliary when it is the image or a grid tile, without when
- * it is an overlay layer, an identity source or an alpha plane itself.
+ * with its alpha auxiliary when it is the image, a grid tile or an overlay
+ * layer (blended onto the canvas by its alpha), without when it is an
+ * identity source or an alpha plane itself.
  * Edges carry a multiplicity: a grid naming one tile k times is one edge of
  * multiplicity k, so repetition costs nothing to plan.
  *
@@ -42,6 +43,8 @@ typedef struct plan_item {
   uint8_t built;     /* the fields below are known (and the item's own checks passed) */
   uint8_t coded;     /* a coded picture (hvc1) */
   uint8_t tiles;     /* its inputs are grid tiles (decoded with their alpha) */
+  uint8_t layers;    /* its inputs are overlay layers (decoded with their alpha,
+                        which blends them onto the canvas, whatever the output) */
   uint8_t ok_plan[2]; /* plan[no_alpha] below is a successful plan of this item */
   uint64_t area;     /* coded: its picture; derived: its canvas; 0 unknown */
   uint32_t kids_first, kids_count; /* into cache.kids */
@@ -337,6 +340,7 @@ static heic_status build_item(heic_context *ctx, struct hx_plan_cache *c, uint32
       hx_overlay ov;
       st = hx_overlay_describe(ctx, it, &ov, err);
       if (st == HEIC_OK) st = add_kids(ctx, c, &fresh, it, "layer", ov.inputs, ov.layers, err);
+      fresh.layers = 1;
       fresh.area = (uint64_t)ov.width * ov.height;
       hx_overlay_clear(ctx, &ov);
       break;
@@ -368,6 +372,12 @@ typedef struct walk {
   hc_err *err;
 } walk;
 
+/* Whether an item's inputs are decoded with their alpha: grid tiles when
+ * the output has alpha, overlay layers always (they are blended by it). */
+static int kids_with_alpha(const plan_item *pi, int no_alpha) {
+  return (pi->tiles && !no_alpha) || pi->layers;
+}
+
 static heic_status visit(walk *w, uint32_t item, int with_alpha, int depth) {
   struct hx_plan_cache *c = w->c;
   uint32_t node = 2 * item + (uint32_t)with_alpha;
@@ -388,7 +398,7 @@ static heic_status visit(walk *w, uint32_t item, int with_alpha, int depth) {
   c->color[node] = GREY;
   c->touched[c->touched_count++] = node;
   plan_item *pi = &c->items[item];
-  int kid_alpha = pi->tiles && !w->no_alpha;
+  int kid_alpha = kids_with_alpha(pi, w->no_alpha);
   unsigned height = 0;
   for (uint32_t k = 0; k < pi->kids_count; k++) {
     uint32_t kid = c->kids[pi->kids_first + k].item;
@@ -422,7 +432,7 @@ static heic_status count(walk *w, uint32_t root_node, hx_plan *out) {
     uint32_t node = c->order[k];
     uint64_t u = c->uses[node];
     const plan_item *pi = &c->items[node / 2];
-    uint32_t kid_alpha = pi->tiles && !w->no_alpha;
+    uint32_t kid_alpha = (uint32_t)kids_with_alpha(pi, w->no_alpha);
     for (uint32_t j = 0; j < pi->kids_count; j++) {
       const plan_kid *kid = &c->kids[pi->kids_first + j];
       uint32_t kn = 2 * kid->item + kid_alpha;
