@@ -82,7 +82,7 @@ heic_status lp_picture_from_heif(const lp_host *api, const struct heif_image *im
   if (!mono && !(cs == heif_colorspace_YCbCr && chroma == heif_chroma_420)) {
     lp_message_set(msg,
                    "cannot code an image of colorspace %d, chroma %d: libheic's encoder codes "
-                   "YCbCr 4:2:0 (and monochrome as 4:2:0) for now",
+                   "YCbCr 4:2:0 and monochrome (4:0:0) for now",
                    (int)cs, (int)chroma);
     return HEIC_ERR_UNSUPPORTED;
   }
@@ -110,6 +110,34 @@ heic_status lp_picture_from_heif(const lp_host *api, const struct heif_image *im
     return HEIC_ERR_UNSUPPORTED;
   }
   int coded = depth <= 8 ? 8 : 10;
+  if (mono) {
+    /* Coded as 4:0:0 (the Monochrome profiles), a third smaller than with
+     * neutral chroma.  Padded to even sizes all the same, by repeating the
+     * last column and row: that is the size lp_query_encoded_size told
+     * libheif, which writes ispe and clap from it. */
+    uint32_t ew = w + (w & 1), eh = h + (h & 1);
+    uint16_t *y = lp_malloc_array((size_t)ew * eh, sizeof(uint16_t));
+    if (!y) {
+      lp_message_set(msg, "out of memory for a %ux%u picture", w, h);
+      return HEIC_ERR_OUT_OF_MEMORY;
+    }
+    copy_plane(api, img, heif_channel_Y, depth, coded, w, h, y, ew);
+    for (uint32_t r = 0; r < h; r++)
+      if (ew > w) y[(size_t)r * ew + w] = y[(size_t)r * ew + w - 1];
+    if (eh > h) memcpy(y + (size_t)h * ew, y + (size_t)(h - 1) * ew, (size_t)ew * sizeof(uint16_t));
+    heic_plugin_picture *p = &out->pic;
+    p->width = ew;
+    p->height = eh;
+    p->chroma = HEIC_CHROMA_400;
+    p->bit_depth_luma = p->bit_depth_chroma = coded;
+    p->planes[0] = y;
+    p->strides[0] = ew;
+    p->plane_w[0] = ew;
+    p->plane_h[0] = eh;
+    out->samples = y;
+    out->colour = colour_of(api, img);
+    return HEIC_OK;
+  }
   size_t luma = (size_t)w * h, chroma_n = (size_t)cw * ch;
   uint16_t *s = lp_malloc_array(luma + 2 * chroma_n, sizeof(uint16_t));
   if (!s) {
@@ -131,12 +159,8 @@ heic_status lp_picture_from_heif(const lp_host *api, const struct heif_image *im
   p->plane_w[1] = p->plane_w[2] = cw;
   p->plane_h[1] = p->plane_h[2] = ch;
   copy_plane(api, img, heif_channel_Y, depth, coded, w, h, p->planes[0], w);
-  if (mono) {
-    for (size_t i = 0; i < 2 * chroma_n; i++) p->planes[1][i] = (uint16_t)(1u << (coded - 1));
-  } else {
-    copy_plane(api, img, heif_channel_Cb, depth, coded, cw, ch, p->planes[1], cw);
-    copy_plane(api, img, heif_channel_Cr, depth, coded, cw, ch, p->planes[2], cw);
-  }
+  copy_plane(api, img, heif_channel_Cb, depth, coded, cw, ch, p->planes[1], cw);
+  copy_plane(api, img, heif_channel_Cr, depth, coded, cw, ch, p->planes[2], cw);
   out->samples = s;
   out->colour = colour_of(api, img);
   return HEIC_OK;

@@ -7,9 +7,9 @@
  * and deeper ones as uint16_t, and codes alpha (and depth) planes as
  * monochrome images.  lp_picture_from_heif() copies the samples into one
  * block of its own:
- *  - YCbCr 4:2:0 is copied; monochrome gets neutral chroma (1 << (depth -
- *    1)) and is coded as 4:2:0, as heic-enc codes alpha - readers take only
- *    the luma of an alpha image;
+ *  - YCbCr 4:2:0 is copied; monochrome (grey images, alpha and depth
+ *    planes) is coded as 4:0:0, as heic-enc codes them, padded to even
+ *    sizes like 4:2:0 (lp_query_encoded_size);
  *  - up to 8 bits are coded at 8, deeper samples at 10: more than 10 bits
  *    (vips asks for 12 when saving 16-bit images) are rescaled with
  *    rounding, as heic-enc stores 16-bit PNGs;

@@ -318,9 +318,9 @@ static struct heif_error lp_get_string(void *encoder, const char *name, char *va
 
 /* ---- pictures ---- */
 
-/* What we take: monochrome as it is (alpha and depth planes; we add the
- * neutral chroma ourselves, picture.h), everything else as YCbCr 4:2:0,
- * which libheif converts to before encode_image(). */
+/* What we take: monochrome as it is (grey images, alpha and depth planes:
+ * coded as 4:0:0, picture.c), everything else as YCbCr 4:2:0, which
+ * libheif converts to before encode_image(). */
 static void lp_query_colorspace(enum heif_colorspace *colorspace, enum heif_chroma *chroma) {
   if (*colorspace == heif_colorspace_monochrome) {
     *chroma = heif_chroma_monochrome;
@@ -336,8 +336,9 @@ static void lp_query_colorspace2(void *encoder, enum heif_colorspace *colorspace
   lp_query_colorspace(colorspace, chroma);
 }
 
-/* Everything is coded as 4:2:0, which cannot crop an odd column or row:
- * odd sizes are coded one larger (libheif crops with clap). */
+/* 4:2:0 cannot crop an odd column or row: odd sizes are coded one larger
+ * (libheif crops with clap), and 4:0:0 the same way, since libheif asks
+ * before it says which the picture is. */
 static void lp_query_encoded_size(void *encoder, uint32_t w, uint32_t h, uint32_t *ew,
                                   uint32_t *eh) {
   (void)encoder;

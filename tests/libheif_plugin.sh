@@ -170,6 +170,24 @@ case "$mode" in
     done ;;
 esac
 
+# The distinct chroma_format_idc of a file's hvcC boxes, sorted, comma-
+# separated (0: 4:0:0, 1: 4:2:0): read from the box itself (ISO/IEC
+# 14496-15 8.3.3.1: the 17th byte of its body).
+chroma_formats() {
+  python3 - "$1" <<'EOF2'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+found, i = set(), d.find(b'hvcC')
+while i >= 4:
+    size = struct.unpack('>I', d[i - 4:i])[0]
+    body = d[i + 4:i - 4 + size]
+    if len(body) > 16:
+        found.add(body[16] & 3)
+    i = d.find(b'hvcC', i + 4)
+print(','.join(str(c) for c in sorted(found)))
+EOF2
+}
+
 # One photo at one quality; writes $tmp/N.result (tests/lib/jobs.sh).
 check_photo() {
   local n="$1" name q
@@ -190,6 +208,12 @@ check_photo() {
         fails+=("heif-enc -e libheic wrote other bytes than the default encoder")
     fi
     heif-info "$o.heic" >"$o.info.log" 2>&1 || fails+=("heif-info: $(tail -n1 "$o.info.log")")
+    # Grey pictures and alpha planes are coded as 4:0:0, colour as 4:2:0.
+    local want_chroma=1 got_chroma
+    case "$name" in *gray*) want_chroma=0 ;; *alpha*) want_chroma=0,1 ;; esac
+    got_chroma="$(chroma_formats "$o.heic")"
+    [ "$got_chroma" = "$want_chroma" ] ||
+      fails+=("coded chroma formats (hvcC chroma_format_idc) $got_chroma, not $want_chroma")
     if heif-convert "$o.heic" "$o.hc.png" >"$o.hc.log" 2>&1; then
       [ "$(png_size "$o.hc.png")" = "$size" ] || fails+=("heif-convert: $(png_size "$o.hc.png"), not $size")
     else
