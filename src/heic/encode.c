@@ -750,6 +750,15 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
       return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                      "chroma format %d is not supported for RGB input (use 4:2:0, 4:2:2 or 4:4:4%s)",
                      (int)chroma, mono_ok ? ", or 4:0:0 for grey" : "");
+    /* Said before any work, naming the part that is missing, rather than
+     * as the encoder's failure on the picture. */
+    if ((chroma == HEIC_CHROMA_422 || chroma == HEIC_CHROMA_444) && !grey_rgb && !opts->lossless &&
+        !plugin_codes(plugin, chroma == HEIC_CHROMA_422 ? "422" : "444", 1))
+      return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                     "encoder '%s' does not code chroma %s (it codes 4:2:0%s; the x265 encoder, where "
+                     "built, codes 4:2:2 and 4:4:4)",
+                     plugin->name, chroma == HEIC_CHROMA_422 ? "4:2:2" : "4:4:4",
+                     mono_ok ? " and grey as 4:0:0" : "");
   }
   uint32_t w = heic_image_width(img), h = heic_image_height(img);
   hx_picture pic, thumb, alpha;
