@@ -215,8 +215,10 @@ failed:
 int imageio_jpeg_writer_rows(imageio_jpeg_writer *w, const uint8_t *rows, size_t stride,
                              uint32_t count, char *msg, size_t msg_size) {
   if (!w || w->failed) return fail(msg, msg_size, "jpeg: the writer has failed");
-  if (imageio_rgb_band_check(&w->fmt, w->rows_done, rows, stride, count, "jpeg", msg, msg_size))
+  if (imageio_rgb_band_check(&w->fmt, w->rows_done, rows, stride, count, "jpeg", msg, msg_size)) {
+    w->failed = 1; /* the caller's rows no longer make the image */
     return -1;
+  }
   if (jpeg_rows(w, rows, stride, count) != 0) {
     w->failed = 1;
     return fail(msg, msg_size, w->error[0] ? w->error : "jpeg: write failed");

@@ -206,8 +206,10 @@ failed:
 int imageio_png_writer_rows(imageio_png_writer *w, const uint8_t *rows, size_t stride,
                             uint32_t count, char *msg, size_t msg_size) {
   if (!w || w->failed) return fail(msg, msg_size, "png: the writer has failed");
-  if (imageio_rgb_band_check(&w->fmt, w->rows_done, rows, stride, count, "png", msg, msg_size))
+  if (imageio_rgb_band_check(&w->fmt, w->rows_done, rows, stride, count, "png", msg, msg_size)) {
+    w->failed = 1; /* the caller's rows no longer make the image */
     return -1;
+  }
   if (png_rows(w, rows, stride, count) != 0) {
     w->failed = 1;
     return fail(msg, msg_size, w->error);

@@ -159,15 +159,21 @@ int imageio_y4m_writer_rows(imageio_y4m_writer *w, const imageio_y4m_band *band,
   if (!w || w->failed) return fail(msg, msg_size, "y4m: the writer has failed");
   const size_t in_bytes = w->fmt.bit_depth == 8 ? 1 : 2;
   const uint32_t chroma_rows = w->nplanes == 3 ? band->chroma_rows : 0;
-  if (band->rows > w->fmt.height - w->rows_done || chroma_rows > w->ch - w->chroma_done)
-    return fail(msg, msg_size, "y4m: more rows than the image has");
+  /* (a refused band fails the writer too: the caller's rows no longer
+   * make the image) */
+  if (band->rows > w->fmt.height - w->rows_done || chroma_rows > w->ch - w->chroma_done) {
+    snprintf(w->error, sizeof w->error, "y4m: more rows than the image has");
+    goto failed;
+  }
   for (int p = 0; p < w->nplanes; p++) {
     const uint32_t width = p ? w->cw : w->fmt.width;
     /* A reader derives every plane size from W, H and C: planes of any
      * other size would shift all the samples after them. */
     if ((p ? chroma_rows : band->rows) &&
-        (!band->planes[p] || band->widths[p] != width || band->strides[p] < (size_t)width * in_bytes))
-      return fail(msg, msg_size, "y4m: a plane is missing or does not match the chroma format");
+        (!band->planes[p] || band->widths[p] != width || band->strides[p] < (size_t)width * in_bytes)) {
+      snprintf(w->error, sizeof w->error, "y4m: a plane is missing or does not match the chroma format");
+      goto failed;
+    }
   }
   /* The whole picture in one band: every plane goes straight into the
    * file, one after the other.  Otherwise chroma waits in the spool. */
