@@ -139,8 +139,10 @@ for t in 0.3 1 2 3.5; do
     rc=$?
     set -e
     if [ "$rc" = 124 ]; then
+      echo "--timeout $t -> $fmt: stopped (124), nothing left"
       leftovers "--timeout $t -> $fmt"
     elif [ "$rc" = 0 ]; then
+      echo "--timeout $t -> $fmt: finished before the deadline"
       # Finished before the deadline (a fast machine): then whole.
       [ "$fmt" != png ] || cmp -s "$out/a.png" "$tmp/grid.png" || fail "--timeout $t -> png: finished, but not the same bytes"
       leftovers "--timeout $t -> $fmt (finished)" "a.$fmt"
