@@ -72,6 +72,24 @@ int imageio_spool_put(imageio_spool *s, uint64_t offset, const void *data, size_
   return 0;
 }
 
+int imageio_spool_get(imageio_spool *s, uint64_t offset, void *buf, size_t size, char *err,
+                      size_t err_size) {
+  unsigned char *p = buf;
+  while (size) {
+    ssize_t n = pread(s->fd, p, size, (off_t)offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      /* Short: the file was cut under us (it has no name, so hardly). */
+      if (n == 0) errno = EIO;
+      return spool_error(err, err_size, "cannot read back");
+    }
+    p += n;
+    offset += (uint64_t)n;
+    size -= (size_t)n;
+  }
+  return 0;
+}
+
 int imageio_spool_copy(imageio_spool *s, uint64_t offset, uint64_t size, imageio_outfile *of,
                        imageio_stop_fn stop, void *stop_opaque, char *err, size_t err_size) {
   if (!s->piece && size) {
@@ -86,17 +104,12 @@ int imageio_spool_copy(imageio_spool *s, uint64_t offset, uint64_t size, imageio
       if (err && err_size) snprintf(err, err_size, "stopped");
       return -1;
     }
-    size_t want = size < SPOOL_PIECE ? (size_t)size : SPOOL_PIECE;
-    ssize_t n = pread(s->fd, s->piece, want, (off_t)offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      /* Short: the file was cut under us (it has no name, so hardly). */
-      if (n == 0) errno = EIO;
-      return spool_error(err, err_size, "cannot read back");
-    }
-    if (imageio_outfile_write(of, s->piece, (size_t)n, err, err_size) != 0) return -1;
-    offset += (uint64_t)n;
-    size -= (uint64_t)n;
+    size_t n = size < SPOOL_PIECE ? (size_t)size : SPOOL_PIECE;
+    if (imageio_spool_get(s, offset, s->piece, n, err, err_size) != 0 ||
+        imageio_outfile_write(of, s->piece, n, err, err_size) != 0)
+      return -1;
+    offset += n;
+    size -= n;
   }
   return 0;
 }

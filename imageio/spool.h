@@ -6,6 +6,8 @@
  * A Y4M frame holds its planes one after the other, while a decode in bands
  * makes the rows of all planes together: the chroma rows wait here until
  * the luma plane is written, so that memory follows the picture's width.
+ * Standard output gets nothing before the file is complete: what does not
+ * fit outfile's bound in memory waits here too.
  * The file lives in $TMPDIR (else /tmp) and has no name from the moment
  * it is made: it goes with the process however that ends.
  */
@@ -25,6 +27,10 @@ int imageio_spool_open(imageio_spool **out, char *err, size_t err_size);
 
 /* Puts size bytes at offset (anywhere: holes read back as zeros). */
 int imageio_spool_put(imageio_spool *s, uint64_t offset, const void *data, size_t size, char *err,
+                      size_t err_size);
+
+/* Reads exactly size bytes at offset into buf. */
+int imageio_spool_get(imageio_spool *s, uint64_t offset, void *buf, size_t size, char *err,
                       size_t err_size);
 
 /* Appends bytes [offset, offset + size) to of, asking stop (NULL: never)

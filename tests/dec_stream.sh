@@ -10,7 +10,8 @@
 #     where it fails, dec_whole must fail too and no output may be left.
 #  2. Peak RSS (GNU time's %M, the child's getrusage) of heic-dec
 #     --threads 2 on the 12 MP iPhone grid (8x6 tiles of 512x512) under
-#     MAX_RSS_KB to PNG and to Y4M.  (JPEG is not bounded here: libjpeg
+#     MAX_RSS_KB to PNG and to Y4M, to a file and to standard output (the
+#     same bytes).  (JPEG is not bounded here: libjpeg
 #     keeps every DCT coefficient for its optimised Huffman tables, 36 MB
 #     at 12 MP; see imageio/jpeg_write.h.)
 #  3. Stops and failures after bands were written leave nothing: --timeout
@@ -126,6 +127,18 @@ if [ "$quick" = 0 ]; then
     kb="$(tail -n1 "$tmp/rss")"
     echo "12 MP grid -> $fmt at 2 threads: peak RSS $((kb / 1024)) MB (limit $((max_rss_kb / 1024)) MB)"
     [ "$kb" -lt "$max_rss_kb" ] || fail "12 MP grid -> $fmt: peak RSS $kb KB, over $max_rss_kb KB"
+    # Standard output holds the file until complete: past 4 MiB in the
+    # spool, not in memory (imageio/outfile.h).
+    if ! TMPDIR="$spool" /usr/bin/time -f %M -o "$tmp/rss" "$dec" --quiet --threads 2 -f "$fmt" "$grid" - >"$tmp/stdout.$fmt"; then
+      fail "12 MP grid -> $fmt on standard output: heic-dec failed"
+      continue
+    fi
+    kb="$(tail -n1 "$tmp/rss")"
+    echo "12 MP grid -> $fmt on standard output: peak RSS $((kb / 1024)) MB"
+    [ "$kb" -lt "$max_rss_kb" ] || fail "12 MP grid -> $fmt on standard output: peak RSS $kb KB, over $max_rss_kb KB"
+    cmp -s "$tmp/stdout.$fmt" "$out/a.$fmt" || fail "12 MP grid -> $fmt: standard output differs from the file"
+    leftovers "12 MP grid -> $fmt on standard output" "a.$fmt"
+    rm -f "$tmp/stdout.$fmt"
   done
 fi
 
