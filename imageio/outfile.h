@@ -24,10 +24,11 @@ typedef struct imageio_outfile imageio_outfile;
 
 /* A destination meaning standard output: pass this very pointer as dest
  * (a path that merely reads "-" is a file of that name).  The data is
- * gathered in memory and written at commit, so that a failure or a stop
- * before then writes nothing: a program reading the pipe gets the whole
- * image or no byte of it (only a failing write to the pipe itself can cut
- * it short). */
+ * gathered - its first 4 MiB in memory, the rest in a nameless temporary
+ * file in $TMPDIR (spool.h) - and written at commit, so that a failure or
+ * a stop before then writes nothing: a program reading the pipe gets the
+ * whole image or no byte of it (only a failing write to the pipe itself
+ * can cut it short). */
 extern const char imageio_stdout[];
 
 /* Starts writing dest.  On success *out is the open file; on failure *out

@@ -1,5 +1,6 @@
 /*
- * libheic image I/O: write a decoded heic_image as PNG (libpng).
+ * libheic image I/O: write PNG (libpng), a band of rows at a time or from
+ * a whole decoded heic_image.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "png_write.h"
@@ -13,27 +14,33 @@
 #include "outfile.h"
 #include "samples.h"
 
-/* Everything the libpng callbacks and the setjmp-protected body touch lives
- * here, in the caller's frame: locals of the function that calls setjmp
- * would be indeterminate after the longjmp unless volatile. */
-typedef struct png_writer {
+/* Everything the libpng callbacks and the setjmp-protected bodies touch
+ * lives here, on the heap: it outlives each call, and locals of a function
+ * that calls setjmp would be indeterminate after the longjmp unless
+ * volatile. */
+struct imageio_png_writer {
   png_structp png;
   png_infop info;
   imageio_outfile *out;
+  imageio_rgb_format fmt;
+  imageio_stop_fn stop;
+  void *stop_opaque;
+  uint32_t rows_done;
+  int failed;         /* a call failed: only abort is left */
   uint8_t *row;       /* one converted output row (malloc'd) */
   char error[256];    /* what went wrong ("" while all is well) */
   char note[256];     /* first libpng warning, shown to the user */
-} png_writer;
+};
 
 static void on_png_error(png_structp png, png_const_charp text) {
-  png_writer *w = png_get_error_ptr(png);
+  imageio_png_writer *w = png_get_error_ptr(png);
   snprintf(w->error, sizeof w->error, "libpng: %s", text);
   /* libpng requires an error handler not to return. */
   png_longjmp(png, 1);
 }
 
 static void on_png_warning(png_structp png, png_const_charp text) {
-  png_writer *w = png_get_error_ptr(png);
+  imageio_png_writer *w = png_get_error_ptr(png);
   /* The first warning is the informative one (e.g. why an ICC profile was
    * refused); later ones are usually consequences. */
   if (!w->note[0]) snprintf(w->note, sizeof w->note, "libpng: %s", text);
@@ -42,7 +49,7 @@ static void on_png_warning(png_structp png, png_const_charp text) {
 /* Our own write callback: libpng's default one reports only "Write Error",
  * while the user needs to know the disk is full. */
 static void on_png_write(png_structp png, png_bytep data, size_t len) {
-  png_writer *w = png_get_io_ptr(png);
+  imageio_png_writer *w = png_get_io_ptr(png);
   if (imageio_outfile_write(w->out, data, len, w->error, sizeof w->error) != 0) png_longjmp(png, 1);
 }
 
@@ -75,16 +82,8 @@ static void convert_row(uint8_t *dst, const uint8_t *src, uint32_t width, int co
   }
 }
 
-typedef struct png_job {
-  const uint8_t *pixels;
-  size_t stride;
-  uint32_t width, height;
-  int comps, depth, premultiplied;
-  const imageio_png_options *opts;
-} png_job;
-
-/* All libpng calls happen here, under one setjmp.  Returns 0 or -1. */
-static int write_png_body(png_writer *w, const png_job *job) {
+/* The libpng calls of open, under their own setjmp.  Returns 0 or -1. */
+static int png_start(imageio_png_writer *w, const imageio_png_options *o) {
   if (setjmp(png_jmpbuf(w->png))) return -1;
 
   png_set_write_fn(w->png, w, on_png_write, on_png_flush);
@@ -95,10 +94,9 @@ static int write_png_body(png_writer *w, const png_job *job) {
   /* libpng's default width/height limit (1e6) is a reading safeguard; when
    * writing, the decoder has already applied our own limits. */
   png_set_user_limits(w->png, 0x7fffffffu, 0x7fffffffu);
-  png_set_IHDR(w->png, w->info, job->width, job->height, job->depth == 8 ? 8 : 16,
-               job->comps == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB,
+  png_set_IHDR(w->png, w->info, w->fmt.width, w->fmt.height, w->fmt.bit_depth == 8 ? 8 : 16,
+               w->fmt.components == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
-  const imageio_png_options *o = job->opts;
   if (o && o->icc && o->icc_size) {
     /* libpng checks the profile and (see png_set_benign_errors above) drops
      * it with a warning when it is malformed or does not suit an RGB image;
@@ -111,23 +109,38 @@ static int write_png_body(png_writer *w, const png_job *job) {
     png_set_eXIf_1(w->png, w->info, (png_uint_32)o->exif_size, (png_bytep)(uintptr_t)o->exif);
   }
   png_write_info(w->png, w->info);
+  return 0;
+}
 
-  const int needs_copy = job->depth != 8 || job->premultiplied;
-  for (uint32_t y = 0; y < job->height; y++) {
+/* The libpng calls of rows, under their own setjmp.  Returns 0 or -1. */
+static int png_rows(imageio_png_writer *w, const uint8_t *rows, size_t stride, uint32_t count) {
+  if (setjmp(png_jmpbuf(w->png))) return -1;
+  const int needs_copy = w->fmt.bit_depth != 8 || w->fmt.premultiplied;
+  for (uint32_t y = 0; y < count; y++) {
     /* A large picture takes seconds to compress: a stop request (a signal,
      * a deadline) is honoured within a row. */
-    if (o && o->stop && o->stop(o->stop_opaque)) {
+    if (w->stop && w->stop(w->stop_opaque)) {
       snprintf(w->error, sizeof w->error, "stopped");
       return -1;
     }
-    const uint8_t *src = job->pixels + (size_t)y * job->stride;
+    const uint8_t *src = rows + (size_t)y * stride;
     if (needs_copy) {
-      convert_row(w->row, src, job->width, job->comps, job->depth, job->premultiplied);
+      convert_row(w->row, src, w->fmt.width, w->fmt.components, w->fmt.bit_depth,
+                  w->fmt.premultiplied);
       png_write_row(w->png, w->row);
     } else {
-      png_write_row(w->png, src);
+      /* libpng does not write to the row; the cast only satisfies its
+       * prototype. */
+      png_write_row(w->png, (png_bytep)(uintptr_t)src);
     }
+    w->rows_done++;
   }
+  return 0;
+}
+
+/* The libpng calls of finish, under their own setjmp.  Returns 0 or -1. */
+static int png_end(imageio_png_writer *w) {
+  if (setjmp(png_jmpbuf(w->png))) return -1;
   png_write_end(w->png, NULL);
   return 0;
 }
@@ -137,32 +150,16 @@ static int fail(char *msg, size_t msg_size, const char *text) {
   return -1;
 }
 
-int imageio_png_write(const char *path, const heic_image *img, const imageio_png_options *opts,
-                      char *msg, size_t msg_size) {
+int imageio_png_writer_open(imageio_png_writer **out, const char *path,
+                            const imageio_rgb_format *fmt, const imageio_png_options *opts,
+                            char *msg, size_t msg_size) {
+  *out = NULL;
   if (msg && msg_size) msg[0] = '\0';
-  if (!path || !img) return fail(msg, msg_size, "png: no image or no file name");
-
-  png_job job = {.opts = opts};
-  if (heic_image_layout(img) != HEIC_LAYOUT_RGB)
-    return fail(msg, msg_size, "png: the image is not in RGB layout");
-  job.width = heic_image_width(img);
-  job.height = heic_image_height(img);
-  job.comps = heic_image_components(img);
-  job.depth = heic_image_bit_depth(img);
-  job.premultiplied = job.comps == 4 && heic_image_alpha_premultiplied(img);
-  if (job.comps != 3 && job.comps != 4)
-    return fail(msg, msg_size, "png: the image has neither 3 nor 4 components");
-  if (job.depth < 8 || job.depth > 16)
-    return fail(msg, msg_size, "png: unsupported bit depth (8..16 expected)");
+  if (!path || !fmt) return fail(msg, msg_size, "png: no image or no file name");
+  if (imageio_rgb_format_check(fmt, "png", msg, msg_size) != 0) return -1;
   /* PNG's own limit is 2^31-1 in each direction. */
-  if (job.width == 0 || job.height == 0 || job.width > 0x7fffffffu || job.height > 0x7fffffffu)
+  if (fmt->width == 0 || fmt->height == 0 || fmt->width > 0x7fffffffu || fmt->height > 0x7fffffffu)
     return fail(msg, msg_size, "png: image size out of range for PNG");
-  job.pixels = heic_image_plane(img, HEIC_PLANE_INTERLEAVED, &job.stride, NULL, NULL);
-  const size_t bytes = job.depth == 8 ? 1 : 2;
-  /* width < 2^31, comps <= 4, bytes <= 2: fits in 64-bit size_t. */
-  const size_t row_bytes = (size_t)job.width * (size_t)job.comps * bytes;
-  if (!job.pixels || job.stride < row_bytes)
-    return fail(msg, msg_size, "png: the image has no pixel plane of the expected size");
   if (opts && opts->icc && opts->icc_size > 0x7fffffffu)
     return fail(msg, msg_size, "png: ICC profile too large for PNG");
   if (opts && opts->exif && opts->exif_size) {
@@ -173,31 +170,96 @@ int imageio_png_write(const char *path, const heic_image *img, const imageio_png
     if (opts->exif_size > 0x7fffffffu) return fail(msg, msg_size, "png: Exif too large for PNG");
   }
 
-  png_writer w;
-  memset(&w, 0, sizeof w);
-  int rc = -1;
-  w.row = malloc(row_bytes);
-  if (!w.row) {
-    snprintf(w.error, sizeof w.error, "png: out of memory");
-    goto done;
+  imageio_png_writer *w = calloc(1, sizeof *w);
+  if (!w) return fail(msg, msg_size, "png: out of memory");
+  w->fmt = *fmt;
+  w->fmt.premultiplied = fmt->components == 4 && fmt->premultiplied;
+  if (opts) {
+    w->stop = opts->stop;
+    w->stop_opaque = opts->stop_opaque;
   }
-  if (imageio_outfile_open(&w.out, path, w.error, sizeof w.error) != 0) goto done;
-  w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, on_png_error, on_png_warning);
-  if (w.png) w.info = png_create_info_struct(w.png);
-  if (!w.png || !w.info) {
-    snprintf(w.error, sizeof w.error, "png: out of memory");
-    goto done;
+  /* An output row has the bytes of an input row (16-bit samples stay
+   * 16-bit, only big-endian); width < 2^31, comps <= 4, 2 bytes: fits in
+   * 64-bit size_t. */
+  w->row = malloc(imageio_rgb_row_bytes(fmt));
+  if (!w->row) {
+    snprintf(w->error, sizeof w->error, "png: out of memory");
+    goto failed;
   }
-  if (write_png_body(&w, &job) != 0) goto done;
-  /* libpng is done with the output before it is committed. */
-  png_destroy_write_struct(&w.png, &w.info);
-  if (imageio_outfile_commit(&w.out, w.error, sizeof w.error) != 0) goto done;
-  rc = 0;
+  if (imageio_outfile_open(&w->out, path, w->error, sizeof w->error) != 0) goto failed;
+  w->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, w, on_png_error, on_png_warning);
+  if (w->png) w->info = png_create_info_struct(w->png);
+  if (!w->png || !w->info) {
+    snprintf(w->error, sizeof w->error, "png: out of memory");
+    goto failed;
+  }
+  if (png_start(w, opts) != 0) goto failed;
+  *out = w;
+  return 0;
 
-done:
-  if (w.png) png_destroy_write_struct(&w.png, &w.info);
-  imageio_outfile_abort(&w.out); /* no-op after a successful commit */
-  free(w.row);
-  if (msg && msg_size) snprintf(msg, msg_size, "%s", rc == 0 ? w.note : w.error);
+failed:
+  fail(msg, msg_size, w->error);
+  imageio_png_writer_abort(&w);
+  return -1;
+}
+
+int imageio_png_writer_rows(imageio_png_writer *w, const uint8_t *rows, size_t stride,
+                            uint32_t count, char *msg, size_t msg_size) {
+  if (!w || w->failed) return fail(msg, msg_size, "png: the writer has failed");
+  if (imageio_rgb_band_check(&w->fmt, w->rows_done, rows, stride, count, "png", msg, msg_size)) {
+    w->failed = 1; /* the caller's rows no longer make the image */
+    return -1;
+  }
+  if (png_rows(w, rows, stride, count) != 0) {
+    w->failed = 1;
+    return fail(msg, msg_size, w->error);
+  }
+  return 0;
+}
+
+int imageio_png_writer_finish(imageio_png_writer **wp, char *msg, size_t msg_size) {
+  imageio_png_writer *w = *wp;
+  if (!w || w->failed) {
+    imageio_png_writer_abort(wp);
+    return fail(msg, msg_size, "png: the writer has failed");
+  }
+  int rc = -1;
+  if (w->rows_done != w->fmt.height) {
+    snprintf(w->error, sizeof w->error, "png: %u of %u rows written", (unsigned)w->rows_done,
+             (unsigned)w->fmt.height);
+  } else if (png_end(w) == 0) {
+    /* libpng is done with the output before it is committed. */
+    png_destroy_write_struct(&w->png, &w->info);
+    rc = imageio_outfile_commit(&w->out, w->error, sizeof w->error);
+  }
+  if (msg && msg_size) snprintf(msg, msg_size, "%s", rc == 0 ? w->note : w->error);
+  imageio_png_writer_abort(wp); /* frees; the file is no longer its to drop */
   return rc;
+}
+
+void imageio_png_writer_abort(imageio_png_writer **wp) {
+  if (!wp || !*wp) return;
+  imageio_png_writer *w = *wp;
+  if (w->png) png_destroy_write_struct(&w->png, &w->info);
+  imageio_outfile_abort(&w->out); /* no-op after a successful commit */
+  free(w->row);
+  free(w);
+  *wp = NULL;
+}
+
+int imageio_png_write(const char *path, const heic_image *img, const imageio_png_options *opts,
+                      char *msg, size_t msg_size) {
+  if (msg && msg_size) msg[0] = '\0';
+  if (!path || !img) return fail(msg, msg_size, "png: no image or no file name");
+  imageio_rgb_format fmt;
+  size_t stride;
+  const uint8_t *pixels = imageio_rgb_image(img, &fmt, &stride, "png", msg, msg_size);
+  if (!pixels) return -1;
+  imageio_png_writer *w = NULL;
+  if (imageio_png_writer_open(&w, path, &fmt, opts, msg, msg_size) != 0) return -1;
+  if (imageio_png_writer_rows(w, pixels, stride, fmt.height, msg, msg_size) != 0) {
+    imageio_png_writer_abort(&w);
+    return -1;
+  }
+  return imageio_png_writer_finish(&w, msg, msg_size);
 }

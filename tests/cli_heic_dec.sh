@@ -205,8 +205,8 @@ refused "-o - with --skip-existing" 2 "standard output is not for a batch" -- \
 refused "two inputs -o -" 2 "standard output takes the image of one input file" -- \
   "$dec" pic.heic in/pic.heic -o -
 refused "DIR -o -" 2 "standard output takes the image of one input file" -- "$dec" in -o -
-# Failures leave standard output empty (the image is written only once
-# decoded whole).
+# Failures leave standard output empty (the encoded image is held until
+# complete; a failure after bands were written: tests/dec_stream.sh).
 cp "$data/wesaturate_tmshre_alpha_500x500.png" photo.png
 refused "a PNG to -" 1 "this is a PNG file, not a HEIF file" -- "$dec" photo.png -
 refused "data past the end, to -" 1 "past the end" -- "$dec" --item 2 "$data/truncated.heic" -

@@ -4,6 +4,11 @@ target_link_libraries(test_imageio PRIVATE heic heic_imageio)
 # The corpus is optional: without it the JPEG corpus checks are skipped.
 add_test(NAME imageio COMMAND test_imageio ${HEIC_CORPUS_DIR})
 set_tests_properties(imageio PROPERTIES TIMEOUT 120 LABELS "unit")
+# The row writers (issue 17): bands against the whole image, stops, aborts.
+add_executable(test_imageio_rows ${CMAKE_CURRENT_LIST_DIR}/test_imageio_rows.c)
+target_link_libraries(test_imageio_rows PRIVATE heic heic_imageio)
+add_test(NAME imageio_rows COMMAND test_imageio_rows)
+set_tests_properties(imageio_rows PROPERTIES TIMEOUT 120 LABELS "unit")
 
 # The readers' error paths (libpng/libjpeg longjmps) must not leak: valgrind
 # over the same test, in plain builds (it does not mix with the sanitizers,
@@ -14,7 +19,12 @@ if(HEIC_VALGRIND AND NOT HEIC_SANITIZE)
            COMMAND ${HEIC_VALGRIND} --quiet --error-exitcode=99 --leak-check=full
                    --errors-for-leak-kinds=definite,indirect,possible
                    $<TARGET_FILE:test_imageio> ${HEIC_CORPUS_DIR})
-  set_tests_properties(imageio_valgrind PROPERTIES TIMEOUT 600 LABELS "unit;valgrind")
+  add_test(NAME imageio_rows_valgrind
+           COMMAND ${HEIC_VALGRIND} --quiet --error-exitcode=99 --leak-check=full
+                   --errors-for-leak-kinds=definite,indirect,possible
+                   $<TARGET_FILE:test_imageio_rows>)
+  set_tests_properties(imageio_valgrind imageio_rows_valgrind PROPERTIES
+    TIMEOUT 600 LABELS "unit;valgrind")
 endif()
 
 # heic-enc smoke tests: the CLI answers, and one corpus JPEG with Exif

@@ -61,8 +61,13 @@ static const char *const usage_text =
     "Otherwise -o names the output directory of a batch (below); a trailing\n"
     "'/' or an existing directory always does.\n"
     "OUT '-' is standard output: the format is -f's (default png), one image\n"
-    "(not --all), refused when standard output is a terminal.  The image is\n"
-    "decoded whole before a byte is written, so a failure writes nothing.\n"
+    "(not --all), refused when standard output is a terminal.  The output is\n"
+    "held until complete (past 4 MiB in a nameless temporary file in TMPDIR),\n"
+    "so a failure writes nothing.\n"
+    "OUT is written while FILE is decoded, a band of rows at a time: memory\n"
+    "follows the image's width, not its area (JPEG excepted: libjpeg keeps\n"
+    "every DCT coefficient for its optimised Huffman tables).  Y4M chroma\n"
+    "rows wait in a nameless temporary file in TMPDIR (else /tmp).\n"
     "\n"
     "Options:\n"
     "  -f, --format png|jpg|y4m\n"
@@ -476,6 +481,93 @@ static int composed_in_rgb(heic_context *ctx, uint32_t id) {
   return 0;
 }
 
+/* Where the bands of one image go: the writer of the output format, opened
+ * when the decode knows the image (sink_start), given each band
+ * (sink_rows) and finished once the decode is complete (sink_finish). */
+typedef struct dec_sink {
+  dec_run *run;
+  const char *out_path;     /* or imageio_stdout */
+  const uint8_t *icc;       /* borrowed from the decode_one's buffer */
+  size_t icc_size;
+  char icc_note[512];       /* said once the decode is through ("" when none) */
+  heic_rows_info info;
+  int started;
+  imageio_png_writer *png;
+  imageio_jpeg_writer *jpeg;
+  imageio_y4m_writer *y4m;
+  int write_failed;         /* a writer failed: msg says why */
+  char msg[512];            /* the writer's reason, or its note once finished */
+  double write_ms;          /* spent writing: not decode time */
+} dec_sink;
+
+static int sink_start(void *opaque, const heic_rows_info *info) {
+  dec_sink *k = opaque;
+  const dec_args *args = k->run->args;
+  double t0 = 1e3 * cli_now_seconds();
+  k->info = *info;
+  k->started = 1;
+  k->run->pixels = (double)info->width * info->height;
+  imageio_rgb_format rgb = {info->width, info->height, info->components, info->bit_depth,
+                            info->premultiplied};
+  int rc;
+  if (args->format == FORMAT_PNG) {
+    imageio_png_options png = {.icc = k->icc, .icc_size = k->icc_size, .stop = on_write_row,
+                               .stop_opaque = k->run};
+    rc = imageio_png_writer_open(&k->png, k->out_path, &rgb, &png, k->msg, sizeof k->msg);
+  } else if (args->format == FORMAT_JPEG) {
+    imageio_jpeg_options jpg = {.quality = args->quality ? args->quality : DEFAULT_JPEG_QUALITY,
+                                .icc = k->icc, .icc_size = k->icc_size, .stop = on_write_row,
+                                .stop_opaque = k->run};
+    rc = imageio_jpeg_writer_open(&k->jpeg, k->out_path, &rgb, &jpg, k->msg, sizeof k->msg);
+  } else {
+    imageio_y4m_format y4m = {info->width, info->height, info->chroma, info->bit_depth,
+                              info->nclx.full_range};
+    rc = imageio_y4m_writer_open(&k->y4m, k->out_path, &y4m, on_write_row, k->run, k->msg,
+                                 sizeof k->msg);
+  }
+  k->write_ms += 1e3 * cli_now_seconds() - t0;
+  k->write_failed = rc != 0;
+  return rc != 0;
+}
+
+static int sink_rows(void *opaque, const heic_rows_band *b) {
+  dec_sink *k = opaque;
+  double t0 = 1e3 * cli_now_seconds();
+  int rc;
+  if (k->png) {
+    rc = imageio_png_writer_rows(k->png, b->planes[HEIC_PLANE_INTERLEAVED],
+                                 b->strides[HEIC_PLANE_INTERLEAVED], b->rows, k->msg, sizeof k->msg);
+  } else if (k->jpeg) {
+    rc = imageio_jpeg_writer_rows(k->jpeg, b->planes[HEIC_PLANE_INTERLEAVED],
+                                  b->strides[HEIC_PLANE_INTERLEAVED], b->rows, k->msg, sizeof k->msg);
+  } else {
+    imageio_y4m_band y = {.rows = b->rows, .chroma_rows = b->plane_rows[HEIC_PLANE_CB]};
+    for (int p = 0; p < 3; p++) {
+      y.planes[p] = b->planes[p];
+      y.strides[p] = b->strides[p];
+      y.widths[p] = b->plane_width[p];
+    }
+    rc = imageio_y4m_writer_rows(k->y4m, &y, k->msg, sizeof k->msg);
+  }
+  k->write_ms += 1e3 * cli_now_seconds() - t0;
+  k->write_failed = rc != 0;
+  return rc != 0;
+}
+
+/* Ends the output: 0, or -1 with the reason in k->msg (else its note). */
+static int sink_finish(dec_sink *k) {
+  if (k->png) return imageio_png_writer_finish(&k->png, k->msg, sizeof k->msg);
+  if (k->jpeg) return imageio_jpeg_writer_finish(&k->jpeg, k->msg, sizeof k->msg);
+  return imageio_y4m_writer_finish(&k->y4m, k->msg, sizeof k->msg);
+}
+
+/* Drops an output not finished: nothing of it remains. */
+static void sink_abort(dec_sink *k) {
+  imageio_png_writer_abort(&k->png);
+  imageio_jpeg_writer_abort(&k->jpeg);
+  imageio_y4m_writer_abort(&k->y4m);
+}
+
 /* Decodes item id and writes it to out_path.  Returns an exit status. */
 static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   const dec_args *args = run->args;
@@ -520,86 +612,79 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   opts.progress = on_progress;
   opts.progress_opaque = run;
 
-  heic_image *img = NULL;
+  /* The ICC profile is fetched before the decode, as the writers put it in
+   * the header; a damaged one costs a note, said once the picture is
+   * through (as it was when the image was decoded first). */
   heic_buffer *icc = NULL;
-  int rc = EXIT_INPUT;
-  double t0 = 1e3 * cli_now_seconds();
-  st = heic_context_decode_item(run->ctx, id, &opts, &img);
-  double elapsed = 1e3 * cli_now_seconds() - t0;
-  if (st != HEIC_OK && run->stopped) {
-    rc = run->stopped; /* main says why, once for every output */
-    goto done;
-  }
-  if (st != HEIC_OK) {
-    report(run, what, st);
-    goto done;
-  }
-
-  run->pixels = (double)heic_image_width(img) * heic_image_height(img);
-  /* The image is decoded whole before a byte is written, and standard
-   * output gets it only once written whole (imageio_stdout): a failure
-   * leaves the pipe empty. */
-  if (args->to_stdout) out_path = imageio_stdout;
-  char msg[512] = "";
-  int write_failed;
+  dec_sink sink = {.run = run, .out_path = args->to_stdout ? imageio_stdout : out_path};
   if (args->format == FORMAT_PNG || args->format == FORMAT_JPEG) {
-    const uint8_t *icc_data = NULL;
-    size_t icc_size = 0;
     st = heic_context_item_icc(run->ctx, id, &icc);
     if (st == HEIC_OK) {
-      icc_data = heic_buffer_data(icc);
-      icc_size = heic_buffer_size(icc);
+      sink.icc = heic_buffer_data(icc);
+      sink.icc_size = heic_buffer_size(icc);
     } else if (st == HEIC_ERR_OUT_OF_MEMORY || st == HEIC_ERR_LIMIT_EXCEEDED ||
                st == HEIC_ERR_INTERNAL) {
       snprintf(what, sizeof what, "ICC profile of item %" PRIu32, id);
       report(run, what, st);
-      goto done;
+      return EXIT_INPUT;
     } else if (st != HEIC_ERR_NOT_FOUND && !args->quiet) {
       /* A damaged profile should not cost the user the picture. */
       const char *detail = heic_context_last_error(run->ctx);
-      batch_say_note(&run->say, "%s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s",
-                     run->input, id, heic_status_string(st), detail[0] ? ": " : "", detail);
+      snprintf(sink.icc_note, sizeof sink.icc_note,
+               "%s: note: ICC profile of item %" PRIu32 " not copied: %s%s%s", run->input, id,
+               heic_status_string(st), detail[0] ? ": " : "", detail);
     }
-    if (args->format == FORMAT_PNG) {
-      imageio_png_options png = {.icc = icc_data, .icc_size = icc_size, .stop = on_write_row,
-                                 .stop_opaque = run};
-      write_failed = imageio_png_write(out_path, img, &png, msg, sizeof msg) != 0;
-    } else {
-      imageio_jpeg_options jpg = {.quality = args->quality ? args->quality : DEFAULT_JPEG_QUALITY,
-                                  .icc = icc_data, .icc_size = icc_size, .stop = on_write_row,
-                                  .stop_opaque = run};
-      write_failed = imageio_jpeg_write(out_path, img, &jpg, msg, sizeof msg) != 0;
-    }
-  } else {
-    if (heic_image_has_alpha(img) && !args->quiet)
-      batch_say_note(&run->say,
-                     "%s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)",
-                     run->input, id);
-    write_failed = imageio_y4m_write(out_path, img, on_write_row, run, msg, sizeof msg) != 0;
   }
-  if (write_failed && run->stopped) {
-    rc = run->stopped;
-    goto done;
+
+  /* Written band by band as the decode makes them, so that memory follows
+   * the picture's width, not its area (heic_stream.h says what bounds it
+   * for each kind of image).  No output needs the whole picture at once:
+   * PNG and JPEG take rows, Y4M's chroma planes wait in a temporary file
+   * (y4m_write.h), and standard output gets the encoded file only once it
+   * is complete (imageio_stdout), so a failure leaves the pipe empty. */
+  heic_rows_sink rows_sink = {sink_start, sink_rows, &sink};
+  double t0 = 1e3 * cli_now_seconds();
+  st = heic_context_decode_item_rows(run->ctx, id, &opts, &rows_sink);
+  if (st == HEIC_OK && !sink.started) {
+    /* (no band at all: the library promises at least one) */
+    snprintf(sink.msg, sizeof sink.msg, "no rows were decoded");
+    sink.write_failed = 1;
   }
-  if (write_failed) {
-    batch_say_error(&run->say, "%s: %s", out_path, msg);
-    rc = EXIT_OUTPUT;
-    goto done;
+  if (st == HEIC_OK && !sink.write_failed) {
+    double t1 = 1e3 * cli_now_seconds();
+    sink.write_failed = sink_finish(&sink) != 0;
+    sink.write_ms += 1e3 * cli_now_seconds() - t1;
   }
-  if (msg[0] && !args->quiet)
-    batch_say_note(&run->say, "%s: note: %s", out_path, msg);
+  /* The time the decode took, without the writing it fed. */
+  double elapsed = 1e3 * cli_now_seconds() - t0 - sink.write_ms;
+  sink_abort(&sink); /* a failure after bands were written leaves nothing */
+  heic_buffer_unref(&icc);
+
+  if (run->stopped) return run->stopped; /* main says why, once for every output */
+  if (st != HEIC_OK && !sink.write_failed) {
+    report(run, what, st);
+    return EXIT_INPUT;
+  }
+  /* The decode went through (or was stopped by a failing write): the
+   * notes due before the output is written. */
+  const heic_rows_info *out = &sink.info;
+  if (sink.icc_note[0]) batch_say_note(&run->say, "%s", sink.icc_note);
+  if (args->format == FORMAT_Y4M && out->has_alpha && !args->quiet)
+    batch_say_note(&run->say, "%s: note: alpha of item %" PRIu32 " not written (Y4M has no alpha)",
+                   run->input, id);
+  if (sink.write_failed) {
+    batch_say_error(&run->say, "%s: %s", sink.out_path, sink.msg);
+    return EXIT_OUTPUT;
+  }
+  if (sink.msg[0] && !args->quiet)
+    batch_say_note(&run->say, "%s: note: %s", sink.out_path, sink.msg);
   /* With the image on standard output, the line goes to stderr. */
   if (!args->quiet && !run->say.batch)
     fprintf(args->to_stdout ? stderr : stdout,
             "%s: item %" PRIu32 ", %" PRIu32 "x%" PRIu32 ", %d-bit, alpha: %s -> %s (%.1f ms decode)\n",
-            run->input, id, heic_image_width(img), heic_image_height(img), heic_image_bit_depth(img),
-            heic_image_has_alpha(img) ? "yes" : "no", out_path, elapsed);
-  rc = 0;
-
-done:
-  heic_buffer_unref(&icc);
-  heic_image_free(&img);
-  return rc;
+            run->input, id, out->width, out->height, out->bit_depth,
+            out->has_alpha ? "yes" : "no", sink.out_path, elapsed);
+  return 0;
 }
 
 /* The items to decode, in output order.  Returns an exit status; on
