@@ -108,6 +108,20 @@ static void convert_row(uint8_t *dst, const uint8_t *src, uint32_t width, int co
   }
 }
 
+/* The identifiers that start an APP1 marker's data: Exif (Exif 2.3, 4.7.2)
+ * and XMP (XMP specification part 3, 1.1.3), NULs included. */
+static const uint8_t EXIF_ID[6] = {'E', 'x', 'i', 'f', 0, 0};
+static const uint8_t XMP_ID[29] = "http://ns.adobe.com/xap/1.0/";
+#define APP1_MAX 65533u /* a marker's data: 65535 less its length field */
+
+/* An APP1 marker of id then data (their sizes checked at open). */
+static void write_app1(j_compress_ptr c, const uint8_t *id, size_t id_size, const uint8_t *data,
+                       size_t size) {
+  jpeg_write_m_header(c, JPEG_APP0 + 1, (unsigned int)(id_size + size));
+  for (size_t i = 0; i < id_size; i++) jpeg_write_m_byte(c, id[i]);
+  for (size_t i = 0; i < size; i++) jpeg_write_m_byte(c, data[i]);
+}
+
 /* The libjpeg calls of open, under their own setjmp.  Returns 0 or -1. */
 static int jpeg_start(imageio_jpeg_writer *w, int quality, const imageio_jpeg_options *o) {
   if (setjmp(w->jmp)) return -1;
@@ -127,7 +141,12 @@ static int jpeg_start(imageio_jpeg_writer *w, int quality, const imageio_jpeg_op
   /* Optimised Huffman tables: a few percent smaller, for keeping every
    * coefficient until finish (see jpeg_write.h). */
   w->cinfo.optimize_coding = TRUE;
+  /* Exif wants its APP1 right after SOI, where JFIF's APP0 would go; a
+   * file with Exif needs no JFIF header (readers take Exif's resolution). */
+  if (o && o->exif && o->exif_size) w->cinfo.write_JFIF_header = FALSE;
   jpeg_start_compress(&w->cinfo, TRUE);
+  if (o && o->exif && o->exif_size) write_app1(&w->cinfo, EXIF_ID, sizeof EXIF_ID, o->exif, o->exif_size);
+  if (o && o->xmp && o->xmp_size) write_app1(&w->cinfo, XMP_ID, sizeof XMP_ID, o->xmp, o->xmp_size);
   if (o && o->icc && o->icc_size)
     jpeg_write_icc_profile(&w->cinfo, o->icc, (unsigned int)o->icc_size);
   return 0;
@@ -181,6 +200,10 @@ int imageio_jpeg_writer_open(imageio_jpeg_writer **out, const char *path,
     return fail(msg, msg_size, "jpeg: image size out of range for JPEG (at most 65500 x 65500)");
   if (opts && opts->icc && opts->icc_size > 65519u * 255u)
     return fail(msg, msg_size, "jpeg: ICC profile too large for JPEG");
+  if (opts && opts->exif && opts->exif_size > APP1_MAX - sizeof EXIF_ID)
+    return fail(msg, msg_size, "jpeg: Exif larger than one APP1 marker");
+  if (opts && opts->xmp && opts->xmp_size > APP1_MAX - sizeof XMP_ID)
+    return fail(msg, msg_size, "jpeg: XMP larger than one APP1 marker (extended XMP is not written)");
 
   imageio_jpeg_writer *w = calloc(1, sizeof *w);
   if (!w) return fail(msg, msg_size, "jpeg: out of memory");

@@ -21,6 +21,14 @@ typedef struct imageio_jpeg_options {
    * file is opened). */
   const uint8_t *icc;
   size_t icc_size;
+  /* Exif (a TIFF stream, "II*\0" or "MM\0*") as an APP1 "Exif" marker,
+   * and an XMP packet as an APP1 marker of Adobe's XMP namespace; NULL or
+   * size 0: none.  Each must fit one marker (65,533 bytes with its
+   * header): larger ones are refused (the caller leaves them out). */
+  const uint8_t *exif;
+  size_t exif_size;
+  const uint8_t *xmp;
+  size_t xmp_size;
   /* Asked before every row; non-zero stops the write (-1, msg "stopped",
    * nothing written).  NULL: never stop.  Kept by a row writer until it is
    * finished or aborted. */

@@ -28,6 +28,7 @@ struct imageio_png_writer {
   uint32_t rows_done;
   int failed;         /* a call failed: only abort is left */
   uint8_t *row;       /* one converted output row (malloc'd) */
+  char *xmp_text;     /* the XMP as a C string for libpng (malloc'd) */
   char error[256];    /* what went wrong ("" while all is well) */
   char note[256];     /* first libpng warning, shown to the user */
 };
@@ -108,6 +109,23 @@ static int png_start(imageio_png_writer *w, const imageio_png_options *o) {
     /* libpng copies the data; the cast only satisfies its prototype. */
     png_set_eXIf_1(w->png, w->info, (png_uint_32)o->exif_size, (png_bytep)(uintptr_t)o->exif);
   }
+  if (o && o->xmp && o->xmp_size) {
+    /* libpng takes text as a C string (it measures it with strlen): a
+     * NUL-terminated copy, which it copies again.  The packet is XML, so a
+     * NUL inside would end it anyway. */
+    char *text = w->xmp_text = malloc(o->xmp_size + 1); /* freed with the writer */
+    if (!text) png_error(w->png, "out of memory for the XMP packet");
+    memcpy(text, o->xmp, o->xmp_size);
+    text[o->xmp_size] = '\0';
+    png_text t;
+    memset(&t, 0, sizeof t);
+    t.compression = PNG_ITXT_COMPRESSION_NONE;
+    t.key = (png_charp) "XML:com.adobe.xmp";
+    t.text = text;
+    t.lang = (png_charp) "";
+    t.lang_key = (png_charp) "";
+    png_set_text(w->png, w->info, &t, 1);
+  }
   png_write_info(w->png, w->info);
   return 0;
 }
@@ -169,6 +187,8 @@ int imageio_png_writer_open(imageio_png_writer **out, const char *path,
       return fail(msg, msg_size, "png: Exif data does not start with a TIFF header");
     if (opts->exif_size > 0x7fffffffu) return fail(msg, msg_size, "png: Exif too large for PNG");
   }
+  if (opts && opts->xmp && opts->xmp_size > 0x7fff0000u)
+    return fail(msg, msg_size, "png: XMP too large for PNG");
 
   imageio_png_writer *w = calloc(1, sizeof *w);
   if (!w) return fail(msg, msg_size, "png: out of memory");
@@ -243,6 +263,7 @@ void imageio_png_writer_abort(imageio_png_writer **wp) {
   if (w->png) png_destroy_write_struct(&w->png, &w->info);
   imageio_outfile_abort(&w->out); /* no-op after a successful commit */
   free(w->row);
+  free(w->xmp_text);
   free(w);
   *wp = NULL;
 }

@@ -24,6 +24,11 @@ typedef struct imageio_png_options {
    * none.  Borrowed for the duration of the call. */
   const uint8_t *exif;
   size_t exif_size;
+  /* XMP packet for an iTXt chunk with the keyword XML:com.adobe.xmp (as
+   * Adobe's XMP specification part 3 puts it in PNG), uncompressed; NULL or
+   * size 0: none.  Borrowed like exif. */
+  const uint8_t *xmp;
+  size_t xmp_size;
   /* Asked before every row; non-zero stops the write (-1, msg "stopped",
    * nothing written).  NULL: never stop.  Kept by a row writer until it is
    * finished or aborted. */

@@ -275,6 +275,97 @@ fi
 refused "-q 50 with PNG output" 2 "-q N is a JPEG quality" -- "$dec" -q 50 pic.heic q2.png
 rm -f q.png q.jpg q90.jpg
 
+# Metadata (issue 16): the image's Exif, XMP and ICC profile go into the
+# PNG (eXIf, iTXt XML:com.adobe.xmp, iCCP) and the JPEG (APP1 Exif right
+# after SOI, APP1 XMP, APP2 ICC), the Exif orientation set to 1 when the
+# rotation is applied and kept with --no-transform; --no-metadata leaves
+# all of it out.  A JPEG with Exif and XMP through heic-enc: the PNG's
+# Exif is the JPEG's TIFF stream byte for byte.
+meta_check() { # FILE: prints "exif=N/o=O xmp=N icc=0|1" (O: the Exif orientation)
+  python3 - "$1" <<'EOF2'
+import struct, sys
+p = sys.argv[1]
+d = open(p, 'rb').read()
+exif = xmp = None
+icc = 0
+def orientation(t):
+    if t is None or len(t) < 8: return '-'
+    e = '<' if t[:2] == b'II' else '>'
+    off = struct.unpack(e + 'I', t[4:8])[0]
+    n = struct.unpack(e + 'H', t[off:off + 2])[0]
+    for i in range(n):
+        tag, typ, cnt, val = struct.unpack(e + 'HHI4s', t[off + 2 + 12 * i:off + 14 + 12 * i])
+        if tag == 0x112: return str(struct.unpack(e + 'H', val[:2])[0])
+    return 'none'
+if d[:8] == b'\x89PNG\r\n\x1a\n':
+    pos = 8
+    while pos < len(d):
+        n, k = struct.unpack('>I4s', d[pos:pos + 8])
+        body = d[pos + 8:pos + 8 + n]
+        if k == b'eXIf': exif = body
+        if k == b'iTXt' and body.startswith(b'XML:com.adobe.xmp\0'): xmp = body
+        if k == b'iCCP': icc = 1
+        pos += 12 + n
+else:
+    pos, first = 2, None
+    while pos + 4 <= len(d) and d[pos] == 0xFF and d[pos + 1] != 0xDA:
+        m, n = d[pos + 1], struct.unpack('>H', d[pos + 2:pos + 4])[0]
+        body = d[pos + 4:pos + 2 + n]
+        if first is None: first = m
+        if m == 0xE1 and body.startswith(b'Exif\0\0'): exif = body[6:]
+        if m == 0xE1 and body.startswith(b'http://ns.adobe.com/xap/1.0/\0'): xmp = body
+        if m == 0xE2 and body.startswith(b'ICC_PROFILE\0'): icc = 1
+        pos += 2 + n
+    if exif is not None and first != 0xE1: exif = b''  # not right after SOI
+open(p + '.exif', 'wb').write(exif or b'')
+print('exif=%d/o=%s xmp=%d icc=%d' % (len(exif or b''), orientation(exif), len(xmp or b''), icc))
+EOF2
+}
+kite=${corpus:+$corpus/inputs/jpeg/kite_2560x1600_olympus.jpg}
+arrow=${corpus:+$corpus/heif/iphone/iphone8plus_arrow_3024x4032.heic}
+if [ -n "$kite" ] && [ -f "$kite" ] && [ -f "$arrow" ]; then
+  "$enc" --quiet -q 30 "$kite" -o kite.heic || fail "heic-enc kite: status $?"
+  "$dec" --quiet kite.heic -o kite.png && "$dec" --quiet kite.heic -o kite.jpg &&
+    "$dec" --quiet --no-metadata kite.heic -o kite_nm.png || fail "heic-dec kite: status $?"
+  m=$(meta_check kite.png)
+  case "$m" in exif=[1-9]*xmp=[1-9]*) ok "PNG: Exif and XMP copied ($m)" ;; *) fail "PNG metadata: $m" ;; esac
+  # The JPEG's own Exif TIFF stream (after "Exif\0\0" in its first APP1).
+  python3 - "$kite" kite.tiff <<'EOF2'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+pos = 2
+while d[pos] == 0xFF and d[pos + 1] != 0xDA:
+    n = struct.unpack('>H', d[pos + 2:pos + 4])[0]
+    if d[pos + 1] == 0xE1 and d[pos + 4:pos + 10] == b'Exif\0\0':
+        open(sys.argv[2], 'wb').write(d[pos + 10:pos + 2 + n])
+        break
+    pos += 2 + n
+EOF2
+  cmp -s kite.png.exif kite.tiff && ok "PNG: the Exif is the JPEG's, byte for byte" ||
+    fail "PNG: the Exif differs from the JPEG's ($(stat -c %s kite.png.exif) vs $(stat -c %s kite.tiff) bytes)"
+  m=$(meta_check kite.jpg)
+  case "$m" in exif=[1-9]*xmp=[1-9]*) ok "JPEG: APP1 Exif after SOI and APP1 XMP ($m)" ;; *) fail "JPEG metadata: $m" ;; esac
+  cmp -s kite.jpg.exif kite.tiff && ok "JPEG: the Exif is the original's" || fail "JPEG: the Exif differs"
+  m=$(meta_check kite_nm.png)
+  [ "$m" = "exif=0/o=- xmp=0 icc=0" ] && ok "--no-metadata: none copied" || fail "--no-metadata: $m"
+  "$dec" --quiet "$arrow" -o arrow.png && "$dec" --quiet --no-transform "$arrow" -o arrow_nt.png ||
+    fail "heic-dec iPhone 8 Plus: status $?"
+  m=$(meta_check arrow.png)
+  case "$m" in *"/o=1 "*icc=1) ok "rotated iPhone photo: Exif orientation 1 once turned, ICC copied ($m)" ;;
+    *) fail "rotated iPhone photo: $m" ;; esac
+  m=$(meta_check arrow_nt.png)
+  case "$m" in *"/o=6 "*) ok "--no-transform: the camera's orientation 6 kept ($m)" ;;
+    *) fail "--no-transform: $m" ;; esac
+  if command -v heif-enc > /dev/null && command -v heif-convert > /dev/null; then
+    # The PNG round trip keeps the metadata through libheif too: heif-enc
+    # reads the eXIf heic-dec wrote.
+    heif-enc -q 30 kite.png -o kite2.heic > /dev/null 2>&1 && heif-info kite2.heic > lh.txt 2>&1 &&
+      grep -q "Exif: " lh.txt && ok "heif-enc takes heic-dec's PNG Exif" ||
+      fail "heif-enc / heif-info on heic-dec's PNG: $(grep -i -A2 metadata lh.txt | tr '\n' ' ')"
+  fi
+  rm -f kite.* kite_nm.* arrow.* arrow_nt.* kite2.heic lh.txt
+fi
+
 # Nothing stray: no file named '-', no output where none was asked for.
 stray=$(cd "$W" && find . -mindepth 1 -maxdepth 1 ! -name pic.heic ! -name in ! -name pos.png \
   ! -name 'photo*' ! -name mini.heic | sort | tr '\n' ' ')

@@ -24,6 +24,7 @@
 #include "batch_pool.h"
 #include "cli.h"
 
+#include "exif.h"
 #include "jpeg_write.h"
 #include "png_write.h"
 #include "y4m_write.h"
@@ -81,6 +82,9 @@ static const char *const usage_text =
     "                 suffix before its extension, -1 being the primary image\n"
     "  --no-transform ignore clean aperture, rotation and mirroring\n"
     "  --no-alpha     leave out the alpha channel\n"
+    "  --no-metadata  do not copy the image's Exif, XMP and ICC profile into\n"
+    "                 the PNG or JPEG (copied by default; their orientation\n"
+    "                 is set to 1 when rotation is applied)\n"
     "  --upsampling nearest|bilinear\n"
     "                 how 4:2:0/4:2:2 chroma is brought to full size for PNG\n"
     "                 and JPEG output (default nearest, as libheif does)\n"
@@ -155,7 +159,7 @@ typedef struct dec_args {
   out_format format;
   int quality; /* JPEG, 0: not given */
   uint32_t item; /* 0: not given */
-  int thumb, all, no_transform, no_alpha, quiet, verbose;
+  int thumb, all, no_transform, no_alpha, no_metadata, quiet, verbose;
   int threads;
   double timeout; /* seconds, 0: none */
   heic_upsampling upsampling;
@@ -329,6 +333,8 @@ static int parse_args(int argc, char **argv, dec_args *args) {
       args->no_transform = 1;
     } else if (strcmp(a, "--no-alpha") == 0) {
       args->no_alpha = 1;
+    } else if (strcmp(a, "--no-metadata") == 0) {
+      args->no_metadata = 1;
     } else if (strcmp(a, "--quiet") == 0) {
       args->quiet = 1;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -489,6 +495,8 @@ typedef struct dec_sink {
   const char *out_path;     /* or imageio_stdout */
   const uint8_t *icc;       /* borrowed from the decode_one's buffer */
   size_t icc_size;
+  uint8_t *exif, *xmp;      /* owned copies to write (TIFF stream; packet), or NULL */
+  size_t exif_size, xmp_size;
   char icc_note[512];       /* said once the decode is through ("" when none) */
   heic_rows_info info;
   int started;
@@ -511,13 +519,15 @@ static int sink_start(void *opaque, const heic_rows_info *info) {
                             info->premultiplied};
   int rc;
   if (args->format == FORMAT_PNG) {
-    imageio_png_options png = {.icc = k->icc, .icc_size = k->icc_size, .stop = on_write_row,
-                               .stop_opaque = k->run};
+    imageio_png_options png = {.icc = k->icc, .icc_size = k->icc_size, .exif = k->exif,
+                               .exif_size = k->exif_size, .xmp = k->xmp, .xmp_size = k->xmp_size,
+                               .stop = on_write_row, .stop_opaque = k->run};
     rc = imageio_png_writer_open(&k->png, k->out_path, &rgb, &png, k->msg, sizeof k->msg);
   } else if (args->format == FORMAT_JPEG) {
     imageio_jpeg_options jpg = {.quality = args->quality ? args->quality : DEFAULT_JPEG_QUALITY,
-                                .icc = k->icc, .icc_size = k->icc_size, .stop = on_write_row,
-                                .stop_opaque = k->run};
+                                .icc = k->icc, .icc_size = k->icc_size, .exif = k->exif,
+                                .exif_size = k->exif_size, .xmp = k->xmp, .xmp_size = k->xmp_size,
+                                .stop = on_write_row, .stop_opaque = k->run};
     rc = imageio_jpeg_writer_open(&k->jpeg, k->out_path, &rgb, &jpg, k->msg, sizeof k->msg);
   } else {
     imageio_y4m_format y4m = {info->width, info->height, info->chroma, info->bit_depth,
@@ -569,6 +579,76 @@ static void sink_abort(dec_sink *k) {
 }
 
 /* Decodes item id and writes it to out_path.  Returns an exit status. */
+/* A malloc'd copy of size bytes of data, or NULL. */
+static uint8_t *copy_bytes(const uint8_t *data, size_t size) {
+  uint8_t *p = malloc(size ? size : 1);
+  if (p && size) memcpy(p, data, size);
+  return p;
+}
+
+/* The image's Exif (as a TIFF stream) and XMP, for the PNG or JPEG: its
+ * first metadata item of each kind.  When the picture is written turned
+ * upright (irot/imir applied), their orientation is set to 1, or a viewer
+ * would turn it again.  What cannot be carried is said in a note.  0, or
+ * an exit status (out of memory). */
+static int copy_metadata(dec_run *run, uint32_t id, dec_sink *k) {
+  const dec_args *args = run->args;
+  uint32_t n = heic_context_metadata_count(run->ctx, id);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t mid = heic_context_metadata_id(run->ctx, id, i);
+    heic_item_info mi;
+    if (heic_context_item_info(run->ctx, mid, &mi) != HEIC_OK) continue;
+    int exif = strcmp(mi.type, "Exif") == 0 && !k->exif;
+    int xmp = strcmp(mi.type, "mime") == 0 && strcmp(mi.content_type, "application/rdf+xml") == 0 &&
+              !k->xmp;
+    if (!exif && !xmp) continue;
+    heic_buffer *buf = NULL;
+    heic_status st = heic_context_item_data(run->ctx, mid, &buf);
+    if (st != HEIC_OK) {
+      if (!args->quiet)
+        batch_say_note(&run->say, "%s: note: %s of item %" PRIu32 " not copied: %s", run->input,
+                       exif ? "Exif" : "XMP", id, heic_status_string(st));
+      continue;
+    }
+    const uint8_t *d = heic_buffer_data(buf);
+    size_t size = heic_buffer_size(buf);
+    if (exif) {
+      /* The item: a 4-byte offset to the TIFF header, then the data (often
+       * "Exif\0\0" first, as in JPEG). */
+      size_t off = size >= 4 ? 4 + ((size_t)d[0] << 24 | (size_t)d[1] << 16 | (size_t)d[2] << 8 | d[3])
+                             : size;
+      long tiff = off < size ? imageio_exif_tiff_offset(d + off, size - off) : -1;
+      if (tiff < 0) {
+        if (!args->quiet)
+          batch_say_note(&run->say, "%s: note: Exif of item %" PRIu32 " not copied: no TIFF header",
+                         run->input, id);
+      } else if (args->format == FORMAT_JPEG && size - off - (size_t)tiff > 65527) {
+        if (!args->quiet)
+          batch_say_note(&run->say, "%s: note: Exif of item %" PRIu32 " not copied: %zu bytes, more "
+                         "than one JPEG marker holds", run->input, id, size - off - (size_t)tiff);
+      } else {
+        k->exif_size = size - off - (size_t)tiff;
+        k->exif = copy_bytes(d + off + tiff, k->exif_size);
+        if (k->exif && !args->no_transform) imageio_exif_reset_orientation(k->exif, k->exif_size);
+      }
+    } else if (args->format == FORMAT_JPEG && size > 65504) {
+      if (!args->quiet)
+        batch_say_note(&run->say, "%s: note: XMP of item %" PRIu32 " not copied: %zu bytes, more than "
+                       "one JPEG marker holds (extended XMP is not written)", run->input, id, size);
+    } else {
+      k->xmp_size = size;
+      k->xmp = copy_bytes(d, size);
+      if (k->xmp && !args->no_transform) imageio_xmp_reset_orientation(k->xmp, size);
+    }
+    heic_buffer_unref(&buf);
+    if ((exif && k->exif_size && !k->exif) || (xmp && k->xmp_size && !k->xmp)) {
+      batch_say_error(&run->say, "%s: out of memory", run->input);
+      return EXIT_INPUT;
+    }
+  }
+  return 0;
+}
+
 static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   const dec_args *args = run->args;
   char what[48];
@@ -617,7 +697,13 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
    * through (as it was when the image was decoded first). */
   heic_buffer *icc = NULL;
   dec_sink sink = {.run = run, .out_path = args->to_stdout ? imageio_stdout : out_path};
-  if (args->format == FORMAT_PNG || args->format == FORMAT_JPEG) {
+  if ((args->format == FORMAT_PNG || args->format == FORMAT_JPEG) && !args->no_metadata) {
+    int rc = copy_metadata(run, id, &sink);
+    if (rc) {
+      free(sink.exif);
+      free(sink.xmp);
+      return rc;
+    }
     st = heic_context_item_icc(run->ctx, id, &icc);
     if (st == HEIC_OK) {
       sink.icc = heic_buffer_data(icc);
@@ -626,6 +712,8 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
                st == HEIC_ERR_INTERNAL) {
       snprintf(what, sizeof what, "ICC profile of item %" PRIu32, id);
       report(run, what, st);
+      free(sink.exif);
+      free(sink.xmp);
       return EXIT_INPUT;
     } else if (st != HEIC_ERR_NOT_FOUND && !args->quiet) {
       /* A damaged profile should not cost the user the picture. */
@@ -659,6 +747,8 @@ static int decode_one(dec_run *run, uint32_t id, const char *out_path) {
   double elapsed = 1e3 * cli_now_seconds() - t0 - sink.write_ms;
   sink_abort(&sink); /* a failure after bands were written leaves nothing */
   heic_buffer_unref(&icc);
+  free(sink.exif);
+  free(sink.xmp);
 
   if (run->stopped) return run->stopped; /* main says why, once for every output */
   if (st != HEIC_OK && !sink.write_failed) {

@@ -7,7 +7,8 @@
  * one left out), JPEG at quality 90.
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * usage: dec_whole FILE OUT png|jpg|y4m
+ * usage: dec_whole FILE OUT png|jpg|y4m [no-metadata]
+ * (no-metadata: no ICC profile either, as heic-dec --no-metadata.)
  * Exit status: 0 written, 1 not decoded, 2 usage, 3 not written.
  */
 #include <stdio.h>
@@ -20,10 +21,12 @@
 #include "y4m_write.h"
 
 int main(int argc, char **argv) {
-  if (argc != 4 || (strcmp(argv[3], "png") && strcmp(argv[3], "jpg") && strcmp(argv[3], "y4m"))) {
-    fputs("usage: dec_whole FILE OUT png|jpg|y4m\n", stderr);
+  if (argc < 4 || argc > 5 || (strcmp(argv[3], "png") && strcmp(argv[3], "jpg") && strcmp(argv[3], "y4m")) ||
+      (argc == 5 && strcmp(argv[4], "no-metadata"))) {
+    fputs("usage: dec_whole FILE OUT png|jpg|y4m [no-metadata]\n", stderr);
     return 2;
   }
+  int no_metadata = argc == 5;
   const char *in = argv[1], *out = argv[2], *format = argv[3];
   heic_context *ctx = NULL;
   heic_image *img = NULL;
@@ -44,7 +47,7 @@ int main(int argc, char **argv) {
   }
   const uint8_t *icc_data = NULL;
   size_t icc_size = 0;
-  if (heic_context_item_icc(ctx, id, &icc) == HEIC_OK) {
+  if (!no_metadata && heic_context_item_icc(ctx, id, &icc) == HEIC_OK) {
     icc_data = heic_buffer_data(icc);
     icc_size = heic_buffer_size(icc);
   }
