@@ -95,6 +95,7 @@ static void free_work(hevc_encoder *e) {
   }
   HC_FREEP(e->mem, &e->units);
   HC_FREEP(e->mem, &e->ctus);
+  HC_FREEP(e->mem, &e->bins);
   e->alloc_w = e->alloc_h = 0; /* the next picture allocates afresh */
   e->ring_rows = 0;
 }
@@ -313,7 +314,16 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->unit_ring_rows, sizeof(hevc_unit));
   e->ctus = hc_calloc(e->mem, (size_t)ring_rows * (size_t)e->ctu_cols, sizeof(hevc_ctu));
   e->substream_size = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));
-  if (!e->units || !e->ctus || !e->substream_size) goto oom;
+  /* bin logs (hevc_ctu.bins): 2 bins per luma sample hold a CTU at the
+   * usual QPs; a CTU that needs more is written from its syntax */
+  size_t slots = (size_t)ring_rows * (size_t)e->ctu_cols;
+  uint32_t cap = (uint32_t)e->ctu_size * (uint32_t)e->ctu_size * 2;
+  e->bins = slots ? hc_malloc_array(e->mem, slots * cap, sizeof(uint16_t)) : NULL;
+  if (!e->units || !e->ctus || !e->substream_size || !e->bins) goto oom;
+  for (size_t i = 0; i < slots; i++) {
+    e->ctus[i].bins = e->bins + i * cap;
+    e->ctus[i].bins_cap = cap;
+  }
   e->alloc_w = e->coded_w;
   e->alloc_h = e->coded_h;
   e->alloc_ctu_log2 = e->ctu_log2;
