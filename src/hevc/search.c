@@ -572,7 +572,8 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   const hevc_refs *r = get_refs(s, 0, x, y, t, x, y);
   if (t > 2) hevc_intra_filter(r, t, 1, bd, &f);
   rmd_state st = {s, r, &f, hevc_orig_at(e, 0, x, y), t, cand, {0}};
-  rmd_run(&st, cfg->intra_step, 2);
+  /* at a step of 8 (ultrafast) one best angle is refined, not two */
+  rmd_run(&st, cfg->intra_step, cfg->intra_step >= 8 ? 1 : 2);
   int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
   if (t == 5) k = (k * 3 + 7) / 8;
@@ -803,6 +804,10 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
                          hevc_contexts *ctx);
 
+/* early_exit 3: a 16x16 CU is split into 8x8 ones only when it costs more
+ * than 2^(5 + EE3_SPLIT8_SHIFT) bits (see search_cu) */
+enum { EE3_SPLIT8_SHIFT = 4 };
+
 /* Bottom-up at a CU of size log2 (the 64x64 CTU in fast and medium): the
  * four quarters are searched first, and the whole CU is tried only when
  * all four stayed whole - in detailed areas it is hardly ever chosen, and
@@ -846,16 +851,22 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   int may_split = log2 > HEVC_MIN_CU_LOG2 && (log2 > e->cfg.cu_min_log2 || !inside);
   if (log2 == 6 && leaf && may_split && e->cfg.early_exit >= 2)
     return search_ctu_bottom_up(s, x, y, 6, 0, ctx);
+  /* early_exit 3 (ultrafast): 32x32 CUs bottom-up too, as 64x64 ones */
+  if (log2 == 5 && leaf && may_split && e->cfg.early_exit >= 3)
+    return search_ctu_bottom_up(s, x, y, 5, depth, ctx);
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (leaf) jn = search_leaf(s, x, y, log2, depth, &cn);
   /* A CU coded without any residual, or for a few bits, is predicted well
    * enough that splitting it rarely pays (measured: at under 2^(log2 + 1)
-   * bits splits won 0-5% of the tries); NxN likewise (search_leaf). */
+   * bits splits won 0-5% of the tries); NxN likewise (search_leaf).
+   * early_exit 3 asks 2^EE3_SPLIT8_SHIFT times as many bits of a 16x16 CU
+   * before it tries 8x8 ones. */
+  int bits_log2 = log2 + 1 + (e->cfg.early_exit >= 3 && log2 == 4 ? EE3_SPLIT8_SHIFT : 0);
   int try_split = may_split &&
                   !(leaf && e->cfg.early_exit && jn != INT64_MAX &&
                     (!cu_has_residual(s->ctu, x, y, log2, 7) ||
-                     jn < (s->lambda * 32768 << (log2 + 1))));
+                     jn < (s->lambda * 32768 << bits_log2)));
   if (try_split) {
     if (leaf) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cs = *ctx;
