@@ -129,6 +129,8 @@ void hevc_cabac_start(hevc_cabac *cb, hevc_bitwriter *bw) {
   cb->counting = 0;
   coder_reset(cb);
   cb->bw = bw;
+  cb->log = NULL;
+  cb->log_n = cb->log_cap = 0;
 }
 
 void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx) {
@@ -138,6 +140,18 @@ void hevc_cabac_start_count(hevc_cabac *cb, const hevc_contexts *ctx) {
   cb->counting = 1;
   coder_reset(cb);
   cb->bw = NULL;
+  cb->log = NULL;
+  cb->log_n = cb->log_cap = 0;
+}
+
+void hevc_cabac_replay(hevc_cabac *cb, const uint16_t *log, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t v = log[i];
+    if (v & HEVC_BIN_BYPASS)
+      hevc_cabac_bypass_bits(cb, v & 255, (int)(v >> 8) & 15);
+    else
+      hevc_cabac_bin(cb, (int)(v >> 1), (int)(v & 1));
+  }
 }
 
 /* Writes the held bytes, now that carry (0 or 1) is known to be the last

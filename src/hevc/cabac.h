@@ -60,7 +60,21 @@ typedef struct hevc_cabac {
   uint32_t n_held;
   uint32_t held;
   hevc_bitwriter *bw;     /* borrowed; NULL in counting mode */
+  /* Counting mode, when log is not NULL: every bin is also recorded (see
+   * hevc_cabac_replay) in log[0 .. log_cap); log_n counts them all, so
+   * log_n > log_cap says the log was too short. */
+  uint16_t *log;
+  uint32_t log_n, log_cap;
 } hevc_cabac;
+
+/* A logged bin: a context-coded one is (ctxIdx << 1) | bin, up to 8
+ * bypass bins are HEVC_BIN_BYPASS | (count << 8) | value. */
+#define HEVC_BIN_BYPASS 0x8000u
+
+static inline void hevc_cabac_log_(hevc_cabac *cb, uint32_t v) {
+  if (cb->log_n < cb->log_cap) cb->log[cb->log_n] = (uint16_t)v;
+  cb->log_n++;
+}
 
 extern const uint8_t hevc_cabac_lps_range[64][4];
 extern const uint8_t hevc_cabac_next_lps[64];
@@ -107,6 +121,7 @@ static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
   int state = *st >> 1, mps = *st & 1;
   if (cb->counting) {
     cb->frac_bits += hevc_cabac_entropy[state][bin != mps];
+    if (cb->log) hevc_cabac_log_(cb, ((uint32_t)ctx_idx << 1) | (bin != 0));
   } else {
     uint32_t lps = hevc_cabac_lps_range[state][(cb->range >> 6) & 3];
     cb->range -= lps;
@@ -134,6 +149,7 @@ static inline void hevc_cabac_bin(hevc_cabac *cb, int ctx_idx, int bin) {
 static inline void hevc_cabac_bypass(hevc_cabac *cb, int bin) {
   if (cb->counting) {
     cb->frac_bits += 32768;
+    if (cb->log) hevc_cabac_log_(cb, HEVC_BIN_BYPASS | (1u << 8) | (bin != 0));
     return;
   }
   cb->low <<= 1;
@@ -146,6 +162,11 @@ static inline void hevc_cabac_bypass(hevc_cabac *cb, int bin) {
 static inline void hevc_cabac_bypass_bits(hevc_cabac *cb, uint32_t v, int n) {
   if (cb->counting) {
     cb->frac_bits += (uint64_t)32768 * (uint64_t)n;
+    if (cb->log)
+      for (int k = n; k > 0; k -= 8) {
+        int m = k < 8 ? k : 8;
+        hevc_cabac_log_(cb, HEVC_BIN_BYPASS | ((uint32_t)m << 8) | ((v >> (k - m)) & 255));
+      }
     return;
   }
   /* up to 8 bins at once: low gains the bins' value times range */
@@ -159,6 +180,11 @@ static inline void hevc_cabac_bypass_bits(hevc_cabac *cb, uint32_t v, int n) {
   cb->bits_left -= n;
   hevc_cabac_out_(cb);
 }
+
+/* Writes the n bins of a log made in counting mode, in order, through the
+ * writing coder cb: the same bits as writing the syntax they came from,
+ * from the same context states (the log holds bins, not states). */
+void hevc_cabac_replay(hevc_cabac *cb, const uint16_t *log, uint32_t n);
 
 /* end_of_slice_segment_flag and friends; a 1 also flushes the coder
  * (which writes the rbsp stop bit). */

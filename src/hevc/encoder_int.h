@@ -71,6 +71,12 @@ typedef struct hevc_ctu {
   int16_t coef_y[64 * 64];     /* levels, stride 64 (hevc_ctu_coef) */
   int16_t coef_c[2][32 * 32];  /* Cb, Cr levels, stride 32 */
   hevc_sao sao;
+  /* The bins of the CTU's coding_quadtree(), logged when the search counts
+   * the decided CTU (rate estimates on): the entropy coder replays them
+   * instead of deriving the syntax a second time.  bins_n 0: not logged,
+   * the syntax is written.  bins is the slot's part of hevc_encoder.bins. */
+  uint16_t *bins;
+  uint32_t bins_n, bins_cap;
 } hevc_ctu;
 
 /* The threads an encoder may use: a parallel-for (same contract as
@@ -128,6 +134,7 @@ struct hevc_encoder {
                              * y / 4 % unit_ring_rows */
   int unit_ring_rows;
   hevc_ctu *ctus;           /* ring_rows CTU rows: row k uses slot k % ring_rows */
+  uint16_t *bins;           /* the CTU slots' bin logs */
   int have_recon;
   hevc_parallel par;        /* threads for the lanes; run NULL: one lane */
   void *own_pool;           /* hc_pool the encoder made for par, or NULL */

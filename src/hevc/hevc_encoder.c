@@ -43,7 +43,7 @@ static const struct preset_search {
       tu_depth, tu_candidates, early_exit, transform_skip, cu_min_log2, cu_max_log2;
 } k_presets[HEVC_PRESET_COUNT] = {
     /*          rd  step mpm chroma nxn rdoq est tu tucand exit ts cu sizes */
-    [HEVC_PRESET_ULTRAFAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0, 4, 5},
+    [HEVC_PRESET_ULTRAFAST] = {1, 8, 0, 1, 0, 1, 1, 0, 1, 3, 0, 3, 5},
     [HEVC_PRESET_FAST] = {1, 4, 0, 1, 0, 1, 1, 0, 1, 2, 0, 3, 6},
     [HEVC_PRESET_MEDIUM] = {1, 4, 1, 2, 1, 1, 1, 0, 1, 2, 0, 3, 6},
     [HEVC_PRESET_SLOW] = {4, 2, 3, 2, 1, 1, 0, 1, 1, 1, 0, 3, 6},
@@ -95,6 +95,7 @@ static void free_work(hevc_encoder *e) {
   }
   HC_FREEP(e->mem, &e->units);
   HC_FREEP(e->mem, &e->ctus);
+  HC_FREEP(e->mem, &e->bins);
   e->alloc_w = e->alloc_h = 0; /* the next picture allocates afresh */
   e->ring_rows = 0;
 }
@@ -165,7 +166,7 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
       {"tu_depth", cfg->tu_depth, 0, cfg->ctu_log2 - 2},
       {"transform_skip", cfg->transform_skip, 0, 1},
       {"tu_candidates", cfg->tu_candidates, 1, 35},
-      {"early_exit", cfg->early_exit, 0, 2},
+      {"early_exit", cfg->early_exit, 0, 3},
       {"cu_min_log2", cfg->cu_min_log2, 3, 6},
       {"cu_max_log2", cfg->cu_max_log2, cfg->cu_min_log2, 6},
       {"qp_jitter", cfg->qp_jitter, 0, 51},
@@ -188,8 +189,8 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->ctu_log2 != 5 && cfg->ctu_log2 != 6)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: CTU size 1 << %d (32 or 64)",
                    cfg->ctu_log2);
-  if (cfg->intra_step != 1 && cfg->intra_step != 2 && cfg->intra_step != 4)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: intra_step %d (1, 2 or 4)",
+  if (cfg->intra_step != 1 && cfg->intra_step != 2 && cfg->intra_step != 4 && cfg->intra_step != 8)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: intra_step %d (1, 2, 4 or 8)",
                    cfg->intra_step);
   for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
     if (ranges[i].value < ranges[i].lo || ranges[i].value > ranges[i].hi)
@@ -313,7 +314,16 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->units = hc_calloc(e->mem, (size_t)e->units_w * (size_t)e->unit_ring_rows, sizeof(hevc_unit));
   e->ctus = hc_calloc(e->mem, (size_t)ring_rows * (size_t)e->ctu_cols, sizeof(hevc_ctu));
   e->substream_size = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));
-  if (!e->units || !e->ctus || !e->substream_size) goto oom;
+  /* bin logs (hevc_ctu.bins): 2 bins per luma sample hold a CTU at the
+   * usual QPs; a CTU that needs more is written from its syntax */
+  size_t slots = (size_t)ring_rows * (size_t)e->ctu_cols;
+  uint32_t cap = (uint32_t)e->ctu_size * (uint32_t)e->ctu_size * 2;
+  e->bins = slots ? hc_malloc_array(e->mem, slots * cap, sizeof(uint16_t)) : NULL;
+  if (!e->units || !e->ctus || !e->substream_size || !e->bins) goto oom;
+  for (size_t i = 0; i < slots; i++) {
+    e->ctus[i].bins = e->bins + i * cap;
+    e->ctus[i].bins_cap = cap;
+  }
   e->alloc_w = e->coded_w;
   e->alloc_h = e->coded_h;
   e->alloc_ctu_log2 = e->ctu_log2;

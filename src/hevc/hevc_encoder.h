@@ -135,8 +135,9 @@ typedef struct hevc_enc_config {
   int rd_candidates;  /* luma modes kept after SATD for full RD at 4x4 and
                        * 8x8 (fewer at larger sizes), 1..35 */
   int intra_step;     /* rough mode decision by SATD: 1 tries all 35 modes;
-                       * 2 or 4 tries every 2nd / 4th angular mode (and
-                       * planar, DC, the MPMs), then refines around the best */
+                       * 2, 4 or 8 tries every 2nd / 4th / 8th angular mode
+                       * (and planar, DC, the MPMs), then refines around the
+                       * best two (the best one at 8) */
   int mpm_rd;         /* most probable modes given full RD even when their
                        * SATD does not rank them among the best, 0..3 */
   int chroma_candidates; /* chroma modes coded for RD, 1..5: the luma mode
@@ -159,7 +160,9 @@ typedef struct hevc_enc_config {
                        * CU that codes no residual or only a few bits, no NxN
                        * for an 8x8 CU under 48 bits; 2: also 64x64 CUs tried
                        * only when their four 32x32 quarters stay whole, and
-                       * no NxN under 96 bits */
+                       * no NxN under 96 bits; 3: also 32x32 CUs tried only
+                       * when their 16x16 quarters stay whole, and 8x8 CUs
+                       * only in 16x16 CUs of over 512 bits */
   int cu_min_log2;    /* smallest CU the search tries, 3 (8x8) .. cu_max_log2 */
   int cu_max_log2;    /* largest CU the search tries, cu_min_log2 .. 6; larger
                        * CUs are always split, CUs crossing the picture's edge

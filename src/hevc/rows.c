@@ -237,8 +237,12 @@ static int finish_step(rows_run *rr, int row) {
                  lambda, hevc_chroma_weight_q8(e, e->cfg.qp));
     rr->sao_above[cx] = ctu->sao; /* the row above's is not read again */
     if (e->cfg.sao) hevc_write_sao(&e->cabac, e, &ctu->sao, cx, row);
-    hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
-    hevc_write_quadtree(&e->cabac, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
+    if (ctu->bins_n) {
+      hevc_cabac_replay(&e->cabac, ctu->bins, ctu->bins_n);
+    } else {
+      hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
+      hevc_write_quadtree(&e->cabac, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
+    }
     if (e->cfg.wpp && cx == 1) rr->tail_sync = e->cabac.ctx;
     hevc_cabac_terminate(&e->cabac, last_row && cx == e->ctu_cols - 1);
   }

@@ -41,13 +41,31 @@ static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats 
   ptrdiff_t s = e->stride[c];
   int pw = e->pw[c], ph = e->ph[c];
   int shift = e->bit_depth - 5;
+  /* Neighbouring samples mostly fall in the same band: four histograms,
+   * one per column modulo 4, keep each increment from waiting on the one
+   * before it.  A CTU's sums fit 32 bits (64 x 64 differences of at most
+   * 2^12). */
+  int32_t bsum[4][32], bcnt[4][32];
+  memset(bsum, 0, sizeof(bsum));
+  memset(bcnt, 0, sizeof(bcnt));
   for (int y = y0; y < y0 + h; y++) {
-    const hevc_pixel *d = hevc_dbk_at(e, c, 0, y), *o = hevc_orig_at(e, c, 0, y);
-    for (int x = x0; x < x0 + w; x++) {
+    const hevc_pixel *d = hevc_dbk_at(e, c, x0, y), *o = hevc_orig_at(e, c, x0, y);
+    int x = 0;
+    for (; x + 4 <= w; x += 4)
+      for (int k = 0; k < 4; k++) {
+        int v = d[x + k];
+        bsum[k][v >> shift] += o[x + k] - v;
+        bcnt[k][v >> shift]++;
+      }
+    for (; x < w; x++) {
       int v = d[x];
-      st->bo_sum[v >> shift] += o[x] - v;
-      st->bo_cnt[v >> shift]++;
+      bsum[0][v >> shift] += o[x] - v;
+      bcnt[0][v >> shift]++;
     }
+  }
+  for (int b = 0; b < 32; b++) {
+    st->bo_sum[b] = (int64_t)bsum[0][b] + bsum[1][b] + bsum[2][b] + bsum[3][b];
+    st->bo_cnt[b] = (int64_t)bcnt[0][b] + bcnt[1][b] + bcnt[2][b] + bcnt[3][b];
   }
   /* Edge classes: a sample whose neighbours are not both inside the
    * picture is not counted, which trims the area to a rectangle per class;
@@ -206,9 +224,13 @@ static void apply(hevc_encoder *e, const hevc_ctu *ctu, const hevc_sao *p, int c
       continue;
     }
     for (int x = x0; x < xs; x++) orow[x] = dr[x];
+    /* selects instead of a table look-up: a loop the compiler vectorises */
+    int o0 = lut[0], o1 = lut[1], o3 = lut[3], o4 = lut[4];
     for (int x = xs; x < xe; x++) {
       int v = dr[x], a = dr[x + oa], b = dr[x + ob];
-      int r = v + lut[2 + (v > a) - (v < a) + (v > b) - (v < b)];
+      int cat = (v > a) - (v < a) + (v > b) - (v < b);
+      int off = (cat == -2) * o0 + (cat == -1) * o1 + (cat == 1) * o3 + (cat == 2) * o4;
+      int r = v + off;
       orow[x] = (hevc_pixel)(r < 0 ? 0 : r > max ? max : r);
     }
     for (int x = xe; x < x0 + w; x++) orow[x] = dr[x];

@@ -572,7 +572,8 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   const hevc_refs *r = get_refs(s, 0, x, y, t, x, y);
   if (t > 2) hevc_intra_filter(r, t, 1, bd, &f);
   rmd_state st = {s, r, &f, hevc_orig_at(e, 0, x, y), t, cand, {0}};
-  rmd_run(&st, cfg->intra_step, 2);
+  /* at a step of 8 (ultrafast) one best angle is refined, not two */
+  rmd_run(&st, cfg->intra_step, cfg->intra_step >= 8 ? 1 : 2);
   int k = cfg->rd_candidates;
   if (t == 4) k = (k + 1) / 2;
   if (t == 5) k = (k * 3 + 7) / 8;
@@ -661,7 +662,8 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_conte
   /* Candidates: DM (sel 4) first, then the others by the SATD of their
    * prediction of the first chroma TU. */
   int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
-  if (nsel < 5) {
+  /* one candidate is DM whatever the others cost: no ranking */
+  if (nsel > 1 && nsel < 5) {
     const hevc_refs *rc[2];
     int cx = x >> 1, cy = y >> 1, n = 1 << ct;
     for (int c = 1; c < 3; c++) rc[c - 1] = get_refs(s, c, cx, cy, ct, x, y);
@@ -802,32 +804,38 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
 static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
                          hevc_contexts *ctx);
 
-/* Bottom-up at the top of a 64x64 CTU: the four 32x32 quarters are searched
- * first, and the 64x64 CU is tried only when all four stayed whole - in
- * detailed areas it is hardly ever chosen, and this skips it there. */
-static int64_t search_ctu_bottom_up(hevc_search *s, int x, int y, hevc_contexts *ctx) {
+/* early_exit 3: a 16x16 CU is split into 8x8 ones only when it costs more
+ * than 2^(5 + EE3_SPLIT8_SHIFT) bits (see search_cu) */
+enum { EE3_SPLIT8_SHIFT = 4 };
+
+/* Bottom-up at a CU of size log2 (the 64x64 CTU in fast and medium): the
+ * four quarters are searched first, and the whole CU is tried only when
+ * all four stayed whole - in detailed areas it is hardly ever chosen, and
+ * this skips it there. */
+static int64_t search_ctu_bottom_up(hevc_search *s, int x, int y, int log2, int depth,
+                                    hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   hevc_contexts cs = *ctx;
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, &cs);
-  hevc_write_split_flag(&cb, e, s->ctu, x, y, 0, 1);
+  hevc_write_split_flag(&cb, e, s->ctu, x, y, depth, 1);
   cs = cb.ctx;
   int64_t js = s->lambda * (int64_t)cb.frac_bits;
-  int whole = 1;
+  int whole = 1, h = 1 << (log2 - 1);
   for (int i = 0; i < 4; i++) {
-    int cx = x + (i & 1) * 32, cy = y + (i >> 1) * 32;
-    js += search_cu(s, cx, cy, 5, 1, &cs);
-    whole &= s->ctu->cu_log2[hevc_uidx(s->ctu, cx, cy)] == 5;
+    int cx = x + (i & 1) * h, cy = y + (i >> 1) * h;
+    js += search_cu(s, cx, cy, log2 - 1, depth + 1, &cs);
+    whole &= s->ctu->cu_log2[hevc_uidx(s->ctu, cx, cy)] == log2 - 1;
   }
   if (whole) {
-    region_copy(s, &s->depth_bk[6], x, y, 6, BK_ALL, 1);
+    region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cn = *ctx;
-    int64_t jn = search_leaf(s, x, y, 6, 0, &cn);
+    int64_t jn = search_leaf(s, x, y, log2, depth, &cn);
     if (jn < js) {
       *ctx = cn;
       return jn;
     }
-    region_copy(s, &s->depth_bk[6], x, y, 6, BK_ALL, 0);
+    region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 0);
   }
   *ctx = cs;
   return js;
@@ -842,17 +850,23 @@ static int64_t search_cu(hevc_search *s, int x, int y, int log2, int depth,
   int leaf = inside && log2 <= e->cfg.cu_max_log2;
   int may_split = log2 > HEVC_MIN_CU_LOG2 && (log2 > e->cfg.cu_min_log2 || !inside);
   if (log2 == 6 && leaf && may_split && e->cfg.early_exit >= 2)
-    return search_ctu_bottom_up(s, x, y, ctx);
+    return search_ctu_bottom_up(s, x, y, 6, 0, ctx);
+  /* early_exit 3 (ultrafast): 32x32 CUs bottom-up too, as 64x64 ones */
+  if (log2 == 5 && leaf && may_split && e->cfg.early_exit >= 3)
+    return search_ctu_bottom_up(s, x, y, 5, depth, ctx);
   int64_t jn = INT64_MAX;
   hevc_contexts cn = *ctx;
   if (leaf) jn = search_leaf(s, x, y, log2, depth, &cn);
   /* A CU coded without any residual, or for a few bits, is predicted well
    * enough that splitting it rarely pays (measured: at under 2^(log2 + 1)
-   * bits splits won 0-5% of the tries); NxN likewise (search_leaf). */
+   * bits splits won 0-5% of the tries); NxN likewise (search_leaf).
+   * early_exit 3 asks 2^EE3_SPLIT8_SHIFT times as many bits of a 16x16 CU
+   * before it tries 8x8 ones. */
+  int bits_log2 = log2 + 1 + (e->cfg.early_exit >= 3 && log2 == 4 ? EE3_SPLIT8_SHIFT : 0);
   int try_split = may_split &&
                   !(leaf && e->cfg.early_exit && jn != INT64_MAX &&
                     (!cu_has_residual(s->ctu, x, y, log2, 7) ||
-                     jn < (s->lambda * 32768 << (log2 + 1))));
+                     jn < (s->lambda * 32768 << bits_log2)));
   if (try_split) {
     if (leaf) region_copy(s, &s->depth_bk[log2], x, y, log2, BK_ALL, 1);
     hevc_contexts cs = *ctx;
@@ -899,6 +913,7 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu, hevc_contex
   memset(ctu->tu_log2, 0, sizeof(ctu->tu_log2));
   memset(ctu->cbf, 0, sizeof(ctu->cbf));
   memset(ctu->tskip, 0, sizeof(ctu->tskip));
+  ctu->bins_n = 0;
   if (!s->rate_est) {
     search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, ctx);
     return;
@@ -907,9 +922,14 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu, hevc_contex
    * next CTU starts from the states the chosen coding really leaves. */
   hevc_contexts c = *ctx;
   search_cu(s, ctu->x0, ctu->y0, e->ctu_log2, 0, &c);
+  /* The count logs its bins for the entropy coder (a CTU of more bins than
+   * the log holds is written from its syntax instead). */
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, ctx);
+  cb.log = ctu->bins;
+  cb.log_cap = ctu->bins ? ctu->bins_cap : 0;
   hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
   hevc_write_quadtree(&cb, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
+  ctu->bins_n = cb.log && cb.log_n <= cb.log_cap ? cb.log_n : 0;
   *ctx = cb.ctx;
 }
