@@ -6,7 +6,8 @@
 #               imageio's whole-image writers); the 12 MP iPhone grid to
 #               PNG and Y4M peaks under 40 MB RSS at 2 threads; --timeout
 #               and a damaged last tile leave no output and no temporary
-#               file.  Under the sanitizers: corpus files up to 1 MB, no
+#               file.  JPEG for corpus files up to 1 MB (--full: all).
+#               Under the sanitizers: corpus files up to 300 KB, no
 #               RSS bound.  Skipped without the corpus.
 add_executable(dec_whole ${CMAKE_CURRENT_LIST_DIR}/tools/dec_whole.c)
 target_link_libraries(dec_whole PRIVATE heic heic_imageio)

@@ -20,18 +20,22 @@
 #     same to standard output (empty); no temporary file left in the
 #     output's directory or in TMPDIR (the Y4M chroma spool).
 #
-# --quick (sanitizer builds): corpus files up to 1 MB in part 1, no part 2.
+# Part 1 writes every file as PNG and Y4M, and as JPEG those up to 1 MB
+# (the band logic is the decoder's, the same for every format; the JPEG
+# row writer is checked band by band by imageio_rows); --full: every file
+# in every format.  --quick (sanitizer builds): corpus files up to 300 KB
+# in part 1, no part 2.
 # Exit 77 (skipped) when the corpus is absent.
 #
-# usage: dec_stream.sh [--quick] HEIC_DEC DEC_WHOLE CORPUS_DIR
+# usage: dec_stream.sh [--quick|--full] HEIC_DEC DEC_WHOLE CORPUS_DIR
 set -euo pipefail
 
-quick=0
-if [ "${1:-}" = --quick ]; then
-  quick=1
-  shift
-fi
-dec="${1:?usage: dec_stream.sh [--quick] HEIC_DEC DEC_WHOLE CORPUS_DIR}"
+quick=0 full=0
+case "${1:-}" in
+  --quick) quick=1; shift ;;
+  --full) full=1; shift ;;
+esac
+dec="${1:?usage: dec_stream.sh [--quick|--full] HEIC_DEC DEC_WHOLE CORPUS_DIR}"
 whole="${2:?}"
 corpus="${3:?}"
 # Issue 17: "The 12 MP iPhone grid -> PNG peaks under 40 MB".
@@ -78,8 +82,11 @@ run_dec() { TMPDIR="$spool" "$dec" "$@"; }
 same=0 refused=0
 while IFS= read -r -d '' f; do
   name="${f#"$corpus"/heif/}"
-  if [ "$quick" = 1 ] && [ "$(stat -c %s "$f")" -gt 1048576 ]; then continue; fi
-  for fmt in png jpg y4m; do
+  bytes=$(stat -c %s "$f")
+  if [ "$quick" = 1 ] && [ "$bytes" -gt 307200 ]; then continue; fi
+  formats="png jpg y4m"
+  if [ "$full" = 0 ] && [ "$bytes" -gt 1048576 ]; then formats="png y4m"; fi
+  for fmt in $formats; do
     rm -rf "$out" && mkdir -p "$out"
     set +e
     # (--no-metadata: dec_whole writes pixels only; cli_heic_dec checks
