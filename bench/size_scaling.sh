@@ -1,6 +1,7 @@
 #!/bin/bash
 # Time and peak memory of heic-enc and heic-dec against picture size
-# (issue 17): one photo scaled to about 1, 12, 50 and 200 MP, encoded as a
+# (issue 17): one photo cropped and tiled to 1/16 .. 16 times its area
+# (0.8 .. 195 MP for a 12 MP photo), encoded as a
 # camera does (a grid of 512x512 tiles) at the default quality and preset,
 # then decoded to PNG and Y4M; heif-convert (libheif) decodes the same
 # files.  Prints per size: MP, encode CPU s and wall s, CPU us per pixel,
@@ -8,13 +9,16 @@
 #
 #   bench/size_scaling.sh HEIC-ENC HEIC-DEC PHOTO.png WORK-DIR [SIZES]
 #
-# SIZES: "WxH ..." (default: 1152x864 4032x3024 8192x6144 16320x12240).
-# Needs ImageMagick's convert (to scale the photo) and GNU time.  The work
+# SIZES: "WxH ..." (default: a quarter, half, 1, 2 and 4 times the photo's
+# width and height; above it, whole multiples).
+# Needs vips (to scale the photo), GNU time and libheif's heif-convert.  The work
 # directory gets the scaled PNGs and HEICs (a 200 MP PNG is about 400 MB);
 # it is left for inspection.
 set -eu
 enc=$1 dec=$2 photo=$3 work=$4
-sizes=${5:-"1152x864 4032x3024 8192x6144 16320x12240"}
+photo_w=$(vipsheader -f width "$photo") photo_h=$(vipsheader -f height "$photo")
+# Default: for a 4032x3024 photo, 0.8, 3, 12, 49 and 195 MP.
+sizes=${5:-"$((photo_w / 4))x$((photo_h / 4)) $((photo_w / 2))x$((photo_h / 2)) ${photo_w}x${photo_h} $((2 * photo_w))x$((2 * photo_h)) $((4 * photo_w))x$((4 * photo_h))"}
 mkdir -p "$work"
 echo "heic-enc $("$enc" --version | awk '{print $NF}'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-12s %7s | %-28s | %-28s | %-28s | %-22s\n' size MP "encode cpu/wall us/px MB" \
@@ -26,7 +30,19 @@ measure() { # prints "CPU WALL RSS_MB" of the command
 for s in $sizes; do
   w=${s%x*} h=${s#*x}
   png="$work/in_$s.png" heic="$work/in_$s.heic"
-  [ -f "$png" ] || convert "$photo" -resize "${w}x${h}!" -define png:compression-level=1 "$png"
+  # The same detail per pixel at every size, so that time per pixel
+  # compares: a centred crop of the photo below its size, a k x k mosaic
+  # of it above (k = W / the photo's width).  (Scaling would change the
+  # detail: an upscaled photo is smoother and codes faster per pixel.)
+  if [ ! -f "$png" ]; then
+    if [ "$w" -le "$photo_w" ]; then
+      vips crop "$photo" "$png[compression=1]" $(((photo_w - w) / 2)) $(((photo_h - h) / 2)) "$w" "$h"
+    else
+      k=$((w / photo_w))
+      list=$(for _ in $(seq $((k * k))); do printf '%s ' "$photo"; done)
+      vips arrayjoin "$list" "$png[compression=1]" --across "$k"
+    fi
+  fi
   px=$((w * h))
   read -r ec ew em <<< "$(measure "$enc" --quiet --tile 512 "$png" -o "$heic")"
   read -r pc pw pm <<< "$(measure "$dec" --quiet "$heic" -o "$work/out.png")"
