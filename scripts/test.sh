@@ -10,8 +10,8 @@
 #
 #   bash scripts/test.sh
 #
-# About 22 minutes on the project's 2-core machine (the budget is 25; 35
-# with two CPU-bound processes beside it).
+# About 25 minutes on the project's 2-core machine, idle (the budget is 25;
+# about 35 with two CPU-bound processes beside it).
 # The long sweeps are left out of it and run by hand, each with --full (see
 # README.md, "Tests"): tests/hevc_conformance.sh, tests/encode_corpus.sh,
 # tests/valgrind_encode.sh, tests/valgrind_decode.sh, tests/hostile.sh,
