@@ -789,7 +789,7 @@ static void *worker_main(void *opaque) {
   char err[1024];
   pthread_mutex_lock(&r->lock);
   /* Threads of the budget beyond one per file only help (below). */
-  for (; wa->index < r->workers;) {
+  while (wa->index < r->workers) {
     /* A stop lets the files in progress end (their conversions hear of it
      * too) and starts no new one. */
     int stop = cli_stop_requested();

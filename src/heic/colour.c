@@ -45,6 +45,10 @@ static kr_kb matrix_kr_kb(uint16_t mc) {
   return k_matrices[6];
 }
 
+int hx_matrix_known(uint16_t mc) {
+  return mc < sizeof(k_matrices) / sizeof(k_matrices[0]) && k_matrices[mc].kr != 0;
+}
+
 static int64_t to_fixed(double v) {
   double s = v * 4294967296.0; /* 2^FRAC */
   return (int64_t)(s < 0 ? s - 0.5 : s + 0.5);

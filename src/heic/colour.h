@@ -83,5 +83,8 @@ void hx_rgb_conv_span(const hx_rgb_conv *cv, const uint16_t *yr, const uint16_t 
 /* Luma weights Kr, Kb of a matrix_coefficients value (BT.601 for unknown
  * ones; for 0, identity, the BT.601 weights too - callers handle identity). */
 void hx_matrix_kr_kb(uint16_t matrix, double *kr, double *kb);
+/* 1 when matrix has weights of its own in that table (1, 4, 5, 6, 7, 9,
+ * 10): the matrices RGB is converted with, besides identity (0). */
+int hx_matrix_known(uint16_t matrix);
 
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "colour.h"
 #include "colour_encode.h"
 #include "context.h"
 #include "core/buffer.h"
@@ -634,37 +635,6 @@ static int nclx_is_default(const heic_nclx *n) {
          (n->matrix_coefficients == 6 || n->matrix_coefficients == 5) && n->full_range;
 }
 
-/* The matrices hx_rgb_to_ycbcr converts with (src/heic/colour.c); 0, the
- * identity, only where 4:4:4 allows it. */
-static int rgb_matrix_supported(int mc) {
-  return mc == 1 || mc == 4 || mc == 5 || mc == 6 || mc == 7 || mc == 9 || mc == 10;
-}
-
-/* 'clli' and 'mdcv' properties of the image's HDR metadata on item id. */
-static heic_status add_hdr(const enc_job *job, uint32_t id, const heic_hdr *hdr, hc_err *err) {
-  heic_status st = HEIC_OK;
-  if (hdr->has_clli) {
-    uint8_t b[4] = {(uint8_t)(hdr->max_cll >> 8), (uint8_t)hdr->max_cll, (uint8_t)(hdr->max_fall >> 8),
-                    (uint8_t)hdr->max_fall};
-    st = hf_writer_add_property(job->w, id, HF_4CC('c', 'l', 'l', 'i'), 0, 0, 0, b, sizeof b, 0, err);
-  }
-  if (st == HEIC_OK && hdr->has_mdcv) {
-    uint8_t b[24];
-    size_t n = 0;
-    for (int c = 0; c < 3; c++) {
-      uint16_t v[2] = {hdr->primaries_x[c], hdr->primaries_y[c]};
-      for (int k = 0; k < 2; k++) b[n++] = (uint8_t)(v[k] >> 8), b[n++] = (uint8_t)v[k];
-    }
-    uint16_t w[2] = {hdr->white_x, hdr->white_y};
-    for (int k = 0; k < 2; k++) b[n++] = (uint8_t)(w[k] >> 8), b[n++] = (uint8_t)w[k];
-    uint32_t l[2] = {hdr->max_luminance, hdr->min_luminance};
-    for (int k = 0; k < 2; k++)
-      for (int s = 24; s >= 0; s -= 8) b[n++] = (uint8_t)(l[k] >> s);
-    st = hf_writer_add_property(job->w, id, HF_4CC('m', 'd', 'c', 'v'), 0, 0, 0, b, n, 0, err);
-  }
-  return st;
-}
-
 /* owned: the caller's handle when the image is ours to free (as soon as its
  * samples are taken, to lower the peak memory), else NULL. */
 static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_image **owned,
@@ -720,11 +690,10 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
      * primaries and transfer are only stated); a matrix the conversion
      * does not have falls back to BT.601 when it came with the image, and
      * is refused when asked for in opts. */
-    int def = opts->lossless && !grey_rgb ? 0 : rgb_matrix_supported(nclx.matrix_coefficients)
+    int def = opts->lossless && !grey_rgb ? 0 : hx_matrix_known(nclx.matrix_coefficients)
                                                     ? nclx.matrix_coefficients : 6;
     nclx.matrix_coefficients = opts->matrix_coefficients ? (uint16_t)opts->matrix_coefficients : (uint16_t)def;
-    if (opts->matrix_coefficients && !rgb_matrix_supported(opts->matrix_coefficients) &&
-        opts->matrix_coefficients != 0)
+    if (opts->matrix_coefficients && !hx_matrix_known((uint16_t)opts->matrix_coefficients))
       return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                      "matrix coefficients %d: libheic converts RGB with matrix 1 (BT.709), 4 (FCC), "
                      "5 or 6 (BT.601), 7 (SMPTE 240M), 9 or 10 (BT.2020), or 0 (identity, with "
@@ -811,7 +780,7 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   if (st == HEIC_OK) st = add_image(&job, &pic, w, h, 3, &nclx, nclx_box, 1, 1, &master, err);
   if (st == HEIC_OK && opts->icc && opts->icc_size)
     st = hf_writer_add_colr_icc(job.w, master, opts->icc, opts->icc_size, err);
-  if (st == HEIC_OK) st = add_hdr(&job, master, &hdr, err);
+  if (st == HEIC_OK) st = hf_writer_add_hdr(job.w, master, &hdr, err);
   if (st == HEIC_OK) st = add_orientation(&job, master, opts->orientation, err);
   if (st == HEIC_OK && alpha.planes[0].data) {
     /* Alpha samples are full range; without saying so, readers (libheif)

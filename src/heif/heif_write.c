@@ -608,6 +608,34 @@ heic_status hf_writer_add_clap(hf_writer *w, uint32_t id, const hf_clap *clap, h
   return add_property(w, id, T_CLAP, 0, 0, 0, &pc, 1, err, fn);
 }
 
+heic_status hf_writer_add_hdr(hf_writer *w, uint32_t id, const heic_hdr *hdr, hc_err *err) {
+  const char *fn = "hf_writer_add_hdr";
+  heic_status st = enter(w, err, fn);
+  if (st != HEIC_OK) return st;
+  if (!hdr) return wfail(w, err, HEIC_ERR_INVALID_ARGUMENT, "%s: hdr is NULL", fn);
+  if (hdr->has_clli) {
+    uint8_t b[4];
+    put_be(b, hdr->max_cll, 2);
+    put_be(b + 2, hdr->max_fall, 2);
+    pieces pc = {{b, NULL}, {sizeof(b), 0}};
+    st = add_property(w, id, HF_4CC('c', 'l', 'l', 'i'), 0, 0, 0, &pc, 0, err, fn);
+  }
+  if (st == HEIC_OK && hdr->has_mdcv) {
+    uint8_t b[24];
+    for (int c = 0; c < 3; c++) {
+      put_be(b + 4 * c, hdr->primaries_x[c], 2);
+      put_be(b + 4 * c + 2, hdr->primaries_y[c], 2);
+    }
+    put_be(b + 12, hdr->white_x, 2);
+    put_be(b + 14, hdr->white_y, 2);
+    put_be(b + 16, hdr->max_luminance, 4);
+    put_be(b + 20, hdr->min_luminance, 4);
+    pieces pc = {{b, NULL}, {sizeof(b), 0}};
+    st = add_property(w, id, HF_4CC('m', 'd', 'c', 'v'), 0, 0, 0, &pc, 0, err, fn);
+  }
+  return st;
+}
+
 heic_status hf_writer_add_auxc(hf_writer *w, uint32_t id, const char *urn, hc_err *err) {
   const char *fn = "hf_writer_add_auxc";
   heic_status st = enter(w, err, fn);

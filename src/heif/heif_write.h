@@ -70,6 +70,8 @@ heic_status hf_writer_add_colr_icc(hf_writer *w, uint32_t id, const uint8_t *icc
 heic_status hf_writer_add_irot(hf_writer *w, uint32_t id, unsigned quarter_turns_anticlockwise, hc_err *err);
 heic_status hf_writer_add_imir(hf_writer *w, uint32_t id, unsigned axis, hc_err *err); /* 0 top-bottom, 1 left-right */
 heic_status hf_writer_add_clap(hf_writer *w, uint32_t id, const hf_clap *clap, hc_err *err);
+/* 'clli' and 'mdcv' (not essential) as hdr->has_clli / has_mdcv say. */
+heic_status hf_writer_add_hdr(hf_writer *w, uint32_t id, const heic_hdr *hdr, hc_err *err);
 heic_status hf_writer_add_auxc(hf_writer *w, uint32_t id, const char *urn, hc_err *err);
 /* hvcC built from the coded stream's parameter sets: VPS, SPS and PPS NAL
  * units (with NAL header, emulation prevention in, no start code).  Profile,

@@ -609,6 +609,18 @@ class Cases:
         self.case("tile_alpha_is_its_grid", h, err, bad,
                   "a tile's own alpha image is a grid containing that tile")
 
+        # Overlay layers are decoded with their alpha (they are blended by
+        # it): a layer whose alpha is the overlay itself is a cycle.
+        h = Heif()
+        bottom = m.coded(h, d.tiles[0], hidden=True)
+        layer = m.coded(h, d.tiles[5], hidden=True)
+        o = m.overlay(h, 2 * d.tw, d.th, [bottom, layer], [(0, 0), (d.tw, 0)])
+        next(i for i in h.items if i.id == o).props.append((auxc(ALPHA_URN), 1))
+        h.ref("auxl", o, [layer])
+        h.primary = o
+        self.case("overlay_layer_alpha_is_overlay", h, err, bad,
+                  "an overlay layer's alpha image (auxl) is the overlay itself")
+
         for n in (1, 2, 3):
             for kind in ("grid", "iden", "iovl"):
                 h = Heif()
