@@ -18,7 +18,7 @@ PSNR_IDENTICAL = 100.0
 # ------------------------------------------------------------------ Y4M
 
 def read_y4m(path):
-    """First frame of an 8-bit 4:2:0 Y4M file: (width, height, [Y, Cb, Cr])."""
+    """First frame of an 8-bit 4:2:0, 4:2:2 or 4:4:4 Y4M file: (width, height, [Y, Cb, Cr])."""
     with open(path, "rb") as f:
         data = f.read()
     nl = data.find(b"\n")
@@ -36,13 +36,19 @@ def read_y4m(path):
             colour = tok[1:]
     if not w or not h:
         raise ValueError("%s: Y4M header without a size" % path)
-    if not colour.startswith(b"420") or colour.startswith(b"420p1"):
-        raise ValueError("%s: only 8-bit 4:2:0 Y4M is supported (C%s)" % (path, colour.decode()))
+    if colour.startswith(b"420") and not colour.startswith(b"420p1"):
+        cw, ch = (w + 1) // 2, (h + 1) // 2
+    elif colour == b"422":
+        cw, ch = (w + 1) // 2, h
+    elif colour == b"444":
+        cw, ch = w, h
+    else:
+        raise ValueError("%s: only 8-bit 4:2:0, 4:2:2 and 4:4:4 Y4M are supported (C%s)"
+                         % (path, colour.decode()))
     frame = data.find(b"\n", nl + 1)  # "FRAME[ params]\n"
     if not data[nl + 1:nl + 6] == b"FRAME":
         raise ValueError("%s: no FRAME" % path)
     off = frame + 1
-    cw, ch = (w + 1) // 2, (h + 1) // 2
     planes = []
     for pw, ph in ((w, h), (cw, ch), (cw, ch)):
         n = pw * ph
