@@ -1,5 +1,5 @@
 # Tests of the HEVC encoder (src/hevc).  Included from tests/CMakeLists.txt.
-foreach(t bitstream cabac transform intra encoder)
+foreach(t bitstream cabac transform intra encoder stream)
   add_executable(test_hevc_${t} ${CMAKE_CURRENT_LIST_DIR}/test_hevc_${t}.c)
   target_link_libraries(test_hevc_${t} PRIVATE heic_internal)
   add_test(NAME hevc_${t} COMMAND test_hevc_${t})
