@@ -162,3 +162,86 @@ fail:
   if (err && err_size) snprintf(err, err_size, "%s", msg);
   return -1;
 }
+
+/* ---- row by row ---- */
+
+struct imageio_rows {
+  imageio_png_rows *png;
+};
+
+/* What imageio_image_read() does to the Exif it found: the TIFF stream
+ * alone, or none, and the orientation. */
+static void settle_exif(imageio_image *out) {
+  if (out->exif) {
+    long start = imageio_exif_tiff_offset(out->exif, out->exif_size);
+    if (start < 0) {
+      free(out->exif);
+      out->exif = NULL;
+      out->exif_size = 0;
+      if (!out->warning[0])
+        snprintf(out->warning, sizeof out->warning, "Exif block is not a TIFF stream; left out");
+    } else if (start > 0) {
+      out->exif_size -= (size_t)start;
+      memmove(out->exif, out->exif + start, out->exif_size);
+    }
+  }
+  int orientation = imageio_exif_orientation(out->exif, out->exif_size);
+  out->orientation = orientation ? orientation : 1;
+}
+
+int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image *info, char *err,
+                            size_t err_size) {
+  *out = NULL;
+  memset(info, 0, sizeof *info);
+  if (err && err_size) err[0] = '\0';
+  if (!strcmp(path, "-")) return 1;
+  unsigned char head[16];
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return 1; /* the whole read says why */
+  size_t n = fread(head, 1, sizeof head, fp);
+  fclose(fp);
+  if (sniff(head, n) != IMAGEIO_FORMAT_PNG) return 1;
+  imageio_png_image png;
+  imageio_png_rows *pr = NULL;
+  int rc = imageio_png_rows_open(path, &pr, &png, err, err_size);
+  if (rc != 0) return rc;
+  imageio_rows *r = calloc(1, sizeof *r);
+  if (!r) {
+    imageio_png_rows_close(&pr);
+    imageio_png_image_free(&png);
+    if (err && err_size) snprintf(err, err_size, "out of memory");
+    return -1;
+  }
+  r->png = pr;
+  info->format = IMAGEIO_FORMAT_PNG;
+  info->width = png.width;
+  info->height = png.height;
+  info->channels = png.channels;
+  info->bit_depth = png.bit_depth;
+  info->stride = png.stride;
+  info->icc = png.icc;
+  info->icc_size = png.icc_size;
+  info->exif = png.exif;
+  info->exif_size = png.exif_size;
+  info->xmp = png.xmp;
+  info->xmp_size = png.xmp_size;
+  settle_exif(info);
+  *out = r;
+  return 0;
+}
+
+int imageio_image_rows_read(imageio_rows *r, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                            size_t err_size) {
+  return imageio_png_rows_read(r->png, rows, stride, count, err, err_size);
+}
+
+int imageio_image_rows_rewind(imageio_rows *r, char *err, size_t err_size) {
+  return imageio_png_rows_rewind(r->png, err, err_size);
+}
+
+void imageio_image_rows_close(imageio_rows **r) {
+  if (!r || !*r) return;
+  imageio_png_rows_close(&(*r)->png);
+  free(*r);
+  *r = NULL;
+}
