@@ -117,6 +117,14 @@ heic_status hx_coded_sink(void *opaque, const uint8_t *nal, size_t size) {
   int type = (nal[0] >> 1) & 0x3f;
   if (type >= 32 && type <= 34)
     return append(c->mem, &c->params, &c->params_size, &c->params_cap, nal, size);
+  if (c->spool) {
+    if (size > UINT32_MAX || size > SIZE_MAX - 4 - c->size) return HEIC_ERR_LIMIT_EXCEEDED;
+    uint8_t len[4] = {(uint8_t)(size >> 24), (uint8_t)(size >> 16), (uint8_t)(size >> 8), (uint8_t)size};
+    heic_status st = hx_spool_append(c->spool, len, 4, NULL);
+    if (st == HEIC_OK) st = hx_spool_append(c->spool, nal, size, NULL);
+    if (st == HEIC_OK) c->size += 4 + size;
+    return st;
+  }
   return append(c->mem, &c->data, &c->size, &c->cap, nal, size);
 }
 
@@ -336,12 +344,18 @@ uint32_t hx_enc_tile_size(const heic_encode_options *opts) {
   return (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
 }
 
+/* The item's payload: the coded data in memory (copied), or in the spool. */
+static heic_status set_coded_data(const enc_job *job, uint32_t id, const coded_image *c, hc_err *err) {
+  if (c->spool) return hx_spool_set_item(c->spool, job->w, id, c->spool_off, c->size, err);
+  return hf_writer_set_item_data(job->w, id, c->data, c->size, 0, err);
+}
+
 /* A coded picture as a single image item, with a clap window of exact_w x
  * exact_h when with_clap is set and that differs from the coded size. */
 heic_status hx_enc_add_single(const enc_job *job, const coded_image *c, uint32_t exact_w, uint32_t exact_h,
                               int channels, const heic_nclx *box, int with_clap, uint32_t *id, hc_err *err) {
   heic_status st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 0, id, err);
-  if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, c->data, c->size, 0, err);
+  if (st == HEIC_OK) st = set_coded_data(job, *id, c, err);
   if (st == HEIC_OK) st = add_coded_props(job, *id, c, channels, box, err);
   if (st == HEIC_OK && with_clap && (exact_w != c->width || exact_h != c->height)) {
     /* The coded size is even; clap shows the exact one.  The window is
@@ -357,7 +371,7 @@ heic_status hx_enc_add_single(const enc_job *job, const coded_image *c, uint32_t
 heic_status hx_enc_add_tile(const enc_job *job, const coded_image *c, int channels, const heic_nclx *box,
                             uint32_t *tid, hc_err *err) {
   heic_status st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 1, tid, err);
-  if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *tid, c->data, c->size, 0, err);
+  if (st == HEIC_OK) st = set_coded_data(job, *tid, c, err);
   if (st == HEIC_OK) st = add_coded_props(job, *tid, c, channels, box, err);
   return st;
 }

@@ -18,8 +18,14 @@
  * (they go to hvcC), every other NAL length-prefixed (4 bytes) in data.
  * Owns data and params (from mem); hx_coded_clear() frees them and zeroes
  * the struct (safe on a zeroed one). */
+typedef struct hx_spool hx_spool;
+
 typedef struct coded_image {
   hc_mem *mem;
+  /* Set: the NALs that are not parameter sets go to the spool instead of
+   * data, starting at spool_off (size counts them there). */
+  hx_spool *spool;
+  uint64_t spool_off;
   uint8_t *data;
   size_t size, cap;
   uint8_t *params;     /* parameter-set NALs, each as [4-byte length][bytes] */
@@ -31,6 +37,21 @@ void hx_coded_clear(coded_image *c);
 /* The sink of rule E3 (heic_plugin.h): copies the NAL into the
  * coded_image opaque (whose mem must be set) before returning. */
 heic_status hx_coded_sink(void *opaque, const uint8_t *nal, size_t size);
+
+/* A context's spool (ctx->enc_spool): the coded data of streamed images,
+ * kept in an unnamed temporary file (in TMPDIR, else /tmp) from the encode
+ * until the context is freed, so that a picture's coded bytes are not held
+ * in memory until the file is written.  hx_spool_open() makes it (on
+ * failure *out is NULL); append() adds bytes at its end (HEIC_ERR_IO when
+ * the disk refuses); hx_spool_free() closes it (NULL is fine). */
+heic_status hx_spool_open(hc_mem *mem, hx_spool **out, hc_err *err);
+uint64_t hx_spool_size(const hx_spool *s);
+heic_status hx_spool_append(hx_spool *s, const uint8_t *data, size_t n, hc_err *err);
+void hx_spool_free(hx_spool **s);
+/* Sets item id's payload to the size bytes of the spool at off, read when
+ * the file is written. */
+heic_status hx_spool_set_item(hx_spool *s, hf_writer *w, uint32_t id, uint64_t off, uint64_t size,
+                              hc_err *err);
 
 /* One encode call. */
 typedef struct enc_job {

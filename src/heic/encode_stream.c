@@ -17,10 +17,14 @@
  *      is held is one window of CTU rows per tile of one row of tiles.
  * Tiles get exactly the samples encode.c's extract() gives them - the
  * picture padded to its coded size, the last column and row repeated
- * beyond it - so the coded bytes are the same.  The coded tiles are kept
- * (as the writer would keep them) and added at the end through the calls
- * encode.c makes, in its order (hx_enc_add_items): the file is the same,
- * byte for byte, as heic_context_encode_image() writes for the image.
+ * beyond it - so the coded bytes are the same.  The coded slices go to the
+ * context's spool, an unnamed temporary file (enc_spool.c), as each tile
+ * ends, so that a large picture's coded bytes (tens of MB at 200 MP) are
+ * not held in memory; only the parameter sets stay.  The items are added
+ * at the end through the calls encode.c makes, in its order
+ * (hx_enc_add_items), the writer reading each tile's payload back from
+ * the spool when the file is written: the file is the same, byte for
+ * byte, as heic_context_encode_image() writes for the image.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -133,7 +137,10 @@ static heic_status st_image_init(st_image *im, const enc_job *job, heic_chroma c
   im->states = hc_calloc(&ctx->mem, im->cols, sizeof(*im->states));
   im->hosts = hc_calloc(&ctx->mem, im->cols, sizeof(*im->hosts));
   if (!im->coded || !im->states || !im->hosts) return hc_fail_oom(err);
-  for (uint32_t i = 0; i < im->cols * im->rows; i++) im->coded[i].mem = &ctx->mem;
+  for (uint32_t i = 0; i < im->cols * im->rows; i++) {
+    im->coded[i].mem = &ctx->mem;
+    im->coded[i].spool = ctx->enc_spool;
+  }
   st = hx_picture_alloc_unset(&im->tband, &ctx->mem, im->tw, BAND_ROWS, chroma, job->depth, err);
   if (st != HEIC_OK) return st;
   return st_begin_row(im, err);
@@ -144,6 +151,7 @@ static heic_status st_end_row(st_image *im, hc_err *err) {
   const heic_encoder_plugin *plugin = im->job->plugin;
   for (uint32_t i = 0; i < im->cols; i++) {
     coded_image *c = &im->coded[im->trow * im->cols + i];
+    c->spool_off = hx_spool_size(c->spool); /* the tile's slice goes on at the end */
     heic_status st = plugin->encode_end(im->states[i], hx_coded_sink, c);
     plugin->close(&im->states[i]);
     if (st != HEIC_OK)
@@ -238,8 +246,7 @@ static heic_status st_add(st_image *im, int channels, const heic_nclx *box, uint
   heic_status st = HEIC_OK;
   for (uint32_t i = 0; i < n && st == HEIC_OK; i++) {
     st = hx_enc_add_tile(job, &im->coded[i], channels, box, &tile_ids[i], err);
-    hx_coded_clear(&im->coded[i]); /* the writer has its copy */
-    im->coded[i].mem = &job->ctx->mem;
+    hx_coded_clear(&im->coded[i]); /* the writer has its copy (of the parameter sets) */
   }
   if (st == HEIC_OK)
     st = hx_enc_add_grid(job, tile_ids, im->cols, im->rows, im->exact_w, im->exact_h, channels, box, id, err);
@@ -389,6 +396,8 @@ static heic_status encode_rows(heic_context *ctx, const heic_row_source *src, co
   heic_chroma chroma = plan.chroma;
   if (st == HEIC_OK && (!job->plugin->encode_begin || !job->plugin->encode_rows || !job->plugin->encode_end))
     st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "encoder '%s' takes no bands", job->plugin->name);
+  /* The coded data waits in the context's spool until the file is written. */
+  if (st == HEIC_OK && !ctx->enc_spool) st = hx_spool_open(&ctx->mem, &ctx->enc_spool, err);
   if (st == HEIC_OK && opts->thumbnail_size && (w > opts->thumbnail_size || h > opts->thumbnail_size))
     st = hx_thumb_begin(&thumb, mem, w, h, src->bit_depth, opts->thumbnail_size, err);
   /* The padded sizes: make_even() for the colour, alpha_picture()'s
