@@ -169,9 +169,12 @@ typedef struct heic_row_source {
  * the same rows as its own image.  What is held: a band of rows and its
  * conversion, each encoder's window of a few CTU rows (one encoder per
  * tile of the current row of tiles, or one for a picture that is no grid,
- * and as many again for alpha) and the coded data, kept until the file is
- * written (as for encode_image).  Limits: max_pixels applies to the image as
- * in heic_context_encode_image(); max_memory to what the context
+ * and as many again for alpha) and the parameter sets.  The coded slices
+ * go, as each tile ends, to an unnamed temporary file in TMPDIR (else
+ * /tmp) that the context holds until it is freed, and are read back when
+ * the file is written: a streamed encode needs disk space there for its
+ * output (HEIC_ERR_IO when it has none).  Limits: max_pixels applies to the
+ * image as in heic_context_encode_image(); max_memory to what the context
  * allocates, which here is that working set rather than the picture.
  * Progress: opts->progress is called before each band with (rows done,
  * height); returning non-zero cancels (HEIC_ERR_CANCELLED), and a failed
