@@ -1069,6 +1069,13 @@ static heic_status feed_read(void *opaque, uint32_t y, uint32_t count, uint8_t *
   row_feed *f = opaque;
   const imageio_image *src = f->src;
   (void)y;
+  const int sc = src->channels, dc = f->alpha ? 4 : 3;
+  if (src->bit_depth == 8 && sc == dc && stride >= src->stride) {
+    /* RGB[A] 8-bit is already laid out as the library wants it (the
+     * common case): straight into its rows, no copy of our own. */
+    if (imageio_image_rows_read(f->rows, rows, stride, count, f->why, sizeof f->why) != 0) return HEIC_ERR_IO;
+    return HEIC_OK;
+  }
   if (count > f->raw_rows) {
     uint8_t *grown = realloc(f->raw, (size_t)count * src->stride);
     if (!grown) return HEIC_ERR_OUT_OF_MEMORY;
@@ -1077,15 +1084,10 @@ static heic_status feed_read(void *opaque, uint32_t y, uint32_t count, uint8_t *
   }
   if (imageio_image_rows_read(f->rows, f->raw, src->stride, count, f->why, sizeof f->why) != 0)
     return HEIC_ERR_IO;
-  const int sc = src->channels, dc = f->alpha ? 4 : 3;
   const int src_alpha = sc == 2 || sc == 4, grey = sc <= 2;
   for (uint32_t i = 0; i < count; i++) {
     const uint8_t *s = f->raw + (size_t)i * src->stride;
     uint8_t *d = rows + (size_t)i * stride;
-    if (src->bit_depth == 8 && sc == dc) {
-      memcpy(d, s, (size_t)src->width * dc);
-      continue;
-    }
     for (uint32_t x = 0; x < src->width; x++) {
       uint16_t px[4] = {0, 0, 0, 0};
       for (int c = 0; c < sc; c++) {

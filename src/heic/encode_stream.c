@@ -38,8 +38,10 @@
 
 /* Rows read from the source at a time: the conversion and the tiles'
  * bands are this tall.  Even, so that every band but the last starts and
- * ends on a 4:2:0 row pair. */
-#define BAND_ROWS 64u
+ * ends on a 4:2:0 row pair; small, since the encoders code their CTU rows
+ * only once they are complete whatever the band (a band of 32 rows of a
+ * 12240-wide picture: 1.2 MB read, 1.2 MB converted). */
+#define BAND_ROWS 32u
 
 /* ---- one image being coded: the colour picture, or alpha ---- */
 
