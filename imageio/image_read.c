@@ -166,7 +166,8 @@ fail:
 /* ---- row by row ---- */
 
 struct imageio_rows {
-  imageio_png_rows *png;
+  imageio_png_rows *png;   /* one of the two */
+  imageio_jpeg_rows *jpeg;
 };
 
 /* What imageio_image_read() does to the Exif it found: the TIFF stream
@@ -200,19 +201,45 @@ int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image 
   if (!fp) return 1; /* the whole read says why */
   size_t n = fread(head, 1, sizeof head, fp);
   fclose(fp);
-  if (sniff(head, n) != IMAGEIO_FORMAT_PNG) return 1;
-  imageio_png_image png;
-  imageio_png_rows *pr = NULL;
-  int rc = imageio_png_rows_open(path, &pr, &png, err, err_size);
-  if (rc != 0) return rc;
+  imageio_format format = sniff(head, n);
+  if (format != IMAGEIO_FORMAT_PNG && format != IMAGEIO_FORMAT_JPEG) return 1;
   imageio_rows *r = calloc(1, sizeof *r);
   if (!r) {
-    imageio_png_rows_close(&pr);
-    imageio_png_image_free(&png);
     if (err && err_size) snprintf(err, err_size, "out of memory");
     return -1;
   }
-  r->png = pr;
+  if (format == IMAGEIO_FORMAT_JPEG) {
+    imageio_jpeg_image jpg;
+    int rc = imageio_jpeg_rows_open(path, &r->jpeg, &jpg, err, err_size);
+    if (rc != 0) {
+      free(r);
+      return rc;
+    }
+    info->format = IMAGEIO_FORMAT_JPEG;
+    info->width = jpg.width;
+    info->height = jpg.height;
+    info->channels = jpg.channels;
+    info->bit_depth = 8;
+    info->stride = jpg.stride;
+    info->icc = jpg.icc;
+    info->icc_size = jpg.icc_size;
+    info->exif = jpg.exif;
+    info->exif_size = jpg.exif_size;
+    info->xmp = jpg.xmp;
+    info->xmp_size = jpg.xmp_size;
+    info->xmp_extended_segments = jpg.xmp_extended_segments;
+    info->xmp_extended_bytes = jpg.xmp_extended_bytes;
+    snprintf(info->warning, sizeof info->warning, "%s", jpg.warning);
+    settle_exif(info);
+    *out = r;
+    return 0;
+  }
+  imageio_png_image png;
+  int rc = imageio_png_rows_open(path, &r->png, &png, err, err_size);
+  if (rc != 0) {
+    free(r);
+    return rc;
+  }
   info->format = IMAGEIO_FORMAT_PNG;
   info->width = png.width;
   info->height = png.height;
@@ -232,15 +259,18 @@ int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image 
 
 int imageio_image_rows_read(imageio_rows *r, uint8_t *rows, size_t stride, uint32_t count, char *err,
                             size_t err_size) {
+  if (r->jpeg) return imageio_jpeg_rows_read(r->jpeg, rows, stride, count, err, err_size);
   return imageio_png_rows_read(r->png, rows, stride, count, err, err_size);
 }
 
 int imageio_image_rows_rewind(imageio_rows *r, char *err, size_t err_size) {
+  if (r->jpeg) return imageio_jpeg_rows_rewind(r->jpeg, err, err_size);
   return imageio_png_rows_rewind(r->png, err, err_size);
 }
 
 void imageio_image_rows_close(imageio_rows **r) {
   if (!r || !*r) return;
+  imageio_jpeg_rows_close(&(*r)->jpeg);
   imageio_png_rows_close(&(*r)->png);
   free(*r);
   *r = NULL;

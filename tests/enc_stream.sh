@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# heic-enc reads and encodes a PNG band by band (issue 17): the same file
+# heic-enc reads and encodes a PNG or JPEG band by band (issue 17): the same file
 # as the whole-image path, memory that follows the picture's width, and
 # nothing left behind when it is stopped or the input fails half way.
 #
-#  1. Corpus PNGs up to 2 MB (colour, grey, 16-bit, alpha, odd sizes) at default
+#  1. Corpus PNGs and JPEGs up to 2 MB (colour, grey, 16-bit, alpha, odd sizes, Exif orientation) at default
 #     settings and as a grid of partial 256x256 tiles with a thumbnail:
 #     heic-enc (streaming) and heic-enc --no-stream (the whole image read
 #     first) must write the same bytes.
@@ -14,8 +14,8 @@
 #     same file.  --quick (sanitizer builds): a 1024x768 crop instead,
 #     with --tile 256, and no RSS bound.
 #  3. SIGINT while the big picture is being coded: exit 130, no output,
-#     no temporary file; a PNG cut short inside its pixels: exit 1 (the
-#     file is truncated), no output.
+#     no temporary file; a PNG cut short inside its pixels and a JPEG cut
+#     inside its scan: exit 1 (the file is truncated), no output.
 # Needs vips (libvips-tools) to make the big PNG; exit 77 (skipped)
 # without it or without the corpus.
 #
@@ -55,7 +55,7 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # 1. same bytes, streamed or whole
-for f in "$corpus"/inputs/png/*.png; do
+for f in "$corpus"/inputs/png/*.png "$corpus"/inputs/jpeg/*.jpg; do
   # files up to 2 MB (every kind: grey, alpha, 16-bit, odd, 1x1;
   # sanitizer trees: up to 400 KB), the big picture follows
   [ "$(stat -c %s "$f")" -gt $((quick ? 400000 : 2000000)) ] && continue
@@ -134,6 +134,19 @@ if [ "$rc" -eq 1 ] && [ -z "$(ls -A "$out")" ] && grep -q truncated "$tmp/err"; 
 else
   bad "a PNG cut inside its pixels: exit $rc, left: $(ls -A "$out")"
   cat "$tmp/err"
+fi
+
+jpeg="$corpus/inputs/jpeg/kite_2560x1600_olympus.jpg"
+if [ -f "$jpeg" ]; then
+  head -c 200000 "$jpeg" > "$tmp/cut.jpg"
+  rc=0
+  "$enc" --quiet --threads 2 "$tmp/cut.jpg" -o "$out/cut.heic" 2> "$tmp/err" || rc=$?
+  if [ "$rc" -eq 1 ] && [ -z "$(ls -A "$out")" ] && grep -q truncated "$tmp/err"; then
+    ok "a JPEG cut inside its scan: exit 1 ($(head -1 "$tmp/err")), nothing left"
+  else
+    bad "a JPEG cut inside its scan: exit $rc, left: $(ls -A "$out")"
+    cat "$tmp/err"
+  fi
 fi
 
 if [ "$fails" -ne 0 ]; then

@@ -132,12 +132,12 @@ static const char *const usage_text =
     "                     parallel (--threads) but cost 4-5% more bytes\n"
     "  --no-grid          one coded image however large the input\n"
     "  --no-stream        read the whole image before encoding it.  By default\n"
-    "                     a PNG is read and encoded a band of rows at a time\n"
-    "                     (memory follows its width, not its area; the same\n"
-    "                     file), unless it is interlaced, has metadata after\n"
-    "                     its pixels, is cut short, or comes with\n"
-    "                     --allow-truncated, or the encoder takes no bands\n"
-    "                     (x265); JPEG and Y4M are read whole\n"
+    "                     a PNG or JPEG is read and encoded a band of rows at\n"
+    "                     a time (memory follows its width, not its area; the\n"
+    "                     same file), unless it is an interlaced PNG or one\n"
+    "                     with metadata after its pixels, is damaged where it\n"
+    "                     starts, comes with --allow-truncated, or the\n"
+    "                     encoder takes no bands (x265); Y4M is read whole\n"
     "  --no-alpha         drop the input's alpha channel\n"
     "  --no-metadata      do not copy Exif, XMP or the ICC profile (the EXIF\n"
     "                     orientation is still honoured)\n"
@@ -1419,7 +1419,9 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
   if (st != HEIC_OK && feed.why[0]) {
     /* the file failed while its rows were read: its own reason */
-    batch_say_error(&run->say, "%s: %s; not encoded", in, feed.why);
+    int damaged = strstr(feed.why, "truncated") || strstr(feed.why, "corrupt");
+    batch_say_error(&run->say, "%s: %s; not encoded%s", in, feed.why,
+                    damaged ? " (--allow-truncated encodes what could be read)" : "");
     rc = EXIT_INPUT;
     goto done;
   }
