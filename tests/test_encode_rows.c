@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "heic/heic.h"
+#include "heic/heic_plugin.h"
 
 static int failures;
 #define CHECK(c)                                                                  \
@@ -329,6 +330,22 @@ int main(int argc, char **argv) {
     CHECK(heic_context_encode_rows(ctx, &src, &o, NULL) == HEIC_ERR_INVALID_ARGUMENT);
     CHECK(heic_context_encode_rows(NULL, &src, &o, NULL) == HEIC_ERR_INVALID_ARGUMENT);
     heic_context_free(&ctx);
+    /* an encoder that takes no bands: refused before anything is made, so
+     * the context still encodes */
+    if (heic_encoder_plugin_find("x265")) {
+      CHECK(heic_context_new(&ctx, NULL) == HEIC_OK);
+      heic_encode_options x = o;
+      x.encoder = "x265";
+      x.params = NULL;
+      src = row_source(&m, 0, 1);
+      CHECK(heic_context_encode_rows(ctx, &src, &x, NULL) == HEIC_ERR_UNSUPPORTED);
+      src = row_source(&m, 0, 1);
+      CHECK(heic_context_encode_rows(ctx, &src, &o, NULL) == HEIC_OK);
+      heic_buffer *b = NULL;
+      CHECK(heic_context_write_memory(ctx, &b) == HEIC_OK);
+      heic_buffer_unref(&b);
+      heic_context_free(&ctx);
+    }
   }
   if (failures) fprintf(stderr, "%d failures\n", failures);
   return failures ? 1 : 0;

@@ -35,6 +35,7 @@
 #include "encode_int.h"
 #include "heic/heic_encode.h"
 #include "heic/heic_plugin.h"
+#include "plugins/encoder_registry.h"
 
 /* Rows read from the source at a time: the conversion and the tiles'
  * bands are this tall.  Even, so that every band but the last starts and
@@ -360,6 +361,13 @@ static heic_status encode_rows(heic_context *ctx, const heic_row_source *src, co
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
                    "row source: %ux%u at %d bits, read %s (needs a size, 8..16 bits and a read function)",
                    src->width, src->height, src->bit_depth, src->read ? "set" : "missing");
+  /* Said before anything is made, so that the context is not poisoned
+   * by an encode that could never start. */
+  const heic_encoder_plugin *plugin = hp_find_encoder(opts->encoder);
+  if (plugin && (plugin->api_version < 4 || !plugin->encode_begin || !plugin->encode_rows || !plugin->encode_end))
+    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                   "encoder '%s' takes no bands: encode the whole image (heic_context_encode_image)",
+                   plugin->name);
   heic_nclx zero_nclx;
   memset(&zero_nclx, 0, sizeof(zero_nclx));
   heic_nclx in_nclx = src->nclx;
@@ -396,8 +404,6 @@ static heic_status encode_rows(heic_context *ctx, const heic_row_source *src, co
   int with_alpha = has_alpha && !opts->no_alpha;
   int mono_alpha = plan.mono_ok;
   heic_chroma chroma = plan.chroma;
-  if (st == HEIC_OK && (!job->plugin->encode_begin || !job->plugin->encode_rows || !job->plugin->encode_end))
-    st = hc_fail(err, HEIC_ERR_UNSUPPORTED, "encoder '%s' takes no bands", job->plugin->name);
   /* The coded data waits in the context's spool until the file is written. */
   if (st == HEIC_OK && !ctx->enc_spool) st = hx_spool_open(&ctx->mem, &ctx->enc_spool, err);
   if (st == HEIC_OK && opts->thumbnail_size && (w > opts->thumbnail_size || h > opts->thumbnail_size))
