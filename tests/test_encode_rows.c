@@ -10,6 +10,7 @@
  * allocation-failure loop over a streamed grid with alpha and a thumbnail.
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,26 @@ int main(int argc, char **argv) {
            (unsigned long long)count, (unsigned long long)step, ok_runs);
     heic_buffer_unref(&ref);
     heic_allocator_free(&alloc);
+  }
+
+  /* no place for the spool (TMPDIR missing): a clean I/O error naming
+   * it, nothing leaked */
+  {
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", "/nonexistent-libheic-test-dir", 1);
+    heic_allocator *alloc = NULL;
+    CHECK(heic_allocator_new(&alloc, NULL) == HEIC_OK);
+    mem_source m = {100, 60, 8, 0, 0, 0, -1, 0};
+    heic_buffer *out = NULL;
+    CHECK(encode(alloc, &m, 1, 1, &o, &out) == HEIC_ERR_IO && !out);
+    CHECK(heic_allocator_outstanding_bytes(alloc) == 0);
+    heic_allocator_free(&alloc);
+    if (saved)
+      setenv("TMPDIR", saved, 1);
+    else
+      unsetenv("TMPDIR");
+    free(saved);
   }
 
   /* argument errors */
