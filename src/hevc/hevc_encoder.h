@@ -30,7 +30,8 @@
  *    new() is borrowed and must outlive the encoder; every byte the encoder
  *    allocates is charged to it.
  *  - The input picture is borrowed for the duration of hevc_encoder_encode()
- *    only.
+ *    only; a band given to hevc_encoder_push() for that call only (its lines
+ *    are copied into the encoder's window).
  *  - On success, hevc_encoder_encode() fills *out with refcounted NAL units
  *    (heic_buffer, one per NAL, payload with emulation prevention and the
  *    two-byte NAL header, without start code or length prefix).  Ownership of
