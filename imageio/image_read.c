@@ -195,14 +195,20 @@ int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image 
   *out = NULL;
   memset(info, 0, sizeof *info);
   if (err && err_size) err[0] = '\0';
-  if (!strcmp(path, "-")) return 1;
+  if (!strcmp(path, "-")) {
+    if (err && err_size) snprintf(err, err_size, "standard input");
+    return 1;
+  }
   unsigned char head[16];
   FILE *fp = fopen(path, "rb");
   if (!fp) return 1; /* the whole read says why */
   size_t n = fread(head, 1, sizeof head, fp);
   fclose(fp);
   imageio_format format = sniff(head, n);
-  if (format != IMAGEIO_FORMAT_PNG && format != IMAGEIO_FORMAT_JPEG) return 1;
+  if (format != IMAGEIO_FORMAT_PNG && format != IMAGEIO_FORMAT_JPEG) {
+    if (err && err_size) snprintf(err, err_size, "%s input", imageio_format_name(format));
+    return 1;
+  }
   imageio_rows *r = calloc(1, sizeof *r);
   if (!r) {
     if (err && err_size) snprintf(err, err_size, "out of memory");

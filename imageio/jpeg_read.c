@@ -429,6 +429,7 @@ int imageio_jpeg_rows_open(const char *path, imageio_jpeg_rows **out, imageio_jp
   if (jr->meta.damage[0]) {
     /* Damage found already (a progressive file is read whole when it
      * starts): the whole read says so as it always has. */
+    if (err && err_size) snprintf(err, err_size, "damaged where it starts");
     imageio_jpeg_rows_close(&jr);
     return 1;
   }

@@ -368,10 +368,11 @@ struct imageio_png_rows {
  * decoding them: 1 when the file can be read row by row as it is - not
  * interlaced (IHDR), no ICC, Exif or text after the image data (libpng
  * gives those only once the rows are read), complete up to IEND -, 0 when
- * not (the caller reads it whole, which says what is wrong), -1 on a read
- * error. */
-static int png_streamable(FILE *fp) {
+ * not, with *why (static) saying why (the caller reads it whole, which
+ * says what is wrong with a damaged file), -1 on a read error. */
+static int png_streamable(FILE *fp, const char **why) {
   int seen_idat = 0;
+  *why = "cut short or damaged";
   for (;;) {
     unsigned char h[13];
     if (fread(h, 1, 8, fp) != 8) return ferror(fp) ? -1 : 0;
@@ -379,8 +380,11 @@ static int png_streamable(FILE *fp) {
     if (len > 0x7fffffffu) return 0;
     if (!memcmp(h + 4, "IHDR", 4)) {
       if (len != 13 || fread(h, 1, 13, fp) != 13) return 0;
-      if (h[12] != 0) return 0; /* interlaced: the rows come in seven passes */
-      len = 0;                  /* read */
+      if (h[12] != 0) {
+        *why = "interlaced: its rows come in seven passes";
+        return 0;
+      }
+      len = 0; /* read */
     } else if (!memcmp(h + 4, "IDAT", 4)) {
       seen_idat = 1;
     } else if (!memcmp(h + 4, "IEND", 4)) {
@@ -388,6 +392,7 @@ static int png_streamable(FILE *fp) {
     } else if (seen_idat && (!memcmp(h + 4, "iCCP", 4) || !memcmp(h + 4, "eXIf", 4) ||
                              !memcmp(h + 4, "tEXt", 4) || !memcmp(h + 4, "zTXt", 4) ||
                              !memcmp(h + 4, "iTXt", 4))) {
+      *why = "metadata after its pixels";
       return 0;
     }
     if (fseek(fp, (long)len + 4, SEEK_CUR) != 0) return ferror(fp) ? -1 : 0;
@@ -457,8 +462,11 @@ int imageio_png_rows_open(const char *path, imageio_png_rows **out, imageio_png_
     return -1;
   }
   png_byte sig[8];
-  int ok = fread(sig, 1, 8, fp) == 8 && png_sig_cmp(sig, 0, 8) == 0 ? png_streamable(fp) : 0;
+  const char *why = "not a PNG file";
+  int ok = fread(sig, 1, 8, fp) == 8 && png_sig_cmp(sig, 0, 8) == 0 ? png_streamable(fp, &why) : 0;
   fclose(fp);
+  if (ok < 0 && err && err_size) snprintf(err, err_size, "read error: %s", strerror(errno));
+  if (ok == 0 && err && err_size) snprintf(err, err_size, "%s", why);
   if (ok <= 0) return ok < 0 ? -1 : 1; /* the whole read says what is wrong */
   imageio_png_rows *pr = calloc(1, sizeof *pr);
   if (pr) pr->path = copy_bytes(path, strlen(path) + 1);

@@ -63,8 +63,9 @@ void imageio_png_image_free(imageio_png_image *img);
  * caller, who frees it with imageio_png_image_free(); data is NULL); 1
  * when the file is not one to read this way - interlaced (its rows come
  * in seven passes), with ICC, Exif or text after the image data (known only
- * once the rows are read), or cut short - so that the caller reads it
- * whole with imageio_png_read(), which says what is wrong; -1 with the
+ * once the rows are read), or cut short - with that reason in err, so that
+ * the caller reads it whole with imageio_png_read(), which says what is
+ * wrong with a damaged file; -1 with the
  * reason in err.  read() gives the next count rows (at most the rows left)
  * into rows, stride bytes apart: 0, or -1 with the reason (a truncated or
  * corrupt file) after which only rewind() and close() work.  rewind()

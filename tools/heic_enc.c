@@ -1220,13 +1220,21 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
    * then src holds the metadata and geometry, and no samples. */
   imageio_rows *rows = NULL;
   int whole = 1;
-  if (!a->no_stream && !a->allow_truncated && encoder_streams(a->encoder)) {
+  char why_whole[256] = "";
+  if (a->no_stream)
+    snprintf(why_whole, sizeof why_whole, "--no-stream");
+  else if (a->allow_truncated)
+    snprintf(why_whole, sizeof why_whole, "--allow-truncated");
+  else if (!encoder_streams(a->encoder))
+    snprintf(why_whole, sizeof why_whole, "encoder '%s' takes no bands", a->encoder ? a->encoder : "builtin");
+  if (!why_whole[0]) {
     int got = imageio_image_rows_open(in, &rows, &src, msg, sizeof msg);
     if (got < 0) {
       batch_say_error(&run->say, "%s: %s", in, msg);
       return EXIT_INPUT; /* src is zeroed on failure */
     }
     whole = got != 0;
+    if (whole) snprintf(why_whole, sizeof why_whole, "%s", msg);
   }
   run->streaming = !whole;
   if (whole && imageio_image_read(in, &src, msg, sizeof msg) != 0) {
@@ -1333,9 +1341,9 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
 
   if (a->verbose) {
     if (whole)
-      batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s", in,
+      batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read whole (%s) in %.3f s", in,
                      imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
-                     src.height, t_read);
+                     src.height, why_whole[0] ? why_whole : "not streamed", t_read);
     else
       batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read and encoded row by row",
                      in, imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
