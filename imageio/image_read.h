@@ -78,10 +78,11 @@ void imageio_image_free(imageio_image *img);
  * open() returns 0 with *out and *info filled as imageio_image_read() fills
  * it - format, size, channels, bit depth, stride of one row, metadata and
  * orientation - but with data NULL (free *info with imageio_image_free());
- * 1 when the file is not read this way, *info zeroed: the caller uses
- * imageio_image_read() (what is streamed: PNG that is not interlaced, has
- * no ICC, Exif or text after its image data and is complete; not yet
- * JPEG, nor Y4M, nor standard input); -1 with the reason in err.  read()
+ * 1 when the file is not read this way, *info zeroed and the reason in
+ * err: the caller uses imageio_image_read() (what is streamed: PNG that is
+ * not interlaced and is complete - metadata after its pixels costs a first
+ * decoding pass -, JPEG not damaged where it starts; not Y4M nor standard
+ * input); -1 with the reason in err.  read()
  * gives the next count rows into rows, stride bytes apart: 0, or -1 with
  * the reason (a file cut short or corrupt: no rows are made up, as
  * --allow-truncated would).  rewind() starts again from row 0.  close()

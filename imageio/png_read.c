@@ -359,6 +359,7 @@ int imageio_png_icc_rejected(const uint8_t *icc, size_t size, char *why, size_t 
 
 struct imageio_png_rows {
   char *path;
+  uint8_t *skim_row;      /* the first pass's one row (metadata after the pixels) */
   png_reader r;           /* its fp, png, info; r.out points at meta */
   imageio_png_image meta; /* metadata of the first open; no data */
   uint32_t next;          /* the next row libpng gives */
@@ -366,12 +367,14 @@ struct imageio_png_rows {
 
 /* Walks the chunks of an open PNG (just past the signature) without
  * decoding them: 1 when the file can be read row by row as it is - not
- * interlaced (IHDR), no ICC, Exif or text after the image data (libpng
- * gives those only once the rows are read), complete up to IEND -, 0 when
- * not, with *why (static) saying why (the caller reads it whole, which
- * says what is wrong with a damaged file), -1 on a read error. */
+ * interlaced (IHDR), complete up to IEND -, 2 when it can but has ICC,
+ * Exif or text after the image data (libpng gives those only once the
+ * rows are read: a first pass decodes the rows into one row's memory to
+ * reach them), 0 when not, with *why (static) saying why (the caller
+ * reads it whole, which says what is wrong with a damaged file), -1 on a
+ * read error. */
 static int png_streamable(FILE *fp, const char **why) {
-  int seen_idat = 0;
+  int seen_idat = 0, trailing = 0;
   *why = "cut short or damaged";
   for (;;) {
     unsigned char h[13];
@@ -388,12 +391,11 @@ static int png_streamable(FILE *fp, const char **why) {
     } else if (!memcmp(h + 4, "IDAT", 4)) {
       seen_idat = 1;
     } else if (!memcmp(h + 4, "IEND", 4)) {
-      return seen_idat;
+      return seen_idat ? 1 + trailing : 0;
     } else if (seen_idat && (!memcmp(h + 4, "iCCP", 4) || !memcmp(h + 4, "eXIf", 4) ||
                              !memcmp(h + 4, "tEXt", 4) || !memcmp(h + 4, "zTXt", 4) ||
                              !memcmp(h + 4, "iTXt", 4))) {
-      *why = "metadata after its pixels";
-      return 0;
+      trailing = 1;
     }
     if (fseek(fp, (long)len + 4, SEEK_CUR) != 0) return ferror(fp) ? -1 : 0;
   }
@@ -442,9 +444,21 @@ static void rows_stop(imageio_png_rows *pr) {
   r->fp = NULL;
 }
 
+/* The first pass for metadata after the pixels: every row decoded into
+ * one row's memory, then the chunks after them (setjmp-protected). */
+static int rows_skim(imageio_png_rows *pr) {
+  png_reader *r = &pr->r;
+  if (setjmp(png_jmpbuf(r->png))) return -1;
+  for (uint32_t y = 0; y < pr->meta.height; y++) png_read_row(r->png, pr->skim_row, NULL);
+  r->in_pixels = 2;
+  png_read_end(r->png, r->info);
+  return 0;
+}
+
 void imageio_png_rows_close(imageio_png_rows **pr) {
   if (!pr || !*pr) return;
   rows_stop(*pr);
+  free((*pr)->skim_row);
   imageio_png_image_free(&(*pr)->meta);
   free((*pr)->path);
   free(*pr);
@@ -491,9 +505,24 @@ int imageio_png_rows_open(const char *path, imageio_png_rows **out, imageio_png_
       snprintf(pr->r.error, sizeof pr->r.error, "%ux%u is more pixels than the limit of %llu", m->width,
                m->height, (unsigned long long)IMAGEIO_MAX_PIXELS);
       rc = -1;
+    } else if (ok == 2 && !(pr->skim_row = malloc(m->stride))) {
+      snprintf(pr->r.error, sizeof pr->r.error, "out of memory");
+      rc = -1;
+    } else if (ok == 2 && rows_skim(pr) != 0) {
+      /* cut short or damaged: the whole read says how */
+      if (err && err_size) snprintf(err, err_size, "cut short or damaged");
+      imageio_png_rows_close(&pr);
+      return 1;
     } else if (collect_metadata(&pr->r) != 0) {
       snprintf(pr->r.error, sizeof pr->r.error, "out of memory");
       rc = -1;
+    }
+    if (rc == 0 && ok == 2) {
+      /* the metadata is in meta; back to the first row for the pixels */
+      free(pr->skim_row);
+      pr->skim_row = NULL;
+      rows_stop(pr);
+      rc = rows_start(pr);
     }
   }
   if (rc != 0) {

@@ -58,14 +58,15 @@ int imageio_png_read(const char *path, imageio_png_image *out, char *err, size_t
 void imageio_png_image_free(imageio_png_image *img);
 
 /* Row by row: the same samples as imageio_png_read(), a band at a time, so
- * that a large PNG is never held whole.  open() returns 0 with *out and
+ * that a large PNG is never held whole.  ICC, Exif or text after the image
+ * data (libpng reaches them only after the rows) cost a first pass in
+ * open() that decodes the rows into one row's memory.  open() returns 0 with *out and
  * *info (size, format, stride of one row, and the metadata: owned by the
  * caller, who frees it with imageio_png_image_free(); data is NULL); 1
  * when the file is not one to read this way - interlaced (its rows come
- * in seven passes), with ICC, Exif or text after the image data (known only
- * once the rows are read), or cut short - with that reason in err, so that
- * the caller reads it whole with imageio_png_read(), which says what is
- * wrong with a damaged file; -1 with the
+ * in seven passes) or cut short - with that reason in err, so that the
+ * caller reads it whole with imageio_png_read(), which says what is wrong
+ * with a damaged file; -1 with the
  * reason in err.  read() gives the next count rows (at most the rows left)
  * into rows, stride bytes apart: 0, or -1 with the reason (a truncated or
  * corrupt file) after which only rewind() and close() work.  rewind()
