@@ -457,12 +457,19 @@ heic_status hevc_encoder_begin(hevc_encoder *e, uint32_t width, uint32_t height,
   return HEIC_OK;
 }
 
+/* Chroma subsampling of component c, horizontal and vertical, from
+ * chroma_format_idc (1 4:2:0, 2 4:2:2, 3 4:4:4; 0 has no chroma), so that
+ * the band input follows every format the encoder codes. */
+static int push_sub_x(const hevc_encoder *e, int c) { return c && (e->chroma == 1 || e->chroma == 2); }
+static int push_sub_y(const hevc_encoder *e, int c) { return c && e->chroma == 1; }
+
 /* Copies input line y (component c, picture coordinates) into the orig
  * ring, replicating the last column into the padding and clipping
  * out-of-range samples, as load_row() in rows.c does. */
 static void put_line(hevc_encoder *e, int c, int y, const uint16_t *src) {
   int max = (1 << e->bit_depth) - 1;
-  int sw = c ? (e->width + 1) / 2 : e->width;
+  int sx = push_sub_x(e, c);
+  int sw = (e->width + sx) >> sx;
   hevc_pixel *dst = hevc_orig_at(e, c, 0, y);
   for (int x = 0; x < e->pw[c]; x++) {
     int v = src[x < sw ? x : sw - 1];
@@ -482,30 +489,32 @@ heic_status hevc_encoder_push(hevc_encoder *e, const hevc_enc_picture *band, hc_
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: push without begin");
   int n = (int)band->height;
   if (band->width != (uint32_t)e->width || n < 1 || n > e->height - e->lines_in ||
-      (n & 1 && e->lines_in + n != e->height && e->ncomp > 1))
+      (n & 1 && e->lines_in + n != e->height && e->ncomp > 1 && push_sub_y(e, 1)))
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
                    "hevc encoder: a band of %ux%u at line %d of a %dx%d picture (bands are the "
                    "picture's width, an even number of lines but for the last)",
                    band->width, band->height, e->lines_in, e->width, e->height);
   for (int c = 0; c < e->ncomp; c++) {
-    uint32_t w = c ? (band->width + 1) / 2 : band->width;
+    int sx = push_sub_x(e, c);
+    uint32_t w = (band->width + (uint32_t)sx) >> sx;
     if (!band->planes[c] || band->strides[c] < (ptrdiff_t)w)
       return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: plane %d missing or stride too small", c);
   }
+  int sy = push_sub_y(e, 1);
   for (int i = 0; i < n; i++) {
     /* Rows are coded `lanes` at a time, as soon as that many are complete:
      * their ring slots are free because the run before left only its last
      * row unfinished (rows.h), and the ring holds lanes + 2 rows. */
     int y = e->lines_in;
     put_line(e, 0, y, band->planes[0] + (ptrdiff_t)i * band->strides[0]);
-    if (e->ncomp > 1 && !(y & 1))
+    if (e->ncomp > 1 && !(y & sy))
       for (int c = 1; c < e->ncomp; c++)
-        put_line(e, c, y >> 1, band->planes[c] + (ptrdiff_t)(i >> 1) * band->strides[c]);
+        put_line(e, c, y >> sy, band->planes[c] + (ptrdiff_t)(i >> sy) * band->strides[c]);
     e->lines_in++;
     if (e->lines_in == e->height) {
       /* the bottom padding repeats the last line */
       for (int c = 0; c < e->ncomp; c++) {
-        int last = c ? (e->height + 1) / 2 - 1 : e->height - 1;
+        int last = ((e->height + push_sub_y(e, c)) >> push_sub_y(e, c)) - 1;
         for (int yy = last + 1; yy < e->ph[c]; yy++)
           memcpy(hevc_orig_at(e, c, 0, yy), hevc_orig_at(e, c, 0, last),
                  (size_t)e->pw[c] * sizeof(hevc_pixel));

@@ -258,8 +258,9 @@ HEIC_NODISCARD heic_status hevc_encoder_encode(hevc_encoder *enc, const hevc_enc
  *  - push() gives the next band: band->width is the picture's width,
  *    band->height the band's lines (an even number, but for the last band
  *    of a 4:2:0 picture of odd height), planes[0] its first luma line and
- *    planes[1], [2] its first chroma line ((height + 1) / 2 lines; 4:0:0:
- *    not read), in the same sample format as for encode().  The band is
+ *    planes[1], [2] its first chroma line (4:2:0: (height + 1) / 2 lines,
+ *    else height lines; 4:0:0: not read), in the same sample format as for
+ *    encode().  The band is
  *    borrowed for the call only: the encoder copies each line into its
  *    window and codes CTU rows as they become complete, `lanes` rows at a
  *    time (see hevc_encoder_set_parallel() for the threads).
