@@ -162,3 +162,122 @@ fail:
   if (err && err_size) snprintf(err, err_size, "%s", msg);
   return -1;
 }
+
+/* ---- row by row ---- */
+
+struct imageio_rows {
+  imageio_png_rows *png;   /* one of the two */
+  imageio_jpeg_rows *jpeg;
+};
+
+/* What imageio_image_read() does to the Exif it found: the TIFF stream
+ * alone, or none, and the orientation. */
+static void settle_exif(imageio_image *out) {
+  if (out->exif) {
+    long start = imageio_exif_tiff_offset(out->exif, out->exif_size);
+    if (start < 0) {
+      free(out->exif);
+      out->exif = NULL;
+      out->exif_size = 0;
+      if (!out->warning[0])
+        snprintf(out->warning, sizeof out->warning, "Exif block is not a TIFF stream; left out");
+    } else if (start > 0) {
+      out->exif_size -= (size_t)start;
+      memmove(out->exif, out->exif + start, out->exif_size);
+    }
+  }
+  int orientation = imageio_exif_orientation(out->exif, out->exif_size);
+  out->orientation = orientation ? orientation : 1;
+}
+
+int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image *info, char *err,
+                            size_t err_size) {
+  *out = NULL;
+  memset(info, 0, sizeof *info);
+  if (err && err_size) err[0] = '\0';
+  if (!strcmp(path, "-")) {
+    if (err && err_size) snprintf(err, err_size, "standard input");
+    return 1;
+  }
+  unsigned char head[16];
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return 1; /* the whole read says why */
+  size_t n = fread(head, 1, sizeof head, fp);
+  fclose(fp);
+  imageio_format format = sniff(head, n);
+  if (format != IMAGEIO_FORMAT_PNG && format != IMAGEIO_FORMAT_JPEG) {
+    if (err && err_size) snprintf(err, err_size, "%s input", imageio_format_name(format));
+    return 1;
+  }
+  imageio_rows *r = calloc(1, sizeof *r);
+  if (!r) {
+    if (err && err_size) snprintf(err, err_size, "out of memory");
+    return -1;
+  }
+  if (format == IMAGEIO_FORMAT_JPEG) {
+    imageio_jpeg_image jpg;
+    int rc = imageio_jpeg_rows_open(path, &r->jpeg, &jpg, err, err_size);
+    if (rc != 0) {
+      free(r);
+      return rc;
+    }
+    info->format = IMAGEIO_FORMAT_JPEG;
+    info->width = jpg.width;
+    info->height = jpg.height;
+    info->channels = jpg.channels;
+    info->bit_depth = 8;
+    info->stride = jpg.stride;
+    info->icc = jpg.icc;
+    info->icc_size = jpg.icc_size;
+    info->exif = jpg.exif;
+    info->exif_size = jpg.exif_size;
+    info->xmp = jpg.xmp;
+    info->xmp_size = jpg.xmp_size;
+    info->xmp_extended_segments = jpg.xmp_extended_segments;
+    info->xmp_extended_bytes = jpg.xmp_extended_bytes;
+    snprintf(info->warning, sizeof info->warning, "%s", jpg.warning);
+    settle_exif(info);
+    *out = r;
+    return 0;
+  }
+  imageio_png_image png;
+  int rc = imageio_png_rows_open(path, &r->png, &png, err, err_size);
+  if (rc != 0) {
+    free(r);
+    return rc;
+  }
+  info->format = IMAGEIO_FORMAT_PNG;
+  info->width = png.width;
+  info->height = png.height;
+  info->channels = png.channels;
+  info->bit_depth = png.bit_depth;
+  info->stride = png.stride;
+  info->icc = png.icc;
+  info->icc_size = png.icc_size;
+  info->exif = png.exif;
+  info->exif_size = png.exif_size;
+  info->xmp = png.xmp;
+  info->xmp_size = png.xmp_size;
+  settle_exif(info);
+  *out = r;
+  return 0;
+}
+
+int imageio_image_rows_read(imageio_rows *r, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                            size_t err_size) {
+  if (r->jpeg) return imageio_jpeg_rows_read(r->jpeg, rows, stride, count, err, err_size);
+  return imageio_png_rows_read(r->png, rows, stride, count, err, err_size);
+}
+
+int imageio_image_rows_rewind(imageio_rows *r, char *err, size_t err_size) {
+  if (r->jpeg) return imageio_jpeg_rows_rewind(r->jpeg, err, err_size);
+  return imageio_png_rows_rewind(r->png, err, err_size);
+}
+
+void imageio_image_rows_close(imageio_rows **r) {
+  if (!r || !*r) return;
+  imageio_jpeg_rows_close(&(*r)->jpeg);
+  imageio_png_rows_close(&(*r)->png);
+  free(*r);
+  *r = NULL;
+}

@@ -73,4 +73,26 @@ int imageio_image_read(const char *path, imageio_image *out, char *err, size_t e
 /* Frees what *img owns and zeroes it.  Safe on a zeroed struct and twice. */
 void imageio_image_free(imageio_image *img);
 
+/* Row by row (issue 17): the samples imageio_image_read() would give, a
+ * band at a time, for an encoder that never holds the picture whole.
+ * open() returns 0 with *out and *info filled as imageio_image_read() fills
+ * it - format, size, channels, bit depth, stride of one row, metadata and
+ * orientation - but with data NULL (free *info with imageio_image_free());
+ * 1 when the file is not read this way, *info zeroed and the reason in
+ * err: the caller uses imageio_image_read() (what is streamed: PNG that is
+ * not interlaced and is complete - metadata after its pixels costs a first
+ * decoding pass -, JPEG not damaged where it starts; not Y4M nor standard
+ * input); -1 with the reason in err.  read()
+ * gives the next count rows into rows, stride bytes apart: 0, or -1 with
+ * the reason (a file cut short or corrupt: no rows are made up, as
+ * --allow-truncated would).  rewind() starts again from row 0.  close()
+ * frees the reader and sets *r to NULL (NULL is fine). */
+typedef struct imageio_rows imageio_rows;
+int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image *info, char *err,
+                            size_t err_size);
+int imageio_image_rows_read(imageio_rows *r, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                            size_t err_size);
+int imageio_image_rows_rewind(imageio_rows *r, char *err, size_t err_size);
+void imageio_image_rows_close(imageio_rows **r);
+
 #endif

@@ -315,3 +315,184 @@ done:
   }
   return rc;
 }
+
+/* ---- row by row (imageio_jpeg_rows_*) ---- */
+
+struct imageio_jpeg_rows {
+  char *path;
+  jpeg_reader r;           /* its cinfo, fp, cmyk_row; r.out points at meta */
+  imageio_jpeg_image meta; /* geometry, damage and warnings; metadata handed out */
+  int cmyk;
+};
+
+/* Opens the file and reads up to the first scanline (setjmp-protected;
+ * the metadata goes to meta). */
+static int jrows_start(imageio_jpeg_rows *jr) {
+  jpeg_reader *r = &jr->r;
+  imageio_jpeg_image *out = &jr->meta;
+  r->fp = fopen(jr->path, "rb");
+  if (!r->fp) {
+    snprintf(r->error, sizeof r->error, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  struct jpeg_decompress_struct *cinfo = &r->cinfo;
+  cinfo->err = jpeg_std_error(&r->jerr);
+  r->jerr.error_exit = on_jpeg_error;
+  r->jerr.emit_message = on_jpeg_message;
+  if (setjmp(r->jmp)) return -1;
+  cinfo->client_data = r;
+  r->created = 1;
+  jpeg_create_decompress(cinfo);
+  jpeg_stdio_src(cinfo, r->fp);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);
+  jpeg_read_header(cinfo, TRUE);
+  if ((uint64_t)cinfo->image_width * cinfo->image_height > IMAGEIO_MAX_PIXELS) {
+    snprintf(r->error, sizeof r->error, "%ux%u is more pixels than the limit of %llu",
+             (unsigned)cinfo->image_width, (unsigned)cinfo->image_height,
+             (unsigned long long)IMAGEIO_MAX_PIXELS);
+    return -1;
+  }
+  jr->cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+  if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
+    cinfo->out_color_space = JCS_GRAYSCALE;
+  else if (jr->cmyk)
+    cinfo->out_color_space = JCS_CMYK;
+  else
+    cinfo->out_color_space = JCS_RGB;
+  if (collect_metadata(r) != 0) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
+  if (jr->cmyk) {
+    out->converted_from_cmyk = 1;
+    free(out->icc);
+    out->icc = NULL;
+    out->icc_size = 0;
+  }
+  jpeg_start_decompress(cinfo);
+  out->width = cinfo->output_width;
+  out->height = cinfo->output_height;
+  out->channels = jr->cmyk ? 3 : cinfo->output_components;
+  if ((out->channels != 1 && out->channels != 3) || (jr->cmyk && cinfo->output_components != 4)) {
+    snprintf(r->error, sizeof r->error, "unexpected JPEG output format (%d components)",
+             cinfo->output_components);
+    return -1;
+  }
+  out->stride = (size_t)out->width * (size_t)out->channels;
+  if (jr->cmyk && !r->cmyk_row) r->cmyk_row = malloc((size_t)out->width * 4);
+  if (jr->cmyk && !r->cmyk_row) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static void jrows_stop(imageio_jpeg_rows *jr) {
+  jpeg_reader *r = &jr->r;
+  if (r->created) jpeg_destroy_decompress(&r->cinfo);
+  r->created = 0;
+  if (r->fp) fclose(r->fp);
+  r->fp = NULL;
+  r->saw_eof = 0;
+}
+
+void imageio_jpeg_rows_close(imageio_jpeg_rows **jr) {
+  if (!jr || !*jr) return;
+  jrows_stop(*jr);
+  free((*jr)->r.cmyk_row);
+  imageio_jpeg_image_free(&(*jr)->meta);
+  free((*jr)->path);
+  free(*jr);
+  *jr = NULL;
+}
+
+int imageio_jpeg_rows_open(const char *path, imageio_jpeg_rows **out, imageio_jpeg_image *info, char *err,
+                           size_t err_size) {
+  *out = NULL;
+  memset(info, 0, sizeof *info);
+  if (err && err_size) err[0] = '\0';
+  imageio_jpeg_rows *jr = calloc(1, sizeof *jr);
+  if (jr) jr->path = malloc(strlen(path) + 1);
+  if (!jr || !jr->path) {
+    free(jr);
+    if (err && err_size) snprintf(err, err_size, "out of memory");
+    return -1;
+  }
+  memcpy(jr->path, path, strlen(path) + 1);
+  jr->r.out = &jr->meta;
+  if (jrows_start(jr) != 0) {
+    if (err && err_size) snprintf(err, err_size, "%s", jr->r.error);
+    imageio_jpeg_rows_close(&jr);
+    return -1;
+  }
+  if (jr->meta.damage[0]) {
+    /* Damage found already (a progressive file is read whole when it
+     * starts): the whole read says so as it always has. */
+    if (err && err_size) snprintf(err, err_size, "damaged where it starts");
+    imageio_jpeg_rows_close(&jr);
+    return 1;
+  }
+  /* The caller gets the metadata; the reader keeps the geometry, and the
+   * damage and warnings of what it reads next. */
+  imageio_jpeg_image *m = &jr->meta;
+  *info = *m;
+  m->icc = m->exif = m->xmp = NULL;
+  m->icc_size = m->exif_size = m->xmp_size = 0;
+  *out = jr;
+  return 0;
+}
+
+/* The scanlines (setjmp-protected).  Pixels lost to damage stop the read:
+ * no row is made up. */
+static int jrows_read(imageio_jpeg_rows *jr, uint8_t *rows, size_t stride, uint32_t count) {
+  jpeg_reader *r = &jr->r;
+  if (setjmp(r->jmp)) return -1;
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t *row = rows + (size_t)i * stride;
+    JSAMPROW target = jr->cmyk ? r->cmyk_row : row;
+    if (jpeg_read_scanlines(&r->cinfo, &target, 1) != 1) {
+      snprintf(r->error, sizeof r->error, "libjpeg returned no scanline");
+      return -1;
+    }
+    if (jr->meta.damage[0]) {
+      snprintf(r->error, sizeof r->error, "%s", jr->meta.damage);
+      return -1;
+    }
+    if (jr->cmyk) cmyk_to_rgb(row, r->cmyk_row, jr->meta.width, r->cinfo.saw_Adobe_marker);
+  }
+  return 0;
+}
+
+int imageio_jpeg_rows_read(imageio_jpeg_rows *jr, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                           size_t err_size) {
+  if (!jr->r.created || count > jr->meta.height - jr->r.cinfo.output_scanline || stride < jr->meta.stride) {
+    if (err && err_size) snprintf(err, err_size, "%s", jr->r.created ? "rows asked for out of order" : jr->r.error);
+    return -1;
+  }
+  if (jrows_read(jr, rows, stride, count) != 0) {
+    if (err && err_size) snprintf(err, err_size, "%s", jr->r.error);
+    jrows_stop(jr); /* libjpeg's state is undefined after a longjmp out of it */
+    return -1;
+  }
+  return 0;
+}
+
+int imageio_jpeg_rows_rewind(imageio_jpeg_rows *jr, char *err, size_t err_size) {
+  jrows_stop(jr);
+  jr->r.error[0] = '\0';
+  jr->meta.damage[0] = '\0';
+  int rc = jrows_start(jr);
+  /* The metadata of the first open went to the caller; this copy goes. */
+  free(jr->meta.icc);
+  free(jr->meta.exif);
+  free(jr->meta.xmp);
+  jr->meta.icc = jr->meta.exif = jr->meta.xmp = NULL;
+  jr->meta.icc_size = jr->meta.exif_size = jr->meta.xmp_size = 0;
+  if (rc != 0) {
+    if (err && err_size) snprintf(err, err_size, "%s", jr->r.error);
+    jrows_stop(jr);
+    return -1;
+  }
+  return 0;
+}

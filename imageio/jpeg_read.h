@@ -59,4 +59,26 @@ int imageio_jpeg_read(const char *path, imageio_jpeg_image *out, char *err, size
 /* Frees what *img owns and zeroes it.  Safe on a zeroed struct and twice. */
 void imageio_jpeg_image_free(imageio_jpeg_image *img);
 
+/* Row by row: the scanlines imageio_jpeg_read() would give (grey, RGB, or
+ * CMYK converted to RGB), a band at a time, so that a large JPEG is never
+ * held whole (a progressive one is still buffered by libjpeg).  open()
+ * returns 0 with *out and *info (size, channels, stride of one row, the
+ * metadata and the warnings of the headers: owned by the caller, freed with
+ * imageio_jpeg_image_free(); data NULL); 1 when the file is damaged
+ * already at its start (the caller reads it whole, which says how); -1
+ * with the reason in err.  read() gives the next count scanlines, stride
+ * bytes apart: 0, or -1 with the reason - a file cut short or corrupt data
+ * stop the read, where the whole read would make up grey rows - after
+ * which only rewind() and close() work.  Warnings about harmless data met
+ * after the headers are not reported.  rewind() starts again from the
+ * first scanline (reopening the file).  close() frees the reader and sets
+ * *r to NULL (NULL is fine). */
+typedef struct imageio_jpeg_rows imageio_jpeg_rows;
+int imageio_jpeg_rows_open(const char *path, imageio_jpeg_rows **out, imageio_jpeg_image *info, char *err,
+                           size_t err_size);
+int imageio_jpeg_rows_read(imageio_jpeg_rows *r, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                           size_t err_size);
+int imageio_jpeg_rows_rewind(imageio_jpeg_rows *r, char *err, size_t err_size);
+void imageio_jpeg_rows_close(imageio_jpeg_rows **r);
+
 #endif

@@ -354,3 +354,226 @@ int imageio_png_icc_rejected(const uint8_t *icc, size_t size, char *why, size_t 
   if (p.png) png_destroy_write_struct(&p.png, p.info ? &p.info : NULL);
   return rc;
 }
+
+/* ---- row by row (imageio_png_rows_*) ---- */
+
+struct imageio_png_rows {
+  char *path;
+  uint8_t *skim_row;      /* the first pass's one row (metadata after the pixels) */
+  png_reader r;           /* its fp, png, info; r.out points at meta */
+  imageio_png_image meta; /* metadata of the first open; no data */
+  uint32_t next;          /* the next row libpng gives */
+};
+
+/* Walks the chunks of an open PNG (just past the signature) without
+ * decoding them: 1 when the file can be read row by row as it is - not
+ * interlaced (IHDR), complete up to IEND -, 2 when it can but has ICC,
+ * Exif or text after the image data (libpng gives those only once the
+ * rows are read: a first pass decodes the rows into one row's memory to
+ * reach them), 0 when not, with *why (static) saying why (the caller
+ * reads it whole, which says what is wrong with a damaged file), -1 on a
+ * read error. */
+static int png_streamable(FILE *fp, const char **why) {
+  int seen_idat = 0, trailing = 0;
+  *why = "cut short or damaged";
+  for (;;) {
+    unsigned char h[13];
+    if (fread(h, 1, 8, fp) != 8) return ferror(fp) ? -1 : 0;
+    uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    if (len > 0x7fffffffu) return 0;
+    if (!memcmp(h + 4, "IHDR", 4)) {
+      if (len != 13 || fread(h, 1, 13, fp) != 13) return 0;
+      if (h[12] != 0) {
+        *why = "interlaced: its rows come in seven passes";
+        return 0;
+      }
+      len = 0; /* read */
+    } else if (!memcmp(h + 4, "IDAT", 4)) {
+      seen_idat = 1;
+    } else if (!memcmp(h + 4, "IEND", 4)) {
+      return seen_idat ? 1 + trailing : 0;
+    } else if (seen_idat && (!memcmp(h + 4, "iCCP", 4) || !memcmp(h + 4, "eXIf", 4) ||
+                             !memcmp(h + 4, "tEXt", 4) || !memcmp(h + 4, "zTXt", 4) ||
+                             !memcmp(h + 4, "iTXt", 4))) {
+      trailing = 1;
+    }
+    if (fseek(fp, (long)len + 4, SEEK_CUR) != 0) return ferror(fp) ? -1 : 0;
+  }
+}
+
+/* Opens the file and reads up to the first row (setjmp-protected). */
+static int rows_start(imageio_png_rows *pr) {
+  png_reader *r = &pr->r;
+  r->fp = fopen(pr->path, "rb");
+  if (!r->fp) {
+    snprintf(r->error, sizeof r->error, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  png_byte sig[8];
+  if (fread(sig, 1, 8, r->fp) != 8 || png_sig_cmp(sig, 0, 8) != 0) {
+    snprintf(r->error, sizeof r->error, "not a PNG file");
+    return -1;
+  }
+  r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, on_png_error, on_png_warning);
+  if (r->png) r->info = png_create_info_struct(r->png);
+  if (!r->png || !r->info) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
+  if (setjmp(png_jmpbuf(r->png))) {
+    if (!r->error[0]) snprintf(r->error, sizeof r->error, "%s", pr->meta.damage);
+    return -1;
+  }
+  png_set_read_fn(r->png, r, on_png_read);
+  png_set_sig_bytes(r->png, 8);
+  png_read_info(r->png, r->info);
+  png_set_expand(r->png);
+  if (png_get_bit_depth(r->png, r->info) == 16 && host_is_little_endian()) png_set_swap(r->png);
+  png_read_update_info(r->png, r->info);
+  pr->next = 0;
+  r->in_pixels = 1;
+  return 0;
+}
+
+static void rows_stop(imageio_png_rows *pr) {
+  png_reader *r = &pr->r;
+  if (r->png) png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
+  r->png = NULL;
+  r->info = NULL;
+  if (r->fp) fclose(r->fp);
+  r->fp = NULL;
+}
+
+/* The first pass for metadata after the pixels: every row decoded into
+ * one row's memory, then the chunks after them (setjmp-protected). */
+static int rows_skim(imageio_png_rows *pr) {
+  png_reader *r = &pr->r;
+  if (setjmp(png_jmpbuf(r->png))) return -1;
+  for (uint32_t y = 0; y < pr->meta.height; y++) png_read_row(r->png, pr->skim_row, NULL);
+  r->in_pixels = 2;
+  png_read_end(r->png, r->info);
+  return 0;
+}
+
+void imageio_png_rows_close(imageio_png_rows **pr) {
+  if (!pr || !*pr) return;
+  rows_stop(*pr);
+  free((*pr)->skim_row);
+  imageio_png_image_free(&(*pr)->meta);
+  free((*pr)->path);
+  free(*pr);
+  *pr = NULL;
+}
+
+int imageio_png_rows_open(const char *path, imageio_png_rows **out, imageio_png_image *info, char *err,
+                          size_t err_size) {
+  *out = NULL;
+  memset(info, 0, sizeof *info);
+  if (err && err_size) err[0] = '\0';
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    if (err && err_size) snprintf(err, err_size, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  png_byte sig[8];
+  const char *why = "not a PNG file";
+  int ok = fread(sig, 1, 8, fp) == 8 && png_sig_cmp(sig, 0, 8) == 0 ? png_streamable(fp, &why) : 0;
+  fclose(fp);
+  if (ok < 0 && err && err_size) snprintf(err, err_size, "read error: %s", strerror(errno));
+  if (ok == 0 && err && err_size) snprintf(err, err_size, "%s", why);
+  if (ok <= 0) return ok < 0 ? -1 : 1; /* the whole read says what is wrong */
+  imageio_png_rows *pr = calloc(1, sizeof *pr);
+  if (pr) pr->path = copy_bytes(path, strlen(path) + 1);
+  if (!pr || !pr->path) {
+    free(pr);
+    if (err && err_size) snprintf(err, err_size, "out of memory");
+    return -1;
+  }
+  pr->r.out = &pr->meta;
+  int rc = rows_start(pr);
+  imageio_png_image *m = &pr->meta;
+  if (rc == 0) {
+    m->width = png_get_image_width(pr->r.png, pr->r.info);
+    m->height = png_get_image_height(pr->r.png, pr->r.info);
+    m->channels = png_get_channels(pr->r.png, pr->r.info);
+    m->bit_depth = png_get_bit_depth(pr->r.png, pr->r.info);
+    m->stride = png_get_rowbytes(pr->r.png, pr->r.info);
+    if (m->channels < 1 || m->channels > 4 || (m->bit_depth != 8 && m->bit_depth != 16)) {
+      snprintf(pr->r.error, sizeof pr->r.error, "unexpected PNG format after expansion");
+      rc = -1;
+    } else if ((uint64_t)m->width * m->height > IMAGEIO_MAX_PIXELS) {
+      snprintf(pr->r.error, sizeof pr->r.error, "%ux%u is more pixels than the limit of %llu", m->width,
+               m->height, (unsigned long long)IMAGEIO_MAX_PIXELS);
+      rc = -1;
+    } else if (ok == 2 && !(pr->skim_row = malloc(m->stride))) {
+      snprintf(pr->r.error, sizeof pr->r.error, "out of memory");
+      rc = -1;
+    } else if (ok == 2 && rows_skim(pr) != 0) {
+      /* cut short or damaged: the whole read says how */
+      if (err && err_size) snprintf(err, err_size, "cut short or damaged");
+      imageio_png_rows_close(&pr);
+      return 1;
+    } else if (collect_metadata(&pr->r) != 0) {
+      snprintf(pr->r.error, sizeof pr->r.error, "out of memory");
+      rc = -1;
+    }
+    if (rc == 0 && ok == 2) {
+      /* the metadata is in meta; back to the first row for the pixels */
+      free(pr->skim_row);
+      pr->skim_row = NULL;
+      rows_stop(pr);
+      rc = rows_start(pr);
+    }
+  }
+  if (rc != 0) {
+    if (err && err_size) snprintf(err, err_size, "%s", pr->r.error);
+    imageio_png_rows_close(&pr);
+    return -1;
+  }
+  /* The caller gets its own copy of the metadata (info), the reader keeps
+   * the geometry. */
+  *info = *m;
+  m->icc = m->exif = m->xmp = NULL;
+  m->icc_size = m->exif_size = m->xmp_size = 0;
+  *out = pr;
+  return 0;
+}
+
+/* The rows themselves (setjmp-protected: a truncation or a corrupt
+ * stream ends the read with its reason). */
+static int rows_read(imageio_png_rows *pr, uint8_t *rows, size_t stride, uint32_t count) {
+  png_reader *r = &pr->r;
+  if (setjmp(png_jmpbuf(r->png))) {
+    if (!r->error[0]) snprintf(r->error, sizeof r->error, "%s", pr->meta.damage);
+    return -1;
+  }
+  for (uint32_t i = 0; i < count; i++) png_read_row(r->png, rows + (size_t)i * stride, NULL);
+  pr->next += count;
+  return 0;
+}
+
+int imageio_png_rows_read(imageio_png_rows *pr, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                          size_t err_size) {
+  if (!pr->r.png || count > pr->meta.height - pr->next || stride < pr->meta.stride) {
+    if (err && err_size) snprintf(err, err_size, "%s", pr->r.png ? "rows asked for out of order" : pr->r.error);
+    return -1;
+  }
+  if (rows_read(pr, rows, stride, count) != 0) {
+    if (err && err_size) snprintf(err, err_size, "%s", pr->r.error);
+    rows_stop(pr); /* libpng's state is undefined after a longjmp out of it */
+    return -1;
+  }
+  return 0;
+}
+
+int imageio_png_rows_rewind(imageio_png_rows *pr, char *err, size_t err_size) {
+  rows_stop(pr);
+  pr->r.error[0] = '\0';
+  pr->meta.damage[0] = '\0';
+  if (rows_start(pr) != 0) {
+    if (err && err_size) snprintf(err, err_size, "%s", pr->r.error);
+    rows_stop(pr);
+    return -1;
+  }
+  return 0;
+}

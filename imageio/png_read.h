@@ -57,6 +57,29 @@ int imageio_png_read(const char *path, imageio_png_image *out, char *err, size_t
 /* Frees what *img owns and zeroes it.  Safe on a zeroed struct and twice. */
 void imageio_png_image_free(imageio_png_image *img);
 
+/* Row by row: the same samples as imageio_png_read(), a band at a time, so
+ * that a large PNG is never held whole.  ICC, Exif or text after the image
+ * data (libpng reaches them only after the rows) cost a first pass in
+ * open() that decodes the rows into one row's memory.  open() returns 0 with *out and
+ * *info (size, format, stride of one row, and the metadata: owned by the
+ * caller, who frees it with imageio_png_image_free(); data is NULL); 1
+ * when the file is not one to read this way - interlaced (its rows come
+ * in seven passes) or cut short - with that reason in err, so that the
+ * caller reads it whole with imageio_png_read(), which says what is wrong
+ * with a damaged file; -1 with the
+ * reason in err.  read() gives the next count rows (at most the rows left)
+ * into rows, stride bytes apart: 0, or -1 with the reason (a truncated or
+ * corrupt file) after which only rewind() and close() work.  rewind()
+ * starts again from row 0 (reopening the file).  close() frees the reader
+ * and sets *r to NULL (NULL is fine). */
+typedef struct imageio_png_rows imageio_png_rows;
+int imageio_png_rows_open(const char *path, imageio_png_rows **out, imageio_png_image *info, char *err,
+                          size_t err_size);
+int imageio_png_rows_read(imageio_png_rows *r, uint8_t *rows, size_t stride, uint32_t count, char *err,
+                          size_t err_size);
+int imageio_png_rows_rewind(imageio_png_rows *r, char *err, size_t err_size);
+void imageio_png_rows_close(imageio_png_rows **r);
+
 /* Whether libpng refuses to write icc into an RGB PNG.  libpng knows some
  * widespread sRGB profiles to be wrong and treats them as an error when
  * writing (as libheif's heif-convert does), so an image carrying one cannot

@@ -1,5 +1,5 @@
 # Tests of the HEVC encoder (src/hevc).  Included from tests/CMakeLists.txt.
-foreach(t bitstream cabac transform intra encoder)
+foreach(t bitstream cabac transform intra encoder stream)
   add_executable(test_hevc_${t} ${CMAKE_CURRENT_LIST_DIR}/test_hevc_${t}.c)
   target_link_libraries(test_hevc_${t} PRIVATE heic_internal)
   add_test(NAME hevc_${t} COMMAND test_hevc_${t})
@@ -31,3 +31,17 @@ if(TARGET hevc-enc AND TARGET heic-enc AND HEVC_FFMPEG AND HEVC_PYTHON3)
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/hevc_threads.sh $<TARGET_FILE:hevc-enc> $<TARGET_FILE:heic-enc>)
   set_tests_properties(hevc_threads PROPERTIES TIMEOUT 900)
 endif()
+
+# The streaming encode, heic_context_encode_rows() (issue 17): the same
+# file as the whole-image encode, working set, cancellation, read errors,
+# allocation-failure loop (tests/test_encode_rows.c).  Sanitizer trees run
+# the smaller --quick set.
+add_executable(test_encode_rows ${CMAKE_CURRENT_LIST_DIR}/test_encode_rows.c)
+target_link_libraries(test_encode_rows PRIVATE heic_internal)
+if(HEIC_SANITIZE)
+  set(_encode_rows_quick --quick)
+else()
+  set(_encode_rows_quick)
+endif()
+add_test(NAME encode_rows COMMAND test_encode_rows ${_encode_rows_quick})
+set_tests_properties(encode_rows PROPERTIES TIMEOUT 300 LABELS "unit;encode")

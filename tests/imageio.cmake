@@ -54,3 +54,12 @@ if(TARGET hevc-enc)
     PASS_REGULAR_EXPRESSION "^hevc-enc \\(libheic\\) [0-9]+\\.[0-9]+\\.[0-9]+"
     TIMEOUT 30 LABELS "unit")
 endif()
+
+# imageio's row readers (PNG, JPEG) against the whole read, over the corpus
+# inputs and tests/data (tests/test_imageio_read_rows.c).
+add_executable(test_imageio_read_rows ${CMAKE_CURRENT_LIST_DIR}/test_imageio_read_rows.c)
+target_link_libraries(test_imageio_read_rows PRIVATE heic_imageio)
+file(GLOB _read_rows_inputs ${HEIC_CORPUS_DIR}/inputs/png/*.png ${HEIC_CORPUS_DIR}/inputs/jpeg/*.jpg
+     ${HEIC_TEST_DATA}/*.png)
+add_test(NAME imageio_read_rows COMMAND test_imageio_read_rows ${_read_rows_inputs})
+set_tests_properties(imageio_read_rows PROPERTIES TIMEOUT 300 LABELS "unit")

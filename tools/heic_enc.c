@@ -131,6 +131,13 @@ static const char *const usage_text =
     "                     a multiple of 8).  Cameras use 512: tiles code in\n"
     "                     parallel (--threads) but cost 4-5% more bytes\n"
     "  --no-grid          one coded image however large the input\n"
+    "  --no-stream        read the whole image before encoding it.  By default\n"
+    "                     a PNG or JPEG is read and encoded a band of rows at\n"
+    "                     a time (memory follows its width, not its area; the\n"
+    "                     same file), unless it is an interlaced PNG, is\n"
+    "                     damaged where it starts, comes with\n"
+    "                     --allow-truncated, or the encoder takes no bands\n"
+    "                     (x265); Y4M is read whole\n"
     "  --no-alpha         drop the input's alpha channel\n"
     "  --no-metadata      do not copy Exif, XMP or the ICC profile (the EXIF\n"
     "                     orientation is still honoured)\n"
@@ -230,6 +237,7 @@ typedef struct enc_args {
   uint32_t thumb;
   uint32_t tile;
   int no_grid, no_alpha, no_metadata;
+  int no_stream;       /* --no-stream: read the whole image first */
   int threads;
   int threads_given;
   int allow_truncated; /* encode a damaged input as far as it could be read */
@@ -258,6 +266,7 @@ typedef struct enc_run {
    * (set by the progress callback, which is never called by two threads at
    * once, and read after the encode call returns). */
   int stopped;
+  int streaming;      /* the file is read and encoded row by row */
 } enc_run;
 
 static int encoder_exists(const char *name) {
@@ -465,6 +474,8 @@ static int parse_args(int argc, char **argv, enc_args *a) {
       a->no_metadata = 1;
     } else if (strcmp(arg, "--no-grid") == 0) {
       a->no_grid = 1;
+    } else if (strcmp(arg, "--no-stream") == 0) {
+      a->no_stream = 1;
     } else if (strcmp(arg, "--premultiplied-alpha") == 0) {
       a->premultiplied = 1;
     } else if ((v = cli_option_value(argc, argv, &i, "-q", "--quality", &missing)) != NULL) {
@@ -1040,6 +1051,77 @@ static heic_status make_ycbcr_image(heic_allocator *alloc, const imageio_image *
   return HEIC_OK;
 }
 
+/* ---- row by row (heic_context_encode_rows) ---- */
+
+/* The file's rows as the library's row source wants them: what
+ * make_rgb_image() makes of each row (grey repeated into R, G, B; 16 bits
+ * to 10; alpha kept or dropped). */
+typedef struct row_feed {
+  imageio_rows *rows;
+  const imageio_image *src; /* geometry */
+  int alpha;                /* alpha in the output */
+  uint8_t *raw;             /* the file's rows, malloc'd */
+  size_t raw_rows;
+  char why[256];            /* a read error */
+} row_feed;
+
+static heic_status feed_read(void *opaque, uint32_t y, uint32_t count, uint8_t *rows, size_t stride) {
+  row_feed *f = opaque;
+  const imageio_image *src = f->src;
+  (void)y;
+  const int sc = src->channels, dc = f->alpha ? 4 : 3;
+  if (src->bit_depth == 8 && sc == dc && stride >= src->stride) {
+    /* RGB[A] 8-bit is already laid out as the library wants it (the
+     * common case): straight into its rows, no copy of our own. */
+    if (imageio_image_rows_read(f->rows, rows, stride, count, f->why, sizeof f->why) != 0) return HEIC_ERR_IO;
+    return HEIC_OK;
+  }
+  if (count > f->raw_rows) {
+    uint8_t *grown = realloc(f->raw, (size_t)count * src->stride);
+    if (!grown) return HEIC_ERR_OUT_OF_MEMORY;
+    f->raw = grown;
+    f->raw_rows = count;
+  }
+  if (imageio_image_rows_read(f->rows, f->raw, src->stride, count, f->why, sizeof f->why) != 0)
+    return HEIC_ERR_IO;
+  const int src_alpha = sc == 2 || sc == 4, grey = sc <= 2;
+  for (uint32_t i = 0; i < count; i++) {
+    const uint8_t *s = f->raw + (size_t)i * src->stride;
+    uint8_t *d = rows + (size_t)i * stride;
+    for (uint32_t x = 0; x < src->width; x++) {
+      uint16_t px[4] = {0, 0, 0, 0};
+      for (int c = 0; c < sc; c++) {
+        if (src->bit_depth == 16) {
+          uint16_t v;
+          memcpy(&v, s + ((size_t)x * sc + c) * 2, 2);
+          px[c] = scale_16_to_10(v);
+        } else {
+          px[c] = s[(size_t)x * sc + c];
+        }
+      }
+      uint16_t rgba[4] = {px[0], grey ? px[0] : px[1], grey ? px[0] : px[2], src_alpha ? px[sc - 1] : 0};
+      for (int c = 0; c < dc; c++) {
+        if (src->bit_depth == 8)
+          d[(size_t)x * dc + c] = (uint8_t)rgba[c];
+        else
+          memcpy(d + ((size_t)x * dc + c) * 2, &rgba[c], 2);
+      }
+    }
+  }
+  return HEIC_OK;
+}
+
+static heic_status feed_rewind(void *opaque) {
+  row_feed *f = opaque;
+  return imageio_image_rows_rewind(f->rows, f->why, sizeof f->why) == 0 ? HEIC_OK : HEIC_ERR_IO;
+}
+
+/* Whether the encoder codes bands (heic_plugin.h API version 4). */
+static int encoder_streams(const char *name) {
+  const heic_encoder_plugin *p = heic_encoder_plugin_find(name);
+  return p && p->api_version >= 4 && p->encode_begin && p->encode_rows && p->encode_end;
+}
+
 /* ICC profiles name the colour space they describe at bytes 16..19.  Only
  * an RGB one fits what we store (grey input becomes RGB). */
 static int icc_is_rgb(const uint8_t *icc, size_t size) {
@@ -1072,7 +1154,7 @@ static int on_progress(void *opaque, uint32_t done, uint32_t total) {
   }
   /* (a batch has its own progress line) */
   if (run->args->verbose && !run->say.batch && total > 1 && isatty(STDERR_FILENO)) {
-    fprintf(stderr, "\r  %" PRIu32 "/%" PRIu32 " tiles", done, total);
+    fprintf(stderr, "\r  %" PRIu32 "/%" PRIu32 " %s", done, total, run->streaming ? "rows" : "tiles");
     run->progress_shown = 1;
   }
   return 0;
@@ -1134,7 +1216,28 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   run->input = in;
 
   double t_read = cli_now_seconds();
-  if (imageio_image_read(in, &src, msg, sizeof msg) != 0) {
+  /* Row by row when the file and the encoder allow it (see --no-stream):
+   * then src holds the metadata and geometry, and no samples. */
+  imageio_rows *rows = NULL;
+  int whole = 1;
+  char why_whole[256] = "";
+  if (a->no_stream)
+    snprintf(why_whole, sizeof why_whole, "--no-stream");
+  else if (a->allow_truncated)
+    snprintf(why_whole, sizeof why_whole, "--allow-truncated");
+  else if (!encoder_streams(a->encoder))
+    snprintf(why_whole, sizeof why_whole, "encoder '%s' takes no bands", a->encoder ? a->encoder : "builtin");
+  if (!why_whole[0]) {
+    int got = imageio_image_rows_open(in, &rows, &src, msg, sizeof msg);
+    if (got < 0) {
+      batch_say_error(&run->say, "%s: %s", in, msg);
+      return EXIT_INPUT; /* src is zeroed on failure */
+    }
+    whole = got != 0;
+    if (whole) snprintf(why_whole, sizeof why_whole, "%s", msg);
+  }
+  run->streaming = !whole;
+  if (whole && imageio_image_read(in, &src, msg, sizeof msg) != 0) {
     batch_say_error(&run->say, "%s: %s", in, msg);
     return EXIT_INPUT; /* src is zeroed on failure */
   }
@@ -1159,6 +1262,7 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   run->stopped = cli_stop_requested();
   if (run->stopped) {
     imageio_image_free(&src);
+    imageio_image_rows_close(&rows);
     return run->stopped;
   }
 
@@ -1236,9 +1340,14 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   }
 
   if (a->verbose) {
-    batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read in %.3f s", in,
-                   imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
-                   src.height, t_read);
+    if (whole)
+      batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read whole (%s) in %.3f s", in,
+                     imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
+                     src.height, why_whole[0] ? why_whole : "not streamed", t_read);
+    else
+      batch_say_note(&run->say, "%s: %s %s %d-bit %" PRIu32 "x%" PRIu32 ", read and encoded row by row",
+                     in, imageio_format_name(src.format), channels_name(&src), src.bit_depth, src.width,
+                     src.height);
     batch_say_note(&run->say,
                    "%s: Exif %zu bytes, XMP %zu bytes, ICC %zu bytes%s, orientation %d%s", in,
                    src.exif_size, src.xmp_size, src.icc_size, a->no_metadata ? " (not copied)" : "",
@@ -1250,14 +1359,41 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
                    a->no_grid ? "off" : "on", opts.thumbnail_size);
   }
 
-  heic_status st = src.format == IMAGEIO_FORMAT_Y4M
-                       ? make_ycbcr_image(alloc, &src, &img)
-                       : make_rgb_image(alloc, &src, !a->no_alpha, &img);
+  row_feed feed;
+  memset(&feed, 0, sizeof feed);
+  heic_row_source rsrc;
+  memset(&rsrc, 0, sizeof rsrc);
+  heic_status st = HEIC_OK;
+  if (!whole) {
+    /* What make_rgb_image() and apply_colour_options() make of the file. */
+    feed.rows = rows;
+    feed.src = &src;
+    feed.alpha = (src.channels == 2 || src.channels == 4) && !a->no_alpha;
+    rsrc.width = src.width;
+    rsrc.height = src.height;
+    rsrc.bit_depth = src.bit_depth == 16 ? 10 : 8;
+    rsrc.has_alpha = feed.alpha;
+    rsrc.alpha_premultiplied = a->premultiplied && feed.alpha;
+    heic_nclx n = {1, 13, 6, 1}; /* sRGB, as an RGB heic_image starts */
+    if (a->primaries >= 0) n.colour_primaries = (uint16_t)a->primaries;
+    if (a->transfer >= 0) n.transfer_characteristics = (uint16_t)a->transfer;
+    if (a->matrix >= 0) n.matrix_coefficients = (uint16_t)a->matrix;
+    if (a->range >= 0) n.full_range = (uint8_t)a->range;
+    rsrc.nclx = n;
+    if (a->hdr.has_clli || a->hdr.has_mdcv) rsrc.hdr = a->hdr;
+    rsrc.grey = src.channels <= 2; /* grey PNG; colour PNG: the library looks */
+    rsrc.read = feed_read;
+    rsrc.rewind = feed_rewind;
+    rsrc.opaque = &feed;
+  } else {
+    st = src.format == IMAGEIO_FORMAT_Y4M ? make_ycbcr_image(alloc, &src, &img)
+                                           : make_rgb_image(alloc, &src, !a->no_alpha, &img);
+  }
   if (st != HEIC_OK) {
     batch_say_error(&run->say, "%s: cannot prepare the image: %s", in, heic_status_string(st));
     goto done;
   }
-  apply_colour_options(a, img);
+  if (img) apply_colour_options(a, img);
   /* The decoded samples are in img now; the file's copy can go before the
    * encoder starts allocating (metadata stays: opts points into it). */
   free(src.data);
@@ -1280,10 +1416,21 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   double t0 = cli_now_seconds();
   /* The library frees img once it has converted the samples, so that the
    * RGB image and the coded planes are not both held while coding. */
-  st = heic_context_encode_image_consume(ctx, &img, &opts, NULL);
+  if (whole)
+    st = heic_context_encode_image_consume(ctx, &img, &opts, NULL);
+  else
+    st = heic_context_encode_rows(ctx, &rsrc, &opts, NULL);
   end_progress(run);
   if (st != HEIC_OK && run->stopped) {
     rc = run->stopped; /* main says what was not written */
+    goto done;
+  }
+  if (st != HEIC_OK && feed.why[0]) {
+    /* the file failed while its rows were read: its own reason */
+    int damaged = strstr(feed.why, "truncated") || strstr(feed.why, "corrupt");
+    batch_say_error(&run->say, "%s: %s; not encoded%s", in, feed.why,
+                    damaged ? " (--allow-truncated encodes what could be read)" : "");
+    rc = EXIT_INPUT;
     goto done;
   }
   if (st != HEIC_OK) {
@@ -1327,6 +1474,8 @@ done:
   heic_image_free(&img);
   heic_context_free(&ctx);
   imageio_image_free(&src);
+  imageio_image_rows_close(&rows);
+  free(feed.raw);
   return rc;
 }
 

@@ -126,6 +126,66 @@ HEIC_API HEIC_NODISCARD heic_status heic_context_encode_image_consume(heic_conte
                                                                       const heic_encode_options *opts,
                                                                       uint32_t *item_id);
 
+/* ---- streaming input: the image a band of rows at a time ---- */
+
+/* Where heic_context_encode_rows() takes an RGB[A] image from, top to
+ * bottom, so that neither the caller nor the library ever holds it whole.
+ * Samples are interleaved R, G, B (and A when has_alpha): uint8_t for
+ * bit_depth 8, native-endian uint16_t holding 0 .. 2^bit_depth - 1 for 9..16. */
+typedef struct heic_row_source {
+  uint32_t width, height;
+  int bit_depth;          /* 8..16 */
+  int has_alpha;          /* 1: four samples per pixel, the fourth alpha */
+  int alpha_premultiplied;
+  /* Colour of the samples, as heic_image_set_nclx() says; all zero: sRGB
+   * (1/13/6, full range), what a heic_image starts with. */
+  heic_nclx nclx;
+  /* HDR metadata, as heic_image_set_hdr() (copied). */
+  heic_hdr hdr;
+  /* 1: the caller knows that every pixel has R = G = B (a grey PNG or
+   * JPEG).  0: unknown - heic_context_encode_image() codes grey RGB as
+   * luma alone (4:0:0), so to make the same file the library first reads
+   * the rows until a pixel that is not grey (for a colour photo, the first
+   * row or so), then rewinds; without rewind, the image is coded as colour. */
+  int grey;
+  /* Fills rows [y, y + count) into rows, row i at rows + i * stride bytes.
+   * Called with y = 0 first and then each next band in order (count is
+   * the library's choice, at most 256), each row once per pass.  Return
+   * HEIC_OK, or any other status to stop the encode with it (for
+   * example HEIC_ERR_IO with a message in opaque's own state). */
+  heic_status (*read)(void *opaque, uint32_t y, uint32_t count, uint8_t *rows, size_t stride);
+  /* May be NULL.  Starts a new pass: the next read is from row 0. */
+  heic_status (*rewind)(void *opaque);
+  void *opaque;           /* borrowed for the call */
+  uint32_t reserved[8];
+} heic_row_source;
+
+/* heic_context_encode_image() for an image read through src a band of rows
+ * at a time: the same file, byte for byte, as encoding the whole image with
+ * the same options (tests/test_encode_rows.c), with memory that follows the
+ * image's width instead of its area.  The picture is converted and coded
+ * band by band; a grid's tiles of one row of tiles advance together; the
+ * thumbnail is averaged from the rows as they pass and alpha is coded from
+ * the same rows as its own image.  What is held: a band of rows and its
+ * conversion, each encoder's window of a few CTU rows (one encoder per
+ * tile of the current row of tiles, or one for a picture that is no grid,
+ * and as many again for alpha) and the parameter sets.  The coded slices
+ * go, as each tile ends, to an unnamed temporary file in TMPDIR (else
+ * /tmp) that the context holds until it is freed, and are read back when
+ * the file is written: a streamed encode needs disk space there for its
+ * output (HEIC_ERR_IO when it has none).  Limits: max_pixels applies to the
+ * image as in heic_context_encode_image(); max_memory to what the context
+ * allocates, which here is that working set rather than the picture.
+ * Progress: opts->progress is called before each band with (rows done,
+ * height); returning non-zero cancels (HEIC_ERR_CANCELLED), and a failed
+ * read stops the encode with its status.  Only with encoders that take
+ * bands (heic_plugin.h API version 4: the builtin one); with another,
+ * HEIC_ERR_UNSUPPORTED before any row is read.  src is borrowed for the call; the context follows the rules of
+ * heic_context_encode_image() on failure (refuses from then on). */
+HEIC_API HEIC_NODISCARD heic_status heic_context_encode_rows(heic_context *ctx, const heic_row_source *src,
+                                                             const heic_encode_options *opts,
+                                                             uint32_t *item_id);
+
 /* Writes the encoded file.  To a file: path is never seen partial.  The
  * data goes to an unnamed file in path's directory (Linux O_TMPFILE; where
  * that is unsupported, a hidden temporary ".<name>.tmp-<pid>-<n>"), which is

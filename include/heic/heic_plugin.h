@@ -50,8 +50,9 @@ extern "C" {
 #endif
 
 /* 2: heic_plugin_host gained parallel, parallel_opaque and threads.
- * 3: heic_encoder_plugin gained set_colour. */
-#define HEIC_PLUGIN_API_VERSION 3
+ * 3: heic_encoder_plugin gained set_colour.
+ * 4: heic_encoder_plugin gained encode_begin, encode_rows, encode_end. */
+#define HEIC_PLUGIN_API_VERSION 4
 
 typedef enum heic_codec {
   HEIC_CODEC_HEVC = 1
@@ -164,6 +165,23 @@ typedef struct heic_encoder_plugin {
    * without a colour box, know it.  *nclx is borrowed for the call.  Not
    * called: the stream says nothing about colour. */
   heic_status (*set_colour)(void *state, const heic_nclx *nclx);
+  /* API version 4; all three NULL or all three set.  The picture of
+   * encode() given a band of rows at a time, so that neither side holds
+   * it whole - instead of encode(), never beside it (rule E1: one picture
+   * per instance).
+   *  - encode_begin(): *pic gives the geometry and format (width, height,
+   *    chroma, depths); its planes, strides and plane sizes are not read.
+   *  - encode_rows(): the next band, top to bottom: *band is a picture of
+   *    the same width and format whose height is the band's rows (even,
+   *    but for the last band of a picture of odd height in 4:2:0) and
+   *    whose planes start at the band's first row.  The band is borrowed
+   *    for the call only (rule E2): the plugin copies what it keeps.
+   *  - encode_end(): after the last row; the coded picture leaves through
+   *    sink (rule E3), as from encode().
+   * After an error from any of them the instance only closes. */
+  heic_status (*encode_begin)(void *state, const heic_plugin_picture *pic);
+  heic_status (*encode_rows)(void *state, const heic_plugin_picture *band);
+  heic_status (*encode_end)(void *state, heic_nal_sink sink, void *sink_opaque);
 } heic_encoder_plugin;
 
 /* The encoder plugin of libheic called `name` ("builtin", or "x265" in a

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "context.h"
+#include "encode_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -103,6 +104,7 @@ void heic_context_free(heic_context **pctx) {
   *pctx = NULL;
   forget_file(ctx);
   hf_writer_free(&ctx->writer);
+  hx_spool_free(&ctx->enc_spool); /* after the writer, which reads it */
   if (ctx->pool_borrowed)
     ctx->pool = NULL;
   else

@@ -35,6 +35,7 @@ struct heic_context {
 
   /* Encoding (encode.c) */
   struct hf_writer *writer; /* created by the first encode */
+  struct hx_spool *enc_spool; /* streamed images' coded data (encode_stream.c), read by writer */
   uint32_t enc_primary;     /* first encoded image item */
   int enc_max_depth;        /* deepest coded bit depth, for the brand */
   int enc_primary_rext;     /* the primary is not 4:2:0 (a range extensions profile: 'heix') */

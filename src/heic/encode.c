@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "colour.h"
+#include "encode_int.h"
 #include "colour_encode.h"
 #include "context.h"
 #include "core/buffer.h"
@@ -79,18 +80,7 @@ heic_status heic_encoder_param(const char *encoder, uint32_t index, const char *
 
 /* ---- coded images ---- */
 
-/* One coded picture as the plugin produced it: parameter sets kept apart
- * (they go to hvcC), every other NAL length-prefixed (4 bytes) in data. */
-typedef struct coded_image {
-  hc_mem *mem;
-  uint8_t *data;
-  size_t size, cap;
-  uint8_t *params;     /* parameter-set NALs, each as [4-byte length][bytes] */
-  size_t params_size, params_cap;
-  uint32_t width, height; /* coded (even) size */
-} coded_image;
-
-static void coded_clear(coded_image *c) {
+void hx_coded_clear(coded_image *c) {
   if (c->mem) {
     hc_free(c->mem, c->data);
     hc_free(c->mem, c->params);
@@ -121,24 +111,24 @@ static heic_status append(hc_mem *mem, uint8_t **buf, size_t *size, size_t *cap,
 }
 
 /* The sink of rule E3: copies the NAL before returning. */
-static heic_status coded_sink(void *opaque, const uint8_t *nal, size_t size) {
+heic_status hx_coded_sink(void *opaque, const uint8_t *nal, size_t size) {
   coded_image *c = opaque;
   if (!size) return HEIC_ERR_INVALID_ARGUMENT;
   int type = (nal[0] >> 1) & 0x3f;
   if (type >= 32 && type <= 34)
     return append(c->mem, &c->params, &c->params_size, &c->params_cap, nal, size);
+  if (c->spool) {
+    if (size > UINT32_MAX || size > SIZE_MAX - 4 - c->size) return HEIC_ERR_LIMIT_EXCEEDED;
+    uint8_t len[4] = {(uint8_t)(size >> 24), (uint8_t)(size >> 16), (uint8_t)(size >> 8), (uint8_t)size};
+    heic_status st = hx_spool_append(c->spool, len, 4, NULL);
+    if (st == HEIC_OK) st = hx_spool_append(c->spool, nal, size, NULL);
+    if (st == HEIC_OK) c->size += 4 + size;
+    return st;
+  }
   return append(c->mem, &c->data, &c->size, &c->cap, nal, size);
 }
 
 /* ---- one encode call ---- */
-
-typedef struct enc_job {
-  heic_context *ctx;
-  const heic_encode_options *opts;
-  const heic_encoder_plugin *plugin;
-  hf_writer *w;
-  int depth;            /* 8 or 10: what the picture is coded at */
-} enc_job;
 
 static void host_log(void *opaque, heic_log_level level, const char *message) {
   const hc_log *log = opaque;
@@ -159,35 +149,35 @@ static void host_parallel(void *pool, size_t n, void (*fn)(void *arg, size_t ind
 }
 
 /* The context's pool, made on first use when it has more than one thread. */
-static heic_status context_pool(heic_context *ctx, hc_err *err) {
+heic_status hx_enc_context_pool(heic_context *ctx, hc_err *err) {
   if (ctx->threads > 1 && !ctx->pool) return hc_pool_new(&ctx->pool, &ctx->mem, ctx->threads - 1, err);
   return HEIC_OK;
 }
 
-/* Codes a YCbCr 4:2:0 picture (even size) with a fresh plugin instance,
- * which may use up to `threads` of the context's threads (one pool for
- * grid tiles and the encoder's own rows). */
-static heic_status code_picture(const enc_job *job, const hx_picture *pic, const heic_nclx *nclx,
-                                int threads, coded_image *out, hc_err *err) {
+/* Opens a fresh plugin instance for one picture and sets its parameters
+ * and colour; it may use up to `threads` of the context's threads (one
+ * pool for grid tiles and the encoder's own rows).  *host must outlive
+ * the instance.  On failure nothing is open (*state NULL). */
+heic_status hx_enc_open(const enc_job *job, const heic_nclx *nclx, int threads, heic_plugin_host *host,
+                        void **state, hc_err *err) {
   heic_context *ctx = job->ctx;
   const heic_encoder_plugin *plugin = job->plugin;
-  heic_plugin_host host = {(void *)&ctx->log, NULL, host_log, ctx->alloc, NULL, NULL, threads};
+  heic_plugin_host h = {(void *)&ctx->log, NULL, host_log, ctx->alloc, NULL, NULL, threads};
   if (threads > 1 && ctx->pool) {
-    host.parallel = host_parallel;
-    host.parallel_opaque = ctx->pool;
+    h.parallel = host_parallel;
+    h.parallel_opaque = ctx->pool;
   }
-  void *state = NULL;
-  memset(out, 0, sizeof(*out));
-  out->mem = &ctx->mem;
-  heic_status st = plugin->open(&state, &host);
+  *host = h;
+  *state = NULL;
+  heic_status st = plugin->open(state, host);
   if (st != HEIC_OK) {
-    state = NULL; /* rule D1: a failed open left nothing to close */
+    *state = NULL; /* rule D1: a failed open left nothing to close */
     return hc_fail(err, st, "encoder '%s' could not be opened", plugin->name);
   }
   char buf[32];
   snprintf(buf, sizeof(buf), "%d", job->opts->quality);
-  st = set_param(job, state, "quality", buf, err);
-  if (st == HEIC_OK && job->opts->lossless) st = set_param(job, state, "lossless", "1", err);
+  st = set_param(job, *state, "quality", buf, err);
+  if (st == HEIC_OK && job->opts->lossless) st = set_param(job, *state, "lossless", "1", err);
   for (const char *const *p = job->opts->params; st == HEIC_OK && p && *p; p++) {
     const char *eq = strchr(*p, '=');
     char name[64];
@@ -198,35 +188,29 @@ static heic_status code_picture(const enc_job *job, const hx_picture *pic, const
     }
     memcpy(name, *p, n);
     name[n] = 0;
-    st = set_param(job, state, name, eq + 1, err);
+    st = set_param(job, *state, name, eq + 1, err);
   }
   /* The colour in the stream too, whatever the container says: readers
    * that find no colr box read the VUI (libheic, libheif), and without one
    * H.265 implies limited range. */
   if (st == HEIC_OK && nclx && plugin->api_version >= 3 && plugin->set_colour) {
-    st = plugin->set_colour(state, nclx);
+    st = plugin->set_colour(*state, nclx);
     if (st != HEIC_OK)
       hc_fail(err, st, "encoder '%s' rejected the colour %u/%u/%u", plugin->name, nclx->colour_primaries,
               nclx->transfer_characteristics, nclx->matrix_coefficients);
   }
-  if (st == HEIC_OK) {
-    heic_plugin_picture pp;
-    memset(&pp, 0, sizeof(pp));
-    pp.width = pic->width;
-    pp.height = pic->height;
-    pp.chroma = pic->chroma;
-    pp.bit_depth_luma = pp.bit_depth_chroma = pic->bit_depth;
-    for (int i = 0; i < 3; i++) {
-      pp.planes[i] = pic->planes[i].data;
-      pp.strides[i] = pic->planes[i].stride;
-      pp.plane_w[i] = pic->planes[i].w;
-      pp.plane_h[i] = pic->planes[i].h;
-    }
-    st = plugin->encode(state, &pp, coded_sink, out);
-    if (st != HEIC_OK) hc_fail(err, st, "encoder '%s' failed on a %ux%u picture", plugin->name, pic->width, pic->height);
-  }
-  plugin->close(&state);
-  if (st == HEIC_OK && (!out->size || !out->params_size))
+  if (st != HEIC_OK) plugin->close(state);
+  return st;
+}
+
+/* After the plugin is closed: checks what it produced for a width x height
+ * picture and reads the coded size back from the SPS.  On failure *out is
+ * cleared. */
+heic_status hx_enc_check_coded(const enc_job *job, uint32_t width, uint32_t height, coded_image *out,
+                               hc_err *err) {
+  const heic_encoder_plugin *plugin = job->plugin;
+  heic_status st = HEIC_OK;
+  if (!out->size || !out->params_size)
     st = hc_fail(err, HEIC_ERR_INTERNAL, "encoder '%s' produced no %s", plugin->name,
                  out->size ? "parameter sets" : "coded data");
   /* ispe must give the size a decoder produces, which a plugin may have
@@ -242,14 +226,47 @@ static heic_status code_picture(const enc_job *job, const hx_picture *pic, const
     }
     if (!found)
       st = hc_fail(err, HEIC_ERR_INTERNAL, "encoder '%s' produced no readable SPS", plugin->name);
-    else if (sps.width < pic->width || sps.height < pic->height)
+    else if (sps.width < width || sps.height < height)
       st = hc_fail(err, HEIC_ERR_INTERNAL, "encoder '%s' coded %ux%u for a %ux%u picture", plugin->name,
-                   sps.width, sps.height, pic->width, pic->height);
+                   sps.width, sps.height, width, height);
     out->width = sps.width;
     out->height = sps.height;
   }
-  if (st != HEIC_OK) coded_clear(out);
+  if (st != HEIC_OK) hx_coded_clear(out);
   return st;
+}
+
+/* Codes a YCbCr picture (the size its chroma format codes) with a fresh
+ * plugin instance, which may use up to `threads` of the context's threads. */
+static heic_status code_picture(const enc_job *job, const hx_picture *pic, const heic_nclx *nclx,
+                                int threads, coded_image *out, hc_err *err) {
+  const heic_encoder_plugin *plugin = job->plugin;
+  heic_plugin_host host;
+  void *state = NULL;
+  memset(out, 0, sizeof(*out));
+  out->mem = &job->ctx->mem;
+  heic_status st = hx_enc_open(job, nclx, threads, &host, &state, err);
+  if (st != HEIC_OK) return st;
+  heic_plugin_picture pp;
+  memset(&pp, 0, sizeof(pp));
+  pp.width = pic->width;
+  pp.height = pic->height;
+  pp.chroma = pic->chroma;
+  pp.bit_depth_luma = pp.bit_depth_chroma = pic->bit_depth;
+  for (int i = 0; i < 3; i++) {
+    pp.planes[i] = pic->planes[i].data;
+    pp.strides[i] = pic->planes[i].stride;
+    pp.plane_w[i] = pic->planes[i].w;
+    pp.plane_h[i] = pic->planes[i].h;
+  }
+  st = plugin->encode(state, &pp, hx_coded_sink, out);
+  if (st != HEIC_OK) hc_fail(err, st, "encoder '%s' failed on a %ux%u picture", plugin->name, pic->width, pic->height);
+  plugin->close(&state);
+  if (st != HEIC_OK) {
+    hx_coded_clear(out);
+    return st;
+  }
+  return hx_enc_check_coded(job, pic->width, pic->height, out, err);
 }
 
 /* Copies the rectangle (x, y, w, h) of src into a new picture of pw x ph,
@@ -322,6 +339,72 @@ static heic_status add_coded_props(const enc_job *job, uint32_t id, const coded_
   return st;
 }
 
+uint32_t hx_enc_tile_size(const heic_encode_options *opts) {
+  uint32_t ts = opts->tile_size ? opts->tile_size : DEFAULT_TILE;
+  return (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
+}
+
+/* The item's payload: the coded data in memory (copied), or in the spool. */
+static heic_status set_coded_data(const enc_job *job, uint32_t id, const coded_image *c, hc_err *err) {
+  if (c->spool) return hx_spool_set_item(c->spool, job->w, id, c->spool_off, c->size, err);
+  return hf_writer_set_item_data(job->w, id, c->data, c->size, 0, err);
+}
+
+/* A coded picture as a single image item, with a clap window of exact_w x
+ * exact_h when with_clap is set and that differs from the coded size. */
+heic_status hx_enc_add_single(const enc_job *job, const coded_image *c, uint32_t exact_w, uint32_t exact_h,
+                              int channels, const heic_nclx *box, int with_clap, uint32_t *id, hc_err *err) {
+  heic_status st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 0, id, err);
+  if (st == HEIC_OK) st = set_coded_data(job, *id, c, err);
+  if (st == HEIC_OK) st = add_coded_props(job, *id, c, channels, box, err);
+  if (st == HEIC_OK && with_clap && (exact_w != c->width || exact_h != c->height)) {
+    /* The coded size is even; clap shows the exact one.  The window is
+     * anchored top-left: offset = (exact - coded) / 2 from the centre. */
+    hf_clap clap = {exact_w, 1, exact_h, 1, (int32_t)exact_w - (int32_t)c->width, 2,
+                    (int32_t)exact_h - (int32_t)c->height, 2};
+    st = hf_writer_add_clap(job->w, *id, &clap, err);
+  }
+  return st;
+}
+
+/* A coded tile as a hidden image item; *tid gets its id. */
+heic_status hx_enc_add_tile(const enc_job *job, const coded_image *c, int channels, const heic_nclx *box,
+                            uint32_t *tid, hc_err *err) {
+  heic_status st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 1, tid, err);
+  if (st == HEIC_OK) st = set_coded_data(job, *tid, c, err);
+  if (st == HEIC_OK) st = add_coded_props(job, *tid, c, channels, box, err);
+  return st;
+}
+
+/* The grid item over tiles already added (tile_ids, rows x cols). */
+heic_status hx_enc_add_grid(const enc_job *job, const uint32_t *tile_ids, uint32_t cols, uint32_t rows,
+                            uint32_t exact_w, uint32_t exact_h, int channels, const heic_nclx *box,
+                            uint32_t *id, hc_err *err) {
+  uint8_t desc[12] = {0, 0, (uint8_t)(rows - 1), (uint8_t)(cols - 1)};
+  size_t dlen = 8;
+  if (exact_w > 0xffff || exact_h > 0xffff) {
+    desc[1] = 1; /* 32-bit output size */
+    for (int k = 0; k < 4; k++) {
+      desc[4 + k] = (uint8_t)(exact_w >> (24 - 8 * k));
+      desc[8 + k] = (uint8_t)(exact_h >> (24 - 8 * k));
+    }
+    dlen = 12;
+  } else {
+    desc[4] = (uint8_t)(exact_w >> 8);
+    desc[5] = (uint8_t)exact_w;
+    desc[6] = (uint8_t)(exact_h >> 8);
+    desc[7] = (uint8_t)exact_h;
+  }
+  uint8_t depths[3] = {(uint8_t)job->depth, (uint8_t)job->depth, (uint8_t)job->depth};
+  heic_status st = hf_writer_add_item(job->w, HF_4CC('g', 'r', 'i', 'd'), "", 0, id, err);
+  if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, desc, dlen, 1, err);
+  if (st == HEIC_OK) st = hf_writer_add_ref(job->w, HF_4CC('d', 'i', 'm', 'g'), *id, tile_ids, cols * rows, err);
+  if (st == HEIC_OK) st = hf_writer_add_ispe(job->w, *id, exact_w, exact_h, err);
+  if (st == HEIC_OK) st = hf_writer_add_pixi(job->w, *id, (uint8_t)channels, depths, err);
+  if (st == HEIC_OK && box) st = hf_writer_add_colr_nclx(job->w, *id, box, err);
+  return st;
+}
+
 /* Codes pic (YCbCr 4:2:0, even size) and adds it as an image item - a grid
  * when larger than the tile size - with its hvcC/ispe/pixi and, when
  * colr_box is set, its colr nclx (the coded data states nclx in any case).
@@ -332,27 +415,17 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
                              int with_clap, uint32_t *id, hc_err *err) {
   const heic_nclx *box = colr_box ? nclx : NULL;
   heic_context *ctx = job->ctx;
-  uint32_t ts = job->opts->tile_size ? job->opts->tile_size : DEFAULT_TILE;
-  ts = (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
+  uint32_t ts = hx_enc_tile_size(job->opts);
   int grid = allow_grid && !job->opts->no_grid && (pic->width > ts || pic->height > ts);
   heic_status st = HEIC_OK;
   if (pic->chroma == HEIC_CHROMA_400) channels = 1; /* pixi: one channel, grey */
   if (!grid) {
     coded_image c;
-    st = context_pool(ctx, err);
+    st = hx_enc_context_pool(ctx, err);
     if (st != HEIC_OK) return st;
     st = code_picture(job, pic, nclx, ctx->threads, &c, err);
-    if (st == HEIC_OK) st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 0, id, err);
-    if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, c.data, c.size, 0, err);
-    if (st == HEIC_OK) st = add_coded_props(job, *id, &c, channels, box, err);
-    if (st == HEIC_OK && with_clap && (exact_w != c.width || exact_h != c.height)) {
-      /* The coded size is even; clap shows the exact one.  The window is
-       * anchored top-left: offset = (exact - coded) / 2 from the centre. */
-      hf_clap clap = {exact_w, 1, exact_h, 1, (int32_t)exact_w - (int32_t)c.width, 2,
-                      (int32_t)exact_h - (int32_t)c.height, 2};
-      st = hf_writer_add_clap(job->w, *id, &clap, err);
-    }
-    coded_clear(&c);
+    if (st == HEIC_OK) st = hx_enc_add_single(job, &c, exact_w, exact_h, channels, box, with_clap, id, err);
+    hx_coded_clear(&c);
     return st;
   }
 
@@ -362,7 +435,7 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
                    exact_w, exact_h, cols, rows, ts);
   uint32_t *tile_ids = hc_calloc(&ctx->mem, n, sizeof(uint32_t));
   uint32_t batch = 1;
-  st = context_pool(ctx, err);
+  st = hx_enc_context_pool(ctx, err);
   if (st != HEIC_OK) {
     hc_free(&ctx->mem, tile_ids);
     return st;
@@ -392,106 +465,114 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
         break;
       }
       uint32_t tid = 0;
-      st = hf_writer_add_item(job->w, HF_4CC('h', 'v', 'c', '1'), "", 1, &tid, err);
-      if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, tid, coded[i].data, coded[i].size, 0, err);
-      if (st == HEIC_OK) st = add_coded_props(job, tid, &coded[i], channels, box, err);
+      st = hx_enc_add_tile(job, &coded[i], channels, box, &tid, err);
       tile_ids[first + i] = tid;
     }
-    for (uint32_t i = 0; i < count; i++) coded_clear(&coded[i]);
+    for (uint32_t i = 0; i < count; i++) hx_coded_clear(&coded[i]);
   }
-  if (st == HEIC_OK) {
-    uint8_t desc[12] = {0, 0, (uint8_t)(rows - 1), (uint8_t)(cols - 1)};
-    size_t dlen = 8;
-    if (exact_w > 0xffff || exact_h > 0xffff) {
-      desc[1] = 1; /* 32-bit output size */
-      for (int k = 0; k < 4; k++) {
-        desc[4 + k] = (uint8_t)(exact_w >> (24 - 8 * k));
-        desc[8 + k] = (uint8_t)(exact_h >> (24 - 8 * k));
-      }
-      dlen = 12;
-    } else {
-      desc[4] = (uint8_t)(exact_w >> 8);
-      desc[5] = (uint8_t)exact_w;
-      desc[6] = (uint8_t)(exact_h >> 8);
-      desc[7] = (uint8_t)exact_h;
-    }
-    uint8_t depths[3] = {(uint8_t)job->depth, (uint8_t)job->depth, (uint8_t)job->depth};
-    st = hf_writer_add_item(job->w, HF_4CC('g', 'r', 'i', 'd'), "", 0, id, err);
-    if (st == HEIC_OK) st = hf_writer_set_item_data(job->w, *id, desc, dlen, 1, err);
-    if (st == HEIC_OK) st = hf_writer_add_ref(job->w, HF_4CC('d', 'i', 'm', 'g'), *id, tile_ids, n, err);
-    if (st == HEIC_OK) st = hf_writer_add_ispe(job->w, *id, exact_w, exact_h, err);
-    if (st == HEIC_OK) st = hf_writer_add_pixi(job->w, *id, (uint8_t)channels, depths, err);
-    if (st == HEIC_OK && box) st = hf_writer_add_colr_nclx(job->w, *id, box, err);
-  }
+  if (st == HEIC_OK)
+    st = hx_enc_add_grid(job, tile_ids, cols, rows, exact_w, exact_h, channels, box, id, err);
   if (coded)
-    for (uint32_t i = 0; i < batch; i++) coded_clear(&coded[i]);
+    for (uint32_t i = 0; i < batch; i++) hx_coded_clear(&coded[i]);
   hc_free(&ctx->mem, coded);
   hc_free(&ctx->mem, errs);
   hc_free(&ctx->mem, tile_ids);
   return st;
 }
 
-/* Area-average downscale of an RGB source (read a row at a time, so that
- * the caller's image is not unpacked whole) to fit max_side. */
-static heic_status downscale(hx_rgb_row_fn row, const void *src, uint32_t w, uint32_t h, int depth,
-                             hc_mem *mem, uint32_t max_side, hx_picture *out, hc_err *err) {
+/* Area-average downscale of an RGB image to fit max_side, fed a source
+ * row at a time in order (hx_thumb_row), so that neither the caller's
+ * image nor a streamed one is ever unpacked whole.  The source rows of
+ * output row y are [y * h / th, (y + 1) * h / th): they partition the
+ * source, since a thumbnail is only made smaller than it (th <= h). */
+heic_status hx_thumb_begin(hx_thumb *t, hc_mem *mem, uint32_t w, uint32_t h, int depth, uint32_t max_side,
+                           hc_err *err) {
+  memset(t, 0, sizeof(*t));
   uint32_t tw = w >= h ? max_side : (uint32_t)((uint64_t)w * max_side / h);
   uint32_t th = w >= h ? (uint32_t)((uint64_t)h * max_side / w) : max_side;
   if (!tw) tw = 1;
   if (!th) th = 1;
-  memset(out, 0, sizeof(*out));
-  heic_status st = hx_picture_alloc(out, mem, tw, th, HEIC_CHROMA_444, depth, err);
+  if (tw > w || th > h) return hc_fail(err, HEIC_ERR_INTERNAL, "a %ux%u thumbnail of a %ux%u image", tw, th, w, h);
+  t->mem = mem;
+  t->w = w;
+  t->h = h;
+  heic_status st = hx_picture_alloc(&t->out, mem, tw, th, HEIC_CHROMA_444, depth, err);
   if (st != HEIC_OK) return st;
-  out->is_rgb = 1;
-  /* One source row of R, G, B; per output column its source span [x0, x1)
-   * and its sums over the rows of the current output row. */
-  uint16_t *rgb = hc_malloc_array(mem, (size_t)w * 3, sizeof(uint16_t));
-  uint32_t *span = hc_malloc_array(mem, (size_t)tw * 2, sizeof(uint32_t));
-  uint64_t *sums = hc_malloc_array(mem, (size_t)tw * 3, sizeof(uint64_t));
-  if (!rgb || !span || !sums) {
-    hc_free(mem, rgb);
-    hc_free(mem, span);
-    hc_free(mem, sums);
-    hx_picture_clear(out);
+  t->out.is_rgb = 1;
+  /* Per output column its source span [x0, x1) and its sums over the rows
+   * of the current output row. */
+  t->span = hc_malloc_array(mem, (size_t)tw * 2, sizeof(uint32_t));
+  t->sums = hc_calloc(mem, (size_t)tw * 3, sizeof(uint64_t));
+  if (!t->span || !t->sums) {
+    hx_thumb_clear(t);
     return hc_fail_oom(err);
   }
   for (uint32_t x = 0; x < tw; x++) {
     uint32_t x0 = (uint32_t)((uint64_t)x * w / tw), x1 = (uint32_t)((uint64_t)(x + 1) * w / tw);
-    span[2 * x] = x0;
-    span[2 * x + 1] = x1 <= x0 ? x0 + 1 : x1;
+    t->span[2 * x] = x0;
+    t->span[2 * x + 1] = x1 <= x0 ? x0 + 1 : x1;
   }
-  uint16_t *in[3] = {rgb, rgb + w, rgb + 2 * (size_t)w};
-  for (uint32_t y = 0; y < th; y++) {
-    uint32_t y0 = (uint32_t)((uint64_t)y * h / th), y1 = (uint32_t)((uint64_t)(y + 1) * h / th);
-    if (y1 <= y0) y1 = y0 + 1;
-    memset(sums, 0, (size_t)tw * 3 * sizeof(uint64_t));
-    for (uint32_t yy = y0; yy < y1; yy++) {
-      row(src, yy, in[0], in[1], in[2]);
-      for (int c = 0; c < 3; c++)
-        for (uint32_t x = 0; x < tw; x++) {
-          uint64_t sum = 0;
-          for (uint32_t xx = span[2 * x]; xx < span[2 * x + 1]; xx++) sum += in[c][xx];
-          sums[(size_t)c * tw + x] += sum;
-        }
+  return HEIC_OK;
+}
+
+void hx_thumb_row(hx_thumb *t, const uint16_t *r, const uint16_t *g, const uint16_t *b) {
+  uint32_t tw = t->out.width, th = t->out.height;
+  if (t->y >= t->h) return;
+  const uint16_t *in[3] = {r, g, b};
+  for (int c = 0; c < 3; c++)
+    for (uint32_t x = 0; x < tw; x++) {
+      uint64_t sum = 0;
+      for (uint32_t xx = t->span[2 * x]; xx < t->span[2 * x + 1]; xx++) sum += in[c][xx];
+      t->sums[(size_t)c * tw + x] += sum;
     }
-    for (int c = 0; c < 3; c++) {
-      hx_plane *d = &out->planes[c];
-      for (uint32_t x = 0; x < tw; x++) {
-        uint64_t cnt = (uint64_t)(y1 - y0) * (span[2 * x + 1] - span[2 * x]);
-        d->data[y * d->stride + x] = (uint16_t)((sums[(size_t)c * tw + x] + cnt / 2) / cnt);
-      }
+  t->y++;
+  uint32_t oy = t->oy;
+  uint32_t y0 = (uint32_t)((uint64_t)oy * t->h / th), y1 = (uint32_t)((uint64_t)(oy + 1) * t->h / th);
+  if (t->y < y1) return;
+  for (int c = 0; c < 3; c++) {
+    hx_plane *d = &t->out.planes[c];
+    for (uint32_t x = 0; x < tw; x++) {
+      uint64_t cnt = (uint64_t)(y1 - y0) * (t->span[2 * x + 1] - t->span[2 * x]);
+      d->data[oy * d->stride + x] = (uint16_t)((t->sums[(size_t)c * tw + x] + cnt / 2) / cnt);
     }
+  }
+  memset(t->sums, 0, (size_t)tw * 3 * sizeof(uint64_t));
+  t->oy++;
+}
+
+void hx_thumb_clear(hx_thumb *t) {
+  if (!t->mem) return;
+  hc_free(t->mem, t->span);
+  hc_free(t->mem, t->sums);
+  hx_picture_clear(&t->out);
+  memset(t, 0, sizeof(*t));
+}
+
+static heic_status downscale(hx_rgb_row_fn row, const void *src, uint32_t w, uint32_t h, int depth,
+                             hc_mem *mem, uint32_t max_side, hx_picture *out, hc_err *err) {
+  memset(out, 0, sizeof(*out));
+  hx_thumb t;
+  heic_status st = hx_thumb_begin(&t, mem, w, h, depth, max_side, err);
+  if (st != HEIC_OK) return st;
+  uint16_t *rgb = hc_malloc_array(mem, (size_t)w * 3, sizeof(uint16_t));
+  if (!rgb) {
+    hx_thumb_clear(&t);
+    return hc_fail_oom(err);
+  }
+  for (uint32_t y = 0; y < h; y++) {
+    row(src, y, rgb, rgb + w, rgb + 2 * (size_t)w);
+    hx_thumb_row(&t, rgb, rgb + w, rgb + 2 * (size_t)w);
   }
   hc_free(mem, rgb);
-  hc_free(mem, span);
-  hc_free(mem, sums);
+  hx_picture_move(out, &t.out);
+  hx_thumb_clear(&t);
   return HEIC_OK;
 }
 
 /* Pads a picture to the sizes its chroma format can code (even width for
  * 4:2:0 and 4:2:2, even height for 4:2:0) by repeating the last column/row;
  * clap crops the padding again. */
-static heic_status pad_as(hx_picture *pic, heic_chroma like, hc_err *err) {
+heic_status hx_enc_pad_as(hx_picture *pic, heic_chroma like, hc_err *err) {
   uint32_t w = pic->width, h = pic->height;
   if (like == HEIC_CHROMA_420 || like == HEIC_CHROMA_422) w = (w + 1) & ~1u;
   if (like == HEIC_CHROMA_420) h = (h + 1) & ~1u;
@@ -505,7 +586,7 @@ static heic_status pad_as(hx_picture *pic, heic_chroma like, hc_err *err) {
   return st;
 }
 
-static heic_status make_even(hx_picture *pic, hc_err *err) { return pad_as(pic, pic->chroma, err); }
+heic_status hx_enc_make_even(hx_picture *pic, hc_err *err) { return hx_enc_pad_as(pic, pic->chroma, err); }
 
 /* The image's alpha as a picture at depth: 4:0:0 (luma = alpha) when mono
  * is set, else 4:2:0 with neutral chroma; read straight from the image, so
@@ -529,7 +610,7 @@ static heic_status alpha_picture(const heic_image *img, hc_mem *mem, int depth, 
     for (uint32_t r = 0; r < p->h; r++)
       for (uint32_t x = 0; x < p->w; x++) p->data[r * p->stride + x] = (uint16_t)(1u << (depth - 1));
   }
-  return pad_as(out, mono ? master : HEIC_CHROMA_420, err);
+  return hx_enc_pad_as(out, mono ? master : HEIC_CHROMA_420, err);
 }
 
 /* 1 when the plugin's "chroma" parameter offers the chroma format format
@@ -635,19 +716,18 @@ static int nclx_is_default(const heic_nclx *n) {
          (n->matrix_coefficients == 6 || n->matrix_coefficients == 5) && n->full_range;
 }
 
-/* owned: the caller's handle when the image is ours to free (as soon as its
- * samples are taken, to lower the peak memory), else NULL. */
-static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_image **owned,
-                                const heic_encode_options *opts, uint32_t *item_id, hc_err *err) {
+heic_status hx_enc_plan_make(heic_context *ctx, const hx_enc_input *in, const heic_encode_options *opts,
+                             hx_enc_plan *plan, hc_err *err) {
+  memset(plan, 0, sizeof(*plan));
   const heic_encoder_plugin *plugin = hp_find_encoder(opts->encoder);
   if (!plugin)
     return hc_fail(err, HEIC_ERR_NOT_FOUND, "no encoder named '%s' (see heic_encoder_name)",
                    opts->encoder ? opts->encoder : "(default)");
   if (opts->quality < 0 || opts->quality > 100)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "quality %d is outside 0..100", opts->quality);
-  if ((uint64_t)heic_image_width(img) * heic_image_height(img) > ctx->limits.max_pixels)
+  if ((uint64_t)in->width * in->height > ctx->limits.max_pixels)
     return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "a %ux%u image exceeds the limit of %llu pixels (max_pixels)",
-                   heic_image_width(img), heic_image_height(img), (unsigned long long)ctx->limits.max_pixels);
+                   in->width, in->height, (unsigned long long)ctx->limits.max_pixels);
   if (!ctx->writer) {
     heic_status st = hf_writer_new(&ctx->writer, &ctx->mem, err);
     if (st != HEIC_OK) return st;
@@ -655,31 +735,30 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   if (opts->bit_depth != 0 && opts->bit_depth != 8 && opts->bit_depth != 10 && opts->bit_depth != 12)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "bit depth %d: libheic codes 8, 10 or 12 bits",
                    opts->bit_depth);
-  int depth = opts->bit_depth ? opts->bit_depth : heic_image_bit_depth(img) > 8 ? 10 : 8;
+  int depth = opts->bit_depth ? opts->bit_depth : in->bit_depth > 8 ? 10 : 8;
   enc_job job = {ctx, opts, plugin, ctx->writer, depth};
-  heic_nclx nclx = heic_image_nclx(img);
-  heic_hdr hdr = hx_image_hdr(img); /* img may be freed once converted */
+  heic_nclx nclx = in->nclx;
   heic_chroma chroma = opts->chroma;
   int mono_ok = plugin_codes(plugin, "400", 0);
-  if (heic_image_layout(img) == HEIC_LAYOUT_RGB && mono_ok && !opts->lossless &&
+  if (in->rgb && mono_ok && !opts->lossless &&
       chroma == HEIC_CHROMA_400) {
     /* asked for: the luma alone (a grey rendering of the colours) */
-  } else if (heic_image_layout(img) == HEIC_LAYOUT_RGB && mono_ok &&
+  } else if (in->rgb && mono_ok &&
              (chroma == HEIC_CHROMA_420 || opts->lossless)) {
     /* Grey RGB - every pixel R = G = B - is its luma exactly (full range,
      * any matrix: the coefficients sum to 1): coded as 4:0:0, smaller, and
      * lossless with a lossless plugin.  An explicit 4:2:2 / 4:4:4 keeps its
      * chroma. */
     int grey = 0;
-    heic_status st = image_is_grey(img, &ctx->mem, &grey, err);
+    heic_status st = in->is_grey(in->opaque, &grey, err);
     if (st != HEIC_OK) return st;
     if (grey)
       chroma = HEIC_CHROMA_400;
     else if (chroma == HEIC_CHROMA_400)
       chroma = HEIC_CHROMA_444; /* lossless colour is not its luma alone */
   }
-  int grey_rgb = heic_image_layout(img) == HEIC_LAYOUT_RGB && chroma == HEIC_CHROMA_400;
-  if (heic_image_layout(img) == HEIC_LAYOUT_RGB) {
+  int grey_rgb = in->rgb && chroma == HEIC_CHROMA_400;
+  if (in->rgb) {
     /* What libheif writes for sRGB input, so files look the same in every
      * reader: BT.601 matrix, full range, sRGB primaries and transfer.
      * Lossless means no loss in the colour conversion either: GBR (the
@@ -729,12 +808,139 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
                      plugin->name, chroma == HEIC_CHROMA_422 ? "4:2:2" : "4:4:4",
                      mono_ok ? " and grey as 4:0:0" : "");
   }
+  plan->job = job;
+  plan->nclx = nclx;
+  plan->chroma = chroma;
+  plan->mono_ok = mono_ok;
+  plan->grey_rgb = grey_rgb;
+  /* The nclx box when it says more than readers assume without one (see
+   * heic_encode_options.nclx_box), or beside an ICC profile (the two
+   * together tell readers that can use only one of them both ways). */
+  plan->nclx_box = opts->nclx_box == HEIC_NCLX_ALWAYS || (opts->icc && opts->icc_size) ||
+                   !nclx_is_default(&nclx);
+  return HEIC_OK;
+}
+
+heic_status hx_enc_add_items(const hx_enc_plan *plan, const hx_enc_items *items, uint32_t *item_id,
+                             hc_err *err) {
+  const enc_job *jp = &plan->job;
+  heic_context *ctx = jp->ctx;
+  const heic_encode_options *opts = jp->opts;
+  const heic_nclx *nclxp = &plan->nclx;
+  int nclx_box = plan->nclx_box;
+  uint32_t master = 0, alpha_id = 0, thumb_id = 0;
+  heic_status st = items->add_colour(items->opaque, &master, err);
+  if (st == HEIC_OK && opts->icc && opts->icc_size)
+    st = hf_writer_add_colr_icc(jp->w, master, opts->icc, opts->icc_size, err);
+  if (st == HEIC_OK) st = hf_writer_add_hdr(jp->w, master, &items->hdr, err);
+  if (st == HEIC_OK) st = add_orientation(jp, master, opts->orientation, err);
+  if (st == HEIC_OK && items->add_alpha) {
+    st = items->add_alpha(items->opaque, &alpha_id, err);
+    /* The alpha image carries the master's transformations too: readers
+     * (libheif) drop an alpha whose displayed size differs from the image's. */
+    if (st == HEIC_OK) st = add_orientation(jp, alpha_id, opts->orientation, err);
+    if (st == HEIC_OK) st = hf_writer_add_auxc(jp->w, alpha_id, ALPHA_URN, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(jp->w, HF_4CC('a', 'u', 'x', 'l'), alpha_id, &master, 1, err);
+    if (st == HEIC_OK && items->premultiplied)
+      st = hf_writer_add_ref(jp->w, HF_4CC('p', 'r', 'e', 'm'), master, &alpha_id, 1, err);
+  }
+  if (st == HEIC_OK && items->thumb && items->thumb->planes[0].data) {
+    const hx_picture *thumb = items->thumb;
+    st = add_image(jp, thumb, thumb->width, thumb->height, 3, nclxp, nclx_box, 0, 1, &thumb_id, err);
+    /* Readers show a thumbnail through its own transformations, not its
+     * master's: without them a rotated photo gets a sideways thumbnail. */
+    if (st == HEIC_OK) st = add_orientation(jp, thumb_id, opts->orientation, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(jp->w, HF_4CC('t', 'h', 'm', 'b'), thumb_id, &master, 1, err);
+  }
+  if (st == HEIC_OK && opts->exif && opts->exif_size) {
+    /* Exif item payload: 4-byte offset to the TIFF header, then the data. */
+    uint8_t *buf = hc_malloc(&ctx->mem, opts->exif_size + 4);
+    uint32_t id = 0;
+    if (!buf) {
+      st = hc_fail_oom(err);
+    } else {
+      memset(buf, 0, 4);
+      memcpy(buf + 4, opts->exif, opts->exif_size);
+      st = hf_writer_add_item(jp->w, HF_4CC('E', 'x', 'i', 'f'), "", 1, &id, err);
+      if (st == HEIC_OK) st = hf_writer_set_item_data(jp->w, id, buf, opts->exif_size + 4, 0, err);
+      if (st == HEIC_OK) st = hf_writer_add_ref(jp->w, HF_4CC('c', 'd', 's', 'c'), id, &master, 1, err);
+      hc_free(&ctx->mem, buf);
+    }
+  }
+  if (st == HEIC_OK && opts->xmp && opts->xmp_size) {
+    uint32_t id = 0;
+    st = hf_writer_add_item(jp->w, HF_4CC('m', 'i', 'm', 'e'), "", 1, &id, err);
+    if (st == HEIC_OK) st = hf_writer_set_content_type(jp->w, id, "application/rdf+xml", err);
+    if (st == HEIC_OK) st = hf_writer_set_item_data(jp->w, id, opts->xmp, opts->xmp_size, 0, err);
+    if (st == HEIC_OK) st = hf_writer_add_ref(jp->w, HF_4CC('c', 'd', 's', 'c'), id, &master, 1, err);
+  }
+  if (st == HEIC_OK && !ctx->enc_primary) {
+    st = hf_writer_set_primary(jp->w, master, err);
+    if (st == HEIC_OK) ctx->enc_primary = master;
+    if (st == HEIC_OK) ctx->enc_primary_rext = items->chroma != HEIC_CHROMA_420;
+  }
+  if (st == HEIC_OK) {
+    if (jp->depth > ctx->enc_max_depth) ctx->enc_max_depth = jp->depth;
+    if (item_id) *item_id = master;
+    const heic_encode_options *o = opts;
+    if (o->progress && o->progress(o->progress_opaque, 1, 1))
+      st = hc_fail(err, HEIC_ERR_CANCELLED, "encoding cancelled after the last tile");
+  }
+  return st;
+}
+
+/* Alpha samples are full range; without saying so, readers (libheif)
+ * take the HEVC default of limited range and stretch them. */
+const heic_nclx hx_alpha_nclx = {2, 2, 6, 1};
+
+/* The whole-image path's items: pictures coded as they are added. */
+typedef struct whole_items {
+  const hx_enc_plan *plan;
+  const hx_picture *pic, *alpha;
+  uint32_t w, h;
+} whole_items;
+
+static heic_status whole_colour(void *opaque, uint32_t *id, hc_err *err) {
+  const whole_items *wi = opaque;
+  return add_image(&wi->plan->job, wi->pic, wi->w, wi->h, 3, &wi->plan->nclx, wi->plan->nclx_box, 1, 1, id, err);
+}
+
+static heic_status whole_alpha(void *opaque, uint32_t *id, hc_err *err) {
+  const whole_items *wi = opaque;
+  return add_image(&wi->plan->job, wi->alpha, wi->w, wi->h, 1, &hx_alpha_nclx, 1, 1, 1, id, err);
+}
+
+typedef struct grey_query {
+  const heic_image *img;
+  hc_mem *mem;
+} grey_query;
+
+static heic_status image_grey(void *opaque, int *grey, hc_err *err) {
+  const grey_query *q = opaque;
+  return image_is_grey(q->img, q->mem, grey, err);
+}
+
+/* owned: the caller's handle when the image is ours to free (as soon as its
+ * samples are taken, to lower the peak memory), else NULL. */
+static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_image **owned,
+                                const heic_encode_options *opts, uint32_t *item_id, hc_err *err) {
+  grey_query gq = {img, &ctx->mem};
+  hx_enc_input in = {heic_image_layout(img) == HEIC_LAYOUT_RGB, heic_image_width(img),
+                     heic_image_height(img), heic_image_bit_depth(img), heic_image_nclx(img),
+                     image_grey, &gq};
+  hx_enc_plan plan;
+  heic_status pst = hx_enc_plan_make(ctx, &in, opts, &plan, err);
+  if (pst != HEIC_OK) return pst;
+  enc_job job = plan.job;
+  heic_nclx nclx = plan.nclx;
+  heic_chroma chroma = plan.chroma;
+  int mono_ok = plan.mono_ok, grey_rgb = plan.grey_rgb;
+  heic_hdr hdr = hx_image_hdr(img); /* img may be freed once converted */
   uint32_t w = heic_image_width(img), h = heic_image_height(img);
   hx_picture pic, thumb, alpha;
   memset(&pic, 0, sizeof(pic));
   memset(&thumb, 0, sizeof(thumb));
   memset(&alpha, 0, sizeof(alpha));
-  uint32_t master = 0, alpha_id = 0, thumb_id = 0;
   int premultiplied = heic_image_alpha_premultiplied(img);
   int in_depth = heic_image_bit_depth(img);
   heic_status st = HEIC_OK;
@@ -746,7 +952,7 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
       st = downscale(hx_image_rgb_row, img, w, h, in_depth, &ctx->mem, opts->thumbnail_size, &thumb, err);
       if (st == HEIC_OK)
         st = hx_rgb_to_ycbcr(&thumb, &nclx, grey_rgb ? HEIC_CHROMA_400 : HEIC_CHROMA_420, job.depth, err);
-      if (st == HEIC_OK) st = make_even(&thumb, err);
+      if (st == HEIC_OK) st = hx_enc_make_even(&thumb, err);
     }
     /* Alpha before the colour, which may give the image's rows back. */
     if (st == HEIC_OK && heic_image_has_alpha(img) && !opts->no_alpha)
@@ -771,70 +977,12 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   /* Every sample the encode needs has been taken from the image. */
   if (owned) heic_image_free(owned);
   img = NULL;
-  if (st == HEIC_OK) st = make_even(&pic, err);
-  /* The nclx box when it says more than readers assume without one (see
-   * heic_encode_options.nclx_box), or beside an ICC profile (the two
-   * together tell readers that can use only one of them both ways). */
-  int nclx_box = opts->nclx_box == HEIC_NCLX_ALWAYS || (opts->icc && opts->icc_size) ||
-                 !nclx_is_default(&nclx);
-  if (st == HEIC_OK) st = add_image(&job, &pic, w, h, 3, &nclx, nclx_box, 1, 1, &master, err);
-  if (st == HEIC_OK && opts->icc && opts->icc_size)
-    st = hf_writer_add_colr_icc(job.w, master, opts->icc, opts->icc_size, err);
-  if (st == HEIC_OK) st = hf_writer_add_hdr(job.w, master, &hdr, err);
-  if (st == HEIC_OK) st = add_orientation(&job, master, opts->orientation, err);
-  if (st == HEIC_OK && alpha.planes[0].data) {
-    /* Alpha samples are full range; without saying so, readers (libheif)
-     * take the HEVC default of limited range and stretch them. */
-    heic_nclx alpha_nclx = {2, 2, 6, 1};
-    st = add_image(&job, &alpha, w, h, 1, &alpha_nclx, 1, 1, 1, &alpha_id, err);
-    /* The alpha image carries the master's transformations too: readers
-     * (libheif) drop an alpha whose displayed size differs from the image's. */
-    if (st == HEIC_OK) st = add_orientation(&job, alpha_id, opts->orientation, err);
-    if (st == HEIC_OK) st = hf_writer_add_auxc(job.w, alpha_id, ALPHA_URN, err);
-    if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('a', 'u', 'x', 'l'), alpha_id, &master, 1, err);
-    if (st == HEIC_OK && premultiplied)
-      st = hf_writer_add_ref(job.w, HF_4CC('p', 'r', 'e', 'm'), master, &alpha_id, 1, err);
-  }
-  if (st == HEIC_OK && thumb.planes[0].data) {
-    st = add_image(&job, &thumb, thumb.width, thumb.height, 3, &nclx, nclx_box, 0, 1, &thumb_id, err);
-    /* Readers show a thumbnail through its own transformations, not its
-     * master's: without them a rotated photo gets a sideways thumbnail. */
-    if (st == HEIC_OK) st = add_orientation(&job, thumb_id, opts->orientation, err);
-    if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('t', 'h', 'm', 'b'), thumb_id, &master, 1, err);
-  }
-  if (st == HEIC_OK && opts->exif && opts->exif_size) {
-    /* Exif item payload: 4-byte offset to the TIFF header, then the data. */
-    uint8_t *buf = hc_malloc(&ctx->mem, opts->exif_size + 4);
-    uint32_t id = 0;
-    if (!buf) {
-      st = hc_fail_oom(err);
-    } else {
-      memset(buf, 0, 4);
-      memcpy(buf + 4, opts->exif, opts->exif_size);
-      st = hf_writer_add_item(job.w, HF_4CC('E', 'x', 'i', 'f'), "", 1, &id, err);
-      if (st == HEIC_OK) st = hf_writer_set_item_data(job.w, id, buf, opts->exif_size + 4, 0, err);
-      if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('c', 'd', 's', 'c'), id, &master, 1, err);
-      hc_free(&ctx->mem, buf);
-    }
-  }
-  if (st == HEIC_OK && opts->xmp && opts->xmp_size) {
-    uint32_t id = 0;
-    st = hf_writer_add_item(job.w, HF_4CC('m', 'i', 'm', 'e'), "", 1, &id, err);
-    if (st == HEIC_OK) st = hf_writer_set_content_type(job.w, id, "application/rdf+xml", err);
-    if (st == HEIC_OK) st = hf_writer_set_item_data(job.w, id, opts->xmp, opts->xmp_size, 0, err);
-    if (st == HEIC_OK) st = hf_writer_add_ref(job.w, HF_4CC('c', 'd', 's', 'c'), id, &master, 1, err);
-  }
-  if (st == HEIC_OK && !ctx->enc_primary) {
-    st = hf_writer_set_primary(job.w, master, err);
-    if (st == HEIC_OK) ctx->enc_primary = master;
-    if (st == HEIC_OK) ctx->enc_primary_rext = pic.chroma != HEIC_CHROMA_420;
-  }
+  if (st == HEIC_OK) st = hx_enc_make_even(&pic, err);
   if (st == HEIC_OK) {
-    if (job.depth > ctx->enc_max_depth) ctx->enc_max_depth = job.depth;
-    if (item_id) *item_id = master;
-    const heic_encode_options *o = opts;
-    if (o->progress && o->progress(o->progress_opaque, 1, 1))
-      st = hc_fail(err, HEIC_ERR_CANCELLED, "encoding cancelled after the last tile");
+    whole_items wi = {&plan, &pic, &alpha, w, h};
+    hx_enc_items items = {whole_colour, alpha.planes[0].data ? whole_alpha : NULL, &wi, &thumb,
+                          hdr, premultiplied, pic.chroma};
+    st = hx_enc_add_items(&plan, &items, item_id, err);
   }
   hx_picture_clear(&pic);
   hx_picture_clear(&thumb);

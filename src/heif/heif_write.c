@@ -79,6 +79,9 @@ typedef struct wr_item {
   int in_idat;
   uint8_t *data; /* owned copy */
   size_t size;
+  /* hf_writer_set_item_data_fn: the payload is read at write time (data NULL) */
+  int (*read)(void *opaque, uint64_t offset, uint8_t *buf, size_t n);
+  void *read_opaque;
   wr_assoc *assocs; /* owned, in call order (the order transforms apply) */
   uint32_t assoc_count, assoc_cap;
 } wr_item;
@@ -322,7 +325,29 @@ heic_status hf_writer_set_item_data(hf_writer *w, uint32_t id, const uint8_t *da
   hc_free(w->mem, it->data);
   it->data = copy;
   it->size = size;
+  it->read = NULL;
+  it->read_opaque = NULL;
   it->in_idat = in_idat != 0;
+  it->has_data = 1;
+  return HEIC_OK;
+}
+
+heic_status hf_writer_set_item_data_fn(hf_writer *w, uint32_t id, uint64_t size,
+                                       int (*read)(void *opaque, uint64_t offset, uint8_t *buf, size_t n),
+                                       void *opaque, hc_err *err) {
+  heic_status st = enter(w, err, "hf_writer_set_item_data_fn");
+  if (st != HEIC_OK) return st;
+  wr_item *it = item_of(w, id);
+  if (!it) return bad_id(w, err, "hf_writer_set_item_data_fn", id);
+  if (!read || size > SIZE_MAX)
+    return wfail(w, err, HEIC_ERR_INVALID_ARGUMENT, "hf_writer_set_item_data_fn: item %u: no read function",
+                 id);
+  hc_free(w->mem, it->data);
+  it->data = NULL;
+  it->size = (size_t)size;
+  it->read = read;
+  it->read_opaque = opaque;
+  it->in_idat = 0;
   it->has_data = 1;
   return HEIC_OK;
 }
@@ -1104,10 +1129,26 @@ heic_status hf_writer_write(hf_writer *w,
   }
   int failed = write_fn(opaque, b.data, b.size) || write_fn(opaque, hdr, mdat_header);
   hf_bw_clear(&b);
+  uint8_t *chunk = NULL; /* for payloads read at write time */
   for (uint32_t i = 0; i < w->item_count && !failed; i++) {
     const wr_item *it = &w->items[i];
-    if (item_in_mdat(it) && it->size) failed = write_fn(opaque, it->data, it->size);
+    if (!item_in_mdat(it) || !it->size) continue;
+    if (!it->read) {
+      failed = write_fn(opaque, it->data, it->size);
+      continue;
+    }
+    enum { CHUNK = 1 << 16 };
+    if (!chunk && !(chunk = hc_malloc(w->mem, CHUNK))) {
+      hc_free(w->mem, chunk);
+      return woom(w, err);
+    }
+    for (size_t off = 0; off < it->size && !failed;) {
+      size_t n = it->size - off < CHUNK ? it->size - off : CHUNK;
+      failed = it->read(it->read_opaque, off, chunk, n) != 0 || write_fn(opaque, chunk, n);
+      off += n;
+    }
   }
+  hc_free(w->mem, chunk);
   if (failed)
     return wfail(w, err, HEIC_ERR_IO,
                  "%s: writing the file failed (the output callback reported "

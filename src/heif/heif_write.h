@@ -46,6 +46,14 @@ heic_status hf_writer_set_content_type(hf_writer *w, uint32_t id, const char *co
  * 1; for small items such as grid descriptions) instead of mdat. */
 heic_status hf_writer_set_item_data(hf_writer *w, uint32_t id, const uint8_t *data, size_t size,
                                     int in_idat, hc_err *err);
+/* Item payload in mdat that the writer does not hold: read(opaque, offset,
+ * buf, n) fills buf with bytes [offset, offset + n) of the size bytes when
+ * the file is written (returns 0, or non-zero: the write fails with
+ * HEIC_ERR_IO).  read and opaque are borrowed until the writer is freed.
+ * For coded data kept outside memory (the streaming encode's spool). */
+heic_status hf_writer_set_item_data_fn(hf_writer *w, uint32_t id, uint64_t size,
+                                       int (*read)(void *opaque, uint64_t offset, uint8_t *buf, size_t n),
+                                       void *opaque, hc_err *err);
 heic_status hf_writer_set_primary(hf_writer *w, uint32_t id, hc_err *err);
 /* iref entry of type (dimg, thmb, auxl, cdsc, prem, ...) from -> to[0..n). */
 heic_status hf_writer_add_ref(hf_writer *w, hf_fourcc type, uint32_t from, const uint32_t *to,

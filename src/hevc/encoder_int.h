@@ -25,6 +25,7 @@
 #include "tables.h"
 
 typedef struct hevc_search hevc_search;
+typedef struct hevc_rows_state hevc_rows_state;
 
 #define HEVC_MAX_CTU_LOG2 6
 #define HEVC_UNITS 16 /* 4x4 units per CTU side (stride of the CTU maps) */
@@ -151,6 +152,15 @@ struct hevc_encoder {
                              * prevention, all rows but the last (WPP entry points) */
   hevc_bitwriter tmp_bw;
   hevc_cabac cabac;
+
+  /* Streaming input (hevc_encoder_begin/push/finish): the run in progress
+   * (rows.c), luma lines received, rows complete in the orig ring and rows
+   * handed to the run; lines are coded `lanes` CTU rows at a time. */
+  hevc_rows_state *run;
+  int streaming;
+  int lines_in;
+  int rows_run_to;
+  int stream_lanes;
 };
 
 /* ---- shared helpers ---------------------------------------------------- */

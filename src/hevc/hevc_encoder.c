@@ -122,6 +122,7 @@ static void free_own_pool(hevc_encoder *e) {
 void hevc_encoder_free(hevc_encoder **enc) {
   if (!enc || !*enc) return;
   hevc_encoder *e = *enc;
+  hevc_rows_end(e);
   free_own_pool(e);
   free_buffers(e);
   free_searches(e);
@@ -359,33 +360,28 @@ static heic_status add_nal(hevc_encoder *e, hevc_enc_output *out, int type,
   return add_nal2(e, out, type, bw, NULL, err);
 }
 
-heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
-                                hevc_enc_output *out, hc_err *err) {
-  if (!e || !pic || !out)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: missing argument");
-  if (out->count)
-    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: output is not empty");
+/* Checks the size and sets up a picture of width x height: geometry,
+ * buffers, hashes, the slice data writer. */
+static heic_status start_picture(hevc_encoder *e, const hevc_enc_picture *pic, int *lanes,
+                                 hc_err *err) {
   if (pic->width < 1 || pic->height < 1 || pic->width > 16384 || pic->height > 16384)
     return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                    "hevc encoder: picture size %ux%u outside 1x1..16384x16384", pic->width,
                    pic->height);
-  int ncomp = e->cfg.chroma_format == HEVC_CHROMA_400 ? 1 : 3;
-  for (int c = 0; c < ncomp; c++) {
-    uint32_t w = c ? (pic->width + 1) / 2 : pic->width;
-    if (!pic->planes[c] || pic->strides[c] < (ptrdiff_t)w)
-      return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: plane %d missing or stride too small", c);
-  }
-  int lanes = 1;
-  heic_status st = setup_picture(e, pic, &lanes, err);
+  hevc_rows_end(e); /* a streamed picture left unfinished */
+  e->streaming = 0;
+  heic_status st = setup_picture(e, pic, lanes, err);
   if (st != HEIC_OK) return st;
   e->have_recon = 0;
   for (int c = 0; c < e->ncomp; c++) hevc_md5_init(&e->md5[c]);
   e->slice_qp = e->cfg.qp;
   e->cu_qp_delta = e->cfg.qp_jitter != 0;
-
   hevc_bw_reset(&e->data_bw);
-  st = hevc_rows_encode(e, pic, lanes, err);
-  if (st != HEIC_OK) return st;
+  return HEIC_OK;
+}
+
+/* After every row is coded: the NAL units of the picture into *out. */
+static heic_status emit_picture(hevc_encoder *e, hevc_enc_output *out, hc_err *err) {
   hevc_bw_align_zero(&e->data_bw);
   /* The samples and decisions are not needed any more: give them back
    * before the NAL units are made, so that the two never add up (the next
@@ -398,7 +394,7 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
 
   hevc_enc_output o = {0};
   hevc_write_vps(&e->tmp_bw, e);
-  st = add_nal(e, &o, HEVC_NAL_VPS, &e->tmp_bw, err);
+  heic_status st = add_nal(e, &o, HEVC_NAL_VPS, &e->tmp_bw, err);
   if (st == HEIC_OK) {
     hevc_write_sps(&e->tmp_bw, e);
     st = add_nal(e, &o, HEVC_NAL_SPS, &e->tmp_bw, err);
@@ -421,6 +417,132 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   *out = o;
   e->have_recon = e->cfg.keep_recon;
   return HEIC_OK;
+}
+
+heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
+                                hevc_enc_output *out, hc_err *err) {
+  if (!e || !pic || !out)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: missing argument");
+  if (out->count)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: output is not empty");
+  int ncomp = e->cfg.chroma_format == HEVC_CHROMA_400 ? 1 : 3;
+  for (int c = 0; c < ncomp; c++) {
+    uint32_t w = c ? (pic->width + 1) / 2 : pic->width;
+    if (!pic->planes[c] || pic->strides[c] < (ptrdiff_t)w)
+      return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: plane %d missing or stride too small", c);
+  }
+  int lanes = 1;
+  heic_status st = start_picture(e, pic, &lanes, err);
+  if (st != HEIC_OK) return st;
+  st = hevc_rows_encode(e, pic, lanes, err);
+  if (st != HEIC_OK) return st;
+  return emit_picture(e, out, err);
+}
+
+/* ---- streaming input ---------------------------------------------------- */
+
+heic_status hevc_encoder_begin(hevc_encoder *e, uint32_t width, uint32_t height, hc_err *err) {
+  if (!e) return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: missing argument");
+  hevc_rows_end(e);
+  e->streaming = 0;
+  hevc_enc_picture geo = {width, height, {NULL, NULL, NULL}, {0, 0, 0}};
+  int lanes = 1;
+  heic_status st = start_picture(e, &geo, &lanes, err);
+  if (st == HEIC_OK) st = hevc_rows_begin(e, NULL, lanes, err);
+  if (st != HEIC_OK) return st;
+  e->streaming = 1;
+  e->lines_in = 0;
+  e->rows_run_to = 0;
+  e->stream_lanes = lanes;
+  return HEIC_OK;
+}
+
+/* Chroma subsampling of component c, horizontal and vertical, from
+ * chroma_format_idc (1 4:2:0, 2 4:2:2, 3 4:4:4; 0 has no chroma), so that
+ * the band input follows every format the encoder codes. */
+static int push_sub_x(const hevc_encoder *e, int c) { return c && (e->chroma == 1 || e->chroma == 2); }
+static int push_sub_y(const hevc_encoder *e, int c) { return c && e->chroma == 1; }
+
+/* Copies input line y (component c, picture coordinates) into the orig
+ * ring, replicating the last column into the padding and clipping
+ * out-of-range samples, as load_row() in rows.c does. */
+static void put_line(hevc_encoder *e, int c, int y, const uint16_t *src) {
+  int max = (1 << e->bit_depth) - 1;
+  int sx = push_sub_x(e, c);
+  int sw = (e->width + sx) >> sx;
+  hevc_pixel *dst = hevc_orig_at(e, c, 0, y);
+  for (int x = 0; x < e->pw[c]; x++) {
+    int v = src[x < sw ? x : sw - 1];
+    dst[x] = (hevc_pixel)(v > max ? max : v);
+  }
+}
+
+/* The CTU rows whose lines are all in the ring. */
+static int rows_complete(const hevc_encoder *e) {
+  return e->lines_in >= e->height ? e->ctu_rows : e->lines_in >> e->ctu_log2;
+}
+
+heic_status hevc_encoder_push(hevc_encoder *e, const hevc_enc_picture *band, hc_err *err) {
+  if (!e || !band)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: missing argument");
+  if (!e->streaming || !e->run)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: push without begin");
+  int n = (int)band->height;
+  if (band->width != (uint32_t)e->width || n < 1 || n > e->height - e->lines_in ||
+      (n & 1 && e->lines_in + n != e->height && e->ncomp > 1 && push_sub_y(e, 1)))
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
+                   "hevc encoder: a band of %ux%u at line %d of a %dx%d picture (bands are the "
+                   "picture's width, an even number of lines but for the last)",
+                   band->width, band->height, e->lines_in, e->width, e->height);
+  for (int c = 0; c < e->ncomp; c++) {
+    int sx = push_sub_x(e, c);
+    uint32_t w = (band->width + (uint32_t)sx) >> sx;
+    if (!band->planes[c] || band->strides[c] < (ptrdiff_t)w)
+      return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: plane %d missing or stride too small", c);
+  }
+  int sy = push_sub_y(e, 1);
+  for (int i = 0; i < n; i++) {
+    /* Rows are coded `lanes` at a time, as soon as that many are complete:
+     * their ring slots are free because the run before left only its last
+     * row unfinished (rows.h), and the ring holds lanes + 2 rows. */
+    int y = e->lines_in;
+    put_line(e, 0, y, band->planes[0] + (ptrdiff_t)i * band->strides[0]);
+    if (e->ncomp > 1 && !(y & sy))
+      for (int c = 1; c < e->ncomp; c++)
+        put_line(e, c, y >> sy, band->planes[c] + (ptrdiff_t)(i >> sy) * band->strides[c]);
+    e->lines_in++;
+    if (e->lines_in == e->height) {
+      /* the bottom padding repeats the last line */
+      for (int c = 0; c < e->ncomp; c++) {
+        int last = ((e->height + push_sub_y(e, c)) >> push_sub_y(e, c)) - 1;
+        for (int yy = last + 1; yy < e->ph[c]; yy++)
+          memcpy(hevc_orig_at(e, c, 0, yy), hevc_orig_at(e, c, 0, last),
+                 (size_t)e->pw[c] * sizeof(hevc_pixel));
+      }
+    }
+    int done = rows_complete(e);
+    if (done >= e->rows_run_to + e->stream_lanes || (done == e->ctu_rows && done > e->rows_run_to)) {
+      heic_status st = hevc_rows_run(e, done, err);
+      if (st != HEIC_OK) {
+        hevc_rows_end(e);
+        e->streaming = 0;
+        return st;
+      }
+      e->rows_run_to = done;
+    }
+  }
+  return HEIC_OK;
+}
+
+heic_status hevc_encoder_finish(hevc_encoder *e, hevc_enc_output *out, hc_err *err) {
+  if (!e || !out) return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: missing argument");
+  if (out->count)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: output is not empty");
+  if (!e->streaming || !e->run || e->lines_in != e->height || e->rows_run_to != e->ctu_rows)
+    return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: finish before every line was pushed");
+  hevc_rows_end(e);
+  e->streaming = 0;
+  return emit_picture(e, out, err);
 }
 
 heic_status hevc_encoder_recon(const hevc_encoder *e, hevc_enc_recon *rec) {

@@ -30,7 +30,8 @@
  *    new() is borrowed and must outlive the encoder; every byte the encoder
  *    allocates is charged to it.
  *  - The input picture is borrowed for the duration of hevc_encoder_encode()
- *    only.
+ *    only; a band given to hevc_encoder_push() for that call only (its lines
+ *    are copied into the encoder's window).
  *  - On success, hevc_encoder_encode() fills *out with refcounted NAL units
  *    (heic_buffer, one per NAL, payload with emulation prevention and the
  *    two-byte NAL header, without start code or length prefix).  Ownership of
@@ -249,6 +250,30 @@ void hevc_encoder_set_parallel(hevc_encoder *enc,
 /* Encodes one picture into *out (see OWNERSHIP).  *out must be empty. */
 HEIC_NODISCARD heic_status hevc_encoder_encode(hevc_encoder *enc, const hevc_enc_picture *pic,
                                                hevc_enc_output *out, hc_err *err);
+
+/* Streaming input: the same picture and bytes as hevc_encoder_encode(),
+ * with the samples given a band of lines at a time, so that the caller
+ * never holds the whole picture either.
+ *  - begin() starts a width x height picture.
+ *  - push() gives the next band: band->width is the picture's width,
+ *    band->height the band's lines (an even number, but for the last band
+ *    of a 4:2:0 picture of odd height), planes[0] its first luma line and
+ *    planes[1], [2] its first chroma line (4:2:0: (height + 1) / 2 lines,
+ *    else height lines; 4:0:0: not read), in the same sample format as for
+ *    encode().  The band is
+ *    borrowed for the call only: the encoder copies each line into its
+ *    window and codes CTU rows as they become complete, `lanes` rows at a
+ *    time (see hevc_encoder_set_parallel() for the threads).
+ *  - finish(), after the last line: the NAL units into *out (as encode()).
+ * Memory: the encoder's window of a few CTU rows only (about 2 x (lanes +
+ * 2) CTU rows of samples, besides the coded data).  After a failure, or to
+ * give up, the encoder may be freed or begin() a new picture; push() and
+ * finish() then refuse until begin(). */
+HEIC_NODISCARD heic_status hevc_encoder_begin(hevc_encoder *enc, uint32_t width, uint32_t height,
+                                              hc_err *err);
+HEIC_NODISCARD heic_status hevc_encoder_push(hevc_encoder *enc, const hevc_enc_picture *band,
+                                             hc_err *err);
+HEIC_NODISCARD heic_status hevc_encoder_finish(hevc_encoder *enc, hevc_enc_output *out, hc_err *err);
 
 /* The reconstruction of the last successfully encoded picture; returns
  * HEIC_ERR_INVALID_ARGUMENT when there is none or the encoder was created

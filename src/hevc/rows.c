@@ -48,9 +48,11 @@
 #include "search.h"
 #include "syntax.h"
 
-typedef struct rows_run {
+struct hevc_rows_state {
   hevc_encoder *e;
-  const hevc_enc_picture *pic;
+  const hevc_enc_picture *pic; /* NULL: the orig ring is filled by the caller (streaming) */
+  int lanes;
+  int limit;                /* rows the current run may claim: [next_row, limit) */
   hc_mutex lock;
   hc_cond cond;
   int next_row;             /* next row a lane claims */
@@ -71,7 +73,9 @@ typedef struct rows_run {
    * machine rarely produces.  Never changes the output. */
   int jitter;
   unsigned seed;            /* guarded by lock */
-} rows_run;
+  int lock_made;            /* lock and cond are initialised */
+};
+typedef struct hevc_rows_state rows_run;
 
 /* A pause of 0..255 microseconds when jitter is on. */
 static void jitter(rows_run *rr) {
@@ -327,7 +331,7 @@ static void search_row(rows_run *rr, hevc_search *s, int row) {
   int prev_slot = (row + e->ring_rows - 1) % e->ring_rows;
   hevc_contexts ctx;
   int qp_prev = e->slice_qp;
-  load_row(e, rr->pic, row);
+  if (rr->pic) load_row(e, rr->pic, row);
   hevc_ctu *ctus = hevc_ctu_row(e, row);
   for (int cx = 0; cx < cols; cx++) {
     /* WPP: up to the CTU above-right; otherwise the whole row above */
@@ -374,7 +378,7 @@ static void lane_main(void *arg, size_t index) {
   hevc_encoder *e = rr->e;
   hevc_search *s = e->searches[index];
   hc_mutex_lock(&rr->lock);
-  while (rr->next_row < e->ctu_rows) {
+  while (rr->next_row < rr->limit) {
     int row = rr->next_row++;
     /* the ring slots of row - ring_rows and before must be free (rings
      * that hold the whole picture never wrap; others hold at least 3
@@ -396,42 +400,69 @@ int hevc_rows_lanes(const hevc_encoder *e, int threads) {
   return lanes < 1 ? 1 : lanes;
 }
 
+void hevc_rows_end(hevc_encoder *e) {
+  rows_run *rr = e->run;
+  if (!rr) return;
+  if (rr->lock_made) {
+    hc_cond_destroy(&rr->cond);
+    hc_mutex_destroy(&rr->lock);
+  }
+  hc_free(e->mem, rr->searched);
+  hc_free(e->mem, rr->row_ctx);
+  hc_free(e->mem, rr->row_qp);
+  hc_free(e->mem, rr->sao_above);
+  hc_free(e->mem, rr);
+  e->run = NULL;
+}
+
+heic_status hevc_rows_begin(hevc_encoder *e, const hevc_enc_picture *pic, int lanes, hc_err *err) {
+  hevc_rows_end(e);
+  rows_run *rr = hc_calloc(e->mem, 1, sizeof(*rr));
+  if (!rr) return hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "hevc encoder: out of memory for the row state");
+  e->run = rr;
+  rr->e = e;
+  rr->pic = pic;
+  rr->lanes = lanes;
+  rr->searched = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(int));
+  rr->row_ctx = hc_malloc_array(e->mem, (size_t)e->ring_rows, sizeof(hevc_contexts));
+  rr->row_qp = hc_calloc(e->mem, (size_t)e->ring_rows, sizeof(int));
+  rr->sao_above = hc_calloc(e->mem, (size_t)e->ctu_cols, sizeof(hevc_sao));
+  if (!rr->searched || !rr->row_ctx || !rr->row_qp || !rr->sao_above) {
+    hevc_rows_end(e);
+    return hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "hevc encoder: out of memory for the row state");
+  }
+  hc_mutex_init(&rr->lock);
+  hc_cond_init(&rr->cond);
+  rr->lock_made = 1;
+  const char *j = getenv("HEIC_TEST_SCHEDULE_JITTER");
+  rr->jitter = j && *j && strcmp(j, "0");
+  rr->seed = (unsigned)time(NULL);
+  return HEIC_OK;
+}
+
+heic_status hevc_rows_run(hevc_encoder *e, int limit, hc_err *err) {
+  rows_run *rr = e->run;
+  if (limit > e->ctu_rows) limit = e->ctu_rows;
+  rr->limit = limit;
+  int lanes = rr->lanes;
+  if (lanes > limit - rr->next_row) lanes = limit - rr->next_row;
+  if (lanes > 1 && e->par.run)
+    e->par.run(e->par.opaque, (size_t)lanes, lane_main, rr);
+  else if (lanes > 0)
+    lane_main(rr, 0);
+  /* every row below limit is searched; whatever tail can run, runs here */
+  hc_mutex_lock(&rr->lock);
+  run_tail(rr);
+  int failed = rr->failed || (limit == e->ctu_rows && rr->finished != e->ctu_rows);
+  hc_mutex_unlock(&rr->lock);
+  if (failed) return hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "hevc encoder: out of memory for slice data");
+  return HEIC_OK;
+}
+
 heic_status hevc_rows_encode(hevc_encoder *e, const hevc_enc_picture *pic, int lanes,
                              hc_err *err) {
-  rows_run rr;
-  memset(&rr, 0, sizeof(rr));
-  rr.e = e;
-  rr.pic = pic;
-  rr.searched = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(int));
-  rr.row_ctx = hc_malloc_array(e->mem, (size_t)e->ring_rows, sizeof(hevc_contexts));
-  rr.row_qp = hc_calloc(e->mem, (size_t)e->ring_rows, sizeof(int));
-  rr.sao_above = hc_calloc(e->mem, (size_t)e->ctu_cols, sizeof(hevc_sao));
-  heic_status st = HEIC_OK;
-  if (!rr.searched || !rr.row_ctx || !rr.row_qp || !rr.sao_above) {
-    st = hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "hevc encoder: out of memory for the row state");
-    goto done;
-  }
-  hc_mutex_init(&rr.lock);
-  hc_cond_init(&rr.cond);
-  const char *j = getenv("HEIC_TEST_SCHEDULE_JITTER");
-  rr.jitter = j && *j && strcmp(j, "0");
-  rr.seed = (unsigned)time(NULL);
-  if (lanes > 1 && e->par.run)
-    e->par.run(e->par.opaque, (size_t)lanes, lane_main, &rr);
-  else
-    lane_main(&rr, 0);
-  /* every row is searched; whatever tail is left runs here */
-  hc_mutex_lock(&rr.lock);
-  run_tail(&rr);
-  int failed = rr.failed || rr.finished != e->ctu_rows;
-  hc_mutex_unlock(&rr.lock);
-  hc_cond_destroy(&rr.cond);
-  hc_mutex_destroy(&rr.lock);
-  if (failed) st = hc_fail(err, HEIC_ERR_OUT_OF_MEMORY, "hevc encoder: out of memory for slice data");
-done:
-  hc_free(e->mem, rr.searched);
-  hc_free(e->mem, rr.row_ctx);
-  hc_free(e->mem, rr.row_qp);
-  hc_free(e->mem, rr.sao_above);
+  heic_status st = hevc_rows_begin(e, pic, lanes, err);
+  if (st == HEIC_OK) st = hevc_rows_run(e, e->ctu_rows, err);
+  hevc_rows_end(e);
   return st;
 }

@@ -94,6 +94,8 @@ typedef struct be_state {
   int has_colour;               /* set_colour() was called: the SPS gets a VUI */
   heic_nclx colour;
   int used;                     /* encode() was called (at most once per open) */
+  hevc_encoder *stream;         /* encode_begin() .. encode_end(): the picture in progress */
+  int stream_failed;            /* an encode_rows() failed: only close() is left */
 } be_state;
 
 /* quality -> QP.  Knots every 10 quality steps, linear in between:
@@ -146,6 +148,7 @@ static void be_close(void **state) {
   if (!state || !*state) return;
   be_state *s = *state;
   heic_allocator *alloc = s->alloc;
+  hevc_encoder_free(&s->stream); /* a streamed picture given up */
   hc_allocator_free(alloc, s);
   hc_allocator_unref(alloc);
   *state = NULL;
@@ -382,6 +385,113 @@ static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_n
   return st;
 }
 
+/* ---- streaming input (API version 4) ---- */
+
+/* The encoder's threads, as be_encode() sets them. */
+static void be_threads(const be_state *s, hevc_enc_config *cfg) {
+  cfg->threads = s->host && s->host->threads > 0 ? s->host->threads : 0;
+  if (s->threads > 0 && (cfg->threads == 0 || s->threads < cfg->threads)) cfg->threads = s->threads;
+  if (cfg->threads > 1024) cfg->threads = 1024;
+}
+
+static heic_status be_encode_begin(void *state, const heic_plugin_picture *pic) {
+  be_state *s = state;
+  if (!s || !pic) return HEIC_ERR_INVALID_ARGUMENT;
+  if (s->used) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR,
+                   BUILTIN_NAME ": a second picture on one instance; open one instance per picture");
+    return HEIC_ERR_INVALID_ARGUMENT;
+  }
+  s->used = 1;
+  if (pic->width < 1 || pic->height < 1 || pic->height > BUILTIN_MAX_SIZE) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": picture size %ux%u outside 1x1..%ux%u",
+                   pic->width, pic->height, BUILTIN_MAX_SIZE, BUILTIN_MAX_SIZE);
+    return pic->height > BUILTIN_MAX_SIZE ? HEIC_ERR_LIMIT_EXCEEDED : HEIC_ERR_INVALID_ARGUMENT;
+  }
+  /* The format checks of encode(), on one line of zeros of the width. */
+  uint16_t *zero = hc_calloc(&s->mem, pic->width, sizeof(uint16_t));
+  if (!zero) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": out of memory");
+    return HEIC_ERR_OUT_OF_MEMORY;
+  }
+  heic_plugin_picture line = *pic;
+  line.height = 1;
+  for (int c = 0; c < 3; c++) {
+    uint32_t w = c && pic->chroma != HEIC_CHROMA_444 ? (pic->width + 1) / 2 : pic->width;
+    int on = !c || pic->chroma != HEIC_CHROMA_400;
+    line.planes[c] = on ? zero : NULL;
+    line.strides[c] = on ? w : 0;
+    line.plane_w[c] = on ? w : 0;
+    line.plane_h[c] = on ? 1 : 0;
+  }
+  heic_status st = be_check_picture(s, &line);
+  hc_free(&s->mem, zero);
+  if (st != HEIC_OK) return st;
+  hevc_enc_config cfg;
+  be_config(s, pic, &cfg);
+  be_threads(s, &cfg);
+  hc_err err;
+  hc_err_clear(&err);
+  st = hevc_encoder_new(&s->stream, &s->mem, &cfg, &err);
+  if (st == HEIC_OK && s->host && s->host->parallel)
+    hevc_encoder_set_parallel(s->stream, s->host->parallel, s->host->parallel_opaque, cfg.threads);
+  if (st == HEIC_OK) st = hevc_encoder_begin(s->stream, pic->width, pic->height, &err);
+  if (st != HEIC_OK) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": %s",
+                   err.message[0] ? err.message : heic_status_string(st));
+    hevc_encoder_free(&s->stream);
+  }
+  return st;
+}
+
+static heic_status be_encode_rows(void *state, const heic_plugin_picture *band) {
+  be_state *s = state;
+  if (!s || !band) return HEIC_ERR_INVALID_ARGUMENT;
+  if (!s->stream || s->stream_failed) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": encode_rows() without a picture begun");
+    return HEIC_ERR_INVALID_ARGUMENT;
+  }
+  heic_status st = be_check_picture(s, band);
+  if (st == HEIC_OK) {
+    int mono = band->chroma == HEIC_CHROMA_400;
+    hevc_enc_picture in = {band->width, band->height,
+                           {band->planes[0], mono ? NULL : band->planes[1], mono ? NULL : band->planes[2]},
+                           {(ptrdiff_t)band->strides[0], mono ? 0 : (ptrdiff_t)band->strides[1],
+                            mono ? 0 : (ptrdiff_t)band->strides[2]}};
+    hc_err err;
+    hc_err_clear(&err);
+    st = hevc_encoder_push(s->stream, &in, &err);
+    if (st != HEIC_OK)
+      hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": %s",
+                     err.message[0] ? err.message : heic_status_string(st));
+  }
+  if (st != HEIC_OK) s->stream_failed = 1;
+  return st;
+}
+
+static heic_status be_encode_end(void *state, heic_nal_sink sink, void *sink_opaque) {
+  be_state *s = state;
+  if (!s || !sink) return HEIC_ERR_INVALID_ARGUMENT;
+  if (!s->stream || s->stream_failed) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": encode_end() without a picture begun");
+    return HEIC_ERR_INVALID_ARGUMENT;
+  }
+  hc_err err;
+  hc_err_clear(&err);
+  hevc_enc_output out;
+  memset(&out, 0, sizeof(out));
+  heic_status st = hevc_encoder_finish(s->stream, &out, &err);
+  if (st != HEIC_OK)
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": %s",
+                   err.message[0] ? err.message : heic_status_string(st));
+  for (int i = 0; st == HEIC_OK && i < out.count; i++)
+    st = sink(sink_opaque, heic_buffer_data(out.nal[i].buf), heic_buffer_size(out.nal[i].buf));
+  hevc_enc_output_clear(&out);
+  hevc_encoder_free(&s->stream);
+  s->stream_failed = 1; /* one picture per instance */
+  return st;
+}
+
 const heic_encoder_plugin hp_encoder_builtin = {
   .api_version = HEIC_PLUGIN_API_VERSION,
   .name = BUILTIN_NAME,
@@ -394,4 +504,7 @@ const heic_encoder_plugin hp_encoder_builtin = {
   .encode = be_encode,
   .close = be_close,
   .set_colour = be_set_colour,
+  .encode_begin = be_encode_begin,
+  .encode_rows = be_encode_rows,
+  .encode_end = be_encode_end,
 };
