@@ -80,7 +80,7 @@ typedef enum hevc_enc_preset {
 } hevc_enc_preset;
 
 /* Chroma formats (chroma_format_idc) the encoder codes. */
-enum { HEVC_CHROMA_400 = 0, HEVC_CHROMA_420 = 1 };
+enum { HEVC_CHROMA_400 = 0, HEVC_CHROMA_420 = 1, HEVC_CHROMA_422 = 2, HEVC_CHROMA_444 = 3 };
 
 typedef struct hevc_enc_config {
   int qp;             /* 0..51 (ignored when lossless, but for the slice QP) */

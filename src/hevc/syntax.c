@@ -113,7 +113,10 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   if (log2 <= HEVC_MAX_TU_LOG2 && log2 > 2 && depth < max_depth && !(nxn && depth == 0))
     hevc_cabac_bin(cb, HEVC_CTX_SPLIT_TF + 5 - log2, split);
   int cbf_cb = pcb, cbf_cr = pcr;
-  if (log2 > 2 && e->ncomp > 1) {
+  /* 4:4:4 codes chroma at every TU size, 4:2:0 in the 8x8 parent of 4x4
+   * luma TUs */
+  int c444 = e->chroma == HEVC_CHROMA_444;
+  if ((log2 > 2 || c444) && e->ncomp > 1) {
     cbf_cb = pcb || depth == 0 ? node_cbf(ctu, x0, y0, log2, 1) : 0;
     cbf_cr = pcr || depth == 0 ? node_cbf(ctu, x0, y0, log2, 2) : 0;
     if (depth == 0 || pcb) hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cb);
@@ -134,30 +137,33 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   int sh = e->cfg.sign_hiding;
   if (cbf_y)
     hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 0)[ly * 64 + lx], 64, log2, 0,
-                        hevc_scan_idx(log2, 0, ctu->luma_mode[u]), sh,
+                        hevc_scan_idx(e, log2, 0, ctu->luma_mode[u]), sh,
                         hevc_ts_flag(e, ctu, x0, y0, log2, 0));
-  int cx, cy, cl;
+  int cx, cy, cl, cu;
   if (e->ncomp == 1) {
     return;
-  } else if (log2 > 2) {
-    cx = lx >> 1;
-    cy = ly >> 1;
-    cl = log2 - 1;
+  } else if (log2 > 2 || c444) {
+    cx = lx >> e->csx;
+    cy = ly >> e->csy;
+    cl = log2 - e->csx;
+    cu = u; /* 4:4:4 NxN: each 4x4 block has its PB's chroma mode */
   } else if (blk == 3) {
     cx = (xb - ctu->x0) >> 1;
     cy = (yb - ctu->y0) >> 1;
     cl = 2;
+    cu = hevc_uidx(ctu, xb, yb);
   } else {
     return;
   }
-  int cmode = ctu->chroma_mode[hevc_uidx(ctu, xb, yb)];
-  int scan = hevc_scan_idx(cl, 1, cmode);
-  int cxl = (cx << 1) + ctu->x0, cyl = (cy << 1) + ctu->y0; /* luma position of the block */
+  int cmode = ctu->chroma_mode[cu];
+  int scan = hevc_scan_idx(e, cl, 1, cmode);
+  /* luma position of the block */
+  int cxl = (cx << e->csx) + ctu->x0, cyl = (cy << e->csy) + ctu->y0;
   if (cbf_cb)
-    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 1)[cy * 32 + cx], 32, cl, 1, scan, sh,
+    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 1)[cy * 64 + cx], 64, cl, 1, scan, sh,
                         hevc_ts_flag(e, ctu, cxl, cyl, cl, 1));
   if (cbf_cr)
-    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 2)[cy * 32 + cx], 32, cl, 2, scan, sh,
+    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 2)[cy * 64 + cx], 64, cl, 2, scan, sh,
                         hevc_ts_flag(e, ctu, cxl, cyl, cl, 2));
 }
 
@@ -188,7 +194,10 @@ void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
       hevc_cabac_bypass_bits(cb, (uint32_t)rem[i], 5);
     }
   }
-  if (e->ncomp > 1) hevc_write_chroma_sel(cb, ctu->chroma_sel[u]);
+  /* 4:4:4 NxN: one intra_chroma_pred_mode per PB (7.3.8.5) */
+  int ncpu = e->chroma == HEVC_CHROMA_444 ? npu : e->ncomp > 1;
+  for (int i = 0; i < ncpu; i++)
+    hevc_write_chroma_sel(cb, ctu->chroma_sel[hevc_uidx(ctu, x0 + (i & 1) * h, y0 + (i >> 1) * h)]);
   write_tt(cb, e, ctu, qs, x0, y0, x0, y0, log2, 0, 0, nxn, 0, 0);
 }
 
