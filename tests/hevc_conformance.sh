@@ -64,7 +64,7 @@
 # Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
 set -u
 mode=ci
-formats="8 10 12 8m 10m 12m"
+formats="8 10 12 8m 10m 12m 8-444 10-444 12-444"
 simd_check=1
 jobs=$(nproc 2>/dev/null || echo 2)
 threads=2
@@ -99,15 +99,19 @@ same="$here/hevc_y4m_same.py"
 
 # ---- inputs ---------------------------------------------------------------
 inputs=()
-add_gen() { # kind w h bd [mono]
-  local f="$work/in_$1_$2x$3_$4${5:+m}.y4m"
-  [ -f "$f" ] || python3 "$gen" "$1" "$2" "$3" "$4" "$f" ${5:+mono} || exit 2
+add_gen() { # kind w h bd [m|444|422]
+  local f="$work/in_$1_$2x$3_$4${5:-}.y4m" fmt=
+  case "${5:-}" in m) fmt=mono ;; 444|422) fmt=$5 ;; esac
+  [ -f "$f" ] || python3 "$gen" "$1" "$2" "$3" "$4" "$f" $fmt || exit 2
   inputs+=("$f")
 }
+# a format token of --formats: 8, 10, 12 (4:2:0), 8m... (4:0:0), 8-444...
+fmt_bd() { echo "${1%%[m-]*}"; }
+fmt_sub() { case "$1" in *m) echo m ;; *-444) echo 444 ;; *-422) echo 422 ;; esac; }
 if [ $mode = full ]; then
   for fmt in $formats; do
-    bd=${fmt%m}
-    mono=${fmt#$bd}
+    bd=$(fmt_bd "$fmt")
+    mono=$(fmt_sub "$fmt")
     for kind in noise flat gradient edges mixed; do
       for size in 1x1 8x8 17x9 64x64 65x67 40x300 130x260 1000x750 1920x1080; do
         add_gen $kind ${size%x*} ${size#*x} $bd $mono
@@ -141,6 +145,18 @@ else
   add_gen gradient 64 64 10 m
   add_gen mixed 130 260 12 m
   add_gen noise 130 260 12
+  # 4:4:4 at 8, 10 and 12 bits: small pictures (odd, partial CTUs), two
+  # CTU columns, a wider one
+  for bd in 8 10 12; do
+    for kind in noise mixed; do
+      for size in 17x9 65x67; do add_gen $kind ${size%x*} ${size#*x} $bd 444; done
+    done
+  done
+  add_gen flat 1 1 8 444
+  add_gen edges 200 120 8 444
+  add_gen gradient 64 64 10 444
+  add_gen noise 130 260 10 444
+  add_gen mixed 130 260 12 444
 fi
 grey_corpus=
 with_corpus=1
@@ -213,9 +229,14 @@ else
          "$work/in_noise_65x67_12.y4m")
   varm=("$work/in_mixed_65x67_8m.y4m" "$work/in_mixed_130x260_12m.y4m" "$work/in_gradient_64x64_10m.y4m"
         "$work/in_noise_65x67_12m.y4m" "$work/in_edges_200x120_8m.y4m" "$work/in_noise_17x9_10m.y4m")
+  # ... and on a 4:4:4 picture (8, 10, 12 bits in turn)
+  var444=("$work/in_mixed_65x67_8444.y4m" "$work/in_noise_130x260_10444.y4m" "$work/in_mixed_130x260_12444.y4m"
+          "$work/in_edges_200x120_8444.y4m" "$work/in_gradient_64x64_10444.y4m" "$work/in_noise_65x67_12444.y4m"
+          "$work/in_noise_17x9_8444.y4m")
   for i in "${!variants[@]}"; do
     for f in "${var8[$((i % ${#var8[@]}))]}" "${var10[$((i % ${#var10[@]}))]}" \
-             "${var12[$((i % ${#var12[@]}))]}" "${varm[$((i % ${#varm[@]}))]}"; do
+             "${var12[$((i % ${#var12[@]}))]}" "${varm[$((i % ${#varm[@]}))]}" \
+             "${var444[$((i % ${#var444[@]}))]}"; do
       [ -f "$f" ] || { echo "missing variant input $f" >&2; exit 2; }
       for q in 12 37; do echo "$f|$q|${variants[$i]}" >> "$list"; done
     done
@@ -226,12 +247,14 @@ else
         "$work/in_mixed_65x67_12.y4m" "$work/in_mixed_130x260_12m.y4m" "$work/in_edges_200x120_8m.y4m"
         "$work/in_noise_17x9_10m.y4m" "$work/in_edges_200x120_12.y4m")
   for i in "${!lossless[@]}"; do
-    for f in "${varl[$((2 * i % ${#varl[@]}))]}" "${varl[$(((2 * i + 1) % ${#varl[@]}))]}"; do
+    for f in "${varl[$((2 * i % ${#varl[@]}))]}" "${varl[$(((2 * i + 1) % ${#varl[@]}))]}" \
+             "${var444[$((i % ${#var444[@]}))]}"; do
       [ -f "$f" ] || { echo "missing variant input $f" >&2; exit 2; }
       echo "$f|27|${lossless[$i]}" >> "$list"
     done
   done
-  for f in "$work/in_edges_200x120_10.y4m" "$work/in_mixed_65x67_8m.y4m" "$work/in_mixed_65x67_10m.y4m"; do
+  for f in "$work/in_edges_200x120_10.y4m" "$work/in_mixed_65x67_8m.y4m" "$work/in_mixed_65x67_10m.y4m" \
+           "$work/in_mixed_65x67_10444.y4m" "$work/in_noise_17x9_12444.y4m" "$work/in_flat_1x1_8444.y4m"; do
     echo "$f|27|--lossless" >> "$list"
   done
   [ -n "$grey_corpus" ] && echo "$grey_corpus|27|--lossless" >> "$list"
@@ -264,6 +287,8 @@ run_one() {
   cs=$(head -c 100 "$r" | head -1 | grep -a -o ' C[a-z0-9]*' | cut -c3-)
   case "$cs" in
     420p10) pf=yuv420p10le ;; 420p12) pf=yuv420p12le ;;
+    444) pf=yuv444p ;; 444p10) pf=yuv444p10le ;; 444p12) pf=yuv444p12le ;;
+    422) pf=yuv422p ;; 422p10) pf=yuv422p10le ;; 422p12) pf=yuv422p12le ;;
     mono) pf=gray ;; mono10) pf=gray10le ;; mono12) pf=gray12le ;;
     *) pf=yuv420p ;;
   esac
