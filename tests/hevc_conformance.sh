@@ -4,9 +4,10 @@
 # For every stream: ffmpeg's decode must equal hevc-enc's --recon byte for byte,
 # and libde265-dec265 -c must decode it with the MD5 SEI matching (and the SEI
 # must be present: a stream without one would pass -c trivially).  Both
-# decoders take every format the encoder writes: 4:2:0 and 4:0:0 at 8, 10
-# and 12 bits (libde265 1.0.11 checks the MD5 of 4:0:0 and 12-bit pictures
-# too: a corrupted hash fails).  --lossless streams must also reconstruct
+# decoders take every format the encoder writes: 4:2:0, 4:2:2, 4:4:4 and
+# 4:0:0 at 8, 10 and 12 bits (libde265 1.0.11 checks the MD5 of 4:0:0,
+# 4:2:2, 4:4:4 and 12-bit pictures too: a corrupted hash fails, checked
+# 2026-12-07 on 4:4:4 12-bit and 4:2:2 10-bit streams).  --lossless streams must also reconstruct
 # the input exactly (hevc_y4m_same.py).  FFmpeg (5.1) has two 12-bit bugs
 # worked around here: its x86 luma deblocking overflows 16-bit lanes (9 (q0 -
 # p0) passes 32767: a full-range step is filtered where the spec, its own C
@@ -24,7 +25,8 @@
 # usage: hevc_conformance.sh [--ci|--full] [--formats LIST] [--jobs N] [--threads N]
 #                            [--enc PATH] [--keep] [--no-simd-check]
 #   --formats LIST  --full only: the generated pictures' formats, comma-separated
-#           of 8, 10, 12 (4:2:0) and 8m, 10m, 12m (4:0:0); default all six
+#           of 8, 10, 12 (4:2:0), 8m, 10m, 12m (4:0:0), 8-444, 10-444, 12-444
+#           (4:4:4) and 8-422, 10-422, 12-422 (4:2:2); default all twelve
 #           (the corpus Y4Ms come with 8 or 10 in the list)
 #   --threads N  threads of the checked encodes (default 2); the C-kernel
 #           encode uses 1 (or 2 when N is 1)
@@ -48,9 +50,13 @@
 #           on one 12-bit 4:2:0 and one monochrome picture in turn, and
 #           lossless coding (every preset, CTU 32, WPP off, QP jitter) on
 #           4:2:0 8/10/12 and 4:0:0 8/10/12, odd sizes included, and on a
-#           corpus photo made grey.
+#           corpus photo made grey.  4:4:4 and 4:2:2 at 8, 10 and 12 bits
+#           likewise: small and odd pictures (1x1, 17x9, 65x67, 200x120,
+#           130x260) at the four QPs, every tool variant and every lossless
+#           variant on one picture of each in turn, plain --lossless on three
+#           of each (792 streams in all, 2026-12-07).
 #   --full  every content x size x depth x QP (0 1 12 22 27 32 37 45 51) for
-#           4:2:0 at 8, 10, 12 bits and 4:0:0 at 8, 10, 12 bits, the
+#           4:2:0, 4:2:2, 4:4:4 and 4:0:0 at 8, 10, 12 bits, the
 #           corpus Y4Ms at 8 and 10 bits (and grey, 12-bit), every tool
 #           variant on every picture up to 130x260 and on 1000x750 8-bit,
 #           and the lossless variants on every picture up to 130x260: the
@@ -64,7 +70,7 @@
 # Exit status: 0 all streams conform, 1 at least one mismatch, 2 setup problem.
 set -u
 mode=ci
-formats="8 10 12 8m 10m 12m 8-444 10-444 12-444"
+formats="8 10 12 8m 10m 12m 8-444 10-444 12-444 8-422 10-422 12-422"
 simd_check=1
 jobs=$(nproc 2>/dev/null || echo 2)
 threads=2
@@ -157,6 +163,17 @@ else
   add_gen gradient 64 64 10 444
   add_gen noise 130 260 10 444
   add_gen mixed 130 260 12 444
+  # 4:2:2 likewise
+  for bd in 8 10 12; do
+    for kind in noise mixed; do
+      for size in 17x9 65x67; do add_gen $kind ${size%x*} ${size#*x} $bd 422; done
+    done
+  done
+  add_gen flat 1 1 10 422
+  add_gen edges 200 120 10 422
+  add_gen gradient 64 64 8 422
+  add_gen noise 130 260 12 422
+  add_gen mixed 130 260 8 422
 fi
 grey_corpus=
 with_corpus=1
@@ -233,10 +250,13 @@ else
   var444=("$work/in_mixed_65x67_8444.y4m" "$work/in_noise_130x260_10444.y4m" "$work/in_mixed_130x260_12444.y4m"
           "$work/in_edges_200x120_8444.y4m" "$work/in_gradient_64x64_10444.y4m" "$work/in_noise_65x67_12444.y4m"
           "$work/in_noise_17x9_8444.y4m")
+  var422=("$work/in_mixed_65x67_10422.y4m" "$work/in_noise_130x260_12422.y4m" "$work/in_mixed_130x260_8422.y4m"
+          "$work/in_edges_200x120_10422.y4m" "$work/in_gradient_64x64_8422.y4m" "$work/in_noise_65x67_12422.y4m"
+          "$work/in_noise_17x9_8422.y4m")
   for i in "${!variants[@]}"; do
     for f in "${var8[$((i % ${#var8[@]}))]}" "${var10[$((i % ${#var10[@]}))]}" \
              "${var12[$((i % ${#var12[@]}))]}" "${varm[$((i % ${#varm[@]}))]}" \
-             "${var444[$((i % ${#var444[@]}))]}"; do
+             "${var444[$((i % ${#var444[@]}))]}" "${var422[$((i % ${#var422[@]}))]}"; do
       [ -f "$f" ] || { echo "missing variant input $f" >&2; exit 2; }
       for q in 12 37; do echo "$f|$q|${variants[$i]}" >> "$list"; done
     done
@@ -248,13 +268,14 @@ else
         "$work/in_noise_17x9_10m.y4m" "$work/in_edges_200x120_12.y4m")
   for i in "${!lossless[@]}"; do
     for f in "${varl[$((2 * i % ${#varl[@]}))]}" "${varl[$(((2 * i + 1) % ${#varl[@]}))]}" \
-             "${var444[$((i % ${#var444[@]}))]}"; do
+             "${var444[$((i % ${#var444[@]}))]}" "${var422[$((i % ${#var422[@]}))]}"; do
       [ -f "$f" ] || { echo "missing variant input $f" >&2; exit 2; }
       echo "$f|27|${lossless[$i]}" >> "$list"
     done
   done
   for f in "$work/in_edges_200x120_10.y4m" "$work/in_mixed_65x67_8m.y4m" "$work/in_mixed_65x67_10m.y4m" \
-           "$work/in_mixed_65x67_10444.y4m" "$work/in_noise_17x9_12444.y4m" "$work/in_flat_1x1_8444.y4m"; do
+           "$work/in_mixed_65x67_10444.y4m" "$work/in_noise_17x9_12444.y4m" "$work/in_flat_1x1_8444.y4m" \
+           "$work/in_mixed_65x67_8422.y4m" "$work/in_noise_17x9_12422.y4m" "$work/in_flat_1x1_10422.y4m"; do
     echo "$f|27|--lossless" >> "$list"
   done
   [ -n "$grey_corpus" ] && echo "$grey_corpus|27|--lossless" >> "$list"
@@ -313,6 +334,17 @@ run_one() {
     echo "FAIL lossless: $desc: $(head -c 200 "$work/$id.same")"; return
   fi
   if ! LC_ALL=C grep -q -a -P '\x00\x00\x01\x50\x01\x84' "$s"; then echo "FAIL no-md5-sei: $desc"; return; fi
+  # libde265 (1.0.11) takes 4:2:2 chroma planes as half the coded height
+  # when it applies the conformance window: a bottom crop larger than that
+  # (coded height 8, 1 to 3 lines shown) is refused as "coded parameter out
+  # of range", so such pictures are checked by ffmpeg alone
+  local h
+  h=$(head -c 100 "$r" | head -1 | grep -a -o ' H[0-9]*' | cut -c3-)
+  if [[ "$cs" == 422* ]] && [ $(( ( ((h + 7) / 8 * 8) + 1) / 2 - ((h + 7) / 8 * 8 - h) )) -le 0 ]; then
+    echo "ok $desc $(stat -c %s "$s")$note (libde265 skipped: 4:2:2 crop)"
+    [ "${KEEP:-0}" = 1 ] || rm -f "$s" "$r" "$d" "$ry" "$work/$id".*
+    return
+  fi
   if ! libde265-dec265 -q -c "$s" > "$work/$id.de" 2>&1; then
     echo "FAIL libde265: $desc: $(head -c 300 "$work/$id.de")"; return
   fi

@@ -227,11 +227,31 @@ static inline int16_t *hevc_ctu_levels(const hevc_encoder *e, hevc_ctu *ctu, int
 /* The three most probable modes for the PU at (x, y) (8.4.2). */
 void hevc_mpm(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int cand[3]);
 
-/* IntraPredModeC for intra_chroma_pred_mode sel and the luma mode (4:2:0). */
+/* IntraPredModeC for intra_chroma_pred_mode sel and the luma mode (4:2:0,
+ * 4:4:4). */
 static inline int hevc_chroma_mode(int sel, int luma_mode) {
   static const uint8_t base[4] = {0, 26, 10, 1};
   if (sel == 4) return luma_mode;
   return base[sel] == luma_mode ? 34 : base[sel];
+}
+
+/* The same in chroma format `chroma`: 4:2:2 maps the mode through Table
+ * 8-3 (its angles halved horizontally).  Editions of the table differ at
+ * modes 11 and 14 (11 -> 11 or 12, 14 -> 16 or 17; FFmpeg and HM use the
+ * first): the encoder never produces them (hevc_chroma_dm_ok), so that
+ * every decoder agrees. */
+static inline int hevc_chroma_mode_fmt(int chroma, int sel, int luma_mode) {
+  static const uint8_t map422[35] = {0,  1,  2,  2,  2,  2,  3,  5,  7,  8,  10, 11,
+                                     13, 15, 16, 18, 19, 20, 21, 22, 23, 23, 24, 24,
+                                     25, 25, 26, 27, 27, 28, 28, 29, 29, 30, 31};
+  int m = hevc_chroma_mode(sel, luma_mode);
+  return chroma == 2 ? map422[m] : m;
+}
+
+/* 0 when DM (intra_chroma_pred_mode 4) must not be chosen: 4:2:2 with a
+ * luma mode whose mapping the editions of Table 8-3 disagree on. */
+static inline int hevc_chroma_dm_ok(int chroma, int luma_mode) {
+  return chroma != 2 || (luma_mode != 11 && luma_mode != 14);
 }
 
 /* scanIdx for a block of size log2 in component c coded with intra mode

@@ -179,12 +179,10 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->bit_depth != 8 && cfg->bit_depth != 10 && cfg->bit_depth != 12)
     return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                    "hevc encoder: bit depth %d (8, 10 or 12 supported)", cfg->bit_depth);
-  if (cfg->chroma_format == HEVC_CHROMA_422)
-    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
-                   "hevc encoder: chroma format 4:2:2 is not supported (4:0:0, 4:2:0 and 4:4:4 are)");
   if (cfg->chroma_format < HEVC_CHROMA_400 || cfg->chroma_format > HEVC_CHROMA_444)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
-                   "hevc encoder: chroma_format %d (0 for 4:0:0, 1 for 4:2:0, 3 for 4:4:4)",
+                   "hevc encoder: chroma_format %d (0 for 4:0:0, 1 for 4:2:0, 2 for 4:2:2, 3 "
+                   "for 4:4:4)",
                    cfg->chroma_format);
   if (cfg->ctu_log2 != 5 && cfg->ctu_log2 != 6)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: CTU size 1 << %d (32 or 64)",

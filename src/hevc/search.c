@@ -360,21 +360,26 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
                               const hevc_contexts *ctx) {
   hevc_ctu *ctu = s->ctu;
   if (s->e->ncomp == 1) return 0;
+  hevc_encoder *e = s->e;
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, ctx);
-  int ct = log2 - s->e->csx, cx = x >> s->e->csx, cy = y >> s->e->csy;
+  int ct = log2 - e->csx, cx = x >> e->csx, cy = y >> e->csy;
+  int nb = e->chroma == HEVC_CHROMA_422 ? 2 : 1; /* square blocks per component */
+  int cm = hevc_chroma_mode_fmt(e->chroma, 4, mode);
   uint64_t sse = 0;
-  for (int c = 1; c < 3; c++) {
-    sse += code_tu(s, c, cx, cy, ct, mode, x, y, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
-    int cbf = (ctu->cbf[hevc_uidx(ctu, x, y)] >> c) & 1;
-    hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
-    if (cbf && s->rate_est)
-      cb.frac_bits += s->tu_bits;
-    else if (cbf)
-      hevc_write_residual(&cb, hevc_ctu_levels(s->e, ctu, c, cx, cy), 64, ct, c,
-                          hevc_scan_idx(s->e, ct, 1, mode), s->e->cfg.sign_hiding,
-                          hevc_ts_flag(s->e, ctu, x, y, ct, c));
-  }
+  for (int c = 1; c < 3; c++)
+    for (int b = 0; b < nb; b++) {
+      int yb = cy + (b << ct), yl = yb << e->csy; /* the block's luma line */
+      sse += code_tu(s, c, cx, yb, ct, cm, x, yl, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
+      int cbf = (ctu->cbf[hevc_uidx(ctu, x, yl)] >> c) & 1;
+      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
+      if (cbf && s->rate_est)
+        cb.frac_bits += s->tu_bits;
+      else if (cbf)
+        hevc_write_residual(&cb, hevc_ctu_levels(e, ctu, c, cx, yb), 64, ct, c,
+                            hevc_scan_idx(e, ct, 1, cm), e->cfg.sign_hiding,
+                            hevc_ts_flag(e, ctu, x, yl, ct, c));
+    }
   return cost_chroma(s, sse, cb.frac_bits);
 }
 
@@ -631,27 +636,34 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
       sse += chroma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, cm, cb);
     return sse;
   }
-  /* a leaf, or (4:2:0) an 8x8 node of 4x4 luma TUs whose chroma is one 4x4 block */
+  /* a leaf, or (4:2:0, 4:2:2) an 8x8 node of 4x4 luma TUs whose chroma is
+   * one 4x4 block (two stacked in 4:2:2, each with its own cbf, the
+   * second predicted from the first) */
   int csx = s->e->csx, csy = s->e->csy;
   int ct = log2 - csx, cx = x >> csx, cy = y >> csy;
+  int nb = s->e->chroma == HEVC_CHROMA_422 ? 2 : 1;
   uint64_t sse = 0, est = 0;
-  for (int c = 1; c < 3; c++) {
-    sse += code_tu(s, c, cx, cy, ct, cm, x, y, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
-    if ((ctu->cbf[u] >> c) & 1) est += s->tu_bits;
-  }
-  int cbf = ctu->cbf[u];
-  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 1) & 1);
-  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 2) & 1);
+  for (int c = 1; c < 3; c++)
+    for (int b = 0; b < nb; b++) {
+      int yb = cy + (b << ct), yl = yb << csy;
+      sse += code_tu(s, c, cx, yb, ct, cm, x, yl, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
+      int cbf = (ctu->cbf[hevc_uidx(ctu, x, yl)] >> c) & 1;
+      if (cbf) est += s->tu_bits;
+      hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
+    }
   if (s->rate_est) {
     cb->frac_bits += est;
     return sse;
   }
   int scan = hevc_scan_idx(s->e, ct, 1, cm);
-  int lx = cx - (ctu->x0 >> csx), ly = cy - (ctu->y0 >> csy);
+  int lx = cx - (ctu->x0 >> csx);
   for (int c = 1; c < 3; c++)
-    if (cbf & (1 << c))
-      hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[ly * 64 + lx], 64, ct, c, scan,
-                          s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, y, ct, c));
+    for (int b = 0; b < nb; b++) {
+      int yb = cy + (b << ct), yl = yb << csy, ly = yb - (ctu->y0 >> csy);
+      if (ctu->cbf[hevc_uidx(ctu, x, yl)] & (1 << c))
+        hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[ly * 64 + lx], 64, ct, c, scan,
+                            s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, yl, ct, c));
+    }
   return sse;
 }
 
@@ -667,16 +679,19 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, int depth,
   int ct = tl - e->csx > 2 ? tl - e->csx : 2;
 
   /* Candidates: DM (sel 4) first, then the others by the SATD of their
-   * prediction of the first chroma TU. */
+   * prediction of the first chroma TU (in 4:2:2 DM is left out for the
+   * luma modes hevc_chroma_dm_ok refuses). */
   int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
-  /* one candidate is DM whatever the others cost: no ranking */
-  if (nsel > 1 && nsel < 5) {
+  int dm_ok = hevc_chroma_dm_ok(e->chroma, lmode);
+  /* the others ranked: one candidate is DM whatever the others cost */
+  int nrank = dm_ok ? nsel - 1 : nsel < 4 ? nsel : 4;
+  if (nrank >= 1 && nrank < 4) {
     const hevc_refs *rc[2];
     int cx = x >> e->csx, cy = y >> e->csy, n = 1 << ct;
     for (int c = 1; c < 3; c++) rc[c - 1] = get_refs(s, c, cx, cy, ct, x, y);
     int64_t sc[4];
     for (int sel = 0; sel < 4; sel++) {
-      int cm = hevc_chroma_mode(sel, lmode);
+      int cm = hevc_chroma_mode_fmt(e->chroma, sel, lmode);
       uint32_t satd = 0;
       for (int c = 1; c < 3; c++) {
         hevc_intra_predict(&e->dsp, rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
@@ -684,7 +699,7 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, int depth,
       }
       sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
     }
-    for (int i = 1; i < nsel; i++) { /* selection sort of the four */
+    for (int i = 1; i <= nrank; i++) { /* selection sort of the four */
       int b = i;
       for (int j = i + 1; j < 5; j++)
         if (sc[sels[j]] < sc[sels[b]]) b = j;
@@ -697,9 +712,11 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, int depth,
   int64_t best_j = INT64_MAX;
   int best_sel = -1;
   hevc_contexts best_ctx = *ctx;
-  for (int i = 0; i < nsel; i++) {
+  int first = dm_ok ? 0 : 1;
+  nsel = first + (dm_ok ? nsel : nrank);
+  for (int i = first; i < nsel; i++) {
     int sel = sels[i];
-    int cm = hevc_chroma_mode(sel, lmode);
+    int cm = hevc_chroma_mode_fmt(e->chroma, sel, lmode);
     set_map(ctu->chroma_sel, ctu, x, y, log2c, sel);
     set_map(ctu->chroma_mode, ctu, x, y, log2c, cm);
     hevc_cabac cb;
