@@ -656,6 +656,13 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "bit depth %d: libheic codes 8, 10 or 12 bits",
                    opts->bit_depth);
   int depth = opts->bit_depth ? opts->bit_depth : heic_image_bit_depth(img) > 8 ? 10 : 8;
+  /* Lossless means every bit: samples deeper than the coded ones (a 16-bit
+   * PNG; HEVC here codes at most 12 bits) would be rounded. */
+  if (opts->lossless && heic_image_bit_depth(img) > depth)
+    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                   "lossless coding of %d-bit samples at %d bits would round them (at most 12 "
+                   "bits are coded: give 8-bit input, or code it lossy)",
+                   heic_image_bit_depth(img), depth);
   enc_job job = {ctx, opts, plugin, ctx->writer, depth};
   heic_nclx nclx = heic_image_nclx(img);
   heic_hdr hdr = hx_image_hdr(img); /* img may be freed once converted */
