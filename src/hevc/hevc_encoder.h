@@ -9,7 +9,8 @@
  * Main 4:4:4, Main 4:4:4 10, Main 4:4:4 12; 4:0:0 Monochrome, Monochrome 10,
  * Monochrome 12 (all but Main and Main 10 are format range extensions
  * profiles, general_profile_idc 4, told apart by the constraint flags of
- * Table A.2).  No range extension tool is used.
+ * Table A.2).  No range extension coding tool is used but implicit RDPCM
+ * in lossless 4:4:4 (see Lossless).
  *
  * Sizes.  4:2:0 cannot signal an odd cropped width or height (the conformance
  * window counts in chroma samples), so the encoder codes the picture padded
@@ -25,7 +26,9 @@
  * Lossless (cfg.lossless): every CU is coded with cu_transquant_bypass_flag
  * (the residual as it is, no transform or quantisation), so the decoded
  * picture equals the input (its padding aside); modes are chosen by their
- * bits alone.
+ * bits alone.  In 4:4:4 the SPS enables implicit RDPCM (a Main 4:4:4
+ * profile tool): blocks predicted with mode 10 or 26 code their residual's
+ * differences along that direction.
  *
  * OWNERSHIP
  *  - hevc_encoder_new() creates the encoder; hevc_encoder_free(&enc) destroys

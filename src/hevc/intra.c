@@ -123,15 +123,20 @@ void hevc_intra_filter(const hevc_refs *r, int log2, int strong_enabled, int bit
   f->left[n2] = l[n2];
 }
 
-void hevc_intra_predict(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
-                        int bit_depth, hevc_pixel *dst, ptrdiff_t stride) {
+void hevc_intra_predict_ex(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
+                           int bit_depth, int no_boundary, hevc_pixel *dst, ptrdiff_t stride) {
   int edge = c == 0 && log2 < 5;
   if (mode == 0)
     dsp->pred_planar(dst, stride, r->top, r->left, log2);
   else if (mode == 1)
     dsp->pred_dc(dst, stride, r->top, r->left, log2, edge);
   else
-    dsp->pred_angular(dst, stride, r->top, r->left, log2, mode, edge, bit_depth);
+    dsp->pred_angular(dst, stride, r->top, r->left, log2, mode, edge && !no_boundary, bit_depth);
+}
+
+void hevc_intra_predict(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
+                        int bit_depth, hevc_pixel *dst, ptrdiff_t stride) {
+  hevc_intra_predict_ex(dsp, r, c, log2, mode, bit_depth, 0, dst, stride);
 }
 
 /* Luma mode of a neighbouring PU for the MPM list: DC when unavailable (the

@@ -151,7 +151,15 @@ void hevc_write_sps(hevc_bitwriter *bw, const hevc_encoder *e) {
     hevc_bw_put(bw, 0, 1); /* vui_timing_info_present_flag */
     hevc_bw_put(bw, 0, 1); /* bitstream_restriction_flag */
   }
-  hevc_bw_put(bw, 0, 1); /* sps_extension_present_flag */
+  hevc_bw_put(bw, e->rdpcm ? 1 : 0, 1); /* sps_extension_present_flag */
+  if (e->rdpcm) {
+    /* sps_range_extension_flag, then the multilayer, 3D and SCC flags and
+     * sps_extension_4bits */
+    hevc_bw_put(bw, 0x80, 8);
+    /* sps_range_extension(): only implicit_rdpcm_enabled_flag (the third
+     * of nine flags) */
+    hevc_bw_put(bw, 1u << 6, 9);
+  }
   hevc_bw_trailing(bw);
 }
 

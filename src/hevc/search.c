@@ -196,9 +196,14 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     /* cu_transquant_bypass: the levels are the residual (8.6.2), and the
      * reconstruction is the source */
     int nz = 0;
+    /* implicit RDPCM (8.6.8): modes 10 and 26 code the residual's
+     * differences along the prediction direction */
+    int dx = e->rdpcm && mode == 10, dy = e->rdpcm && mode == 26;
     for (int y = 0; y < n; y++)
       for (int x = 0; x < n; x++) {
         int16_t v = s->res[y * n + x];
+        if (dx && x) v = (int16_t)(v - s->res[y * n + x - 1]);
+        if (dy && y) v = (int16_t)(v - s->res[(y - 1) * n + x]);
         lev[y * ls + x] = v;
         nz += v != 0;
       }
@@ -284,7 +289,7 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   ptrdiff_t st = e->stride[c];
   hevc_pixel *rec = hevc_recon_at(e, c, xc, yc);
   const hevc_pixel *org = hevc_orig_at(e, c, xc, yc);
-  hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
+  hevc_intra_predict_ex(&e->dsp, use, c, log2, mode, bd, e->rdpcm, rec, st);
   int n = 1 << log2, t = log2 - 2;
   refs_written(s, c, xc, yc, n);
   e->dsp.residual[t](s->res, org, st, rec, st);
@@ -468,6 +473,15 @@ static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int 
   return s->lambda * (int64_t)cb.frac_bits + j - jc;
 }
 
+/* 1 for the luma modes the search leaves out with implicit RDPCM: 10 and
+ * 26 below 32x32, whose edge filter 8.4.4.2.6 disables in bypass CUs
+ * (disableIntraBoundaryFilter) - libde265 follows that, FFmpeg (5.1 and
+ * its master of 2026) filters anyway, so a stream using them would decode
+ * differently; without them every decoder agrees. */
+static inline int rdpcm_avoid(const hevc_encoder *e, int log2, int mode) {
+  return e->rdpcm && log2 < 5 && (mode == 10 || mode == 26);
+}
+
 /* Rough mode decision: SATD of the prediction plus an estimate of the mode's
  * signalling cost, for the modes the configuration asks to try. */
 typedef struct rmd_state {
@@ -484,8 +498,9 @@ static void rmd_try(rmd_state *st, int m) {
   hevc_search *s = st->s;
   hevc_encoder *e = s->e;
   int t = st->t, n = 1 << t;
+  if (rdpcm_avoid(e, t, m)) return;
   const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? st->f : st->r;
-  hevc_intra_predict(&e->dsp, use, 0, t, m, e->bit_depth, s->pred, n);
+  hevc_intra_predict_ex(&e->dsp, use, 0, t, m, e->bit_depth, e->rdpcm, s->pred, n);
   uint32_t satd;
   if (e->cfg.lossless) {
     /* bypass codes the residual itself, not a transform of it: its sum of
@@ -591,7 +606,7 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   int list[35 + 3];
   int nl = rmd_best(&st, k, 0, list);
   for (int i = 0; i < cfg->mpm_rd; i++) {
-    int in = 0;
+    int in = rdpcm_avoid(e, t, cand[i]);
     for (int j = 0; j < nl; j++) in |= list[j] == cand[i];
     if (!in) list[nl++] = cand[i];
   }
