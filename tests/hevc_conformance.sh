@@ -54,7 +54,10 @@
 #           likewise: small and odd pictures (1x1, 17x9, 65x67, 200x120,
 #           130x260) at the four QPs, every tool variant and every lossless
 #           variant on one picture of each in turn, plain --lossless on three
-#           of each (792 streams in all, 2026-12-07).
+#           of each (792 streams in all, 2026-12-07).  Lossless 4:4:4 uses
+#           implicit RDPCM (the encoder leaves out the luma modes 10 and 26
+#           below 32x32 there, whose edge filter FFmpeg applies against
+#           8.4.4.2.6, so that ffmpeg and libde265 agree).
 #   --full  every content x size x depth x QP (0 1 12 22 27 32 37 45 51) for
 #           4:2:0, 4:2:2, 4:4:4 and 4:0:0 at 8, 10, 12 bits, the
 #           corpus Y4Ms at 8 and 10 bits (and grey, 12-bit), every tool
