@@ -121,9 +121,10 @@ int imageio_image_read(const char *path, imageio_image *out, char *err, size_t e
     }
     /* heic-enc codes Y4M as it comes: 4:2:0 at 8 or 10 bits (hevc-enc,
      * which codes monochrome and 12 bits too, reads Y4M directly). */
-    if (out->yuv.mono || out->yuv.bit_depth > 10) {
+    if (out->yuv.chroma != 1 || out->yuv.bit_depth > 10) {
+      static const char *const fmt[4] = {"monochrome ", "", "4:2:2 ", "4:4:4 "};
       snprintf(msg, sizeof msg, "%s%d-bit Y4M not supported (4:2:0 at 8 or 10 bits only)",
-               out->yuv.mono ? "monochrome " : "", out->yuv.bit_depth);
+               fmt[out->yuv.chroma & 3], out->yuv.bit_depth);
       goto fail;
     }
     out->width = out->yuv.width;

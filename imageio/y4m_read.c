@@ -39,13 +39,14 @@ static int read_line(FILE *fp, char *buf, size_t cap) {
   return ch == '\n' ? 0 : -1;
 }
 
-/* The colour spaces taken: name (after 'C'), monochrome, bit depth. */
+/* The colour spaces taken: name (after 'C'), chroma_format_idc, bit depth. */
 static const struct {
   const char *name;
-  int mono, depth;
-} k_spaces[] = {{"420", 0, 8},     {"420jpeg", 0, 8}, {"420paldv", 0, 8}, {"420mpeg2", 0, 8},
-                {"420p10", 0, 10}, {"420p12", 0, 12}, {"mono", 1, 8},     {"mono10", 1, 10},
-                {"mono12", 1, 12}};
+  int chroma, depth;
+} k_spaces[] = {{"420", 1, 8},     {"420jpeg", 1, 8}, {"420paldv", 1, 8}, {"420mpeg2", 1, 8},
+                {"420p10", 1, 10}, {"420p12", 1, 12}, {"mono", 0, 8},     {"mono10", 0, 10},
+                {"mono12", 0, 12}, {"422", 2, 8},     {"422p10", 2, 10},  {"422p12", 2, 12},
+                {"444", 3, 8},     {"444p10", 3, 10}, {"444p12", 3, 12}};
 
 int imageio_y4m_read(const char *path, imageio_y4m *img, char *msg, size_t msg_size) {
   memset(img, 0, sizeof(*img));
@@ -71,19 +72,21 @@ int imageio_y4m_read(const char *path, imageio_y4m *img, char *msg, size_t msg_s
   if (found < 0)
     return fail(img, fp, msg, msg_size,
                 "%s: colour space C%s not supported (C420, C420jpeg, C420paldv, C420mpeg2, "
-                "C420p10, C420p12, Cmono, Cmono10, Cmono12)",
+                "C420p10, C420p12, C422, C422p10, C422p12, C444, C444p10, C444p12, Cmono, "
+                "Cmono10, Cmono12)",
                 path, cs);
   if (read_line(fp, line, sizeof(line)) || strncmp(line, "FRAME", 5) != 0)
     return fail(img, fp, msg, msg_size, "%s: no frame", path);
   img->width = (uint32_t)w;
   img->height = (uint32_t)h;
-  img->mono = k_spaces[found].mono;
+  img->chroma = k_spaces[found].chroma;
+  img->mono = img->chroma == 0;
   img->bit_depth = k_spaces[found].depth;
   int bytes = img->bit_depth > 8 ? 2 : 1;
   int planes = img->mono ? 1 : 3;
   for (int c = 0; c < planes; c++) {
-    uint32_t pw = c ? (img->width + 1) / 2 : img->width;
-    uint32_t ph = c ? (img->height + 1) / 2 : img->height;
+    uint32_t pw = c && img->chroma != 3 ? (img->width + 1) / 2 : img->width;
+    uint32_t ph = c && img->chroma == 1 ? (img->height + 1) / 2 : img->height;
     img->plane_w[c] = pw;
     img->plane_h[c] = ph;
     img->strides[c] = pw;

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes a synthetic one-frame Y4M for the HEVC conformance test.
 
-usage: hevc_gen_y4m.py KIND WIDTH HEIGHT BITDEPTH OUT.y4m [mono]
+usage: hevc_gen_y4m.py KIND WIDTH HEIGHT BITDEPTH OUT.y4m [mono|444|422]
 KIND: noise | flat | gradient | edges | mixed
-BITDEPTH: 8, 10 or 12; mono: monochrome (Cmono*), else 4:2:0.
+BITDEPTH: 8, 10 or 12; mono: monochrome (Cmono*), 444 / 422: 4:4:4 /
+4:2:2 (C444*, C422*), else 4:2:0.
 Deterministic (fixed seed) so that failures reproduce.
 """
 import random
@@ -40,14 +41,18 @@ def plane(kind, w, h, maxv, seed):
 
 def main():
     kind, w, h, bd, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    mono = len(sys.argv) > 6 and sys.argv[6] == "mono"
+    fmt = sys.argv[6] if len(sys.argv) > 6 else "420"
+    mono = fmt == "mono"
     maxv = (1 << bd) - 1
-    cw, ch = (w + 1) // 2, (h + 1) // 2
+    cw = w if fmt == "444" else (w + 1) // 2
+    ch = (h + 1) // 2 if fmt == "420" else h
     planes = [plane(kind, w, h, maxv, 1)]
     if not mono:
         planes += [plane(kind, cw, ch, maxv, 2), plane(kind, cw, ch, maxv, 3)]
     if mono:
         cs = "Cmono" if bd == 8 else "Cmono%d" % bd
+    elif fmt in ("444", "422"):
+        cs = "C" + fmt if bd == 8 else "C%sp%d" % (fmt, bd)
     else:
         cs = "C420jpeg" if bd == 8 else "C420p%d" % bd
     with open(path, "wb") as f:

@@ -2,7 +2,7 @@
 """Lossless check for the HEVC conformance test: every sample of IN.y4m
 equals the sample at the same position of REC.y4m (the encoder's
 reconstruction, which may be larger: 4:2:0 pictures of odd size are coded
-padded to even).  Exit 0 when they match, 1 with the first difference.
+padded to even).  Takes Cmono*, C420*, C422* and C444*.  Exit 0 when they match, 1 with the first difference.
 
 usage: hevc_y4m_same.py IN.y4m REC.y4m
 """
@@ -26,10 +26,13 @@ def read(path):
             cs = t[1:]
     frame = data.index(b"FRAME\n", nl) + 6
     mono = cs.startswith(b"mono")
-    m = re.match(rb"mono(\d*)$", cs) if mono else re.match(rb"420(?:p(\d+))?", cs)
-    depth = int(m.group(1)) if m and m.group(1) else 8
+    m = re.match(rb"mono(\d*)$", cs) if mono else re.match(rb"(42[02]|444)(?:p(\d+))?", cs)
+    depth = int(m.group(m.lastindex)) if m and m.lastindex and m.group(m.lastindex) and (mono or m.lastindex == 2) else 8
     bps = 2 if depth > 8 else 1
-    dims = [(w, h)] if mono else [(w, h), ((w + 1) // 2, (h + 1) // 2), ((w + 1) // 2, (h + 1) // 2)]
+    sub = m.group(1) if m and not mono else b"420"
+    cw = w if sub == b"444" else (w + 1) // 2
+    ch = (h + 1) // 2 if sub == b"420" else h
+    dims = [(w, h)] if mono else [(w, h), (cw, ch), (cw, ch)]
     planes, pos = [], frame
     for pw, ph in dims:
         n = pw * ph * bps

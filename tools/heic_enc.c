@@ -110,9 +110,11 @@ static const char *const usage_text =
     "\n"
     "Options:\n"
     "  -q, --quality N    0 (smallest) .. 100 (best); default 50\n"
-    "  -L, --lossless     lossless coding: colour RGB as 4:4:4 (implies --chroma\n"
-    "                     444; x265 only), grey as 4:0:0 and Y4M in its own\n"
-    "                     format (builtin and x265)\n"
+    "  -L, --lossless     lossless coding: colour RGB as 4:4:4 GBR (identity\n"
+    "                     matrix, full range; implies --chroma 444), alpha and\n"
+    "                     grey as 4:0:0, Y4M in its own format: the decoded\n"
+    "                     image is the input bit for bit.  16-bit PNG input\n"
+    "                     is refused (at most 12 bits are coded)\n"
     "  -e, --encoder NAME encoder plugin (default: builtin); see --list-encoders\n"
     "  -p, --param NAME=VALUE\n"
     "                     set an encoder parameter (repeatable); see --params\n"
@@ -1254,6 +1256,15 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
   if (src.damage[0] && !a->quiet)
     batch_say_note(&run->say, "%s: warning: %s; encoding what could be read (--allow-truncated)", in,
                    src.damage);
+  /* -L promises the input bit for bit; HEVC here codes at most 12 bits */
+  if (a->lossless && src.bit_depth > 12) {
+    batch_say_error(&run->say,
+                    "%s: -L (--lossless): %d-bit samples cannot be coded losslessly (at most 12 bits "
+                    "are coded); give 8-bit input, or code it lossy",
+                    in, src.bit_depth);
+    imageio_image_free(&src);
+    return EXIT_INPUT;
+  }
   /* libjpeg's first warning is the damage itself when there is some. */
   if (src.warning[0] && !a->quiet && !(src.damage[0] && strncmp(src.warning, "libjpeg:", 8) == 0))
     batch_say_note(&run->say, "%s: warning: %s", in, src.warning);

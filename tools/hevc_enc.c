@@ -25,11 +25,14 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3, EXIT_INTERNAL = 4 };
 static const char *const usage_text =
     "Usage: hevc-enc [options] IN.y4m -o OUT.hevc\n"
     "\n"
-    "Encodes the first frame of IN.y4m (4:2:0 or monochrome - C420*, Cmono* -\n"
-    "at 8, 10 or 12 bits) as one HEVC IDR picture in an Annex-B byte stream:\n"
-    "Main, Main 10 or Main 12 profile for 4:2:0, Monochrome, Monochrome 10 or\n"
-    "Monochrome 12 for 4:0:0.  Odd 4:2:0 sizes are coded padded to even ones\n"
-    "(4:2:0 cannot signal odd cropping).  Outputs are never seen partial: each\n"
+    "Encodes the first frame of IN.y4m (4:2:0, 4:2:2, 4:4:4 or monochrome -\n"
+    "C420*, C422*, C444*, Cmono* - at 8, 10 or 12 bits; the Y4M colour space\n"
+    "is the chroma format coded) as one HEVC IDR picture in an Annex-B byte\n"
+    "stream: Main, Main 10 or Main 12 profile for 4:2:0, Main 4:2:2 10 (8 and\n"
+    "10 bits) or Main 4:2:2 12 for 4:2:2, Main 4:4:4, Main 4:4:4 10 or Main\n"
+    "4:4:4 12 for 4:4:4, Monochrome, Monochrome 10 or Monochrome 12 for\n"
+    "4:0:0.  Odd 4:2:0 sizes are coded padded to even ones, odd 4:2:2 widths\n"
+    "likewise (the conformance window counts chroma samples).  Outputs are never seen partial: each\n"
     "is written unnamed, fsync'd and given its name only when complete, even\n"
     "if the encoder is killed.\n"
     "\n"
@@ -82,6 +85,8 @@ static const char *const usage_text =
     "Exit status: 0 success, 1 the input could not be read, 2 usage error,\n"
     "3 an output could not be written, 4 encoder failure (or leaked memory).\n";
 
+static const char *const k_chroma_names[4] = {"4:0:0", "4:2:0", "4:2:2", "4:4:4"};
+
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "hevc-enc: ");
   fprintf(stderr, fmt, arg);
@@ -128,6 +133,14 @@ static int write_recon(const char *path, const hevc_enc_recon *r, char *msg, siz
     snprintf(cs, sizeof cs, "Cmono%d", r->bit_depth);
   else if (r->chroma_format == HEVC_CHROMA_400)
     snprintf(cs, sizeof cs, "Cmono");
+  else if (r->chroma_format == HEVC_CHROMA_444 && r->bit_depth > 8)
+    snprintf(cs, sizeof cs, "C444p%d XYSCSS=444P%d", r->bit_depth, r->bit_depth);
+  else if (r->chroma_format == HEVC_CHROMA_444)
+    snprintf(cs, sizeof cs, "C444 XYSCSS=444");
+  else if (r->chroma_format == HEVC_CHROMA_422 && r->bit_depth > 8)
+    snprintf(cs, sizeof cs, "C422p%d XYSCSS=422P%d", r->bit_depth, r->bit_depth);
+  else if (r->chroma_format == HEVC_CHROMA_422)
+    snprintf(cs, sizeof cs, "C422 XYSCSS=422");
   else if (r->bit_depth > 8)
     snprintf(cs, sizeof cs, "C420p%d XYSCSS=420P%d", r->bit_depth, r->bit_depth);
   else
@@ -301,7 +314,7 @@ int main(int argc, char **argv) {
     return EXIT_INPUT;
   }
   cfg.bit_depth = y4m.bit_depth;
-  cfg.chroma_format = y4m.mono ? HEVC_CHROMA_400 : HEVC_CHROMA_420;
+  cfg.chroma_format = y4m.chroma; /* chroma_format_idc, as HEVC_CHROMA_* */
 
   int rc = 0;
   heic_allocator *alloc = NULL;
@@ -358,7 +371,7 @@ int main(int argc, char **argv) {
     char qp[16];
     snprintf(qp, sizeof(qp), "QP %d", cfg.qp);
     fprintf(stderr, "hevc-enc: %ux%u %s %d-bit %s: %zu bytes, %.4f bpp, %.2f s (%.2f s CPU)\n",
-            y4m.width, y4m.height, y4m.mono ? "4:0:0" : "4:2:0", cfg.bit_depth,
+            y4m.width, y4m.height, k_chroma_names[y4m.chroma & 3], cfg.bit_depth,
             cfg.lossless ? "lossless" : qp, bytes,
             8.0 * (double)bytes / ((double)y4m.width * y4m.height), wall, secs);
   }

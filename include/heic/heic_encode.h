@@ -59,7 +59,9 @@ typedef struct heic_encode_options {
   const char *encoder;   /* plugin name; NULL = "builtin" (libheic's own HEVC encoder) */
   int quality;           /* 0..100, mapped to the encoder's QP; default 50 */
   /* 1: lossless, where the plugin supports it (HEIC_ERR_UNSUPPORTED if not).
-   * RGB input is then coded as GBR (identity matrix) at 4:4:4. */
+   * RGB input is then coded as GBR (identity matrix) at 4:4:4.  Samples
+   * deeper than the coded bit depth (at most 12) cannot be lossless:
+   * HEIC_ERR_UNSUPPORTED. */
   int lossless;
   /* For RGB input: 4:2:0 (default), 4:2:2 or 4:4:4, as far as the plugin can
    * code it (the builtin encoder: 4:2:0).  YCbCr input keeps its own. */

@@ -736,6 +736,13 @@ heic_status hx_enc_plan_make(heic_context *ctx, const hx_enc_input *in, const he
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "bit depth %d: libheic codes 8, 10 or 12 bits",
                    opts->bit_depth);
   int depth = opts->bit_depth ? opts->bit_depth : in->bit_depth > 8 ? 10 : 8;
+  /* Lossless means every bit: samples deeper than the coded ones (a 16-bit
+   * PNG; HEVC here codes at most 12 bits) would be rounded. */
+  if (opts->lossless && in->bit_depth > depth)
+    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
+                   "lossless coding of %d-bit samples at %d bits would round them (at most 12 "
+                   "bits are coded: give 8-bit input, or code it lossy)",
+                   in->bit_depth, depth);
   enc_job job = {ctx, opts, plugin, ctx->writer, depth};
   heic_nclx nclx = in->nclx;
   heic_chroma chroma = opts->chroma;

@@ -3,8 +3,9 @@
  *
  * Intra-only pictures make boundary strength simple: every transform or
  * prediction block edge on the 8x8 grid has bS = 2 (both sides intra), all
- * other edges 0.  Chroma (4:2:0) is filtered on edges that lie on its own
- * 8x8 grid, i.e. luma edges at multiples of 16; 4:0:0 has none.  Lossless
+ * other edges 0.  Chroma is filtered on edges that lie on its own 8x8
+ * grid: luma edges at multiples of 16 in 4:2:0, of 8 in 4:4:4; 4:0:0 has
+ * none.  Lossless
  * pictures are not deblocked at all (every CU bypasses transform and
  * quantisation, and 8.7.2.5.7 leaves such samples as they are).
  */
@@ -83,7 +84,8 @@ static void luma_params(const hevc_encoder *e, int qp_p, int qp_q, int *beta, in
 }
 
 static int chroma_tc(const hevc_encoder *e, int qp_p, int qp_q) {
-  int qpc = hevc_chroma_qp_map(((qp_q + qp_p + 1) >> 1) + e->cfg.chroma_qp_offset);
+  /* Table 8-10 in 4:2:0, Min(qPi, 51) in 4:2:2 and 4:4:4 (8.7.2.5.5) */
+  int qpc = hevc_qpc(e, ((qp_q + qp_p + 1) >> 1) + e->cfg.chroma_qp_offset);
   return hevc_tc_table[hevc_clip3(0, 53, qpc + 2)] << (e->bit_depth - 8);
 }
 
@@ -107,7 +109,7 @@ static void edge_chroma(hevc_encoder *e, int x, int y, int vertical) {
   if (!tc) return;
   for (int c = 1; c < 3; c++) {
     ptrdiff_t st = e->stride[c];
-    hevc_pixel *q = hevc_dbk_at(e, c, x >> 1, y >> 1);
+    hevc_pixel *q = hevc_dbk_at(e, c, x >> e->csx, y >> e->csy);
     chroma_segment(q, vertical ? 1 : st, vertical ? st : 1, tc, (1 << e->bit_depth) - 1);
   }
 }
@@ -121,14 +123,17 @@ void hevc_deblock_row(hevc_encoder *e, int row) {
     for (int x = 8; x < e->coded_w; x += 8) {
       if (!(hevc_unit_at(e, x, y)->edges & HEVC_EDGE_LEFT)) continue;
       edge_luma(e, x, y, 1);
-      /* chroma segments are 4 chroma lines = 8 luma lines long */
-      if (e->ncomp > 1 && (x & 15) == 0 && (y & 7) == 0) edge_chroma(e, x, y, 1);
+      /* chroma edges lie on the 8-sample chroma grid; segments are 4
+       * chroma lines long (8 luma lines in 4:2:0) */
+      if (e->ncomp > 1 && (x & ((8 << e->csx) - 1)) == 0 && (y & ((4 << e->csy) - 1)) == 0)
+        edge_chroma(e, x, y, 1);
     }
   /* horizontal edges: the row's top boundary and those inside it */
   for (int y = y0 > 0 ? y0 : 8; y < y1; y += 8)
     for (int x = 0; x < e->coded_w; x += 4) {
       if (!(hevc_unit_at(e, x, y)->edges & HEVC_EDGE_TOP)) continue;
       edge_luma(e, x, y, 0);
-      if (e->ncomp > 1 && (y & 15) == 0 && (x & 7) == 0) edge_chroma(e, x, y, 0);
+      if (e->ncomp > 1 && (y & ((8 << e->csy) - 1)) == 0 && (x & ((4 << e->csx) - 1)) == 0)
+        edge_chroma(e, x, y, 0);
     }
 }

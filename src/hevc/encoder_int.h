@@ -70,7 +70,8 @@ typedef struct hevc_ctu {
    * this is (chroma: the 8x8 luma area's) */
   uint8_t tskip[HEVC_UNITS * HEVC_UNITS];
   int16_t coef_y[64 * 64];     /* levels, stride 64 (hevc_ctu_coef) */
-  int16_t coef_c[2][32 * 32];  /* Cb, Cr levels, stride 32 */
+  int16_t coef_c[2][64 * 64];  /* Cb, Cr levels, stride 64 (4:2:0 uses the
+                                * top-left 32x32) */
   hevc_sao sao;
   /* The bins of the CTU's coding_quadtree(), logged when the search counts
    * the decided CTU (rate estimates on): the entropy coder replays them
@@ -108,12 +109,16 @@ struct hevc_encoder {
   int coded_w, coded_h;     /* multiples of 8 */
   int ctu_log2, ctu_size, ctu_cols, ctu_rows;
   int bit_depth;
-  int chroma;               /* chroma_format_idc: HEVC_CHROMA_420 or _400 */
+  int chroma;               /* chroma_format_idc: HEVC_CHROMA_* */
   int ncomp;                /* colour components coded: 3, or 1 for 4:0:0 */
+  int rdpcm;                /* implicit_rdpcm_enabled_flag: lossless 4:4:4 */
+  int csx, csy;             /* log2 of SubWidthC, SubHeightC: 1, 1 in 4:2:0,
+                             * 0, 0 in 4:4:4 (and in 4:0:0, which has no chroma) */
   int units_w, units_h;
   int alloc_w, alloc_h;     /* coded size the buffers were allocated for */
   int alloc_ctu_log2;
   int alloc_ncomp;          /* planes the buffers were allocated for */
+  int alloc_chroma;         /* and their chroma format */
 
   /* Sample planes.  orig (the padded source) and recon (unfiltered until
    * SAO of its row writes the final samples into it) are rings of
@@ -169,16 +174,20 @@ static inline int hevc_clip3(int lo, int hi, int v) { return v < lo ? lo : v > h
 
 /* Sample (x, y) of component c (picture coordinates; line y must be in
  * the plane's ring or window, see struct hevc_encoder). */
+/* Horizontal and vertical subsampling shift of component c. */
+static inline int hevc_shx(const hevc_encoder *e, int c) { return c ? e->csx : 0; }
+static inline int hevc_shy(const hevc_encoder *e, int c) { return c ? e->csy : 0; }
+
 static inline hevc_pixel *hevc_orig_at(const hevc_encoder *e, int c, int x, int y) {
-  int sh = c ? 1 : 0;
+  int sh = hevc_shy(e, c);
   return e->orig[c] + (ptrdiff_t)(y % (e->orig_ring_lines >> sh)) * e->stride[c] + x;
 }
 static inline hevc_pixel *hevc_recon_at(const hevc_encoder *e, int c, int x, int y) {
-  int sh = c ? 1 : 0;
+  int sh = hevc_shy(e, c);
   return e->recon[c] + (ptrdiff_t)(y % (e->recon_ring_lines >> sh)) * e->stride[c] + x;
 }
 static inline hevc_pixel *hevc_dbk_at(const hevc_encoder *e, int c, int x, int y) {
-  return e->dbk[c] + (ptrdiff_t)(y - (e->dbk_top >> (c ? 1 : 0))) * e->stride[c] + x;
+  return e->dbk[c] + (ptrdiff_t)(y - (e->dbk_top >> hevc_shy(e, c))) * e->stride[c] + x;
 }
 
 /* The slot of CTU row `row` in the rings. */
@@ -212,36 +221,66 @@ static inline int hevc_uidx(const hevc_ctu *ctu, int x, int y) {
 }
 
 /* Levels of component c at component position (xc, yc) inside the CTU:
- * hevc_ctu.coef has stride 64 for luma, 32 for chroma. */
-static inline ptrdiff_t hevc_level_stride(int c) { return c ? 32 : 64; }
+ * hevc_ctu.coef has stride 64 for every component. */
+static inline ptrdiff_t hevc_level_stride(int c) { (void)c; return 64; }
 static inline int16_t *hevc_ctu_coef(hevc_ctu *ctu, int c) {
   return c ? ctu->coef_c[c - 1] : ctu->coef_y;
 }
 static inline const int16_t *hevc_ctu_coef_c(const hevc_ctu *ctu, int c) {
   return c ? ctu->coef_c[c - 1] : ctu->coef_y;
 }
-static inline int16_t *hevc_ctu_levels(hevc_ctu *ctu, int c, int xc, int yc) {
-  int sh = c ? 1 : 0;
-  return &hevc_ctu_coef(ctu, c)[(yc - (ctu->y0 >> sh)) * hevc_level_stride(c) + xc - (ctu->x0 >> sh)];
+static inline int16_t *hevc_ctu_levels(const hevc_encoder *e, hevc_ctu *ctu, int c, int xc,
+                                       int yc) {
+  return &hevc_ctu_coef(ctu, c)[(yc - (ctu->y0 >> hevc_shy(e, c))) * hevc_level_stride(c) + xc -
+                                (ctu->x0 >> hevc_shx(e, c))];
 }
 
 /* The three most probable modes for the PU at (x, y) (8.4.2). */
 void hevc_mpm(const hevc_encoder *e, const hevc_ctu *ctu, int x, int y, int cand[3]);
 
-/* IntraPredModeC for intra_chroma_pred_mode sel and the luma mode (4:2:0). */
+/* IntraPredModeC for intra_chroma_pred_mode sel and the luma mode (4:2:0,
+ * 4:4:4). */
 static inline int hevc_chroma_mode(int sel, int luma_mode) {
   static const uint8_t base[4] = {0, 26, 10, 1};
   if (sel == 4) return luma_mode;
   return base[sel] == luma_mode ? 34 : base[sel];
 }
 
-/* scanIdx for a block of size log2 in component c coded with intra mode. */
-static inline int hevc_scan_idx(int log2, int c, int mode) {
-  if (log2 == 2 || (log2 == 3 && c == 0)) {
+/* The same in chroma format `chroma`: 4:2:2 maps the mode through Table
+ * 8-3 (its angles halved horizontally).  Editions of the table differ at
+ * modes 11 and 14 (11 -> 11 or 12, 14 -> 16 or 17; FFmpeg and HM use the
+ * first): the encoder never produces them (hevc_chroma_dm_ok), so that
+ * every decoder agrees. */
+static inline int hevc_chroma_mode_fmt(int chroma, int sel, int luma_mode) {
+  static const uint8_t map422[35] = {0,  1,  2,  2,  2,  2,  3,  5,  7,  8,  10, 11,
+                                     13, 15, 16, 18, 19, 20, 21, 22, 23, 23, 24, 24,
+                                     25, 25, 26, 27, 27, 28, 28, 29, 29, 30, 31};
+  int m = hevc_chroma_mode(sel, luma_mode);
+  return chroma == 2 ? map422[m] : m;
+}
+
+/* 0 when DM (intra_chroma_pred_mode 4) must not be chosen: 4:2:2 with a
+ * luma mode whose mapping the editions of Table 8-3 disagree on. */
+static inline int hevc_chroma_dm_ok(int chroma, int luma_mode) {
+  return chroma != 2 || (luma_mode != 11 && luma_mode != 14);
+}
+
+/* scanIdx for a block of size log2 in component c coded with intra mode
+ * (7.4.9.11: mode-dependent for 4x4 blocks, and for 8x8 luma blocks and,
+ * in 4:4:4, 8x8 chroma blocks). */
+static inline int hevc_scan_idx(const hevc_encoder *e, int log2, int c, int mode) {
+  if (log2 == 2 || (log2 == 3 && (c == 0 || e->chroma == HEVC_CHROMA_444))) {
     if (mode >= 6 && mode <= 14) return 2;
     if (mode >= 22 && mode <= 30) return 1;
   }
   return 0;
+}
+
+/* QpC for qPi: Table 8-10 in 4:2:0, Min(qPi, 51) in the other formats
+ * (8.6.1). */
+static inline int hevc_qpc(const hevc_encoder *e, int qpi) {
+  if (e->chroma == HEVC_CHROMA_420) return hevc_chroma_qp_map(qpi);
+  return qpi < 51 ? qpi : 51;
 }
 
 /* QpY -> Qp' for component c (the PPS chroma offset is the same for Cb
@@ -249,7 +288,7 @@ static inline int hevc_scan_idx(int log2, int c, int mode) {
 static inline int hevc_qp_prime(const hevc_encoder *e, int c, int qp_y) {
   int off = 6 * (e->bit_depth - 8);
   if (c == 0) return qp_y + off;
-  return hevc_chroma_qp_map(hevc_clip3(-off, 57, qp_y + e->cfg.chroma_qp_offset)) + off;
+  return hevc_qpc(e, hevc_clip3(-off, 57, qp_y + e->cfg.chroma_qp_offset)) + off;
 }
 
 /* Weight of chroma SSE against luma SSE in RD costs, Q8: 2^((Qp'Y - Qp'C) / 3),

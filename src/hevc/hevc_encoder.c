@@ -180,13 +180,11 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   if (cfg->bit_depth != 8 && cfg->bit_depth != 10 && cfg->bit_depth != 12)
     return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                    "hevc encoder: bit depth %d (8, 10 or 12 supported)", cfg->bit_depth);
-  if (cfg->chroma_format == 2 || cfg->chroma_format == 3)
-    return hc_fail(err, HEIC_ERR_UNSUPPORTED,
-                   "hevc encoder: chroma format %s is not supported (4:2:0 and 4:0:0 are)",
-                   cfg->chroma_format == 2 ? "4:2:2" : "4:4:4");
-  if (cfg->chroma_format != HEVC_CHROMA_400 && cfg->chroma_format != HEVC_CHROMA_420)
+  if (cfg->chroma_format < HEVC_CHROMA_400 || cfg->chroma_format > HEVC_CHROMA_444)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT,
-                   "hevc encoder: chroma_format %d (0 for 4:0:0, 1 for 4:2:0)", cfg->chroma_format);
+                   "hevc encoder: chroma_format %d (0 for 4:0:0, 1 for 4:2:0, 2 for 4:2:2, 3 "
+                   "for 4:4:4)",
+                   cfg->chroma_format);
   if (cfg->ctu_log2 != 5 && cfg->ctu_log2 != 6)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: CTU size 1 << %d (32 or 64)",
                    cfg->ctu_log2);
@@ -259,11 +257,16 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->width = (int)pic->width;
   e->height = (int)pic->height;
   e->chroma = e->cfg.chroma_format;
+  /* Implicit RDPCM pays in lossless 4:4:4 (3-7% smaller RGB photos); the
+   * 4:4:4 profiles allow it, Main, Main 10 and the others may not use it. */
+  e->rdpcm = e->cfg.lossless && e->chroma == HEVC_CHROMA_444;
   e->ncomp = e->chroma == HEVC_CHROMA_400 ? 1 : 3;
-  /* 4:2:0 crops in chroma samples (even sizes only), 4:0:0 in luma samples */
-  int even = e->chroma == HEVC_CHROMA_420;
-  e->out_w = even ? (e->width + 1) & ~1 : e->width;
-  e->out_h = even ? (e->height + 1) & ~1 : e->height;
+  e->csx = e->chroma == HEVC_CHROMA_420 || e->chroma == HEVC_CHROMA_422;
+  e->csy = e->chroma == HEVC_CHROMA_420;
+  /* the conformance window counts chroma samples: 4:2:0 crops to even
+   * sizes only (4:2:2 to even widths); 4:4:4 and 4:0:0 crop in luma samples */
+  e->out_w = ((e->width + (1 << e->csx) - 1) >> e->csx) << e->csx;
+  e->out_h = ((e->height + (1 << e->csy) - 1) >> e->csy) << e->csy;
   e->coded_w = (e->width + 7) & ~7;
   e->coded_h = (e->height + 7) & ~7;
   e->bit_depth = e->cfg.bit_depth;
@@ -274,8 +277,8 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->units_w = e->coded_w >> 2;
   e->units_h = e->coded_h >> 2;
   for (int c = 0; c < 3; c++) {
-    e->pw[c] = c >= e->ncomp ? 0 : c ? e->coded_w >> 1 : e->coded_w;
-    e->ph[c] = c >= e->ncomp ? 0 : c ? e->coded_h >> 1 : e->coded_h;
+    e->pw[c] = c >= e->ncomp ? 0 : e->coded_w >> hevc_shx(e, c);
+    e->ph[c] = c >= e->ncomp ? 0 : e->coded_h >> hevc_shy(e, c);
     e->stride[c] = e->pw[c];
   }
   heic_status st = setup_lanes(e, lanes, err);
@@ -284,7 +287,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   if (ring_rows > e->ctu_rows) ring_rows = e->ctu_rows;
   e->dbk_top = 0;
   if (e->alloc_w == e->coded_w && e->alloc_h == e->coded_h && e->alloc_ctu_log2 == e->ctu_log2 &&
-      e->ring_rows == ring_rows && e->alloc_ncomp == e->ncomp)
+      e->ring_rows == ring_rows && e->alloc_ncomp == e->ncomp && e->alloc_chroma == e->chroma)
     return HEIC_OK;
   free_buffers(e);
   /* rings of ring_rows CTU rows (the whole picture when that is smaller),
@@ -297,7 +300,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   int two_rows = 2 * e->ctu_size;
   e->dbk_lines = e->coded_h < two_rows + 8 ? e->coded_h : two_rows + 8;
   for (int c = 0; c < e->ncomp; c++) {
-    int sh = c ? 1 : 0;
+    int sh = hevc_shy(e, c);
     e->orig[c] = hc_malloc_array(e->mem, (size_t)e->pw[c] * (size_t)(e->orig_ring_lines >> sh),
                                  sizeof(hevc_pixel));
     e->recon[c] = hc_malloc_array(e->mem, (size_t)e->pw[c] * (size_t)(e->recon_ring_lines >> sh),
@@ -329,6 +332,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->alloc_h = e->coded_h;
   e->alloc_ctu_log2 = e->ctu_log2;
   e->alloc_ncomp = e->ncomp;
+  e->alloc_chroma = e->chroma;
   return HEIC_OK;
 oom:
   free_buffers(e);
@@ -426,8 +430,9 @@ heic_status hevc_encoder_encode(hevc_encoder *e, const hevc_enc_picture *pic,
   if (out->count)
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: output is not empty");
   int ncomp = e->cfg.chroma_format == HEVC_CHROMA_400 ? 1 : 3;
+  uint32_t subw = e->cfg.chroma_format == HEVC_CHROMA_444 ? 1 : 2;
   for (int c = 0; c < ncomp; c++) {
-    uint32_t w = c ? (pic->width + 1) / 2 : pic->width;
+    uint32_t w = c ? (pic->width + subw - 1) / subw : pic->width;
     if (!pic->planes[c] || pic->strides[c] < (ptrdiff_t)w)
       return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hevc encoder: plane %d missing or stride too small", c);
   }
@@ -555,8 +560,8 @@ heic_status hevc_encoder_recon(const hevc_encoder *e, hevc_enc_recon *rec) {
     int on = c < e->ncomp;
     rec->planes[c] = on ? e->recon[c] : NULL;
     rec->strides[c] = on ? e->stride[c] : 0;
-    rec->plane_w[c] = (uint32_t)(!on ? 0 : c ? e->out_w / 2 : e->out_w);
-    rec->plane_h[c] = (uint32_t)(!on ? 0 : c ? e->out_h / 2 : e->out_h);
+    rec->plane_w[c] = (uint32_t)(!on ? 0 : e->out_w >> hevc_shx(e, c));
+    rec->plane_h[c] = (uint32_t)(!on ? 0 : e->out_h >> hevc_shy(e, c));
   }
   return HEIC_OK;
 }

@@ -1,28 +1,34 @@
 /*
  * libheic's HEVC intra encoder.  SPDX-License-Identifier: BSD-2-Clause
  *
- * Encodes one picture (4:2:0 or 4:0:0 (monochrome), 8, 10 or 12 bits,
- * 1x1 .. 16384x16384, lossy or lossless) as an IDR access unit: VPS, SPS,
- * PPS, one I slice, and a suffix SEI carrying the MD5 decoded picture hash.
- * Profiles (A.3): 4:2:0 8 bits Main, 10 bits Main 10, 12 bits Main 12;
- * 4:0:0 Monochrome, Monochrome 10, Monochrome 12 (the last four are format
- * range extensions profiles, general_profile_idc 4, told apart by the
- * constraint flags of Table A.2).  No range extension tool is used.
+ * Encodes one picture (4:2:0, 4:2:2, 4:4:4 or 4:0:0 (monochrome), 8, 10 or
+ * 12 bits, 1x1 .. 16384x16384, lossy or lossless) as an IDR access unit:
+ * VPS, SPS, PPS, one I slice, and a suffix SEI carrying the MD5 decoded
+ * picture hash.  Profiles (A.3): 4:2:0 8 bits Main, 10 bits Main 10, 12 bits
+ * Main 12; 4:2:2 8 and 10 bits Main 4:2:2 10, 12 bits Main 4:2:2 12; 4:4:4
+ * Main 4:4:4, Main 4:4:4 10, Main 4:4:4 12; 4:0:0 Monochrome, Monochrome 10,
+ * Monochrome 12 (all but Main and Main 10 are format range extensions
+ * profiles, general_profile_idc 4, told apart by the constraint flags of
+ * Table A.2).  No range extension coding tool is used but implicit RDPCM
+ * in lossless 4:4:4 (see Lossless).
  *
  * Sizes.  4:2:0 cannot signal an odd cropped width or height (the conformance
  * window counts in chroma samples), so the encoder codes the picture padded
  * to even dimensions by replicating the last column / row, and the decoded
  * (cropped) size it reports is out_width x out_height = the input size
- * rounded up to even.  A container that needs the exact odd size crops the
- * rest (HEIF: ispe carries the even size, clap the exact one).  4:0:0 crops
- * in luma samples: its decoded size is the input size.  Internally the coded
- * size is further padded to a multiple of 8 (the minimum CU) and cropped by
- * the conformance window.
+ * rounded up to even.  4:2:2 likewise rounds the width up to even (its
+ * height is exact).  A container that needs the exact odd size crops the
+ * rest (HEIF: ispe carries the even size, clap the exact one).  4:4:4 and
+ * 4:0:0 crop in luma samples: their decoded size is the input size.
+ * Internally the coded size is further padded to a multiple of 8 (the
+ * minimum CU) and cropped by the conformance window.
  *
  * Lossless (cfg.lossless): every CU is coded with cu_transquant_bypass_flag
  * (the residual as it is, no transform or quantisation), so the decoded
  * picture equals the input (its padding aside); modes are chosen by their
- * bits alone.
+ * bits alone.  In 4:4:4 the SPS enables implicit RDPCM (a Main 4:4:4
+ * profile tool): blocks predicted with mode 10 or 26 code their residual's
+ * differences along that direction.
  *
  * OWNERSHIP
  *  - hevc_encoder_new() creates the encoder; hevc_encoder_free(&enc) destroys
@@ -81,14 +87,14 @@ typedef enum hevc_enc_preset {
 } hevc_enc_preset;
 
 /* Chroma formats (chroma_format_idc) the encoder codes. */
-enum { HEVC_CHROMA_400 = 0, HEVC_CHROMA_420 = 1 };
+enum { HEVC_CHROMA_400 = 0, HEVC_CHROMA_420 = 1, HEVC_CHROMA_422 = 2, HEVC_CHROMA_444 = 3 };
 
 typedef struct hevc_enc_config {
   int qp;             /* 0..51 (ignored when lossless, but for the slice QP) */
   int bit_depth;      /* 8, 10 or 12, luma and chroma alike */
-  int chroma_format;  /* HEVC_CHROMA_420 (the default) or HEVC_CHROMA_400
-                       * (monochrome: no chroma planes at all); 4:2:2 and
-                       * 4:4:4 are refused as unsupported */
+  int chroma_format;  /* HEVC_CHROMA_420 (the default), HEVC_CHROMA_422,
+                       * HEVC_CHROMA_444 or HEVC_CHROMA_400 (monochrome: no
+                       * chroma planes at all) */
   /* 1: lossless - the PPS enables transquant bypass and every CU sets
    * cu_transquant_bypass_flag.  Deblocking and SAO would leave such CUs
    * untouched (8.7.2.5.7, 8.7.3), so they are off; sign hiding, RDOQ and
@@ -105,8 +111,8 @@ typedef struct hevc_enc_config {
    * QP prediction. */
   int qp_jitter;
   /* 1: keep the whole reconstructed picture for hevc_encoder_recon(), at
-   * 1.5 * width * height samples of 2 bytes; 0 (the default): the encoder
-   * holds only a few CTU rows of samples at a time. */
+   * 1.5 (4:2:0) to 3 (4:4:4) * width * height samples of 2 bytes; 0 (the
+   * default): the encoder holds only a few CTU rows of samples at a time. */
   int keep_recon;
   /* 1 (the default): a suffix SEI with the MD5 hash of each decoded plane
    * follows the slice (58 bytes with its start code), so that a decoder can
@@ -209,9 +215,9 @@ void hevc_enc_output_clear(hevc_enc_output *out);
 
 /* Input picture: samples are uint16_t for every bit depth (values must be
  * below 1 << bit_depth; larger values are clipped), strides in samples.
- * planes[1], planes[2] are the 4:2:0 chroma planes of (width + 1) / 2 x
- * (height + 1) / 2 samples; with HEVC_CHROMA_400 they are not read (may be
- * NULL). */
+ * planes[1], planes[2] are the chroma planes: (width + 1) / 2 x (height + 1)
+ * / 2 samples in 4:2:0, (width + 1) / 2 x height in 4:2:2, width x height in
+ * 4:4:4; with HEVC_CHROMA_400 they are not read (may be NULL). */
 typedef struct hevc_enc_picture {
   uint32_t width, height;
   const uint16_t *planes[3];

@@ -8,9 +8,10 @@
 void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int cur_x,
                      int cur_y, hevc_refs *r) {
   int n = 1 << log2, n2 = 2 * n;
-  int sh = c ? 1 : 0;
-  int g = 4 >> sh; /* samples of this plane along one 4x4 luma unit */
-  int nu = n2 / g; /* units along the left column and along the top row */
+  int sx = hevc_shx(e, c), sy = hevc_shy(e, c);
+  /* samples of this plane along one 4x4 luma unit, across and down */
+  int gx = 4 >> sx, gy = 4 >> sy;
+  int nul = n2 / gy, nut = n2 / gx; /* units along the left column, the top row */
   uint32_t cur = hevc_zkey(e, cur_x, cur_y);
   int pw = e->pw[c], ph = e->ph[c];
   hevc_pixel *left = r->left, *top = r->top;
@@ -24,25 +25,25 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   uint8_t ok_left[32] = {0}, ok_top[32] = {0};
   int any = 0;
   int xl = xc - 1;
-  for (int m = 0; m < nu; m++) {
-    int y = yc + n2 - 1 - m * g; /* the unit's lowest sample */
-    int ok = xl >= 0 && y < ph && hevc_zkey(e, xl << sh, y << sh) < cur;
+  for (int m = 0; m < nul; m++) {
+    int y = yc + n2 - 1 - m * gy; /* the unit's lowest sample */
+    int ok = xl >= 0 && y < ph && hevc_zkey(e, xl << sx, y << sy) < cur;
     ok_left[m] = (uint8_t)ok;
     if (ok) {
       const hevc_pixel *p = hevc_recon_at(e, c, xl, y);
       ptrdiff_t st = e->stride[c];
-      for (int k = 0; k < g; k++) left[n2 - m * g - k] = p[-(ptrdiff_t)k * st];
+      for (int k = 0; k < gy; k++) left[n2 - m * gy - k] = p[-(ptrdiff_t)k * st];
     }
     any |= ok;
   }
-  int ok_corner = xl >= 0 && yc > 0 && hevc_zkey(e, xl << sh, (yc - 1) << sh) < cur;
+  int ok_corner = xl >= 0 && yc > 0 && hevc_zkey(e, xl << sx, (yc - 1) << sy) < cur;
   if (ok_corner) left[0] = *hevc_recon_at(e, c, xl, yc - 1);
   any |= ok_corner;
-  for (int m = 0; m < nu; m++) {
-    int x = xc + m * g;
-    int ok = yc > 0 && x < pw && hevc_zkey(e, x << sh, (yc - 1) << sh) < cur;
+  for (int m = 0; m < nut; m++) {
+    int x = xc + m * gx;
+    int ok = yc > 0 && x < pw && hevc_zkey(e, x << sx, (yc - 1) << sy) < cur;
     ok_top[m] = (uint8_t)ok;
-    if (ok) memcpy(&top[1 + m * g], hevc_recon_at(e, c, x, yc - 1), (size_t)g * sizeof(hevc_pixel));
+    if (ok) memcpy(&top[1 + m * gx], hevc_recon_at(e, c, x, yc - 1), (size_t)gx * sizeof(hevc_pixel));
     any |= ok;
   }
   if (!any) {
@@ -55,33 +56,33 @@ void hevc_intra_refs(const hevc_encoder *e, int c, int xc, int yc, int log2, int
   hevc_pixel prev = 0;
   if (!ok_left[0]) {
     int m = 0;
-    while (m < nu && !ok_left[m]) m++;
-    if (m < nu) {
-      prev = left[n2 - m * g];
+    while (m < nul && !ok_left[m]) m++;
+    if (m < nul) {
+      prev = left[n2 - m * gy];
     } else if (ok_corner) {
       prev = left[0];
     } else {
       m = 0;
       while (!ok_top[m]) m++;
-      prev = top[1 + m * g];
+      prev = top[1 + m * gx];
     }
   }
-  for (int m = 0; m < nu; m++) {
+  for (int m = 0; m < nul; m++) {
     if (ok_left[m])
-      prev = left[n2 - m * g - (g - 1)];
+      prev = left[n2 - m * gy - (gy - 1)];
     else
-      for (int k = 0; k < g; k++) left[n2 - m * g - k] = prev;
+      for (int k = 0; k < gy; k++) left[n2 - m * gy - k] = prev;
   }
   if (ok_corner)
     prev = left[0];
   else
     left[0] = prev;
   top[0] = left[0];
-  for (int m = 0; m < nu; m++) {
+  for (int m = 0; m < nut; m++) {
     if (ok_top[m])
-      prev = top[m * g + g];
+      prev = top[m * gx + gx];
     else
-      for (int k = 0; k < g; k++) top[1 + m * g + k] = prev;
+      for (int k = 0; k < gx; k++) top[1 + m * gx + k] = prev;
   }
 }
 
@@ -122,15 +123,20 @@ void hevc_intra_filter(const hevc_refs *r, int log2, int strong_enabled, int bit
   f->left[n2] = l[n2];
 }
 
-void hevc_intra_predict(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
-                        int bit_depth, hevc_pixel *dst, ptrdiff_t stride) {
+void hevc_intra_predict_ex(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
+                           int bit_depth, int no_boundary, hevc_pixel *dst, ptrdiff_t stride) {
   int edge = c == 0 && log2 < 5;
   if (mode == 0)
     dsp->pred_planar(dst, stride, r->top, r->left, log2);
   else if (mode == 1)
     dsp->pred_dc(dst, stride, r->top, r->left, log2, edge);
   else
-    dsp->pred_angular(dst, stride, r->top, r->left, log2, mode, edge, bit_depth);
+    dsp->pred_angular(dst, stride, r->top, r->left, log2, mode, edge && !no_boundary, bit_depth);
+}
+
+void hevc_intra_predict(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
+                        int bit_depth, hevc_pixel *dst, ptrdiff_t stride) {
+  hevc_intra_predict_ex(dsp, r, c, log2, mode, bit_depth, 0, dst, stride);
 }
 
 /* Luma mode of a neighbouring PU for the MPM list: DC when unavailable (the

@@ -32,5 +32,9 @@ void hevc_intra_filter(const hevc_refs *r, int log2, int strong_enabled, int bit
  * filtered if the mode asks for it). */
 void hevc_intra_predict(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
                         int bit_depth, hevc_pixel *dst, ptrdiff_t stride);
+/* The same; no_boundary: disableIntraBoundaryFilter (8.4.4.2.6: implicit
+ * RDPCM in a transquant bypass CU), no edge filter after modes 10 and 26. */
+void hevc_intra_predict_ex(const hevc_dsp *dsp, const hevc_refs *r, int c, int log2, int mode,
+                           int bit_depth, int no_boundary, hevc_pixel *dst, ptrdiff_t stride);
 
 #endif

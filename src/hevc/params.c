@@ -30,11 +30,16 @@ int hevc_profile_idc(int chroma_format, int bit_depth, uint32_t *rext_flags) {
    * flags (Table A.2) - max_12bit, max_10bit, max_8bit, max_422chroma,
    * max_420chroma, max_monochrome, intra, one_picture_only,
    * lower_bit_rate.  Main 12 is 1 0 0 1 1 0 0 0 1; Monochrome, Monochrome
-   * 10 and Monochrome 12 are 1 1 1 / 1 1 0 / 1 0 0, then 1 1 1 0 0 1. */
+   * 10 and Monochrome 12 are 1 1 1 / 1 1 0 / 1 0 0, then 1 1 1 0 0 1;
+   * Main 4:2:2 10 and Main 4:2:2 12 are 1 1 0 / 1 0 0, then 1 0 0 0 0 1
+   * (there is no 8-bit 4:2:2 profile: 8 bits are Main 4:2:2 10 streams);
+   * Main 4:4:4, Main 4:4:4 10 and Main 4:4:4 12 are 1 1 1 / 1 1 0 /
+   * 1 0 0, then 0 0 0 0 0 1. */
   uint32_t f = 1u << 8;                              /* max_12bit */
   if (bit_depth <= 10) f |= 1u << 7;                 /* max_10bit */
-  if (bit_depth <= 8) f |= 1u << 6;                  /* max_8bit */
-  f |= 1u << 5 | 1u << 4;                            /* max_422chroma, max_420chroma */
+  if (bit_depth <= 8 && chroma_format != 2) f |= 1u << 6; /* max_8bit */
+  if (chroma_format <= 2) f |= 1u << 5;              /* max_422chroma */
+  if (chroma_format <= 1) f |= 1u << 4;              /* max_420chroma */
   if (chroma_format == 0) f |= 1u << 3;              /* max_monochrome */
   f |= 1u;                                           /* lower_bit_rate */
   *rext_flags = f;
@@ -91,11 +96,12 @@ void hevc_write_sps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 1, 1); /* sps_temporal_id_nesting_flag */
   profile_tier_level(bw, e);
   hevc_bw_ue(bw, 0); /* sps_seq_parameter_set_id */
-  hevc_bw_ue(bw, (uint32_t)e->chroma); /* chroma_format_idc: 1 (4:2:0) or 0 (4:0:0) */
+  hevc_bw_ue(bw, (uint32_t)e->chroma); /* chroma_format_idc */
+  if (e->chroma == HEVC_CHROMA_444) hevc_bw_put(bw, 0, 1); /* separate_colour_plane_flag */
   hevc_bw_ue(bw, (uint32_t)e->coded_w);
   hevc_bw_ue(bw, (uint32_t)e->coded_h);
-  int sub = e->chroma == HEVC_CHROMA_420 ? 2 : 1; /* SubWidthC = SubHeightC */
-  int crop_r = (e->coded_w - e->out_w) / sub, crop_b = (e->coded_h - e->out_h) / sub;
+  /* SubWidthC = 1 << csx, SubHeightC = 1 << csy */
+  int crop_r = (e->coded_w - e->out_w) >> e->csx, crop_b = (e->coded_h - e->out_h) >> e->csy;
   hevc_bw_put(bw, crop_r || crop_b, 1); /* conformance_window_flag */
   if (crop_r || crop_b) {
     /* offsets count chroma samples (SubWidthC, SubHeightC), luma ones in 4:0:0 */
@@ -145,7 +151,15 @@ void hevc_write_sps(hevc_bitwriter *bw, const hevc_encoder *e) {
     hevc_bw_put(bw, 0, 1); /* vui_timing_info_present_flag */
     hevc_bw_put(bw, 0, 1); /* bitstream_restriction_flag */
   }
-  hevc_bw_put(bw, 0, 1); /* sps_extension_present_flag */
+  hevc_bw_put(bw, e->rdpcm ? 1 : 0, 1); /* sps_extension_present_flag */
+  if (e->rdpcm) {
+    /* sps_range_extension_flag, then the multilayer, 3D and SCC flags and
+     * sps_extension_4bits */
+    hevc_bw_put(bw, 0x80, 8);
+    /* sps_range_extension(): only implicit_rdpcm_enabled_flag (the third
+     * of nine flags) */
+    hevc_bw_put(bw, 1u << 6, 9);
+  }
   hevc_bw_trailing(bw);
 }
 

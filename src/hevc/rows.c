@@ -92,7 +92,7 @@ static void jitter(rows_run *rr) {
 
 /* Lines [*y0, *y1) of component c that CTU row `row` covers. */
 static void row_lines(const hevc_encoder *e, int c, int row, int *y0, int *y1) {
-  int sh = c ? 1 : 0;
+  int sh = hevc_shy(e, c);
   *y0 = (row << e->ctu_log2) >> sh;
   *y1 = *y0 + (e->ctu_size >> sh);
   if (*y1 > e->ph[c]) *y1 = e->ph[c];
@@ -103,8 +103,9 @@ static void row_lines(const hevc_encoder *e, int c, int row, int *y0, int *y1) {
 static void load_row(hevc_encoder *e, const hevc_enc_picture *pic, int row) {
   int max = (1 << e->bit_depth) - 1;
   for (int c = 0; c < e->ncomp; c++) {
-    int sw = c ? (e->width + 1) / 2 : e->width;
-    int sh = c ? (e->height + 1) / 2 : e->height;
+    int sx = hevc_shx(e, c), sy = hevc_shy(e, c);
+    int sw = (e->width + (1 << sx) - 1) >> sx;
+    int sh = (e->height + (1 << sy) - 1) >> sy;
     int y0, y1;
     row_lines(e, c, row, &y0, &y1);
     for (int y = y0; y < y1; y++) {
@@ -176,7 +177,7 @@ static void deblock_step(hevc_encoder *e, int row) {
   int top = prev >= 8 ? prev - 8 : 0;
   if (top > e->dbk_top) {
     for (int c = 0; c < e->ncomp; c++) {
-      int sh = c ? 1 : 0;
+      int sh = hevc_shy(e, c);
       int d = (top - e->dbk_top) >> sh, keep = (e->dbk_lines >> sh) - d;
       if (keep > 0)
         memmove(e->dbk[c], e->dbk[c] + (ptrdiff_t)d * e->stride[c],

@@ -26,12 +26,12 @@ static const int eo_dy[4][2] = {{0, 0}, {-1, 1}, {-1, 1}, {-1, 1}};
 
 static void region(const hevc_encoder *e, const hevc_ctu *ctu, int c, int *x0, int *y0, int *w,
                    int *h) {
-  int sh = c ? 1 : 0;
-  int size = e->ctu_size >> sh;
-  *x0 = ctu->x0 >> sh;
-  *y0 = ctu->y0 >> sh;
-  *w = e->pw[c] - *x0 < size ? e->pw[c] - *x0 : size;
-  *h = e->ph[c] - *y0 < size ? e->ph[c] - *y0 : size;
+  int sx = hevc_shx(e, c), sy = hevc_shy(e, c);
+  int sw = e->ctu_size >> sx, sh = e->ctu_size >> sy;
+  *x0 = ctu->x0 >> sx;
+  *y0 = ctu->y0 >> sy;
+  *w = e->pw[c] - *x0 < sw ? e->pw[c] - *x0 : sw;
+  *h = e->ph[c] - *y0 < sh ? e->ph[c] - *y0 : sh;
 }
 
 static void gather(const hevc_encoder *e, const hevc_ctu *ctu, int c, sao_stats *st) {

@@ -116,15 +116,15 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
   }
   for (int c = 0; c < e->ncomp; c++) {
     if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
-    int sh = c ? 1 : 0;
-    int lx = (x - live->x0) >> sh, ly = (y - live->y0) >> sh, cn = n >> sh;
-    int cs = c ? 32 : 64;
-    for (int j = 0; j < cn; j++)
+    int sx = hevc_shx(e, c), sy = hevc_shy(e, c);
+    int lx = (x - live->x0) >> sx, ly = (y - live->y0) >> sy, cw = n >> sx, ch = n >> sy;
+    int cs = 64;
+    for (int j = 0; j < ch; j++)
       copy_row(&hevc_ctu_coef(dst, c)[(ly + j) * cs + lx], &hevc_ctu_coef_c(src, c)[(ly + j) * cs + lx],
-             (size_t)cn * sizeof(int16_t));
+             (size_t)cw * sizeof(int16_t));
     /* reconstruction, clipped to the coded picture */
-    int px = x >> sh, py = y >> sh;
-    int w = cn, h = cn;
+    int px = x >> sx, py = y >> sy;
+    int w = cw, h = ch;
     if (px + w > e->pw[c]) w = e->pw[c] - px;
     if (py + h > e->ph[c]) h = e->ph[c] - py;
     for (int j = 0; j < h; j++) {
@@ -196,9 +196,14 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     /* cu_transquant_bypass: the levels are the residual (8.6.2), and the
      * reconstruction is the source */
     int nz = 0;
+    /* implicit RDPCM (8.6.8): modes 10 and 26 code the residual's
+     * differences along the prediction direction */
+    int dx = e->rdpcm && mode == 10, dy = e->rdpcm && mode == 26;
     for (int y = 0; y < n; y++)
       for (int x = 0; x < n; x++) {
         int16_t v = s->res[y * n + x];
+        if (dx && x) v = (int16_t)(v - s->res[y * n + x - 1]);
+        if (dy && y) v = (int16_t)(v - s->res[(y - 1) * n + x]);
         lev[y * ls + x] = v;
         nz += v != 0;
       }
@@ -215,7 +220,7 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
   } else {
     e->dsp.fwd[t](s->res, n, s->coef, bd);
   }
-  int scan = hevc_scan_idx(log2, c, mode), nz;
+  int scan = hevc_scan_idx(e, log2, c, mode), nz;
   *lrate = 0;
   if (e->cfg.rdoq) {
     /* With rate estimates the residual contexts stay those of the CU's
@@ -275,18 +280,20 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   int bd = e->bit_depth;
   hevc_refs f;
   const hevc_refs *use = get_refs(s, c, xc, yc, log2, cur_x, cur_y);
-  if (c == 0 && hevc_intra_filter_flag(mode, log2)) {
-    hevc_intra_filter(use, log2, 1, bd, &f);
+  /* chroma references are filtered in 4:4:4 too (8.4.4.2.3), but never
+   * with strong smoothing */
+  if ((c == 0 || e->chroma == HEVC_CHROMA_444) && hevc_intra_filter_flag(mode, log2)) {
+    hevc_intra_filter(use, log2, c == 0, bd, &f);
     use = &f;
   }
   ptrdiff_t st = e->stride[c];
   hevc_pixel *rec = hevc_recon_at(e, c, xc, yc);
   const hevc_pixel *org = hevc_orig_at(e, c, xc, yc);
-  hevc_intra_predict(&e->dsp, use, c, log2, mode, bd, rec, st);
+  hevc_intra_predict_ex(&e->dsp, use, c, log2, mode, bd, e->rdpcm, rec, st);
   int n = 1 << log2, t = log2 - 2;
   refs_written(s, c, xc, yc, n);
   e->dsp.residual[t](s->res, org, st, rec, st);
-  int16_t *lev = hevc_ctu_levels(ctu, c, xc, yc);
+  int16_t *lev = hevc_ctu_levels(e, ctu, c, xc, yc);
   ptrdiff_t ls = hevc_level_stride(c);
   int64_t lrate;
   int ts = 0, nz;
@@ -342,7 +349,7 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
       }
     ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~1) | ts);
   } else {
-    int u = hevc_uidx(ctu, xc << 1, yc << 1);
+    int u = hevc_uidx(ctu, xc << e->csx, yc << e->csy);
     ctu->cbf[u] = (uint8_t)((ctu->cbf[u] & ~(1 << c)) | (nz ? 1 << c : 0));
     ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~(1 << c)) | (ts << c));
   }
@@ -358,21 +365,26 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
                               const hevc_contexts *ctx) {
   hevc_ctu *ctu = s->ctu;
   if (s->e->ncomp == 1) return 0;
+  hevc_encoder *e = s->e;
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, ctx);
-  int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
+  int ct = log2 - e->csx, cx = x >> e->csx, cy = y >> e->csy;
+  int nb = e->chroma == HEVC_CHROMA_422 ? 2 : 1; /* square blocks per component */
+  int cm = hevc_chroma_mode_fmt(e->chroma, 4, mode);
   uint64_t sse = 0;
-  for (int c = 1; c < 3; c++) {
-    sse += code_tu(s, c, cx, cy, ct, mode, x, y, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
-    int cbf = (ctu->cbf[hevc_uidx(ctu, x, y)] >> c) & 1;
-    hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
-    if (cbf && s->rate_est)
-      cb.frac_bits += s->tu_bits;
-    else if (cbf)
-      hevc_write_residual(&cb, hevc_ctu_levels(ctu, c, cx, cy), 32, ct, c,
-                          hevc_scan_idx(ct, 1, mode), s->e->cfg.sign_hiding,
-                          hevc_ts_flag(s->e, ctu, x, y, ct, c));
-  }
+  for (int c = 1; c < 3; c++)
+    for (int b = 0; b < nb; b++) {
+      int yb = cy + (b << ct), yl = yb << e->csy; /* the block's luma line */
+      sse += code_tu(s, c, cx, yb, ct, cm, x, yl, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
+      int cbf = (ctu->cbf[hevc_uidx(ctu, x, yl)] >> c) & 1;
+      hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
+      if (cbf && s->rate_est)
+        cb.frac_bits += s->tu_bits;
+      else if (cbf)
+        hevc_write_residual(&cb, hevc_ctu_levels(e, ctu, c, cx, yb), 64, ct, c,
+                            hevc_scan_idx(e, ct, 1, cm), e->cfg.sign_hiding,
+                            hevc_ts_flag(e, ctu, x, yl, ct, c));
+    }
   return cost_chroma(s, sse, cb.frac_bits);
 }
 
@@ -380,11 +392,12 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
  * predicted with mode: coded unsplit, or split into four (when the size
  * forces it, or when search_split allows it and it costs less).  Returns the
  * cost of split_transform_flag, cbf_luma and residuals; updates *ctx.  When
- * searching splits, the decisions also count the node's chroma coded with
- * the luma mode, since chroma TUs follow the luma tree; that part of the
- * returned cost is added to *jchroma as well. */
+ * searching splits (and, count_c, in the nodes the caller compares), the
+ * decisions also count the node's chroma coded with the luma mode, since
+ * chroma TUs follow the luma tree; that part of the returned cost is added
+ * to *jchroma as well. */
 static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int mode,
-                         int search_split, hevc_contexts *ctx, int64_t *jchroma) {
+                         int search_split, int count_c, hevc_contexts *ctx, int64_t *jchroma) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int forced = log2 > HEVC_MAX_TU_LOG2;
@@ -402,12 +415,13 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
     if (cbf && s->rate_est)
       cb.frac_bits += s->tu_bits;
     else if (cbf)
-      hevc_write_residual(&cb, hevc_ctu_levels(ctu, 0, x, y), 64, log2, 0,
-                          hevc_scan_idx(log2, 0, mode), e->cfg.sign_hiding,
+      hevc_write_residual(&cb, hevc_ctu_levels(e, ctu, 0, x, y), 64, log2, 0,
+                          hevc_scan_idx(e, log2, 0, mode), e->cfg.sign_hiding,
                           hevc_ts_flag(e, ctu, x, y, log2, 0));
     ja = cost(s, sse, cb.frac_bits);
     ca = cb.ctx;
-    if (search_split && log2 > 2) {
+    /* 4:2:0 codes the chroma of 4x4 luma TUs in their 8x8 parent */
+    if ((search_split || count_c) && (log2 > 2 || e->chroma == HEVC_CHROMA_444)) {
       jc = chroma_dm_cost(s, x, y, log2, depth, mode, &ca);
       ja += jc;
     }
@@ -421,7 +435,8 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
     region_copy(s, &s->tu_bk[log2], x, y, log2, BK_LUMA, 1);
   }
   hevc_contexts cs = *ctx;
-  int64_t jb = log2 == 3 ? jc : 0; /* 4x4 luma TUs leave chroma 4x4 */
+  /* 4:2:0: 4x4 luma TUs leave chroma 4x4 (in 4:4:4 it splits too) */
+  int64_t jb = log2 == 3 && e->chroma != HEVC_CHROMA_444 ? jc : 0;
   int64_t jcb = jb;
   if (coded) {
     hevc_cabac cb;
@@ -433,7 +448,7 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
   int h = 1 << (log2 - 1);
   for (int i = 0; i < 4 && jb < ja; i++)
     jb += luma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, mode,
-                    search_split && log2 > 3, &cs, &jcb);
+                    search_split && log2 > 3, search_split, &cs, &jcb);
   if (jb < ja) {
     *ctx = cs;
     *jchroma += jcb;
@@ -454,8 +469,17 @@ static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int 
   set_map(s->ctu->luma_mode, s->ctu, x, y, log2p, mode);
   *ctx = cb.ctx;
   int64_t jc = 0;
-  int64_t j = luma_tree(s, x, y, log2p, tu_depth, mode, search_split, ctx, &jc);
+  int64_t j = luma_tree(s, x, y, log2p, tu_depth, mode, search_split, 0, ctx, &jc);
   return s->lambda * (int64_t)cb.frac_bits + j - jc;
+}
+
+/* 1 for the luma modes the search leaves out with implicit RDPCM: 10 and
+ * 26 below 32x32, whose edge filter 8.4.4.2.6 disables in bypass CUs
+ * (disableIntraBoundaryFilter) - libde265 follows that, FFmpeg (5.1 and
+ * its master of 2026) filters anyway, so a stream using them would decode
+ * differently; without them every decoder agrees. */
+static inline int rdpcm_avoid(const hevc_encoder *e, int log2, int mode) {
+  return e->rdpcm && log2 < 5 && (mode == 10 || mode == 26);
 }
 
 /* Rough mode decision: SATD of the prediction plus an estimate of the mode's
@@ -474,8 +498,9 @@ static void rmd_try(rmd_state *st, int m) {
   hevc_search *s = st->s;
   hevc_encoder *e = s->e;
   int t = st->t, n = 1 << t;
+  if (rdpcm_avoid(e, t, m)) return;
   const hevc_refs *use = t > 2 && hevc_intra_filter_flag(m, t) ? st->f : st->r;
-  hevc_intra_predict(&e->dsp, use, 0, t, m, e->bit_depth, s->pred, n);
+  hevc_intra_predict_ex(&e->dsp, use, 0, t, m, e->bit_depth, e->rdpcm, s->pred, n);
   uint32_t satd;
   if (e->cfg.lossless) {
     /* bypass codes the residual itself, not a transform of it: its sum of
@@ -581,7 +606,7 @@ static int64_t search_luma_pu(hevc_search *s, int x, int y, int log2p, int tu_de
   int list[35 + 3];
   int nl = rmd_best(&st, k, 0, list);
   for (int i = 0; i < cfg->mpm_rd; i++) {
-    int in = 0;
+    int in = rdpcm_avoid(e, t, cand[i]);
     for (int j = 0; j < nl; j++) in |= list[j] == cand[i];
     if (!in) list[nl++] = cand[i];
   }
@@ -619,57 +644,69 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
                             hevc_cabac *cb) {
   hevc_ctu *ctu = s->ctu;
   int u = hevc_uidx(ctu, x, y);
-  if (ctu->tu_log2[u] < log2 && log2 > 3) {
+  if (ctu->tu_log2[u] < log2 && (log2 > 3 || s->e->chroma == HEVC_CHROMA_444)) {
     int h = 1 << (log2 - 1);
     uint64_t sse = 0;
     for (int i = 0; i < 4; i++)
       sse += chroma_tree(s, x + (i & 1) * h, y + (i >> 1) * h, log2 - 1, depth + 1, cm, cb);
     return sse;
   }
-  /* a leaf, or an 8x8 node of 4x4 luma TUs whose chroma is one 4x4 block */
-  int ct = log2 - 1, cx = x >> 1, cy = y >> 1;
+  /* a leaf, or (4:2:0, 4:2:2) an 8x8 node of 4x4 luma TUs whose chroma is
+   * one 4x4 block (two stacked in 4:2:2, each with its own cbf, the
+   * second predicted from the first) */
+  int csx = s->e->csx, csy = s->e->csy;
+  int ct = log2 - csx, cx = x >> csx, cy = y >> csy;
+  int nb = s->e->chroma == HEVC_CHROMA_422 ? 2 : 1;
   uint64_t sse = 0, est = 0;
-  for (int c = 1; c < 3; c++) {
-    sse += code_tu(s, c, cx, cy, ct, cm, x, y, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
-    if ((ctu->cbf[u] >> c) & 1) est += s->tu_bits;
-  }
-  int cbf = ctu->cbf[u];
-  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 1) & 1);
-  hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, (cbf >> 2) & 1);
+  for (int c = 1; c < 3; c++)
+    for (int b = 0; b < nb; b++) {
+      int yb = cy + (b << ct), yl = yb << csy;
+      sse += code_tu(s, c, cx, yb, ct, cm, x, yl, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
+      int cbf = (ctu->cbf[hevc_uidx(ctu, x, yl)] >> c) & 1;
+      if (cbf) est += s->tu_bits;
+      hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
+    }
   if (s->rate_est) {
     cb->frac_bits += est;
     return sse;
   }
-  int scan = hevc_scan_idx(ct, 1, cm);
-  int lx = cx - (ctu->x0 >> 1), ly = cy - (ctu->y0 >> 1);
+  int scan = hevc_scan_idx(s->e, ct, 1, cm);
+  int lx = cx - (ctu->x0 >> csx);
   for (int c = 1; c < 3; c++)
-    if (cbf & (1 << c))
-      hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[ly * 32 + lx], 32, ct, c, scan,
-                          s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, y, ct, c));
+    for (int b = 0; b < nb; b++) {
+      int yb = cy + (b << ct), yl = yb << csy, ly = yb - (ctu->y0 >> csy);
+      if (ctu->cbf[hevc_uidx(ctu, x, yl)] & (1 << c))
+        hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[ly * 64 + lx], 64, ct, c, scan,
+                            s->e->cfg.sign_hiding, hevc_ts_flag(s->e, ctu, x, yl, ct, c));
+    }
   return sse;
 }
 
-/* Chooses intra_chroma_pred_mode of the CU and codes its chroma; returns
- * its cost. */
-static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_contexts *ctx) {
+/* Chooses intra_chroma_pred_mode of the CU (of one PB of a 4:4:4 NxN CU,
+ * at transform tree depth depth) and codes its chroma; returns its cost. */
+static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, int depth,
+                             hevc_contexts *ctx) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
   int u = hevc_uidx(ctu, x, y);
   int lmode = ctu->luma_mode[u];
   int tl = ctu->tu_log2[u];
-  int ct = tl > 2 ? tl - 1 : 2;
+  int ct = tl - e->csx > 2 ? tl - e->csx : 2;
 
   /* Candidates: DM (sel 4) first, then the others by the SATD of their
-   * prediction of the first chroma TU. */
+   * prediction of the first chroma TU (in 4:2:2 DM is left out for the
+   * luma modes hevc_chroma_dm_ok refuses). */
   int sels[5] = {4, 0, 1, 2, 3}, nsel = e->cfg.chroma_candidates;
-  /* one candidate is DM whatever the others cost: no ranking */
-  if (nsel > 1 && nsel < 5) {
+  int dm_ok = hevc_chroma_dm_ok(e->chroma, lmode);
+  /* the others ranked: one candidate is DM whatever the others cost */
+  int nrank = dm_ok ? nsel - 1 : nsel < 4 ? nsel : 4;
+  if (nrank >= 1 && nrank < 4) {
     const hevc_refs *rc[2];
-    int cx = x >> 1, cy = y >> 1, n = 1 << ct;
+    int cx = x >> e->csx, cy = y >> e->csy, n = 1 << ct;
     for (int c = 1; c < 3; c++) rc[c - 1] = get_refs(s, c, cx, cy, ct, x, y);
     int64_t sc[4];
     for (int sel = 0; sel < 4; sel++) {
-      int cm = hevc_chroma_mode(sel, lmode);
+      int cm = hevc_chroma_mode_fmt(e->chroma, sel, lmode);
       uint32_t satd = 0;
       for (int c = 1; c < 3; c++) {
         hevc_intra_predict(&e->dsp, rc[c - 1], c, ct, cm, e->bit_depth, s->pred, n);
@@ -677,7 +714,7 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_conte
       }
       sc[sel] = ((int64_t)satd << 8) + s->sqrt_lambda * 2;
     }
-    for (int i = 1; i < nsel; i++) { /* selection sort of the four */
+    for (int i = 1; i <= nrank; i++) { /* selection sort of the four */
       int b = i;
       for (int j = i + 1; j < 5; j++)
         if (sc[sels[j]] < sc[sels[b]]) b = j;
@@ -690,9 +727,11 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_conte
   int64_t best_j = INT64_MAX;
   int best_sel = -1;
   hevc_contexts best_ctx = *ctx;
-  for (int i = 0; i < nsel; i++) {
+  int first = dm_ok ? 0 : 1;
+  nsel = first + (dm_ok ? nsel : nrank);
+  for (int i = first; i < nsel; i++) {
     int sel = sels[i];
-    int cm = hevc_chroma_mode(sel, lmode);
+    int cm = hevc_chroma_mode_fmt(e->chroma, sel, lmode);
     set_map(ctu->chroma_sel, ctu, x, y, log2c, sel);
     set_map(ctu->chroma_mode, ctu, x, y, log2c, cm);
     hevc_cabac cb;
@@ -703,7 +742,7 @@ static int64_t search_chroma(hevc_search *s, int x, int y, int log2c, hevc_conte
     int nu = 1 << (log2c - 2);
     for (int j = 0; j < nu; j++)
       for (int k = 0; k < nu; k++) ctu->cbf[u + j * HEVC_UNITS + k] &= 1;
-    uint64_t sse = chroma_tree(s, x, y, log2c, 0, cm, &cb);
+    uint64_t sse = chroma_tree(s, x, y, log2c, depth, cm, &cb);
     int64_t j = cost_chroma(s, sse, cb.frac_bits);
     if (j < best_j) {
       best_j = j;
@@ -732,13 +771,13 @@ static uint64_t cu_sse(hevc_search *s, int x, int y, int log2) {
   uint64_t sse = 0;
   for (int c = 0; c < e->ncomp; c++) {
     uint64_t sc = 0;
-    int sh = c ? 1 : 0;
-    int l = log2 - sh;
+    int sx = hevc_shx(e, c), sy = hevc_shy(e, c);
+    int l = log2 - sx;
     int t = l > HEVC_MAX_TU_LOG2 ? HEVC_MAX_TU_LOG2 : l;
-    int cnt = 1 << (l - t);
-    for (int j = 0; j < cnt; j++)
+    int cnt = 1 << (l - t), cnty = 1 << (log2 - sy - t);
+    for (int j = 0; j < cnty; j++)
       for (int i = 0; i < cnt; i++) {
-        int ox = (x >> sh) + (i << t), oy = (y >> sh) + (j << t);
+        int ox = (x >> sx) + (i << t), oy = (y >> sy) + (j << t);
         sc += e->dsp.sse[t - 2](hevc_orig_at(e, c, ox, oy), e->stride[c],
                                 hevc_recon_at(e, c, ox, oy), e->stride[c]);
       }
@@ -780,7 +819,14 @@ static int64_t search_leaf(hevc_search *s, int x, int y, int log2, int depth,
       region_copy(s, &s->nxn_bk, x, y, log2, BK_LUMA, 0);
     }
   }
-  int64_t jc = e->ncomp > 1 ? search_chroma(s, x, y, log2, &cl) : 0;
+  int64_t jc = 0;
+  if (e->ncomp > 1 && e->chroma == HEVC_CHROMA_444 && ctu->nxn[hevc_uidx(ctu, x, y)]) {
+    /* one chroma mode per 4x4 PB, each following its luma mode */
+    for (int i = 0; i < 4; i++)
+      jc += search_chroma(s, x + (i & 1) * 4, y + (i >> 1) * 4, 2, 1, &cl);
+  } else if (e->ncomp > 1) {
+    jc = search_chroma(s, x, y, log2, 0, &cl);
+  }
 
   hevc_cabac cb;
   int n = 1 << log2;

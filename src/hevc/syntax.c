@@ -94,9 +94,27 @@ static void write_qp_delta(hevc_cabac *cb, const hevc_encoder *e, hevc_qp_state 
   qs->delta_coded = 1;
 }
 
-/* cbf of component c (1 Cb, 2 Cr) over the transform tree node. */
-static int node_cbf(const hevc_ctu *ctu, int x0, int y0, int log2, int c) {
+/* cbf of component c (1 Cb, 2 Cr) over the luma area of (1 << log2)
+ * columns and rows_log2 rows of 4x4 units at (x0, y0). */
+static int area_cbf(const hevc_ctu *ctu, int x0, int y0, int log2, int rows, int c) {
   int n = 1 << (log2 - 2);
+  int u0 = hevc_uidx(ctu, x0, y0);
+  for (int j = 0; j < rows; j++)
+    for (int i = 0; i < n; i++)
+      if (ctu->cbf[u0 + j * HEVC_UNITS + i] & (1 << c)) return 1;
+  return 0;
+}
+
+/* cbf of component c (1 Cb, 2 Cr) over the transform tree node; in 4:2:2
+ * at a leaf (or an 8x8 node of 4x4 luma TUs) the flags of the two square
+ * chroma blocks, the upper in bit 0, the lower in bit 1. */
+static int node_cbf(const hevc_encoder *e, const hevc_ctu *ctu, int x0, int y0, int log2,
+                    int split, int c) {
+  int n = 1 << (log2 - 2);
+  if (e->chroma == HEVC_CHROMA_422 && (!split || log2 == 3)) {
+    int h = n >> 1; /* unit rows of the upper block */
+    return area_cbf(ctu, x0, y0, log2, h, c) | area_cbf(ctu, x0, y0 + 4 * h, log2, h, c) << 1;
+  }
   int u0 = hevc_uidx(ctu, x0, y0);
   for (int j = 0; j < n; j++)
     for (int i = 0; i < n; i++)
@@ -113,11 +131,23 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   if (log2 <= HEVC_MAX_TU_LOG2 && log2 > 2 && depth < max_depth && !(nxn && depth == 0))
     hevc_cabac_bin(cb, HEVC_CTX_SPLIT_TF + 5 - log2, split);
   int cbf_cb = pcb, cbf_cr = pcr;
-  if (log2 > 2 && e->ncomp > 1) {
-    cbf_cb = pcb || depth == 0 ? node_cbf(ctu, x0, y0, log2, 1) : 0;
-    cbf_cr = pcr || depth == 0 ? node_cbf(ctu, x0, y0, log2, 2) : 0;
-    if (depth == 0 || pcb) hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cb);
-    if (depth == 0 || pcr) hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cr);
+  /* 4:4:4 codes chroma at every TU size, 4:2:0 in the 8x8 parent of 4x4
+   * luma TUs */
+  int c444 = e->chroma == HEVC_CHROMA_444;
+  if ((log2 > 2 || c444) && e->ncomp > 1) {
+    /* 4:2:2 leaves (and 8x8 nodes of 4x4 luma TUs) code a flag for each
+     * of their two chroma blocks */
+    int two = e->chroma == HEVC_CHROMA_422 && (!split || log2 == 3);
+    cbf_cb = pcb || depth == 0 ? node_cbf(e, ctu, x0, y0, log2, split, 1) : 0;
+    cbf_cr = pcr || depth == 0 ? node_cbf(e, ctu, x0, y0, log2, split, 2) : 0;
+    if (depth == 0 || pcb) {
+      hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cb & 1);
+      if (two) hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cb >> 1);
+    }
+    if (depth == 0 || pcr) {
+      hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cr & 1);
+      if (two) hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf_cr >> 1);
+    }
   }
   if (split) {
     int h = 1 << (log2 - 1);
@@ -134,31 +164,35 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   int sh = e->cfg.sign_hiding;
   if (cbf_y)
     hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 0)[ly * 64 + lx], 64, log2, 0,
-                        hevc_scan_idx(log2, 0, ctu->luma_mode[u]), sh,
+                        hevc_scan_idx(e, log2, 0, ctu->luma_mode[u]), sh,
                         hevc_ts_flag(e, ctu, x0, y0, log2, 0));
-  int cx, cy, cl;
+  int cx, cy, cl, cu;
   if (e->ncomp == 1) {
     return;
-  } else if (log2 > 2) {
-    cx = lx >> 1;
-    cy = ly >> 1;
-    cl = log2 - 1;
+  } else if (log2 > 2 || c444) {
+    cx = lx >> e->csx;
+    cy = ly >> e->csy;
+    cl = log2 - e->csx;
+    cu = u; /* 4:4:4 NxN: each 4x4 block has its PB's chroma mode */
   } else if (blk == 3) {
     cx = (xb - ctu->x0) >> 1;
-    cy = (yb - ctu->y0) >> 1;
+    cy = (yb - ctu->y0) >> e->csy;
     cl = 2;
+    cu = hevc_uidx(ctu, xb, yb);
   } else {
     return;
   }
-  int cmode = ctu->chroma_mode[hevc_uidx(ctu, xb, yb)];
-  int scan = hevc_scan_idx(cl, 1, cmode);
-  int cxl = (cx << 1) + ctu->x0, cyl = (cy << 1) + ctu->y0; /* luma position of the block */
-  if (cbf_cb)
-    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 1)[cy * 32 + cx], 32, cl, 1, scan, sh,
-                        hevc_ts_flag(e, ctu, cxl, cyl, cl, 1));
-  if (cbf_cr)
-    hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, 2)[cy * 32 + cx], 32, cl, 2, scan, sh,
-                        hevc_ts_flag(e, ctu, cxl, cyl, cl, 2));
+  int cmode = ctu->chroma_mode[cu];
+  int scan = hevc_scan_idx(e, cl, 1, cmode);
+  /* luma position of the block */
+  int cxl = (cx << e->csx) + ctu->x0, cyl = (cy << e->csy) + ctu->y0;
+  /* 4:2:2: the upper square block of each component, then the lower */
+  int nb = e->chroma == HEVC_CHROMA_422 ? 2 : 1;
+  for (int c = 1; c < 3; c++)
+    for (int b = 0; b < nb; b++)
+      if (((c == 1 ? cbf_cb : cbf_cr) >> b) & 1)
+        hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[(cy + (b << cl)) * 64 + cx], 64, cl, c,
+                            scan, sh, hevc_ts_flag(e, ctu, cxl, cyl + ((b << cl) << e->csy), cl, c));
 }
 
 void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
@@ -188,7 +222,10 @@ void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
       hevc_cabac_bypass_bits(cb, (uint32_t)rem[i], 5);
     }
   }
-  if (e->ncomp > 1) hevc_write_chroma_sel(cb, ctu->chroma_sel[u]);
+  /* 4:4:4 NxN: one intra_chroma_pred_mode per PB (7.3.8.5) */
+  int ncpu = e->chroma == HEVC_CHROMA_444 ? npu : e->ncomp > 1;
+  for (int i = 0; i < ncpu; i++)
+    hevc_write_chroma_sel(cb, ctu->chroma_sel[hevc_uidx(ctu, x0 + (i & 1) * h, y0 + (i >> 1) * h)]);
   write_tt(cb, e, ctu, qs, x0, y0, x0, y0, log2, 0, 0, nxn, 0, 0);
 }
 

@@ -49,8 +49,10 @@ static inline void hevc_sig_ctx_sb(int log2, int c, int scan_idx, int xs, int ys
     for (int p = 0; p < 16; p++) out[p] = (uint8_t)(base + t[p]);
     return;
   }
+  /* 8x8: luma 9 (diagonal scan) or 15, chroma 9 whatever its scan (4:4:4
+   * codes 8x8 chroma in the mode-dependent scans too) */
   int off = base + (c == 0 && (xs | ys) ? 3 : 0) +
-            (log2 == 3 ? (scan_idx == 0 ? 9 : 15) : (c == 0 ? 21 : 12));
+            (log2 == 3 ? (scan_idx == 0 || c ? 9 : 15) : (c == 0 ? 21 : 12));
   const uint8_t *pat = hevc_sig_pattern_scan[scan_idx][prev_csbf];
   for (int p = 0; p < 16; p++) out[p] = (uint8_t)(off + pat[p]);
   if (xs == 0 && ys == 0) out[0] = (uint8_t)base; /* DC: every scan starts there */

@@ -17,14 +17,14 @@
  *    encoder, the sink or nothing failed (E3): the caller can never be left
  *    holding, or forget, a chunk of coded data.
  *
- * Picture contract: 4:2:0 or 4:0:0 (monochrome: planes[1], planes[2] are
- * not read), 8, 10 or 12 bits (luma and chroma alike), 1x1 .. 16384x16384,
- * lossy or lossless ("lossless": transquant bypass in every CU, so the
- * decoded picture is the input).  Odd 4:2:0 sizes are coded padded to even
- * by the HEVC encoder (4:2:0 cannot crop an odd column), so the decoded size
- * is the input size rounded up to even and the container crops the rest
- * (clap); 4:0:0 is coded at its exact size.  4:2:2 and 4:4:4 are refused as
- * unsupported - also for lossless RGB, which hosts code as 4:4:4 GBR.  The
+ * Picture contract: 4:2:0, 4:2:2, 4:4:4 or 4:0:0 (monochrome: planes[1],
+ * planes[2] are not read), 8, 10 or 12 bits (luma and chroma alike), 1x1 ..
+ * 16384x16384, lossy or lossless ("lossless": transquant bypass in every
+ * CU, so the decoded picture is the input; lossless RGB is 4:4:4 GBR to
+ * the hosts).  Odd 4:2:0 sizes are coded padded to even by the HEVC encoder
+ * (4:2:0 cannot crop an odd column), so the decoded size is the input size
+ * rounded up to even and the container crops the rest (clap); odd 4:2:2
+ * widths likewise; 4:4:4 and 4:0:0 are coded at their exact size.  The
  * "chroma" parameter, when set, must match the picture.
  */
 #include <stdint.h>
@@ -57,19 +57,21 @@ typedef enum be_preset { PRESET_ULTRAFAST = 0, PRESET_FAST, PRESET_MEDIUM, PRESE
 static const char *const k_presets[] = {
   [PRESET_ULTRAFAST] = "ultrafast", [PRESET_FAST] = "fast", [PRESET_MEDIUM] = "medium", [PRESET_SLOW] = "slow",
   [PRESET_VERYSLOW] = "veryslow", NULL};
-static const char *const k_chromas[] = {"420", "400", NULL};
-static const heic_chroma k_chroma_values[] = {HEIC_CHROMA_420, HEIC_CHROMA_400};
+static const char *const k_chromas[] = {"420", "400", "422", "444", NULL};
+static const heic_chroma k_chroma_values[] = {HEIC_CHROMA_420, HEIC_CHROMA_400, HEIC_CHROMA_422,
+                                              HEIC_CHROMA_444};
 
 static const heic_param_info k_params[BP_COUNT] = {
   [BP_QUALITY] = {"quality", HEIC_PARAM_INT, 0, 100, "50", NULL,
                   "0 (smallest) .. 100 (best); mapped to QP, 50 -> 26, 90 -> 9"},
   [BP_LOSSLESS] = {"lossless", HEIC_PARAM_BOOL, 0, 1, "0", NULL,
-                   "mathematically lossless (transquant bypass, 4:2:0 or 4:0:0 only); "
+                   "mathematically lossless (transquant bypass; RGB as 4:4:4 GBR); "
                    "overrides quality and qp"},
   [BP_PRESET] = {"preset", HEIC_PARAM_CHOICE, 0, 0, "medium", k_presets,
                  "speed / compression trade-off of the mode search"},
   [BP_CHROMA] = {"chroma", HEIC_PARAM_CHOICE, 0, 0, "420", k_chromas,
-                 "coded chroma format, 4:2:0 or 4:0:0 (monochrome); when set, the picture must be in it"},
+                 "coded chroma format, 4:2:0, 4:0:0 (monochrome), 4:2:2 or 4:4:4; when set, the "
+                 "picture must be in it"},
   [BP_QP] = {"qp", HEIC_PARAM_INT, -1, 51, "-1", NULL,
              "quantisation parameter 0..51, overrides quality; -1: from quality"},
   [BP_SAO] = {"sao", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "sample adaptive offset filter"},
@@ -222,15 +224,6 @@ static heic_status be_set_param(void *state, const char *name, const char *value
     return HEIC_ERR_NOT_FOUND;
   }
   be_param id = (be_param)(info - k_params);
-  /* Valid chroma formats this encoder cannot code are "unsupported", not
-   * "invalid": the request makes sense, the capability is missing. */
-  if (id == BP_CHROMA && (!strcmp(value, "422") || !strcmp(value, "444"))) {
-    hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                   BUILTIN_NAME ": chroma=%s: this encoder codes 4:2:0 and 4:0:0 only (x265 "
-                   "codes 4:2:2 and 4:4:4)",
-                   value);
-    return HEIC_ERR_UNSUPPORTED;
-  }
   int v = 0;
   heic_status st = hp_param_parse(s->host, BUILTIN_NAME, info, value, &v);
   if (st != HEIC_OK) return st;
@@ -257,17 +250,10 @@ static heic_status be_set_param(void *state, const char *name, const char *value
  * by every encoder follow in hp_check_picture(), so that a host bug is
  * reported here instead of becoming an out-of-bounds read in the encoder. */
 static heic_status be_check_picture(const be_state *s, const heic_plugin_picture *pic) {
-  if (pic->chroma != HEIC_CHROMA_420 && pic->chroma != HEIC_CHROMA_400) {
-    if (s->lossless && pic->chroma == HEIC_CHROMA_444)
-      hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                     BUILTIN_NAME ": lossless %s is not supported: this encoder codes 4:2:0 and "
-                     "4:0:0 only (lossless RGB needs 4:4:4; grey or YCbCr 4:2:0 input can be "
-                     "lossless here, or use the x265 encoder)",
-                     hp_chroma_name(pic->chroma));
-    else
-      hp_plugin_logf(s->host, HEIC_LOG_ERROR,
-                     BUILTIN_NAME ": %s pictures are not supported (4:2:0 and 4:0:0 only)",
-                     hp_chroma_name(pic->chroma));
+  if (pic->chroma != HEIC_CHROMA_420 && pic->chroma != HEIC_CHROMA_400 &&
+      pic->chroma != HEIC_CHROMA_422 && pic->chroma != HEIC_CHROMA_444) {
+    hp_plugin_logf(s->host, HEIC_LOG_ERROR, BUILTIN_NAME ": chroma format %d is not supported",
+                   (int)pic->chroma);
     return HEIC_ERR_UNSUPPORTED;
   }
   /* an explicit "chroma" that disagrees with the picture: the host and the
@@ -298,7 +284,10 @@ static heic_status be_check_picture(const be_state *s, const heic_plugin_picture
 static void be_config(const be_state *s, const heic_plugin_picture *pic, hevc_enc_config *cfg) {
   hevc_enc_config_default(cfg);
   cfg->bit_depth = pic->bit_depth_luma;
-  cfg->chroma_format = pic->chroma == HEIC_CHROMA_400 ? HEVC_CHROMA_400 : HEVC_CHROMA_420;
+  cfg->chroma_format = pic->chroma == HEIC_CHROMA_400   ? HEVC_CHROMA_400
+                       : pic->chroma == HEIC_CHROMA_422 ? HEVC_CHROMA_422
+                       : pic->chroma == HEIC_CHROMA_444 ? HEVC_CHROMA_444
+                                                        : HEVC_CHROMA_420;
   cfg->lossless = s->lossless;
   cfg->qp = s->qp >= 0 ? s->qp : hp_builtin_quality_to_qp(s->quality);
   cfg->sao = s->sao;
