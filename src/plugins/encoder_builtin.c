@@ -77,7 +77,8 @@ static const heic_param_info k_params[BP_COUNT] = {
   [BP_SAO] = {"sao", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "sample adaptive offset filter"},
   [BP_DEBLOCK] = {"deblock", HEIC_PARAM_BOOL, 0, 1, "1", NULL, "in-loop deblocking filter"},
   [BP_CHROMA_QP_OFFSET] = {"chroma-qp-offset", HEIC_PARAM_INT, -12, 12, "-3", NULL,
-                           "QP of Cb and Cr relative to luma (negative: finer chroma)"},
+                           "QP of Cb and Cr relative to luma (negative: finer chroma); unset: -3 "
+                           "in 4:2:0, 0 in 4:2:2, 6 in 4:4:4, 0 for RGB coded as GBR (matrix 0)"},
   [BP_PICTURE_HASH] = {"picture-hash", HEIC_PARAM_BOOL, 0, 1, "0", NULL,
                        "MD5 picture hash SEI, for decoders to verify (58 bytes a picture)"},
   [BP_THREADS] = {"threads", HEIC_PARAM_INT, 0, 1024, "0", NULL,
@@ -90,6 +91,7 @@ typedef struct be_state {
   hc_mem mem;                   /* account on alloc for the HEVC encoder */
   const heic_plugin_host *host; /* borrowed until close(); may be NULL */
   int quality, qp, sao, deblock, chroma_qp_offset, picture_hash, threads;
+  int chroma_qp_offset_set;     /* "chroma-qp-offset" was set: it holds for every format */
   int lossless;
   int chroma, chroma_set;       /* index into k_chromas; "chroma" was set */
   be_preset preset;
@@ -238,7 +240,10 @@ static heic_status be_set_param(void *state, const char *name, const char *value
     case BP_QP: s->qp = v; break;
     case BP_SAO: s->sao = v; break;
     case BP_DEBLOCK: s->deblock = v; break;
-    case BP_CHROMA_QP_OFFSET: s->chroma_qp_offset = v; break;
+    case BP_CHROMA_QP_OFFSET:
+      s->chroma_qp_offset = v;
+      s->chroma_qp_offset_set = 1;
+      break;
     case BP_PICTURE_HASH: s->picture_hash = v; break;
     case BP_THREADS: s->threads = v; break;
     case BP_COUNT: return HEIC_ERR_INTERNAL;
@@ -299,6 +304,21 @@ static void be_config(const be_state *s, const heic_plugin_picture *pic, hevc_en
                                             [PRESET_VERYSLOW] = HEVC_PRESET_VERYSLOW};
   (void)hevc_enc_config_preset(cfg, presets[s->preset]);
   cfg->chroma_qp_offset = s->chroma_qp_offset;
+  if (!s->chroma_qp_offset_set) {
+    /* The default by format, each chosen as -3 was for 4:2:0 (the mean of
+     * the BD-rates on RGB PSNR and on SSIM-Y after the round trip, against
+     * libheif's heif-enc with x265 in the same format; docs/benchmarks.md,
+     * "4:2:2 and 4:4:4"): a chroma plane of as many samples as luma needs
+     * no finer quantiser (x265 codes 4:4:4 at +6 too).  Coded as GBR
+     * (matrix 0), the "chroma" planes are blue and red, as important as
+     * green: no offset. */
+    if (s->has_colour && s->colour.matrix_coefficients == 0)
+      cfg->chroma_qp_offset = 0;
+    else if (cfg->chroma_format == HEVC_CHROMA_422)
+      cfg->chroma_qp_offset = 0;
+    else if (cfg->chroma_format == HEVC_CHROMA_444)
+      cfg->chroma_qp_offset = 6;
+  }
   cfg->picture_hash = s->picture_hash;
   cfg->vui_colour = s->has_colour;
   cfg->colour_primaries = s->colour.colour_primaries;
