@@ -56,9 +56,11 @@ static heic_status code(hc_mem *mem, const hevc_enc_config *cfg, uint32_t w, uin
     st = hevc_encoder_begin(enc, w, h, &err);
     for (uint32_t y = 0; st == HEIC_OK && y < h; y += band) {
       uint32_t lines = h - y < band ? h - y : band;
+      /* chroma lines: half the luma ones in 4:2:0 only */
+      size_t cy = cfg->chroma_format == HEVC_CHROMA_420 ? y / 2 : y;
       hevc_enc_picture b = {w, lines,
-                            {planes[0] + (size_t)y * MAXW, planes[1] + (size_t)y / 2 * MAXW,
-                             planes[2] + (size_t)y / 2 * MAXW},
+                            {planes[0] + (size_t)y * MAXW, planes[1] + cy * MAXW,
+                             planes[2] + cy * MAXW},
                             {MAXW, MAXW, MAXW}};
       st = hevc_encoder_push(enc, &b, &err);
     }
@@ -90,20 +92,23 @@ int main(void) {
   static const uint32_t bands[] = {2, 6, 64, 66, 130, 1000};
   int cases = 0;
   for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
-    for (int variant = 0; variant < 4; variant++) {
+    for (int variant = 0; variant < 6; variant++) {
       hevc_enc_config c = cfg;
       c.chroma_format = variant & 1 ? HEVC_CHROMA_400 : HEVC_CHROMA_420;
       c.threads = variant & 2 ? 2 : 1;
       if (variant == 2) c.ctu_log2 = 5;
       if (variant == 3) c.wpp = 0;
+      /* 4:2:2 on one thread, 4:4:4 on two */
+      if (variant == 4) c.chroma_format = HEVC_CHROMA_422;
+      if (variant == 5) c.chroma_format = HEVC_CHROMA_444;
       uint32_t w = sizes[s][0], h = sizes[s][1];
       uint8_t *whole = NULL;
       size_t nw = 0;
       CHECK(code(&mem, &c, w, h, 0, &whole, &nw) == HEIC_OK);
       for (size_t b = 0; b < sizeof(bands) / sizeof(bands[0]) + 1; b++) {
-        /* odd bands only where chroma allows it: 4:0:0 */
+        /* odd bands only where chroma allows it: every format but 4:2:0 */
         uint32_t band = b < sizeof(bands) / sizeof(bands[0]) ? bands[b] : 1;
-        if (band == 1 && c.chroma_format != HEVC_CHROMA_400) continue;
+        if (band == 1 && c.chroma_format == HEVC_CHROMA_420) continue;
         uint8_t *streamed = NULL;
         size_t ns = 0;
         CHECK(code(&mem, &c, w, h, band, &streamed, &ns) == HEIC_OK);
