@@ -29,7 +29,9 @@
 #  9. --primaries, --transfer, --matrix (H.273 names or numbers), --range,
 #     --clli, --mdcv and --bit-depth: a 12-bit PQ BT.2020 HEIC from a 16-bit
 #     PNG whose nclx box and VUI agree, read by heic-info and heif-info,
-#     decoded alike by heic-dec and heif-convert; bad values refused.
+#     decoded alike by heic-dec and heif-convert; a 10-bit HLG one from the
+#     same samples likewise (heif-info sees its nclx box); bad values
+#     refused.
 # Python 3 writes the test images (no PIL needed).
 set -u
 enc=$1 dec=$2 info=$3 data=$4 imgcmp=$5 corpus=${6:-}
@@ -340,6 +342,7 @@ rows = b''.join(b'\0' + b''.join(struct.pack('>HHH', 8000 + x * 400, 12000 + y *
 open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 16, 2, 0, 0, 0)) +
                               chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b''))
 EOF2
+cp "$T/pq16.png" "$T/hdr16.png"
 mdcv='G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)'
 if "${E[@]}" "$T/pq16.png" --primaries bt2020 --transfer pq --matrix bt2020 --range limited --clli 1000,400 \
      --mdcv "$mdcv" --bit-depth 12 -o "$T/pq.heic" > /dev/null 2> "$T/err.txt"; then
@@ -370,6 +373,28 @@ else
   fail "PQ: heic-enc failed: $(head -c 300 "$T/err.txt")"
 fi
 rm -f "$T"/pq*
+# HLG (H.273 transfer 18) from the same 16-bit samples at 10 bits, full
+# range: the nclx box and the VUI agree, and libheif's heif-info sees the
+# nclx box.
+if "${E[@]}" "$T/hdr16.png" --primaries bt2020 --transfer hlg --matrix bt2020 --bit-depth 10 \
+     -o "$T/hlg.heic" > /dev/null 2> "$T/err.txt"; then
+  "$info" --verbose "$T/hlg.heic" > "$T/out.txt" 2>&1
+  grep -q "colour: nclx primaries 9, transfer 18, matrix 9, full range" "$T/out.txt" &&
+    grep -q "colour: in the coded stream primaries 9, transfer 18, matrix 9, full range" "$T/out.txt" &&
+    grep -q "10-bit 4:2:0" "$T/out.txt" &&
+    ok "HLG: 10 bits, the nclx box and the VUI say BT.2020 / HLG / BT.2020, full" ||
+    fail "HLG: $(grep -E 'colour:|10-bit' "$T/out.txt")"
+  if command -v heif-info > /dev/null; then
+    heif-info "$T/hlg.heic" 2>&1 | grep -q "color profile: nclx" && ok "HLG: heif-info sees the nclx box" ||
+      fail "HLG: heif-info shows no nclx colour profile"
+  fi
+  "$dec" --quiet "$T/hlg.heic" -o "$T/hlg_dec.png" && "$imgcmp" "$T/hdr16.png" "$T/hlg_dec.png" 40 > "$T/out.txt" 2>&1 &&
+    ok "HLG: the round trip keeps the samples ($(head -n1 "$T/out.txt"))" ||
+    fail "HLG: round trip: $(cat "$T/out.txt")"
+else
+  fail "HLG: heic-enc failed: $(head -c 300 "$T/err.txt")"
+fi
+rm -f "$T"/hlg* "$T/hdr16.png"
 cp "$W/g.png" "$T/c.png"
 expect 2 "--transfer foo" "--transfer takes a number from 0 to 255 or one of" "pq (16)" -- "${E[@]}" --transfer foo g.png -o c.heic
 expect 2 "--range half" "--range takes full (1) or limited (0)" -- "${E[@]}" --range half g.png -o c.heic
