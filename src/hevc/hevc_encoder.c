@@ -211,6 +211,17 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
     e->cfg.rate_estimate = 0;
     e->cfg.transform_skip = 0;
   }
+  if (cfg->chroma_format == HEVC_CHROMA_422 || cfg->chroma_format == HEVC_CHROMA_444) {
+    /* Outside 4:2:0, QpC = Min(qPi, 51) (8.6.1): an offset that takes
+     * qPi = QpY + offset above 51 quantises chroma exactly as one that
+     * stops at 51.  libde265 (1.0.11) dequantises at qPi itself there, so
+     * the offset is lowered to what the picture's highest QpY leaves: the
+     * same picture for the standard and for ffmpeg, and one libde265
+     * decodes too (with QP jitter, a testing aid, the CTUs below the
+     * highest QP then get finer chroma). */
+    int top = cfg->qp + cfg->qp_jitter > 51 ? 51 : cfg->qp + cfg->qp_jitter;
+    if (top + e->cfg.chroma_qp_offset > 51) e->cfg.chroma_qp_offset = 51 - top;
+  }
   hevc_dsp_init(&e->dsp, cfg->bit_depth);
   hevc_bw_init(&e->slice_bw, mem);
   hevc_bw_init(&e->data_bw, mem);
