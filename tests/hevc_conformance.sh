@@ -57,7 +57,10 @@
 #           of each (792 streams in all, 2026-12-07).  Lossless 4:4:4 uses
 #           implicit RDPCM (the encoder leaves out the luma modes 10 and 26
 #           below 32x32 there, whose edge filter FFmpeg applies against
-#           8.4.4.2.6, so that ffmpeg and libde265 agree).
+#           8.4.4.2.6, so that ffmpeg and libde265 agree) and cross-component
+#           prediction: pictures of correlated planes (corr: 65x67 at 8, 10,
+#           12 bits, 130x260 at 8) take every lossless variant in turn (817
+#           streams with them).
 #   --full  every content x size x depth x QP (0 1 12 22 27 32 37 45 51) for
 #           4:2:0, 4:2:2, 4:4:4 and 4:0:0 at 8, 10, 12 bits, the
 #           corpus Y4Ms at 8 and 10 bits (and grey, 12-bit), every tool
@@ -121,7 +124,9 @@ if [ $mode = full ]; then
   for fmt in $formats; do
     bd=$(fmt_bd "$fmt")
     mono=$(fmt_sub "$fmt")
-    for kind in noise flat gradient edges mixed; do
+    kinds="noise flat gradient edges mixed"
+    [ "$mono" = 444 ] && kinds="$kinds corr"
+    for kind in $kinds; do
       for size in 1x1 8x8 17x9 64x64 65x67 40x300 130x260 1000x750 1920x1080; do
         add_gen $kind ${size%x*} ${size#*x} $bd $mono
       done
@@ -166,6 +171,10 @@ else
   add_gen gradient 64 64 10 444
   add_gen noise 130 260 10 444
   add_gen mixed 130 260 12 444
+  # correlated planes, as in RGB: lossless 4:4:4 codes them with
+  # cross-component prediction
+  for bd in 8 10 12; do add_gen corr 65 67 $bd 444; done
+  add_gen corr 130 260 8 444
   # 4:2:2 likewise
   for bd in 8 10 12; do
     for kind in noise mixed; do
@@ -276,6 +285,11 @@ else
       echo "$f|27|${lossless[$i]}" >> "$list"
     done
   done
+  # lossless 4:4:4 with cross-component prediction: each lossless variant
+  # on a correlated picture in turn
+  varc=("$work/in_corr_65x67_8444.y4m" "$work/in_corr_130x260_8444.y4m" "$work/in_corr_65x67_10444.y4m"
+        "$work/in_corr_65x67_12444.y4m")
+  for i in "${!lossless[@]}"; do echo "${varc[$((i % ${#varc[@]}))]}|27|${lossless[$i]}" >> "$list"; done
   for f in "$work/in_edges_200x120_10.y4m" "$work/in_mixed_65x67_8m.y4m" "$work/in_mixed_65x67_10m.y4m" \
            "$work/in_mixed_65x67_10444.y4m" "$work/in_noise_17x9_12444.y4m" "$work/in_flat_1x1_8444.y4m" \
            "$work/in_mixed_65x67_8422.y4m" "$work/in_noise_17x9_12422.y4m" "$work/in_flat_1x1_10422.y4m"; do

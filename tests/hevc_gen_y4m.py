@@ -2,7 +2,10 @@
 """Writes a synthetic one-frame Y4M for the HEVC conformance test.
 
 usage: hevc_gen_y4m.py KIND WIDTH HEIGHT BITDEPTH OUT.y4m [mono|444|422]
-KIND: noise | flat | gradient | edges | mixed
+KIND: noise | flat | gradient | edges | mixed | corr
+(corr: the planes are one texture, each at its own gain - the third
+inverted - plus a little noise, as R, G and B of a photo are: what
+cross-component prediction predicts from.)
 BITDEPTH: 8, 10 or 12; mono: monochrome (Cmono*), 444 / 422: 4:4:4 /
 4:2:2 (C444*, C422*), else 4:2:0.
 Deterministic (fixed seed) so that failures reproduce.
@@ -14,6 +17,7 @@ import sys
 
 def plane(kind, w, h, maxv, seed):
     rnd = random.Random(seed)
+    shared = random.Random(0)  # corr: the texture common to every plane
     out = []
     for y in range(h):
         row = []
@@ -28,6 +32,13 @@ def plane(kind, w, h, maxv, seed):
                 v = maxv if ((x // 5) + (y // 7)) % 2 else 0
                 if (x * x + y * y) % 97 < 20:
                     v = maxv // 2
+            elif kind == "corr":
+                t = ((x * 5 + y * 3) * maxv) // max(1, 5 * w + 3 * h)
+                if (x // 6 + y // 4) % 3 == 0:
+                    t = (t + shared.randint(0, maxv)) // 2
+                gain = (4, 7, -5)[(seed - 1) % 3]
+                v = maxv // 2 + (gain * (t - maxv // 2)) // 6 + rnd.randint(-maxv // 64, maxv // 64)
+                v = min(maxv, max(0, v))
             else:  # mixed: gradient, a noisy stripe and a hard edge
                 v = ((x + y) * maxv) // max(1, w + h)
                 if (y // 8) % 3 == 1:

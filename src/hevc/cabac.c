@@ -81,7 +81,9 @@ static const uint8_t init_values[HEVC_NUM_CTX] = {
     182, 140, 227, 122, 197,
     /* coeff_abs_level_greater2_flag */ 138, 153, 136, 167, 152, 152,
     /* transform_skip_flag */ 139, 139,
-    /* cu_transquant_bypass_flag */ 154};
+    /* cu_transquant_bypass_flag */ 154,
+    /* log2_res_scale_abs_plus1 */ 154, 154, 154, 154, 154, 154, 154, 154,
+    /* res_scale_sign_flag */ 154, 154};
 
 void hevc_contexts_init(hevc_contexts *c, int qp) {
   int q = qp < 0 ? 0 : qp > 51 ? 51 : qp;

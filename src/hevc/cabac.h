@@ -36,7 +36,11 @@ enum {
   HEVC_CTX_GT2 = HEVC_CTX_GT1 + 24,
   HEVC_CTX_TSKIP = HEVC_CTX_GT2 + 6, /* transform_skip_flag: luma, chroma */
   HEVC_CTX_TQ_BYPASS = HEVC_CTX_TSKIP + 2, /* cu_transquant_bypass_flag */
-  HEVC_NUM_CTX = HEVC_CTX_TQ_BYPASS + 1
+  /* cross_comp_pred(): log2_res_scale_abs_plus1 (4 * c + binIdx),
+   * res_scale_sign_flag (c) */
+  HEVC_CTX_CCP_ABS = HEVC_CTX_TQ_BYPASS + 1,
+  HEVC_CTX_CCP_SIGN = HEVC_CTX_CCP_ABS + 8,
+  HEVC_NUM_CTX = HEVC_CTX_CCP_SIGN + 2
 };
 
 /* A context state is (pStateIdx << 1) | valMps. */

@@ -69,6 +69,10 @@ typedef struct hevc_ctu {
   /* bit c: transform_skip_flag of component c's 4x4 block whose first unit
    * this is (chroma: the 8x8 luma area's) */
   uint8_t tskip[HEVC_UNITS * HEVC_UNITS];
+  /* cross-component prediction of the chroma TU whose top-left unit this
+   * is (4:4:4): Cb in bits 0-3, Cr in bits 4-7, each
+   * log2_res_scale_abs_plus1 | res_scale_sign_flag << 3 (0: none) */
+  uint8_t ccp[HEVC_UNITS * HEVC_UNITS];
   int16_t coef_y[64 * 64];     /* levels, stride 64 (hevc_ctu_coef) */
   int16_t coef_c[2][64 * 64];  /* Cb, Cr levels, stride 64 (4:2:0 uses the
                                 * top-left 32x32) */
@@ -112,6 +116,7 @@ struct hevc_encoder {
   int chroma;               /* chroma_format_idc: HEVC_CHROMA_* */
   int ncomp;                /* colour components coded: 3, or 1 for 4:0:0 */
   int rdpcm;                /* implicit_rdpcm_enabled_flag: lossless 4:4:4 */
+  int ccp;                  /* cross_component_prediction_enabled_flag: lossless 4:4:4 */
   int csx, csy;             /* log2 of SubWidthC, SubHeightC: 1, 1 in 4:2:0,
                              * 0, 0 in 4:4:4 (and in 4:0:0, which has no chroma) */
   int units_w, units_h;

@@ -10,7 +10,7 @@
  * Monochrome 12 (all but Main and Main 10 are format range extensions
  * profiles, general_profile_idc 4, told apart by the constraint flags of
  * Table A.2).  No range extension coding tool is used but implicit RDPCM
- * in lossless 4:4:4 (see Lossless).
+ * and cross-component prediction in lossless 4:4:4 (see Lossless).
  *
  * Sizes.  4:2:0 cannot signal an odd cropped width or height (the conformance
  * window counts in chroma samples), so the encoder codes the picture padded
@@ -28,7 +28,11 @@
  * picture equals the input (its padding aside); modes are chosen by their
  * bits alone.  In 4:4:4 the SPS enables implicit RDPCM (a Main 4:4:4
  * profile tool): blocks predicted with mode 10 or 26 code their residual's
- * differences along that direction.
+ * differences along that direction; and the PPS enables cross-component
+ * prediction (pps_range_extension, also Main 4:4:4): a chroma TU coded
+ * with DM after a luma residual may predict its residual from the luma
+ * one, scaled by 0, +-1/8, +-1/4, +-1/2 or +-1 (chosen by counted bits) -
+ * lossless RGB codes B and R from G's residual.
  *
  * OWNERSHIP
  *  - hevc_encoder_new() creates the encoder; hevc_encoder_free(&enc) destroys

@@ -199,7 +199,18 @@ void hevc_write_pps(hevc_bitwriter *bw, const hevc_encoder *e) {
   hevc_bw_put(bw, 0, 1); /* lists_modification_present_flag */
   hevc_bw_ue(bw, 0);     /* log2_parallel_merge_level_minus2 */
   hevc_bw_put(bw, 0, 1); /* slice_segment_header_extension_present_flag */
-  hevc_bw_put(bw, 0, 1); /* pps_extension_present_flag */
+  hevc_bw_put(bw, e->ccp ? 1 : 0, 1); /* pps_extension_present_flag */
+  if (e->ccp) {
+    /* pps_range_extension_flag, then the multilayer, 3D and SCC flags and
+     * pps_extension_4bits */
+    hevc_bw_put(bw, 0x80, 8);
+    /* pps_range_extension(): only cross_component_prediction_enabled_flag */
+    if (e->cfg.transform_skip) hevc_bw_ue(bw, 0); /* log2_max_transform_skip_block_size_minus2 */
+    hevc_bw_put(bw, 1, 1); /* cross_component_prediction_enabled_flag */
+    hevc_bw_put(bw, 0, 1); /* chroma_qp_offset_list_enabled_flag */
+    hevc_bw_ue(bw, 0);     /* log2_sao_offset_scale_luma */
+    hevc_bw_ue(bw, 0);     /* log2_sao_offset_scale_chroma */
+  }
   hevc_bw_trailing(bw);
 }
 

@@ -30,6 +30,9 @@ struct hevc_search {
   backup tu_bk[HEVC_MAX_TU_LOG2 + 1];     /* transform tree decisions, by TU log2 */
   hevc_rdoq_scratch rdoq;
   int16_t res[32 * 32];
+  int16_t res_y[32 * 32]; /* the luma residual cross-component prediction uses */
+  int16_t ccp_lev[32 * 32]; /* levels of a cross-component prediction candidate */
+  int ccp_dm;          /* the chroma TUs being coded use DM: CCP may apply */
   int32_t coef[32 * 32];
   hevc_pixel pred[32 * 32];
 
@@ -113,6 +116,7 @@ static void region_copy(hevc_search *s, backup *bk, int x, int y, int log2, int 
     copy_row(dst->tu_log2 + o, src->tu_log2 + o, (size_t)nu);
     copy_row(dst->cbf + o, src->cbf + o, (size_t)nu);
     copy_row(dst->tskip + o, src->tskip + o, (size_t)nu);
+    copy_row(dst->ccp + o, src->ccp + o, (size_t)nu);
   }
   for (int c = 0; c < e->ncomp; c++) {
     if (!(mask & (c ? BK_CHROMA : BK_LUMA))) continue;
@@ -268,6 +272,91 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
   return nz;
 }
 
+/* The levels lossless coding gives the chroma residual res once
+ * (a * rY) >> 3 is taken out (and implicit RDPCM along x with dx, y with
+ * dy applied), into lev (stride n); returns the sum of their absolute
+ * values. */
+static int64_t ccp_levels(const int16_t *res, const int16_t *ry, int n, int a, int dx, int dy,
+                          int16_t *lev) {
+  int64_t sum = 0;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++) {
+      int i = y * n + x;
+      int v = res[i] - ((a * ry[i]) >> 3);
+      if (dx && x) v -= res[i - 1] - ((a * ry[i - 1]) >> 3);
+      if (dy && y) v -= res[i - n] - ((a * ry[i - n]) >> 3);
+      lev[i] = (int16_t)v;
+      sum += v < 0 ? -v : v;
+    }
+  return sum;
+}
+
+/* Lossless cross-component prediction (7.3.8.12, 8.6.6) of the chroma TU
+ * c at (xc, yc) (4:4:4: luma coordinates too), whose residual is in
+ * s->res.  ResScaleVal is chosen among 0, +-1, +-2, +-4, +-8: the three
+ * whose levels have the smallest sums of absolute values are counted
+ * exactly (cbf, cross_comp_pred(), residual_coding() from ctx).  Takes
+ * the prediction (ResScaleVal * rY) >> 3 out of s->res and returns
+ * log2_res_scale_abs_plus1 | res_scale_sign_flag << 3 (0: ResScaleVal 0,
+ * or no cross_comp_pred() since the luma TU codes no residual).  rY, the
+ * luma TU's residual, is rebuilt from its levels; the bit depths are
+ * equal, so (rY << BitDepthC) >> BitDepthY is rY. */
+static int ccp_lossless(hevc_search *s, int c, int xc, int yc, int log2, int mode,
+                        const hevc_contexts *ctx, int cbf_ctx) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int n = 1 << log2;
+  int u = hevc_uidx(ctu, xc, yc);
+  if (!(ctu->cbf[u] & 1)) return 0;
+  const int16_t *ly = hevc_ctu_levels(e, ctu, 0, xc, yc);
+  int lm = ctu->luma_mode[u];
+  int dx = e->rdpcm && lm == 10, dy = e->rdpcm && lm == 26;
+  int16_t *ry = s->res_y;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++) {
+      int v = ly[y * 64 + x];
+      if (dx && x) v += ry[y * n + x - 1];
+      if (dy && y) v += ry[(y - 1) * n + x];
+      ry[y * n + x] = (int16_t)v;
+    }
+  /* the chroma residual's own implicit RDPCM direction */
+  int cdx = e->rdpcm && mode == 10, cdy = e->rdpcm && mode == 26;
+  static const int8_t scale[9] = {0, 1, -1, 2, -2, 4, -4, 8, -8};
+  static const uint8_t code[9] = {0, 1, 9, 2, 10, 3, 11, 4, 12};
+  int16_t *lev = s->ccp_lev;
+  int64_t sad[9];
+  int order[3] = {-1, -1, -1};
+  for (int k = 0; k < 9; k++) {
+    sad[k] = ccp_levels(s->res, ry, n, scale[k], cdx, cdy, lev);
+    for (int i = 0; i < 3; i++)
+      if (order[i] < 0 || sad[k] < sad[order[i]]) {
+        for (int j = 2; j > i; j--) order[j] = order[j - 1];
+        order[i] = k;
+        break;
+      }
+  }
+  int scan = hevc_scan_idx(e, log2, c, mode);
+  uint64_t best = UINT64_MAX;
+  int bi = 0;
+  for (int i = 0; i < 3; i++) {
+    int k = order[i];
+    ccp_levels(s->res, ry, n, scale[k], cdx, cdy, lev);
+    hevc_cabac cb;
+    hevc_cabac_start_count(&cb, ctx);
+    hevc_write_ccp(&cb, c, code[k]);
+    hevc_cabac_bin(&cb, cbf_ctx, sad[k] != 0);
+    if (sad[k]) hevc_write_residual(&cb, lev, n, log2, c, scan, 0, -1);
+    if (cb.frac_bits < best) {
+      best = cb.frac_bits;
+      bi = k;
+    }
+  }
+  int a = scale[bi];
+  if (a)
+    for (int i = 0; i < n * n; i++) s->res[i] = (int16_t)(s->res[i] - ((a * ry[i]) >> 3));
+  return code[bi];
+}
+
 /* Predicts, transforms, quantises and reconstructs one TU of component c at
  * component position (xc, yc); records levels, cbf and transform_skip_flag
  * in the CTU state (a 4x4 block is also tried untransformed when transform
@@ -293,6 +382,8 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   int n = 1 << log2, t = log2 - 2;
   refs_written(s, c, xc, yc, n);
   e->dsp.residual[t](s->res, org, st, rec, st);
+  int ccp = 0;
+  if (c && e->ccp && s->ccp_dm) ccp = ccp_lossless(s, c, xc, yc, log2, mode, ctx, cbf_ctx);
   int16_t *lev = hevc_ctu_levels(e, ctu, c, xc, yc);
   ptrdiff_t ls = hevc_level_stride(c);
   int64_t lrate;
@@ -352,6 +443,12 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     int u = hevc_uidx(ctu, xc << e->csx, yc << e->csy);
     ctu->cbf[u] = (uint8_t)((ctu->cbf[u] & ~(1 << c)) | (nz ? 1 << c : 0));
     ctu->tskip[u] = (uint8_t)((ctu->tskip[u] & ~(1 << c)) | (ts << c));
+    int sh = 4 * (c - 1);
+    ctu->ccp[u] = (uint8_t)((ctu->ccp[u] & ~(15 << sh)) | ccp << sh);
+    /* the prediction from luma completes the reconstruction: lossless,
+     * it is the source */
+    if (ccp)
+      for (int y = 0; y < n; y++) memcpy(rec + y * st, org + y * st, (size_t)n * sizeof(hevc_pixel));
   }
   return e->dsp.sse[t](org, st, rec, st);
 }
@@ -372,10 +469,13 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
   int nb = e->chroma == HEVC_CHROMA_422 ? 2 : 1; /* square blocks per component */
   int cm = hevc_chroma_mode_fmt(e->chroma, 4, mode);
   uint64_t sse = 0;
+  s->ccp_dm = 1;
   for (int c = 1; c < 3; c++)
     for (int b = 0; b < nb; b++) {
       int yb = cy + (b << ct), yl = yb << e->csy; /* the block's luma line */
       sse += code_tu(s, c, cx, yb, ct, cm, x, yl, &cb.ctx, HEVC_CTX_CBF_CHROMA + depth);
+      if (e->ccp && (ctu->cbf[hevc_uidx(ctu, x, yl)] & 1))
+        hevc_write_ccp(&cb, c, ctu->ccp[hevc_uidx(ctu, x, yl)] >> (4 * (c - 1)) & 15);
       int cbf = (ctu->cbf[hevc_uidx(ctu, x, yl)] >> c) & 1;
       hevc_cabac_bin(&cb, HEVC_CTX_CBF_CHROMA + depth, cbf);
       if (cbf && s->rate_est)
@@ -386,6 +486,15 @@ static int64_t chroma_dm_cost(hevc_search *s, int x, int y, int log2, int depth,
                             hevc_ts_flag(e, ctu, x, yl, ct, c));
     }
   return cost_chroma(s, sse, cb.frac_bits);
+}
+
+/* 1 for the luma modes the search leaves out with implicit RDPCM: 10 and
+ * 26 below 32x32, whose edge filter 8.4.4.2.6 disables in bypass CUs
+ * (disableIntraBoundaryFilter) - libde265 follows that, FFmpeg (5.1 and
+ * its master of 2026) filters anyway, so a stream using them would decode
+ * differently; without them every decoder agrees. */
+static inline int rdpcm_avoid(const hevc_encoder *e, int log2, int mode) {
+  return e->rdpcm && log2 < 5 && (mode == 10 || mode == 26);
 }
 
 /* Luma of the transform tree node (x, y, log2) at trafoDepth depth of a PU
@@ -427,7 +536,8 @@ static int64_t luma_tree(hevc_search *s, int x, int y, int log2, int depth, int 
     }
     /* a block predicted well enough to need no residual gains little from
      * predicting its quarters from nearer samples */
-    if (!coded || !search_split || (e->cfg.early_exit && !cbf)) {
+    /* (nor are their TUs split below 32x32: a 64x64 PU may take them) */
+    if (!coded || !search_split || (e->cfg.early_exit && !cbf) || rdpcm_avoid(e, log2 - 1, mode)) {
       *ctx = ca;
       *jchroma += jc;
       return ja;
@@ -471,15 +581,6 @@ static int64_t eval_luma(hevc_search *s, int x, int y, int log2p, int mode, int 
   int64_t jc = 0;
   int64_t j = luma_tree(s, x, y, log2p, tu_depth, mode, search_split, 0, ctx, &jc);
   return s->lambda * (int64_t)cb.frac_bits + j - jc;
-}
-
-/* 1 for the luma modes the search leaves out with implicit RDPCM: 10 and
- * 26 below 32x32, whose edge filter 8.4.4.2.6 disables in bypass CUs
- * (disableIntraBoundaryFilter) - libde265 follows that, FFmpeg (5.1 and
- * its master of 2026) filters anyway, so a stream using them would decode
- * differently; without them every decoder agrees. */
-static inline int rdpcm_avoid(const hevc_encoder *e, int log2, int mode) {
-  return e->rdpcm && log2 < 5 && (mode == 10 || mode == 26);
 }
 
 /* Rough mode decision: SATD of the prediction plus an estimate of the mode's
@@ -658,10 +759,13 @@ static uint64_t chroma_tree(hevc_search *s, int x, int y, int log2, int depth, i
   int ct = log2 - csx, cx = x >> csx, cy = y >> csy;
   int nb = s->e->chroma == HEVC_CHROMA_422 ? 2 : 1;
   uint64_t sse = 0, est = 0;
+  s->ccp_dm = ctu->chroma_sel[u] == 4;
   for (int c = 1; c < 3; c++)
     for (int b = 0; b < nb; b++) {
       int yb = cy + (b << ct), yl = yb << csy;
       sse += code_tu(s, c, cx, yb, ct, cm, x, yl, &cb->ctx, HEVC_CTX_CBF_CHROMA + depth);
+      if (s->e->ccp && s->ccp_dm && (ctu->cbf[u] & 1))
+        hevc_write_ccp(cb, c, ctu->ccp[u] >> (4 * (c - 1)) & 15);
       int cbf = (ctu->cbf[hevc_uidx(ctu, x, yl)] >> c) & 1;
       if (cbf) est += s->tu_bits;
       hevc_cabac_bin(cb, HEVC_CTX_CBF_CHROMA + depth, cbf);

@@ -69,6 +69,14 @@ void hevc_write_chroma_sel(hevc_cabac *cb, int sel) {
   if (sel != 4) hevc_cabac_bypass_bits(cb, (uint32_t)sel, 2);
 }
 
+void hevc_write_ccp(hevc_cabac *cb, int c, int v) {
+  /* log2_res_scale_abs_plus1: truncated unary, cMax 4 */
+  int a = v & 7;
+  for (int i = 0; i < a; i++) hevc_cabac_bin(cb, HEVC_CTX_CCP_ABS + 4 * (c - 1) + i, 1);
+  if (a < 4) hevc_cabac_bin(cb, HEVC_CTX_CCP_ABS + 4 * (c - 1) + a, 0);
+  if (a) hevc_cabac_bin(cb, HEVC_CTX_CCP_SIGN + c - 1, v >> 3 & 1);
+}
+
 static void write_qp_delta(hevc_cabac *cb, const hevc_encoder *e, hevc_qp_state *qs) {
   int off = 6 * (e->bit_depth - 8);
   int d = qs->target - qs->pred;
@@ -188,11 +196,16 @@ static void write_tt(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
   int cxl = (cx << e->csx) + ctu->x0, cyl = (cy << e->csy) + ctu->y0;
   /* 4:2:2: the upper square block of each component, then the lower */
   int nb = e->chroma == HEVC_CHROMA_422 ? 2 : 1;
-  for (int c = 1; c < 3; c++)
+  /* cross_comp_pred() before each chroma component's residual: only in
+   * 4:4:4, after a coded luma residual, and (intra) with DM */
+  int ccp = e->ccp && cbf_y && ctu->chroma_sel[cu] == 4;
+  for (int c = 1; c < 3; c++) {
+    if (ccp) hevc_write_ccp(cb, c, ctu->ccp[u] >> (4 * (c - 1)) & 15);
     for (int b = 0; b < nb; b++)
       if (((c == 1 ? cbf_cb : cbf_cr) >> b) & 1)
         hevc_write_residual(cb, &hevc_ctu_coef_c(ctu, c)[(cy + (b << cl)) * 64 + cx], 64, cl, c,
                             scan, sh, hevc_ts_flag(e, ctu, cxl, cyl + ((b << cl) << e->csy), cl, c));
+  }
 }
 
 void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,

@@ -79,6 +79,10 @@ void hevc_write_cu(hevc_cabac *cb, const hevc_encoder *e, const hevc_ctu *ctu,
  * PU, for rate estimates (coding_unit() groups the flags of NxN PUs). */
 void hevc_write_luma_mode(hevc_cabac *cb, int mode, const int cand[3]);
 void hevc_write_chroma_sel(hevc_cabac *cb, int sel);
+
+/* cross_comp_pred() of chroma component c (1 Cb, 2 Cr): v is
+ * log2_res_scale_abs_plus1 | res_scale_sign_flag << 3 (hevc_ctu.ccp). */
+void hevc_write_ccp(hevc_cabac *cb, int c, int v);
 /* residual_coding() of an N x N block of levels. */
 /* ts: transform_skip_flag to code first, or -1 when the block has none. */
 void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, int log2,
