@@ -50,6 +50,29 @@ static void copy_without_path(char *err, size_t err_size, const char *msg, const
   snprintf(err, err_size, "%s", msg);
 }
 
+/* The Exif an image read found, as the encoder needs it: the TIFF stream
+ * itself (a JPEG-style header left in front, seen in the wild inside PNG
+ * eXIf, is cut off; anything that is not Exif at all is dropped rather than
+ * stored as such), and the orientation it gives.  Both the whole read and
+ * the row reader end with it. */
+static void settle_exif(imageio_image *out) {
+  if (out->exif) {
+    long start = imageio_exif_tiff_offset(out->exif, out->exif_size);
+    if (start < 0) {
+      free(out->exif);
+      out->exif = NULL;
+      out->exif_size = 0;
+      if (!out->warning[0])
+        snprintf(out->warning, sizeof out->warning, "Exif block is not a TIFF stream; left out");
+    } else if (start > 0) {
+      out->exif_size -= (size_t)start;
+      memmove(out->exif, out->exif + start, out->exif_size);
+    }
+  }
+  int orientation = imageio_exif_orientation(out->exif, out->exif_size);
+  out->orientation = orientation ? orientation : 1;
+}
+
 int imageio_image_read(const char *path, imageio_image *out, char *err, size_t err_size) {
   memset(out, 0, sizeof *out);
   char msg[256] = "";
@@ -137,24 +160,7 @@ int imageio_image_read(const char *path, imageio_image *out, char *err, size_t e
     goto fail;
   }
 
-  /* The encoder needs the TIFF stream itself; a JPEG-style header left in
-   * front (seen in the wild inside PNG eXIf) is cut off here, and anything
-   * that is not Exif at all is dropped rather than stored as such. */
-  if (out->exif) {
-    long start = imageio_exif_tiff_offset(out->exif, out->exif_size);
-    if (start < 0) {
-      free(out->exif);
-      out->exif = NULL;
-      out->exif_size = 0;
-      if (!out->warning[0])
-        snprintf(out->warning, sizeof out->warning, "Exif block is not a TIFF stream; left out");
-    } else if (start > 0) {
-      out->exif_size -= (size_t)start;
-      memmove(out->exif, out->exif + start, out->exif_size);
-    }
-  }
-  int orientation = imageio_exif_orientation(out->exif, out->exif_size);
-  out->orientation = orientation ? orientation : 1;
+  settle_exif(out);
   if (err && err_size) err[0] = '\0';
   return 0;
 
@@ -170,26 +176,6 @@ struct imageio_rows {
   imageio_png_rows *png;   /* one of the two */
   imageio_jpeg_rows *jpeg;
 };
-
-/* What imageio_image_read() does to the Exif it found: the TIFF stream
- * alone, or none, and the orientation. */
-static void settle_exif(imageio_image *out) {
-  if (out->exif) {
-    long start = imageio_exif_tiff_offset(out->exif, out->exif_size);
-    if (start < 0) {
-      free(out->exif);
-      out->exif = NULL;
-      out->exif_size = 0;
-      if (!out->warning[0])
-        snprintf(out->warning, sizeof out->warning, "Exif block is not a TIFF stream; left out");
-    } else if (start > 0) {
-      out->exif_size -= (size_t)start;
-      memmove(out->exif, out->exif + start, out->exif_size);
-    }
-  }
-  int orientation = imageio_exif_orientation(out->exif, out->exif_size);
-  out->orientation = orientation ? orientation : 1;
-}
 
 int imageio_image_rows_open(const char *path, imageio_rows **out, imageio_image *info, char *err,
                             size_t err_size) {

@@ -997,12 +997,14 @@ static heic_status encode_image(heic_context *ctx, const heic_image *img, heic_i
   return st;
 }
 
-static heic_status encode_call(heic_context *ctx, const heic_image *img, heic_image **owned,
-                               const heic_encode_options *opts, uint32_t *item_id) {
+heic_status hx_enc_call(heic_context *ctx, int have_input, const char *missing,
+                        const heic_encode_options *opts, uint32_t *item_id, hx_enc_body body,
+                        void *arg) {
   if (item_id) *item_id = 0;
   if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
-  if (!img) return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "no image"));
+  if (!have_input)
+    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "no %s", missing));
   if (ctx->file_data)
     return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT,
                                       "this context has read a file; encode with a fresh context"));
@@ -1015,11 +1017,28 @@ static heic_status encode_call(heic_context *ctx, const heic_image *img, heic_im
     heic_encode_options_init(&defaults);
     opts = &defaults;
   }
-  heic_status st = encode_image(ctx, img, owned, opts, item_id, &ctx->err);
+  heic_status st = body(ctx, opts, item_id, &ctx->err, arg);
   /* Items of a failed image may be half in the writer: the output is
    * poisoned rather than written incomplete. */
   if (st != HEIC_OK && ctx->writer) ctx->enc_failed = ctx->err;
   return hx_ctx_result(ctx, st);
+}
+
+typedef struct image_call {
+  const heic_image *img;
+  heic_image **owned;
+} image_call;
+
+static heic_status image_body(heic_context *ctx, const heic_encode_options *opts, uint32_t *item_id,
+                              hc_err *err, void *arg) {
+  const image_call *c = arg;
+  return encode_image(ctx, c->img, c->owned, opts, item_id, err);
+}
+
+static heic_status encode_call(heic_context *ctx, const heic_image *img, heic_image **owned,
+                               const heic_encode_options *opts, uint32_t *item_id) {
+  image_call c = {img, owned};
+  return hx_enc_call(ctx, img != NULL, "image", opts, item_id, image_body, &c);
 }
 
 heic_status heic_context_encode_image(heic_context *ctx, const heic_image *img,

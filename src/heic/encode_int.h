@@ -108,6 +108,17 @@ typedef struct hx_enc_items {
 heic_status hx_enc_add_items(const hx_enc_plan *plan, const hx_enc_items *items, uint32_t *item_id,
                              hc_err *err);
 
+/* One public encode call, whatever its input: checks the context (no file
+ * read into it, no earlier failed encode), defaults the options, runs body
+ * and poisons the output when body fails with items half in the writer.
+ * have_input 0 fails with "no <missing>".  Returns the call's status, as
+ * hx_ctx_result() reports it. */
+typedef heic_status (*hx_enc_body)(heic_context *ctx, const heic_encode_options *opts,
+                                   uint32_t *item_id, hc_err *err, void *arg);
+heic_status hx_enc_call(heic_context *ctx, int have_input, const char *missing,
+                        const heic_encode_options *opts, uint32_t *item_id, hx_enc_body body,
+                        void *arg);
+
 /* The colour description written for alpha images (full range). */
 extern const heic_nclx hx_alpha_nclx;
 

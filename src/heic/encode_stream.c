@@ -482,27 +482,12 @@ static heic_status encode_rows(heic_context *ctx, const heic_row_source *src, co
   return st;
 }
 
+static heic_status rows_body(heic_context *ctx, const heic_encode_options *opts, uint32_t *item_id,
+                             hc_err *err, void *arg) {
+  return encode_rows(ctx, arg, opts, item_id, err);
+}
+
 heic_status heic_context_encode_rows(heic_context *ctx, const heic_row_source *src,
                                      const heic_encode_options *opts, uint32_t *item_id) {
-  if (item_id) *item_id = 0;
-  if (!ctx) return HEIC_ERR_INVALID_ARGUMENT;
-  hc_err_clear(&ctx->err);
-  if (!src) return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT, "no row source"));
-  if (ctx->file_data)
-    return hx_ctx_result(ctx, hc_fail(&ctx->err, HEIC_ERR_INVALID_ARGUMENT,
-                                      "this context has read a file; encode with a fresh context"));
-  if (ctx->enc_failed.code != HEIC_OK) {
-    hc_err_merge(&ctx->err, &ctx->enc_failed);
-    return hx_ctx_result(ctx, ctx->enc_failed.code);
-  }
-  heic_encode_options defaults;
-  if (!opts) {
-    heic_encode_options_init(&defaults);
-    opts = &defaults;
-  }
-  heic_status st = encode_rows(ctx, src, opts, item_id, &ctx->err);
-  /* Items of a failed image may be half in the writer: the output is
-   * poisoned rather than written incomplete. */
-  if (st != HEIC_OK && ctx->writer) ctx->enc_failed = ctx->err;
-  return hx_ctx_result(ctx, st);
+  return hx_enc_call(ctx, src != NULL, "row source", opts, item_id, rows_body, (void *)src);
 }

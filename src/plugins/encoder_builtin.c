@@ -327,6 +327,18 @@ static void be_config(const be_state *s, const heic_plugin_picture *pic, hevc_en
   cfg->full_range = s->colour.full_range;
 }
 
+/* The encoder's view of a plugin picture or band: the same sample type on
+ * both sides (uint16_t), only the stride type differs; 4:0:0 has no chroma
+ * planes to read.  Borrowed: nothing is copied. */
+static hevc_enc_picture be_view(const heic_plugin_picture *pic) {
+  int mono = pic->chroma == HEIC_CHROMA_400;
+  hevc_enc_picture in = {pic->width, pic->height,
+                         {pic->planes[0], mono ? NULL : pic->planes[1], mono ? NULL : pic->planes[2]},
+                         {(ptrdiff_t)pic->strides[0], mono ? 0 : (ptrdiff_t)pic->strides[1],
+                          mono ? 0 : (ptrdiff_t)pic->strides[2]}};
+  return in;
+}
+
 static heic_status be_set_colour(void *state, const heic_nclx *nclx) {
   be_state *s = state;
   if (!s || !nclx) return HEIC_ERR_INVALID_ARGUMENT;
@@ -357,13 +369,7 @@ static heic_status be_encode(void *state, const heic_plugin_picture *pic, heic_n
 
   hevc_enc_config cfg;
   be_config(s, pic, &cfg);
-  /* Same sample type on both sides (uint16_t); only the stride type differs.
-   * 4:0:0: the chroma planes are not read. */
-  int mono = pic->chroma == HEIC_CHROMA_400;
-  hevc_enc_picture in = {pic->width, pic->height,
-                         {pic->planes[0], mono ? NULL : pic->planes[1], mono ? NULL : pic->planes[2]},
-                         {(ptrdiff_t)pic->strides[0], mono ? 0 : (ptrdiff_t)pic->strides[1],
-                          mono ? 0 : (ptrdiff_t)pic->strides[2]}};
+  hevc_enc_picture in = be_view(pic);
   hc_err err;
   hc_err_clear(&err);
   hevc_encoder *enc = NULL;
@@ -462,11 +468,7 @@ static heic_status be_encode_rows(void *state, const heic_plugin_picture *band) 
   }
   heic_status st = be_check_picture(s, band);
   if (st == HEIC_OK) {
-    int mono = band->chroma == HEIC_CHROMA_400;
-    hevc_enc_picture in = {band->width, band->height,
-                           {band->planes[0], mono ? NULL : band->planes[1], mono ? NULL : band->planes[2]},
-                           {(ptrdiff_t)band->strides[0], mono ? 0 : (ptrdiff_t)band->strides[1],
-                            mono ? 0 : (ptrdiff_t)band->strides[2]}};
+    hevc_enc_picture in = be_view(band);
     hc_err err;
     hc_err_clear(&err);
     st = hevc_encoder_push(s->stream, &in, &err);
