@@ -189,6 +189,33 @@ static void cmyk_to_rgb(uint8_t *dst, const uint8_t *src, uint32_t width, int in
   }
 }
 
+/* Creates the decompressor on r->fp, keeps the Exif (APP1) and ICC (APP2)
+ * markers, reads the header and checks the pixel limit; -1 with r->error
+ * set when the picture is too big.  Called after the caller's setjmp: a
+ * libjpeg error in here longjmps to that frame, which is still live.
+ * jpeg_create_decompress keeps err and client_data while zeroing the rest,
+ * so an allocation failure inside it already reaches on_jpeg_error.  It
+ * counts as created from before the call: destroying a struct whose memory
+ * manager never came up is a no-op, while one that failed halfway has pools
+ * to release. */
+static int read_header(jpeg_reader *r) {
+  struct jpeg_decompress_struct *cinfo = &r->cinfo;
+  cinfo->client_data = r;
+  r->created = 1;
+  jpeg_create_decompress(cinfo);
+  jpeg_stdio_src(cinfo, r->fp);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);
+  jpeg_read_header(cinfo, TRUE);
+  if ((uint64_t)cinfo->image_width * cinfo->image_height > IMAGEIO_MAX_PIXELS) {
+    snprintf(r->error, sizeof r->error, "%ux%u is more pixels than the limit of %llu",
+             (unsigned)cinfo->image_width, (unsigned)cinfo->image_height,
+             (unsigned long long)IMAGEIO_MAX_PIXELS);
+    return -1;
+  }
+  return 0;
+}
+
 static int read_jpeg_body(jpeg_reader *r) {
   imageio_jpeg_image *out = r->out;
   struct jpeg_decompress_struct *cinfo = &r->cinfo;
@@ -197,25 +224,8 @@ static int read_jpeg_body(jpeg_reader *r) {
   r->jerr.emit_message = on_jpeg_message;
   if (setjmp(r->jmp)) return -1;
 
-  /* jpeg_create_decompress keeps err and client_data while zeroing the rest,
-   * so an allocation failure inside it already reaches on_jpeg_error.  It
-   * counts as created from before the call: destroying a struct whose
-   * memory manager never came up is a no-op, while one that failed halfway
-   * has pools to release. */
-  cinfo->client_data = r;
-  r->created = 1;
-  jpeg_create_decompress(cinfo);
-  jpeg_stdio_src(cinfo, r->fp);
-  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
-  jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);
-  jpeg_read_header(cinfo, TRUE);
+  if (read_header(r)) return -1;
 
-  if ((uint64_t)cinfo->image_width * cinfo->image_height > IMAGEIO_MAX_PIXELS) {
-    snprintf(r->error, sizeof r->error, "%ux%u is more pixels than the limit of %llu",
-             (unsigned)cinfo->image_width, (unsigned)cinfo->image_height,
-             (unsigned long long)IMAGEIO_MAX_PIXELS);
-    return -1;
-  }
   int cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
   if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
     cinfo->out_color_space = JCS_GRAYSCALE;
@@ -340,19 +350,7 @@ static int jrows_start(imageio_jpeg_rows *jr) {
   r->jerr.error_exit = on_jpeg_error;
   r->jerr.emit_message = on_jpeg_message;
   if (setjmp(r->jmp)) return -1;
-  cinfo->client_data = r;
-  r->created = 1;
-  jpeg_create_decompress(cinfo);
-  jpeg_stdio_src(cinfo, r->fp);
-  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
-  jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);
-  jpeg_read_header(cinfo, TRUE);
-  if ((uint64_t)cinfo->image_width * cinfo->image_height > IMAGEIO_MAX_PIXELS) {
-    snprintf(r->error, sizeof r->error, "%ux%u is more pixels than the limit of %llu",
-             (unsigned)cinfo->image_width, (unsigned)cinfo->image_height,
-             (unsigned long long)IMAGEIO_MAX_PIXELS);
-    return -1;
-  }
+  if (read_header(r)) return -1;
   jr->cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
   if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
     cinfo->out_color_space = JCS_GRAYSCALE;
