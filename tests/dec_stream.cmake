@@ -25,7 +25,8 @@ set_tests_properties(dec_stream PROPERTIES
 # heic-enc reading and encoding PNG band by band (issue 17),
 # tests/enc_stream.sh: the same file as --no-stream on the corpus PNGs and
 # an 8192x8192 picture made from the iPhone photo, whose peak RSS at 2
-# threads is bounded; SIGINT and a cut PNG leave nothing.  Under the
+# threads is bounded, encoding and decoding it (the same pixels as the
+# whole-image decode); SIGINT and a cut PNG leave nothing.  Under the
 # sanitizers: a 1024x768 crop, no RSS bound, no SIGINT.  Skipped without
 # the corpus or vips.
 if(HEIC_SANITIZE)
@@ -35,6 +36,7 @@ else()
 endif()
 add_test(NAME enc_stream
          COMMAND ${HEIC_BASH} ${CMAKE_CURRENT_LIST_DIR}/enc_stream.sh ${_enc_stream_quick}
-                 $<TARGET_FILE:heic-enc> ${HEIC_CORPUS_DIR})
+                 $<TARGET_FILE:heic-enc> ${HEIC_CORPUS_DIR} $<TARGET_FILE:heic-dec>
+                 $<TARGET_FILE:dec_whole>)
 set_tests_properties(enc_stream PROPERTIES
   TIMEOUT 600 LABELS "encode;corpus" SKIP_RETURN_CODE ${HEIC_SKIP_CODE})

@@ -75,7 +75,8 @@ typedef struct heic_encode_options {
   const char *const *params;
   uint32_t thumbnail_size; /* longest side of a thumbnail; 0 = no thumbnail */
   uint32_t tile_size;      /* images larger than this in either dimension are
-                              written as a grid of tile_size tiles; 0 = 4096 */
+                              written as a grid of tile_size tiles; 0: images
+                              larger than 4096 become a grid of 1024 tiles */
   int no_grid;             /* 1: never use a grid */
   int no_alpha;            /* 1: drop the input's alpha */
   /* EXIF orientation (1..8) of the input pixels: written as irot/imir so a

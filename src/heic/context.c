@@ -6,8 +6,12 @@
 #include "encode_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buffer.h"
 #include "decode_plan.h"
@@ -84,6 +88,7 @@ heic_status heic_context_new(heic_context **out, const heic_context_config *cfg)
   ctx->limits = lim;
   ctx->threads = cfg->threads > 0 ? cfg->threads : hc_cpu_count();
   ctx->own_threads = ctx->threads;
+  ctx->file_fd = -1;
   *out = ctx;
   return HEIC_OK;
 }
@@ -93,6 +98,8 @@ static void forget_file(heic_context *ctx) {
   hf_file_clear(&ctx->file);
   HC_FREEP(&ctx->mem, &ctx->file_data);
   ctx->file_size = 0;
+  if (ctx->file_fd >= 0) close(ctx->file_fd);
+  ctx->file_fd = -1;
   HC_FREEP(&ctx->mem, &ctx->top_level);
   ctx->top_level_count = 0;
   ctx->primary = 0;
@@ -286,53 +293,134 @@ heic_status heic_context_read_memory(heic_context *ctx, const void *data, size_t
   return hx_ctx_result(ctx, st);
 }
 
+/* pread() all of dst, or fail naming the file's problem. */
+static heic_status read_at(int fd, uint64_t offset, uint8_t *dst, size_t len, hc_err *err) {
+  while (len) {
+    size_t n = len > ((size_t)1 << 30) ? (size_t)1 << 30 : len;
+    ssize_t k = pread(fd, dst, n, (off_t)offset);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0)
+      return hc_fail(err, HEIC_ERR_IO, "cannot read the input at offset %llu: %s",
+                     (unsigned long long)offset, strerror(errno));
+    if (k == 0)
+      return hc_fail(err, HEIC_ERR_IO,
+                     "the input ends at offset %llu, before the data its boxes gave (was it "
+                     "cut short while open?)",
+                     (unsigned long long)offset);
+    dst += k;
+    len -= (size_t)k;
+    offset += (uint64_t)k;
+  }
+  return HEIC_OK;
+}
+
+/* hf_file.read for a file left open by heic_context_read_file. */
+static heic_status read_lazy(void *opaque, uint64_t offset, uint8_t *dst, size_t len, hc_err *err) {
+  const heic_context *ctx = opaque;
+  return read_at(ctx->file_fd, offset, dst, len, err);
+}
+
+/* Top-level boxes after the last one the parser reads (ftyp, meta, ...) that
+ * are only item data (mdat) or padding (free, skip): where the run of them
+ * that ends the file starts, or `size` when the file does not end so, or
+ * when its boxes are too many or malformed to tell (the whole file is then
+ * read, and the parser names the problem).  Only the box headers are read. */
+static uint64_t data_tail_start(int fd, uint64_t size) {
+  uint64_t pos = 0, tail = size;
+  for (uint32_t n = 0; pos < size; n++) {
+    uint8_t h[16];
+    size_t want = size - pos < sizeof(h) ? (size_t)(size - pos) : sizeof(h);
+    hc_err e;
+    if (n >= 4096 || want < 8 || read_at(fd, pos, h, want, &e) != HEIC_OK) return size;
+    uint64_t box = (uint64_t)h[0] << 24 | (uint64_t)h[1] << 16 | (uint64_t)h[2] << 8 | h[3];
+    uint64_t head = 8;
+    if (box == 1) {
+      if (want < 16) return size;
+      box = 0;
+      for (int i = 8; i < 16; i++) box = box << 8 | h[i];
+      head = 16;
+    } else if (box == 0) {
+      box = size - pos;
+    }
+    if (box < head) return size;
+    int data = !memcmp(h + 4, "mdat", 4) || !memcmp(h + 4, "free", 4) || !memcmp(h + 4, "skip", 4);
+    if (!data) tail = size;
+    else if (tail == size) tail = pos;
+    if (box >= size - pos) break; /* the last box (maybe cut short: the parser clips it) */
+    pos += box;
+  }
+  return tail;
+}
+
+/* Reads the file's boxes up to its trailing item data into memory and
+ * parses them; that data stays in the file, read as items are decoded
+ * (read_lazy), so memory does not grow with the coded size of a picture. */
 heic_status heic_context_read_file(heic_context *ctx, const char *path) {
   if (!ctx || !path) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
   heic_status st = HEIC_OK;
   uint8_t *buf = NULL;
-  FILE *fp = fopen(path, "rb");
-  if (!fp) {
+  struct stat sb;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     goto done;
   }
-  if (fseek(fp, 0, SEEK_END) != 0) {
-    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot seek in '%s': %s", path, strerror(errno));
+  if (fstat(fd, &sb) != 0) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot determine the size of '%s': %s", path,
+                 strerror(errno));
     goto done;
   }
-  long len = ftell(fp);
-  if (len < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot determine the size of '%s'", path);
+  /* Its data is read as it is decoded, so it must be there to read again
+   * (a pipe or a device is not); a directory names itself. */
+  if (!S_ISREG(sb.st_mode)) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot read '%s': %s", path,
+                 S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
     goto done;
   }
-  if ((uint64_t)len > ctx->limits.max_file_size) {
+  uint64_t len = (uint64_t)sb.st_size;
+  if (len > ctx->limits.max_file_size) {
     st = hc_fail(&ctx->err, HEIC_ERR_LIMIT_EXCEEDED,
-                 "'%s' is %ld bytes, more than the limit of %llu (max_file_size)", path, len,
-                 (unsigned long long)ctx->limits.max_file_size);
+                 "'%s' is %llu bytes, more than the limit of %llu (max_file_size)", path,
+                 (unsigned long long)len, (unsigned long long)ctx->limits.max_file_size);
     goto done;
   }
-  buf = hc_malloc(&ctx->mem, (size_t)len);
-  if (!buf) {
+  if (len > SIZE_MAX) {
+    st = hc_fail(&ctx->err, HEIC_ERR_LIMIT_EXCEEDED, "'%s' is too large to read here", path);
+    goto done;
+  }
+  uint64_t head = data_tail_start(fd, len);
+  buf = hc_malloc(&ctx->mem, (size_t)head);
+  if (!buf && head) {
     st = hc_fail_oom(&ctx->err);
     goto done;
   }
-  if (len && fread(buf, 1, (size_t)len, fp) != (size_t)len) {
-    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot read '%s'", path);
+  hc_err why;
+  hc_err_clear(&why);
+  if (head && read_at(fd, 0, buf, (size_t)head, &why) != HEIC_OK) {
+    st = hc_fail(&ctx->err, HEIC_ERR_IO, "cannot read '%s': %s", path, why.message);
     goto done;
   }
   /* Parse straight from buf and keep it, rather than copying it again. */
   forget_file(ctx);
   ctx->file_data = buf;
-  ctx->file_size = (size_t)len;
+  ctx->file_size = (size_t)head;
   buf = NULL;
   {
     hf_limits lim = {ctx->limits.max_items, ctx->limits.max_box_depth, ctx->limits.max_pixels};
     st = hf_parse(&ctx->file, &ctx->mem, ctx->file_data, ctx->file_size, &lim, &ctx->err);
+    if (st == HEIC_OK && head < len) {
+      ctx->file_fd = fd;
+      fd = -1;
+      ctx->file.file_size = len;
+      ctx->file.read = read_lazy;
+      ctx->file.read_opaque = ctx;
+    }
     if (st == HEIC_OK) st = find_top_level(ctx, &ctx->err);
     if (st != HEIC_OK) forget_file(ctx);
   }
 done:
-  if (fp) fclose(fp);
+  if (fd >= 0) close(fd);
   hc_free(&ctx->mem, buf);
   return hx_ctx_result(ctx, st);
 }

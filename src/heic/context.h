@@ -24,8 +24,10 @@ struct heic_context {
   char why_not[256];     /* heic_item_info.why_not text of the last item_info call */
   char data_why[256];    /* heic_item_info.data_error text of the last item_info call */
 
-  uint8_t *file_data;    /* owned copy of the input */
+  uint8_t *file_data;    /* owned copy of the input, or of its head (below) */
   size_t file_size;
+  int file_fd;           /* -1, or heic_context_read_file's file, whose trailing
+                            item data (not in file_data) is read from it (owned) */
   hf_file file;
   uint32_t primary;      /* resolved primary image (see find_top_level) */
   uint32_t *top_level;   /* owned */

@@ -433,8 +433,61 @@ static void source_drop_strip(source *s, uint32_t pos) {
   s->live[pos] = s->live[--s->live_count];
 }
 
+/* Cuts a live strip down to the part of it inside canvas interval
+ * [n0, n1) along the walk axis, widened to even bounds so that subsampled
+ * chroma planes are cut at whole samples: a band at the seam of two strips
+ * reads a row or two of the old one (bilinear chroma), and without this the
+ * old strip would be held whole while the next is decoded - twice the
+ * memory of a strip at each seam. */
+static heic_status strip_trim(source *s, strip *sp, int64_t n0, int64_t n1, hc_err *err) {
+  hc_mem *mem = &s->d->ctx->mem;
+  int64_t start = s->walk_cols ? sp->x0 : sp->y0;
+  int64_t len = s->walk_cols ? sp->w : sp->h;
+  int64_t lo = n0 > start ? (n0 - start) & ~(int64_t)1 : 0;
+  int64_t hi = n1 < start + len ? ((n1 - start + 1) & ~(int64_t)1) : len;
+  if (hi > len) hi = len;
+  if (lo >= hi || (lo == 0 && hi == len)) return HEIC_OK;
+  if (hi - lo > len / 2) return HEIC_OK; /* not worth a copy */
+  hx_picture cut = sp->pic;
+  for (int i = 0; i < 4; i++) {
+    const hx_plane *pl = &sp->pic.planes[i];
+    memset(&cut.planes[i], 0, sizeof(cut.planes[i]));
+    if (!pl->data) continue;
+    uint32_t sx, sy;
+    plane_scale(s->chroma, s->is_rgb, i, &sx, &sy);
+    uint32_t scale = s->walk_cols ? sx : sy;
+    uint32_t a = (uint32_t)(lo / scale), b = (uint32_t)((hi + scale - 1) / scale);
+    uint32_t extent = s->walk_cols ? pl->w : pl->h;
+    if (b > extent) b = extent;
+    uint32_t w = s->walk_cols ? b - a : pl->w, h = s->walk_cols ? pl->h : b - a;
+    heic_status st = hx_plane_alloc(&cut.planes[i], mem, w, h, err);
+    if (st != HEIC_OK) {
+      for (int k = 0; k < i; k++) hx_plane_free(mem, &cut.planes[k]);
+      return st;
+    }
+    for (uint32_t y = 0; y < h; y++) {
+      const uint16_t *src = s->walk_cols ? pl->data + (size_t)y * pl->stride + a
+                                         : pl->data + (size_t)(y + a) * pl->stride;
+      memcpy(cut.planes[i].data + (size_t)y * cut.planes[i].stride, src, (size_t)w * sizeof(*src));
+    }
+  }
+  if (s->walk_cols) {
+    sp->x0 += (uint32_t)lo;
+    sp->w = (uint32_t)(hi - lo);
+    cut.width = sp->w;
+  } else {
+    sp->y0 += (uint32_t)lo;
+    sp->h = (uint32_t)(hi - lo);
+    cut.height = sp->h;
+  }
+  hx_picture_clear(&sp->pic);
+  sp->pic = cut;
+  return HEIC_OK;
+}
+
 /* Makes sure the strips holding canvas interval [n0, n1) along the walk
- * axis are there, freeing those the bands have left behind. */
+ * axis are there, freeing those the bands have left behind and cutting
+ * down those they have mostly left before another is decoded. */
 static heic_status source_need(source *s, int64_t n0, int64_t n1, hc_err *err) {
   if (!s->grid) return HEIC_OK;
   uint32_t k0 = 0, k1 = 0;
@@ -443,11 +496,18 @@ static heic_status source_need(source *s, int64_t n0, int64_t n1, hc_err *err) {
     k0 = (uint32_t)(n0 / size);
     k1 = (uint32_t)((n1 - 1) / size);
   }
+  int making = 0;
   for (uint32_t pos = 0; pos < s->live_count;) {
     uint32_t k = s->live[pos];
     if (k < k0 || k > k1) source_drop_strip(s, pos);
     else pos++;
   }
+  for (uint32_t k = k0; k <= k1; k++) making |= !s->strips[k].live;
+  if (making && !s->whole_canvas)
+    for (uint32_t pos = 0; pos < s->live_count; pos++) {
+      heic_status st = strip_trim(s, &s->strips[s->live[pos]], n0, n1, err);
+      if (st != HEIC_OK) return st;
+    }
   for (uint32_t k = k0; k <= k1; k++) {
     if (s->strips[k].live) continue;
     if (s->strips[k].freed)

@@ -36,12 +36,19 @@
 #include "image.h"
 #include "plugins/encoder_registry.h"
 
-/* No grid up to 4096 on either side: a grid costs bits (no prediction or
- * filtering across tile edges, a parameter set per tile): 512 tiles cost
- * 4-5% of BD-rate on 1-3 MP photos (bench, 2026-11-25), more on smooth
- * ones.  A 4096x4096 tile (16.8 M samples) stays inside HEVC level 6's
- * picture size; --tile 512 gives the camera layout and tile threads. */
-#define DEFAULT_TILE 4096u
+/* By default a picture up to 4096 on either side is one coded image, and
+ * a larger one a grid of 1024x1024 tiles.  A grid costs bits (no
+ * prediction or filtering across tile edges, a parameter set per tile):
+ * 512 tiles cost 4-5% of BD-rate on 1-3 MP photos (bench, 2026-11-25);
+ * 1024 tiles make a 200 MP photo 0.16% larger than 4096 tiles do.  But a
+ * reader holds a row of tiles at a time (a streaming decoder) or a whole
+ * tile per thread (every decoder): 1024 tiles keep a 12240-wide picture's
+ * row of tiles at 38 MB of 16-bit samples where 4096 tiles take 150 MB,
+ * and each decoder's picture at 1 M samples.  Up to 4096 a single image
+ * stays inside HEVC level 6's picture size (16.8 M samples).  --tile N
+ * sets both: pictures larger than N become a grid of N x N tiles. */
+#define DEFAULT_SINGLE_MAX 4096u
+#define DEFAULT_TILE 1024u
 #define ALPHA_URN "urn:mpeg:hevc:2015:auxid:1"
 
 void heic_encode_options_init(heic_encode_options *opts) {
@@ -339,9 +346,12 @@ static heic_status add_coded_props(const enc_job *job, uint32_t id, const coded_
   return st;
 }
 
-uint32_t hx_enc_tile_size(const heic_encode_options *opts) {
-  uint32_t ts = opts->tile_size ? opts->tile_size : DEFAULT_TILE;
-  return (ts + 7) & ~7u; /* even and a whole number of minimum CUs */
+uint32_t hx_enc_grid_tile(const heic_encode_options *opts, uint32_t w, uint32_t h) {
+  if (opts->no_grid) return 0;
+  /* even and a whole number of minimum CUs */
+  uint32_t max = ((opts->tile_size ? opts->tile_size : DEFAULT_SINGLE_MAX) + 7) & ~7u;
+  if (w <= max && h <= max) return 0;
+  return ((opts->tile_size ? opts->tile_size : DEFAULT_TILE) + 7) & ~7u;
 }
 
 /* The item's payload: the coded data in memory (copied), or in the spool. */
@@ -415,8 +425,8 @@ static heic_status add_image(const enc_job *job, const hx_picture *pic, uint32_t
                              int with_clap, uint32_t *id, hc_err *err) {
   const heic_nclx *box = colr_box ? nclx : NULL;
   heic_context *ctx = job->ctx;
-  uint32_t ts = hx_enc_tile_size(job->opts);
-  int grid = allow_grid && !job->opts->no_grid && (pic->width > ts || pic->height > ts);
+  uint32_t ts = allow_grid ? hx_enc_grid_tile(job->opts, pic->width, pic->height) : 0;
+  int grid = ts != 0;
   heic_status st = HEIC_OK;
   if (pic->chroma == HEIC_CHROMA_400) channels = 1; /* pixi: one channel, grey */
   if (!grid) {

@@ -124,8 +124,9 @@ extern const heic_nclx hx_alpha_nclx;
 
 /* The context's thread pool, made on first use when it has more than one thread. */
 heic_status hx_enc_context_pool(heic_context *ctx, hc_err *err);
-/* The tile size of a grid for opts (a multiple of 8). */
-uint32_t hx_enc_tile_size(const heic_encode_options *opts);
+/* The tile size (a multiple of 8) of the grid a w x h picture is coded as
+ * under opts, or 0 when it is coded as one image. */
+uint32_t hx_enc_grid_tile(const heic_encode_options *opts, uint32_t w, uint32_t h);
 
 /* A plugin instance for one picture, parameters and colour set; *host
  * (filled here) must outlive it.  On failure nothing is open. */

@@ -55,18 +55,27 @@ typedef struct st_image {
   uint32_t cols, rows;      /* tiles (1 x 1 for a single picture) */
   uint32_t tw, th;          /* size each tile is coded at */
   const heic_nclx *nclx;    /* for the stream's VUI */
-  int threads;
+  int threads;              /* each tile's encoder's */
+  int tile_parallel;        /* the tiles of a row take their bands side by side on the
+                               pool, one thread each, instead of one after the other */
   coded_image *coded;       /* cols * rows, in tile order */
   void **states;            /* cols: the current row of tiles' instances */
   heic_plugin_host *hosts;  /* cols: theirs */
   uint32_t trow;            /* current row of tiles */
   uint32_t lines;           /* lines pushed into it */
-  hx_picture tband;         /* one tile's band, tw x BAND_ROWS */
+  hx_picture *tbands;       /* cols (1 unless tile_parallel): a tile's band, tw x BAND_ROWS */
+  hc_err *errs;             /* cols: each tile's push */
 } st_image;
 
 static void st_close_row(st_image *im) {
   for (uint32_t i = 0; im->states && i < im->cols; i++)
     if (im->states[i]) im->job->plugin->close(&im->states[i]);
+}
+
+/* The tiles' band buffers, not needed once every row is pushed. */
+static void st_free_bands(st_image *im) {
+  if (!im->tbands) return;
+  for (uint32_t i = 0; i < (im->tile_parallel ? im->cols : 1); i++) hx_picture_clear(&im->tbands[i]);
 }
 
 static void st_image_clear(st_image *im) {
@@ -77,7 +86,11 @@ static void st_image_clear(st_image *im) {
   hc_free(mem, im->coded);
   hc_free(mem, im->states);
   hc_free(mem, im->hosts);
-  hx_picture_clear(&im->tband);
+  st_free_bands(im);
+  hc_free(mem, im->tbands);
+  hc_free(mem, im->errs);
+  im->tbands = NULL;
+  im->errs = NULL;
   im->coded = NULL;
   im->states = NULL;
   im->hosts = NULL;
@@ -119,8 +132,8 @@ static heic_status st_image_init(st_image *im, const enc_job *job, heic_chroma c
   im->exact_h = exact_h;
   im->nclx = nclx;
   im->threads = ctx->threads;
-  uint32_t ts = hx_enc_tile_size(job->opts);
-  im->grid = !job->opts->no_grid && (pw > ts || ph > ts);
+  uint32_t ts = hx_enc_grid_tile(job->opts, pw, ph);
+  im->grid = ts != 0;
   if (im->grid) {
     im->cols = (exact_w + ts - 1) / ts;
     im->rows = (exact_h + ts - 1) / ts;
@@ -134,17 +147,31 @@ static heic_status st_image_init(st_image *im, const enc_job *job, heic_chroma c
     im->tw = pw;
     im->th = ph;
   }
+  /* With at least as many tiles across as threads (and no thread left
+   * idle at the end of each round), the tiles of a row are coded side by
+   * side, one thread each: a tile's encoder then holds the rows of one
+   * wavefront lane instead of `threads` of them, with one lane's search
+   * scratch, and the threads never wait at a wavefront's lag.  The bytes
+   * are the same either way (they depend on the settings, not on threads). */
   heic_status st = hx_enc_context_pool(ctx, err);
   if (st != HEIC_OK) return st;
+  int par = hx_parallel_width(ctx);
+  im->tile_parallel = par > 1 && im->cols >= (uint32_t)par &&
+                      (im->cols % (uint32_t)par == 0 || im->cols >= 4 * (uint32_t)par);
+  if (im->tile_parallel) im->threads = 1;
+  uint32_t nbands = im->tile_parallel ? im->cols : 1;
   im->coded = hc_calloc(&ctx->mem, (size_t)im->cols * im->rows, sizeof(*im->coded));
   im->states = hc_calloc(&ctx->mem, im->cols, sizeof(*im->states));
   im->hosts = hc_calloc(&ctx->mem, im->cols, sizeof(*im->hosts));
-  if (!im->coded || !im->states || !im->hosts) return hc_fail_oom(err);
+  im->tbands = hc_calloc(&ctx->mem, nbands, sizeof(*im->tbands));
+  im->errs = hc_calloc(&ctx->mem, im->cols, sizeof(*im->errs));
+  if (!im->coded || !im->states || !im->hosts || !im->tbands || !im->errs) return hc_fail_oom(err);
   for (uint32_t i = 0; i < im->cols * im->rows; i++) {
     im->coded[i].mem = &ctx->mem;
     im->coded[i].spool = ctx->enc_spool;
   }
-  st = hx_picture_alloc_unset(&im->tband, &ctx->mem, im->tw, BAND_ROWS, chroma, job->depth, err);
+  for (uint32_t i = 0; i < nbands && st == HEIC_OK; i++)
+    st = hx_picture_alloc_unset(&im->tbands[i], &ctx->mem, im->tw, BAND_ROWS, chroma, job->depth, err);
   if (st != HEIC_OK) return st;
   return st_begin_row(im, err);
 }
@@ -166,52 +193,84 @@ static heic_status st_end_row(st_image *im, hc_err *err) {
   return HEIC_OK;
 }
 
-/* Pushes lines [first, first + n) of the current row of tiles (tile
- * coordinates) taken from band, which holds picture lines [y0, y0 +
+/* Pushes lines [first, first + n) of tile tx of the current row of tiles
+ * (tile coordinates) taken from band, which holds picture lines [y0, y0 +
  * band->height): lines below it repeat its last line (the padding at the
- * picture's bottom), columns beyond the picture its last column. */
+ * picture's bottom), columns beyond the picture its last column.  tb is
+ * the tile's band buffer. */
+static heic_status st_push_tile(st_image *im, uint32_t tx, hx_picture *tb, const hx_picture *band,
+                                uint32_t y0, uint32_t first, uint32_t n, hc_err *err) {
+  const heic_encoder_plugin *plugin = im->job->plugin;
+  uint32_t pic_line = im->trow * im->th + first; /* picture line of tile line `first` */
+  for (int c = 0; c < 3; c++) {
+    const hx_plane *s = &band->planes[c];
+    hx_plane *d = &tb->planes[c];
+    if (!s->data) continue;
+    uint32_t sub_x = c && im->chroma != HEIC_CHROMA_444 ? 1 : 0;
+    uint32_t sub_y = c && im->chroma == HEIC_CHROMA_420 ? 1 : 0;
+    uint32_t lines = sub_y ? (n + 1) / 2 : n;
+    uint32_t x0 = (tx * im->tw) >> sub_x, w = im->tw >> sub_x;
+    for (uint32_t r = 0; r < lines; r++) {
+      uint32_t yy = ((pic_line >> sub_y) + r) - (y0 >> sub_y);
+      if (yy >= s->h) yy = s->h - 1;
+      const uint16_t *src = s->data + (size_t)yy * s->stride;
+      uint16_t *dst = d->data + (size_t)r * d->stride;
+      uint32_t inside = x0 < s->w ? s->w - x0 : 0;
+      if (inside > w) inside = w;
+      if (inside) memcpy(dst, src + x0, inside * sizeof(uint16_t));
+      for (uint32_t x = inside; x < w; x++) dst[x] = src[s->w - 1];
+    }
+  }
+  heic_plugin_picture pp;
+  memset(&pp, 0, sizeof(pp));
+  pp.width = im->tw;
+  pp.height = n;
+  pp.chroma = im->chroma;
+  pp.bit_depth_luma = pp.bit_depth_chroma = im->job->depth;
+  for (int c = 0; c < 3; c++) {
+    if (!tb->planes[c].data) continue;
+    pp.planes[c] = tb->planes[c].data;
+    pp.strides[c] = tb->planes[c].stride;
+    pp.plane_w[c] = tb->planes[c].w;
+    pp.plane_h[c] = c && im->chroma == HEIC_CHROMA_420 ? (n + 1) / 2 : n;
+  }
+  heic_status st = plugin->encode_rows(im->states[tx], &pp);
+  if (st != HEIC_OK)
+    return hc_fail(err, st, "encoder '%s' failed on a %ux%u picture", plugin->name, im->tw, im->th);
+  return HEIC_OK;
+}
+
+typedef struct push_job {
+  st_image *im;
+  const hx_picture *band;
+  uint32_t y0, first, n;
+} push_job;
+
+static void push_task(void *arg, size_t tx) {
+  const push_job *j = arg;
+  st_image *im = j->im;
+  hc_err_clear(&im->errs[tx]);
+  (void)st_push_tile(im, (uint32_t)tx, &im->tbands[tx], j->band, j->y0, j->first, j->n, &im->errs[tx]);
+}
+
+/* Pushes lines [first, first + n) of every tile of the current row of
+ * tiles: side by side on the pool, or one after the other. */
 static heic_status st_push(st_image *im, const hx_picture *band, uint32_t y0, uint32_t first, uint32_t n,
                            hc_err *err) {
-  const heic_encoder_plugin *plugin = im->job->plugin;
-  hx_picture *tb = &im->tband;
-  uint32_t pic_line = im->trow * im->th + first; /* picture line of tile line `first` */
-  for (uint32_t tx = 0; tx < im->cols; tx++) {
-    for (int c = 0; c < 3; c++) {
-      const hx_plane *s = &band->planes[c];
-      hx_plane *d = &tb->planes[c];
-      if (!s->data) continue;
-      uint32_t sub_x = c && im->chroma != HEIC_CHROMA_444 ? 1 : 0;
-      uint32_t sub_y = c && im->chroma == HEIC_CHROMA_420 ? 1 : 0;
-      uint32_t lines = sub_y ? (n + 1) / 2 : n;
-      uint32_t x0 = (tx * im->tw) >> sub_x, w = im->tw >> sub_x;
-      for (uint32_t r = 0; r < lines; r++) {
-        uint32_t yy = ((pic_line >> sub_y) + r) - (y0 >> sub_y);
-        if (yy >= s->h) yy = s->h - 1;
-        const uint16_t *src = s->data + (size_t)yy * s->stride;
-        uint16_t *dst = d->data + (size_t)r * d->stride;
-        uint32_t inside = x0 < s->w ? s->w - x0 : 0;
-        if (inside > w) inside = w;
-        if (inside) memcpy(dst, src + x0, inside * sizeof(uint16_t));
-        for (uint32_t x = inside; x < w; x++) dst[x] = src[s->w - 1];
-      }
+  if (!im->tile_parallel) {
+    for (uint32_t tx = 0; tx < im->cols; tx++) {
+      heic_status st = st_push_tile(im, tx, &im->tbands[0], band, y0, first, n, err);
+      if (st != HEIC_OK) return st;
     }
-    heic_plugin_picture pp;
-    memset(&pp, 0, sizeof(pp));
-    pp.width = im->tw;
-    pp.height = n;
-    pp.chroma = im->chroma;
-    pp.bit_depth_luma = pp.bit_depth_chroma = im->job->depth;
-    for (int c = 0; c < 3; c++) {
-      if (!tb->planes[c].data) continue;
-      pp.planes[c] = tb->planes[c].data;
-      pp.strides[c] = tb->planes[c].stride;
-      pp.plane_w[c] = tb->planes[c].w;
-      pp.plane_h[c] = c && im->chroma == HEIC_CHROMA_420 ? (n + 1) / 2 : n;
-    }
-    heic_status st = plugin->encode_rows(im->states[tx], &pp);
-    if (st != HEIC_OK)
-      return hc_fail(err, st, "encoder '%s' failed on a %ux%u picture", plugin->name, im->tw, im->th);
+    return HEIC_OK;
   }
+  push_job j = {im, band, y0, first, n};
+  hc_pool_run(im->job->ctx->pool, im->cols, push_task, &j);
+  for (uint32_t tx = 0; tx < im->cols; tx++)
+    if (im->errs[tx].code != HEIC_OK) {
+      hc_err_merge(err, &im->errs[tx]);
+      return im->errs[tx].code;
+    }
   return HEIC_OK;
 }
 
@@ -469,8 +528,8 @@ static heic_status encode_rows(heic_context *ctx, const heic_row_source *src, co
   }
   hx_thumb_clear(&thumb);
   if (st == HEIC_OK) {
-    hx_picture_clear(&colour.tband);
-    hx_picture_clear(&alpha.tband);
+    st_free_bands(&colour);
+    st_free_bands(&alpha);
     stream_items si = {&colour, &alpha, &plan};
     hx_enc_items items = {stream_colour, with_alpha ? stream_alpha : NULL, &si, &thumb_pic,
                           src->hdr, src->alpha_premultiplied, chroma};

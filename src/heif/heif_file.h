@@ -157,6 +157,15 @@ typedef struct hf_file {
   hc_mem *mem;
   const uint8_t *data; /* borrowed file bytes */
   size_t size;
+  /* Set by the caller after hf_parse() when data[0..size) is only the head
+   * of the file (heic_context_read_file leaves trailing mdat boxes on
+   * disk): item data of construction method 0 is then read through read()
+   * from a file of file_size bytes instead of from data.  read() must fill
+   * dst[0..len) or fail naming the problem; it may run on several threads
+   * at once. */
+  uint64_t file_size;
+  heic_status (*read)(void *opaque, uint64_t offset, uint8_t *dst, size_t len, hc_err *err);
+  void *read_opaque;
 
   int has_ftyp;
   hf_fourcc major_brand;

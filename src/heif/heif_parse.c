@@ -1069,8 +1069,16 @@ static heic_status item_source(const hf_file *f, const hf_item *it, hf_span *src
         return hc_fail(err, HEIC_ERR_UNSUPPORTED,
                        "item %u: data in another file (data_reference_index %u) is not supported",
                        it->id, it->data_reference_index);
-      src->data = f->data;
-      src->size = f->size;
+      if (f->read) {
+        if (f->file_size > SIZE_MAX)
+          return hc_fail(err, HEIC_ERR_LIMIT_EXCEEDED, "the file of %llu bytes is too large here",
+                         (unsigned long long)f->file_size);
+        src->data = NULL; /* read through f->read */
+        src->size = (size_t)f->file_size;
+      } else {
+        src->data = f->data;
+        src->size = f->size;
+      }
       *what = "the file";
       return HEIC_OK;
     case 1:
@@ -1101,7 +1109,7 @@ static heic_status extent_bytes(const hf_item *it, uint32_t e, hf_span src, cons
                    it->id, what, (unsigned long long)x->offset, (unsigned long long)len,
                    it->construction_method == 1 ? "idat" : "file", src.size);
   if (!len) len = src.size - x->offset; /* 0: up to the end of the source */
-  out->data = src.data + x->offset;
+  out->data = src.data ? src.data + x->offset : NULL;
   out->size = (size_t)len;
   return HEIC_OK;
 }
@@ -1157,7 +1165,15 @@ heic_status hf_item_data(const hf_file *f, const hf_item *item, uint8_t **out, s
   for (uint32_t e = 0; e < item->extent_count; e++) {
     hf_span x = {NULL, 0};
     (void)extent_bytes(item, e, src, what, &x, err);
-    if (x.size) memcpy(buf + pos, x.data, x.size);
+    if (x.size && x.data) {
+      memcpy(buf + pos, x.data, x.size);
+    } else if (x.size) {
+      st = f->read(f->read_opaque, item->extents[e].offset, buf + pos, x.size, err);
+      if (st != HEIC_OK) {
+        hc_free(f->mem, buf);
+        return st;
+      }
+    }
     pos += x.size;
   }
   *out = buf;
