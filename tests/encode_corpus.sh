@@ -35,11 +35,12 @@
 #            16-bit, grey, RGBA, JPEG with Exif/XMP/ICC and an EXIF
 #            orientation, Y4M, odd sizes, 1x1; the photos of 1 to 8 MP at
 #            -q 75, and with the builtin encoder at one more quality, 30,
-#            50 and 90 in turn; the 12 MP photo (anything above 8 MP) at
-#            -q 75 with the builtin encoder only.  About 55 s alone on 2
-#            cores for each encoder, 2 minutes in the suite beside other
-#            tests (x265 codes the big photos at its default preset, slow:
-#            the plugin's path is the same at any size).
+#            50 and 90 in turn, and the 12 MP photo (anything above 8 MP)
+#            at -q 75, with the builtin encoder only (x265 codes them at its
+#            default preset, slow, and the plugin's path is the same at any
+#            size: other encoders take the photos up to 1 MP).  About 55 s
+#            alone on 2 cores for the builtin encoder, 2 minutes in the
+#            suite beside other tests.
 #   --full   every photo at all four qualities, and above 8 MP at -q 75 with
 #            both encoders (73 encodes each; alone on 2 cores about 80 s for
 #            the builtin encoder, 125 s for x265 at its default preset, slow;
@@ -398,6 +399,9 @@ for i in "${!inputs[@]}"; do
     if [ "$encoder" = builtin ]; then
       q_here+=("${mid_extra[$((n_mid % ${#mid_extra[@]}))]}")
       n_mid=$((n_mid + 1))
+    else
+      echo "note: $rel (${w}x${h}) is left to --full with encoder $encoder"
+      q_here=()
     fi
   fi
   for q in "${q_here[@]}"; do
