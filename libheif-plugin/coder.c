@@ -117,6 +117,10 @@ heic_status lp_coder_encode(const heic_encoder_plugin *encoder, const lp_params 
   heic_status st = instance_open(&in, encoder, msg);
   for (unsigned i = 0; st == HEIC_OK && i < p->count; i++) {
     if (p->value[i] == p->initial[i]) continue;
+    /* The picture is in the chroma format asked of libheif (or 4:0:0, for
+     * alpha), which the encoder codes as it comes: "when set, the picture
+     * must be in it" would refuse the alpha image. */
+    if (!strcmp(p->info[i]->name, "chroma")) continue;
     char v[64];
     st = encoder->set_param(in.state, p->info[i]->name, lp_params_format(p, (int)i, v, sizeof(v)));
   }

@@ -69,21 +69,34 @@ static lp_vui colour_of(const lp_host *api, const struct heif_image *img) {
   return v;
 }
 
+static const char *chroma_name(heic_chroma c) {
+  return c == HEIC_CHROMA_444 ? "4:4:4" : c == HEIC_CHROMA_422 ? "4:2:2" : "4:2:0";
+}
+
+void lp_encoded_size(heic_chroma chroma, uint32_t w, uint32_t h, uint32_t *ew, uint32_t *eh) {
+  int pad_w = chroma != HEIC_CHROMA_444, pad_h = chroma == HEIC_CHROMA_420;
+  *ew = w + (pad_w && (w & 1u) && w < UINT32_MAX);
+  *eh = h + (pad_h && (h & 1u) && h < UINT32_MAX);
+}
+
 heic_status lp_picture_from_heif(const lp_host *api, const struct heif_image *img,
-                                 lp_picture *out, lp_message *msg) {
+                                 heic_chroma chroma, lp_picture *out, lp_message *msg) {
   memset(out, 0, sizeof(*out));
   if (!img) {
     lp_message_set(msg, "no image to encode");
     return HEIC_ERR_INVALID_ARGUMENT;
   }
   enum heif_colorspace cs = api->image_get_colorspace(img);
-  enum heif_chroma chroma = api->image_get_chroma_format(img);
-  int mono = cs == heif_colorspace_monochrome && chroma == heif_chroma_monochrome;
-  if (!mono && !(cs == heif_colorspace_YCbCr && chroma == heif_chroma_420)) {
+  enum heif_chroma hc = api->image_get_chroma_format(img);
+  enum heif_chroma want = chroma == HEIC_CHROMA_444   ? heif_chroma_444
+                          : chroma == HEIC_CHROMA_422 ? heif_chroma_422
+                                                      : heif_chroma_420;
+  int mono = cs == heif_colorspace_monochrome && hc == heif_chroma_monochrome;
+  if (!mono && !(cs == heif_colorspace_YCbCr && hc == want)) {
     lp_message_set(msg,
-                   "cannot code an image of colorspace %d, chroma %d: libheic's encoder codes "
-                   "YCbCr 4:2:0 and monochrome (4:0:0) for now",
-                   (int)cs, (int)chroma);
+                   "cannot code an image of colorspace %d, chroma %d: this encoder was set to "
+                   "YCbCr %s (parameter chroma), and codes monochrome (4:0:0) as it is",
+                   (int)cs, (int)hc, chroma_name(chroma));
     return HEIC_ERR_UNSUPPORTED;
   }
   int iw = api->image_get_width(img, heif_channel_Y);
@@ -94,28 +107,31 @@ heic_status lp_picture_from_heif(const lp_host *api, const struct heif_image *im
     return HEIC_ERR_INVALID_ARGUMENT;
   }
   if (depth < 1 || depth > 16) {
-    lp_message_set(msg, "cannot code %d-bit samples (1 to 16 bits are taken, coded at 8 or 10)",
+    lp_message_set(msg, "cannot code %d-bit samples (1 to 16 bits are taken, coded at 8, 10 or 12)",
                    depth);
     return HEIC_ERR_UNSUPPORTED;
   }
   uint32_t w = (uint32_t)iw, h = (uint32_t)ih;
-  uint32_t cw = w / 2 + (w & 1), ch = h / 2 + (h & 1);
+  uint32_t cw = chroma == HEIC_CHROMA_444 ? w : w / 2 + (w & 1);
+  uint32_t ch = chroma == HEIC_CHROMA_420 ? h / 2 + (h & 1) : h;
   if (!plane_ok(api, img, heif_channel_Y, w, h, depth) ||
       (!mono && (!plane_ok(api, img, heif_channel_Cb, cw, ch, depth) ||
                  !plane_ok(api, img, heif_channel_Cr, cw, ch, depth)))) {
     lp_message_set(msg,
-                   "the %ux%u image's planes are not 4:2:0 at %d bits alike (libheic's encoder "
+                   "the %ux%u image's planes are not %s at %d bits alike (libheic's encoder "
                    "codes luma and chroma at one depth)",
-                   w, h, depth);
+                   w, h, mono ? "4:0:0" : chroma_name(chroma), depth);
     return HEIC_ERR_UNSUPPORTED;
   }
-  int coded = depth <= 8 ? 8 : 10;
+  int coded = depth <= 8 ? 8 : depth <= 10 ? 10 : 12;
   if (mono) {
     /* Coded as 4:0:0 (the Monochrome profiles), a third smaller than with
-     * neutral chroma.  Padded to even sizes all the same, by repeating the
-     * last column and row: that is the size lp_query_encoded_size told
-     * libheif, which writes ispe and clap from it. */
-    uint32_t ew = w + (w & 1), eh = h + (h & 1);
+     * neutral chroma.  Padded as the colour image of this encoder is, by
+     * repeating the last column and row: that is the size
+     * lp_query_encoded_size told libheif (before it says which image it
+     * is), which writes ispe and clap from it. */
+    uint32_t ew, eh;
+    lp_encoded_size(chroma, w, h, &ew, &eh);
     uint16_t *y = lp_malloc_array((size_t)ew * eh, sizeof(uint16_t));
     if (!y) {
       lp_message_set(msg, "out of memory for a %ux%u picture", w, h);
@@ -147,7 +163,7 @@ heic_status lp_picture_from_heif(const lp_host *api, const struct heif_image *im
   heic_plugin_picture *p = &out->pic;
   p->width = w;
   p->height = h;
-  p->chroma = HEIC_CHROMA_420;
+  p->chroma = chroma;
   p->bit_depth_luma = p->bit_depth_chroma = coded;
   p->planes[0] = s;
   p->planes[1] = s + luma;

@@ -100,6 +100,7 @@ typedef struct lp_encoder {
   lp_packets packets;
   lp_message message;
   int logging_level;
+  heic_chroma chroma; /* parameter chroma: what colour images are asked in */
 } lp_encoder;
 
 static const struct heif_error k_ok = {heif_error_Ok, heif_suberror_Unspecified, "Success"};
@@ -166,6 +167,7 @@ static struct heif_error lp_new_encoder(void **encoder) {
     return e;
   }
   memset(s, 0, sizeof(*s));
+  s->chroma = HEIC_CHROMA_420;
   s->encoder = heic_encoder_plugin_find("builtin");
   if (!s->encoder || lp_params_init(&s->params, s->encoder)) {
     lp_free(s);
@@ -227,20 +229,13 @@ static struct heif_error lp_set(void *encoder, const char *name, const char *val
   lp_message_clear(&s->message);
   int i = lp_lookup(s, name, kind);
   if (i < 0) return lp_error(s, HEIC_ERR_NOT_FOUND, LP_PARAM);
-  /* What the encoder codes, but not for pictures libheif hands over: RGB
-   * comes as YCbCr 4:2:0 (lossless RGB would need 4:4:4, which it does not
-   * code), monochrome as it is. */
-  if (!strcmp(name, "lossless") && (!strcmp(value, "1") || !strcmp(value, "true"))) {
-    lp_message_set(&s->message,
-                   "lossless=%s: not through libheif - libheif hands libheic's encoder YCbCr 4:2:0, "
-                   "and lossless RGB needs 4:4:4, which it does not code (heic-enc --lossless "
-                   "codes grey and YCbCr 4:2:0 input losslessly)",
-                   value);
-    return lp_error(s, HEIC_ERR_INVALID_ARGUMENT, LP_PARAM);
-  }
-  if (!strcmp(name, "chroma") && strcmp(value, "420") != 0) {
-    lp_message_set(&s->message, "chroma=%s: through libheif the pictures are YCbCr 4:2:0 (and "
-                   "monochrome ones as they are)", value);
+  /* chroma is the format libheif is asked to convert colour images to
+   * (lp_query_colorspace2); monochrome images come as they are, so 4:0:0
+   * is not a choice here. */
+  int is_chroma = !strcmp(name, "chroma");
+  if (is_chroma && strcmp(value, "420") && strcmp(value, "422") && strcmp(value, "444")) {
+    lp_message_set(&s->message, "chroma=%s: through libheif colour images are YCbCr 420, 422 or "
+                   "444 (and monochrome ones are coded as they are)", value);
     return lp_error(s, HEIC_ERR_INVALID_ARGUMENT, LP_PARAM);
   }
   heic_status st = lp_coder_check(s->encoder, name, value, &s->message);
@@ -250,6 +245,9 @@ static struct heif_error lp_set(void *encoder, const char *name, const char *val
     lp_message_set(&s->message, "%s=%s: write the value as a plain number", name, value);
     st = HEIC_ERR_INVALID_ARGUMENT;
   }
+  if (st == HEIC_OK && is_chroma)
+    s->chroma = !strcmp(value, "444") ? HEIC_CHROMA_444 : !strcmp(value, "422") ? HEIC_CHROMA_422
+                                                                               : HEIC_CHROMA_420;
   return lp_error(s, st, LP_PARAM);
 }
 
@@ -318,32 +316,45 @@ static struct heif_error lp_get_string(void *encoder, const char *name, char *va
 
 /* ---- pictures ---- */
 
+/* The chroma format an encoder (NULL: a default one) codes colour in. */
+static heic_chroma lp_chroma(const void *encoder) {
+  const lp_encoder *s = encoder;
+  return s ? s->chroma : HEIC_CHROMA_420;
+}
+
 /* What we take: monochrome as it is (grey images, alpha and depth planes:
- * coded as 4:0:0, picture.c), everything else as YCbCr 4:2:0, which
- * libheif converts to before encode_image(). */
-static void lp_query_colorspace(enum heif_colorspace *colorspace, enum heif_chroma *chroma) {
+ * coded as 4:0:0, picture.c), everything else as YCbCr in the encoder's
+ * chroma format (4:2:0 unless set), which libheif converts to before
+ * encode_image(). */
+static void lp_query_colorspace(heic_chroma want, enum heif_colorspace *colorspace,
+                                enum heif_chroma *chroma) {
   if (*colorspace == heif_colorspace_monochrome) {
     *chroma = heif_chroma_monochrome;
     return;
   }
   *colorspace = heif_colorspace_YCbCr;
-  *chroma = heif_chroma_420;
+  *chroma = want == HEIC_CHROMA_444   ? heif_chroma_444
+            : want == HEIC_CHROMA_422 ? heif_chroma_422
+                                      : heif_chroma_420;
+}
+
+/* (API version 1's form, without the encoder: the default, 4:2:0.) */
+static void lp_query_colorspace1(enum heif_colorspace *colorspace, enum heif_chroma *chroma) {
+  lp_query_colorspace(HEIC_CHROMA_420, colorspace, chroma);
 }
 
 static void lp_query_colorspace2(void *encoder, enum heif_colorspace *colorspace,
                                  enum heif_chroma *chroma) {
-  (void)encoder;
-  lp_query_colorspace(colorspace, chroma);
+  lp_query_colorspace(lp_chroma(encoder), colorspace, chroma);
 }
 
-/* 4:2:0 cannot crop an odd column or row: odd sizes are coded one larger
- * (libheif crops with clap), and 4:0:0 the same way, since libheif asks
- * before it says which the picture is. */
+/* 4:2:0 cannot crop an odd column or row, 4:2:2 an odd column: odd sizes
+ * are coded one larger (libheif crops with clap), and 4:0:0 images of the
+ * same encoder the same way, since libheif asks before it says which the
+ * picture is. */
 static void lp_query_encoded_size(void *encoder, uint32_t w, uint32_t h, uint32_t *ew,
                                   uint32_t *eh) {
-  (void)encoder;
-  *ew = w + ((w & 1u) && w < UINT32_MAX);
-  *eh = h + ((h & 1u) && h < UINT32_MAX);
+  lp_encoded_size(lp_chroma(encoder), w, h, ew, eh);
 }
 
 static struct heif_error lp_encode_image(void *encoder, const struct heif_image *image,
@@ -353,7 +364,7 @@ static struct heif_error lp_encode_image(void *encoder, const struct heif_image 
   lp_message_clear(&s->message);
   lp_packets_clear(&s->packets); /* an earlier picture's unread NAL units */
   lp_picture pic;
-  heic_status st = lp_picture_from_heif(lp_host_api(), image, &pic, &s->message);
+  heic_status st = lp_picture_from_heif(lp_host_api(), image, s->chroma, &pic, &s->message);
   /* Alpha and depth are coded like the main image, at its quality, as
    * heic-enc codes alpha; their VUI says only the range (an alpha plane has
    * no colours to describe), as libheif's x265 plugin does. */
@@ -467,7 +478,7 @@ static lp_table g_table = {
     .id_name = LP_ID_NAME,
     .priority = LP_PRIORITY,
     .supports_lossy_compression = 1,
-    .supports_lossless_compression = 0,
+    .supports_lossless_compression = 1,
     .get_plugin_name = lp_plugin_name,
     .init_plugin = NULL, /* no global state to set up or tear down */
     .cleanup_plugin = NULL,
@@ -486,7 +497,7 @@ static lp_table g_table = {
     .get_parameter_boolean = lp_get_boolean,
     .set_parameter_string = lp_set_string,
     .get_parameter_string = lp_get_string,
-    .query_input_colorspace = lp_query_colorspace,
+    .query_input_colorspace = lp_query_colorspace1,
     .encode_image = lp_encode_image,
     .get_compressed_data = lp_get_compressed_data,
     .query_input_colorspace2 = lp_query_colorspace2,
@@ -498,9 +509,10 @@ LP_EXPORT struct heif_plugin_info plugin_info = {1, heif_plugin_type_encoder, &g
 
 __attribute__((constructor)) static void lp_load(void) {
   lp_host_bind();
-  /* The encoder codes lossless 4:2:0 and 4:0:0, but libheif wants lossless
-   * for RGB, which needs 4:4:4 (see lp_set). */
-  g_table.base.supports_lossless_compression = 0;
+  /* Lossless codes exactly the samples libheif hands over, in any of the
+   * chroma formats (with chroma=444 and libheif's RGB matrix 0 that is the
+   * RGB picture, as far as libheif's own conversion is exact). */
+  g_table.base.supports_lossless_compression = 1;
   g_table.base.plugin_api_version = lp_host_api()->version >= LP_FIRST_V4_LIBHEIF ? 4 : 3;
   LP_V4(&g_table).minimum_required_libheif_version = LP_FIRST_V4_LIBHEIF;
   LP_V4(&g_table).start_sequence_encoding = lp_start_sequence;

@@ -23,14 +23,18 @@
 #                 0.3 dB of heic-enc;
 #   thumbnail     heif-enc -t codes the thumbnail and its alpha through the
 #                 plugin too;
-#   errors        an unknown parameter, a bad value, chroma=444, a
+#   formats       -p chroma=422 and 444 code those formats (hvcC); vips at
+#                 Q=90 asks for 4:4:4 and gets it (alpha 4:0:0), and 4:2:0
+#                 with subsample-mode=on; heif-enc -L -p chroma=444
+#                 --matrix_coefficients=0 gives the RGB back exactly (on
+#                 an RGBA photo, where libheif's own conversion is not
+#                 exact, the pixels of libheif's x265 plugin's lossless
+#                 file), and plain -L codes libheif's 4:2:0 losslessly;
+#   errors        an unknown parameter, a bad value, chroma=400, a
 #                 16386-pixel-wide image and a missing output directory
 #                 fail with libheic's message and leave no file (heif-enc
 #                 1.15 ignores a failed write: no crash and no file is what
-#                 can be checked there); vips at
-#                 Q=90 (which asks for 4:4:4) fails saying so, and succeeds
-#                 with subsample-mode=on; heif-enc -L warns that the encoder
-#                 is lossy and codes lossy.
+#                 can be checked there).
 #
 # Default: quality 50 on nine photos (about a minute).  --full: every PNG
 # photo of the corpus at -q 30, 50, 75 and 90 (the 12 MP one at 50), and
@@ -330,15 +334,15 @@ if [ "$mode" != sanitizer ]; then
   else
     fail "vips copy without the plugin: no file, or libheic's SEI in x265's file"
   fi
-  if LD_PRELOAD="$preload" vips copy "$alpha" "$tmp/v90.heic[Q=90]" >"$tmp/v90.log" 2>&1; then
-    fail "vips Q=90 (4:4:4 asked for) succeeded"
-  elif grep -q "4:2:0" "$tmp/v90.log" && [ ! -s "$tmp/v90.heic" ]; then
-    note "ok   vips Q=90 refused: $(grep -m1 "4:2:0" "$tmp/v90.log")"
-  else
-    fail "vips Q=90: $(tail -n1 "$tmp/v90.log")"
-  fi
+  # vips asks for 4:4:4 from Q=90 on (chroma=444): colour coded 4:4:4,
+  # alpha 4:0:0
+  check_app "vips Q=90 (4:4:4)" "$tmp/v90.heic" "$alpha" - -- vips copy "$alpha" "$tmp/v90.heic[Q=90]"
+  [ "$(chroma_formats "$tmp/v90.heic")" = 0,3 ] ||
+    fail "vips Q=90: coded chroma formats $(chroma_formats "$tmp/v90.heic"), not 0,3 (alpha 4:0:0, colour 4:4:4)"
   check_app "vips Q=90 subsample-mode=on" "$tmp/v90.heic" "$alpha" - -- \
     vips copy "$alpha" "$tmp/v90.heic[Q=90,subsample-mode=on]"
+  [ "$(chroma_formats "$tmp/v90.heic")" = 0,1 ] ||
+    fail "vips Q=90 subsample-mode=on: coded chroma formats $(chroma_formats "$tmp/v90.heic"), not 0,1"
 fi
 
 # ---- errors ---------------------------------------------------------------
@@ -367,7 +371,7 @@ if [ "$mode" != sanitizer ]; then
     heif_enc -p no-such=1 -o "$tmp/e.heic" "$small"
   expect_error "threads=2000" "Invalid parameter value" "$tmp/e.heic" -- heif_enc -p threads=2000 -o "$tmp/e.heic" "$small"
   expect_error "preset=ultra" "ultra" "$tmp/e.heic" -- heif_enc -p preset=ultra -o "$tmp/e.heic" "$small"
-  expect_error "chroma=444" "4:2:0" "$tmp/e.heic" -- heif_enc -p chroma=444 -o "$tmp/e.heic" "$small"
+  expect_error "chroma=400" "420, 422 or 444" "$tmp/e.heic" -- heif_enc -p chroma=400 -o "$tmp/e.heic" "$small"
 fi
 # the thread count never changes the file
 if heif_enc -o "$tmp/t0.heic" "$inputs/flower_2268x1512.png" >/dev/null 2>&1 &&
@@ -389,9 +393,59 @@ if [ "$rc" -lt 128 ] && [ ! -e "$tmp/no" ]; then
 else
   fail "missing output directory: status $rc: $(tail -n1 "$tmp/nodir.log")"
 fi
+# 4:2:2 and 4:4:4 (parameter chroma): the hvcC says so, and the picture
+# reads back at a photo's quality
+for c in 422 444; do
+  if heif_enc -p chroma=$c -o "$tmp/c.heic" "$small" >"$tmp/c.log" 2>&1 && has_sei "$tmp/c.heic" &&
+     heif-convert "$tmp/c.heic" "$tmp/c.png" >/dev/null 2>&1; then
+    want=$([ $c = 444 ] && echo 3 || echo 2)
+    line="$("$imgcmp" "$small" "$tmp/c.png" 2>&1)"
+    if [ "$(chroma_formats "$tmp/c.heic")" != "$want" ]; then
+      fail "heif-enc -p chroma=$c: coded chroma format $(chroma_formats "$tmp/c.heic"), not $want"
+    elif at_least "$(rgb_psnr "$line")" "$min_psnr"; then
+      note "ok   heif-enc -p chroma=$c: chroma_format_idc $want, $line"
+    else
+      fail "heif-enc -p chroma=$c: $line (< $min_psnr dB)"
+    fi
+  else
+    fail "heif-enc -p chroma=$c: $(tail -n1 "$tmp/c.log")"
+  fi
+done
+# Lossless: heif-enc -L -p chroma=444 --matrix_coefficients=0 has libheif
+# convert RGB to GBR 4:4:4, which the plugin codes exactly.  On the small
+# photo the RGB comes back bit for bit; on the 500x500 one (with alpha)
+# libheif 1.15's own conversion already changes a few samples (53.01 dB,
+# alpha exact): there the plugin's file must decode to exactly the pixels
+# of libheif's x265 plugin's lossless file, when that plugin is installed.
+lossless_gbr() { heif_enc -L -p chroma=444 --matrix_coefficients=0 -o "$2" "$1" >"$tmp/l.log" 2>&1; }
+if lossless_gbr "$small" "$tmp/l.heic" && has_sei "$tmp/l.heic" &&
+   heif-convert "$tmp/l.heic" "$tmp/l.png" >/dev/null 2>&1; then
+  line="$("$imgcmp" "$small" "$tmp/l.png" 2>&1)"
+  case "$line" in
+    *"max diff 0.0000"*) note "ok   heif-enc -L -p chroma=444 --matrix_coefficients=0: exact ($line)" ;;
+    *) fail "heif-enc -L 4:4:4 GBR: not exact: $line" ;;
+  esac
+else
+  fail "heif-enc -L 4:4:4 GBR: $(tail -n1 "$tmp/l.log")"
+fi
+b="$inputs/wesaturate_tmshre_alpha_500x500.png"
+if ! LIBHEIF_PLUGIN_PATH="$tmp/none" heif-enc -e x265 -L -p chroma=444 --matrix_coefficients=0 \
+       -o "$tmp/lx.heic" "$b" >/dev/null 2>&1; then
+  note "skip lossless RGBA against libheif's x265 plugin: heif-enc -e x265 is not available"
+elif lossless_gbr "$b" "$tmp/l.heic" && has_sei "$tmp/l.heic" &&
+     heif-convert "$tmp/l.heic" "$tmp/l.png" >/dev/null 2>&1 &&
+     heif-convert "$tmp/lx.heic" "$tmp/lx.png" >/dev/null 2>&1; then
+  line="$("$imgcmp" "$tmp/lx.png" "$tmp/l.png" 2>&1)"
+  case "$line" in
+    *"max diff 0.0000"*) note "ok   heif-enc -L 4:4:4 GBR RGBA: the pixels of x265's lossless file ($("$imgcmp" "$b" "$tmp/l.png" 2>&1) against the PNG, libheif's conversion)" ;;
+    *) fail "heif-enc -L 4:4:4 GBR RGBA: differs from x265's lossless file: $line" ;;
+  esac
+else
+  fail "heif-enc -L 4:4:4 GBR RGBA: $(tail -n1 "$tmp/l.log")"
+fi
 if heif_enc -L -o "$tmp/l.heic" "$small" >"$tmp/l.log" 2>&1 && has_sei "$tmp/l.heic" &&
-   grep -q "does not support lossless" "$tmp/l.log"; then
-  note "ok   heif-enc -L: libheif says the encoder is lossy, and codes lossy"
+   grep -aq "lossless=1" "$tmp/l.heic" && ! grep -q "does not support lossless" "$tmp/l.log"; then
+  note "ok   heif-enc -L: coded lossless by the plugin (4:2:0, as libheif converts)"
 else
   fail "heif-enc -L: $(tail -n1 "$tmp/l.log")"
 fi

@@ -4,13 +4,12 @@
 # that run libheif-libheic.so, judged by tests/valgrind_log.py:
 #
 #   heif-enc  (LIBHEIF_PLUGIN_PATH) colour, alpha, grey, 16-bit, an odd
-#             size, a thumbnail, -L (lossless asked for: libheif codes
-#             lossy, the encoder offers no lossless), a picture too wide
-#             for the encoder (the encode fails), an output in a missing
-#             directory (the write fails), an unknown parameter and
-#             chroma=444 (refused parameters);
+#             size, a thumbnail, -L (lossless), 4:4:4 lossless GBR, a
+#             picture too wide for the encoder (the encode fails), an
+#             output in a missing directory (the write fails), an unknown
+#             parameter and chroma=400 (refused parameters);
 #   vips      (LD_PRELOAD) copy to .heic, heifsave with alpha, and Q=90,
-#             which asks for 4:4:4 and fails;
+#             which asks for 4:4:4;
 #   ImageMagick (LD_PRELOAD) convert to .heic, colour and with alpha;
 #   --api PROGRAM: tests/test_libheif_plugin.c's checks and its
 #             allocation-failure loop, without any suppression.
@@ -81,14 +80,15 @@ cases=(
   "heif-enc grey|plugin|ok|apps|heif-enc -q 75 -o \$T/o.heic $grey"
   "heif-enc 16-bit|plugin|ok|apps|heif-enc -o \$T/o.heic $deep"
   "heif-enc 7x5 with a thumbnail|plugin|ok|apps|heif-enc -t 4 -o \$T/o.heic $odd"
-  "heif-enc -L (lossless asked)|plugin|ok|apps|heif-enc -L -o \$T/o.heic $odd"
+  "heif-enc -L (lossless)|plugin|ok|apps|heif-enc -L -o \$T/o.heic $odd"
+  "heif-enc -L 4:4:4 GBR|plugin|ok|apps|heif-enc -L -p chroma=444 --matrix_coefficients=0 -o \$T/o.heic $odd"
   "heif-enc 16386x2 (encode fails)|plugin|fail|apps|heif-enc -o \$T/o.heic $tmp/wide.png"
   "heif-enc missing directory|plugin|ok|apps|heif-enc -o \$T/no/such/o.heic $odd"
   "heif-enc unknown parameter|plugin|fail|apps+exit|heif-enc -p no-such=1 -o \$T/o.heic $odd"
-  "heif-enc chroma=444|plugin|fail|apps+exit|heif-enc -p chroma=444 -o \$T/o.heic $odd"
+  "heif-enc chroma=400|plugin|fail|apps+exit|heif-enc -p chroma=400 -o \$T/o.heic $odd"
   "vips copy|plugin|ok|apps|vips copy $rgb \$T/o.heic"
   "vips heifsave alpha|plugin|ok|apps|vips heifsave $alpha \$T/o.heic --Q 75"
-  "vips Q=90 (4:4:4 refused)|plugin|fail|apps|vips copy $alpha \$T/o.heic[Q=90]"
+  "vips Q=90 (4:4:4)|plugin|ok|apps|vips copy $alpha \$T/o.heic[Q=90]"
   "ImageMagick convert|plugin|ok|apps|$magick $rgb \$T/o.heic"
   "ImageMagick convert alpha|plugin|ok|apps|$magick $alpha \$T/o.heic"
 )

@@ -401,6 +401,37 @@ static void test_table_pictures(void) {
   enc = NULL;
   CHECK(g_outstanding() == base, "encoders left %zu blocks", g_outstanding() - base);
 
+  /* chroma=444: libheif is asked for 4:4:4, odd sizes are coded as they
+   * are, and the colour and the alpha image of one encoder both code. */
+  e = g_table->new_encoder(&enc);
+  if (!e.code) e = g_table->set_parameter_string(enc, "chroma", "444");
+  CHECK(!e.code, "chroma=444: %s", e.message);
+  enum heif_colorspace qcs = heif_colorspace_RGB;
+  enum heif_chroma qch = heif_chroma_interleaved_RGB;
+  g_table->query_input_colorspace2(enc, &qcs, &qch);
+  CHECK(qcs == heif_colorspace_YCbCr && qch == heif_chroma_444, "chroma=444 asks for %d/%d", qcs, qch);
+  uint32_t qw = 0, qh = 0;
+  g_table->query_encoded_size(enc, 65, 33, &qw, &qh);
+  CHECK(qw == 65 && qh == 33, "chroma=444: 65x33 coded at %ux%u", qw, qh);
+  e = g_table->encode_image(enc, f444, heif_image_input_class_normal);
+  CHECK(e.code == heif_error_Ok, "4:4:4 colour: %s", e.message);
+  drain(enc, &l, 64);
+  check_picture(&l, "4:4:4 colour");
+  e = g_table->encode_image(enc, a, heif_image_input_class_alpha);
+  CHECK(e.code == heif_error_Ok, "alpha beside 4:4:4: %s", e.message);
+  drain(enc, &l, 64);
+  check_picture(&l, "alpha beside 4:4:4");
+  e = g_table->encode_image(enc, c, heif_image_input_class_normal);
+  CHECK(e.code == heif_error_Unsupported_feature && e.message && strstr(e.message, "4:4:4"),
+        "4:2:0 into a 4:4:4 encoder: %d '%s'", e.code, e.message ? e.message : "");
+  e = g_table->set_parameter_string(enc, "chroma", "422");
+  CHECK(!e.code, "chroma=422: %s", e.message);
+  g_table->query_encoded_size(enc, 65, 33, &qw, &qh);
+  CHECK(qw == 66 && qh == 33, "chroma=422: 65x33 coded at %ux%u", qw, qh);
+  g_table->free_encoder(enc);
+  enc = NULL;
+  CHECK(g_outstanding() == base, "4:4:4 encoders left %zu blocks", g_outstanding() - base);
+
   uint32_t ew = 0, eh = 0;
   g_table->query_encoded_size(NULL, 7, 5, &ew, &eh);
   CHECK(ew == 8 && eh == 6, "encoded size of 7x5: %ux%u", ew, eh);
@@ -498,10 +529,17 @@ static void test_parameters(void) {
                heif_suberror_Invalid_parameter_value, "Invalid", "threads=2000");
   expect_error(heif_encoder_set_parameter(enc, "preset", "ultra"), heif_error_Usage_error,
                heif_suberror_Invalid_parameter_value, "ultra", "preset=ultra");
-  expect_error(heif_encoder_set_parameter_string(enc, "chroma", "444"), heif_error_Usage_error,
-               heif_suberror_Invalid_parameter_value, "4:2:0", "chroma=444");
-  expect_error(heif_encoder_set_lossless(enc, 1), heif_error_Usage_error,
-               heif_suberror_Invalid_parameter_value, "lossless", "lossless");
+  expect_error(heif_encoder_set_parameter_string(enc, "chroma", "400"), heif_error_Usage_error,
+               heif_suberror_Invalid_parameter_value, "420, 422 or 444", "chroma=400");
+  e = heif_encoder_set_parameter_string(enc, "chroma", "444");
+  CHECK(!e.code, "chroma=444: %s", e.message);
+  e = heif_encoder_set_parameter_string(enc, "chroma", "420");
+  CHECK(!e.code, "chroma=420: %s", e.message);
+  e = heif_encoder_set_lossless(enc, 1);
+  CHECK(!e.code && !heif_encoder_get_parameter_boolean(enc, "lossless", &v).code && v == 1,
+        "lossless 1 -> %d (%s)", v, e.message);
+  e = heif_encoder_set_lossless(enc, 0);
+  CHECK(!e.code, "lossless 0: %s", e.message);
   expect_error(heif_encoder_set_lossy_quality(enc, 101), heif_error_Usage_error,
                heif_suberror_Invalid_parameter_value, "quality", "quality 101");
   /* (libheif answers this one itself, with its own text) */
