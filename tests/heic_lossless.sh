@@ -14,8 +14,19 @@
 #  - a 16-bit PNG with -L is refused (exit 1, saying why): at most 12 bits
 #    a sample are coded, so it could not be lossless.
 #
-# usage: heic_lossless.sh HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP DATA_DIR [CORPUS_DIR]
+# --full: every corpus photo too (CORPUS/inputs: every 8-bit PNG, and the
+# JPEGs, whose decoded pixels (vips's, libjpeg's defaults, as heic-enc's
+# reader) heic-dec --no-transform gives back exactly
+# and heif-convert, which applies their Exif orientation as heic-dec does,
+# gives back as heic-dec does); 16-bit PNGs are refused as above.
+#
+# usage: heic_lossless.sh [--full] HEIC_ENC HEIC_DEC HEIC_INFO IMGCMP DATA_DIR [CORPUS_DIR]
 set -u
+full=0
+if [ "${1:-}" = --full ]; then
+  full=1
+  shift
+fi
 enc=$1 dec=$2 info=$3 imgcmp=$4 data=$5 corpus=${6:-}
 skip=77
 command -v python3 > /dev/null || { echo "SKIP: python3 is needed to write the test images"; exit $skip; }
@@ -58,15 +69,24 @@ EOF
 inputs=("$T/rgb.png" "$T/rgba.png" "$T/grey.png" "$T/greya.png" "$T/tiny.png"
         "$data/wesaturate_tmshre_alpha_500x500.png")
 if [ -n "$corpus" ] && [ -d "$corpus/inputs/png" ]; then
-  for f in tiny_63x65_storm.png wesaturate_cvo9xd_gray_500x500.png; do
-    [ -f "$corpus/inputs/png/$f" ] && inputs+=("$corpus/inputs/png/$f")
-  done
+  if [ $full = 1 ]; then
+    for f in "$corpus"/inputs/png/*.png "$corpus"/inputs/jpeg/*.jpg; do
+      case "$f" in *16bit*) continue ;; esac
+      [ -f "$f" ] && inputs+=("$f")
+    done
+  else
+    for f in tiny_63x65_storm.png wesaturate_cvo9xd_gray_500x500.png; do
+      [ -f "$corpus/inputs/png/$f" ] && inputs+=("$corpus/inputs/png/$f")
+    done
+  fi
 fi
 have_hc=0
 command -v heif-convert > /dev/null && have_hc=1
 
 for f in "${inputs[@]}"; do
-  n=$(basename "${f%.png}")
+  n=$(basename "${f%.*}")
+  jpeg=0
+  case "$f" in *.jpg) jpeg=1 ;; esac
   if ! "$enc" --quiet -L "$f" -o "$T/$n.heic" 2> "$T/err"; then
     fail "$n: heic-enc -L: $(head -c 300 "$T/err")"
     continue
@@ -77,16 +97,32 @@ for f in "${inputs[@]}"; do
     *) want="4:4:4" ;;
   esac
   [[ "$coding" == *"$want"* ]] || fail "$n: heic-info says '$coding', not $want"
-  if "$dec" "$T/$n.heic" -o "$T/$n.dec.png" > /dev/null 2>&1 &&
-     "$imgcmp" "$f" "$T/$n.dec.png" > "$T/cmp" 2>&1; then
-    ok "$n: heic-dec gives the input exactly ($want, $(stat -c %s "$T/$n.heic") bytes, PNG $(stat -c %s "$f"))"
+  # (a JPEG's Exif orientation is stored as irot/imir: its pixels come
+  # back as they are without the transformations)
+  notr=()
+  src=$f
+  if [ $jpeg = 1 ]; then
+    notr=(--no-transform)
+    # imgcmp reads PNG: the JPEG's pixels as libjpeg(-turbo) decodes them
+    # with its defaults, as heic-enc's reader does (vips's jpegload)
+    src=$T/$n.src.png
+    vips copy "$f" "$src" > /dev/null 2>&1 || fail "$n: vips cannot write the JPEG's pixels as PNG"
+  fi
+  if "$dec" "${notr[@]}" "$T/$n.heic" -o "$T/$n.dec.png" > /dev/null 2>&1 &&
+     "$imgcmp" "$src" "$T/$n.dec.png" > "$T/cmp" 2>&1; then
+    ok "$n: heic-dec gives the input exactly ($want, $(stat -c %s "$T/$n.heic") bytes, input $(stat -c %s "$f"))"
   else
     fail "$n: heic-dec output differs from the input: $(head -c 200 "$T/cmp")"
   fi
+  ref=$f
+  if [ $jpeg = 1 ]; then
+    ref=$T/$n.ref.png
+    "$dec" "$T/$n.heic" -o "$ref" > /dev/null 2>&1 || fail "$n: heic-dec with the transformations failed"
+  fi
   if [ $have_hc = 1 ]; then
     if heif-convert "$T/$n.heic" "$T/$n.hc.png" > /dev/null 2>&1 &&
-       "$imgcmp" "$f" "$T/$n.hc.png" > "$T/cmp" 2>&1; then
-      ok "$n: heif-convert gives the input exactly"
+       "$imgcmp" "$ref" "$T/$n.hc.png" > "$T/cmp" 2>&1; then
+      ok "$n: heif-convert gives the input exactly$([ $jpeg = 1 ] && echo " (oriented, as heic-dec gives it)")"
     else
       fail "$n: heif-convert output differs from the input: $(head -c 200 "$T/cmp")"
     fi
