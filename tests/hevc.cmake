@@ -13,9 +13,9 @@ add_test(NAME hevc_dsp COMMAND test_hevc_dsp)
 set_tests_properties(hevc_dsp PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 
 # Bit-exactness against ffmpeg and libde265 (MD5 SEI), representative subset
-# (every tool variant, both depths, odd sizes, WPP on and off, 238 streams).
-# The full matrix (5,226 streams, about half an hour on 2 cores):
-# tests/hevc_conformance.sh --full.
+# (every tool variant, every chroma format at 8, 10 and 12 bits, lossy and
+# lossless, odd sizes, WPP on and off: 817 streams).  The full matrix
+# (18,600 streams, about two hours on 2 cores): tests/hevc_conformance.sh --full.
 find_program(HEVC_FFMPEG ffmpeg)
 find_program(HEVC_DEC265 libde265-dec265)
 find_program(HEVC_PYTHON3 python3)
