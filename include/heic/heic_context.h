@@ -73,10 +73,11 @@ HEIC_API const char *heic_context_last_error(const heic_context *ctx);
 /* Read a file / a memory block.  The memory is copied; the caller keeps it.
  * The structure is parsed and checked here; coded data is read at decode.
  * A file's boxes up to its trailing item data (mdat) are read into memory;
- * that data stays in the file, which the context keeps open (its own
- * descriptor, closed by heic_context_free or the next read) and reads as
- * items are decoded: a file must be a regular file and must not be changed
- * while the context uses it (data cut short then fails with HEIC_ERR_IO). */
+ * when that data is 1 MiB or more it stays in the file, which the context
+ * keeps open (its own descriptor, closed by heic_context_free or the next
+ * read) and reads as items are decoded (smaller files are read whole).  A
+ * file must be a regular file and must not be changed while the context
+ * uses it (data cut short then fails with HEIC_ERR_IO). */
 HEIC_API HEIC_NODISCARD heic_status heic_context_read_file(heic_context *ctx, const char *path);
 HEIC_API HEIC_NODISCARD heic_status heic_context_read_memory(heic_context *ctx, const void *data,
                                                              size_t size);

@@ -354,7 +354,9 @@ static uint64_t data_tail_start(int fd, uint64_t size) {
 
 /* Reads the file's boxes up to its trailing item data into memory and
  * parses them; that data stays in the file, read as items are decoded
- * (read_lazy), so memory does not grow with the coded size of a picture. */
+ * (read_lazy), so memory does not grow with the coded size of a picture.
+ * Below LAZY_MIN_BYTES of such data the whole file is read. */
+#define LAZY_MIN_BYTES ((uint64_t)1 << 20)
 heic_status heic_context_read_file(heic_context *ctx, const char *path) {
   if (!ctx || !path) return HEIC_ERR_INVALID_ARGUMENT;
   hc_err_clear(&ctx->err);
@@ -389,7 +391,10 @@ heic_status heic_context_read_file(heic_context *ctx, const char *path) {
     st = hc_fail(&ctx->err, HEIC_ERR_LIMIT_EXCEEDED, "'%s' is too large to read here", path);
     goto done;
   }
+  /* A file whose trailing item data is small is read whole, in one read,
+   * and nothing is kept open. */
   uint64_t head = data_tail_start(fd, len);
+  if (len - head < LAZY_MIN_BYTES) head = len;
   buf = hc_malloc(&ctx->mem, (size_t)head);
   if (!buf && head) {
     st = hc_fail_oom(&ctx->err);
