@@ -33,10 +33,9 @@
 #   default  (ctest's encode_corpus and encode_corpus_x265) every photo up
 #            to 1 MP at all four qualities - every kind of input: 8- and
 #            16-bit, grey, RGBA, JPEG with Exif/XMP/ICC and an EXIF
-#            orientation, Y4M, odd sizes, 1x1; the photos of 1 to 8 MP at
-#            -q 75, and with the builtin encoder at one more quality, 30,
-#            50 and 90 in turn, and the 12 MP photo (anything above 8 MP)
-#            at -q 75, with the builtin encoder only (x265 codes them at its
+#            orientation, Y4M, odd sizes, 1x1; the photos of 1 to 8 MP and
+#            the 12 MP photo (anything above 8 MP) at -q 75, with the
+#            builtin encoder only (x265 codes them at its
 #            default preset, slow, and the plugin's path is the same at any
 #            size: other encoders take the photos up to 1 MP).  About 55 s
 #            alone on 2 cores for the builtin encoder, 2 minutes in the
@@ -86,8 +85,7 @@ min_psnr_q75=38   # the issue's bar, at -q 75
 min_psnr_any=25   # at every quality: the right picture, the right way up
 min_psnr_dec=40   # heic-dec against heif-convert (two decoders, one file)
 big_pixels=8000000
-mid_pixels=1000000  # above it (and up to big_pixels) -q 75 and one more, unless --full
-mid_extra=(30 50 90)
+mid_pixels=1000000  # above it -q 75 only, unless --full
 quick_inputs=(png/wesaturate_tmshre_alpha_500x500.png
               jpeg/paris_exif_orientation_5.jpg
               png/tiny_63x65_storm.png)
@@ -360,7 +358,6 @@ fi
 # JPEG and for any input with an EXIF orientation other than 1.
 mkdir -p "$tmp/in" "$tmp/out"
 prep_failed=0
-n_mid=0
 job_input=()
 job_q=()
 for i in "${!inputs[@]}"; do
@@ -396,10 +393,7 @@ for i in "${!inputs[@]}"; do
     fi
   elif [ "$px" -gt "$mid_pixels" ] && [ "$full" -eq 0 ] && [ "$quick" -eq 0 ]; then
     q_here=(75)
-    if [ "$encoder" = builtin ]; then
-      q_here+=("${mid_extra[$((n_mid % ${#mid_extra[@]}))]}")
-      n_mid=$((n_mid + 1))
-    else
+    if [ "$encoder" != builtin ]; then
       echo "note: $rel (${w}x${h}) is left to --full with encoder $encoder"
       q_here=()
     fi
@@ -648,9 +642,9 @@ if [ "$full" -eq 1 ] || [ "$quick" -eq 1 ]; then
   sel="qualities ${qualities[*]}; above $big_pixels pixels q75 only"
 else
   if [ "$encoder" = builtin ]; then
-    sel="qualities ${qualities[*]} up to $mid_pixels pixels, q75 and one of ${mid_extra[*]} up to $big_pixels, q75 above"
+    sel="qualities ${qualities[*]} up to $mid_pixels pixels, q75 above"
   else
-    sel="qualities ${qualities[*]} up to $mid_pixels pixels, q75 up to $big_pixels, above: --full only"
+    sel="qualities ${qualities[*]} up to $mid_pixels pixels, above: --full only"
   fi
 fi
 echo "encode_corpus: encoder $encoder, ${#inputs[@]} inputs, ${#job_input[@]} encodes ($sel), $jobs at a time"

@@ -5,10 +5,11 @@
 # MAX_BYTES, and of each bigger file its first thumbnail (--thumb), when it
 # has one that heic-dec decodes (the phone and camera photos: iPhone grids,
 # the Sony 10-bit 4:2:2 .HIF, the truncated iPhone file, libheif's example).
-# MAX_BYTES is 300 KB by default (ctest's valgrind_decode: the conformance
-# files, Nokia's, the variants, the fuzz and malformed files, a small grid
-# and the iPhone XS edit; 70 s alone on 2 cores) and 1 MB with --full,
-# which adds the full-size decodes of the big grids - the 12 MP iPhone 8
+# MAX_BYTES is 200 KB by default (ctest's valgrind_decode: the conformance
+# files up to 200 KB, Nokia's small ones, the variants, the fuzz and
+# malformed files, a small grid and the iPhone XS edit) and 1 MB with
+# --full, which adds the 224-300 KB conformance and Nokia files (C008, C013,
+# stereo, autumn) and the full-size decodes of the big grids - the 12 MP iPhone 8
 # Plus photo (48 tiles; decoded in full even if a bigger corpus file), the
 # Xiaomi photo (24 tiles, 192 KB of Exif), C007 (2x2 of 720p), libheif's
 # example.heic - 105 s alone on 2 cores (their primary images are decoded
@@ -34,7 +35,7 @@ corpus="${2:?}"
 if [ "$full" -eq 1 ]; then
   max_bytes="${3:-1048576}"
 else
-  max_bytes="${3:-307200}"
+  max_bytes="${3:-204800}"
 fi
 # --full decodes this one in full whatever its size.
 big="iphone/iphone8plus_arrow_3024x4032.heic"
