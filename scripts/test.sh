@@ -10,9 +10,9 @@
 #
 #   bash scripts/test.sh
 #
-# About 30 minutes on the project's 2-core machine, idle (1,798 s on
-# 2026-12-07; the budget is 25, so it needs trimming; about 35-40 with two
-# CPU-bound processes beside it).
+# About 25 minutes on the project's 2-core machine, idle (1,495 s on
+# 2026-12-07, the budget's edge; about 35 with two CPU-bound processes
+# beside it).
 # The long sweeps are left out of it and run by hand, each with --full (see
 # README.md, "Tests"): tests/hevc_conformance.sh, tests/encode_corpus.sh,
 # tests/valgrind_encode.sh, tests/valgrind_decode.sh, tests/hostile.sh,
