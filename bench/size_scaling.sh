@@ -11,10 +11,16 @@
 #
 # SIZES: "WxH ..." (default: a quarter, half, 1, 2 and 4 times the photo's
 # width and height; above it, whole multiples).
+# SIZE_SCALING_TILE: heic-enc's --tile (default 512, the camera layout);
+# "default" leaves heic-enc's own choice (one picture up to 4096, a grid of
+# 1024 tiles above).
 # Needs vips (to scale the photo), GNU time and libheif's heif-convert.  The work
 # directory gets the scaled PNGs and HEICs (a 200 MP PNG is about 400 MB);
 # it is left for inspection.
 set -eu
+tile="${SIZE_SCALING_TILE:-512}"
+tile_opt="--tile $tile"
+[ "$tile" = default ] && tile_opt=""
 enc=$1 dec=$2 photo=$3 work=$4
 photo_w=$(vipsheader -f width "$photo") photo_h=$(vipsheader -f height "$photo")
 # Default: for a 4032x3024 photo, 0.8, 3, 12, 49 and 195 MP.
@@ -62,7 +68,8 @@ for s in $sizes; do
   peak() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a > b ? a : b) }'; }
   for png in "${parts[@]}"; do
     heic="${png%.png}.heic"
-    read -r c wl m <<< "$(measure "$enc" --quiet --tile 512 "$png" -o "$heic")"
+    # shellcheck disable=SC2086 # tile_opt is empty or two words
+    read -r c wl m <<< "$(measure "$enc" --quiet $tile_opt "$png" -o "$heic")"
     ec=$(add "$ec" "$c") ew=$(add "$ew" "$wl") em=$(peak "$em" "$m")
     read -r c wl m <<< "$(measure "$dec" --quiet "$heic" -o "$work/out.png")"
     pc=$(add "$pc" "$c") pm=$(peak "$pm" "$m")
