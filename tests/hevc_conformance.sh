@@ -15,8 +15,9 @@
 # with -cpuflags 0; and it dequantises Qp' 74 and 75 - 12-bit QpY 50 and 51 -
 # wrongly (its rem6/div6 tables, in its master of 2026 too, have 76 entries
 # but only 74 initialised, so those QPs scale by levelScale[0] << 0), so a
-# 12-bit stream that may use them is checked by libde265's MD5 alone
-# ("ok ... ffmpeg skipped").
+# 12-bit stream that may use them - in luma or, through the chroma QP
+# offset (+6 by default in 4:4:4), in chroma - is checked by libde265's MD5
+# alone ("ok ... ffmpeg skipped").
 #
 # Every stream is also encoded with HEIC_NO_SIMD=1 (C kernels only) and
 # another thread count, and must come out byte-identical: the SIMD kernels
@@ -338,7 +339,15 @@ run_one() {
   local lossless=0 jitter=0 note=
   case " $opts " in *" --lossless "*) lossless=1 ;; esac
   [[ " $opts " =~ --qp-jitter\ ([0-9]+) ]] && jitter=${BASH_REMATCH[1]}
-  if [ $lossless = 0 ] && [ $((q + jitter)) -ge 50 ] && [[ "$pf" == *12le ]]; then
+  # The highest QP of any component: chroma's is luma's plus the offset,
+  # +6 by default in 4:4:4 (Min(qPi, 51) outside 4:2:0, and the encoder
+  # keeps QpY + offset at or below 51 there), so 4:4:4 reaches Qp' 74/75
+  # from QP 44 on.
+  local cqp_off=0
+  [[ "$pf" == yuv444* ]] && cqp_off=6
+  [[ " $opts " =~ --chroma-qp-offset\ (-?[0-9]+) ]] && cqp_off=${BASH_REMATCH[1]}
+  [ "$cqp_off" -lt 0 ] && cqp_off=0
+  if [ $lossless = 0 ] && [ $((q + jitter + cqp_off)) -ge 50 ] && [[ "$pf" == *12le ]]; then
     note=" (ffmpeg skipped: Qp' 74/75)"
   else
     local cpu=()
