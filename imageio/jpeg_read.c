@@ -216,6 +216,25 @@ static int read_header(jpeg_reader *r) {
   return 0;
 }
 
+/* After read_header: the output colour space (grey stays grey, CMYK and
+ * YCCK come as CMYK - *cmyk set - for the caller to convert, the rest as
+ * RGB) and the metadata kept from the markers; -1 with r->error set. */
+static int prepare_output(jpeg_reader *r, int *cmyk) {
+  struct jpeg_decompress_struct *cinfo = &r->cinfo;
+  *cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+  if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
+    cinfo->out_color_space = JCS_GRAYSCALE;
+  else if (*cmyk)
+    cinfo->out_color_space = JCS_CMYK;
+  else
+    cinfo->out_color_space = JCS_RGB;
+  if (collect_metadata(r) != 0) {
+    snprintf(r->error, sizeof r->error, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 static int read_jpeg_body(jpeg_reader *r) {
   imageio_jpeg_image *out = r->out;
   struct jpeg_decompress_struct *cinfo = &r->cinfo;
@@ -224,20 +243,8 @@ static int read_jpeg_body(jpeg_reader *r) {
   r->jerr.emit_message = on_jpeg_message;
   if (setjmp(r->jmp)) return -1;
 
-  if (read_header(r)) return -1;
-
-  int cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
-  if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
-    cinfo->out_color_space = JCS_GRAYSCALE;
-  else if (cmyk)
-    cinfo->out_color_space = JCS_CMYK;
-  else
-    cinfo->out_color_space = JCS_RGB;
-
-  if (collect_metadata(r) != 0) {
-    snprintf(r->error, sizeof r->error, "out of memory");
-    return -1;
-  }
+  int cmyk;
+  if (read_header(r) || prepare_output(r, &cmyk)) return -1;
   if (cmyk) {
     out->converted_from_cmyk = 1;
     /* The profile describes the CMYK samples, which are gone. */
@@ -350,18 +357,7 @@ static int jrows_start(imageio_jpeg_rows *jr) {
   r->jerr.error_exit = on_jpeg_error;
   r->jerr.emit_message = on_jpeg_message;
   if (setjmp(r->jmp)) return -1;
-  if (read_header(r)) return -1;
-  jr->cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
-  if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
-    cinfo->out_color_space = JCS_GRAYSCALE;
-  else if (jr->cmyk)
-    cinfo->out_color_space = JCS_CMYK;
-  else
-    cinfo->out_color_space = JCS_RGB;
-  if (collect_metadata(r) != 0) {
-    snprintf(r->error, sizeof r->error, "out of memory");
-    return -1;
-  }
+  if (read_header(r) || prepare_output(r, &jr->cmyk)) return -1;
   if (jr->cmyk) {
     out->converted_from_cmyk = 1;
     free(out->icc);

@@ -290,15 +290,7 @@ static heic_status extract(const hx_picture *src, uint32_t x, uint32_t y, uint32
     if (!s->data) continue;
     uint32_t sx = i && src->chroma != HEIC_CHROMA_444 ? 2 : 1;
     uint32_t sy = i && src->chroma == HEIC_CHROMA_420 ? 2 : 1;
-    for (uint32_t r = 0; r < d->h; r++) {
-      uint32_t yy = y / sy + r;
-      if (yy >= s->h) yy = s->h - 1;
-      for (uint32_t c = 0; c < d->w; c++) {
-        uint32_t xx = x / sx + c;
-        if (xx >= s->w) xx = s->w - 1;
-        d->data[r * d->stride + c] = s->data[yy * s->stride + xx];
-      }
-    }
+    hx_plane_copy_padded(d, s, x / sx, y / sy, d->w, d->h);
   }
   return HEIC_OK;
 }

@@ -209,17 +209,8 @@ static heic_status st_push_tile(st_image *im, uint32_t tx, hx_picture *tb, const
     uint32_t sub_x = c && im->chroma != HEIC_CHROMA_444 ? 1 : 0;
     uint32_t sub_y = c && im->chroma == HEIC_CHROMA_420 ? 1 : 0;
     uint32_t lines = sub_y ? (n + 1) / 2 : n;
-    uint32_t x0 = (tx * im->tw) >> sub_x, w = im->tw >> sub_x;
-    for (uint32_t r = 0; r < lines; r++) {
-      uint32_t yy = ((pic_line >> sub_y) + r) - (y0 >> sub_y);
-      if (yy >= s->h) yy = s->h - 1;
-      const uint16_t *src = s->data + (size_t)yy * s->stride;
-      uint16_t *dst = d->data + (size_t)r * d->stride;
-      uint32_t inside = x0 < s->w ? s->w - x0 : 0;
-      if (inside > w) inside = w;
-      if (inside) memcpy(dst, src + x0, inside * sizeof(uint16_t));
-      for (uint32_t x = inside; x < w; x++) dst[x] = src[s->w - 1];
-    }
+    hx_plane_copy_padded(d, s, (tx * im->tw) >> sub_x, (pic_line >> sub_y) - (y0 >> sub_y),
+                         im->tw >> sub_x, lines);
   }
   heic_plugin_picture pp;
   memset(&pp, 0, sizeof(pp));

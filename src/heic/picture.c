@@ -31,6 +31,19 @@ heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc
   return plane_alloc(pl, mem, w, h, 1, err);
 }
 
+void hx_plane_copy_padded(hx_plane *d, const hx_plane *s, uint32_t x0, uint32_t y0, uint32_t w,
+                          uint32_t h) {
+  uint32_t inside = x0 < s->w ? s->w - x0 : 0;
+  if (inside > w) inside = w;
+  for (uint32_t r = 0; r < h; r++) {
+    uint32_t yy = y0 + r < s->h ? y0 + r : s->h - 1;
+    const uint16_t *src = s->data + (size_t)yy * s->stride;
+    uint16_t *dst = d->data + (size_t)r * d->stride;
+    if (inside) memcpy(dst, src + x0, inside * sizeof(*dst));
+    for (uint32_t x = inside; x < w; x++) dst[x] = src[s->w - 1];
+  }
+}
+
 void hx_plane_free(hc_mem *mem, hx_plane *pl) {
   hc_free(mem, pl->data);
   memset(pl, 0, sizeof(*pl));

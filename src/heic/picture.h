@@ -51,6 +51,11 @@ heic_status hx_picture_alloc_unset(hx_picture *p, hc_mem *mem, uint32_t w, uint3
                                    heic_chroma chroma, int bit_depth, hc_err *err);
 /* Allocates a plane of w x h into pl (data zeroed). */
 heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err);
+/* Copies w x h samples of s, from (x0, y0), into d's top-left corner;
+ * columns and rows beyond s's edge repeat its last ones (the padding of a
+ * partial tile or band, which keeps the coder from an artificial edge). */
+void hx_plane_copy_padded(hx_plane *d, const hx_plane *s, uint32_t x0, uint32_t y0, uint32_t w,
+                          uint32_t h);
 void hx_plane_free(hc_mem *mem, hx_plane *pl);
 void hx_picture_clear(hx_picture *p);
 /* Moves src into dst (dst cleared first), leaving src zeroed. */

@@ -812,6 +812,22 @@ class Cases:
         self.case("tile_straddles_eof", data[:len(data) - tail // 2], *past,
                   "a grid whose last tile's extent runs past the end of a cut file")
 
+        # The same with over 1 MiB of item data before the tiles, so that
+        # heic_context_read_file leaves mdat on disk and reads each tile
+        # from the file as it is decoded (pread): whole, the tiles decode;
+        # cut inside the last one, its extent lies past the end.
+        h = Heif()
+        h.add("mime", bytes(1536 << 10), hidden=True)
+        tiles = [m.coded(h, d.tiles[i], hidden=True) for i in (0, 1, d.cols, d.cols + 1)]
+        h.primary = m.grid(h, 2, 2, 2 * d.tw, 2 * d.th, tiles)
+        data = h.build()
+        self.case("lazy_mdat_grid", data, "image:ref_grid_2x2", "ok:grid",
+                  "a valid grid after 1.5 MiB of other item data: its tiles are read from the "
+                  "file as they are decoded")
+        tail = len(d.tiles[d.cols + 1].data)
+        self.case("lazy_mdat_tile_straddles_eof", data[:len(data) - tail // 2], *past,
+                  "the same file cut inside its last tile, read from the file as it is decoded")
+
         h = Heif()
         t = m.coded(h, d.tiles[5], hidden=True)
         g = h.add("grid", grid_desc(1, 1, d.tw, d.th), [(ispe(d.tw, d.th), 0)] + d.grid_props, method=1)
