@@ -204,7 +204,7 @@ static heic_status decode_item(env *e, const heic_decoder_plugin *plugin, const 
   uint8_t *data = NULL;
   size_t size = 0;
   heic_status st = hf_item_data(f, it, &data, &size, err);
-  if (st == HEIC_OK) st = hx_decode_hevc(plugin, &e->mem, &e->log, item_hvcc(f, it), data, size, UINT64_MAX, out, err);
+  if (st == HEIC_OK) st = hx_decode_hevc(plugin, &e->mem, &e->log, item_hvcc(f, it), data, size, UINT64_MAX, 0, out, err);
   hc_free(&e->mem, data);
   return st;
 }
@@ -434,7 +434,7 @@ static heic_status run(env *e, const hf_hvcc *hv, const uint8_t *data, size_t si
   memset(&pic, 0xA5, sizeof(pic)); /* must be zeroed by the callee */
   hc_err_clear(err);
   size_t before = heic_allocator_outstanding_bytes(e->alloc);
-  heic_status st = hx_decode_hevc(&k_counting, &e->mem, &e->log, hv, data, size, UINT64_MAX, &pic, err);
+  heic_status st = hx_decode_hevc(&k_counting, &e->mem, &e->log, hv, data, size, UINT64_MAX, 0, &pic, err);
   CHECK(counts_paired());
   CHECK(g_counts.opens <= 1);
   CHECK((st == HEIC_OK) == (err->code == HEIC_OK));
@@ -492,7 +492,7 @@ static void test_nal_splitting(const char *dir) {
   /* Re-wrap the NALs with 2- and 3-byte lengths: same picture. */
   hx_picture ref;
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&k_counting, &e.mem, NULL, &c.hvcc, c.data, c.size, UINT64_MAX, &ref, &err) == HEIC_OK);
+  CHECK(hx_decode_hevc(&k_counting, &e.mem, NULL, &c.hvcc, c.data, c.size, UINT64_MAX, 0, &ref, &err) == HEIC_OK);
   for (unsigned ls = 2; ls <= 3; ls++) {
     uint8_t *re = malloc(c.size);
     size_t n = 0;
@@ -511,7 +511,7 @@ static void test_nal_splitting(const char *dir) {
       hv.length_size = (uint8_t)ls;
       hx_picture pic;
       hc_err_clear(&err);
-      CHECK(hx_decode_hevc(&k_counting, &e.mem, NULL, &hv, re, n, UINT64_MAX, &pic, &err) == HEIC_OK);
+      CHECK(hx_decode_hevc(&k_counting, &e.mem, NULL, &hv, re, n, UINT64_MAX, 0, &pic, &err) == HEIC_OK);
       CHECK(pic.width == ref.width && pic.height == ref.height && pic.chroma == ref.chroma);
       for (int p = 0; p < 3 && pic.planes[p].data; p++)
         CHECK(memcmp(pic.planes[p].data, ref.planes[p].data,
@@ -519,6 +519,31 @@ static void test_nal_splitting(const char *dir) {
       hx_picture_clear(&pic);
     }
     free(re);
+  }
+  /* 8-bit storage (narrow): the same samples, one byte each, for this 8-bit
+   * picture; an API-4 plugin is given 16-bit planes all the same. */
+  {
+    hx_picture pic;
+    hc_err_clear(&err);
+    CHECK(hx_decode_hevc(&k_counting, &e.mem, NULL, &c.hvcc, c.data, c.size, UINT64_MAX, 1, &pic, &err) == HEIC_OK);
+    CHECK(ref.bit_depth == 8 && pic.bit_depth == 8 && pic.width == ref.width && pic.height == ref.height);
+    uint16_t *row = malloc(ref.width * sizeof(*row));
+    for (int p = 0; p < 3; p++) {
+      CHECK(pic.planes[p].bytes && !pic.planes[p].data);
+      CHECK(pic.planes[p].w == ref.planes[p].w && pic.planes[p].h == ref.planes[p].h);
+      for (uint32_t y = 0; y < pic.planes[p].h; y++) {
+        hx_plane_read_row(&pic.planes[p], y, 0, pic.planes[p].w, row);
+        CHECK(memcmp(row, ref.planes[p].data + y * ref.planes[p].stride, pic.planes[p].w * 2) == 0);
+      }
+    }
+    free(row);
+    hx_picture_clear(&pic);
+    heic_decoder_plugin old = k_counting;
+    old.api_version = 4;
+    CHECK(hx_decode_hevc(&old, &e.mem, NULL, &c.hvcc, c.data, c.size, UINT64_MAX, 1, &pic, &err) == HEIC_OK);
+    CHECK(pic.planes[0].data && !pic.planes[0].bytes);
+    CHECK(memcmp(pic.planes[0].data, ref.planes[0].data, ref.planes[0].stride * ref.planes[0].h * 2) == 0);
+    hx_picture_clear(&pic);
   }
   hx_picture_clear(&ref);
 
@@ -758,7 +783,7 @@ static void test_contract_breakers(void) {
   counts_reset();
   hx_picture pic;
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_ERR_DECODER);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_ERR_DECODER);
   CHECK(strstr(err.message, "more than once") != NULL);
   CHECK(counts_paired() && g_counts.closes == 1 && pic.planes[0].data == NULL);
   CHECK(heic_allocator_outstanding_bytes(e.alloc) == 0);
@@ -766,7 +791,7 @@ static void test_contract_breakers(void) {
   p = fake_plugin(open_alloc_twice_ignore);
   counts_reset();
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_ERR_DECODER);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_ERR_DECODER);
   CHECK(err.code == HEIC_ERR_DECODER && strstr(err.message, "more than once") != NULL);
   CHECK(counts_paired() && pic.planes[0].data == NULL);
   CHECK(heic_allocator_outstanding_bytes(e.alloc) == 0);
@@ -774,14 +799,14 @@ static void test_contract_breakers(void) {
   p = fake_plugin(open_no_picture);
   counts_reset();
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_ERR_DECODER);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_ERR_DECODER);
   CHECK(strstr(err.message, "without a picture") != NULL);
   CHECK(counts_paired() && g_counts.closes == 1);
 
   p = fake_plugin(open_push_fails);
   counts_reset();
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_ERR_DECODER);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_ERR_DECODER);
   CHECK(strstr(err.message, "fake: cannot take this NAL") != NULL);
   CHECK(counts_paired() && g_counts.closes == 1 && g_counts.decodes == 0);
 
@@ -789,21 +814,21 @@ static void test_contract_breakers(void) {
   p = fake_plugin(open_fails);
   counts_reset();
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_ERR_OUT_OF_MEMORY);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_ERR_OUT_OF_MEMORY);
   CHECK(g_counts.opens == 1 && g_counts.closes == 0 && g_counts.pushes == 0);
 
   /* Chroma deeper or shallower than luma is brought to the luma depth. */
   p = fake_plugin(open_depth_up);
   counts_reset();
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_OK);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_OK);
   CHECK(pic.bit_depth == 10);
   CHECK(pic.planes[1].data[0] == 1020 && pic.planes[1].data[1] == 4);
   CHECK(pic.planes[2].data[0] == 1020 && pic.planes[2].data[1] == 4);
   hx_picture_clear(&pic);
   p = fake_plugin(open_depth_down);
   hc_err_clear(&err);
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, &err) == HEIC_OK);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, &err) == HEIC_OK);
   CHECK(pic.bit_depth == 8);
   /* (1023 + 2) >> 2 = 256 clamps to 255; (513 + 2) >> 2 = 128. */
   CHECK(pic.planes[1].data[0] == 255 && pic.planes[1].data[1] == 128);
@@ -814,7 +839,7 @@ static void test_contract_breakers(void) {
   p = fake_plugin(open_no_picture);
   p.push_nal = NULL;
   counts_reset();
-  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, &pic, NULL) == HEIC_ERR_INVALID_ARGUMENT);
+  CHECK(hx_decode_hevc(&p, &e.mem, &e.log, &hv, nal, sizeof(nal), UINT64_MAX, 0, &pic, NULL) == HEIC_ERR_INVALID_ARGUMENT);
   CHECK(g_counts.opens == 0);
   env_done(&e);
 }

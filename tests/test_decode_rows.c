@@ -825,6 +825,27 @@ static void test_synthetic(const char *corpus, tally *t) {
     compare_rewrite(cases[i].name, grid, size, &cases[i].rw, t, 2, 0);
   free(grid);
 
+  /* One coded picture (tile 0: below the grid threshold) with its alpha
+   * image: held in 8-bit storage, its alpha read beside it as a source of
+   * its own; turned and mirrored, and cut at odd offsets (the whole-picture
+   * fallback then attaches the alpha before transforming). */
+  uint8_t *single = make_grid_file(301, 203, 0, &size);
+  if (single) {
+    struct {
+      const char *name;
+      rewrite rw;
+    } one[] = {
+        {"picture with alpha", {.nxf = 0}},
+        {"picture with alpha, irot 270, imir 0", {.xf = orient[5], .nxf = 2}},
+        {"picture with alpha, clap odd", {.xf = set2, .nxf = 1}},
+        {"picture with alpha, clap odd, irot 270, imir 1", {.xf = set4, .nxf = 3}},
+        {"picture with alpha of another size, irot 90", {.xf = orient[6], .nxf = 1, .thumb_alpha = 1}},
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
+      compare_rewrite(one[i].name, single, size, &one[i].rw, t, 2, 0);
+    free(single);
+  }
+
   /* 10-bit, from YCbCr input (the builtin encoder codes 4:2:0 only: 4:2:2
    * comes from the camera grid below, 4:0:0 and 4:4:4 from the samples). */
   static const struct {
@@ -912,9 +933,13 @@ static void test_alloc(void) {
   xform c = clap_at(150, 100, 66, 2, 60, 90);
   const xform crop[] = {c, {'m', 1, {0}}};
   rewrite r1 = {.xf = turn, .nxf = 1}, r2 = {.xf = crop, .nxf = 2};
-  size_t n1 = 0, n2 = 0;
+  size_t n1 = 0, n2 = 0, n3 = 0;
   uint8_t *f1 = rewrite_file(grid, size, &r1, &n1), *f2 = rewrite_file(grid, size, &r2, &n2);
-  alloc_case cases[2];
+  /* One coded picture with alpha, in 8-bit storage, cut at an odd offset
+   * and mirrored (the whole fallback: widened, alpha attached). */
+  uint8_t *one = make_grid_file(150, 100, 0, &size);
+  uint8_t *f3 = one ? rewrite_file(one, size, &r2, &n3) : NULL;
+  alloc_case cases[4];
   memset(cases, 0, sizeof cases);
   cases[0].name = "RGB bilinear, alpha, irot 90";
   cases[0].data = f1;
@@ -926,7 +951,16 @@ static void test_alloc(void) {
   cases[1].size = n2;
   heic_decode_options_init(&cases[1].opts);
   cases[1].opts.layout = HEIC_LAYOUT_YCBCR;
-  for (int i = 0; i < 2 && f1 && f2; i++) {
+  cases[2].name = "one picture, RGB, alpha";
+  cases[2].data = one;
+  cases[2].size = size;
+  heic_decode_options_init(&cases[2].opts);
+  cases[3].name = "one picture, YCbCr, alpha, clap odd, imir";
+  cases[3].data = f3;
+  cases[3].size = n3;
+  heic_decode_options_init(&cases[3].opts);
+  cases[3].opts.layout = HEIC_LAYOUT_YCBCR;
+  for (int i = 0; i < 4 && f1 && f2 && f3; i++) {
     uint64_t n = 0, hash = 0, h = 0, a = 0;
     double t0 = now_seconds();
     heic_status st = alloc_run(&cases[i], 0, &n, &hash);
@@ -945,6 +979,8 @@ static void test_alloc(void) {
   }
   free(f1);
   free(f2);
+  free(f3);
+  free(one);
   free(grid);
 }
 

@@ -368,7 +368,7 @@ static heic_status decode_nals(const nal_list *nl, hc_mem *mem, hx_picture *out)
   hc_err_clear(&err);
   heic_status st = HEIC_ERR_INVALID_INPUT;
   if (spans[0].data && spans[1].data && spans[2].data)
-    st = hx_decode_hevc(&hp_decoder_libde265, mem, NULL, &hvcc, data, size, UINT64_MAX, out, &err);
+    st = hx_decode_hevc(&hp_decoder_libde265, mem, NULL, &hvcc, data, size, UINT64_MAX, 0, out, &err);
   if (st != HEIC_OK) fprintf(stderr, "decode failed: %s\n", err.message);
   free(data);
   return st;

@@ -51,8 +51,9 @@ extern "C" {
 
 /* 2: heic_plugin_host gained parallel, parallel_opaque and threads.
  * 3: heic_encoder_plugin gained set_colour.
- * 4: heic_encoder_plugin gained encode_begin, encode_rows, encode_end. */
-#define HEIC_PLUGIN_API_VERSION 4
+ * 4: heic_encoder_plugin gained encode_begin, encode_rows, encode_end.
+ * 5: heic_plugin_picture gained planes8 (8-bit planes from alloc_planes). */
+#define HEIC_PLUGIN_API_VERSION 5
 
 typedef enum heic_codec {
   HEIC_CODEC_HEVC = 1
@@ -67,6 +68,13 @@ typedef struct heic_plugin_picture {
   uint16_t *planes[3];      /* Y, Cb, Cr; Cb/Cr NULL for 4:0:0 */
   size_t strides[3];
   uint32_t plane_w[3], plane_h[3];
+  /* API version 5, decoders only: for a picture of 8 bits in luma and
+   * chroma, alloc_planes() may give planes of one byte a sample here
+   * instead (planes[] then NULL; strides still in samples), and the
+   * plugin writes there - the host's 16-bit copy of a large picture is
+   * then not made at all.  The host does so only for a plugin whose
+   * api_version is 5 or more.  Encoders always get planes[] (NULL here). */
+  uint8_t *planes8[3];
 } heic_plugin_picture;
 
 /* Services the host gives a plugin.  Borrowed from the host; valid from open()

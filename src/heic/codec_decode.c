@@ -18,6 +18,7 @@ typedef struct host_ctx {
   const hc_log *log;
   hx_picture *pic;
   hc_err *err;
+  int narrow; /* 8-bit storage for an 8-bit picture, when the plugin can write it */
   int alloc_calls;
   int alloc_ok;
   heic_status alloc_status; /* the first failure alloc_planes reported */
@@ -60,8 +61,11 @@ static heic_status alloc_planes(host_ctx *hc, heic_plugin_picture *pp, uint32_t 
                    bit_depth_luma, bit_depth_chroma);
   /* The picture holds one bit depth: chroma planes carry the chroma depth
    * until hx_decode_hevc rescales them after decoding. */
-  heic_status st =
-      hx_picture_alloc(hc->pic, hc->mem, width, height, chroma, bit_depth_luma, hc->err);
+  int bytes = hc->narrow && hc->plugin->api_version >= 5 && bit_depth_luma == 8 &&
+              (chroma == HEIC_CHROMA_400 || bit_depth_chroma == 8);
+  heic_status st = bytes ? hx_picture_alloc8(hc->pic, hc->mem, width, height, chroma, hc->err)
+                         : hx_picture_alloc(hc->pic, hc->mem, width, height, chroma,
+                                            bit_depth_luma, hc->err);
   if (st != HEIC_OK) return st;
   hc->alloc_ok = 1;
   hc->bit_depth_chroma = chroma == HEIC_CHROMA_400 ? bit_depth_luma : bit_depth_chroma;
@@ -74,6 +78,7 @@ static heic_status alloc_planes(host_ctx *hc, heic_plugin_picture *pp, uint32_t 
   for (int i = 0; i < planes; i++) {
     const hx_plane *pl = &hc->pic->planes[i];
     pp->planes[i] = pl->data;
+    pp->planes8[i] = pl->bytes;
     pp->strides[i] = pl->stride;
     pp->plane_w[i] = pl->w;
     pp->plane_h[i] = pl->h;
@@ -149,7 +154,7 @@ static heic_status push(const heic_decoder_plugin *plugin, void *state, host_ctx
 
 heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem, const hc_log *log,
                            const hf_hvcc *hvcc, const uint8_t *data, size_t size,
-                           uint64_t max_pixels, hx_picture *out, hc_err *err) {
+                           uint64_t max_pixels, int narrow, hx_picture *out, hc_err *err) {
   if (out) memset(out, 0, sizeof(*out));
   if (!plugin || !mem || !hvcc || !out || (!data && size))
     return hc_fail(err, HEIC_ERR_INVALID_ARGUMENT, "hx_decode_hevc: missing argument");
@@ -164,7 +169,7 @@ heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem, const
     return hc_fail(err, HEIC_ERR_INVALID_INPUT, "hvcC NAL length size %u is invalid", ls);
   if (size == 0) return hc_fail(err, HEIC_ERR_INVALID_INPUT, "HEVC image item has no data");
 
-  host_ctx hc = {.plugin = plugin, .mem = mem, .log = log, .pic = out, .err = err};
+  host_ctx hc = {.plugin = plugin, .mem = mem, .log = log, .pic = out, .err = err, .narrow = narrow};
   heic_plugin_host host = {.opaque = &hc, .alloc_planes = host_alloc_planes, .log = host_log};
   heic_plugin_picture pp;
   memset(&pp, 0, sizeof(pp));

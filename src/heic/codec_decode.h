@@ -30,6 +30,8 @@
  * max_pixels: a sequence parameter set (in hvcC or data) describing a
  *        larger picture fails with HEIC_ERR_LIMIT_EXCEEDED before decoding.
  * log:   receives the plugin's messages (may be NULL).
+ * narrow: an 8-bit picture may come with 8-bit storage (hx_plane.bytes,
+ *        see picture.h) when the plugin can write it (API version 5).
  * out:   zeroed by this function on entry.  On success it owns planes from
  *        mem at the decoded size, chroma format and luma bit depth (chroma
  *        samples rescaled to that depth when the stream's differs); the
@@ -44,6 +46,6 @@
 HEIC_NODISCARD heic_status hx_decode_hevc(const heic_decoder_plugin *plugin, hc_mem *mem,
                                           const hc_log *log, const hf_hvcc *hvcc,
                                           const uint8_t *data, size_t size, uint64_t max_pixels,
-                                          hx_picture *out, hc_err *err);
+                                          int narrow, hx_picture *out, hc_err *err);
 
 #endif

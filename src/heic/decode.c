@@ -80,7 +80,23 @@ heic_status hx_decoder_check_cancelled(const decoder *d, hc_err *err) {
 
 /* ---- coded items ---- */
 
-static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, hc_err *err) {
+/* Cuts pic to its top-left w x h without copying: the planes keep their
+ * storage and strides (for 8-bit storage, whose readers all go by stride). */
+static void shrink_in_place(hx_picture *pic, uint32_t w, uint32_t h) {
+  uint32_t cw, ch;
+  hx_chroma_size(pic->chroma, w, h, &cw, &ch);
+  for (int i = 0; i < 4; i++) {
+    hx_plane *pl = &pic->planes[i];
+    uint32_t pw = i == HX_CB || i == HX_CR ? cw : w, ph = i == HX_CB || i == HX_CR ? ch : h;
+    if (pl->w > pw) pl->w = pw;
+    if (pl->h > ph) pl->h = ph;
+  }
+  pic->width = w;
+  pic->height = h;
+}
+
+static heic_status decode_coded(decoder *d, const hf_item *it, int narrow, hx_picture *out,
+                                hc_err *err) {
   heic_context *ctx = d->ctx;
   const hf_file *f = &ctx->file;
   const hf_property *hvcc = hf_item_property(f, it, HF_4CC('h', 'v', 'c', 'C'));
@@ -95,7 +111,7 @@ static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, 
   st = hx_item_bytes(ctx, it, &data, &size, err);
   if (st == HEIC_OK)
     st = hx_decode_hevc(plugin, &ctx->mem, &ctx->log, &hvcc->u.hvcc, data, size,
-                        ctx->limits.max_pixels, out, err);
+                        ctx->limits.max_pixels, narrow, out, err);
   hc_free(&ctx->mem, data);
   if (st != HEIC_OK) return st;
   st = check_pixels(ctx, out->width, out->height, "decoded picture", err);
@@ -113,8 +129,10 @@ static heic_status decode_coded(decoder *d, const hf_item *it, hx_picture *out, 
   const hf_property *ispe = hf_item_property(f, it, HF_4CC('i', 's', 'p', 'e'));
   if (st == HEIC_OK && ispe && ispe->parsed && ispe->u.ispe.width && ispe->u.ispe.height &&
       ispe->u.ispe.width <= out->width && ispe->u.ispe.height <= out->height &&
-      (ispe->u.ispe.width < out->width || ispe->u.ispe.height < out->height))
-    st = hx_crop(out, 0, 0, ispe->u.ispe.width, ispe->u.ispe.height, err);
+      (ispe->u.ispe.width < out->width || ispe->u.ispe.height < out->height)) {
+    if (out->planes[0].bytes) shrink_in_place(out, ispe->u.ispe.width, ispe->u.ispe.height);
+    else st = hx_crop(out, 0, 0, ispe->u.ispe.width, ispe->u.ispe.height, err);
+  }
   if (st != HEIC_OK) {
     hx_picture_clear(out);
     return st;
@@ -151,7 +169,7 @@ heic_status hx_place_tile(hx_picture *canvas, const hx_picture *tile, uint32_t x
   for (int i = 0; i < 4; i++) {
     hx_plane *dst = &canvas->planes[i];
     const hx_plane *src = &tile->planes[i];
-    if (!dst->data || !src->data) continue;
+    if (!hx_plane_held(dst) || !hx_plane_held(src)) continue;
     uint32_t sx = 1, sy = 1;
     if ((i == HX_CB || i == HX_CR) && canvas->chroma != HEIC_CHROMA_444) {
       sx = 2;
@@ -161,8 +179,7 @@ heic_status hx_place_tile(hx_picture *canvas, const hx_picture *tile, uint32_t x
     if (px >= dst->w || py >= dst->h) continue;
     uint32_t w = src->w < dst->w - px ? src->w : dst->w - px;
     uint32_t h = src->h < dst->h - py ? src->h : dst->h - py;
-    for (uint32_t r = 0; r < h; r++)
-      memcpy(dst->data + (py + r) * dst->stride + px, src->data + r * src->stride, w * sizeof(uint16_t));
+    hx_plane_blit(dst, px, py, src, 0, 0, w, h);
   }
   return HEIC_OK;
 }
@@ -372,7 +389,7 @@ heic_status hx_decode_node(decoder *d, uint32_t id, int with_alpha, int depth, h
   heic_status st = hx_decode_check_item(d, id, depth, &it, err);
   if (st != HEIC_OK) return st;
   switch (it->type) {
-    case T_HVC1: st = decode_coded(d, it, out, err); break;
+    case T_HVC1: st = decode_coded(d, it, 0, out, err); break;
     case T_GRID: st = decode_grid(d, it, depth, out, err); break;
     case T_IOVL: st = decode_overlay(d, it, depth, out, err); break;
     case T_IDEN: {
@@ -387,6 +404,17 @@ heic_status hx_decode_node(decoder *d, uint32_t id, int with_alpha, int depth, h
   uint32_t alpha = with_alpha && st == HEIC_OK ? hx_find_aux(f, id, hx_is_alpha_urn) : 0;
   if (alpha) st = hx_attach_alpha(d, alpha, depth + 1, out, err);
   if (st != HEIC_OK) hx_picture_clear(out);
+  return st;
+}
+
+heic_status hx_decode_node_narrow(decoder *d, uint32_t id, int with_alpha, int depth,
+                                  hx_picture *out, hc_err *err) {
+  const hf_file *f = &d->ctx->file;
+  const hf_item *it = hf_find_item(f, id);
+  if (!it || it->type != T_HVC1 || (with_alpha && hx_find_aux(f, id, hx_is_alpha_urn)))
+    return hx_decode_node(d, id, with_alpha, depth, out, err);
+  heic_status st = hx_decode_check_item(d, id, depth, &it, err);
+  if (st == HEIC_OK) st = decode_coded(d, it, 1, out, err);
   return st;
 }
 

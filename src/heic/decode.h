@@ -54,10 +54,15 @@ heic_status hx_decode_check_item(hx_decoder *d, uint32_t id, int depth, const hf
  * with_alpha.  out is cleared on failure. */
 heic_status hx_decode_node(hx_decoder *d, uint32_t id, int with_alpha, int depth, hx_picture *out,
                            hc_err *err);
+/* hx_decode_node() for the streaming decode: a coded item (without an
+ * alpha auxiliary to attach) of 8 bits comes with 8-bit storage
+ * (picture.h); anything else exactly as from hx_decode_node(). */
+heic_status hx_decode_node_narrow(hx_decoder *d, uint32_t id, int with_alpha, int depth,
+                                  hx_picture *out, hc_err *err);
 /* Copies a decoded grid tile into canvas with its top-left corner at
  * (x0, y0) (clipped to the canvas; chroma at x0 / 2 and y0 / 2 where
- * subsampled).  Fails when the tile's format differs from the canvas's;
- * `id` names the tile then. */
+ * subsampled), in either storage on either side.  Fails when the tile's
+ * format differs from the canvas's; `id` names the tile then. */
 heic_status hx_place_tile(hx_picture *canvas, const hx_picture *tile, uint32_t x0, uint32_t y0,
                           uint32_t id, hc_err *err);
 /* Decodes the alpha item and attaches its luma, scaled to pic's size by

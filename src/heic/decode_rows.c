@@ -27,7 +27,11 @@
  *    frees the strip when the bands have moved past it.  The bands move
  *    monotonically over the canvas, so a strip is decoded once.
  *  - Any other source is one picture, decoded whole by hx_decode_node()
- *    exactly as the whole-image decode does.
+ *    exactly as the whole-image decode does.  A coded picture's alpha image
+ *    is then a source of its own beside it (as a grid's is), not attached.
+ *  - 8-bit tiles, strips and coded pictures are held in 8-bit storage
+ *    (picture.h), straight from the decoder plugin: no 16-bit copy of them
+ *    is made, only of the spans being converted.
  *
  * When the transformations would re-site chroma (YCbCr output with a clap
  * at an odd offset or a quarter turn of 4:2:2) the item is decoded and
@@ -43,6 +47,7 @@
 #include "transform.h"
 
 #define T_GRID HF_4CC('g', 'r', 'i', 'd')
+#define T_HVC1 HF_4CC('h', 'v', 'c', '1')
 #define T_PREM HF_4CC('p', 'r', 'e', 'm')
 
 /* Output rows per band: even (4:2:0 bands then start on even rows), and
@@ -174,6 +179,7 @@ typedef struct source {
   const uint32_t *tiles;
   uint32_t rows, cols, tw, th;
   int tile_alpha;         /* tiles are decoded with their alpha, as decode_grid does */
+  int narrow;             /* strips keep colour in 8-bit storage (the first tile did) */
   int luma_only;          /* keep plane 0 only (an alpha image) */
   int whole_canvas;       /* one strip of every tile, placed in tile order */
   int walk_cols;          /* strips are columns of tiles */
@@ -224,7 +230,7 @@ static heic_status source_from_picture(source *s, hx_picture *pic, hc_err *err) 
   s->chroma = pic->chroma;
   s->bit_depth = pic->bit_depth;
   s->is_rgb = pic->is_rgb;
-  s->has_alpha = pic->has_alpha && pic->planes[HX_A].data;
+  s->has_alpha = pic->has_alpha && hx_plane_held(&pic->planes[HX_A]);
   strip *k = &s->strips[0];
   k->w = pic->width;
   k->h = pic->height;
@@ -255,10 +261,11 @@ static heic_status source_init_grid(source *s, const hf_item *it, int depth, int
   s->height = g.height;
   s->tile_alpha = !d->opts->no_alpha;
   s->luma_only = luma_only;
-  st = hx_decode_node(d, s->tiles[0], s->tile_alpha, depth + 1, &s->tile0, err);
+  st = hx_decode_node_narrow(d, s->tiles[0], s->tile_alpha, depth + 1, &s->tile0, err);
   if (st != HEIC_OK) return st;
   s->tile0_held = 1;
   const hx_picture *t = &s->tile0;
+  s->narrow = t->planes[0].bytes != NULL;
   s->tw = t->width;
   s->th = t->height;
   s->chroma = t->chroma;
@@ -323,8 +330,8 @@ static void tile_task(void *arg, size_t i) {
   tile_job *job = arg;
   source *s = job->s;
   hc_err_clear(&s->errs[i]);
-  (void)hx_decode_node(s->d, s->tiles[job->list[i]], s->tile_alpha, s->depth + 1, &s->pics[i],
-                       &s->errs[i]);
+  (void)hx_decode_node_narrow(s->d, s->tiles[job->list[i]], s->tile_alpha, s->depth + 1,
+                              &s->pics[i], &s->errs[i]);
 }
 
 /* Makes strip k: decodes its needed tiles a batch at a time on the pool and
@@ -360,9 +367,11 @@ static heic_status source_make_strip(source *s, uint32_t k, hc_err *err) {
     pic->height = sp->h;
     pic->chroma = s->chroma; /* for hx_place_tile's check; planes 1, 2 are absent */
     pic->bit_depth = s->bit_depth;
-    st = hx_plane_alloc(&pic->planes[0], mem, sp->w, sp->h, err);
+    st = s->narrow ? hx_plane_alloc8(&pic->planes[0], mem, sp->w, sp->h, err)
+                   : hx_plane_alloc(&pic->planes[0], mem, sp->w, sp->h, err);
   } else {
-    st = hx_picture_alloc(pic, mem, sp->w, sp->h, s->chroma, s->bit_depth, err);
+    st = s->narrow ? hx_picture_alloc8(pic, mem, sp->w, sp->h, s->chroma, err)
+                   : hx_picture_alloc(pic, mem, sp->w, sp->h, s->chroma, s->bit_depth, err);
     if (st == HEIC_OK && s->has_alpha) {
       /* Zeroed: a tile without alpha leaves zeros, as in decode_grid. */
       st = hx_plane_alloc(&pic->planes[HX_A], mem, sp->w, sp->h, err);
@@ -452,7 +461,7 @@ static heic_status strip_trim(source *s, strip *sp, int64_t n0, int64_t n1, hc_e
   for (int i = 0; i < 4; i++) {
     const hx_plane *pl = &sp->pic.planes[i];
     memset(&cut.planes[i], 0, sizeof(cut.planes[i]));
-    if (!pl->data) continue;
+    if (!hx_plane_held(pl)) continue;
     uint32_t sx, sy;
     plane_scale(s->chroma, s->is_rgb, i, &sx, &sy);
     uint32_t scale = s->walk_cols ? sx : sy;
@@ -460,16 +469,13 @@ static heic_status strip_trim(source *s, strip *sp, int64_t n0, int64_t n1, hc_e
     uint32_t extent = s->walk_cols ? pl->w : pl->h;
     if (b > extent) b = extent;
     uint32_t w = s->walk_cols ? b - a : pl->w, h = s->walk_cols ? pl->h : b - a;
-    heic_status st = hx_plane_alloc(&cut.planes[i], mem, w, h, err);
+    heic_status st = pl->bytes ? hx_plane_alloc8(&cut.planes[i], mem, w, h, err)
+                               : hx_plane_alloc(&cut.planes[i], mem, w, h, err);
     if (st != HEIC_OK) {
       for (int k = 0; k < i; k++) hx_plane_free(mem, &cut.planes[k]);
       return st;
     }
-    for (uint32_t y = 0; y < h; y++) {
-      const uint16_t *src = s->walk_cols ? pl->data + (size_t)y * pl->stride + a
-                                         : pl->data + (size_t)(y + a) * pl->stride;
-      memcpy(cut.planes[i].data + (size_t)y * cut.planes[i].stride, src, (size_t)w * sizeof(*src));
-    }
+    hx_plane_blit(&cut.planes[i], 0, 0, pl, s->walk_cols ? a : 0, s->walk_cols ? 0 : a, w, h);
   }
   if (s->walk_cols) {
     sp->x0 += (uint32_t)lo;
@@ -527,12 +533,12 @@ static heic_status source_row(const source *s, int i, uint32_t y, uint32_t x0, u
   for (uint32_t pos = 0; pos < s->live_count; pos++) {
     const strip *sp = &s->strips[s->live[pos]];
     const hx_plane *pl = &sp->pic.planes[i];
-    if (!pl->data) continue;
+    if (!hx_plane_held(pl)) continue;
     uint32_t px = sp->x0 / sx, py = sp->y0 / sy;
     if (y < py || y - py >= pl->h) continue;
     uint32_t a = x0 > px ? x0 : px, b = x1 < px + pl->w ? x1 : px + pl->w;
     if (a >= b) continue;
-    memcpy(dst + (a - x0), pl->data + (size_t)(y - py) * pl->stride + (a - px), (b - a) * sizeof(*dst));
+    hx_plane_read_row(pl, y - py, a - px, b - a, dst + (a - x0));
     got += b - a;
   }
   if (got != x1 - x0)
@@ -844,12 +850,12 @@ static heic_status init_maps(rows_dec *j) {
        * image copies); RGB output needs them the size the format says, as
        * hx_ycbcr_to_rgb() does. */
       const hx_plane *cb = &s->strips[0].pic.planes[HX_CB], *cr = &s->strips[0].pic.planes[HX_CR];
-      int fit = cb->data && cr->data && cb->w == j->ccw && cb->h == j->cch && cr->w == j->ccw &&
-                cr->h == j->cch;
+      int fit = hx_plane_held(cb) && hx_plane_held(cr) && cb->w == j->ccw && cb->h == j->cch &&
+                cr->w == j->ccw && cr->h == j->cch;
       if (j->rgb_out && !fit)
         return hc_fail(j->err, HEIC_ERR_INVALID_ARGUMENT,
                        "colour conversion: chroma planes are not %ux%u", j->ccw, j->cch);
-      if (!fit && (!cb->data || !cr->data || cb->w != cr->w || cb->h != cr->h))
+      if (!fit && (!hx_plane_held(cb) || !hx_plane_held(cr) || cb->w != cr->w || cb->h != cr->h))
         return hc_fail(j->err, HEIC_ERR_INTERNAL, "item %u: chroma planes of different sizes", s->item);
       j->ccw = cb->w;
       j->cch = cb->h;
@@ -975,6 +981,15 @@ static heic_status decode_rows(rows_dec *j, uint32_t item) {
     alpha_id = opts->no_alpha ? 0 : hx_find_aux(f, item, hx_is_alpha_urn);
     /* The grid's own alpha image replaces what its tiles carry. */
     st = source_init_grid(&j->col, it, 0, 0, !alpha_id, err);
+  } else if (it->type == T_HVC1) {
+    /* A coded picture in 8-bit storage when it is 8-bit; its alpha image
+     * is then read beside it, as a grid's is, instead of attached. */
+    alpha_id = opts->no_alpha ? 0 : hx_find_aux(f, item, hx_is_alpha_urn);
+    hx_picture pic;
+    memset(&pic, 0, sizeof(pic));
+    st = hx_decode_node_narrow(&j->d, item, 0, 0, &pic, err);
+    if (st == HEIC_OK) st = source_from_picture(&j->col, &pic, err);
+    hx_picture_clear(&pic);
   } else {
     hx_picture pic;
     memset(&pic, 0, sizeof(pic));
@@ -1001,7 +1016,12 @@ static heic_status decode_rows(rows_dec *j, uint32_t item) {
     memset(&pic, 0, sizeof(pic));
     hx_picture_move(&pic, &j->col.strips[0].pic);
     source_clear(&j->col);
-    st = hx_apply_transforms(&j->d, it, &pic, err);
+    /* The transformations take 16-bit samples, and the alpha image then
+     * turns with the picture. */
+    st = hx_picture_widen(&pic, err);
+    if (st == HEIC_OK && alpha_id) st = hx_attach_alpha(&j->d, alpha_id, 1, &pic, err);
+    alpha_id = 0;
+    if (st == HEIC_OK) st = hx_apply_transforms(&j->d, it, &pic, err);
     if (st == HEIC_OK) st = source_from_picture(&j->col, &pic, err);
     hx_picture_clear(&pic);
     if (st == HEIC_OK) st = init_maps(j);
@@ -1015,7 +1035,10 @@ static heic_status decode_rows(rows_dec *j, uint32_t item) {
     } else if (st == HEIC_OK) {
       hx_picture pic;
       memset(&pic, 0, sizeof(pic));
-      st = hx_decode_node(&j->d, alpha_id, 0, 1, &pic, err);
+      st = hx_decode_node_narrow(&j->d, alpha_id, 0, 1, &pic, err);
+      /* Only its luma is read. */
+      if (st == HEIC_OK && !pic.is_rgb)
+        for (int i = 1; i < 4; i++) hx_plane_free(pic.mem, &pic.planes[i]);
       if (st == HEIC_OK) st = source_from_picture(&j->alpha, &pic, err);
       hx_picture_clear(&pic);
     }

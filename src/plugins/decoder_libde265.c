@@ -113,7 +113,8 @@ static heic_status de_copy_plane(const de_state *s, const struct de265_image *im
    * size here means libde265 and the host disagree about subsampling, and
    * copying would write outside the host's plane. */
   if (!src || pw <= 0 || ph <= 0 || (uint32_t)pw != pic->plane_w[c] ||
-      (uint32_t)ph != pic->plane_h[c] || !pic->planes[c] || pic->strides[c] < (size_t)pw ||
+      (uint32_t)ph != pic->plane_h[c] || (!pic->planes[c] && !pic->planes8[c]) ||
+      (pic->planes8[c] && bps != 1) || pic->strides[c] < (size_t)pw ||
       stride < 0 || (size_t)stride < (size_t)pw * bps) {
     de_log(s, HEIC_LOG_ERROR, "libde265: plane %d is %dx%d, the host allocated %ux%u", c, pw,
            ph, pic->plane_w[c], pic->plane_h[c]);
@@ -121,6 +122,10 @@ static heic_status de_copy_plane(const de_state *s, const struct de265_image *im
   }
   for (int y = 0; y < ph; y++) {
     const uint8_t *row = src + (size_t)y * (size_t)stride;
+    if (pic->planes8[c]) { /* 8-bit storage: the host asked for bytes */
+      memcpy(pic->planes8[c] + (size_t)y * pic->strides[c], row, (size_t)pw);
+      continue;
+    }
     uint16_t *dst = pic->planes[c] + (size_t)y * pic->strides[c];
     if (bps == 2) {
       /* libde265 stores deep samples as native-endian uint16_t. */
