@@ -18,7 +18,8 @@
  *   or a column of tiles when the output is turned a quarter (irot 90/270),
  *   walked in the order the output rows need them (bottom-up for a vertical
  *   mirror or a half turn).  The tiles of a strip are decoded in parallel on
- *   the context's threads, copied into the strip and freed; a strip is
+ *   the context's threads, copied into the strip (one byte a sample for
+ *   an 8-bit image, two above) and freed; a strip is
  *   freed as soon as no later band reads it.  Alive at once: at most two
  *   strips (a band may straddle two; bilinear chroma reads one chroma row
  *   or column across the seam), a decoded tile per thread, the first tile
@@ -27,17 +28,20 @@
  *   decoded.  A grid alpha image streams alongside in the same way; a
  *   non-grid alpha image of a grid is decoded whole (one plane) and kept.
  *   For a 12 MP iPhone photo (8x6 tiles of 512x512, 8-bit 4:2:0, to 8-bit
- *   RGB on 2 threads) the context's allocator peaks at 12 MB (15 MB turned
+ *   RGB on 2 threads) the context's allocator peaks at 8.2 MB (7.7 MB turned
  *   a quarter with bilinear chroma), the file's own 3.5 MB included, where
  *   heic_context_decode_item() peaks at 108 MB with its output image; for
- *   a 200 MP grid of such tiles (16384x12288) 33 MB against 1.7 GB.
+ *   a 200 MP grid of such tiles (16384x12288) 20 MB against 1.7 GB.
  *   (libde265's memory for the tiles being decoded, one decoder per
  *   thread, is outside the allocator and comes on top in either form.)
  * - Any other image (a single coded picture, an overlay, an identity-
  *   derived image, a thumbnail): the item's picture is decoded whole, as
  *   heic_context_decode_item() does, but colour conversion, the
  *   transformations and the packing happen per band, so neither an RGB
- *   copy nor a packed image of the whole picture is made.
+ *   copy nor a packed image of the whole picture is made.  A coded 8-bit
+ *   picture is held as the decoder plugin wrote it, one byte a sample (no
+ *   16-bit copy), and its alpha image beside it; the HEVC decoder's own
+ *   frame (outside the allocator) exists while it decodes.
  * - The whole pipeline, then bands (heic_rows_info.streamed = 0): a grid
  *   whose tiles have an odd width or height with subsampled chroma (their
  *   chroma samples overlap, and the last tile placed wins), and YCbCr
