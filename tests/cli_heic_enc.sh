@@ -176,6 +176,13 @@ expect 0 "JPEG with extended XMP" "ext.jpg: note: extended XMP left out" "xmpNot
   "$enc" --threads 1 -p preset=ultrafast ext.jpg -o ext.heic
 expect 0 "JPEG whose XMP claims an absent extension (-v)" "names extended XMP that the file does not have" -- \
   "$enc" -v --threads 1 -p preset=ultrafast elem.jpg -o elem.heic
+# -v also gives the library's memory peak (its allocator's account)
+if grep -qE '^  library memory peak: [0-9]+\.[0-9] MB$' "$T/out.txt" &&
+   ! grep -qE 'library memory peak: 0\.0 MB' "$T/out.txt"; then
+  ok "-v: $(grep 'library memory peak' "$T/out.txt" | sed 's/^ *//')"
+else
+  fail "-v: no library memory peak line: $(head -c 300 "$T/out.txt")"
+fi
 expect 0 "PNG whose XMP claims an extension" -- "${E[@]}" xmp.png -o xmp.heic
 for f in ext elem xmp; do
   if grep -q HasExtendedXMP "$W/$f.heic"; then

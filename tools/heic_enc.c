@@ -178,9 +178,9 @@ static const char *const usage_text =
     "                     the process may use, the default; 1 = none); the\n"
     "                     output is the same for any N.  In a batch: at most\n"
     "                     N of the -j budget on one picture\n"
-    "  -v, --verbose      more detail: metadata, settings, library notes\n"
-    "                     (twice: library debug messages); in a batch, a\n"
-    "                     line per file\n"
+    "  -v, --verbose      more detail: metadata, settings, library notes,\n"
+    "                     the library's memory peak (twice: library debug\n"
+    "                     messages); in a batch, a line per file\n"
     "  --quiet            print nothing but errors (no progress line, no\n"
     "                     summary unless something failed)\n"
     "  -h, --help         show this help and exit\n"
@@ -1479,6 +1479,12 @@ static int encode_one(enc_run *run, heic_allocator *alloc, const char *in, const
     printf("  %" PRIu32 "x%" PRIu32 " %s %s %d-bit, %lld -> %lld bytes, %.3f bpp, %.2f s\n",
            src.width, src.height, imageio_format_name(src.format), channels_name(&src),
            src.bit_depth, in_bytes, out_bytes, bpp, elapsed);
+    /* The library's own account (what max_memory would count), beside
+     * which the process's RSS adds the PNG/JPEG reader and the C library's
+     * caching; the peak so far over this run's files. */
+    if (a->verbose)
+      printf("  library memory peak: %.1f MB\n",
+             (double)heic_allocator_peak_bytes(alloc) / (1024.0 * 1024.0));
   }
   rc = 0;
 

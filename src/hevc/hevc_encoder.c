@@ -230,6 +230,22 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   return HEIC_OK;
 }
 
+/* Search scratch (about 0.9 MB) for n lanes, allocated as first needed. */
+static heic_status ensure_searches(hevc_encoder *e, int n, hc_err *err) {
+  if (n <= e->search_count) return HEIC_OK;
+  hevc_search **grown = hc_calloc(e->mem, (size_t)n, sizeof(*grown));
+  if (!grown) return hc_fail_oom(err);
+  for (int i = 0; i < e->search_count; i++) grown[i] = e->searches[i];
+  int had = e->search_count;
+  hc_free(e->mem, e->searches);
+  e->searches = grown;
+  for (int i = had; i < n; i++) {
+    if (hevc_search_new(&e->searches[i], e->mem) != HEIC_OK) return hc_fail_oom(err);
+    e->search_count = i + 1;
+  }
+  return HEIC_OK;
+}
+
 /* The threads this picture is coded with: lanes, each with its search
  * scratch, and (without a caller's parallel-for) the encoder's own pool. */
 static heic_status setup_lanes(hevc_encoder *e, int *lanes, hc_err *err) {
@@ -245,18 +261,8 @@ static heic_status setup_lanes(hevc_encoder *e, int *lanes, hc_err *err) {
     e->par.opaque = pool;
     e->par.threads = threads;
   }
-  if (n > e->search_count) {
-    hevc_search **grown = hc_calloc(e->mem, (size_t)n, sizeof(*grown));
-    if (!grown) return hc_fail_oom(err);
-    for (int i = 0; i < e->search_count; i++) grown[i] = e->searches[i];
-    int had = e->search_count;
-    hc_free(e->mem, e->searches);
-    e->searches = grown;
-    for (int i = had; i < n; i++) {
-      if (hevc_search_new(&e->searches[i], e->mem) != HEIC_OK) return hc_fail_oom(err);
-      e->search_count = i + 1;
-    }
-  }
+  heic_status st = ensure_searches(e, n, err);
+  if (st != HEIC_OK) return st;
   *lanes = n;
   return HEIC_OK;
 }
@@ -541,7 +547,8 @@ heic_status hevc_encoder_push(hevc_encoder *e, const hevc_enc_picture *band, hc_
     }
     int done = rows_complete(e);
     if (done >= e->rows_run_to + e->stream_lanes || (done == e->ctu_rows && done > e->rows_run_to)) {
-      heic_status st = hevc_rows_run(e, done, err);
+      heic_status st = ensure_searches(e, e->stream_lanes, err);
+      if (st == HEIC_OK) st = hevc_rows_run(e, done, err);
       if (st != HEIC_OK) {
         hevc_rows_end(e);
         e->streaming = 0;
@@ -550,6 +557,12 @@ heic_status hevc_encoder_push(hevc_encoder *e, const hevc_enc_picture *band, hc_
       e->rows_run_to = done;
     }
   }
+  /* The search scratch is needed only while rows are searched: between
+   * bands it is given back, so that encoders waiting for their next band
+   * (the tiles of a row of a grid, coded side by side) hold none of it and
+   * it follows the threads, not the tiles.  Decisions never depend on what
+   * the scratch held before (rows go to whichever lane is free). */
+  free_searches(e);
   return HEIC_OK;
 }
 

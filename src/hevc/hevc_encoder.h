@@ -276,7 +276,8 @@ HEIC_NODISCARD heic_status hevc_encoder_encode(hevc_encoder *enc, const hevc_enc
  *    time (see hevc_encoder_set_parallel() for the threads).
  *  - finish(), after the last line: the NAL units into *out (as encode()).
  * Memory: the encoder's window of a few CTU rows only (about 2 x (lanes +
- * 2) CTU rows of samples, besides the coded data).  After a failure, or to
+ * 2) CTU rows of samples, besides the coded data); each lane's search
+ * scratch (about 0.9 MB) only during push().  After a failure, or to
  * give up, the encoder may be freed or begin() a new picture; push() and
  * finish() then refuse until begin(). */
 HEIC_NODISCARD heic_status hevc_encoder_begin(hevc_encoder *enc, uint32_t width, uint32_t height,
