@@ -177,6 +177,32 @@ for c in 444 422; do
   fi
 done
 
+# ---- lossy GBR: --chroma 444 --matrix identity ----
+# (coded with cross-component prediction; the identity matrix must reach
+# the file - it once fell back to BT.601 unseen)
+if "$enc" --quiet --chroma 444 --matrix identity -q 70 "$T/rgb.png" -o "$T/gbr.heic" 2> "$T/err"; then
+  if "$info" "$T/gbr.heic" 2> /dev/null | grep -q "matrix 0 (identity"; then
+    ok "lossy GBR: heic-info says matrix 0"
+  else
+    fail "lossy GBR: heic-info: $("$info" "$T/gbr.heic" 2>&1 | grep colour)"
+  fi
+  if "$dec" "$T/gbr.heic" -o "$T/gbr.png" > /dev/null 2>&1 && "$imgcmp" "$T/rgb.png" "$T/gbr.png" 33 > "$T/cmp" 2>&1; then
+    ok "lossy GBR: heic-dec $(head -c 80 "$T/cmp")"
+  else
+    fail "lossy GBR: heic-dec: $(head -c 200 "$T/cmp")"
+  fi
+  if [ $have_hc = 1 ]; then
+    if heif-convert "$T/gbr.heic" "$T/gbr.hc.png" > /dev/null 2>&1 &&
+       "$imgcmp" "$T/gbr.png" "$T/gbr.hc.png" 60 > "$T/cmp" 2>&1; then
+      ok "lossy GBR: heif-convert decodes as heic-dec: $(head -c 60 "$T/cmp")"
+    else
+      fail "lossy GBR: heif-convert: $(head -c 200 "$T/cmp")"
+    fi
+  fi
+else
+  fail "lossy GBR: $(head -c 300 "$T/err")"
+fi
+
 # ---- 16-bit input cannot be lossless ----
 "$enc" --quiet -L "$T/deep.png" -o "$T/deep.heic" 2> "$T/err"
 st=$?

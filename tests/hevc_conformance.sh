@@ -64,12 +64,15 @@
 #           8.4.4.2.6, so that ffmpeg and libde265 agree) and cross-component
 #           prediction: pictures of correlated planes (corr: 65x67 at 8, 10,
 #           12 bits, 130x260 at 8) take every lossless variant in turn (817
-#           streams with them).
+#           streams with them).  Lossy cross-component prediction (--ccp 1,
+#           what GBR 4:4:4 is coded with): four variants on a correlated and
+#           another 4:4:4 picture each, QP 12 and 37 (833 streams).
 #   --full  every content x size x depth x QP (0 1 12 22 27 32 37 45 51) for
 #           4:2:0, 4:2:2, 4:4:4 and 4:0:0 at 8, 10, 12 bits, the
 #           corpus Y4Ms at 8 and 10 bits (and grey, 12-bit), every tool
 #           variant on every picture up to 130x260 and on 1000x750 8-bit,
-#           and the lossless variants on every picture up to 130x260: the
+#           the lossy --ccp 1 variants on every 4:4:4 one, and the
+#           lossless variants on every picture up to 130x260: the
 #           8/10-bit 4:2:0 part alone was 5,226 streams, about
 #           half an hour on 2 cores (5,080 streams before --preset veryslow
 #           joined the variants: 1,588 s at --threads 5, 2026-12-07).  Run
@@ -244,6 +247,8 @@ variants=("--ctu 32" "--no-sao" "--no-deblock" "--no-sign-hiding" "--no-nxn" "--
 lossless=("--lossless" "--lossless --preset ultrafast" "--lossless --preset fast" "--lossless --preset slow"
           "--lossless --preset veryslow" "--lossless --ctu 32 --wpp 0" "--lossless --qp-jitter 4 --ctu 32"
           "--lossless --tu-depth 2 --early-exit 0 --rd 3" "--lossless --transform-skip 1 --no-sign-hiding --cu-sizes 16-32")
+# lossy 4:4:4 with cross-component prediction (what GBR is coded with)
+ccp=("--ccp 1" "--ccp 1 --transform-skip 1 --qp-jitter 4" "--ccp 1 --preset slow --ctu 32" "--ccp 1 --preset ultrafast --wpp 0")
 if [ $mode = full ]; then
   for f in "${inputs[@]}"; do
     case "$f" in *1920x1080*|*1000x750*|*/y4m/*|*_p10.y4m|*_gray*.y4m) [[ "$f" != *mixed_1000x750_8.y4m ]] && continue ;; esac
@@ -251,6 +256,10 @@ if [ $mode = full ]; then
       for q in 12 37; do echo "$f|$q|$v" >> "$list"; done
     done
     for v in "${lossless[@]}"; do echo "$f|27|$v" >> "$list"; done
+    # lossy cross-component prediction (4:4:4 only: elsewhere it is off)
+    case "$f" in *444.y4m)
+      for v in "${ccp[@]}"; do for q in 12 37; do echo "$f|$q|$v" >> "$list"; done; done ;;
+    esac
   done
   [ -n "$grey_corpus" ] && echo "$grey_corpus|27|--lossless" >> "$list"
 else
@@ -296,6 +305,13 @@ else
   varc=("$work/in_corr_65x67_8444.y4m" "$work/in_corr_130x260_8444.y4m" "$work/in_corr_65x67_10444.y4m"
         "$work/in_corr_65x67_12444.y4m")
   for i in "${!lossless[@]}"; do echo "${varc[$((i % ${#varc[@]}))]}|27|${lossless[$i]}" >> "$list"; done
+  # lossy cross-component prediction: each variant on a correlated and
+  # another 4:4:4 picture in turn, at a fine and a coarse QP
+  for i in "${!ccp[@]}"; do
+    for f in "${varc[$((i % ${#varc[@]}))]}" "${var444[$((i % ${#var444[@]}))]}"; do
+      for q in 12 37; do echo "$f|$q|${ccp[$i]}" >> "$list"; done
+    done
+  done
   for f in "$work/in_edges_200x120_10.y4m" "$work/in_mixed_65x67_8m.y4m" "$work/in_mixed_65x67_10m.y4m" \
            "$work/in_mixed_65x67_10444.y4m" "$work/in_noise_17x9_12444.y4m" "$work/in_flat_1x1_8444.y4m" \
            "$work/in_mixed_65x67_8422.y4m" "$work/in_noise_17x9_12422.y4m" "$work/in_flat_1x1_10422.y4m"; do

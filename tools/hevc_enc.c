@@ -59,6 +59,8 @@ static const char *const usage_text =
     "                   no NxN under 96 bits\n"
     "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default 0; 6 in\n"
     "                   4:4:4)\n"
+    "  --ccp 0|1        4:4:4: cross-component prediction of chroma residuals\n"
+    "                   from the luma residual (always on with --lossless)\n"
     "  --transform-skip 0|1  4x4 blocks may be coded untransformed (needs RDOQ)\n"
     "  --no-deblock     disable the deblocking filter\n"
     "  --no-sao         disable sample adaptive offset\n"
@@ -234,6 +236,9 @@ int main(int argc, char **argv) {
       NEED_VAL();
       if (parse_int(val, 1, 5, &cfg.chroma_candidates))
         return usage_error("--chroma-rd: '%s' is not 1..5", val);
+    } else if (!strcmp(a, "--ccp")) {
+      NEED_VAL();
+      if (parse_int(val, 0, 1, &cfg.ccp)) return usage_error("--ccp: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--transform-skip")) {
       NEED_VAL();
       if (parse_int(val, 0, 1, &cfg.transform_skip))

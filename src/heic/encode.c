@@ -778,8 +778,12 @@ heic_status hx_enc_plan_make(heic_context *ctx, const hx_enc_input *in, const he
      * primaries and transfer are only stated); a matrix the conversion
      * does not have falls back to BT.601 when it came with the image, and
      * is refused when asked for in opts. */
-    int def = opts->lossless && !grey_rgb ? 0 : hx_matrix_known(nclx.matrix_coefficients)
-                                                    ? nclx.matrix_coefficients : 6;
+    /* (The image's identity matrix holds at 4:4:4, the one format that
+     * allows it: lossy GBR.) */
+    uint16_t im = nclx.matrix_coefficients;
+    int def = opts->lossless && !grey_rgb ? 0
+              : hx_matrix_known(im) || (im == 0 && chroma == HEIC_CHROMA_444) ? im
+                                                                               : 6;
     nclx.matrix_coefficients = opts->matrix_coefficients ? (uint16_t)opts->matrix_coefficients : (uint16_t)def;
     if (opts->matrix_coefficients && !hx_matrix_known((uint16_t)opts->matrix_coefficients))
       return hc_fail(err, HEIC_ERR_UNSUPPORTED,

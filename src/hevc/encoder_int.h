@@ -116,7 +116,7 @@ struct hevc_encoder {
   int chroma;               /* chroma_format_idc: HEVC_CHROMA_* */
   int ncomp;                /* colour components coded: 3, or 1 for 4:0:0 */
   int rdpcm;                /* implicit_rdpcm_enabled_flag: lossless 4:4:4 */
-  int ccp;                  /* cross_component_prediction_enabled_flag: lossless 4:4:4 */
+  int ccp;                  /* cross_component_prediction_enabled_flag: 4:4:4, lossless or cfg.ccp */
   int csx, csy;             /* log2 of SubWidthC, SubHeightC: 1, 1 in 4:2:0,
                              * 0, 0 in 4:4:4 (and in 4:0:0, which has no chroma) */
   int units_w, units_h;

@@ -279,7 +279,7 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->rdpcm = e->cfg.lossless && e->chroma == HEVC_CHROMA_444;
   /* Cross-component prediction (chroma residuals predicted from the luma
    * residual, pps_range_extension) likewise, in lossless 4:4:4 */
-  e->ccp = e->cfg.lossless && e->chroma == HEVC_CHROMA_444;
+  e->ccp = (e->cfg.lossless || e->cfg.ccp) && e->chroma == HEVC_CHROMA_444;
   e->ncomp = e->chroma == HEVC_CHROMA_400 ? 1 : 3;
   e->csx = e->chroma == HEVC_CHROMA_420 || e->chroma == HEVC_CHROMA_422;
   e->csy = e->chroma == HEVC_CHROMA_420;

@@ -155,6 +155,11 @@ typedef struct hevc_enc_config {
                        * (DM) and the best of the others by SATD */
   int nxn;            /* 1: try 4x4 luma partitions in 8x8 CUs */
   int rdoq;           /* 1: rate-distortion optimised quantisation */
+  int ccp;            /* lossy 4:4:4: cross-component prediction (chroma
+                       * residuals of DM chroma blocks predicted from the
+                       * luma residual, ResScaleVal fitted per block); no
+                       * effect in other formats, and lossless 4:4:4 always
+                       * uses it */
   int transform_skip; /* 1: transform_skip_enabled_flag; 4x4 blocks are coded
                        * untransformed where RD prefers (needs rdoq): large
                        * gains on graphics, none on photos */

@@ -32,6 +32,9 @@ struct hevc_search {
   int16_t res[32 * 32];
   int16_t res_y[32 * 32]; /* the luma residual cross-component prediction uses */
   int16_t ccp_lev[32 * 32]; /* levels of a cross-component prediction candidate */
+  int16_t ccp_pred[32 * 32]; /* lossy: (ResScaleVal * rY) >> 3, added back after
+                              * the residual is decoded */
+  int ccp_on;          /* ccp_pred applies to the TU being coded */
   int ccp_dm;          /* the chroma TUs being coded use DM: CCP may apply */
   int32_t coef[32 * 32];
   hevc_pixel pred[32 * 32];
@@ -267,8 +270,14 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
     } else {
       e->dsp.inv[t](s->coef, s->res, bd);
     }
-    e->dsp.recon[t](rec, st, s->res, bd);
   }
+  if (s->ccp_on) {
+    /* the prediction from the luma residual completes the residual, coded
+     * or not (8.6.6) */
+    if (!nz) memset(s->res, 0, (size_t)n * n * sizeof(*s->res));
+    for (int i = 0; i < n * n; i++) s->res[i] = (int16_t)(s->res[i] + s->ccp_pred[i]);
+  }
+  if (nz || s->ccp_on) e->dsp.recon[t](rec, st, s->res, bd);
   return nz;
 }
 
@@ -357,6 +366,55 @@ static int ccp_lossless(hevc_search *s, int c, int xc, int yc, int log2, int mod
   return code[bi];
 }
 
+/* Lossy cross-component prediction of the chroma TU c at (xc, yc) (4:4:4:
+ * luma coordinates too), whose residual is in s->res.  rY is the luma TU's
+ * residual as the decoder rebuilds it (its levels dequantised and inverse
+ * transformed); ResScaleVal among 0, +-1, +-2, +-4, +-8 is the one leaving
+ * the least residual energy, taken only when that is at least a tenth
+ * below the energy without (the syntax costs a few bins, and a weak fit
+ * gains nothing).  Takes the prediction out of s->res, leaves it in
+ * s->ccp_pred for quant_recon to add back, and returns the syntax value as
+ * ccp_lossless() does. */
+static int ccp_lossy(hevc_search *s, int xc, int yc, int log2) {
+  hevc_encoder *e = s->e;
+  hevc_ctu *ctu = s->ctu;
+  int n = 1 << log2, t = log2 - 2, bd = e->bit_depth;
+  int u = hevc_uidx(ctu, xc, yc);
+  if (!(ctu->cbf[u] & 1)) return 0;
+  const int16_t *ly = hevc_ctu_levels(e, ctu, 0, xc, yc);
+  int16_t *ry = s->res_y;
+  hevc_dequantize(ly, hevc_level_stride(0), s->coef, log2, s->qpp[0], bd);
+  if (ctu->tskip[u] & 1) {
+    int sh = 20 - bd;
+    for (int i = 0; i < 16; i++) ry[i] = (int16_t)((s->coef[i] * (1 << 7) + (1 << (sh - 1))) >> sh);
+  } else if (log2 == 2) {
+    e->dsp.inv_dst(s->coef, ry, bd);
+  } else {
+    e->dsp.inv[t](s->coef, ry, bd);
+  }
+  static const int8_t scale[9] = {0, 1, -1, 2, -2, 4, -4, 8, -8};
+  static const uint8_t code[9] = {0, 1, 9, 2, 10, 3, 11, 4, 12};
+  int64_t energy[9];
+  int bk = 0;
+  for (int k = 0; k < 9; k++) {
+    int64_t sum = 0;
+    for (int i = 0; i < n * n; i++) {
+      int64_t v = s->res[i] - ((scale[k] * ry[i]) >> 3);
+      sum += v * v;
+    }
+    energy[k] = sum;
+    if (sum < energy[bk]) bk = k;
+  }
+  if (!bk || energy[bk] * 10 > energy[0] * 9) return 0;
+  int a = scale[bk];
+  for (int i = 0; i < n * n; i++) {
+    s->ccp_pred[i] = (int16_t)((a * ry[i]) >> 3);
+    s->res[i] = (int16_t)(s->res[i] - s->ccp_pred[i]);
+  }
+  s->ccp_on = 1;
+  return code[bk];
+}
+
 /* Predicts, transforms, quantises and reconstructs one TU of component c at
  * component position (xc, yc); records levels, cbf and transform_skip_flag
  * in the CTU state (a 4x4 block is also tried untransformed when transform
@@ -383,7 +441,9 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   refs_written(s, c, xc, yc, n);
   e->dsp.residual[t](s->res, org, st, rec, st);
   int ccp = 0;
-  if (c && e->ccp && s->ccp_dm) ccp = ccp_lossless(s, c, xc, yc, log2, mode, ctx, cbf_ctx);
+  if (c && e->ccp && s->ccp_dm)
+    ccp = e->cfg.lossless ? ccp_lossless(s, c, xc, yc, log2, mode, ctx, cbf_ctx)
+                          : ccp_lossy(s, xc, yc, log2);
   int16_t *lev = hevc_ctu_levels(e, ctu, c, xc, yc);
   ptrdiff_t ls = hevc_level_stride(c);
   int64_t lrate;
@@ -446,10 +506,11 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
     int sh = 4 * (c - 1);
     ctu->ccp[u] = (uint8_t)((ctu->ccp[u] & ~(15 << sh)) | ccp << sh);
     /* the prediction from luma completes the reconstruction: lossless,
-     * it is the source */
-    if (ccp)
+     * it is the source (lossy: quant_recon added it) */
+    if (ccp && e->cfg.lossless)
       for (int y = 0; y < n; y++) memcpy(rec + y * st, org + y * st, (size_t)n * sizeof(hevc_pixel));
   }
+  s->ccp_on = 0;
   return e->dsp.sse[t](org, st, rec, st);
 }
 
