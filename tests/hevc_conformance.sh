@@ -25,6 +25,10 @@
 #
 # usage: hevc_conformance.sh [--ci|--full] [--formats LIST] [--jobs N] [--threads N]
 #                            [--enc PATH] [--keep] [--no-simd-check] [--sample K]
+#                            [--match REGEX]
+#   --match REGEX  only the streams whose line (input path|QP|options)
+#           matches the extended regular expression, e.g. 'ccp' after a
+#           change to one tool
 #   --sample K  every K-th stream of the chosen set only (ctest's
 #           hevc_conformance_ci in the sanitizer tree: K = 4, where the
 #           encoder runs three times slower)
@@ -86,6 +90,7 @@ mode=ci
 formats="8 10 12 8m 10m 12m 8-444 10-444 12-444 8-422 10-422 12-422"
 simd_check=1
 sample=1
+match=
 jobs=$(nproc 2>/dev/null || echo 2)
 threads=2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -102,6 +107,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1 ;;
     --no-simd-check) simd_check=0 ;;
     --sample) sample=$2; shift ;;
+    --match) match=$2; shift ;;
     -h|--help) sed -n '2,/^set -u/{/^set -u/d;p}' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -406,6 +412,10 @@ export SIMD_CHECK=$simd_check
 export THREADS=$threads
 if [ "$threads" = 1 ]; then export THREADS_C=2; else export THREADS_C=1; fi
 
+if [ -n "$match" ]; then
+  grep -E -e "$match" "$list" > "$list.match" || true
+  mv "$list.match" "$list"
+fi
 if [ "$sample" -gt 1 ]; then
   # every sample-th stream of the list, which runs through the variants,
   # sizes and formats in turn, so that a sample still meets each of them
