@@ -151,6 +151,23 @@ if [ -f "$h444" ]; then
 fi
 
 # ---- lossy 4:4:4 and 4:2:2 with the builtin encoder ----
+# lossy_decodes LABEL NAME MIN_DB HC_MIN_DB: $T/NAME.heic decodes in heic-dec
+# to $T/rgb.png within MIN_DB PSNR, and in heif-convert (when there) to
+# heic-dec's pixels within HC_MIN_DB.
+lossy_decodes() {
+  local label=$1 f=$T/$2
+  if "$dec" "$f.heic" -o "$f.png" > /dev/null 2>&1 && "$imgcmp" "$T/rgb.png" "$f.png" "$3" > "$T/cmp" 2>&1; then
+    ok "$label: heic-dec $(head -c 80 "$T/cmp")"
+  else
+    fail "$label: heic-dec: $(head -c 200 "$T/cmp")"
+  fi
+  [ $have_hc = 1 ] || return 0
+  if heif-convert "$f.heic" "$f.hc.png" > /dev/null 2>&1 && "$imgcmp" "$f.png" "$f.hc.png" "$4" > "$T/cmp" 2>&1; then
+    ok "$label: heif-convert decodes as heic-dec: $(head -c 60 "$T/cmp")"
+  else
+    fail "$label: heif-convert: $(head -c 200 "$T/cmp")"
+  fi
+}
 for c in 444 422; do
   want=$([ $c = 444 ] && echo "4:4:4" || echo "4:2:2")
   if ! "$enc" --quiet --chroma $c -q 70 "$T/rgb.png" -o "$T/c$c.heic" 2> "$T/err"; then
@@ -161,20 +178,7 @@ for c in 444 422; do
   # (the picture's noisy blue stripes do not survive halved chroma: 4:2:0
   # gives 20.1 dB, 4:2:2 21.7, 4:4:4 37.1 at -q 70 - its default chroma
   # QP offset +6; 43.1 at offset 0)
-  min=$([ $c = 444 ] && echo 33 || echo 21)
-  if "$dec" "$T/c$c.heic" -o "$T/c$c.png" > /dev/null 2>&1 && "$imgcmp" "$T/rgb.png" "$T/c$c.png" $min > "$T/cmp" 2>&1; then
-    ok "--chroma $c: heic-dec $(head -c 80 "$T/cmp")"
-  else
-    fail "--chroma $c: heic-dec: $(head -c 200 "$T/cmp")"
-  fi
-  if [ $have_hc = 1 ]; then
-    if heif-convert "$T/c$c.heic" "$T/c$c.hc.png" > /dev/null 2>&1 &&
-       "$imgcmp" "$T/c$c.png" "$T/c$c.hc.png" 40 > "$T/cmp" 2>&1; then
-      ok "--chroma $c: heif-convert decodes as heic-dec"
-    else
-      fail "--chroma $c: heif-convert: $(head -c 200 "$T/cmp")"
-    fi
-  fi
+  lossy_decodes "--chroma $c" "c$c" "$([ $c = 444 ] && echo 33 || echo 21)" 40
 done
 
 # ---- lossy GBR: --chroma 444 --matrix identity ----
@@ -186,19 +190,7 @@ if "$enc" --quiet --chroma 444 --matrix identity -q 70 "$T/rgb.png" -o "$T/gbr.h
   else
     fail "lossy GBR: heic-info: $("$info" "$T/gbr.heic" 2>&1 | grep colour)"
   fi
-  if "$dec" "$T/gbr.heic" -o "$T/gbr.png" > /dev/null 2>&1 && "$imgcmp" "$T/rgb.png" "$T/gbr.png" 33 > "$T/cmp" 2>&1; then
-    ok "lossy GBR: heic-dec $(head -c 80 "$T/cmp")"
-  else
-    fail "lossy GBR: heic-dec: $(head -c 200 "$T/cmp")"
-  fi
-  if [ $have_hc = 1 ]; then
-    if heif-convert "$T/gbr.heic" "$T/gbr.hc.png" > /dev/null 2>&1 &&
-       "$imgcmp" "$T/gbr.png" "$T/gbr.hc.png" 60 > "$T/cmp" 2>&1; then
-      ok "lossy GBR: heif-convert decodes as heic-dec: $(head -c 60 "$T/cmp")"
-    else
-      fail "lossy GBR: heif-convert: $(head -c 200 "$T/cmp")"
-    fi
-  fi
+  lossy_decodes "lossy GBR" gbr 33 60
 else
   fail "lossy GBR: $(head -c 300 "$T/err")"
 fi

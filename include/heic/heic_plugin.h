@@ -73,7 +73,8 @@ typedef struct heic_plugin_picture {
    * instead (planes[] then NULL; strides still in samples), and the
    * plugin writes there - the host's 16-bit copy of a large picture is
    * then not made at all.  The host does so only for a plugin whose
-   * api_version is 5 or more.  Encoders always get planes[] (NULL here). */
+   * api_version is 5 or more.  They are the host's, exactly as planes[]
+   * (rule D3).  Encoders always get planes[] (NULL here). */
   uint8_t *planes8[3];
 } heic_plugin_picture;
 

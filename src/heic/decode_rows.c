@@ -367,8 +367,7 @@ static heic_status source_make_strip(source *s, uint32_t k, hc_err *err) {
     pic->height = sp->h;
     pic->chroma = s->chroma; /* for hx_place_tile's check; planes 1, 2 are absent */
     pic->bit_depth = s->bit_depth;
-    st = s->narrow ? hx_plane_alloc8(&pic->planes[0], mem, sp->w, sp->h, err)
-                   : hx_plane_alloc(&pic->planes[0], mem, sp->w, sp->h, err);
+    st = hx_plane_alloc_as(&pic->planes[0], mem, sp->w, sp->h, s->narrow, err);
   } else {
     st = s->narrow ? hx_picture_alloc8(pic, mem, sp->w, sp->h, s->chroma, err)
                    : hx_picture_alloc(pic, mem, sp->w, sp->h, s->chroma, s->bit_depth, err);
@@ -469,8 +468,7 @@ static heic_status strip_trim(source *s, strip *sp, int64_t n0, int64_t n1, hc_e
     uint32_t extent = s->walk_cols ? pl->w : pl->h;
     if (b > extent) b = extent;
     uint32_t w = s->walk_cols ? b - a : pl->w, h = s->walk_cols ? pl->h : b - a;
-    heic_status st = pl->bytes ? hx_plane_alloc8(&cut.planes[i], mem, w, h, err)
-                               : hx_plane_alloc(&cut.planes[i], mem, w, h, err);
+    heic_status st = hx_plane_alloc_as(&cut.planes[i], mem, w, h, pl->bytes != NULL, err);
     if (st != HEIC_OK) {
       for (int k = 0; k < i; k++) hx_plane_free(mem, &cut.planes[k]);
       return st;

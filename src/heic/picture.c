@@ -38,8 +38,9 @@ heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc
   return plane_alloc(pl, mem, w, h, 1, err);
 }
 
-heic_status hx_plane_alloc8(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err) {
-  return plane_alloc_size(pl, mem, w, h, 1, 1, err);
+heic_status hx_plane_alloc_as(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, int bytes,
+                              hc_err *err) {
+  return plane_alloc_size(pl, mem, w, h, bytes ? 1 : sizeof(uint16_t), 1, err);
 }
 
 void hx_plane_read_row(const hx_plane *pl, uint32_t y, uint32_t x0, uint32_t n, uint16_t *dst) {

@@ -70,8 +70,9 @@ heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc
  * partial tile or band, which keeps the coder from an artificial edge). */
 void hx_plane_copy_padded(hx_plane *d, const hx_plane *s, uint32_t x0, uint32_t y0, uint32_t w,
                           uint32_t h);
-/* Allocates a plane of w x h with 8-bit storage (pl->bytes; zeroed). */
-heic_status hx_plane_alloc8(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err);
+/* hx_plane_alloc(), or with 8-bit storage (pl->bytes; zeroed) when bytes. */
+heic_status hx_plane_alloc_as(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, int bytes,
+                              hc_err *err);
 /* Samples [x0, x0 + n) of row y of pl, in either storage, into dst. */
 void hx_plane_read_row(const hx_plane *pl, uint32_t y, uint32_t x0, uint32_t n, uint16_t *dst);
 /* Copies the w x h block of s at (sx, sy) to d at (dx, dy), in either
@@ -79,7 +80,9 @@ void hx_plane_read_row(const hx_plane *pl, uint32_t y, uint32_t x0, uint32_t n, 
  * 255, which is what an 8-bit picture holds). */
 void hx_plane_blit(hx_plane *d, uint32_t dx, uint32_t dy, const hx_plane *s, uint32_t sx,
                    uint32_t sy, uint32_t w, uint32_t h);
-/* Gives every plane of p with 8-bit storage 16-bit storage instead. */
+/* Gives every plane of p with 8-bit storage 16-bit storage instead.  On
+ * failure p is still whole (some planes may be widened already) and
+ * hx_picture_clear() releases it as ever. */
 heic_status hx_picture_widen(hx_picture *p, hc_err *err);
 /* Frees a plane in either storage. */
 void hx_plane_free(hc_mem *mem, hx_plane *pl);

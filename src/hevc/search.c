@@ -35,6 +35,10 @@ struct hevc_search {
   int16_t ccp_pred[32 * 32]; /* lossy: (ResScaleVal * rY) >> 3, added back after
                               * the residual is decoded */
   int ccp_on;          /* ccp_pred applies to the TU being coded */
+  /* res_y holds the decoded luma residual of this block (lossy CCP): set
+   * by the Cb block, which both callers code right before the Cr block of
+   * the same luma block, and used up by that Cr block */
+  int ry_x, ry_y, ry_log2, ry_valid;
   int ccp_dm;          /* the chroma TUs being coded use DM: CCP may apply */
   int32_t coef[32 * 32];
   hevc_pixel pred[32 * 32];
@@ -188,6 +192,22 @@ static inline int64_t cost_chroma(const hevc_search *s, uint64_t sse, uint64_t f
   return (int64_t)((sse * (uint64_t)s->cw_q8) << 15) + s->lambda * (int64_t)frac_bits;
 }
 
+/* The decoder's inverse of a block's dequantised coefficients in s->coef
+ * (8.6.4): the scaling of transform skip, the DST of 4x4 luma, else the
+ * DCT; into out (n x n). */
+static void inverse_residual(const hevc_search *s, int ts, int dst, int log2, int16_t *out) {
+  const hevc_encoder *e = s->e;
+  int bd = e->bit_depth;
+  if (ts) {
+    int sh = 20 - bd;
+    for (int i = 0; i < 16; i++) out[i] = (int16_t)((s->coef[i] * (1 << 7) + (1 << (sh - 1))) >> sh);
+  } else if (dst) {
+    e->dsp.inv_dst(s->coef, out, bd);
+  } else {
+    e->dsp.inv[log2 - 2](s->coef, out, bd);
+  }
+}
+
 /* Transforms (or, with ts, only scales) the residual in s->res,
  * quantises it into lev and adds the decoded residual to the prediction in
  * rec.  Returns the number of non-zero levels; *lrate receives RDOQ's
@@ -261,21 +281,15 @@ static int quant_recon(hevc_search *s, int c, int log2, int mode, int ts, int16_
       hevc_dequantize_sparse(lev, ls, s->coef, log2, s->qpp[c], bd, s->rdoq.nz_pos, nz);
     else
       hevc_dequantize(lev, ls, s->coef, log2, s->qpp[c], bd);
-    if (ts) {
-      int sh = 20 - bd;
-      for (int i = 0; i < 16; i++)
-        s->res[i] = (int16_t)((s->coef[i] * (1 << 7) + (1 << (sh - 1))) >> sh);
-    } else if (dst) {
-      e->dsp.inv_dst(s->coef, s->res, bd);
-    } else {
-      e->dsp.inv[t](s->coef, s->res, bd);
-    }
+    inverse_residual(s, ts, dst, log2, s->res);
   }
   if (s->ccp_on) {
     /* the prediction from the luma residual completes the residual, coded
      * or not (8.6.6) */
-    if (!nz) memset(s->res, 0, (size_t)n * n * sizeof(*s->res));
-    for (int i = 0; i < n * n; i++) s->res[i] = (int16_t)(s->res[i] + s->ccp_pred[i]);
+    if (nz)
+      for (int i = 0; i < n * n; i++) s->res[i] = (int16_t)(s->res[i] + s->ccp_pred[i]);
+    else
+      memcpy(s->res, s->ccp_pred, (size_t)n * n * sizeof(*s->res));
   }
   if (nz || s->ccp_on) e->dsp.recon[t](rec, st, s->res, bd);
   return nz;
@@ -375,23 +389,24 @@ static int ccp_lossless(hevc_search *s, int c, int xc, int yc, int log2, int mod
  * gains nothing).  Takes the prediction out of s->res, leaves it in
  * s->ccp_pred for quant_recon to add back, and returns the syntax value as
  * ccp_lossless() does. */
-static int ccp_lossy(hevc_search *s, int xc, int yc, int log2) {
+static int ccp_lossy(hevc_search *s, int c, int xc, int yc, int log2) {
   hevc_encoder *e = s->e;
   hevc_ctu *ctu = s->ctu;
-  int n = 1 << log2, t = log2 - 2, bd = e->bit_depth;
+  int n = 1 << log2;
   int u = hevc_uidx(ctu, xc, yc);
-  if (!(ctu->cbf[u] & 1)) return 0;
-  const int16_t *ly = hevc_ctu_levels(e, ctu, 0, xc, yc);
   int16_t *ry = s->res_y;
-  hevc_dequantize(ly, hevc_level_stride(0), s->coef, log2, s->qpp[0], bd);
-  if (ctu->tskip[u] & 1) {
-    int sh = 20 - bd;
-    for (int i = 0; i < 16; i++) ry[i] = (int16_t)((s->coef[i] * (1 << 7) + (1 << (sh - 1))) >> sh);
-  } else if (log2 == 2) {
-    e->dsp.inv_dst(s->coef, ry, bd);
-  } else {
-    e->dsp.inv[t](s->coef, ry, bd);
+  int have = c == 2 && s->ry_valid && s->ry_x == xc && s->ry_y == yc && s->ry_log2 == log2;
+  s->ry_valid = 0;
+  if (!(ctu->cbf[u] & 1)) return 0;
+  if (!have) {
+    hevc_dequantize(hevc_ctu_levels(e, ctu, 0, xc, yc), hevc_level_stride(0), s->coef, log2,
+                    s->qpp[0], e->bit_depth);
+    inverse_residual(s, ctu->tskip[u] & 1, log2 == 2, log2, ry);
+    s->ry_x = xc;
+    s->ry_y = yc;
+    s->ry_log2 = log2;
   }
+  s->ry_valid = c == 1; /* for the Cr block that follows; Cr uses it up */
   static const int8_t scale[9] = {0, 1, -1, 2, -2, 4, -4, 8, -8};
   static const uint8_t code[9] = {0, 1, 9, 2, 10, 3, 11, 4, 12};
   int64_t energy[9];
@@ -443,7 +458,7 @@ static uint64_t code_tu(hevc_search *s, int c, int xc, int yc, int log2, int mod
   int ccp = 0;
   if (c && e->ccp && s->ccp_dm)
     ccp = e->cfg.lossless ? ccp_lossless(s, c, xc, yc, log2, mode, ctx, cbf_ctx)
-                          : ccp_lossy(s, xc, yc, log2);
+                          : ccp_lossy(s, c, xc, yc, log2);
   int16_t *lev = hevc_ctu_levels(e, ctu, c, xc, yc);
   ptrdiff_t ls = hevc_level_stride(c);
   int64_t lrate;

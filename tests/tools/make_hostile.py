@@ -465,6 +465,11 @@ class Cases:
         tiles = [m.coded(h, d.tiles[i], hidden=True) for i in (0, 1, d.cols, d.cols + 1)]
         h.primary = m.grid(h, 2, 2, 2 * d.tw, 2 * d.th, tiles)
         self.reference("ref_grid_2x2", h)
+        # The top-left (tw - 6) x (th - 10) of a tile: a 1x1 grid whose
+        # canvas is smaller than its tile.
+        h = Heif()
+        h.primary = m.grid(h, 1, 1, d.tw - 6, d.th - 10, [m.coded(h, d.tiles[5], hidden=True)])
+        self.reference("ref_tile_cut", h)
 
     # -- valid structures --
     def valid(self):
@@ -561,6 +566,25 @@ class Cases:
         self.case("base_prem_cycle", h, "image:ref_tile", ok,
                   "base references in a cycle and a prem reference to itself: neither is "
                   "followed to decode a coded image")
+
+        # A coded picture larger than its ispe (no conformance window says
+        # so): cut to the ispe, in place when it is held in 8-bit storage.
+        h = Heif()
+        props = [(ispe(d.tw - 6, d.th - 10), e) if raw[4:8] == b"ispe" else (raw, e)
+                 for raw, e in d.tiles[5].props]
+        h.primary = h.add("hvc1", d.tiles[5].data, props).id
+        self.case("ispe_smaller_than_coded", h, "image:ref_tile_cut", ok,
+                  "a coded tile whose ispe is 6 columns and 10 rows smaller: its top-left part")
+
+        # A single coded picture whose alpha image is a grid of another
+        # size: read beside the picture (not attached) and scaled.
+        h = Heif()
+        p = m.coded(h, d.tiles[5])
+        h.primary = p
+        atiles = [m.coded(h, t, hidden=True) for t in d.alpha_tiles]
+        m.make_alpha(h, p, m.grid, d.rows, d.cols, d.width, d.height, atiles, alpha=True)
+        self.case("picture_with_grid_alpha", h, "image:*", ok,
+                  "one coded tile whose alpha image is the donor's whole alpha grid (scaled down)")
 
         h = Heif()
         p = h.add("hvc1", d.tiles[5].data, d.tiles[5].props, iid=0xFFFFFFFF)
