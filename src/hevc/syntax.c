@@ -416,11 +416,13 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
     }
     c1_state = c1;
     if (g2_idx >= 0) hevc_cabac_bin(cb, HEVC_CTX_GT2 + (c ? 4 : 0) + ctx_set, absv[g2_idx] > 2);
+    /* the signs (but a hidden one) as one run of bypass bins: one step of
+     * the coder and one entry of a bin log for up to 16 of them */
     int hidden = sign_hiding && pos[0] - pos[cnt - 1] > 3;
-    for (int k = 0; k < cnt; k++) {
-      if (hidden && k == cnt - 1) break;
-      hevc_cabac_bypass(cb, vals[pos[k]] < 0);
-    }
+    int nsign = cnt - hidden;
+    uint32_t signs = 0;
+    for (int k = 0; k < nsign; k++) signs = signs << 1 | (uint32_t)(vals[pos[k]] < 0);
+    hevc_cabac_bypass_bits(cb, signs, nsign);
     int rice = 0;
     for (int k = 0; k < cnt; k++) {
       int base = 1;
