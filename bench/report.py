@@ -147,6 +147,29 @@ def image_table(bd, configs, images):
     return lines
 
 
+def speed_by_point_table(rows, configs, anchor):
+    """CPU time of each configuration at each operating point (QP or
+    quality), summed over the photos, as a speed ratio against the anchor at
+    the same point: an encoder can be faster at one end of the sweep and
+    slower at the other."""
+    points = ordered(r["value"] for r in rows if r["config"] == anchor)
+    param = next(r["param"] for r in rows if r["config"] == anchor)
+
+    def cpu(c, v):
+        vals = [r["cpu_s"] for r in rows if r["config"] == c and r["value"] == v]
+        return sum(vals) if vals and all(x is not None for x in vals) else None
+
+    lines = ["| configuration | " + " | ".join("%s %d" % (param, v) for v in points) + " |",
+             "|---|" + "---:|" * len(points)]
+    for c in configs:
+        cells = []
+        for v in points:
+            a, t = cpu(anchor, v), cpu(c, v)
+            cells.append("n/a" if not a or not t else "%.2f (%.2f s)" % (a / t, t))
+        lines.append("| %s | %s |" % (c, " | ".join(cells)))
+    return lines
+
+
 def points_table(rows, configs, metric, metric_name):
     lines = ["| configuration | point | mean bpp | mean %s dB | mean SSIM-Y | encode s (sum) |" % metric_name,
              "|---|---|---:|---:|---:|---:|"]
@@ -228,6 +251,8 @@ def write_report(csvpath, outdir, meta):
         summ, bd, largest = summary(rows, configs, anchor, metric)
         panels.append((panel, anchor, summ))
         return ([title, "", intro, ""] + config_table(summ, anchor, label, largest) + [""] +
+                ["Speed ratio (CPU) against %s at each point, and the CPU seconds summed over "
+                 "the photos:" % anchor, ""] + speed_by_point_table(rows, configs, anchor) + [""] +
                 ["BD-rate against %s on every metric (mean over the photos; SSIM-Y as dB, "
                  "-10 log10(1 - SSIM)):" % anchor, ""] + metrics_table(rows, configs, anchor, every) + [""] +
                 ["BD-rate per photo:", ""] + image_table(bd, configs, images) + [""] +
