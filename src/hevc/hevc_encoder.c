@@ -230,27 +230,33 @@ heic_status hevc_encoder_new(hevc_encoder **out, hc_mem *mem, const hevc_enc_con
   return HEIC_OK;
 }
 
-/* Search scratch (about 0.9 MB) for n lanes, allocated as first needed. */
-
-/* Bins the log of a CTU slot (hevc_ctu.bins) holds: 0 when the search does
- * not count the decided CTU (no rate estimates: slow, veryslow, lossless),
- * else enough for nearly every CTU at the picture's QP.  Bins per coded
- * sample (luma and chroma) grow as the QP falls: on a detailed 12 MP photo
- * (4:2:0, ultrafast and medium) the 99th percentile of the CTUs was 1.0 at
- * QP 32, 1.6 at 27, 2.1 at 22, 3.0 at 12 and 4.4 at 0; the cap gives 1.5
- * and 0.1 more per QP step below 32, at most 5.  A CTU that needs more is
- * written from its syntax (the same bytes, one more pass). */
-static uint32_t bin_log_cap(const hevc_encoder *e) {
-  if (!e->cfg.rdoq || !e->cfg.rate_estimate) return 0;
+/* Bins the log of each of slots CTU slots (hevc_ctu.bins) holds: 0 when
+ * the search does not count the decided CTU (no rate estimates: slow,
+ * veryslow, lossless), else enough for nearly every CTU at the picture's
+ * QP.  Bins per coded sample (luma and chroma) grow as the QP falls: on a
+ * detailed 12 MP photo (4:2:0, ultrafast and medium) the 99th percentile
+ * of the CTUs was 1.0 at QP 32, 1.6 at 27, 2.1 at 22, 3.0 at 12 and 4.4
+ * at 0; the cap gives 1.1 and 0.1 more per QP step below 32, at most 5.
+ * The logs of one encoder stay within 32 MiB, or the 2 bins per luma
+ * sample of before where that is more (wide pictures on many threads).  A
+ * CTU that needs more is written from its syntax: the same bytes, one
+ * more pass over it. */
+static uint32_t bin_log_cap(const hevc_encoder *e, size_t slots) {
+  if (!e->cfg.rdoq || !e->cfg.rate_estimate || !slots) return 0;
   /* the finest QP of the picture; a finer chroma QP adds chroma bins */
   int q = e->cfg.qp - e->cfg.qp_jitter + (e->cfg.chroma_qp_offset < 0 ? e->cfg.chroma_qp_offset / 2 : 0);
-  int tenths = 15 + (q < 32 ? 32 - q : 0);
+  int tenths = 11 + (q < 32 ? 32 - q : 0);
   if (tenths > 50) tenths = 50;
   /* coded samples per 4 luma samples: 4:0:0 4, 4:2:0 6, 4:2:2 8, 4:4:4 12 */
   uint32_t quarter = e->ncomp == 1 ? 4 : 4 + 8 / ((1 << e->csx) << e->csy);
-  uint64_t n = (uint64_t)e->ctu_size * (uint64_t)e->ctu_size / 4 * quarter * (uint64_t)tenths / 10;
-  return (uint32_t)n;
+  uint64_t area = (uint64_t)e->ctu_size * (uint64_t)e->ctu_size;
+  uint64_t n = area / 4 * quarter * (uint64_t)tenths / 10;
+  uint64_t budget = ((uint64_t)32 << 20) / sizeof(uint16_t) / slots;
+  if (budget < area * 2) budget = area * 2;
+  return (uint32_t)(n < budget ? n : budget);
 }
+
+/* Search scratch (about 0.9 MB) for n lanes, allocated as first needed. */
 static heic_status ensure_searches(hevc_encoder *e, int n, hc_err *err) {
   if (n <= e->search_count) return HEIC_OK;
   hevc_search **grown = hc_calloc(e->mem, (size_t)n, sizeof(*grown));
@@ -359,9 +365,9 @@ static heic_status setup_picture(hevc_encoder *e, const hevc_enc_picture *pic, i
   e->ctus = hc_calloc(e->mem, (size_t)ring_rows * (size_t)e->ctu_cols, sizeof(hevc_ctu));
   e->substream_size = hc_calloc(e->mem, (size_t)e->ctu_rows, sizeof(size_t));
   size_t slots = (size_t)ring_rows * (size_t)e->ctu_cols;
-  uint32_t cap = bin_log_cap(e);
-  e->bins = slots && cap ? hc_malloc_array(e->mem, slots * cap, sizeof(uint16_t)) : NULL;
-  if (!e->units || !e->ctus || !e->substream_size || (slots && cap && !e->bins)) goto oom;
+  uint32_t cap = bin_log_cap(e, slots);
+  e->bins = cap ? hc_malloc_array(e->mem, slots * cap, sizeof(uint16_t)) : NULL;
+  if (!e->units || !e->ctus || !e->substream_size || (cap && !e->bins)) goto oom;
   for (size_t i = 0; i < slots && e->bins; i++) {
     e->ctus[i].bins = e->bins + i * cap;
     e->ctus[i].bins_cap = cap;
