@@ -41,6 +41,14 @@ if(TARGET hevc-enc AND TARGET heic-enc AND HEVC_FFMPEG AND HEVC_PYTHON3)
   set_tests_properties(hevc_threads PROPERTIES TIMEOUT 900)
 endif()
 
+# Every preset written out with hevc-enc's options gives the preset's
+# stream; out-of-range values are usage errors.
+if(TARGET hevc-enc AND HEVC_PYTHON3)
+  add_test(NAME hevc_enc_options
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/hevc_enc_options.sh $<TARGET_FILE:hevc-enc>)
+  set_tests_properties(hevc_enc_options PROPERTIES TIMEOUT 300)
+endif()
+
 # The streaming encode, heic_context_encode_rows() (issue 17): the same
 # file as the whole-image encode, working set, cancellation, read errors,
 # allocation-failure loop (tests/test_encode_rows.c).  Sanitizer trees run

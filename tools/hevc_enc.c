@@ -50,13 +50,15 @@ static const char *const usage_text =
     "  --ctu 32|64      CTU size (default 64)\n"
     "  --rd N           luma modes kept for full RD after SATD, 1..35\n"
     "  --intra-step N   SATD pre-selection tries every Nth angular mode, then\n"
-    "                   refines around the best (1, 2 or 4; 1 tries all 35)\n"
+    "                   refines around the best (1, 2, 4 or 8; 1 tries all 35)\n"
     "  --mpm-rd N       most probable modes always given full RD, 0..3\n"
     "  --chroma-rd N    chroma modes coded for RD, 1..5\n"
     "  --early-exit N   0: exhaustive split search; 1: no split of CUs that\n"
     "                   code no or few bits, no NxN under 48 bits; 2: also\n"
     "                   64x64 CUs only where the 32x32 quarters stay whole,\n"
-    "                   no NxN under 96 bits\n"
+    "                   no NxN under 96 bits; 3: also 32x32 CUs only where\n"
+    "                   the 16x16 quarters stay whole, 8x8 CUs only in\n"
+    "                   16x16 CUs of over 512 bits\n"
     "  --chroma-qp-offset N  Cb and Cr QP offset, -12..12 (default 0; 6 in\n"
     "                   4:4:4)\n"
     "  --ccp 0|1        4:4:4: cross-component prediction of chroma residuals\n"
@@ -67,6 +69,8 @@ static const char *const usage_text =
     "  --no-sign-hiding disable sign data hiding\n"
     "  --no-hash        no MD5 picture hash SEI (by default the stream ends\n"
     "                   with one, for decoders to check their output)\n"
+    "  --nxn            try 4x4 luma partitions in 8x8 CUs (medium and\n"
+    "                   slower do)\n"
     "  --no-nxn         do not try 4x4 luma partitions\n"
     "  --rdoq 0|1       rate-distortion optimised quantisation\n"
     "  --tu-cand N      modes whose transform tree is searched (--tu-depth > 0)\n"
@@ -227,8 +231,8 @@ int main(int argc, char **argv) {
       if (parse_int(val, 1, 35, &cfg.rd_candidates)) return usage_error("--rd: '%s' is not 1..35", val);
     } else if (!strcmp(a, "--intra-step")) {
       NEED_VAL();
-      if (parse_int(val, 1, 4, &cfg.intra_step) || cfg.intra_step == 3)
-        return usage_error("--intra-step: '%s' is not 1, 2 or 4", val);
+      if (parse_int(val, 1, 8, &cfg.intra_step) || (cfg.intra_step & (cfg.intra_step - 1)))
+        return usage_error("--intra-step: '%s' is not 1, 2, 4 or 8", val);
     } else if (!strcmp(a, "--mpm-rd")) {
       NEED_VAL();
       if (parse_int(val, 0, 3, &cfg.mpm_rd)) return usage_error("--mpm-rd: '%s' is not 0..3", val);
@@ -264,8 +268,8 @@ int main(int argc, char **argv) {
       if (parse_int(val, 0, 1, &cfg.rdoq)) return usage_error("--rdoq: '%s' is not 0 or 1", val);
     } else if (!strcmp(a, "--early-exit")) {
       NEED_VAL();
-      if (parse_int(val, 0, 2, &cfg.early_exit))
-        return usage_error("--early-exit: '%s' is not 0..2", val);
+      if (parse_int(val, 0, 3, &cfg.early_exit))
+        return usage_error("--early-exit: '%s' is not 0..3", val);
     } else if (!strcmp(a, "--cu-sizes")) {
       int lo, hi, len = 0;
       NEED_VAL();
@@ -295,6 +299,8 @@ int main(int argc, char **argv) {
       cfg.picture_hash = 0;
     } else if (!strcmp(a, "--no-sign-hiding")) {
       cfg.sign_hiding = 0;
+    } else if (!strcmp(a, "--nxn")) {
+      cfg.nxn = 1;
     } else if (!strcmp(a, "--no-nxn")) {
       cfg.nxn = 0;
     } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
