@@ -416,8 +416,8 @@ void hevc_write_residual(hevc_cabac *cb, const int16_t *coef, ptrdiff_t stride, 
     }
     c1_state = c1;
     if (g2_idx >= 0) hevc_cabac_bin(cb, HEVC_CTX_GT2 + (c ? 4 : 0) + ctx_set, absv[g2_idx] > 2);
-    /* the signs (but a hidden one) as one run of bypass bins: one step of
-     * the coder and one entry of a bin log for up to 16 of them */
+    /* the signs (but a hidden one) as one run of bypass bins: the coder
+     * and a bin log take up to 8 of them in one step */
     int hidden = sign_hiding && pos[0] - pos[cnt - 1] > 3;
     int nsign = cnt - hidden;
     uint32_t signs = 0;
