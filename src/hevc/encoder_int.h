@@ -80,7 +80,9 @@ typedef struct hevc_ctu {
   /* The bins of the CTU's coding_quadtree(), logged when the search counts
    * the decided CTU (rate estimates on): the entropy coder replays them
    * instead of deriving the syntax a second time.  bins_n 0: not logged,
-   * the syntax is written.  bins is the slot's part of hevc_encoder.bins. */
+   * the syntax is written.  bins is the slot's part of hevc_encoder.bins
+   * (NULL without rate estimates), bins_cap bins long (bin_log_cap() in
+   * hevc_encoder.c: it follows the QP). */
   uint16_t *bins;
   uint32_t bins_n, bins_cap;
 } hevc_ctu;
@@ -145,7 +147,7 @@ struct hevc_encoder {
                              * y / 4 % unit_ring_rows */
   int unit_ring_rows;
   hevc_ctu *ctus;           /* ring_rows CTU rows: row k uses slot k % ring_rows */
-  uint16_t *bins;           /* the CTU slots' bin logs */
+  uint16_t *bins;           /* the CTU slots' bin logs (NULL: none, see hevc_ctu.bins) */
   int have_recon;
   hevc_parallel par;        /* threads for the lanes; run NULL: one lane */
   void *own_pool;           /* hc_pool the encoder made for par, or NULL */
