@@ -35,7 +35,7 @@ static heic_status plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h
 }
 
 heic_status hx_plane_alloc(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, hc_err *err) {
-  return plane_alloc(pl, mem, w, h, 1, err);
+  return hx_plane_alloc_as(pl, mem, w, h, 0, err);
 }
 
 heic_status hx_plane_alloc_as(hx_plane *pl, hc_mem *mem, uint32_t w, uint32_t h, int bytes,

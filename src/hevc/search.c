@@ -1153,9 +1153,9 @@ void hevc_search_ctu(hevc_search *s, hevc_encoder *e, hevc_ctu *ctu, hevc_contex
   hevc_cabac cb;
   hevc_cabac_start_count(&cb, ctx);
   cb.log = ctu->bins;
-  cb.log_cap = ctu->bins ? ctu->bins_cap : 0;
+  cb.log_cap = ctu->bins_cap; /* 0 without a log */
   hevc_qp_state qs = {ctu->qp_pred, ctu->qp, 0};
   hevc_write_quadtree(&cb, e, ctu, &qs, ctu->x0, ctu->y0, e->ctu_log2, 0);
-  ctu->bins_n = cb.log && cb.log_n <= cb.log_cap ? cb.log_n : 0;
+  ctu->bins_n = cb.log_n <= cb.log_cap ? cb.log_n : 0;
   *ctx = cb.ctx;
 }
